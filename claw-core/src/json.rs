@@ -1,0 +1,831 @@
+//! Strict JSON parsing and RFC 8785 canonical serialization.
+//!
+//! Everything claw hashes or signs goes through this module. Two rules make that safe:
+//!
+//! * **Parse strictly.** [`parse`] accepts only RFC 8259 JSON that is also I-JSON (RFC 7493):
+//!   valid UTF-8, no duplicate object keys, no lone surrogates in `\u` escapes, only finite
+//!   numbers, and (by default) no integer literal beyond ±(2^53 − 1), which a JavaScript peer
+//!   would silently round. Depth and size are bounded by [`Limits`]. Every error carries the
+//!   JSON path of the offending value (`$.statements[3].sid`) and a stable reason code.
+//! * **Serialize canonically.** One serializer, two key orders ([`KeyOrder`]):
+//!   [`KeyOrder::Jcs`] sorts object keys by UTF-16 code units (RFC 8785);
+//!   [`KeyOrder::JavaScript`] keeps the order `JSON.stringify` would give for an object parsed
+//!   from the same text (integer-like keys ascending first, then insertion order), which the
+//!   reference implementation hashes in several places. Both use ECMAScript number formatting
+//!   and JCS string escaping, so an object whose keys are already sorted gives identical bytes
+//!   under both orders.
+//!
+//! The value type is `serde_json::Value` built with `preserve_order`, so typed structs can be
+//! read from a strictly parsed value with `serde_json::from_value`.
+
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// The largest integer a JavaScript peer represents exactly (2^53 − 1).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Bounds applied while parsing untrusted JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum input size in bytes.
+    pub max_bytes: usize,
+    /// Maximum nesting depth of arrays and objects (the top-level value is depth 1).
+    pub max_depth: usize,
+    /// Reject integer literals whose magnitude exceeds 2^53 − 1 (I-JSON exactness).
+    /// When false, such literals are read as the nearest double, as JavaScript does.
+    pub exact_integers: bool,
+}
+
+impl Limits {
+    /// Defaults for documents that will be hashed or signed: 16 MiB, depth 64, exact integers.
+    pub const STRICT: Limits = Limits {
+        max_bytes: 16 * 1024 * 1024,
+        max_depth: 64,
+        exact_integers: true,
+    };
+
+    /// Same strictness with a caller-chosen size bound (proof bundles can be large).
+    pub const fn with_max_bytes(self, max_bytes: usize) -> Limits {
+        Limits { max_bytes, ..self }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::STRICT
+    }
+}
+
+/// What went wrong while parsing or canonicalizing JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// The input is larger than [`Limits::max_bytes`].
+    #[error("JSON input is {size} bytes, above the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+    /// Arrays/objects nest deeper than [`Limits::max_depth`].
+    #[error("JSON nesting deeper than {limit} at {path}")]
+    TooDeep { path: String, limit: usize },
+    /// The input is not valid UTF-8.
+    #[error("JSON input is not valid UTF-8 (byte offset {offset})")]
+    InvalidUtf8 { offset: usize },
+    /// The text is not JSON.
+    #[error("invalid JSON at {path} (byte offset {offset}): {detail}")]
+    Syntax {
+        path: String,
+        offset: usize,
+        detail: &'static str,
+    },
+    /// An object has the same key twice.
+    #[error("duplicate key {key:?} in object at {path}")]
+    DuplicateKey { path: String, key: String },
+    /// A `\u` escape encodes half of a surrogate pair without the other half.
+    #[error("lone surrogate escape in string at {path} (byte offset {offset})")]
+    LoneSurrogate { path: String, offset: usize },
+    /// A number that is not a finite IEEE 754 double (e.g. `1e400`).
+    #[error("number at {path} is outside the range of a double")]
+    NumberOutOfRange { path: String },
+    /// An integer beyond ±(2^53 − 1), which JavaScript peers cannot represent exactly.
+    #[error("integer at {path} is beyond ±(2^53 - 1) and cannot be represented exactly")]
+    InexactInteger { path: String },
+}
+
+impl JsonError {
+    /// Stable, machine-readable reason code.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            JsonError::TooLarge { .. } => "JSON_TOO_LARGE",
+            JsonError::TooDeep { .. } => "JSON_TOO_DEEP",
+            JsonError::InvalidUtf8 { .. } => "JSON_INVALID_UTF8",
+            JsonError::Syntax { .. } => "JSON_SYNTAX",
+            JsonError::DuplicateKey { .. } => "JSON_DUPLICATE_KEY",
+            JsonError::LoneSurrogate { .. } => "JSON_LONE_SURROGATE",
+            JsonError::NumberOutOfRange { .. } => "JSON_NUMBER_OUT_OF_RANGE",
+            JsonError::InexactInteger { .. } => "JSON_INEXACT_INTEGER",
+        }
+    }
+
+    /// Prefix the error's JSON path with a parent segment while unwinding the parser.
+    fn within(mut self, seg: &PathSeg<'_>) -> JsonError {
+        match &mut self {
+            JsonError::TooDeep { path, .. }
+            | JsonError::Syntax { path, .. }
+            | JsonError::DuplicateKey { path, .. }
+            | JsonError::LoneSurrogate { path, .. }
+            | JsonError::NumberOutOfRange { path }
+            | JsonError::InexactInteger { path } => {
+                // Paths are built leaf-first and rooted at "$" last; insert after the "$".
+                let rest = path.strip_prefix('$').unwrap_or(path).to_string();
+                *path = format!("${seg}{rest}");
+            }
+            JsonError::TooLarge { .. } | JsonError::InvalidUtf8 { .. } => {}
+        }
+        self
+    }
+}
+
+enum PathSeg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl fmt::Display for PathSeg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathSeg::Index(i) => write!(f, "[{i}]"),
+            PathSeg::Key(k) => {
+                let simple = !k.is_empty()
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !k.starts_with(|c: char| c.is_ascii_digit());
+                if simple {
+                    write!(f, ".{k}")
+                } else {
+                    // Quote unusual keys so the path stays unambiguous.
+                    write!(f, "[{}]", serde_json::Value::String((*k).to_string()))
+                }
+            }
+        }
+    }
+}
+
+/// Parse `input` strictly under `limits`.
+pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
+    if input.len() > limits.max_bytes {
+        return Err(JsonError::TooLarge {
+            size: input.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    let text = std::str::from_utf8(input).map_err(|e| JsonError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+        limits,
+    };
+    p.skip_ws();
+    let v = p.value(1)?;
+    p.skip_ws();
+    if p.pos != p.s.len() {
+        return Err(p.syntax("trailing characters after the JSON value"));
+    }
+    Ok(v)
+}
+
+/// Parse a `&str` strictly under the default [`Limits::STRICT`].
+pub fn parse_str(input: &str) -> Result<Value, JsonError> {
+    parse(input.as_bytes(), &Limits::STRICT)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    limits: &'a Limits,
+}
+
+impl Parser<'_> {
+    fn syntax(&self, detail: &'static str) -> JsonError {
+        JsonError::Syntax {
+            path: "$".into(),
+            offset: self.pos,
+            detail,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn expect_lit(&mut self, lit: &'static [u8], v: Value) -> Result<Value, JsonError> {
+        if self.s[self.pos..].starts_with(lit) {
+            self.pos += lit.len();
+            Ok(v)
+        } else {
+            Err(self.syntax("invalid literal"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+        match self.peek() {
+            None => Err(self.syntax("unexpected end of input")),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b't') => self.expect_lit(b"true", Value::Bool(true)),
+            Some(b'f') => self.expect_lit(b"false", Value::Bool(false)),
+            Some(b'n') => self.expect_lit(b"null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.syntax("unexpected character")),
+        }
+    }
+
+    fn enter(&self, depth: usize) -> Result<(), JsonError> {
+        if depth > self.limits.max_depth {
+            Err(JsonError::TooDeep {
+                path: "$".into(),
+                limit: self.limits.max_depth,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
+        self.enter(depth)?;
+        self.pos += 1; // '{'
+        let mut map = Map::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(map));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.syntax("expected a string key"));
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.syntax("expected ':' after key").within(&PathSeg::Key(&key)));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let v = self
+                .value(depth + 1)
+                .map_err(|e| e.within(&PathSeg::Key(&key)))?;
+            if map.contains_key(&key) {
+                return Err(JsonError::DuplicateKey {
+                    path: "$".into(),
+                    key,
+                });
+            }
+            map.insert(key, v);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(map));
+                }
+                _ => return Err(self.syntax("expected ',' or '}' in object")),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
+        self.enter(depth)?;
+        self.pos += 1; // '['
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            let idx = items.len();
+            let v = self
+                .value(depth + 1)
+                .map_err(|e| e.within(&PathSeg::Index(idx)))?;
+            items.push(v);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return Err(self.syntax("expected ',' or ']' in array")),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, JsonError> {
+        let digits = self
+            .s
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.syntax("truncated \\u escape"))?;
+        let mut v: u16 = 0;
+        for &d in digits {
+            let n = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(self.syntax("invalid hex digit in \\u escape")),
+            };
+            v = (v << 4) | u16::from(n);
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    fn string(&mut self) -> Result<String, JsonError> {
+        self.pos += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            // Copy the longest run of plain characters at once; the input is valid UTF-8 and
+            // the run stops only at ASCII bytes, so the slice boundaries are char boundaries.
+            let start = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.text[start..self.pos]);
+            match self.peek() {
+                None => return Err(self.syntax("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    let esc_at = self.pos;
+                    self.pos += 1;
+                    let c = self.peek().ok_or_else(|| self.syntax("truncated escape"))?;
+                    self.pos += 1;
+                    match c {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let lone = || JsonError::LoneSurrogate {
+                                path: "$".into(),
+                                offset: esc_at,
+                            };
+                            let cp = match hi {
+                                0xD800..=0xDBFF => {
+                                    if self.s.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                                        return Err(lone());
+                                    }
+                                    self.pos += 2;
+                                    let lo = self.hex4()?;
+                                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                                        return Err(lone());
+                                    }
+                                    0x10000
+                                        + ((u32::from(hi) - 0xD800) << 10)
+                                        + (u32::from(lo) - 0xDC00)
+                                }
+                                0xDC00..=0xDFFF => return Err(lone()),
+                                _ => u32::from(hi),
+                            };
+                            // Cannot fail: surrogates were excluded above.
+                            out.push(char::from_u32(cp).ok_or_else(lone)?);
+                        }
+                        _ => {
+                            self.pos = esc_at;
+                            return Err(self.syntax("invalid escape sequence"));
+                        }
+                    }
+                }
+                Some(_) => return Err(self.syntax("unescaped control character in string")),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let start = self.pos;
+        let mut integer = true;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(b'0'..=b'9') = self.peek() {
+                    self.pos += 1;
+                }
+            }
+            _ => return Err(self.syntax("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            integer = false;
+            self.pos += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.syntax("digit expected after decimal point"));
+            }
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            integer = false;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.syntax("digit expected in exponent"));
+            }
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+            }
+        }
+        let lit = &self.text[start..self.pos];
+        if integer {
+            // Integer literals stay integers so typed fields (timestamps, counts) read exactly.
+            if let Ok(u) = lit.parse::<u64>() {
+                if u <= MAX_SAFE_INTEGER {
+                    return Ok(Value::Number(u.into()));
+                }
+            } else if let Ok(i) = lit.parse::<i64>() {
+                if i.unsigned_abs() <= MAX_SAFE_INTEGER {
+                    return Ok(Value::Number(i.into()));
+                }
+            }
+            if self.limits.exact_integers {
+                return Err(JsonError::InexactInteger { path: "$".into() });
+            }
+        }
+        // `str::parse::<f64>` rounds correctly; it yields ±inf for overflow, rejected here.
+        let f: f64 = lit.parse().map_err(|_| self.syntax("invalid number"))?;
+        if f == 0.0 && lit.starts_with('-') {
+            // -0 canonicalizes to "0"; store +0 so integer typing of e.g. "-0" works.
+            return Ok(Value::Number(0u64.into()));
+        }
+        Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or(JsonError::NumberOutOfRange { path: "$".into() })
+    }
+}
+
+/// The order in which object members are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOrder {
+    /// RFC 8785: keys sorted by their UTF-16 code units.
+    Jcs,
+    /// What JavaScript's `JSON.stringify` writes for an object built in the value's order:
+    /// array-index keys ("0", "1", ... below 2^32 − 1) ascending first, then the others in
+    /// insertion order.
+    JavaScript,
+}
+
+/// RFC 8785 canonical bytes of `v`.
+pub fn canonicalize(v: &Value) -> Result<Vec<u8>, JsonError> {
+    serialize(v, KeyOrder::Jcs)
+}
+
+/// Serialize `v` with ECMAScript number formatting, JCS escaping and the given key order.
+pub fn serialize(v: &Value, order: KeyOrder) -> Result<Vec<u8>, JsonError> {
+    let mut out = Vec::with_capacity(256);
+    write_value(&mut out, v, order, 0)?;
+    Ok(out)
+}
+
+/// Recursion bound for values built in memory (parsed values are already bounded by
+/// [`Limits`]); keeps a hostile in-memory value from overflowing the stack.
+const MAX_SERIALIZE_DEPTH: usize = 256;
+
+fn write_value(out: &mut Vec<u8>, v: &Value, order: KeyOrder, depth: usize) -> Result<(), JsonError> {
+    if depth > MAX_SERIALIZE_DEPTH {
+        return Err(JsonError::TooDeep {
+            path: "$".into(),
+            limit: MAX_SERIALIZE_DEPTH,
+        });
+    }
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_number(out, n)?,
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item, order, depth + 1)
+                    .map_err(|e| e.within(&PathSeg::Index(i)))?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            match order {
+                KeyOrder::Jcs => entries.sort_by(|a, b| cmp_utf16(a.0, b.0)),
+                KeyOrder::JavaScript => {
+                    // Stable sort: index keys ascending, all others keep insertion order.
+                    entries.sort_by_key(|(k, _)| array_index(k).map_or((1, 0), |i| (0, i)));
+                }
+            }
+            out.push(b'{');
+            for (i, (k, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, k);
+                out.push(b':');
+                write_value(out, item, order, depth + 1)
+                    .map_err(|e| e.within(&PathSeg::Key(k)))?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+/// Compare two strings by UTF-16 code units, as RFC 8785 §3.2.3 requires.
+pub fn cmp_utf16(a: &str, b: &str) -> std::cmp::Ordering {
+    // UTF-8 byte order equals code point order, which differs from UTF-16 order only when a
+    // supplementary character meets one in U+E000..U+FFFF; take the fast path for ASCII.
+    if a.is_ascii() && b.is_ascii() {
+        return a.as_bytes().cmp(b.as_bytes());
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// ECMAScript's "array index": a canonical decimal integer below 2^32 − 1.
+fn array_index(k: &str) -> Option<u32> {
+    if k.is_empty() || k.len() > 10 || (k.len() > 1 && k.starts_with('0')) {
+        return None;
+    }
+    if !k.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = k.parse().ok()?;
+    (n < u64::from(u32::MAX)).then_some(n as u32)
+}
+
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: Option<&[u8]> = match b {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            0x08 => Some(b"\\b"),
+            0x0c => Some(b"\\f"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            0x00..=0x1f => None,
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        match esc {
+            Some(e) => out.extend_from_slice(e),
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), JsonError> {
+    if let Some(u) = n.as_u64() {
+        if u > MAX_SAFE_INTEGER {
+            return Err(JsonError::InexactInteger { path: "$".into() });
+        }
+        out.extend_from_slice(u.to_string().as_bytes());
+    } else if let Some(i) = n.as_i64() {
+        if i.unsigned_abs() > MAX_SAFE_INTEGER {
+            return Err(JsonError::InexactInteger { path: "$".into() });
+        }
+        out.extend_from_slice(i.to_string().as_bytes());
+    } else {
+        // serde_json never holds a non-finite f64.
+        let f = n
+            .as_f64()
+            .ok_or(JsonError::NumberOutOfRange { path: "$".into() })?;
+        out.extend_from_slice(format_es6(f).as_bytes());
+    }
+    Ok(())
+}
+
+/// ECMAScript `Number.prototype.toString()` for a finite double (ECMA-262 §6.1.6.1.20),
+/// which RFC 8785 §3.2.2.3 adopts. Non-finite input yields `"null"` as `JSON.stringify`
+/// would; canonicalization never reaches that case because such values cannot be stored.
+pub fn format_es6(v: f64) -> String {
+    if !v.is_finite() {
+        return "null".into();
+    }
+    if v == 0.0 {
+        return "0".into(); // also -0
+    }
+    if v < 0.0 {
+        return format!("-{}", format_es6(-v));
+    }
+    let (digits, n) = shortest_digits(v);
+    let k = digits.len() as i32;
+    let mut s = String::with_capacity(32);
+    if k <= n && n <= 21 {
+        s.push_str(&digits);
+        s.extend(std::iter::repeat('0').take((n - k) as usize));
+    } else if 0 < n && n <= 21 {
+        s.push_str(&digits[..n as usize]);
+        s.push('.');
+        s.push_str(&digits[n as usize..]);
+    } else if -6 < n && n <= 0 {
+        s.push_str("0.");
+        s.extend(std::iter::repeat('0').take((-n) as usize));
+        s.push_str(&digits);
+    } else {
+        s.push_str(&digits[..1]);
+        if k > 1 {
+            s.push('.');
+            s.push_str(&digits[1..]);
+        }
+        s.push('e');
+        s.push(if n - 1 >= 0 { '+' } else { '-' });
+        s.push_str(&(n - 1).abs().to_string());
+    }
+    s
+}
+
+/// The shortest decimal digits `d1..dk` and exponent `n` with v = 0.d1..dk × 10^n, choosing
+/// as ECMA-262 does: fewest digits, then closest to v, then (on an exact tie) an even last
+/// digit. Rust's `{:e}` gives the fewest digits and the closest, but breaks ties upward.
+fn shortest_digits(v: f64) -> (String, i32) {
+    let (digits, n) = split_sci(&format!("{v:e}"));
+    let k = digits.len();
+    // A tie needs the exact value to end in a 5 right after the k-th digit. Rust formats with
+    // a precision exactly, so check with one more digit, then with all of them (a double's
+    // decimal expansion has at most 767 significant digits).
+    let (one_more, _) = split_sci(&format!("{v:.k$e}"));
+    if !one_more.ends_with('5') {
+        return (digits, n);
+    }
+    let (exact, exact_n) = split_sci(&format!("{v:.800e}"));
+    let exact = exact.trim_end_matches('0');
+    if exact.len() != k + 1 || !exact.ends_with('5') {
+        return (digits, n);
+    }
+    // Exactly halfway between two k-digit neighbours: take the even one, provided it still
+    // reads back as v (ECMA-262 only chooses among digit strings that denote v).
+    let even = round_half_even(exact, k, exact_n);
+    let reads_back = format!("0.{}e{}", even.0, even.1).parse::<f64>() == Ok(v);
+    if reads_back {
+        even
+    } else {
+        (digits, n)
+    }
+}
+
+fn round_half_even(exact: &str, k: usize, exact_n: i32) -> (String, i32) {
+    let mut lower: Vec<u8> = exact.as_bytes()[..k].to_vec();
+    let last = lower[k - 1] - b'0';
+    if last % 2 == 0 {
+        return (String::from_utf8_lossy(&lower).into_owned(), exact_n);
+    }
+    // Round the truncation up by one unit in the last place, with carry.
+    let mut i = k;
+    while i > 0 {
+        i -= 1;
+        if lower[i] == b'9' {
+            lower[i] = b'0';
+        } else {
+            lower[i] += 1;
+            return (trim_zeros(lower), exact_n);
+        }
+    }
+    lower.insert(0, b'1');
+    (trim_zeros(lower), exact_n + 1)
+}
+
+fn trim_zeros(mut d: Vec<u8>) -> String {
+    while d.len() > 1 && d.last() == Some(&b'0') {
+        d.pop();
+    }
+    String::from_utf8_lossy(&d).into_owned()
+}
+
+/// Split Rust's `d.ddde±x` into its digits and the exponent n of the form 0.ddd × 10^n.
+fn split_sci(sci: &str) -> (String, i32) {
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    (digits, exp.parse::<i32>().unwrap_or(0) + 1)
+}
+
+/// Parse strictly and return the RFC 8785 canonical bytes.
+pub fn canonicalize_bytes(input: &[u8], limits: &Limits) -> Result<Vec<u8>, JsonError> {
+    canonicalize(&parse(input, limits)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(s: &str) -> JsonError {
+        parse_str(s).unwrap_err()
+    }
+
+    #[test]
+    fn es6_numbers() {
+        let cases = [
+            (1.0, "1"),
+            (0.1, "0.1"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"),
+            (5e-324, "5e-324"),
+            (-1.25, "-1.25"),
+            (123456789.0, "123456789"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(format_es6(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn errors_carry_paths() {
+        assert_eq!(
+            err(r#"{"a":{"b":[1,{"c":1,"c":2}]}}"#),
+            JsonError::DuplicateKey {
+                path: "$.a.b[1]".into(),
+                key: "c".into()
+            }
+        );
+        assert_eq!(
+            err(r#"{"a":["\ud800"]}"#).reason_code(),
+            "JSON_LONE_SURROGATE"
+        );
+        match err(r#"{"x y":[0,1e999]}"#) {
+            JsonError::NumberOutOfRange { path } => assert_eq!(path, r#"$["x y"][1]"#),
+            e => panic!("{e:?}"),
+        }
+        match err(r#"{"n":9007199254740992}"#) {
+            JsonError::InexactInteger { path } => assert_eq!(path, "$.n"),
+            e => panic!("{e:?}"),
+        }
+        assert!(parse_str("9007199254740991").is_ok());
+        assert!(parse_str("-9007199254740991").is_ok());
+        assert!(parse_str("-9007199254740992").is_err());
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "1e", "\"\\x\"", "\"a\nb\"",
+            "nul", "[1] x", "\"\\udc00\"", "\"\\ud800\\u0041\"", "{'a':1}", "NaN", "Infinity",
+        ] {
+            assert!(parse_str(bad).is_err(), "accepted {bad:?}");
+        }
+        assert_eq!(
+            parse(&[b'"', 0xff, b'"'], &Limits::STRICT).unwrap_err(),
+            JsonError::InvalidUtf8 { offset: 1 }
+        );
+    }
+
+    #[test]
+    fn depth_and_size_bounded() {
+        let deep = "[".repeat(65) + &"]".repeat(65);
+        assert_eq!(err(&deep).reason_code(), "JSON_TOO_DEEP");
+        let ok = "[".repeat(64) + &"]".repeat(64);
+        assert!(parse_str(&ok).is_ok());
+        let small = Limits::STRICT.with_max_bytes(4);
+        assert_eq!(
+            parse(b"[1,2,3]", &small).unwrap_err().reason_code(),
+            "JSON_TOO_LARGE"
+        );
+    }
+
+    #[test]
+    fn javascript_order_puts_index_keys_first() {
+        let v = parse_str(r#"{"b":1,"10":2,"a":3,"2":4,"01":5}"#).unwrap();
+        assert_eq!(
+            serialize(&v, KeyOrder::JavaScript).unwrap(),
+            br#"{"2":4,"10":2,"b":1,"a":3,"01":5}"#
+        );
+        assert_eq!(
+            canonicalize(&v).unwrap(),
+            br#"{"01":5,"10":2,"2":4,"a":3,"b":1}"#
+        );
+    }
+
+    #[test]
+    fn utf16_order_differs_from_code_point_order() {
+        // U+10000 is D800 DC00 in UTF-16, which sorts before U+E000.
+        let v = parse_str("{\"\u{e000}\":1,\"\u{10000}\":2}").unwrap();
+        assert_eq!(
+            String::from_utf8(canonicalize(&v).unwrap()).unwrap(),
+            "{\"\u{10000}\":2,\"\u{e000}\":1}"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! claw-core: the pure core of claw.
+//!
+//! Everything that decides or proves lives here, once: canonical JSON (RFC 8785), Ed25519
+//! identities (JWK, `did:key`), Clawsig signed envelopes, Work Policy Contracts (WPC), scoped
+//! tokens (CST), and evidence (receipts, event chains, proof bundles, Merkle proofs).
+//! The crate does no I/O, holds no global state and contains no `unsafe`: the bindings
+//! (`claw-ffi`, `claw-py`) and the `claw` CLI add transport, never rules.
+#![forbid(unsafe_code)]
+
+pub mod b64;
+pub mod hash;
+pub mod json;
+

@@ -1,0 +1,50 @@
+//! Helpers shared by the integration tests: where the shared vectors live.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The `shared/` folder beside the repository (or `$CLAW_SHARED_DIR`). Tests that need the
+/// shared vectors fail loudly when it is missing rather than passing vacuously.
+pub fn shared_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("CLAW_SHARED_DIR") {
+        return PathBuf::from(dir);
+    }
+    let mut here = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
+    loop {
+        let candidate = here.join("shared");
+        if candidate.join("vectors").is_dir() {
+            return candidate;
+        }
+        let candidate = here.join("../shared");
+        if candidate.join("vectors").is_dir() {
+            return candidate;
+        }
+        if !here.pop() {
+            panic!("shared/ vectors not found above {}; set CLAW_SHARED_DIR", env!("CARGO_MANIFEST_DIR"));
+        }
+    }
+}
+
+/// Read a file under `shared/`.
+pub fn read_shared(rel: &str) -> Vec<u8> {
+    let p = shared_dir().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+}
+
+/// Every file below `dir` (recursive), sorted, so tests never hard-code vector names.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
