@@ -256,7 +256,9 @@ impl Parser<'_> {
             let key = self.string()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
-                return Err(self.syntax("expected ':' after key").within(&PathSeg::Key(&key)));
+                return Err(self
+                    .syntax("expected ':' after key")
+                    .within(&PathSeg::Key(&key)));
             }
             self.pos += 1;
             self.skip_ws();
@@ -493,7 +495,12 @@ pub fn serialize(v: &Value, order: KeyOrder) -> Result<Vec<u8>, JsonError> {
 /// [`Limits`]); keeps a hostile in-memory value from overflowing the stack.
 const MAX_SERIALIZE_DEPTH: usize = 256;
 
-fn write_value(out: &mut Vec<u8>, v: &Value, order: KeyOrder, depth: usize) -> Result<(), JsonError> {
+fn write_value(
+    out: &mut Vec<u8>,
+    v: &Value,
+    order: KeyOrder,
+    depth: usize,
+) -> Result<(), JsonError> {
     if depth > MAX_SERIALIZE_DEPTH {
         return Err(JsonError::TooDeep {
             path: "$".into(),
@@ -533,8 +540,7 @@ fn write_value(out: &mut Vec<u8>, v: &Value, order: KeyOrder, depth: usize) -> R
                 }
                 write_string(out, k);
                 out.push(b':');
-                write_value(out, item, order, depth + 1)
-                    .map_err(|e| e.within(&PathSeg::Key(k)))?;
+                write_value(out, item, order, depth + 1).map_err(|e| e.within(&PathSeg::Key(k)))?;
             }
             out.push(b'}');
         }
@@ -651,7 +657,7 @@ pub fn format_es6(v: f64) -> String {
             s.push_str(&digits[1..]);
         }
         s.push('e');
-        s.push(if n - 1 >= 0 { '+' } else { '-' });
+        s.push(if n > 0 { '+' } else { '-' });
         s.push_str(&(n - 1).abs().to_string());
     }
     s
@@ -721,6 +727,25 @@ fn split_sci(sci: &str) -> (String, i32) {
     (digits, exp.parse::<i32>().unwrap_or(0) + 1)
 }
 
+/// A copy of `v` with every object's keys in RFC 8785 order, so that serializing it in
+/// insertion order (as `JSON.stringify` does) gives the canonical bytes.
+pub fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| cmp_utf16(a.0, b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Parse strictly and return the RFC 8785 canonical bytes.
 pub fn canonicalize_bytes(input: &[u8], limits: &Limits) -> Result<Vec<u8>, JsonError> {
     canonicalize(&parse(input, limits)?)
@@ -782,8 +807,24 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         for bad in [
-            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "1e", "\"\\x\"", "\"a\nb\"",
-            "nul", "[1] x", "\"\\udc00\"", "\"\\ud800\\u0041\"", "{'a':1}", "NaN", "Infinity",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "nul",
+            "[1] x",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "{'a':1}",
+            "NaN",
+            "Infinity",
         ] {
             assert!(parse_str(bad).is_err(), "accepted {bad:?}");
         }

@@ -6,8 +6,15 @@
 //! The crate does no I/O, holds no global state and contains no `unsafe`: the bindings
 //! (`claw-ffi`, `claw-py`) and the `claw` CLI add transport, never rules.
 #![forbid(unsafe_code)]
+// Library code must not unwrap data that came from outside; tests may.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod b64;
+pub mod envelope;
+pub mod error;
 pub mod hash;
 pub mod json;
+pub mod keys;
+pub mod time;
 
+pub use error::{Error, ErrorKind};

@@ -13,7 +13,11 @@ fn cyberphone_inputs_canonicalize_to_outputs() {
         let got = json::canonicalize_bytes(&std::fs::read(&input).unwrap(), &Limits::STRICT)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let want = common::read_shared(&format!("vectors/jcs/output/{name}"));
-        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "{name}"
+        );
         // The hex form must agree too (guards against line-ending rewrites of output/).
         let hex = String::from_utf8(common::read_shared(&format!(
             "vectors/jcs/outhex/{}",
@@ -26,13 +30,19 @@ fn cyberphone_inputs_canonicalize_to_outputs() {
             .collect();
         assert_eq!(got, want_hex, "{name} (outhex)");
         // Canonical form is a fixed point.
-        assert_eq!(json::canonicalize_bytes(&got, &Limits::STRICT).unwrap(), got);
+        assert_eq!(
+            json::canonicalize_bytes(&got, &Limits::STRICT).unwrap(),
+            got
+        );
     }
 }
 
 #[test]
 fn es6_number_file_all_10000_lines() {
-    let text = String::from_utf8(common::read_shared("vectors/jcs/numbers/es6testfile10k.txt")).unwrap();
+    let text = String::from_utf8(common::read_shared(
+        "vectors/jcs/numbers/es6testfile10k.txt",
+    ))
+    .unwrap();
     let mut n = 0;
     for line in text.lines() {
         let (hex, want) = line.split_once(',').unwrap();
@@ -41,8 +51,19 @@ fn es6_number_file_all_10000_lines() {
         assert_eq!(json::format_es6(v), want, "line {} ({hex})", n + 1);
         // And through the parser: the expected text parses back to the same double.
         if v != 0.0 {
-            let parsed = json::parse(want.as_bytes(), &Limits { exact_integers: false, ..Limits::STRICT }).unwrap();
-            assert_eq!(parsed.as_f64().unwrap().to_bits(), v.abs().to_bits() | (v.to_bits() & (1 << 63)), "{want}");
+            let parsed = json::parse(
+                want.as_bytes(),
+                &Limits {
+                    exact_integers: false,
+                    ..Limits::STRICT
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                parsed.as_f64().unwrap().to_bits(),
+                v.abs().to_bits() | (v.to_bits() & (1 << 63)),
+                "{want}"
+            );
         }
         n += 1;
     }

@@ -20,7 +20,10 @@ pub fn shared_dir() -> PathBuf {
             return candidate;
         }
         if !here.pop() {
-            panic!("shared/ vectors not found above {}; set CLAW_SHARED_DIR", env!("CARGO_MANIFEST_DIR"));
+            panic!(
+                "shared/ vectors not found above {}; set CLAW_SHARED_DIR",
+                env!("CARGO_MANIFEST_DIR")
+            );
         }
     }
 }
@@ -47,4 +50,18 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// Decode lowercase/uppercase hex (test vectors only).
+pub fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Parse a shared JSON file with serde_json (test scaffolding, not the code under test).
+pub fn shared_json(rel: &str) -> serde_json::Value {
+    serde_json::from_slice(&read_shared(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }

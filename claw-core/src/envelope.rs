@@ -1,0 +1,509 @@
+//! The Clawsig signed envelope v1.
+//!
+//! ```text
+//! { envelope_version: "1", envelope_type, payload, payload_hash_b64u, hash_algorithm: "SHA-256",
+//!   signature_b64u, algorithm: "Ed25519", signer_did, issued_at, expires_at? }
+//! ```
+//!
+//! `payload_hash_b64u` = base64url(SHA-256(bytes(payload))) where `bytes` is the hash rule of
+//! the envelope type ([`HashRule`]): RFC 8785 JCS for policies and most types, JavaScript
+//! `JSON.stringify` in the payload's own key order for the types the reference hashes that
+//! way. The signature is Ed25519 over the UTF-8 bytes of the 43-character
+//! `payload_hash_b64u` string (not the raw digest), as the reference does.
+//!
+//! Parsing gives an [`Envelope`], which is only data. [`Envelope::verify`] is the one way to a
+//! [`VerifiedEnvelope`], so an unverified payload cannot reach a decision by mistake.
+
+use crate::json::{self, KeyOrder};
+use crate::keys::{SigningKey, VerifyingKey};
+use crate::{b64, hash, time};
+use serde_json::{Map, Value};
+
+/// Envelope schema version this module reads and writes.
+pub const ENVELOPE_VERSION: &str = "1";
+
+/// How the payload bytes are produced before hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashRule {
+    /// RFC 8785 canonical JSON.
+    Jcs,
+    /// JavaScript `JSON.stringify` of the payload in its own key order (what the reference's
+    /// code does for some types, contrary to the protocol text). claw always emits payloads
+    /// with sorted keys, for which both rules give identical bytes.
+    JsonStringify,
+}
+
+/// The hash rule the reference applies to each envelope type. Pinned per type, never read
+/// from the envelope.
+pub fn hash_rule(envelope_type: &str) -> HashRule {
+    match envelope_type {
+        "gateway_receipt"
+        | "proof_bundle"
+        | "tool_receipt"
+        | "side_effect_receipt"
+        | "human_approval_receipt"
+        | "delegation_receipt" => HashRule::JsonStringify,
+        _ => HashRule::Jcs,
+    }
+}
+
+/// Why an envelope was refused. Codes are the reference registry's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// Not JSON, or not strict JSON.
+    #[error("envelope is not valid JSON: {0}")]
+    Json(#[from] json::JsonError),
+    /// A required field is missing, has the wrong type, or an unknown field is present.
+    #[error("malformed envelope: {0}")]
+    Malformed(String),
+    /// `envelope_version` is not "1".
+    #[error("unknown envelope_version {0:?}")]
+    UnknownVersion(String),
+    /// `envelope_type` is not the one the caller expects.
+    #[error("unexpected envelope_type {found:?} (expected {expected:?})")]
+    UnknownType { found: String, expected: String },
+    /// `hash_algorithm` is not SHA-256.
+    #[error("unknown hash_algorithm {0:?}")]
+    UnknownHashAlgorithm(String),
+    /// `algorithm` is not Ed25519.
+    #[error("unknown algorithm {0:?}")]
+    UnknownAlgorithm(String),
+    /// `signer_did` is not an Ed25519 `did:key`.
+    #[error("signer_did: {0}")]
+    InvalidDid(String),
+    /// `payload_hash_b64u` does not match the payload.
+    #[error("payload_hash_b64u does not match the payload")]
+    HashMismatch,
+    /// The signature does not verify under `signer_did`.
+    #[error("signature does not verify for signer_did")]
+    SignatureInvalid,
+    /// The signer is not one the caller trusts.
+    #[error("signer {0} is not in the trusted signer list")]
+    SignerNotAllowed(String),
+    /// `issued_at`/`expires_at` is not an RFC 3339 date-time.
+    #[error("{0}")]
+    InvalidTimestamp(String),
+    /// The envelope expired before `now`.
+    #[error("envelope expired at {0}")]
+    Expired(String),
+    /// The payload could not be canonicalized (e.g. an integer beyond 2^53).
+    #[error("payload cannot be canonicalized: {0}")]
+    Canonicalization(String),
+}
+
+impl EnvelopeError {
+    /// Stable reason code.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            EnvelopeError::Json(_) => "INVALID_JSON",
+            EnvelopeError::Malformed(_) => "MALFORMED_ENVELOPE",
+            EnvelopeError::UnknownVersion(_) => "UNKNOWN_ENVELOPE_VERSION",
+            EnvelopeError::UnknownType { .. } => "UNKNOWN_ENVELOPE_TYPE",
+            EnvelopeError::UnknownHashAlgorithm(_) => "UNKNOWN_HASH_ALGORITHM",
+            EnvelopeError::UnknownAlgorithm(_) => "UNKNOWN_ALGORITHM",
+            EnvelopeError::InvalidDid(_) => "INVALID_DID_FORMAT",
+            EnvelopeError::HashMismatch => "HASH_MISMATCH",
+            EnvelopeError::SignatureInvalid => "SIGNATURE_INVALID",
+            EnvelopeError::SignerNotAllowed(_) => "SIGNER_NOT_ALLOWED",
+            EnvelopeError::InvalidTimestamp(_) => "INVALID_TIMESTAMP",
+            EnvelopeError::Expired(_) => "EXPIRED",
+            EnvelopeError::Canonicalization(_) => "CANONICALIZATION_ERROR",
+        }
+    }
+}
+
+/// A parsed, **unverified** envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub envelope_version: String,
+    pub envelope_type: String,
+    pub payload: Value,
+    pub payload_hash_b64u: String,
+    pub hash_algorithm: String,
+    pub signature_b64u: String,
+    pub algorithm: String,
+    pub signer_did: String,
+    pub issued_at: String,
+    pub expires_at: Option<String>,
+}
+
+/// Who may have signed an envelope.
+#[derive(Debug, Clone, Copy)]
+pub enum Signers<'a> {
+    /// Any valid `did:key` signer (integrity only; the caller checks identity itself, e.g.
+    /// a proof bundle whose signer must equal its `agent_did`).
+    Any,
+    /// One of these DIDs.
+    OneOf(&'a [String]),
+}
+
+/// What [`Envelope::verify`] checks beyond the signature.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyOptions<'a> {
+    /// The `envelope_type` the caller expects.
+    pub expected_type: &'a str,
+    /// Trusted signers.
+    pub signers: Signers<'a>,
+    /// Unix seconds; when set, an envelope whose `expires_at` is at or before `now` fails.
+    pub now: Option<i64>,
+}
+
+/// An envelope whose hash and signature were checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEnvelope {
+    pub envelope_type: String,
+    pub payload: Value,
+    pub payload_hash_b64u: String,
+    pub signer: VerifyingKey,
+    pub signer_did: String,
+    pub issued_at_ms: i64,
+    pub expires_at_ms: Option<i64>,
+}
+
+const FIELDS: [&str; 10] = [
+    "envelope_version",
+    "envelope_type",
+    "payload",
+    "payload_hash_b64u",
+    "hash_algorithm",
+    "signature_b64u",
+    "algorithm",
+    "signer_did",
+    "issued_at",
+    "expires_at",
+];
+
+impl Envelope {
+    /// Parse envelope JSON strictly (duplicate keys, lone surrogates and inexact numbers are
+    /// refused before anything is hashed).
+    pub fn parse(input: &[u8], limits: &json::Limits) -> Result<Envelope, EnvelopeError> {
+        Envelope::from_value(json::parse(input, limits)?)
+    }
+
+    /// Read an envelope from a strictly parsed value. Shape only: no hash or signature check.
+    pub fn from_value(v: Value) -> Result<Envelope, EnvelopeError> {
+        let Value::Object(mut obj) = v else {
+            return Err(EnvelopeError::Malformed(
+                "an envelope must be a JSON object".into(),
+            ));
+        };
+        if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(EnvelopeError::Malformed(format!("unknown field {k:?}")));
+        }
+        let mut take = |name: &str| -> Result<String, EnvelopeError> {
+            match obj.remove(name) {
+                Some(Value::String(s)) if !s.is_empty() => Ok(s),
+                Some(_) => Err(EnvelopeError::Malformed(format!(
+                    "{name} must be a non-empty string"
+                ))),
+                None => Err(EnvelopeError::Malformed(format!(
+                    "missing required field {name}"
+                ))),
+            }
+        };
+        let envelope_version = take("envelope_version")?;
+        let envelope_type = take("envelope_type")?;
+        let payload_hash_b64u = take("payload_hash_b64u")?;
+        let hash_algorithm = take("hash_algorithm")?;
+        let signature_b64u = take("signature_b64u")?;
+        let algorithm = take("algorithm")?;
+        let signer_did = take("signer_did")?;
+        let issued_at = take("issued_at")?;
+        let expires_at = match obj.remove("expires_at") {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                return Err(EnvelopeError::Malformed(
+                    "expires_at must be a string".into(),
+                ))
+            }
+        };
+        let payload = match obj.remove("payload") {
+            Some(p @ Value::Object(_)) => p,
+            Some(_) => return Err(EnvelopeError::Malformed("payload must be an object".into())),
+            None => {
+                return Err(EnvelopeError::Malformed(
+                    "missing required field payload".into(),
+                ))
+            }
+        };
+        Ok(Envelope {
+            envelope_version,
+            envelope_type,
+            payload,
+            payload_hash_b64u,
+            hash_algorithm,
+            signature_b64u,
+            algorithm,
+            signer_did,
+            issued_at,
+            expires_at,
+        })
+    }
+
+    /// Check version, type, algorithms, hash, signature, signer and expiry, in that order.
+    pub fn verify(&self, opts: &VerifyOptions<'_>) -> Result<VerifiedEnvelope, EnvelopeError> {
+        if self.envelope_version != ENVELOPE_VERSION {
+            return Err(EnvelopeError::UnknownVersion(self.envelope_version.clone()));
+        }
+        if self.envelope_type != opts.expected_type {
+            return Err(EnvelopeError::UnknownType {
+                found: self.envelope_type.clone(),
+                expected: opts.expected_type.to_string(),
+            });
+        }
+        if self.hash_algorithm != "SHA-256" {
+            return Err(EnvelopeError::UnknownHashAlgorithm(
+                self.hash_algorithm.clone(),
+            ));
+        }
+        if self.algorithm != "Ed25519" {
+            return Err(EnvelopeError::UnknownAlgorithm(self.algorithm.clone()));
+        }
+        let signer = VerifyingKey::from_did(&self.signer_did)
+            .map_err(|e| EnvelopeError::InvalidDid(e.to_string()))?;
+        let issued_at_ms = time::parse_rfc3339_millis(&self.issued_at)
+            .map_err(|e| EnvelopeError::InvalidTimestamp(format!("issued_at: {e}")))?;
+        let expires_at_ms = self
+            .expires_at
+            .as_deref()
+            .map(time::parse_rfc3339_millis)
+            .transpose()
+            .map_err(|e| EnvelopeError::InvalidTimestamp(format!("expires_at: {e}")))?;
+        let computed = payload_hash(&self.envelope_type, &self.payload)?;
+        // Public values, but compare in constant time anyway: it costs nothing here.
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            computed.as_bytes(),
+            self.payload_hash_b64u.as_bytes(),
+        )) {
+            return Err(EnvelopeError::HashMismatch);
+        }
+        signer
+            .verify_b64u(self.payload_hash_b64u.as_bytes(), &self.signature_b64u)
+            .map_err(|_| EnvelopeError::SignatureInvalid)?;
+        if let Signers::OneOf(allowed) = opts.signers {
+            if !allowed.iter().any(|d| d == &self.signer_did) {
+                return Err(EnvelopeError::SignerNotAllowed(self.signer_did.clone()));
+            }
+        }
+        if let (Some(now), Some(exp)) = (opts.now, expires_at_ms) {
+            if now.saturating_mul(1000) >= exp {
+                return Err(EnvelopeError::Expired(
+                    self.expires_at.clone().unwrap_or_default(),
+                ));
+            }
+        }
+        Ok(VerifiedEnvelope {
+            envelope_type: self.envelope_type.clone(),
+            payload: self.payload.clone(),
+            payload_hash_b64u: self.payload_hash_b64u.clone(),
+            signer,
+            signer_did: self.signer_did.clone(),
+            issued_at_ms,
+            expires_at_ms,
+        })
+    }
+
+    /// The envelope as a JSON value with sorted keys (its canonical written form).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("algorithm".into(), Value::String(self.algorithm.clone()));
+        m.insert(
+            "envelope_type".into(),
+            Value::String(self.envelope_type.clone()),
+        );
+        m.insert(
+            "envelope_version".into(),
+            Value::String(self.envelope_version.clone()),
+        );
+        if let Some(e) = &self.expires_at {
+            m.insert("expires_at".into(), Value::String(e.clone()));
+        }
+        m.insert(
+            "hash_algorithm".into(),
+            Value::String(self.hash_algorithm.clone()),
+        );
+        m.insert("issued_at".into(), Value::String(self.issued_at.clone()));
+        m.insert("payload".into(), self.payload.clone());
+        m.insert(
+            "payload_hash_b64u".into(),
+            Value::String(self.payload_hash_b64u.clone()),
+        );
+        m.insert(
+            "signature_b64u".into(),
+            Value::String(self.signature_b64u.clone()),
+        );
+        m.insert("signer_did".into(), Value::String(self.signer_did.clone()));
+        Value::Object(m)
+    }
+
+    /// Canonical JSON text of the envelope.
+    pub fn to_json(&self) -> Result<String, EnvelopeError> {
+        let bytes = json::canonicalize(&self.to_value())
+            .map_err(|e| EnvelopeError::Canonicalization(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| EnvelopeError::Canonicalization(e.to_string()))
+    }
+}
+
+/// The payload hash of `payload` under the rule of `envelope_type`.
+pub fn payload_hash(envelope_type: &str, payload: &Value) -> Result<String, EnvelopeError> {
+    let order = match hash_rule(envelope_type) {
+        HashRule::Jcs => KeyOrder::Jcs,
+        HashRule::JsonStringify => KeyOrder::JavaScript,
+    };
+    let bytes = json::serialize(payload, order)
+        .map_err(|e| EnvelopeError::Canonicalization(e.to_string()))?;
+    Ok(hash::sha256_b64u(bytes))
+}
+
+/// Sign `payload` into an envelope of `envelope_type`. The payload is stored with its keys
+/// sorted (recursively), so the reference's JCS and `JSON.stringify` rules agree on its hash.
+pub fn sign(
+    envelope_type: &str,
+    payload: &Value,
+    key: &SigningKey,
+    issued_at_ms: i64,
+    expires_at_ms: Option<i64>,
+) -> Result<Envelope, EnvelopeError> {
+    if !payload.is_object() {
+        return Err(EnvelopeError::Malformed("payload must be an object".into()));
+    }
+    let payload = json::sorted(payload);
+    let payload_hash_b64u = payload_hash(envelope_type, &payload)?;
+    let signature = key.sign(payload_hash_b64u.as_bytes());
+    Ok(Envelope {
+        envelope_version: ENVELOPE_VERSION.into(),
+        envelope_type: envelope_type.into(),
+        payload,
+        payload_hash_b64u,
+        hash_algorithm: "SHA-256".into(),
+        signature_b64u: b64::encode(signature),
+        algorithm: "Ed25519".into(),
+        signer_did: key.verifying_key().did(),
+        issued_at: time::format_rfc3339_millis(issued_at_ms),
+        expires_at: expires_at_ms.map(time::format_rfc3339_millis),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SigningKey {
+        SigningKey::from_seed(&[5u8; 32])
+    }
+
+    fn opts<'a>(t: &'a str, signers: Signers<'a>) -> VerifyOptions<'a> {
+        VerifyOptions {
+            expected_type: t,
+            signers,
+            now: None,
+        }
+    }
+
+    #[test]
+    fn sign_parse_verify_round_trip() {
+        let payload = json::parse_str(r#"{"z":1,"a":{"y":[1,2],"b":"x"}}"#).unwrap();
+        let env = sign(
+            "work_policy_contract",
+            &payload,
+            &key(),
+            1_770_768_000_000,
+            None,
+        )
+        .unwrap();
+        let text = env.to_json().unwrap();
+        let parsed = Envelope::parse(text.as_bytes(), &json::Limits::STRICT).unwrap();
+        assert_eq!(parsed, env);
+        let ok = parsed
+            .verify(&opts("work_policy_contract", Signers::Any))
+            .unwrap();
+        assert_eq!(ok.signer_did, key().verifying_key().did());
+        assert_eq!(ok.issued_at_ms, 1_770_768_000_000);
+        // The payload hash is the JCS hash, whatever the input order.
+        assert_eq!(
+            ok.payload_hash_b64u,
+            hash::sha256_b64u(json::canonicalize(&payload).unwrap())
+        );
+    }
+
+    #[test]
+    fn each_check_has_its_code() {
+        let payload = json::parse_str(r#"{"a":1}"#).unwrap();
+        let env = sign("proof_bundle", &payload, &key(), 0, Some(10_000)).unwrap();
+        let check = |e: &Envelope, o: VerifyOptions<'_>| e.verify(&o).unwrap_err().reason_code();
+        let o = opts("proof_bundle", Signers::Any);
+        let mut e = env.clone();
+        e.envelope_version = "2".into();
+        assert_eq!(check(&e, o), "UNKNOWN_ENVELOPE_VERSION");
+        assert_eq!(
+            check(&env, opts("gateway_receipt", Signers::Any)),
+            "UNKNOWN_ENVELOPE_TYPE"
+        );
+        let mut e = env.clone();
+        e.hash_algorithm = "SHA-512".into();
+        assert_eq!(check(&e, o), "UNKNOWN_HASH_ALGORITHM");
+        let mut e = env.clone();
+        e.algorithm = "EdDSA".into();
+        assert_eq!(check(&e, o), "UNKNOWN_ALGORITHM");
+        let mut e = env.clone();
+        e.signer_did = "did:web:example.com".into();
+        assert_eq!(check(&e, o), "INVALID_DID_FORMAT");
+        let mut e = env.clone();
+        e.payload = json::parse_str(r#"{"a":2}"#).unwrap();
+        assert_eq!(check(&e, o), "HASH_MISMATCH");
+        let mut e = env.clone();
+        e.signer_did = SigningKey::from_seed(&[6u8; 32]).verifying_key().did();
+        assert_eq!(check(&e, o), "SIGNATURE_INVALID");
+        let others = vec!["did:key:z6MkOther".to_string()];
+        assert_eq!(
+            check(&env, opts("proof_bundle", Signers::OneOf(&others))),
+            "SIGNER_NOT_ALLOWED"
+        );
+        let expired = VerifyOptions { now: Some(10), ..o };
+        assert_eq!(check(&env, expired), "EXPIRED");
+        assert!(env.verify(&VerifyOptions { now: Some(9), ..o }).is_ok());
+    }
+
+    #[test]
+    fn malformed_shapes() {
+        for bad in [
+            r#"[]"#,
+            r#"{"envelope_version":"1"}"#,
+            r#"{"envelope_version":"1","envelope_type":"x","payload":{},"payload_hash_b64u":"a","hash_algorithm":"SHA-256","signature_b64u":"a","algorithm":"Ed25519","signer_did":"did:key:z","issued_at":"x","extra":1}"#,
+            r#"{"envelope_version":"1","envelope_type":"x","payload":[],"payload_hash_b64u":"a","hash_algorithm":"SHA-256","signature_b64u":"a","algorithm":"Ed25519","signer_did":"did:key:z","issued_at":"x"}"#,
+        ] {
+            let e = Envelope::parse(bad.as_bytes(), &json::Limits::STRICT).unwrap_err();
+            assert_eq!(e.reason_code(), "MALFORMED_ENVELOPE", "{bad}");
+        }
+        let dup = r#"{"envelope_version":"1","envelope_version":"1"}"#;
+        assert_eq!(
+            Envelope::parse(dup.as_bytes(), &json::Limits::STRICT)
+                .unwrap_err()
+                .reason_code(),
+            "INVALID_JSON"
+        );
+    }
+
+    #[test]
+    fn stringify_rule_hashes_in_received_order() {
+        // A reference-made payload in insertion order verifies under the JSON.stringify rule.
+        let k = key();
+        let payload = json::parse_str(r#"{"z":1,"a":2}"#).unwrap();
+        let h = hash::sha256_b64u(br#"{"z":1,"a":2}"#);
+        let env = Envelope {
+            envelope_version: "1".into(),
+            envelope_type: "gateway_receipt".into(),
+            payload,
+            payload_hash_b64u: h.clone(),
+            hash_algorithm: "SHA-256".into(),
+            signature_b64u: b64::encode(k.sign(h.as_bytes())),
+            algorithm: "Ed25519".into(),
+            signer_did: k.verifying_key().did(),
+            issued_at: "2026-01-01T00:00:00.000Z".into(),
+            expires_at: None,
+        };
+        env.verify(&opts("gateway_receipt", Signers::Any)).unwrap();
+    }
+}
