@@ -1,0 +1,31 @@
+//! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
+
+mod jcs;
+mod keygen;
+
+use crate::Failure;
+use clap::{Parser, Subcommand};
+
+/// claw: permissioned execution for AI agents.
+#[derive(Parser, Debug)]
+#[command(name = "claw", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate an Ed25519 key pair: PREFIX.jwk (mode 0600) and PREFIX.pub.jwk; prints the did:key.
+    Keygen(keygen::Args),
+    /// Print the RFC 8785 canonical form of a JSON document (no newline added).
+    Jcs(jcs::Args),
+}
+
+/// Run the parsed command; returns the exit code on success paths (allow/deny/...).
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Keygen(a) => keygen::run(a),
+        Command::Jcs(a) => jcs::run(a),
+    }
+}

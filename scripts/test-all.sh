@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test of the project. Each stage installs what it needs; a failing stage fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+passed=0
+failed=0
+stage() {
+  local name=$1; shift
+  echo
+  echo "######## $name"
+  if "$@"; then passed=$((passed + 1)); echo "######## $name: ok"
+  else failed=$((failed + 1)); echo "######## $name: FAILED"; fi
+}
+stage rust bash scripts/test-rust.sh
+echo
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
