@@ -1,0 +1,88 @@
+//! Checked conversions from C arguments. Nothing here trusts a pointer without a NULL check
+//! or a length without a bound.
+
+use crate::error::{claw_result_code, Fail};
+use std::os::raw::c_char;
+
+/// Largest input buffer accepted through the C ABI (bundles of 100k receipts fit).
+pub(crate) const MAX_INPUT_LEN: usize = 256 * 1024 * 1024;
+
+/// Borrow `len` bytes at `ptr`. `ptr` may be NULL only when `len` is 0.
+///
+/// SAFETY (caller of the exported function): `ptr` points to `len` readable bytes that stay
+/// valid and unmodified for the duration of the call.
+pub(crate) unsafe fn try_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], Fail> {
+    if len > MAX_INPUT_LEN {
+        return Err(Fail::new(
+            claw_result_code::CLAW_ERR_INVALID_ARGUMENT,
+            "INPUT_TOO_LARGE",
+            format!("{name}: length {len} exceeds {MAX_INPUT_LEN}"),
+        ));
+    }
+    if ptr.is_null() {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrow `len` bytes at `ptr` as UTF-8.
+pub(crate) unsafe fn try_str<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Fail> {
+    // SAFETY: forwarded contract.
+    let bytes = unsafe { try_bytes(ptr.cast(), len, name)? };
+    std::str::from_utf8(bytes).map_err(|e| {
+        Fail::new(
+            claw_result_code::CLAW_ERR_INVALID_UTF8,
+            "INVALID_UTF8",
+            format!("{name} is not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })
+}
+
+/// Borrow a NUL-terminated C string (bounded to 64 KiB so a missing NUL cannot run away far).
+pub(crate) unsafe fn try_cstr<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Fail> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: the caller guarantees a NUL-terminated string at `ptr`.
+    let c = unsafe { std::ffi::CStr::from_ptr(ptr) };
+    let bytes = c.to_bytes();
+    if bytes.len() > 64 * 1024 {
+        return Err(Fail::new(
+            claw_result_code::CLAW_ERR_INVALID_ARGUMENT,
+            "INPUT_TOO_LARGE",
+            format!("{name}: C string longer than 64 KiB"),
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|_| {
+        Fail::new(claw_result_code::CLAW_ERR_INVALID_UTF8, "INVALID_UTF8", format!("{name} is not valid UTF-8"))
+    })
+}
+
+/// Borrow the object behind a handle pointer.
+pub(crate) unsafe fn try_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, Fail> {
+    // SAFETY: the caller guarantees `ptr` is NULL or a live handle from claw.
+    unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
+}
+
+/// Check an output pointer is present before doing any work.
+pub(crate) fn try_out<T>(ptr: *mut T, name: &str) -> Result<(), Fail> {
+    if ptr.is_null() {
+        Err(null(name))
+    } else {
+        Ok(())
+    }
+}
+
+/// Write an output (only called on success, after every check passed).
+pub(crate) unsafe fn write_out<T>(ptr: *mut T, value: T) {
+    // SAFETY: checked non-NULL by `try_out`; the caller guarantees it is writable.
+    unsafe { ptr.write(value) }
+}
+
+pub(crate) fn null(name: &str) -> Fail {
+    Fail::new(claw_result_code::CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", format!("{name} is NULL"))
+}
