@@ -34,16 +34,13 @@ pub enum HashRule {
 }
 
 /// The hash rule the reference applies to each envelope type. Pinned per type, never read
-/// from the envelope.
+/// from the envelope: policies (`work_policy_contract`, `confidential_work_contract`) are
+/// hashed as JCS, as their schemas say; every other type is hashed by the reference's
+/// `computeHash`, which is `JSON.stringify` in received key order (see docs/SPEC.md).
 pub fn hash_rule(envelope_type: &str) -> HashRule {
     match envelope_type {
-        "gateway_receipt"
-        | "proof_bundle"
-        | "tool_receipt"
-        | "side_effect_receipt"
-        | "human_approval_receipt"
-        | "delegation_receipt" => HashRule::JsonStringify,
-        _ => HashRule::Jcs,
+        "work_policy_contract" | "confidential_work_contract" => HashRule::Jcs,
+        _ => HashRule::JsonStringify,
     }
 }
 
