@@ -13,6 +13,7 @@ stage() {
   else failed=$((failed + 1)); echo "######## $name: FAILED"; fi
 }
 stage rust bash scripts/test-rust.sh
+stage c bash scripts/test-c.sh
 echo
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
