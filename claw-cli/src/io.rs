@@ -39,7 +39,11 @@ fn read_bounded(r: impl Read, buf: &mut Vec<u8>, name: &str) -> Result<(), Failu
 /// Read a file as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, Failure> {
     String::from_utf8(read_input(Some(path))?).map_err(|_| {
-        Failure::new(exit::BAD_INPUT, "INVALID_UTF8", format!("{} is not UTF-8", path.display()))
+        Failure::new(
+            exit::BAD_INPUT,
+            "INVALID_UTF8",
+            format!("{} is not UTF-8", path.display()),
+        )
     })
 }
 
