@@ -1,0 +1,37 @@
+//! OpenClaw config reader and drift audit.
+//!
+//! OpenClaw is the agent runtime claw's users start from. Its `openclaw.json` (JSON5) decides
+//! which tools each agent may call and where commands run; a Work Policy Contract decides
+//! what the job may do. This module reads the config (no I/O: bytes in), computes each
+//! agent's **effective** tool set with OpenClaw 2026.9.6's own rules, and reports every
+//! place where the config lets an agent do what the WPC forbids, in the finding shape of
+//! `openclaw security audit --json`.
+//!
+//! ```text
+//! OpenClawConfig::parse(bytes)          JSON5, bounded, duplicate keys refused
+//!     .hash_b64u()                      base64url(SHA-256(JCS(config))), for baselines
+//! effective_agents(&config)             per agent: allowed tools, sandbox, exec host, elevated
+//! audit(&config, &wpc, baseline, ts)    -> AuditReport { findings, summary(), to_json(), to_text() }
+//! recommended_config(&wpc)              the tightest `tools` block (+ sandbox) for a WPC
+//! ```
+//!
+//! The WPC side is the [`WpcView`] trait: the tool stance of a verified contract. A WPC
+//! forbids host execution by explicitly denying the tool name [`HOST_EXEC_MARKER`]
+//! (`host_exec`).
+
+pub mod audit;
+pub mod catalog;
+pub mod config;
+pub mod effective;
+mod error;
+pub mod json5;
+pub mod recommend;
+
+pub use audit::{
+    audit, changed_sections, AuditReport, Baseline, Finding, SectionChange, Severity, Summary,
+    ToolRuling, ToolStance, WpcView, HOST_EXEC_MARKER,
+};
+pub use config::{OpenClawConfig, SandboxMode};
+pub use effective::{effective_agents, EffectiveAgent};
+pub use error::OpenClawError;
+pub use recommend::recommended_config;
