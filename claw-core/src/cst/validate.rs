@@ -173,7 +173,7 @@ pub fn validate(
     let kid = header.kid.ok_or(TokenError::MissingKid)?;
     let key = keys.lookup(kid, now)?;
     // 4: the signature, over the bytes as received.
-    key.verify(compact.signing_input, &compact.signature)
+    key.verify(compact.signing_input, &compact.signature()?)
         .map_err(|_| TokenError::SignatureInvalid)?;
     // 5: claims, only now that they are authentic.
     let payload = b64::decode(compact.payload_b64)
