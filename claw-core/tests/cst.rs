@@ -1167,6 +1167,33 @@ fn revocation_by_jti_kid_policy_and_token_hash() {
     }
     revs.replace(RevocationList::new());
     assert_eq!(code(cst::validate(t, &keys, &o, NOW)), "ok");
+    // One key filed under two kids: revoking the kid name spares the other name, revoking
+    // the key catches both.
+    let mut two = keyset();
+    two.insert(Some("alias"), issuer().verifying_key(), None)
+        .unwrap();
+    let mut io = IssueOptions::default();
+    io.kid = Some("alias");
+    let aliased = cst::issue_with(&issuer(), &c, 300, NOW, &mut TestRng(8), &io)
+        .unwrap()
+        .token;
+    revs.replace({
+        let mut l = RevocationList::new();
+        l.revoke_kid(issued.kid.clone());
+        l
+    });
+    assert_eq!(code(cst::validate(&aliased, &two, &o, NOW)), "ok");
+    revs.replace({
+        let mut l = RevocationList::new();
+        l.revoke_key(&issuer().verifying_key());
+        l
+    });
+    assert_eq!(
+        code(cst::validate(&aliased, &two, &o, NOW)),
+        "TOKEN_REVOKED"
+    );
+    assert_eq!(code(cst::validate(t, &two, &o, NOW)), "TOKEN_REVOKED");
+    revs.replace(RevocationList::new());
     revs.update(|l| {
         l.revoke_kid("unrelated");
     });

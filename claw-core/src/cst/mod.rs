@@ -23,6 +23,8 @@
 //! # Ok::<(), claw_core::cst::TokenError>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod claims;
 mod error;
 mod issue;

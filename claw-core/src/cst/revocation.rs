@@ -2,6 +2,7 @@
 //! swappable at runtime.
 
 use super::error::RevokedBy;
+use crate::keys::VerifyingKey;
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
@@ -11,6 +12,7 @@ use std::sync::{Arc, RwLock};
 pub struct RevocationList {
     jtis: HashSet<String>,
     kids: HashSet<String>,
+    keys: HashSet<[u8; 32]>,
     policy_hashes: HashSet<String>,
     token_hashes: HashSet<String>,
 }
@@ -34,6 +36,13 @@ impl RevocationList {
         self
     }
 
+    /// Revoke every token signed by this key, under whatever `kid` the key set files it
+    /// (a key listed under two kids is revoked under both).
+    pub fn revoke_key(&mut self, key: &VerifyingKey) -> &mut Self {
+        self.keys.insert(key.to_bytes());
+        self
+    }
+
     /// Revoke every token that pins this policy hash (`policy_hash_b64u`, or
     /// `delegation_policy_hash_b64u` when it is the pin).
     pub fn revoke_policy_hash(&mut self, policy_hash_b64u: impl Into<String>) -> &mut Self {
@@ -53,20 +62,23 @@ impl RevocationList {
     pub fn is_empty(&self) -> bool {
         self.jtis.is_empty()
             && self.kids.is_empty()
+            && self.keys.is_empty()
             && self.policy_hashes.is_empty()
             && self.token_hashes.is_empty()
     }
 
-    /// The first revocation that matches, checked in the order kid, token hash, jti,
-    /// policy hash. `token` is hashed only when token hashes are revoked.
+    /// The first revocation that matches, checked in the order kid (by name, then by key),
+    /// token hash, jti, policy hash. `token` is hashed only when token hashes are revoked.
     pub(crate) fn check(
         &self,
         kid: &str,
+        key: &VerifyingKey,
         token: &str,
         jti: Option<&str>,
         policy_hash: Option<&str>,
     ) -> Option<RevokedBy> {
-        if self.kids.contains(kid) {
+        if self.kids.contains(kid) || (!self.keys.is_empty() && self.keys.contains(&key.to_bytes()))
+        {
             return Some(RevokedBy::Kid);
         }
         if !self.token_hashes.is_empty() && self.token_hashes.contains(&super::token_hash(token)) {

@@ -223,6 +223,7 @@ pub fn validate(
         let list = revocations.snapshot();
         if let Some(by) = list.check(
             &kid,
+            key,
             token,
             claims.jti.as_deref(),
             claims.pinned_policy_hash(),
