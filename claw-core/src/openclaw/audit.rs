@@ -603,7 +603,7 @@ pub fn audit(
                 .filter(|t| a.allows(t) && wpc.tool(t).stance.permits_some_calls())
                 .collect();
             if !exec_tools.is_empty() {
-                let tools = exec_tools.join(", ");
+                let tools = exec_tools.join(" and ");
                 if let Some(reason) = a.host_exec_reason() {
                     findings.push(Finding::new(
                         "claw.wpc.host_exec_unsandboxed",

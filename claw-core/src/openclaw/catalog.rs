@@ -336,9 +336,39 @@ pub const SANDBOX_DEFAULT_ALLOW: &[&str] = &[
     "session_status",
 ];
 
+/// The bundled chat channels; each one's plugin contributes a tool of the same name
+/// (`slack`, `discord`, ...), which policies may name.
+pub const CHANNEL_TOOLS: &[&str] = &[
+    "feishu",
+    "googlechat",
+    "nostr",
+    "buzz",
+    "msteams",
+    "mattermost",
+    "nextcloud-talk",
+    "matrix",
+    "raft",
+    "a2a",
+    "line",
+    "zalo",
+    "clickclack",
+    "zalouser",
+    "sms",
+    "synology-chat",
+    "tlon",
+    "discord",
+    "imessage",
+    "irc",
+    "reef",
+    "signal",
+    "slack",
+    "telegram",
+    "twitch",
+    "whatsapp",
+];
+
 /// The core part of the sandbox tool denylist used when `tools.sandbox.tools.deny` is not
-/// configured (the shipped list also names every channel plugin id, which only matters for
-/// plugin tools).
+/// configured; the shipped list continues with [`CHANNEL_TOOLS`].
 pub const SANDBOX_DEFAULT_DENY: &[&str] = &[
     "browser",
     "canvas",

@@ -576,6 +576,7 @@ pub fn is_known_entry(normalized: &str) -> bool {
     normalized == "*"
         || normalized.contains('*')
         || catalog::is_core_tool(normalized)
+        || catalog::CHANNEL_TOOLS.contains(&normalized)
         || catalog::group(normalized).is_some()
         || normalized == catalog::GROUP_PLUGINS
         || normalized == catalog::BUNDLE_MCP

@@ -61,11 +61,19 @@ impl Pattern {
     fn matches(&self, name: &str) -> bool {
         match self {
             Pattern::All => true,
+            // `bundle-mcp` stands for every tool served by a bundled MCP server
+            // (`<server>__<tool>`).
+            Pattern::Exact(e) if e == catalog::BUNDLE_MCP => e == name || is_mcp_tool_name(name),
             Pattern::Exact(e) => e == name,
             Pattern::Plugins => !catalog::is_core_tool(name),
             Pattern::Glob(parts) => glob_match(parts, name),
         }
     }
+}
+
+/// MCP tools are named `<server>__<tool>`.
+fn is_mcp_tool_name(name: &str) -> bool {
+    !catalog::is_core_tool(name) && name.contains("__")
 }
 
 /// Anchored match of `a*b*c` given its literal parts `["a","b","c"]`.
@@ -267,6 +275,7 @@ fn sandbox_layer(global: &ListPolicy, agent: Option<&ListPolicy>) -> Layer {
             .collect();
             catalog::SANDBOX_DEFAULT_DENY
                 .iter()
+                .chain(catalog::CHANNEL_TOOLS)
                 .filter(|d| !explicit.iter().any(|p| p.matches(d)))
                 .map(|s| (*s).to_string())
                 .collect()
