@@ -10,4 +10,4 @@
 pub mod b64;
 pub mod hash;
 pub mod json;
-
+pub mod wpc;
