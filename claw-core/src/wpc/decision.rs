@@ -48,15 +48,27 @@ impl ContextLookup for BTreeMap<String, String> {
     }
 }
 
-impl ContextLookup for [(&str, &str)] {
+fn find<'a>(pairs: &'a [(&str, &str)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+impl ContextLookup for &[(&str, &str)] {
     fn get(&self, key: &str) -> Option<&str> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        find(self, key)
     }
 }
 
 impl<const N: usize> ContextLookup for [(&str, &str); N] {
     fn get(&self, key: &str) -> Option<&str> {
-        ContextLookup::get(self.as_slice(), key)
+        find(self, key)
+    }
+}
+
+impl ContextLookup for Vec<(String, String)> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 

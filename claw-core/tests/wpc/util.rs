@@ -40,6 +40,6 @@ pub fn stc(sid: &str, effect: &str, actions: &[&str], resources: &[&str], condit
 }
 
 /// 2026-01-05 (a Monday) at `hour`:00:00 UTC.
-pub fn monday_at(hour: i64) -> i64 {
+pub const fn monday_at(hour: i64) -> i64 {
     1_767_571_200 + hour * 3600
 }
