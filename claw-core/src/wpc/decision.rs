@@ -66,9 +66,7 @@ impl<const N: usize> ContextLookup for [(&str, &str); N] {
 
 impl ContextLookup for Vec<(String, String)> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
 

@@ -6,7 +6,10 @@ use claw_core::wpc::{policy_hash_b64u, Policy, PolicyError, PolicyVersion, Provi
 use serde_json::{json, Value};
 
 fn base() -> Value {
-    v2("p", json!([st("s1", "Allow", &["tool:execute"], &["read_file"])]))
+    v2(
+        "p",
+        json!([st("s1", "Allow", &["tool:execute"], &["read_file"])]),
+    )
 }
 
 /// (case, mutation, reason code, path of the error)
@@ -15,31 +18,173 @@ type Case = (&'static str, fn(&mut Value), &'static str, &'static str);
 #[test]
 fn schema_errors_name_their_path() {
     let cases: &[Case] = &[
-        ("unknown top-level field", |v| v["extra"] = json!(1), "SCHEMA_VALIDATION_FAILED", "$.extra"),
-        ("unknown statement field", |v| v["statements"][0]["Principal"] = json!("*"), "SCHEMA_VALIDATION_FAILED", "$.statements[0].Principal"),
-        ("unknown operator", |v| v["statements"][0]["conditions"] = json!({"IpAddressX": {}}), "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions.IpAddressX"),
-        ("non-string condition value", |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": 1}}), "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions.StringEquals.k"),
-        ("array condition value", |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": ["a"]}}), "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions.StringEquals.k"),
-        ("effect lowercase", |v| v["statements"][0]["effect"] = json!("deny"), "SCHEMA_VALIDATION_FAILED", "$.statements[0].effect"),
-        ("null optional", |v| v["inherits"] = Value::Null, "SCHEMA_VALIDATION_FAILED", "$.inherits"),
-        ("null conditions", |v| v["statements"][0]["conditions"] = Value::Null, "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions"),
-        ("missing statements", |v| { v.as_object_mut().unwrap().remove("statements"); }, "SCHEMA_VALIDATION_FAILED", "$"),
-        ("missing policy_version", |v| { v.as_object_mut().unwrap().remove("policy_version"); }, "SCHEMA_VALIDATION_FAILED", "$"),
-        ("numeric policy_version", |v| v["policy_version"] = json!(2), "SCHEMA_VALIDATION_FAILED", "$.policy_version"),
-        ("unknown policy_version", |v| v["policy_version"] = json!("3"), "UNKNOWN_SCHEMA_VERSION", "$.policy_version"),
-        ("duplicate sid", |v| { let s = v["statements"][0].clone(); v["statements"].as_array_mut().unwrap().push(s); }, "SCHEMA_VALIDATION_FAILED", "$.statements[1].sid"),
-        ("did pattern", |v| v["issuer_did"] = json!("web:example.com"), "SCHEMA_VALIDATION_FAILED", "$.issuer_did"),
-        ("v1 field in v2", |v| v["allowed_models"] = json!(["*"]), "SCHEMA_VALIDATION_FAILED", "$.allowed_models"),
-        ("v2 field in v1", |v| { *v = json!({"policy_version": "1", "policy_id": "p", "issuer_did": DID, "inherits": "x"}); }, "SCHEMA_VALIDATION_FAILED", "$.inherits"),
-        ("statements in v1", |v| { v["policy_version"] = json!("1"); }, "SCHEMA_VALIDATION_FAILED", "$.statements"),
-        ("top-level array", |v| *v = json!([1]), "SCHEMA_VALIDATION_FAILED", "$"),
-        ("unknown claw namespace", |v| v["metadata"] = json!({"claw.dev/v2": {}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v2\"]"),
-        ("unknown claw field", |v| v["metadata"] = json!({"claw.dev/v1": {"allow_everything": true}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].allow_everything"),
-        ("claw ttl zero", |v| v["metadata"] = json!({"claw.dev/v1": {"token_requirements": {"require_cst": true, "pin_cst_to_policy_hash": false, "max_ttl_minutes": 0}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].token_requirements.max_ttl_minutes"),
-        ("claw ttl fractional", |v| v["metadata"] = json!({"claw.dev/v1": {"run_time_limit_minutes": 1.5}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].run_time_limit_minutes"),
-        ("claw token flag missing", |v| v["metadata"] = json!({"claw.dev/v1": {"token_requirements": {"require_cst": true}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].token_requirements"),
-        ("claw data class conflict", |v| v["metadata"] = json!({"claw.dev/v1": {"data_classes": {"allowed": ["a"], "denied": ["a"]}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].data_classes"),
-        ("claw data class control char", |v| v["metadata"] = json!({"claw.dev/v1": {"data_classes": {"denied": ["a\nb"]}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].data_classes.denied[0]"),
+        (
+            "unknown top-level field",
+            |v| v["extra"] = json!(1),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.extra",
+        ),
+        (
+            "unknown statement field",
+            |v| v["statements"][0]["Principal"] = json!("*"),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[0].Principal",
+        ),
+        (
+            "unknown operator",
+            |v| v["statements"][0]["conditions"] = json!({"IpAddressX": {}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[0].conditions.IpAddressX",
+        ),
+        (
+            "non-string condition value",
+            |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": 1}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[0].conditions.StringEquals.k",
+        ),
+        (
+            "array condition value",
+            |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": ["a"]}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[0].conditions.StringEquals.k",
+        ),
+        (
+            "effect lowercase",
+            |v| v["statements"][0]["effect"] = json!("deny"),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[0].effect",
+        ),
+        (
+            "null optional",
+            |v| v["inherits"] = Value::Null,
+            "SCHEMA_VALIDATION_FAILED",
+            "$.inherits",
+        ),
+        (
+            "null conditions",
+            |v| v["statements"][0]["conditions"] = Value::Null,
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[0].conditions",
+        ),
+        (
+            "missing statements",
+            |v| {
+                v.as_object_mut().unwrap().remove("statements");
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$",
+        ),
+        (
+            "missing policy_version",
+            |v| {
+                v.as_object_mut().unwrap().remove("policy_version");
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$",
+        ),
+        (
+            "numeric policy_version",
+            |v| v["policy_version"] = json!(2),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.policy_version",
+        ),
+        (
+            "unknown policy_version",
+            |v| v["policy_version"] = json!("3"),
+            "UNKNOWN_SCHEMA_VERSION",
+            "$.policy_version",
+        ),
+        (
+            "duplicate sid",
+            |v| {
+                let s = v["statements"][0].clone();
+                v["statements"].as_array_mut().unwrap().push(s);
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements[1].sid",
+        ),
+        (
+            "did pattern",
+            |v| v["issuer_did"] = json!("web:example.com"),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.issuer_did",
+        ),
+        (
+            "v1 field in v2",
+            |v| v["allowed_models"] = json!(["*"]),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.allowed_models",
+        ),
+        (
+            "v2 field in v1",
+            |v| {
+                *v = json!({"policy_version": "1", "policy_id": "p", "issuer_did": DID, "inherits": "x"});
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$.inherits",
+        ),
+        (
+            "statements in v1",
+            |v| {
+                v["policy_version"] = json!("1");
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$.statements",
+        ),
+        (
+            "top-level array",
+            |v| *v = json!([1]),
+            "SCHEMA_VALIDATION_FAILED",
+            "$",
+        ),
+        (
+            "unknown claw namespace",
+            |v| v["metadata"] = json!({"claw.dev/v2": {}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v2\"]",
+        ),
+        (
+            "unknown claw field",
+            |v| v["metadata"] = json!({"claw.dev/v1": {"allow_everything": true}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v1\"].allow_everything",
+        ),
+        (
+            "claw ttl zero",
+            |v| v["metadata"] = json!({"claw.dev/v1": {"token_requirements": {"require_cst": true, "pin_cst_to_policy_hash": false, "max_ttl_minutes": 0}}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v1\"].token_requirements.max_ttl_minutes",
+        ),
+        (
+            "claw ttl fractional",
+            |v| v["metadata"] = json!({"claw.dev/v1": {"run_time_limit_minutes": 1.5}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v1\"].run_time_limit_minutes",
+        ),
+        (
+            "claw token flag missing",
+            |v| {
+                v["metadata"] =
+                    json!({"claw.dev/v1": {"token_requirements": {"require_cst": true}}})
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v1\"].token_requirements",
+        ),
+        (
+            "claw data class conflict",
+            |v| {
+                v["metadata"] =
+                    json!({"claw.dev/v1": {"data_classes": {"allowed": ["a"], "denied": ["a"]}}})
+            },
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v1\"].data_classes",
+        ),
+        (
+            "claw data class control char",
+            |v| v["metadata"] = json!({"claw.dev/v1": {"data_classes": {"denied": ["a\nb"]}}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "$.metadata[\"claw.dev/v1\"].data_classes.denied[0]",
+        ),
     ];
     for (name, mutate, code, path) in cases {
         let mut v = base();
@@ -47,7 +192,10 @@ fn schema_errors_name_their_path() {
         let e = policy_err(&v);
         assert_eq!(e.reason_code(), *code, "{name}: {e}");
         assert_eq!(e.path(), Some(*path), "{name}: {e}");
-        assert!(e.to_string().starts_with(path), "{name}: message {e} names the path");
+        assert!(
+            e.to_string().starts_with(path),
+            "{name}: message {e} names the path"
+        );
     }
 }
 
@@ -120,7 +268,10 @@ fn v1_reads_every_field() {
     let p = policy(&v);
     assert_eq!(p.version(), PolicyVersion::V1);
     let b = p.as_v1().unwrap();
-    assert_eq!(b.allowed_providers.as_deref(), Some(&[Provider::Anthropic, Provider::Google][..]));
+    assert_eq!(
+        b.allowed_providers.as_deref(),
+        Some(&[Provider::Anthropic, Provider::Google][..])
+    );
     assert!(p.requirements().require_gateway_receipts());
     assert!(!p.requirements().require_proof_bundle());
     assert!(p.as_v2().is_none() && p.inherits().is_none());
@@ -150,7 +301,10 @@ fn reason_codes_are_distinct_screaming_snake() {
     let mut seen = std::collections::HashSet::new();
     for c in ReasonCode::ALL {
         let s = c.as_str();
-        assert!(s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{s}");
+        assert!(
+            s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+            "{s}"
+        );
         assert!(seen.insert(s), "{s} twice");
         assert_eq!(c.to_string(), s);
     }

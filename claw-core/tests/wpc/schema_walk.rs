@@ -69,7 +69,8 @@ impl Walker<'_> {
     fn case(&mut self, what: String, segs: &[Seg], f: impl FnOnce(&mut Value), expect: Expect) {
         let mut doc = self.base.clone();
         f(at(&mut doc, segs));
-        self.cases.push((format!("{} {what}", path_string(segs)), doc, expect));
+        self.cases
+            .push((format!("{} {what}", path_string(segs)), doc, expect));
     }
 
     fn err_here(segs: &[Seg]) -> Expect {
@@ -91,32 +92,66 @@ impl Walker<'_> {
         let here = || segs.clone();
         if let Some(c) = node.get("const") {
             let _ = c;
-            self.case("const".into(), &segs, |v| *v = json!("x-not-the-const"), Self::err_here(&segs));
+            self.case(
+                "const".into(),
+                &segs,
+                |v| *v = json!("x-not-the-const"),
+                Self::err_here(&segs),
+            );
             return;
         }
         if node.get("enum").is_some() {
-            self.case("enum".into(), &segs, |v| *v = json!("x-not-in-enum"), Self::err_here(&segs));
-            self.case("enum type".into(), &segs, |v| *v = json!(1), Self::err_here(&segs));
+            self.case(
+                "enum".into(),
+                &segs,
+                |v| *v = json!("x-not-in-enum"),
+                Self::err_here(&segs),
+            );
+            self.case(
+                "enum type".into(),
+                &segs,
+                |v| *v = json!(1),
+                Self::err_here(&segs),
+            );
             return;
         }
         match node.get("type").and_then(Value::as_str) {
             Some("object") => {
-                self.case("type".into(), &segs, |v| *v = json!("not an object"), Self::err_here(&segs));
+                self.case(
+                    "type".into(),
+                    &segs,
+                    |v| *v = json!("not an object"),
+                    Self::err_here(&segs),
+                );
                 if node.get("additionalProperties") == Some(&Value::Bool(false)) {
                     let mut unknown = here();
                     unknown.push(Seg::Key("zz_unknown".into()));
-                    self.case("unknown property".into(), &segs, |v| v["zz_unknown"] = json!(1), Self::err_here(&unknown));
+                    self.case(
+                        "unknown property".into(),
+                        &segs,
+                        |v| v["zz_unknown"] = json!(1),
+                        Self::err_here(&unknown),
+                    );
                 }
                 let required: Vec<String> = node
                     .get("required")
                     .and_then(Value::as_array)
-                    .map(|r| r.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|s| s.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for r in &required {
                     let r2 = r.clone();
-                    self.case(format!("missing required {r}"), &segs, move |v| {
-                        v.as_object_mut().unwrap().remove(&r2);
-                    }, Self::err_here(&segs));
+                    self.case(
+                        format!("missing required {r}"),
+                        &segs,
+                        move |v| {
+                            v.as_object_mut().unwrap().remove(&r2);
+                        },
+                        Self::err_here(&segs),
+                    );
                 }
                 let inst = at(&mut self.base.clone(), &segs).clone();
                 if let Some(props) = node.get("properties").and_then(Value::as_object) {
@@ -126,9 +161,14 @@ impl Walker<'_> {
                         }
                         if !required.contains(k) {
                             let k2 = k.clone();
-                            self.case(format!("optional {k} omitted"), &segs, move |v| {
-                                v.as_object_mut().unwrap().remove(&k2);
-                            }, Expect::Ok);
+                            self.case(
+                                format!("optional {k} omitted"),
+                                &segs,
+                                move |v| {
+                                    v.as_object_mut().unwrap().remove(&k2);
+                                },
+                                Expect::Ok,
+                            );
                         }
                         let mut s = here();
                         s.push(Seg::Key(k.clone()));
@@ -142,68 +182,139 @@ impl Walker<'_> {
                         self.walk(add, s);
                     }
                     if let Some(max) = node.get("maxProperties").and_then(Value::as_u64) {
-                        let fill = |n: u64| move |v: &mut Value| {
-                            let o = v.as_object_mut().unwrap();
-                            let mut i = 0;
-                            while (o.len() as u64) < n {
-                                o.insert(format!("Gen:Key{i}"), json!("v"));
-                                i += 1;
+                        let fill = |n: u64| {
+                            move |v: &mut Value| {
+                                let o = v.as_object_mut().unwrap();
+                                let mut i = 0;
+                                while (o.len() as u64) < n {
+                                    o.insert(format!("Gen:Key{i}"), json!("v"));
+                                    i += 1;
+                                }
                             }
                         };
                         self.case(format!("maxProperties {max}"), &segs, fill(max), Expect::Ok);
-                        self.case(format!("maxProperties {max}+1"), &segs, fill(max + 1), Self::err_here(&segs));
+                        self.case(
+                            format!("maxProperties {max}+1"),
+                            &segs,
+                            fill(max + 1),
+                            Self::err_here(&segs),
+                        );
                     }
                 }
             }
             Some("string") => {
-                self.case("type".into(), &segs, |v| *v = json!(7), Self::err_here(&segs));
+                self.case(
+                    "type".into(),
+                    &segs,
+                    |v| *v = json!(7),
+                    Self::err_here(&segs),
+                );
                 let min = node.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-                let max = node.get("maxLength").and_then(Value::as_u64).map(|m| m as usize);
-                let floor = if node.get("pattern").and_then(Value::as_str) == Some("^did:") { 4 } else { 1 };
+                let max = node
+                    .get("maxLength")
+                    .and_then(Value::as_u64)
+                    .map(|m| m as usize);
+                let floor = if node.get("pattern").and_then(Value::as_str) == Some("^did:") {
+                    4
+                } else {
+                    1
+                };
                 if min > 0 {
                     let s = Self::valid_string(&node, min - 1);
                     if min - 1 >= floor || node.get("pattern").is_none() {
-                        self.case(format!("minLength {min}-1"), &segs, |v| *v = json!(s), Self::err_here(&segs));
+                        self.case(
+                            format!("minLength {min}-1"),
+                            &segs,
+                            |v| *v = json!(s),
+                            Self::err_here(&segs),
+                        );
                     } else {
                         let short: String = "did:".chars().take(min - 1).collect();
-                        self.case(format!("minLength {min}-1"), &segs, |v| *v = json!(short), Self::err_here(&segs));
+                        self.case(
+                            format!("minLength {min}-1"),
+                            &segs,
+                            |v| *v = json!(short),
+                            Self::err_here(&segs),
+                        );
                     }
                     let s = Self::valid_string(&node, min.max(floor));
-                    self.case(format!("minLength {min}"), &segs, |v| *v = json!(s), Expect::Ok);
+                    self.case(
+                        format!("minLength {min}"),
+                        &segs,
+                        |v| *v = json!(s),
+                        Expect::Ok,
+                    );
                 }
                 if let Some(max) = max {
                     let s = Self::valid_string(&node, max);
-                    self.case(format!("maxLength {max}"), &segs, |v| *v = json!(s), Expect::Ok);
+                    self.case(
+                        format!("maxLength {max}"),
+                        &segs,
+                        |v| *v = json!(s),
+                        Expect::Ok,
+                    );
                     let s = Self::valid_string(&node, max + 1);
-                    self.case(format!("maxLength {max}+1"), &segs, |v| *v = json!(s), Self::err_here(&segs));
+                    self.case(
+                        format!("maxLength {max}+1"),
+                        &segs,
+                        |v| *v = json!(s),
+                        Self::err_here(&segs),
+                    );
                 }
                 match node.get("pattern").and_then(Value::as_str) {
-                    Some("^did:") => self.case("pattern".into(), &segs, |v| *v = json!("dix:example"), Self::err_here(&segs)),
-                    Some(_) => self.case("pattern".into(), &segs, |v| *v = json!("abcdefgh!"), Self::err_here(&segs)),
+                    Some("^did:") => self.case(
+                        "pattern".into(),
+                        &segs,
+                        |v| *v = json!("dix:example"),
+                        Self::err_here(&segs),
+                    ),
+                    Some(_) => self.case(
+                        "pattern".into(),
+                        &segs,
+                        |v| *v = json!("abcdefgh!"),
+                        Self::err_here(&segs),
+                    ),
                     None => {}
                 }
                 if node.get("format").and_then(Value::as_str) == Some("date-time") {
-                    self.case("format".into(), &segs, |v| *v = json!("2026-02-30T00:00:00Z"), Self::err_here(&segs));
+                    self.case(
+                        "format".into(),
+                        &segs,
+                        |v| *v = json!("2026-02-30T00:00:00Z"),
+                        Self::err_here(&segs),
+                    );
                 }
             }
             Some("array") => {
-                self.case("type".into(), &segs, |v| *v = json!({}), Self::err_here(&segs));
+                self.case(
+                    "type".into(),
+                    &segs,
+                    |v| *v = json!({}),
+                    Self::err_here(&segs),
+                );
                 let min = node.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
                 let statements = matches!(segs.last(), Some(Seg::Key(k)) if k == "statements");
-                let resize = move |n: usize| move |v: &mut Value| {
-                    let a = v.as_array_mut().unwrap();
-                    let first = a[0].clone();
-                    a.truncate(n);
-                    while a.len() < n {
-                        let mut item = first.clone();
-                        if statements {
-                            item["sid"] = json!(format!("gen{}", a.len()));
+                let resize = move |n: usize| {
+                    move |v: &mut Value| {
+                        let a = v.as_array_mut().unwrap();
+                        let first = a[0].clone();
+                        a.truncate(n);
+                        while a.len() < n {
+                            let mut item = first.clone();
+                            if statements {
+                                item["sid"] = json!(format!("gen{}", a.len()));
+                            }
+                            a.push(item);
                         }
-                        a.push(item);
                     }
                 };
                 if min > 0 {
-                    self.case(format!("minItems {min}-1"), &segs, resize(min - 1), Self::err_here(&segs));
+                    self.case(
+                        format!("minItems {min}-1"),
+                        &segs,
+                        resize(min - 1),
+                        Self::err_here(&segs),
+                    );
                     self.case(format!("minItems {min}"), &segs, resize(min), Expect::Ok);
                 } else {
                     self.case("empty".into(), &segs, resize(0), Expect::Ok);
@@ -211,7 +322,12 @@ impl Walker<'_> {
                 if let Some(max) = node.get("maxItems").and_then(Value::as_u64) {
                     let max = max as usize;
                     self.case(format!("maxItems {max}"), &segs, resize(max), Expect::Ok);
-                    self.case(format!("maxItems {max}+1"), &segs, resize(max + 1), Self::err_here(&segs));
+                    self.case(
+                        format!("maxItems {max}+1"),
+                        &segs,
+                        resize(max + 1),
+                        Self::err_here(&segs),
+                    );
                 }
                 let items = node.get("items").expect("items").clone();
                 let mut s = here();
@@ -219,13 +335,26 @@ impl Walker<'_> {
                 self.walk(&items, s);
             }
             Some("number") => {
-                self.case("type".into(), &segs, |v| *v = json!("1"), Self::err_here(&segs));
+                self.case(
+                    "type".into(),
+                    &segs,
+                    |v| *v = json!("1"),
+                    Self::err_here(&segs),
+                );
                 if let Some(m) = node.get("minimum").and_then(Value::as_f64) {
                     self.case(format!("minimum {m}"), &segs, |v| *v = json!(m), Expect::Ok);
-                    self.case(format!("minimum {m}-0.5"), &segs, |v| *v = json!(m - 0.5), Self::err_here(&segs));
+                    self.case(
+                        format!("minimum {m}-0.5"),
+                        &segs,
+                        |v| *v = json!(m - 0.5),
+                        Self::err_here(&segs),
+                    );
                 }
             }
-            other => panic!("schema node type {other:?} at {} not handled", path_string(&segs)),
+            other => panic!(
+                "schema node type {other:?} at {} not handled",
+                path_string(&segs)
+            ),
         }
     }
 }
@@ -248,15 +377,27 @@ fn run(schema_file: &str, base: Value) -> usize {
             (Expect::Err(_), Ok(_)) => failures.push(format!("{what}: expected an error, got Ok")),
             (Expect::Err(p), Err(e)) => {
                 if e.path() != Some(p.as_str()) || !e.to_string().starts_with(p.as_str()) {
-                    failures.push(format!("{what}: expected error at {p}, got {e} ({:?})", e.path()));
+                    failures.push(format!(
+                        "{what}: expected error at {p}, got {e} ({:?})",
+                        e.path()
+                    ));
                 }
-                if !matches!(e.reason_code(), "SCHEMA_VALIDATION_FAILED" | "UNKNOWN_SCHEMA_VERSION") {
+                if !matches!(
+                    e.reason_code(),
+                    "SCHEMA_VALIDATION_FAILED" | "UNKNOWN_SCHEMA_VERSION"
+                ) {
                     failures.push(format!("{what}: reason {}", e.reason_code()));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), w.cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        w.cases.len(),
+        failures.join("\n")
+    );
     w.cases.len()
 }
 
@@ -276,7 +417,17 @@ fn v1_schema_boundaries() {
 #[test]
 fn v2_schema_boundaries() {
     let mut conditions = Map::new();
-    for op in ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "NumericEquals", "NumericLessThan", "NumericGreaterThan", "Bool", "IpAddress"] {
+    for op in [
+        "StringEquals",
+        "StringNotEquals",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericLessThan",
+        "NumericGreaterThan",
+        "Bool",
+        "IpAddress",
+    ] {
         conditions.insert(op.into(), json!({"Context:Hour": "1"}));
     }
     let base = json!({

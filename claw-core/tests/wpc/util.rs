@@ -35,7 +35,13 @@ pub fn st(sid: &str, effect: &str, actions: &[&str], resources: &[&str]) -> Valu
 }
 
 /// A statement with conditions.
-pub fn stc(sid: &str, effect: &str, actions: &[&str], resources: &[&str], conditions: Value) -> Value {
+pub fn stc(
+    sid: &str,
+    effect: &str,
+    actions: &[&str],
+    resources: &[&str],
+    conditions: Value,
+) -> Value {
     json!({ "sid": sid, "effect": effect, "actions": actions, "resources": resources, "conditions": conditions })
 }
 
