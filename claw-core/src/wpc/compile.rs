@@ -47,10 +47,21 @@ enum ParentLink {
 #[derive(Debug, Default)]
 struct Layer {
     stmts: Vec<CStmt>,
-    by_action: HashMap<Box<str>, Vec<u16>>,
+    /// Literal action -> its statements.
+    by_action: FastMap<Box<str>, ActionBucket>,
+    /// Statements with at least one glob action.
     glob_actions: Vec<u16>,
     data: Option<DataRule>,
     run_limit_seconds: Option<u64>,
+}
+
+/// The statements naming one literal action.
+#[derive(Debug, Default)]
+struct ActionBucket {
+    /// Literal resource -> statements naming (this action, that resource).
+    by_resource: FastMap<Box<str>, Vec<u16>>,
+    /// Statements whose resources include a glob (or everything).
+    glob_resources: Vec<u16>,
 }
 
 #[derive(Debug)]
@@ -63,6 +74,8 @@ struct DataRule {
 struct CStmt {
     sid: Box<str>,
     deny: bool,
+    /// A condition reads `Request:HasHumanApproval`.
+    approval_cond: bool,
     action_globs: Vec<Glob>,
     resources: ResourceSet,
     conds: Vec<Cond>,
@@ -72,7 +85,7 @@ struct CStmt {
 struct ResourceSet {
     everything: bool,
     few: Vec<Box<str>>,
-    many: HashSet<Box<str>>,
+    many: FastSet<Box<str>>,
     globs: Vec<Glob>,
 }
 
@@ -104,10 +117,23 @@ impl ResourceSet {
     }
 
     fn matches(&self, r: &str) -> bool {
-        self.everything
-            || self.few.iter().any(|l| &**l == r)
-            || (!self.many.is_empty() && self.many.contains(r))
-            || self.globs.iter().any(|g| g.matches(r))
+        self.matches_literal(r) || self.matches_glob(r)
+    }
+
+    fn matches_literal(&self, r: &str) -> bool {
+        self.few.iter().any(|l| &**l == r) || (!self.many.is_empty() && self.many.contains(r))
+    }
+
+    fn matches_glob(&self, r: &str) -> bool {
+        self.everything || self.globs.iter().any(|g| g.matches(r))
+    }
+
+    fn has_glob(&self) -> bool {
+        self.everything || !self.globs.is_empty()
+    }
+
+    fn literals(&self) -> impl Iterator<Item = &str> {
+        self.few.iter().chain(self.many.iter()).map(|l| &**l)
     }
 }
 
@@ -126,6 +152,12 @@ impl Layer {
         for (i, src) in sources.into_iter().enumerate() {
             let idx = u16::try_from(i)
                 .map_err(|_| PolicyError::schema("$.statements", "too many statements"))?;
+            let resources = ResourceSet::new(src.resources).map_err(|e| match e {
+                PolicyError::Schema { path, detail } => {
+                    PolicyError::schema(format!("$.statements[{i}].{path}"), detail)
+                }
+                other => other,
+            })?;
             let mut action_globs = Vec::new();
             for a in src.actions {
                 let g = Glob::new(a).map_err(|_| {
@@ -136,9 +168,12 @@ impl Layer {
                 })?;
                 match g.as_literal() {
                     Some(l) => {
-                        let list = layer.by_action.entry(l.into()).or_default();
-                        if list.last() != Some(&idx) {
-                            list.push(idx);
+                        let bucket = layer.by_action.entry(l.into()).or_default();
+                        for r in resources.literals() {
+                            push_once(bucket.by_resource.entry(r.into()).or_default(), idx);
+                        }
+                        if resources.has_glob() {
+                            push_once(&mut bucket.glob_resources, idx);
                         }
                     }
                     None => action_globs.push(g),
@@ -147,15 +182,10 @@ impl Layer {
             if !action_globs.is_empty() {
                 layer.glob_actions.push(idx);
             }
-            let resources = ResourceSet::new(src.resources).map_err(|e| match e {
-                PolicyError::Schema { path, detail } => {
-                    PolicyError::schema(format!("$.statements[{i}].{path}"), detail)
-                }
-                other => other,
-            })?;
             layer.stmts.push(CStmt {
                 sid: src.sid.into(),
                 deny: src.effect == Effect::Deny,
+                approval_cond: src.conds.iter().any(|c| c.key == Key::HumanApproval),
                 action_globs,
                 resources,
                 conds: src.conds,
@@ -274,10 +304,7 @@ impl CompiledPolicy {
             });
         }
         layer.run_limit_seconds = requirements.run_time_limit_seconds();
-        let own_sensitive = layer
-            .stmts
-            .iter()
-            .any(|s| s.conds.iter().any(|c| c.key == Key::HumanApproval));
+        let own_sensitive = layer.stmts.iter().any(|s| s.approval_cond);
 
         let (parent, depth, parent_sensitive) = match policy.inherits() {
             None => (ParentLink::NotInherited, 1, false),
@@ -476,14 +503,26 @@ impl CompiledPolicy {
         }
 
         let mut acc = Acc::default();
-        if let Some(list) = layer.by_action.get(req.action) {
-            for &i in list {
-                self.visit(i, env, &mut acc);
+        let resource = req.resource;
+        if let Some(bucket) = layer.by_action.get(req.action) {
+            if let Some(list) = bucket.by_resource.get(resource) {
+                for &i in list {
+                    self.visit(i, env, &mut acc);
+                }
+            }
+            for &i in &bucket.glob_resources {
+                if let Some(s) = layer.stmts.get(usize::from(i)) {
+                    if s.resources.matches_glob(resource) {
+                        self.visit(i, env, &mut acc);
+                    }
+                }
             }
         }
         for &i in &layer.glob_actions {
             if let Some(s) = layer.stmts.get(usize::from(i)) {
-                if s.action_globs.iter().any(|g| g.matches(req.action)) {
+                if s.action_globs.iter().any(|g| g.matches(req.action))
+                    && s.resources.matches(resource)
+                {
                     self.visit(i, env, &mut acc);
                 }
             }
@@ -506,18 +545,19 @@ impl CompiledPolicy {
         }
     }
 
+    /// Evaluate statement `i`, whose action and resource are known to match.
     fn visit(&self, i: u16, env: &Env<'_>, acc: &mut Acc) {
         let Some(s) = self.layer.stmts.get(usize::from(i)) else {
             return;
         };
-        if !s.resources.matches(env.req.resource) {
-            return;
-        }
         // AND of three-valued conditions: False > Error > Unresolved > True.
         let mut t = Tri::True;
         for c in &s.conds {
             t = t.max(c.eval(env.get(&c.key)));
             if t == Tri::False {
+                if s.approval_cond && !s.deny {
+                    env.approval_candidate.set(true);
+                }
                 return;
             }
         }
@@ -540,11 +580,70 @@ impl CompiledPolicy {
             match t {
                 Tri::True => min(&mut acc.allow),
                 Tri::Error => min(&mut acc.allow_error),
-                Tri::Unresolved | Tri::False => {}
+                Tri::Unresolved | Tri::False => {
+                    if s.approval_cond {
+                        env.approval_candidate.set(true);
+                    }
+                }
             }
         }
     }
 }
+
+fn push_once(list: &mut Vec<u16>, idx: u16) {
+    if list.last() != Some(&idx) {
+        list.push(idx);
+    }
+}
+
+/// A fast, deterministic hasher for the index. Keys come from the policy (trusted, bounded:
+/// at most 64 x 256 pairs); requests only look up, so a request cannot grow a bucket.
+#[derive(Debug, Default, Clone, Copy)]
+struct FastHash;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, FastHash>;
+type FastSet<K> = HashSet<K, FastHash>;
 
 #[derive(Default)]
 struct Acc {
@@ -607,6 +706,8 @@ struct Env<'r> {
     model: bool,
     egress: bool,
     approval_probe: bool,
+    /// Set when a matching Allow that reads `Request:HasHumanApproval` did not apply.
+    approval_candidate: std::cell::Cell<bool>,
 }
 
 impl<'r> Env<'r> {
@@ -620,6 +721,7 @@ impl<'r> Env<'r> {
             model: req.action.starts_with("model:"),
             egress: req.action == ACTION_NETWORK_EGRESS,
             approval_probe,
+            approval_candidate: std::cell::Cell::new(false),
         }
     }
 

@@ -72,8 +72,85 @@ enum Kind {
     Prefix(Box<str>, StarClass),
     /// `*lit` or `**lit` (and `**/lit`).
     Suffix(Box<str>, StarClass),
-    /// Anything else: NFA over UTF-16 units.
+    /// Anything else, up to 63 positions: bit-parallel NFA in one word.
+    Small(Small),
+    /// Anything else: NFA over UTF-16 units, one bit per position.
     General(Box<[Tok]>),
+}
+
+/// A pattern of at most 63 tokens, as bit masks over positions (bit `i`: `toks[i]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Small {
+    /// Accepting position (= number of tokens).
+    k: u32,
+    /// Distinct literal units, each with the positions that expect it.
+    lits: Box<[(u16, u64)]>,
+    any1: u64,
+    no_slash: u64,
+    no_lt: u64,
+}
+
+impl Small {
+    fn new(toks: &[Tok]) -> Option<Small> {
+        let k = u32::try_from(toks.len()).ok().filter(|k| *k < 64)?;
+        let mut s = Small {
+            k,
+            lits: Box::new([]),
+            any1: 0,
+            no_slash: 0,
+            no_lt: 0,
+        };
+        let mut lits: Vec<(u16, u64)> = Vec::new();
+        for (i, t) in toks.iter().enumerate() {
+            let bit = 1u64 << i;
+            match *t {
+                Tok::Unit(u) => match lits.iter_mut().find(|(c, _)| *c == u) {
+                    Some((_, m)) => *m |= bit,
+                    None => lits.push((u, bit)),
+                },
+                Tok::Any1 => s.any1 |= bit,
+                Tok::Star(StarClass::NoSlash) => s.no_slash |= bit,
+                Tok::Star(StarClass::NoLineTerminator) => s.no_lt |= bit,
+            }
+        }
+        s.lits = lits.into_boxed_slice();
+        Some(s)
+    }
+
+    fn close(&self, mut x: u64) -> u64 {
+        let stars = self.no_slash | self.no_lt;
+        loop {
+            let y = x | ((x & stars) << 1);
+            if y == x {
+                return x;
+            }
+            x = y;
+        }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        let slash = u16::from(b'/');
+        let mut cur = self.close(1);
+        for u in value.encode_utf16() {
+            let mut advance = if u != slash { self.any1 } else { 0 };
+            if let Some((_, m)) = self.lits.iter().find(|(c, _)| *c == u) {
+                advance |= m;
+            }
+            let mut stay = 0;
+            if u != slash {
+                stay |= self.no_slash;
+            }
+            if !is_line_terminator_unit(u) {
+                stay |= self.no_lt;
+            }
+            cur = ((cur & advance) << 1) | (cur & stay);
+            if cur == 0 {
+                return false;
+            }
+            cur = self.close(cur);
+        }
+        cur & (1u64 << self.k) != 0
+    }
 }
 
 /// A compiled glob pattern.
@@ -138,7 +215,10 @@ impl Glob {
                         Piece::Star(c) => toks.push(Tok::Star(*c)),
                     }
                 }
-                Kind::General(toks.into_boxed_slice())
+                match Small::new(&toks) {
+                    Some(small) => Kind::Small(small),
+                    None => Kind::General(toks.into_boxed_slice()),
+                }
             }
         };
         Ok(Glob { kind })
@@ -163,6 +243,7 @@ impl Glob {
         match &self.kind {
             Kind::Everything | Kind::Literal(_) => false,
             Kind::Prefix(_, c) | Kind::Suffix(_, c) => *c == StarClass::NoLineTerminator,
+            Kind::Small(s) => s.no_lt != 0,
             Kind::General(toks) => toks.contains(&Tok::Star(StarClass::NoLineTerminator)),
         }
     }
@@ -178,6 +259,7 @@ impl Glob {
             Kind::Suffix(l, c) => value
                 .strip_suffix(&**l)
                 .is_some_and(|rest| c.allows_str(rest)),
+            Kind::Small(s) => s.matches(value),
             Kind::General(toks) => nfa_match(toks, value),
         }
     }
@@ -299,8 +381,34 @@ mod tests {
     #[test]
     fn fast_paths_agree_with_nfa() {
         let pats = [
-            "abc", "ab*", "*bc", "ab**", "**bc", "**/bc", "a*c", "a**c", "*", "**", "?", "a?",
-            "*/*", "**/", "***", "a/**/b", "", "x*y*z", "é*", "*é",
+            "abc",
+            "ab*",
+            "*bc",
+            "ab**",
+            "**bc",
+            "**/bc",
+            "a*c",
+            "a**c",
+            "*",
+            "**",
+            "?",
+            "a?",
+            "*/*",
+            "**/",
+            "***",
+            "a/**/b",
+            "",
+            "x*y*z",
+            "é*",
+            "*é",
+            "**/secrets/**",
+            "a?*b",
+            "src/**/*.ts",
+            "\u{1F600}?",
+            "?\u{1F600}",
+            "a**b**c",
+            "*a*b*",
+            "**a**",
         ];
         let vals = [
             "", "abc", "ab", "bc", "a/bc", "ab/c", "a\nbc", "abc\r", "x1y2z", "xyz", "x/y/z", "é",
