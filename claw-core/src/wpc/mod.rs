@@ -19,6 +19,8 @@
 //! with [`Policy::from_value`] on its `payload` and check [`Policy::verify_hash`] against its
 //! `payload_hash_b64u`.
 
+#![deny(missing_docs)]
+
 mod authoring;
 mod claw_meta;
 mod compile;
