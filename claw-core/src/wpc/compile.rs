@@ -620,6 +620,7 @@ impl std::hash::Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
+            // The remainder of chunks_exact(8) is shorter than 8 bytes.
             let mut b = [0u8; 8];
             b[..rest.len()].copy_from_slice(rest);
             self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
