@@ -248,7 +248,7 @@ impl fmt::Display for ReasonCode {
 }
 
 /// A decision, borrowing the deciding statement id and policy hash from the compiled policy.
-/// Small and `Copy`; [`Decision::to_owned`] detaches it.
+/// Small and `Copy`; [`Decision::into_owned`] detaches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision<'a> {
     /// Allow, Deny or ApprovalRequired.
@@ -270,7 +270,7 @@ impl Decision<'_> {
     }
 
     /// A copy that owns its strings.
-    pub fn to_owned(&self) -> OwnedDecision {
+    pub fn into_owned(self) -> OwnedDecision {
         OwnedDecision {
             verdict: self.verdict,
             reason: self.reason,

@@ -284,6 +284,6 @@ impl PolicyRuntime {
 
     /// Decide against the current snapshot, returning an owned decision.
     pub fn decide(&self, req: &Request<'_>) -> OwnedDecision {
-        self.decide_with(req, |d| d.to_owned())
+        self.decide_with(req, |d| d.into_owned())
     }
 }

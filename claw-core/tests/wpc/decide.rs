@@ -1502,7 +1502,7 @@ fn context_sources() {
     assert!(!p
         .decide(&Request::tool_call("t", &claw_core::wpc::NoContext, NOW))
         .is_allow());
-    let owned = p.decide(&Request::tool_call("t", &hm, NOW)).to_owned();
+    let owned = p.decide(&Request::tool_call("t", &hm, NOW)).into_owned();
     assert_eq!(owned.statement_id.as_deref(), Some("S"));
     assert_eq!(owned.policy_hash.as_deref(), Some(p.hash_b64u()));
 }
