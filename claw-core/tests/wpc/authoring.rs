@@ -122,121 +122,31 @@ fn compilation_is_deterministic() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn compiled_policy_enforces_the_glossary() {
     let p = compile(&glossary());
     let c = CompiledPolicy::compile(&p).unwrap();
     let started = NOW - 600;
-    type Row<'a> = (
-        &'a str,
-        &'a str,
-        &'a [(&'a str, &'a str)],
-        Verdict,
-        ReasonCode,
-    );
+    type Row<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], Verdict, ReasonCode);
     let rows: &[Row] = &[
-        (
-            "tool:execute",
-            "git_log",
-            &[("Data:Class", "internal")],
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "tool:execute",
-            "ticket_comment",
-            &[("Data:Class", "confidential")],
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "tool:execute",
-            "bash",
-            &[("Data:Class", "internal")],
-            Verdict::Deny,
-            ReasonCode::PolicyViolation,
-        ),
-        (
-            "tool:execute",
-            "browser_open",
-            &[("Data:Class", "internal")],
-            Verdict::Deny,
-            ReasonCode::PolicyViolation,
-        ),
-        (
-            "tool:execute",
-            "apply_patch",
-            &[("Data:Class", "internal")],
-            Verdict::Deny,
-            ReasonCode::PolicyViolation,
-        ),
-        (
-            "tool:execute",
-            "unknown_tool",
-            &[("Data:Class", "internal")],
-            Verdict::Deny,
-            ReasonCode::DefaultDeny,
-        ),
-        (
-            "tool:execute",
-            "send_external_email",
-            &[("Data:Class", "internal")],
-            Verdict::ApprovalRequired,
-            ReasonCode::ApprovalRequired,
-        ),
-        (
-            "tool:execute",
-            "send_external_email",
-            &[
-                ("Data:Class", "internal"),
-                ("Request:HasHumanApproval", "true"),
-            ],
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "tool:execute",
-            "git_log",
-            &[("Data:Class", "regulated_pii")],
-            Verdict::Deny,
-            ReasonCode::DataClassDenied,
-        ),
-        (
-            "tool:execute",
-            "git_log",
-            &[("Data:Class", "public")],
-            Verdict::Deny,
-            ReasonCode::DataClassNotAllowed,
-        ),
-        (
-            "tool:execute",
-            "git_log",
-            &[],
-            Verdict::Deny,
-            ReasonCode::DataClassMissing,
-        ),
-        (
-            "model:invoke",
-            "claude-sonnet-4",
-            &[],
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "model:invoke",
-            "gpt-4o",
-            &[],
-            Verdict::Deny,
-            ReasonCode::DefaultDeny,
-        ),
+        ("tool:execute", "git_log", &[("Data:Class", "internal")], Verdict::Allow, ReasonCode::PolicyAllow),
+        ("tool:execute", "ticket_comment", &[("Data:Class", "confidential")], Verdict::Allow, ReasonCode::PolicyAllow),
+        ("tool:execute", "bash", &[("Data:Class", "internal")], Verdict::Deny, ReasonCode::PolicyViolation),
+        ("tool:execute", "browser_open", &[("Data:Class", "internal")], Verdict::Deny, ReasonCode::PolicyViolation),
+        ("tool:execute", "apply_patch", &[("Data:Class", "internal")], Verdict::Deny, ReasonCode::PolicyViolation),
+        ("tool:execute", "unknown_tool", &[("Data:Class", "internal")], Verdict::Deny, ReasonCode::DefaultDeny),
+        ("tool:execute", "send_external_email", &[("Data:Class", "internal")], Verdict::ApprovalRequired, ReasonCode::ApprovalRequired),
+        ("tool:execute", "send_external_email", &[("Data:Class", "internal"), ("Request:HasHumanApproval", "true")], Verdict::Allow, ReasonCode::PolicyAllow),
+        ("tool:execute", "git_log", &[("Data:Class", "regulated_pii")], Verdict::Deny, ReasonCode::DataClassDenied),
+        ("tool:execute", "git_log", &[("Data:Class", "public")], Verdict::Deny, ReasonCode::DataClassNotAllowed),
+        ("tool:execute", "git_log", &[], Verdict::Deny, ReasonCode::DataClassMissing),
+        ("model:invoke", "claude-sonnet-4", &[], Verdict::Allow, ReasonCode::PolicyAllow),
+        ("model:invoke", "gpt-4o", &[], Verdict::Deny, ReasonCode::DefaultDeny),
     ];
     for (action, resource, ctx, verdict, reason) in rows {
         let ctx: &[(&str, &str)] = ctx;
         let d = c.decide(&Request::new(action, resource, &ctx, NOW).with_run_started_at(started));
-        assert_eq!(
-            (d.verdict, d.reason),
-            (*verdict, *reason),
-            "{action} {resource} {ctx:?}"
-        );
+        assert_eq!((d.verdict, d.reason), (*verdict, *reason), "{action} {resource} {ctx:?}");
     }
     // The run time limit applies to everything.
     let ctx = [("Data:Class", "internal")];
@@ -304,136 +214,38 @@ fn minimal_and_deny_all() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn authoring_errors() {
     type Case = (&'static str, fn(&mut Value), &'static str);
     let cases: &[Case] = &[
-        (
-            "unknown field",
-            |g| g["allowed_tool"] = json!([]),
-            "$.allowed_tool",
-        ),
-        (
-            "policy_hash is computed",
-            |g| g["policy_hash"] = json!("b64u:..."),
-            "$.policy_hash",
-        ),
-        (
-            "missing name",
-            |g| {
-                g.as_object_mut().unwrap().remove("policy_name");
-            },
-            "$",
-        ),
-        (
-            "bad did",
-            |g| g["issuer_did"] = json!("example.com"),
-            "$.issuer_did",
-        ),
-        (
-            "empty tool",
-            |g| g["allowed_tools"] = json!([""]),
-            "$.allowed_tools[0]",
-        ),
-        (
-            "control char",
-            |g| g["denied_tools"] = json!(["a\u{7}"]),
-            "$.denied_tools[0]",
-        ),
-        (
-            "tool both allowed and denied",
-            |g| g["denied_tools"] = json!(["ticket_comment"]),
-            "$.allowed_tools",
-        ),
-        (
-            "approval not required",
-            |g| g["approvals"] = json!([{"action": "x", "required": false}]),
-            "$.approvals[0].required",
-        ),
-        (
-            "approval unknown field",
-            |g| g["approvals"] = json!([{"action": "x", "timeout": 5}]),
-            "$.approvals[0].timeout",
-        ),
-        (
-            "approval wildcard",
-            |g| g["approvals"] = json!([{"action": "send_*"}]),
-            "$.approvals[0].action",
-        ),
-        (
-            "approval bypassed by an allowed glob",
-            |g| g["allowed_tools"] = json!(["send_*"]),
-            "$.approvals",
-        ),
-        (
-            "approval on a denied tool",
-            |g| g["approvals"] = json!([{"action": "browser_open"}]),
-            "$.approvals",
-        ),
-        (
-            "data class both",
-            |g| g["data_classes_denied"] = json!(["internal"]),
-            "$.data_classes_allowed",
-        ),
-        (
-            "ttl zero",
-            |g| g["token_requirements"]["max_ttl_minutes"] = json!(0),
-            "$.token_requirements.max_ttl_minutes",
-        ),
-        (
-            "ttl too long",
-            |g| g["token_requirements"]["max_ttl_minutes"] = json!(10081),
-            "$.token_requirements.max_ttl_minutes",
-        ),
-        (
-            "token flag missing",
-            |g| {
-                g["token_requirements"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("require_cst");
-            },
-            "$.token_requirements",
-        ),
-        (
-            "run limit negative",
-            |g| g["run_time_limit_minutes"] = json!(-1),
-            "$.run_time_limit_minutes",
-        ),
-        (
-            "empty tool class",
-            |g| g["tool_classes"]["empty"] = json!([]),
-            "$.tool_classes.empty",
-        ),
-        (
-            "too many statements",
-            |g| {
-                g["data_classes_allowed"] =
-                    json!((0..40).map(|i| format!("c{i}")).collect::<Vec<_>>())
-            },
-            "$",
-        ),
-        (
-            "too many tools",
-            |g| g["allowed_tools"] = json!((0..300).map(|i| format!("t{i}")).collect::<Vec<_>>()),
-            "$.allowed_tools",
-        ),
-        (
-            "null list",
-            |g| g["allowed_tools"] = Value::Null,
-            "$.allowed_tools",
-        ),
+        ("unknown field", |g| g["allowed_tool"] = json!([]), "$.allowed_tool"),
+        ("policy_hash is computed", |g| g["policy_hash"] = json!("b64u:..."), "$.policy_hash"),
+        ("missing name", |g| { g.as_object_mut().unwrap().remove("policy_name"); }, "$"),
+        ("bad did", |g| g["issuer_did"] = json!("example.com"), "$.issuer_did"),
+        ("empty tool", |g| g["allowed_tools"] = json!([""]), "$.allowed_tools[0]"),
+        ("control char", |g| g["denied_tools"] = json!(["a\u{7}"]), "$.denied_tools[0]"),
+        ("tool both allowed and denied", |g| g["denied_tools"] = json!(["ticket_comment"]), "$.allowed_tools"),
+        ("approval not required", |g| g["approvals"] = json!([{"action": "x", "required": false}]), "$.approvals[0].required"),
+        ("approval unknown field", |g| g["approvals"] = json!([{"action": "x", "timeout": 5}]), "$.approvals[0].timeout"),
+        ("approval wildcard", |g| g["approvals"] = json!([{"action": "send_*"}]), "$.approvals[0].action"),
+        ("approval bypassed by an allowed glob", |g| g["allowed_tools"] = json!(["send_*"]), "$.approvals"),
+        ("approval on a denied tool", |g| g["approvals"] = json!([{"action": "browser_open"}]), "$.approvals"),
+        ("data class both", |g| g["data_classes_denied"] = json!(["internal"]), "$.data_classes_allowed"),
+        ("ttl zero", |g| g["token_requirements"]["max_ttl_minutes"] = json!(0), "$.token_requirements.max_ttl_minutes"),
+        ("ttl too long", |g| g["token_requirements"]["max_ttl_minutes"] = json!(10081), "$.token_requirements.max_ttl_minutes"),
+        ("token flag missing", |g| { g["token_requirements"].as_object_mut().unwrap().remove("require_cst"); }, "$.token_requirements"),
+        ("run limit negative", |g| g["run_time_limit_minutes"] = json!(-1), "$.run_time_limit_minutes"),
+        ("empty tool class", |g| g["tool_classes"]["empty"] = json!([]), "$.tool_classes.empty"),
+        ("too many statements", |g| g["data_classes_allowed"] = json!((0..40).map(|i| format!("c{i}")).collect::<Vec<_>>()), "$"),
+        ("too many tools", |g| g["allowed_tools"] = json!((0..300).map(|i| format!("t{i}")).collect::<Vec<_>>()), "$.allowed_tools"),
+        ("null list", |g| g["allowed_tools"] = Value::Null, "$.allowed_tools"),
     ];
     for (name, mutate, path) in cases {
         let mut g = glossary();
         mutate(&mut g);
-        let e = compile_authoring(&g.to_string())
-            .err()
-            .unwrap_or_else(|| panic!("{name}: expected an error"));
+        let e = compile_authoring(&g.to_string()).err().unwrap_or_else(|| panic!("{name}: expected an error"));
         assert_eq!(e.reason_code(), "POLICY_AUTHORING_INVALID", "{name}: {e}");
         assert_eq!(e.path(), Some(*path), "{name}: {e}");
     }
-    assert_eq!(
-        compile_authoring("{").unwrap_err().reason_code(),
-        "INVALID_JSON"
-    );
+    assert_eq!(compile_authoring("{").unwrap_err().reason_code(), "INVALID_JSON");
 }

@@ -16,175 +16,34 @@ fn base() -> Value {
 type Case = (&'static str, fn(&mut Value), &'static str, &'static str);
 
 #[test]
+#[rustfmt::skip]
 fn schema_errors_name_their_path() {
     let cases: &[Case] = &[
-        (
-            "unknown top-level field",
-            |v| v["extra"] = json!(1),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.extra",
-        ),
-        (
-            "unknown statement field",
-            |v| v["statements"][0]["Principal"] = json!("*"),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[0].Principal",
-        ),
-        (
-            "unknown operator",
-            |v| v["statements"][0]["conditions"] = json!({"IpAddressX": {}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[0].conditions.IpAddressX",
-        ),
-        (
-            "non-string condition value",
-            |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": 1}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[0].conditions.StringEquals.k",
-        ),
-        (
-            "array condition value",
-            |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": ["a"]}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[0].conditions.StringEquals.k",
-        ),
-        (
-            "effect lowercase",
-            |v| v["statements"][0]["effect"] = json!("deny"),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[0].effect",
-        ),
-        (
-            "null optional",
-            |v| v["inherits"] = Value::Null,
-            "SCHEMA_VALIDATION_FAILED",
-            "$.inherits",
-        ),
-        (
-            "null conditions",
-            |v| v["statements"][0]["conditions"] = Value::Null,
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[0].conditions",
-        ),
-        (
-            "missing statements",
-            |v| {
-                v.as_object_mut().unwrap().remove("statements");
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$",
-        ),
-        (
-            "missing policy_version",
-            |v| {
-                v.as_object_mut().unwrap().remove("policy_version");
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$",
-        ),
-        (
-            "numeric policy_version",
-            |v| v["policy_version"] = json!(2),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.policy_version",
-        ),
-        (
-            "unknown policy_version",
-            |v| v["policy_version"] = json!("3"),
-            "UNKNOWN_SCHEMA_VERSION",
-            "$.policy_version",
-        ),
-        (
-            "duplicate sid",
-            |v| {
-                let s = v["statements"][0].clone();
-                v["statements"].as_array_mut().unwrap().push(s);
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements[1].sid",
-        ),
-        (
-            "did pattern",
-            |v| v["issuer_did"] = json!("web:example.com"),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.issuer_did",
-        ),
-        (
-            "v1 field in v2",
-            |v| v["allowed_models"] = json!(["*"]),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.allowed_models",
-        ),
-        (
-            "v2 field in v1",
-            |v| {
-                *v = json!({"policy_version": "1", "policy_id": "p", "issuer_did": DID, "inherits": "x"});
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$.inherits",
-        ),
-        (
-            "statements in v1",
-            |v| {
-                v["policy_version"] = json!("1");
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$.statements",
-        ),
-        (
-            "top-level array",
-            |v| *v = json!([1]),
-            "SCHEMA_VALIDATION_FAILED",
-            "$",
-        ),
-        (
-            "unknown claw namespace",
-            |v| v["metadata"] = json!({"claw.dev/v2": {}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v2\"]",
-        ),
-        (
-            "unknown claw field",
-            |v| v["metadata"] = json!({"claw.dev/v1": {"allow_everything": true}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v1\"].allow_everything",
-        ),
-        (
-            "claw ttl zero",
-            |v| v["metadata"] = json!({"claw.dev/v1": {"token_requirements": {"require_cst": true, "pin_cst_to_policy_hash": false, "max_ttl_minutes": 0}}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v1\"].token_requirements.max_ttl_minutes",
-        ),
-        (
-            "claw ttl fractional",
-            |v| v["metadata"] = json!({"claw.dev/v1": {"run_time_limit_minutes": 1.5}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v1\"].run_time_limit_minutes",
-        ),
-        (
-            "claw token flag missing",
-            |v| {
-                v["metadata"] =
-                    json!({"claw.dev/v1": {"token_requirements": {"require_cst": true}}})
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v1\"].token_requirements",
-        ),
-        (
-            "claw data class conflict",
-            |v| {
-                v["metadata"] =
-                    json!({"claw.dev/v1": {"data_classes": {"allowed": ["a"], "denied": ["a"]}}})
-            },
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v1\"].data_classes",
-        ),
-        (
-            "claw data class control char",
-            |v| v["metadata"] = json!({"claw.dev/v1": {"data_classes": {"denied": ["a\nb"]}}}),
-            "SCHEMA_VALIDATION_FAILED",
-            "$.metadata[\"claw.dev/v1\"].data_classes.denied[0]",
-        ),
+        ("unknown top-level field", |v| v["extra"] = json!(1), "SCHEMA_VALIDATION_FAILED", "$.extra"),
+        ("unknown statement field", |v| v["statements"][0]["Principal"] = json!("*"), "SCHEMA_VALIDATION_FAILED", "$.statements[0].Principal"),
+        ("unknown operator", |v| v["statements"][0]["conditions"] = json!({"IpAddressX": {}}), "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions.IpAddressX"),
+        ("non-string condition value", |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": 1}}), "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions.StringEquals.k"),
+        ("array condition value", |v| v["statements"][0]["conditions"] = json!({"StringEquals": {"k": ["a"]}}), "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions.StringEquals.k"),
+        ("effect lowercase", |v| v["statements"][0]["effect"] = json!("deny"), "SCHEMA_VALIDATION_FAILED", "$.statements[0].effect"),
+        ("null optional", |v| v["inherits"] = Value::Null, "SCHEMA_VALIDATION_FAILED", "$.inherits"),
+        ("null conditions", |v| v["statements"][0]["conditions"] = Value::Null, "SCHEMA_VALIDATION_FAILED", "$.statements[0].conditions"),
+        ("missing statements", |v| { v.as_object_mut().unwrap().remove("statements"); }, "SCHEMA_VALIDATION_FAILED", "$"),
+        ("missing policy_version", |v| { v.as_object_mut().unwrap().remove("policy_version"); }, "SCHEMA_VALIDATION_FAILED", "$"),
+        ("numeric policy_version", |v| v["policy_version"] = json!(2), "SCHEMA_VALIDATION_FAILED", "$.policy_version"),
+        ("unknown policy_version", |v| v["policy_version"] = json!("3"), "UNKNOWN_SCHEMA_VERSION", "$.policy_version"),
+        ("duplicate sid", |v| { let s = v["statements"][0].clone(); v["statements"].as_array_mut().unwrap().push(s); }, "SCHEMA_VALIDATION_FAILED", "$.statements[1].sid"),
+        ("did pattern", |v| v["issuer_did"] = json!("web:example.com"), "SCHEMA_VALIDATION_FAILED", "$.issuer_did"),
+        ("v1 field in v2", |v| v["allowed_models"] = json!(["*"]), "SCHEMA_VALIDATION_FAILED", "$.allowed_models"),
+        ("v2 field in v1", |v| { *v = json!({"policy_version": "1", "policy_id": "p", "issuer_did": DID, "inherits": "x"}); }, "SCHEMA_VALIDATION_FAILED", "$.inherits"),
+        ("statements in v1", |v| { v["policy_version"] = json!("1"); }, "SCHEMA_VALIDATION_FAILED", "$.statements"),
+        ("top-level array", |v| *v = json!([1]), "SCHEMA_VALIDATION_FAILED", "$"),
+        ("unknown claw namespace", |v| v["metadata"] = json!({"claw.dev/v2": {}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v2\"]"),
+        ("unknown claw field", |v| v["metadata"] = json!({"claw.dev/v1": {"allow_everything": true}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].allow_everything"),
+        ("claw ttl zero", |v| v["metadata"] = json!({"claw.dev/v1": {"token_requirements": {"require_cst": true, "pin_cst_to_policy_hash": false, "max_ttl_minutes": 0}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].token_requirements.max_ttl_minutes"),
+        ("claw ttl fractional", |v| v["metadata"] = json!({"claw.dev/v1": {"run_time_limit_minutes": 1.5}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].run_time_limit_minutes"),
+        ("claw token flag missing", |v| v["metadata"] = json!({"claw.dev/v1": {"token_requirements": {"require_cst": true}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].token_requirements"),
+        ("claw data class conflict", |v| v["metadata"] = json!({"claw.dev/v1": {"data_classes": {"allowed": ["a"], "denied": ["a"]}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].data_classes"),
+        ("claw data class control char", |v| v["metadata"] = json!({"claw.dev/v1": {"data_classes": {"denied": ["a\nb"]}}}), "SCHEMA_VALIDATION_FAILED", "$.metadata[\"claw.dev/v1\"].data_classes.denied[0]"),
     ];
     for (name, mutate, code, path) in cases {
         let mut v = base();
@@ -192,10 +51,7 @@ fn schema_errors_name_their_path() {
         let e = policy_err(&v);
         assert_eq!(e.reason_code(), *code, "{name}: {e}");
         assert_eq!(e.path(), Some(*path), "{name}: {e}");
-        assert!(
-            e.to_string().starts_with(path),
-            "{name}: message {e} names the path"
-        );
+        assert!(e.to_string().starts_with(path), "{name}: message {e} names the path");
     }
 }
 

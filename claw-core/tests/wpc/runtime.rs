@@ -42,100 +42,24 @@ fn send_and_sync() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn overrides_table() {
     let p = tools_policy();
     let h = p.hash_b64u().to_string();
     let other = claw_core::hash::sha256_b64u("another policy");
     type Case<'a> = (&'a str, Overrides, &'a str, &'a str, Verdict, ReasonCode);
     let cases: Vec<Case> = vec![
-        (
-            "no overrides",
-            Overrides::none(),
-            "tool:execute",
-            "read_file",
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "tool denied",
-            Overrides::none().deny_tool("read_file"),
-            "tool:execute",
-            "read_file",
-            Verdict::Deny,
-            ReasonCode::OverrideToolDenied,
-        ),
-        (
-            "tool glob denied",
-            Overrides::none().deny_tool("mcp__*"),
-            "tool:execute",
-            "mcp__github__list",
-            Verdict::Deny,
-            ReasonCode::OverrideToolDenied,
-        ),
-        (
-            "all tools denied",
-            Overrides::none().deny_tool("*"),
-            "tool:execute",
-            "send_email",
-            Verdict::Deny,
-            ReasonCode::OverrideToolDenied,
-        ),
-        (
-            "other tools unaffected",
-            Overrides::none().deny_tool("read_file"),
-            "tool:execute",
-            "send_email",
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "non-tool actions unaffected",
-            Overrides::none().deny_tool("*"),
-            "model:invoke",
-            "claude",
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "policy hash denied",
-            Overrides::none().deny_policy_hash(h.clone()),
-            "model:invoke",
-            "claude",
-            Verdict::Deny,
-            ReasonCode::OverridePolicyHashDenied,
-        ),
-        (
-            "other hash denied",
-            Overrides::none().deny_policy_hash(other.clone()),
-            "model:invoke",
-            "claude",
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "required hash differs",
-            Overrides::none().require_policy_hash(other.clone()),
-            "tool:execute",
-            "read_file",
-            Verdict::Deny,
-            ReasonCode::OverridePolicyHashMismatch,
-        ),
-        (
-            "required hash matches",
-            Overrides::none().require_policy_hash(h.clone()),
-            "tool:execute",
-            "read_file",
-            Verdict::Allow,
-            ReasonCode::PolicyAllow,
-        ),
-        (
-            "overrides come first",
-            Overrides::none().deny_tool("write_file"),
-            "tool:execute",
-            "write_file",
-            Verdict::Deny,
-            ReasonCode::OverrideToolDenied,
-        ),
+        ("no overrides", Overrides::none(), "tool:execute", "read_file", Verdict::Allow, ReasonCode::PolicyAllow),
+        ("tool denied", Overrides::none().deny_tool("read_file"), "tool:execute", "read_file", Verdict::Deny, ReasonCode::OverrideToolDenied),
+        ("tool glob denied", Overrides::none().deny_tool("mcp__*"), "tool:execute", "mcp__github__list", Verdict::Deny, ReasonCode::OverrideToolDenied),
+        ("all tools denied", Overrides::none().deny_tool("*"), "tool:execute", "send_email", Verdict::Deny, ReasonCode::OverrideToolDenied),
+        ("other tools unaffected", Overrides::none().deny_tool("read_file"), "tool:execute", "send_email", Verdict::Allow, ReasonCode::PolicyAllow),
+        ("non-tool actions unaffected", Overrides::none().deny_tool("*"), "model:invoke", "claude", Verdict::Allow, ReasonCode::PolicyAllow),
+        ("policy hash denied", Overrides::none().deny_policy_hash(h.clone()), "model:invoke", "claude", Verdict::Deny, ReasonCode::OverridePolicyHashDenied),
+        ("other hash denied", Overrides::none().deny_policy_hash(other.clone()), "model:invoke", "claude", Verdict::Allow, ReasonCode::PolicyAllow),
+        ("required hash differs", Overrides::none().require_policy_hash(other.clone()), "tool:execute", "read_file", Verdict::Deny, ReasonCode::OverridePolicyHashMismatch),
+        ("required hash matches", Overrides::none().require_policy_hash(h.clone()), "tool:execute", "read_file", Verdict::Allow, ReasonCode::PolicyAllow),
+        ("overrides come first", Overrides::none().deny_tool("write_file"), "tool:execute", "write_file", Verdict::Deny, ReasonCode::OverrideToolDenied),
     ];
     for (name, o, action, resource, verdict, reason) in cases {
         let rt = PolicyRuntime::with_overrides(Arc::clone(&p), o).unwrap();
