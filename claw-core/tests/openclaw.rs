@@ -683,3 +683,94 @@ fn text_report_is_readable() {
     assert!(!r.has_critical(), "{text}");
     assert!(text.contains("Effective tools of agent \"main\""));
 }
+
+fn authoring_policy(extra: &[(&str, serde_json::Value)]) -> claw_core::wpc::Policy {
+    let mut doc = json_file("wpc/coding-job.authoring.json");
+    doc["issuer_did"] = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".into();
+    for (k, v) in extra {
+        doc[*k] = v.clone();
+    }
+    claw_core::wpc::compile_authoring(&doc.to_string()).unwrap()
+}
+
+#[test]
+fn wpc_adapter_maps_decisions_to_stances() {
+    use claw_core::openclaw::WpcTools;
+    let policy = authoring_policy(&[]);
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    assert_eq!(w.policy_id(), "repo-maintenance-prod");
+    assert_eq!(w.policy_hash(), policy.hash_b64u());
+    assert_eq!(w.tool("read").stance, ToolStance::Allowed);
+    assert!(w
+        .tool("read")
+        .statement_id
+        .unwrap()
+        .starts_with("allow-tools."));
+    let host = w.forbids_host_exec().expect("the WPC denies host_exec");
+    assert!(host.statement_id.unwrap().starts_with("deny-tools."));
+    assert_eq!(host.reason_code, "POLICY_VIOLATION");
+    assert_eq!(w.tool("gateway").stance, ToolStance::Denied);
+    assert_eq!(
+        w.tool("github_publish").stance,
+        ToolStance::ApprovalRequired
+    );
+    let web = w.tool("web_fetch");
+    assert_eq!(
+        (web.stance, web.reason_code.as_str()),
+        (ToolStance::NotAllowed, "POLICY_DEFAULT_DENY")
+    );
+
+    // Data classes: every tool call needs one; the audit asks with an accepted class.
+    let policy = authoring_policy(&[("data_classes_allowed", serde_json::json!(["internal"]))]);
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    assert_eq!(w.tool("read").stance, ToolStance::Conditional);
+    assert_eq!(w.tool("web_fetch").stance, ToolStance::NotAllowed);
+    assert_eq!(w.tool("gateway").stance, ToolStance::Denied);
+    let policy = authoring_policy(&[("data_classes_denied", serde_json::json!(["regulated_pii"]))]);
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    assert_eq!(w.tool("read").stance, ToolStance::Conditional);
+
+    // A WPC that never mentions host_exec does not forbid host execution.
+    let mut doc = json_file("wpc/coding-job.authoring.json");
+    doc["issuer_did"] = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".into();
+    doc["denied_tools"] = serde_json::json!(["control_plane"]);
+    let policy = claw_core::wpc::compile_authoring(&doc.to_string()).unwrap();
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    assert_eq!(w.tool("host_exec").stance, ToolStance::NotAllowed);
+    assert!(w.forbids_host_exec().is_none());
+}
+
+#[test]
+fn audit_with_a_compiled_wpc() {
+    use claw_core::openclaw::WpcTools;
+    let policy = authoring_policy(&[]);
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    // 01: coding profile, sandbox off, elevated off.
+    let r = audit(&config("01-personal-coding.json5"), &w, None, None);
+    assert_eq!(count(&r, "claw.wpc.host_exec_unsandboxed"), 1);
+    assert_eq!(count(&r, "claw.wpc.host_exec_elevated"), 0);
+    assert!(ids(&r, "claw.wpc.tool_denied")
+        .iter()
+        .any(|t| t.contains("\"gateway\"")));
+    assert_eq!(count(&r, "claw.wpc.tool_requires_approval"), 1);
+    // The recommended config for this WPC passes.
+    let cfg = OpenClawConfig::from_value(recommended_config(&w)).unwrap();
+    let r = audit(&cfg, &w, None, None);
+    assert!(!r.has_critical(), "{}", r.to_text());
+    assert_eq!(
+        r.agents[0].allowed,
+        [
+            "ls",
+            "read",
+            "write",
+            "edit",
+            "apply_patch",
+            "exec",
+            "process",
+            "memory_search",
+            "memory_get",
+            "github_publish",
+            "session_status"
+        ]
+    );
+}

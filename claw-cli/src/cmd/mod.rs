@@ -3,6 +3,7 @@
 mod cst;
 mod jcs;
 mod keygen;
+mod openclaw;
 
 use crate::Failure;
 use clap::{Parser, Subcommand};
@@ -24,6 +25,9 @@ enum Command {
     /// Scoped tokens (CST): issue and verify.
     #[command(subcommand)]
     Cst(cst::Command),
+    /// OpenClaw: audit a config against a signed WPC, print the tightest tool config.
+    #[command(subcommand)]
+    Openclaw(openclaw::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -32,5 +36,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Keygen(a) => keygen::run(a),
         Command::Jcs(a) => jcs::run(a),
         Command::Cst(c) => cst::run(c),
+        Command::Openclaw(c) => openclaw::run(c),
     }
 }

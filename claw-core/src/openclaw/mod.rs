@@ -26,6 +26,7 @@ pub mod effective;
 mod error;
 pub mod json5;
 pub mod recommend;
+mod wpc_view;
 
 pub use audit::{
     audit, changed_sections, AuditReport, Baseline, Finding, SectionChange, Severity, Summary,
@@ -35,3 +36,4 @@ pub use config::{OpenClawConfig, SandboxMode};
 pub use effective::{effective_agents, EffectiveAgent};
 pub use error::OpenClawError;
 pub use recommend::recommended_config;
+pub use wpc_view::WpcTools;

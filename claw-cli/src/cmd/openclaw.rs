@@ -1,0 +1,199 @@
+//! `claw openclaw ...`: audit an OpenClaw config against a signed WPC, and print the tightest
+//! OpenClaw tool config for a WPC. The rules live in `claw_core::openclaw`; this module reads
+//! files, verifies the WPC envelope, and prints.
+
+use crate::{exit, io, Failure};
+use claw_core::envelope::{Envelope, Signers, VerifyOptions};
+use claw_core::json::Limits;
+use claw_core::openclaw::{self, Baseline, OpenClawConfig, WpcTools};
+use claw_core::wpc::{Policy, MAX_POLICY_BYTES};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Audit an OpenClaw config against a signed WPC; exit 6 on any critical finding.
+    Audit(AuditArgs),
+    /// Print the tightest OpenClaw `tools` block (and sandbox setting) for a signed WPC.
+    Policy(PolicyArgs),
+    /// Print the config hash a baseline records: base64url(SHA-256(JCS(config))).
+    Hash(HashArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WpcArgs {
+    /// Signed WPC envelope (`work_policy_contract`).
+    #[arg(long, value_name = "ENVELOPE")]
+    wpc: PathBuf,
+    /// Trusted policy signer (did:key); repeatable. Default: the policy's own issuer_did.
+    #[arg(long = "signer", value_name = "DID")]
+    signers: Vec<String>,
+    /// Evaluate as of this Unix time instead of now (envelope expiry, report timestamp).
+    #[arg(long, value_name = "SECS")]
+    now: Option<i64>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AuditArgs {
+    /// The OpenClaw config (openclaw.json, JSON5).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    #[command(flatten)]
+    wpc: WpcArgs,
+    /// Recorded baseline: a config hash, or a file holding the hash or the baseline config.
+    #[arg(long, value_name = "HASH|FILE")]
+    baseline: Option<String>,
+    /// Print the `openclaw security audit --json` shape instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    wpc: WpcArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HashArgs {
+    /// The OpenClaw config (openclaw.json, JSON5).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+}
+
+pub fn run(c: Command) -> Result<u8, Failure> {
+    match c {
+        Command::Audit(a) => audit(a),
+        Command::Policy(a) => policy(a),
+        Command::Hash(a) => hash(a),
+    }
+}
+
+fn now_ms(now: Option<i64>) -> i64 {
+    now.unwrap_or_else(io::now_secs).saturating_mul(1000)
+}
+
+fn read_config(path: &Path) -> Result<OpenClawConfig, Failure> {
+    let bytes = io::read_input(Some(path))?;
+    OpenClawConfig::parse(&bytes).map_err(|e| {
+        let e: claw_core::Error = e.into();
+        Failure::new(
+            exit::BAD_INPUT,
+            e.reason_code(),
+            format!("{}: {}", path.display(), e.message()),
+        )
+    })
+}
+
+/// Verify the WPC envelope (hash, signature, trusted signer, expiry) and read the policy.
+fn load_wpc(a: &WpcArgs, now_ms: i64) -> Result<Policy, Failure> {
+    let bytes = io::read_input(Some(&a.wpc))?;
+    let limits = Limits::STRICT.with_max_bytes(MAX_POLICY_BYTES + 64 * 1024);
+    let env = Envelope::parse(&bytes, &limits).map_err(|e| Failure::input(e.into()))?;
+    let signers: Vec<String> = if a.signers.is_empty() {
+        // Default: the envelope must be signed by the issuer the policy names.
+        match env.payload.get("issuer_did").and_then(|v| v.as_str()) {
+            Some(d) => vec![d.to_string()],
+            None => {
+                return Err(Failure::new(
+                    exit::BAD_INPUT,
+                    "SCHEMA_VALIDATION_FAILED",
+                    "the WPC has no issuer_did; pass --signer",
+                ))
+            }
+        }
+    } else {
+        a.signers.clone()
+    };
+    let verified = env
+        .verify(&VerifyOptions {
+            expected_type: "work_policy_contract",
+            signers: Signers::OneOf(&signers),
+            now: Some(now_ms.div_euclid(1000)),
+        })
+        .map_err(|e| Failure::verify(e.into()))?;
+    let policy = Policy::from_value(verified.payload).map_err(|e| Failure::input(e.into()))?;
+    policy
+        .verify_hash(&verified.payload_hash_b64u)
+        .map_err(|e| Failure::verify(e.into()))?;
+    if let Some(parent) = policy.inherits() {
+        return Err(Failure::new(
+            exit::BAD_INPUT,
+            "POLICY_PARENT_MISSING",
+            format!("the WPC inherits from {parent:?}; audit the flattened policy instead (parents are not loaded by this command)"),
+        ));
+    }
+    Ok(policy)
+}
+
+fn wpc_tools(policy: &Policy, now_ms: i64) -> Result<WpcTools, Failure> {
+    WpcTools::new(policy, now_ms.div_euclid(1000)).map_err(|e| Failure::input(e.into()))
+}
+
+fn read_baseline(arg: &str) -> Result<Baseline, Failure> {
+    if let Ok(b) = Baseline::from_hash(arg) {
+        return Ok(b);
+    }
+    let path = Path::new(arg);
+    if !path.exists() {
+        return Err(Failure::new(
+            exit::BAD_INPUT,
+            "OPENCLAW_BASELINE_INVALID",
+            format!("{arg}: neither a config hash (43 base64url characters) nor a file"),
+        ));
+    }
+    let bytes = io::read_input(Some(path))?;
+    Baseline::parse(&bytes).map_err(|e| {
+        let e: claw_core::Error = e.into();
+        Failure::new(
+            exit::BAD_INPUT,
+            e.reason_code(),
+            format!("{arg}: {}", e.message()),
+        )
+    })
+}
+
+fn print(bytes: &[u8]) -> Result<(), Failure> {
+    io::write_stdout(bytes)
+}
+
+fn pretty(v: &serde_json::Value) -> Result<Vec<u8>, Failure> {
+    let mut s = serde_json::to_vec_pretty(v)
+        .map_err(|e| Failure::new(exit::IO, "IO_ERROR", e.to_string()))?;
+    s.push(b'\n');
+    Ok(s)
+}
+
+fn audit(a: AuditArgs) -> Result<u8, Failure> {
+    let now = now_ms(a.wpc.now);
+    let config = read_config(&a.config)?;
+    let policy = load_wpc(&a.wpc, now)?;
+    let tools = wpc_tools(&policy, now)?;
+    let baseline = a.baseline.as_deref().map(read_baseline).transpose()?;
+    let report = openclaw::audit(&config, &tools, baseline.as_ref(), Some(now));
+    if a.json {
+        print(&pretty(&report.to_json())?)?;
+    } else {
+        print(report.to_text().as_bytes())?;
+    }
+    Ok(if report.has_critical() {
+        exit::CRITICAL_FINDING
+    } else {
+        exit::OK
+    })
+}
+
+fn policy(a: PolicyArgs) -> Result<u8, Failure> {
+    let now = now_ms(a.wpc.now);
+    let policy = load_wpc(&a.wpc, now)?;
+    let tools = wpc_tools(&policy, now)?;
+    // serde_json keeps insertion order here (profile, alsoAllow, deny, ...).
+    let v = openclaw::recommended_config(&tools);
+    print(&pretty(&v)?)?;
+    Ok(exit::OK)
+}
+
+fn hash(a: HashArgs) -> Result<u8, Failure> {
+    let config = read_config(&a.config)?;
+    print(format!("{}\n", config.hash_b64u()).as_bytes())?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,357 @@
+//! `claw openclaw audit|policy|hash` from the outside: exit codes, output shapes, errors.
+
+use claw_core::envelope;
+use claw_core::keys::SigningKey;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: i64 = 1_800_000_000;
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../claw-core/tests/data/openclaw")
+        .join(rel)
+}
+
+fn claw(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_claw"))
+        .args(args)
+        .output()
+        .expect("run claw")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn assert_one_line_error(o: &Output, code: i32, reason: &str) {
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(
+        err.starts_with(&format!("claw: {reason}: ")),
+        "stderr: {err}"
+    );
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    key: SigningKey,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        Fixture {
+            dir: tempfile::tempdir().unwrap(),
+            key: SigningKey::from_seed(&[7u8; 32]),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    fn did(&self) -> String {
+        self.key.verifying_key().did()
+    }
+
+    /// Sign the authoring fixture (with `edit` applied) as a WPC envelope; returns its path.
+    fn wpc(
+        &self,
+        name: &str,
+        edit: impl FnOnce(&mut serde_json::Value),
+        expires: Option<i64>,
+    ) -> String {
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(data("wpc/coding-job.authoring.json")).unwrap())
+                .unwrap();
+        doc["issuer_did"] = self.did().into();
+        edit(&mut doc);
+        let policy = claw_core::wpc::compile_authoring(&doc.to_string()).unwrap();
+        let env = envelope::sign(
+            "work_policy_contract",
+            policy.payload(),
+            &self.key,
+            NOW * 1000 - 60_000,
+            expires,
+        )
+        .unwrap();
+        let p = self.path(name);
+        std::fs::write(&p, env.to_json().unwrap()).unwrap();
+        p
+    }
+}
+
+fn config(name: &str) -> String {
+    data(&format!("configs/{name}"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+const NOW_ARG: &str = "1800000000";
+
+#[test]
+fn audit_exits_6_on_critical_and_prints_text_or_json() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &config("04-drifted.json5"),
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = stdout(&o);
+    assert!(text.starts_with("OpenClaw config audit"), "{text}");
+    assert!(
+        text.contains("CRITICAL Agent \"main\" can call \"gateway\", which the WPC denies"),
+        "{text}"
+    );
+    assert!(text.contains("policy       repo-maintenance-prod"));
+
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &config("04-drifted.json5"),
+        "--wpc",
+        &wpc,
+        "--json",
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_eq!(o.status.code(), Some(6));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["ts"], NOW * 1000);
+    assert!(v["summary"]["critical"].as_u64().unwrap() > 0);
+    let checks: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["checkId"].as_str().unwrap())
+        .collect();
+    for c in [
+        "claw.wpc.tool_denied",
+        "claw.wpc.tool_not_allowed",
+        "claw.wpc.host_exec_unsandboxed",
+        "claw.wpc.tool_requires_approval",
+    ] {
+        assert!(checks.contains(&c), "{c}: {checks:?}");
+    }
+    // The config hash in the report is the one `claw openclaw hash` prints.
+    let h = claw(&["openclaw", "hash", "--config", &config("04-drifted.json5")]);
+    assert!(h.status.success());
+    assert_eq!(
+        format!("{}\n", v["claw"]["configHash"].as_str().unwrap()),
+        stdout(&h)
+    );
+    // Secrets in the config (the telegram bot token) never reach the output.
+    assert!(!stdout(&o).contains("123:abc"));
+}
+
+#[test]
+fn policy_output_is_a_config_that_passes_the_audit() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let o = claw(&["openclaw", "policy", "--wpc", &wpc, "--now", NOW_ARG]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rec: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rec["tools"]["profile"], "minimal");
+    assert_eq!(rec["tools"]["exec"]["host"], "sandbox");
+    let cfg = f.path("recommended.json5");
+    std::fs::write(&cfg, stdout(&o)).unwrap();
+    let o = claw(&[
+        "openclaw", "audit", "--config", &cfg, "--wpc", &wpc, "--now", NOW_ARG,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 critical, 0 warn"), "{}", stdout(&o));
+}
+
+#[test]
+fn baseline_by_hash_by_hash_file_and_by_config() {
+    let f = Fixture::new();
+    let wpc = f.wpc(
+        "wpc.json",
+        |d| {
+            // Allow everything the personal-coding config gives, so only drift is critical.
+            d["allowed_tools"] = serde_json::json!(["*"]);
+            d["denied_tools"] = serde_json::json!([]);
+            d["approvals"] = serde_json::json!([]);
+        },
+        None,
+    );
+    let base = config("01-personal-coding.baseline.json5");
+    let hash = stdout(&claw(&["openclaw", "hash", "--config", &base]))
+        .trim()
+        .to_string();
+    let same = config("01-personal-coding.json5");
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &same,
+        "--wpc",
+        &wpc,
+        "--baseline",
+        &hash,
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Config matches the recorded baseline"));
+
+    let drifted = config("12-personal-coding-drifted.json5");
+    let hash_file = f.path("baseline.hash");
+    std::fs::write(&hash_file, format!("{hash}\n")).unwrap();
+    for b in [hash.as_str(), hash_file.as_str()] {
+        let o = claw(&[
+            "openclaw",
+            "audit",
+            "--config",
+            &drifted,
+            "--wpc",
+            &wpc,
+            "--baseline",
+            b,
+            "--json",
+            "--now",
+            NOW_ARG,
+        ]);
+        assert_eq!(o.status.code(), Some(6));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let drift: Vec<_> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["checkId"] == "claw.openclaw.config_drift")
+            .collect();
+        assert_eq!(drift.len(), 1);
+        assert_eq!(drift[0]["severity"], "critical");
+    }
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &drifted,
+        "--wpc",
+        &wpc,
+        "--baseline",
+        &base,
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_eq!(o.status.code(), Some(6));
+    let text = stdout(&o);
+    assert!(
+        text.contains("- channels (added)") && text.contains("- tools (changed)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn errors_are_typed_one_liners() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let bad = data("malformed/duplicate-key.json5");
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        bad.to_str().unwrap(),
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_one_line_error(&o, 2, "OPENCLAW_JSON5_DUPLICATE_KEY");
+    let bad = data("malformed/include.json5");
+    let o = claw(&["openclaw", "hash", "--config", bad.to_str().unwrap()]);
+    assert_one_line_error(&o, 2, "OPENCLAW_CONFIG_INCLUDE_UNSUPPORTED");
+    let o = claw(&["openclaw", "hash", "--config", &f.path("missing.json5")]);
+    assert_one_line_error(&o, 1, "IO_ERROR");
+
+    // A WPC signed by someone else than --signer.
+    let other = SigningKey::from_seed(&[8u8; 32]).verifying_key().did();
+    let o = claw(&[
+        "openclaw", "policy", "--wpc", &wpc, "--signer", &other, "--now", NOW_ARG,
+    ]);
+    assert_one_line_error(&o, 3, "SIGNER_NOT_ALLOWED");
+    let o = claw(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &wpc,
+        "--signer",
+        &f.did(),
+        "--now",
+        NOW_ARG,
+    ]);
+    assert!(o.status.success());
+
+    // A tampered payload.
+    let mut env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&wpc).unwrap()).unwrap();
+    env["payload"]["policy_id"] = "repo-maintenance-dev".into();
+    let tampered = f.path("tampered.json");
+    std::fs::write(&tampered, env.to_string()).unwrap();
+    let o = claw(&["openclaw", "policy", "--wpc", &tampered, "--now", NOW_ARG]);
+    assert_one_line_error(&o, 3, "HASH_MISMATCH");
+
+    // Expired.
+    let expiring = f.wpc("expiring.json", |_| {}, Some(NOW * 1000 - 1));
+    let o = claw(&["openclaw", "policy", "--wpc", &expiring, "--now", NOW_ARG]);
+    assert_one_line_error(&o, 3, "EXPIRED");
+
+    // Inheriting policies need their parent.
+    let child = f.wpc("child.json", |d| d["inherits"] = "org-base".into(), None);
+    let o = claw(&["openclaw", "policy", "--wpc", &child, "--now", NOW_ARG]);
+    assert_one_line_error(&o, 2, "POLICY_PARENT_MISSING");
+
+    // A baseline that is neither a hash nor a file.
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &config("01-personal-coding.json5"),
+        "--wpc",
+        &wpc,
+        "--baseline",
+        "nope",
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_one_line_error(&o, 2, "OPENCLAW_BASELINE_INVALID");
+    // A baseline file that is not a config.
+    let o = claw(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &config("01-personal-coding.json5"),
+        "--wpc",
+        &wpc,
+        "--baseline",
+        data("malformed/unbalanced.json5").to_str().unwrap(),
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_one_line_error(&o, 2, "OPENCLAW_JSON5_SYNTAX");
+
+    // Not an envelope at all.
+    let o = claw(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &config("01-personal-coding.json5"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
