@@ -13,6 +13,10 @@ pub enum PolicyError {
     /// The input is not strict JSON (see [`crate::json::parse`]).
     #[error("policy is not valid JSON: {0}")]
     Json(#[from] JsonError),
+    /// The signed policy envelope was refused (version, type, hash, signature, signer,
+    /// expiry); carries the envelope's own reason code.
+    #[error("policy envelope: {0}")]
+    Envelope(#[from] crate::envelope::EnvelopeError),
     /// `policy_version` is a string other than `"1"` or `"2"`.
     #[error("$.policy_version: unsupported policy version {found:?} (expected \"1\" or \"2\")")]
     UnsupportedVersion {
@@ -94,6 +98,7 @@ impl PolicyError {
     pub fn reason_code(&self) -> &'static str {
         match self {
             PolicyError::Json(_) => "INVALID_JSON",
+            PolicyError::Envelope(e) => e.reason_code(),
             PolicyError::UnsupportedVersion { .. } => "UNKNOWN_SCHEMA_VERSION",
             PolicyError::Schema { .. } | PolicyError::DuplicateSid { .. } => {
                 "SCHEMA_VALIDATION_FAILED"
@@ -119,7 +124,9 @@ impl PolicyError {
             PolicyError::ParentMismatch { .. }
             | PolicyError::UnexpectedParent { .. }
             | PolicyError::InheritanceTooDeep { .. } => Some("$.inherits"),
-            PolicyError::Json(_) | PolicyError::HashMismatch { .. } => None,
+            PolicyError::Json(_) | PolicyError::HashMismatch { .. } | PolicyError::Envelope(_) => {
+                None
+            }
         }
     }
 
