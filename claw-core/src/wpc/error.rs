@@ -94,7 +94,7 @@ pub enum PolicyError {
 impl PolicyError {
     /// Stable, machine-readable reason code. Registry codes where one exists
     /// (`INVALID_JSON`, `UNKNOWN_SCHEMA_VERSION`, `SCHEMA_VALIDATION_FAILED`, `HASH_MISMATCH`),
-    /// claw codes (documented in `docs/SPEC-wpc.md`) otherwise.
+    /// claw codes (documented in `docs/SPEC.md §4`) otherwise.
     pub fn reason_code(&self) -> &'static str {
         match self {
             PolicyError::Json(_) => "INVALID_JSON",

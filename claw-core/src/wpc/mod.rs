@@ -12,7 +12,7 @@
 //!   or force a policy hash, atomically while other threads keep deciding.
 //!
 //! Semantics, reason codes and every deviation from the reference are specified in
-//! `docs/SPEC-wpc.md`.
+//! `docs/SPEC.md §4`.
 //!
 //! * [`sign_policy`] and [`verify_policy_envelope`] handle signed policies
 //!   (`work_policy_contract_envelope.v1`); a [`VerifiedPolicy`] is the only proof that a
