@@ -4,6 +4,7 @@ mod cst;
 mod jcs;
 mod keygen;
 mod openclaw;
+mod wpc;
 
 use crate::Failure;
 use clap::{Parser, Subcommand};
@@ -22,6 +23,9 @@ enum Command {
     Keygen(keygen::Args),
     /// Print the RFC 8785 canonical form of a JSON document (no newline added).
     Jcs(jcs::Args),
+    /// Work Policy Contracts: hash, compile, sign, verify, check.
+    #[command(subcommand)]
+    Wpc(wpc::Command),
     /// Scoped tokens (CST): issue and verify.
     #[command(subcommand)]
     Cst(cst::Command),
@@ -37,5 +41,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Jcs(a) => jcs::run(a),
         Command::Cst(c) => cst::run(c),
         Command::Openclaw(c) => openclaw::run(c),
+        Command::Wpc(c) => wpc::run(c),
     }
 }

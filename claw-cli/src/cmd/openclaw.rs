@@ -3,10 +3,10 @@
 //! files, verifies the WPC envelope, and prints.
 
 use crate::{exit, io, Failure};
-use claw_core::envelope::{Envelope, Signers, VerifyOptions};
+use claw_core::envelope::{Envelope, Signers};
 use claw_core::json::Limits;
 use claw_core::openclaw::{self, Baseline, OpenClawConfig, WpcTools};
-use claw_core::wpc::{Policy, MAX_POLICY_BYTES};
+use claw_core::wpc::{self, Policy, MAX_POLICY_BYTES};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
@@ -85,6 +85,7 @@ fn read_config(path: &Path) -> Result<OpenClawConfig, Failure> {
 }
 
 /// Verify the WPC envelope (hash, signature, trusted signer, expiry) and read the policy.
+/// Malformed input exits 2, a failed verification 3.
 fn load_wpc(a: &WpcArgs, now_ms: i64) -> Result<Policy, Failure> {
     let bytes = io::read_input(Some(&a.wpc))?;
     let limits = Limits::STRICT.with_max_bytes(MAX_POLICY_BYTES + 64 * 1024);
@@ -104,17 +105,22 @@ fn load_wpc(a: &WpcArgs, now_ms: i64) -> Result<Policy, Failure> {
     } else {
         a.signers.clone()
     };
-    let verified = env
-        .verify(&VerifyOptions {
-            expected_type: "work_policy_contract",
-            signers: Signers::OneOf(&signers),
-            now: Some(now_ms.div_euclid(1000)),
-        })
-        .map_err(|e| Failure::verify(e.into()))?;
-    let policy = Policy::from_value(verified.payload).map_err(|e| Failure::input(e.into()))?;
-    policy
-        .verify_hash(&verified.payload_hash_b64u)
-        .map_err(|e| Failure::verify(e.into()))?;
+    let verified = wpc::verify_policy_envelope(
+        &bytes,
+        Signers::OneOf(&signers),
+        None,
+        Some(now_ms.div_euclid(1000)),
+    )
+    .map_err(|e| {
+        let e: claw_core::Error = e.into();
+        match e.reason_code() {
+            "SCHEMA_VALIDATION_FAILED" | "UNKNOWN_SCHEMA_VERSION" | "INVALID_JSON" => {
+                Failure::input(e)
+            }
+            _ => Failure::verify(e),
+        }
+    })?;
+    let policy = verified.into_policy();
     if let Some(parent) = policy.inherits() {
         return Err(Failure::new(
             exit::BAD_INPUT,
