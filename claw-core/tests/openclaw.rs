@@ -774,3 +774,31 @@ fn audit_with_a_compiled_wpc() {
         ]
     );
 }
+
+#[test]
+fn a_denied_host_exec_tool_class_also_forbids_host_execution() {
+    use claw_core::openclaw::WpcTools;
+    // The shape of examples/policy/invoice-triage.authoring.json: a class named host_exec.
+    let mut doc = json_file("wpc/coding-job.authoring.json");
+    doc["issuer_did"] = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".into();
+    doc["tool_classes"] = serde_json::json!({"host_exec": ["shell_exec", "exec", "process"]});
+    doc["allowed_tools"] = serde_json::json!(["read"]);
+    doc["denied_tools"] = serde_json::json!(["host_exec"]);
+    doc["approvals"] = serde_json::json!([]);
+    let policy = claw_core::wpc::compile_authoring(&doc.to_string()).unwrap();
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    assert_eq!(w.tool("host_exec").stance, ToolStance::NotAllowed);
+    let r = w.forbids_host_exec().expect("class host_exec denied");
+    assert!(r.statement_id.unwrap().starts_with("deny-tools."));
+    // exec itself is denied, so the per-tool finding reports it.
+    let r = audit(&config("01-personal-coding.json5"), &w, None, None);
+    assert!(ids(&r, "claw.wpc.tool_denied")
+        .iter()
+        .any(|t| t.contains("\"exec\"")));
+    // A class only partly denied does not forbid host execution.
+    doc["allowed_tools"] = serde_json::json!(["read", "exec"]);
+    doc["denied_tools"] = serde_json::json!(["shell_exec", "process"]);
+    let policy = claw_core::wpc::compile_authoring(&doc.to_string()).unwrap();
+    let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
+    assert!(w.forbids_host_exec().is_none());
+}

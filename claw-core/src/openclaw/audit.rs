@@ -63,10 +63,24 @@ pub trait WpcView {
     fn policy_hash(&self) -> &str;
     /// The contract's stance on calling `tool` (action `tool:execute`, no context).
     fn tool(&self, tool: &str) -> ToolRuling;
-    /// Whether the contract forbids host execution: an explicit Deny of [`HOST_EXEC_MARKER`].
+    /// The members of a tool class the contract declares (`claw.dev/v1` `tool_classes`).
+    fn tool_class(&self, _name: &str) -> Option<Vec<String>> {
+        None
+    }
+    /// Whether the contract forbids host execution, and the ruling that says so: an
+    /// explicit Deny of the tool name [`HOST_EXEC_MARKER`], or a declared tool class named
+    /// `host_exec` whose members are all explicitly denied.
     fn forbids_host_exec(&self) -> Option<ToolRuling> {
         let r = self.tool(HOST_EXEC_MARKER);
-        (r.stance == ToolStance::Denied).then_some(r)
+        if r.stance == ToolStance::Denied {
+            return Some(r);
+        }
+        let members = self.tool_class(HOST_EXEC_MARKER)?;
+        let rulings: Vec<ToolRuling> = members.iter().map(|m| self.tool(m)).collect();
+        if rulings.is_empty() || rulings.iter().any(|r| r.stance != ToolStance::Denied) {
+            return None;
+        }
+        rulings.into_iter().next()
     }
 }
 

@@ -18,6 +18,7 @@ pub struct WpcTools {
     policy_id: String,
     hash: String,
     data_class: Option<String>,
+    tool_classes: std::collections::BTreeMap<String, Vec<String>>,
     now: i64,
 }
 
@@ -37,8 +38,13 @@ impl WpcTools {
                     .cloned()
                     .unwrap_or_else(|| UNLISTED_DATA_CLASS.to_string())
             });
+        let tool_classes = policy
+            .claw_metadata()
+            .and_then(|m| m.tool_classes.clone())
+            .unwrap_or_default();
         Ok(WpcTools {
             compiled,
+            tool_classes,
             policy_id: policy.policy_id().to_string(),
             hash: policy.hash_b64u().to_string(),
             data_class,
@@ -70,6 +76,10 @@ impl WpcView for WpcTools {
 
     fn policy_hash(&self) -> &str {
         &self.hash
+    }
+
+    fn tool_class(&self, name: &str) -> Option<Vec<String>> {
+        self.tool_classes.get(name).cloned()
     }
 
     fn tool(&self, tool: &str) -> ToolRuling {
