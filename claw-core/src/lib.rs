@@ -12,6 +12,7 @@
 pub mod b64;
 pub mod envelope;
 pub mod error;
+pub mod evidence;
 pub mod hash;
 pub mod json;
 pub mod keys;
