@@ -10,12 +10,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod b64;
+pub mod cst;
 pub mod envelope;
 pub mod error;
 pub mod evidence;
 pub mod hash;
 pub mod json;
 pub mod keys;
+pub mod merkle;
 pub mod time;
 
 pub use error::{Error, ErrorKind};
