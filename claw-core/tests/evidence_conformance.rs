@@ -24,7 +24,8 @@ pub fn conformance_config() -> VerifyConfig {
         clawsig().join("fixtures/protocol-conformance/clawverify.config.conformance.v1.json"),
     )
     .unwrap();
-    let mut cfg = VerifyConfig::new(time::parse_rfc3339_millis("2026-04-04T00:00:00.000Z").unwrap());
+    let mut cfg =
+        VerifyConfig::new(time::parse_rfc3339_millis("2026-04-04T00:00:00.000Z").unwrap());
     cfg.allowlists = parse_clawverify_config(&cfg_bytes).unwrap();
     cfg
 }
@@ -93,7 +94,10 @@ fn reference_conformance_manifest() {
         assert_eq!(j["status"], if verdict.valid { "PASS" } else { "FAIL" });
         assert_eq!(j["reason_code"], verdict.reason_code);
         if !ok {
-            failures.push(format!("{name}: got {} {}", verdict.reason_code, verdict.reason));
+            failures.push(format!(
+                "{name}: got {} {}",
+                verdict.reason_code, verdict.reason
+            ));
         }
     }
     skipped.sort();

@@ -25,6 +25,7 @@ use super::{invalid, EvidenceError};
 use crate::envelope::{self, Envelope, Signers, VerifyOptions};
 use crate::error::{Error, ErrorKind};
 use crate::keys::{SigningKey, VerifyingKey};
+use crate::merkle::rfc9162::{self, MerkleTree};
 use crate::{b64, hash, json, time};
 use serde_json::{json, Map, Value};
 
@@ -72,167 +73,8 @@ pub(crate) fn sort_leaves(items: &mut [(usize, &super::receipts::Receipt)]) {
     });
 }
 
-// ---------------------------------------------------------------------------------------
-// RFC 9162 tree
-// ---------------------------------------------------------------------------------------
-
 fn leaf_hash(data: &[u8]) -> [u8; 32] {
-    let mut v = Vec::with_capacity(data.len() + 1);
-    v.push(0u8);
-    v.extend_from_slice(data);
-    hash::sha256(v)
-}
-
-fn node_hash(l: &[u8; 32], r: &[u8; 32]) -> [u8; 32] {
-    let mut v = [0u8; 65];
-    v[0] = 1;
-    v[1..33].copy_from_slice(l);
-    v[33..].copy_from_slice(r);
-    hash::sha256(v)
-}
-
-/// Largest power of two strictly below `n` (n ≥ 2).
-fn split(n: usize) -> usize {
-    let mut k = 1;
-    while k * 2 < n {
-        k *= 2;
-    }
-    k
-}
-
-fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
-    match leaves.len() {
-        0 => hash::sha256(b""),
-        1 => leaves[0],
-        n => {
-            let k = split(n);
-            node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
-        }
-    }
-}
-
-fn path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
-    let n = leaves.len();
-    if n <= 1 {
-        return Vec::new();
-    }
-    let k = split(n);
-    if m < k {
-        let mut p = path(m, &leaves[..k]);
-        p.push(mth(&leaves[k..]));
-        p
-    } else {
-        let mut p = path(m - k, &leaves[k..]);
-        p.push(mth(&leaves[..k]));
-        p
-    }
-}
-
-fn subproof(m: usize, leaves: &[[u8; 32]], complete: bool) -> Vec<[u8; 32]> {
-    let n = leaves.len();
-    if m == n {
-        return if complete {
-            Vec::new()
-        } else {
-            vec![mth(leaves)]
-        };
-    }
-    let k = split(n);
-    if m <= k {
-        let mut p = subproof(m, &leaves[..k], complete);
-        p.push(mth(&leaves[k..]));
-        p
-    } else {
-        let mut p = subproof(m - k, &leaves[k..], false);
-        p.push(mth(&leaves[..k]));
-        p
-    }
-}
-
-/// RFC 9162 §2.1.3.2 inclusion verification.
-fn verify_inclusion(
-    index: u64,
-    size: u64,
-    leaf: &[u8; 32],
-    path: &[[u8; 32]],
-    root: &[u8; 32],
-) -> bool {
-    if index >= size {
-        return false;
-    }
-    let (mut fn_, mut sn) = (index, size - 1);
-    let mut r = *leaf;
-    for p in path {
-        if sn == 0 {
-            return false;
-        }
-        if fn_ & 1 == 1 || fn_ == sn {
-            r = node_hash(p, &r);
-            if fn_ & 1 == 0 {
-                while fn_ & 1 == 0 && fn_ != 0 {
-                    fn_ >>= 1;
-                    sn >>= 1;
-                }
-            }
-        } else {
-            r = node_hash(&r, p);
-        }
-        fn_ >>= 1;
-        sn >>= 1;
-    }
-    sn == 0 && r == *root
-}
-
-/// RFC 9162 §2.1.4.2 consistency verification.
-fn verify_consistency(
-    m: u64,
-    n: u64,
-    old_root: &[u8; 32],
-    new_root: &[u8; 32],
-    proof: &[[u8; 32]],
-) -> bool {
-    if m > n {
-        return false;
-    }
-    if m == n {
-        return proof.is_empty() && old_root == new_root;
-    }
-    if m == 0 {
-        return proof.is_empty();
-    }
-    let mut p: Vec<[u8; 32]> = proof.to_vec();
-    if m.is_power_of_two() {
-        p.insert(0, *old_root);
-    }
-    if p.is_empty() {
-        return false;
-    }
-    let (mut fn_, mut sn) = (m - 1, n - 1);
-    while fn_ & 1 == 1 {
-        fn_ >>= 1;
-        sn >>= 1;
-    }
-    let (mut fr, mut sr) = (p[0], p[0]);
-    for c in &p[1..] {
-        if sn == 0 {
-            return false;
-        }
-        if fn_ & 1 == 1 || fn_ == sn {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
-            if fn_ & 1 == 0 {
-                while fn_ & 1 == 0 && fn_ != 0 {
-                    fn_ >>= 1;
-                    sn >>= 1;
-                }
-            }
-        } else {
-            sr = node_hash(&sr, c);
-        }
-        fn_ >>= 1;
-        sn >>= 1;
-    }
-    sn == 0 && fr == *old_root && sr == *new_root
+    rfc9162::leaf_hash(data)
 }
 
 /// An append-only list of leaf hashes.
@@ -251,23 +93,30 @@ impl LeafTree {
     }
 
     pub(crate) fn root_of(&self, size: usize) -> [u8; 32] {
-        mth(&self.leaves[..size.min(self.leaves.len())])
+        rfc9162::root_from_leaf_hashes(&self.leaves[..size.min(self.leaves.len())])
     }
 
     pub(crate) fn root(&self) -> [u8; 32] {
-        mth(&self.leaves)
+        rfc9162::root_from_leaf_hashes(&self.leaves)
+    }
+
+    fn tree(&self) -> MerkleTree {
+        MerkleTree::from_leaf_hashes(self.leaves.clone())
     }
 
     pub(crate) fn inclusion(&self, index: usize) -> Vec<[u8; 32]> {
-        path(index, &self.leaves)
+        self.tree()
+            .inclusion_proof(index as u64)
+            .unwrap_or_default()
     }
 
     pub(crate) fn consistency(&self, m: usize, n: usize) -> Vec<[u8; 32]> {
-        let n = n.min(self.leaves.len());
         if m == 0 || m >= n {
             return Vec::new();
         }
-        subproof(m, &self.leaves[..n], true)
+        self.tree()
+            .consistency_proof_between(m as u64, n as u64)
+            .unwrap_or_default()
     }
 }
 
@@ -608,7 +457,9 @@ pub fn verify_receipt_proof(
         ));
     }
     let leaf = leaf_bytes(kind, receipt).map_err(Error::from)?;
-    if !verify_inclusion(leaf_index, tree_size, &leaf_hash(&leaf), &path, &cp.root()) {
+    if rfc9162::verify_inclusion(&leaf_hash(&leaf), leaf_index, tree_size, &path, &cp.root())
+        .is_err()
+    {
         return Err(err(
             ErrorKind::Merkle,
             "INCLUSION_PROOF_INVALID",
@@ -750,15 +601,20 @@ pub fn verify_consistency_proof(
             "checkpoints belong to different runs",
         ));
     }
-    if from.event_count > to.event_count
-        || !verify_consistency(
+    // Every tree extends the empty tree (RFC 9162 leaves size 0 undefined).
+    let extends = if from.tree_size == 0 {
+        path.is_empty()
+    } else {
+        rfc9162::verify_consistency(
             from.tree_size,
             to.tree_size,
             &from.root(),
             &to.root(),
             &path,
         )
-    {
+        .is_ok()
+    };
+    if from.event_count > to.event_count || from.tree_size > to.tree_size || !extends {
         return Err(err(
             ErrorKind::Merkle,
             "INVALID_ROOT",
@@ -771,7 +627,7 @@ pub fn verify_consistency_proof(
 /// The RFC 9162 root of `leaves` (leaf bytes, in order).
 pub(crate) fn root_of_leaves<'a>(leaves: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
     let hs: Vec<[u8; 32]> = leaves.into_iter().map(leaf_hash).collect();
-    mth(&hs)
+    rfc9162::root_from_leaf_hashes(&hs)
 }
 
 /// Check a verifying key parses from a DID (re-export for the verifier).
@@ -801,24 +657,30 @@ mod tests {
                 let p = t.inclusion(i);
                 let leaf = leaf_hash(format!("leaf{i}").as_bytes());
                 assert!(
-                    verify_inclusion(i as u64, n as u64, &leaf, &p, &root),
+                    rfc9162::verify_inclusion(&leaf, i as u64, n as u64, &p, &root).is_ok(),
                     "{i}/{n}"
                 );
                 if n > 1 {
                     let other = (i + 1) % n;
-                    assert!(!verify_inclusion(other as u64, n as u64, &leaf, &p, &root));
+                    assert!(
+                        rfc9162::verify_inclusion(&leaf, other as u64, n as u64, &p, &root)
+                            .is_err()
+                    );
                 }
             }
             for m in 1..=n {
                 let p = t.consistency(m, n);
                 assert!(
-                    verify_consistency(m as u64, n as u64, &t.root_of(m), &root, &p),
+                    rfc9162::verify_consistency(m as u64, n as u64, &t.root_of(m), &root, &p)
+                        .is_ok(),
                     "{m}->{n}"
                 );
                 if m < n {
                     let mut bad = t.root_of(m);
                     bad[0] ^= 1;
-                    assert!(!verify_consistency(m as u64, n as u64, &bad, &root, &p));
+                    assert!(
+                        rfc9162::verify_consistency(m as u64, n as u64, &bad, &root, &p).is_err()
+                    );
                 }
             }
         }

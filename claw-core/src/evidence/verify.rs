@@ -1839,20 +1839,8 @@ pub fn verify_log_inclusion_proof(
             "metadata.leaf_index must be an integer in [0, tree_size)",
         ));
     };
-    let (mut idx, size) = (index as u64, size as u64);
-    let mut height = 0;
-    let mut n = size;
-    while n > 1 {
-        n = n.div_ceil(2);
-        height += 1;
-    }
+    let (idx, size) = (index as u64, size as u64);
     let path = arr(proof, "audit_path");
-    if path.len() != height {
-        return Err(err(
-            "INCLUSION_PROOF_INVALID",
-            "audit_path length does not match tree_size",
-        ));
-    }
     let leaf = str_of(proof, "leaf_hash_b64u").unwrap_or("");
     if let Some(x) = expected_leaf_b64u {
         if x != leaf {
@@ -1886,37 +1874,17 @@ pub fn verify_log_inclusion_proof(
             "log root signature does not verify",
         ));
     }
-    let Ok(mut h) = b64::decode(leaf) else {
-        return Err(err(
-            "INCLUSION_PROOF_INVALID",
-            "leaf_hash_b64u is not base64url",
-        ));
+    let decode = |s: &str| {
+        b64::decode(s).map_err(|_| err("INCLUSION_PROOF_INVALID", "proof hashes must be base64url"))
     };
-    for s in path {
-        let Ok(s) = b64::decode(s.as_str().unwrap_or("")) else {
-            return Err(err(
-                "INCLUSION_PROOF_INVALID",
-                "audit_path entry is not base64url",
-            ));
-        };
-        let mut buf = Vec::with_capacity(h.len() + s.len());
-        if idx % 2 == 0 {
-            buf.extend_from_slice(&h);
-            buf.extend_from_slice(&s);
-        } else {
-            buf.extend_from_slice(&s);
-            buf.extend_from_slice(&h);
-        }
-        h = hash::sha256(buf).to_vec();
-        idx /= 2;
-    }
-    if b64::encode(&h) != root {
-        return Err(err(
-            "INCLUSION_PROOF_INVALID",
-            "audit path does not lead to root_hash_b64u",
-        ));
-    }
-    Ok(())
+    let leaf_bytes = decode(leaf)?;
+    let root_bytes = decode(root)?;
+    let siblings = path
+        .iter()
+        .map(|s| decode(s.as_str().unwrap_or("")))
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::merkle::clawlogs::verify_inclusion(&leaf_bytes, idx, size, &siblings, &root_bytes)
+        .map_err(|e| err("INCLUSION_PROOF_INVALID", &format!("audit path: {e}")))
 }
 
 /// claw: gateway receipts carrying `metadata.log_inclusion_proof`. The logged leaf is the
