@@ -104,7 +104,11 @@ pub fn build(n: usize, seed: u64) -> Bundle {
                 let args = json!({"path": format!("src/file{}.rs", i % 7), "n": i});
                 rec.record_tool_call(
                     &ToolCall {
-                        tool_name: if i % 2 == 0 { "read_file" } else { "write_file" },
+                        tool_name: if i % 2 == 0 {
+                            "read_file"
+                        } else {
+                            "write_file"
+                        },
                         tool_version: Some("1.0"),
                         args: &args,
                         result: &json!({"ok": true}),
