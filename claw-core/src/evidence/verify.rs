@@ -405,17 +405,21 @@ impl Ctx<'_> {
 
 /// Verify a proof bundle: the envelope JSON, or an object `{"envelope": …}` wrapping it.
 pub fn verify_bundle(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
-    verify_bundle_keep(bytes, cfg).0
+    verify_bytes(bytes, cfg, false).0
 }
 
 pub(crate) fn verify_bundle_keep(bytes: &[u8], cfg: &VerifyConfig) -> (Verdict, Option<Parsed>) {
+    verify_bytes(bytes, cfg, true)
+}
+
+fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
     let limits = json::Limits {
         max_bytes: cfg.limits.max_bytes,
         max_depth: cfg.limits.max_depth,
         exact_integers: true,
     };
     match json::parse(bytes, &limits) {
-        Ok(v) => verify_inner(&v, cfg),
+        Ok(v) => verify_inner(&v, cfg, keep),
         Err(e) => {
             let ctx = new_ctx(cfg);
             ctx.verdict(Err(stop("envelope", "INVALID_JSON", e.to_string(), None)))
@@ -425,7 +429,7 @@ pub(crate) fn verify_bundle_keep(bytes: &[u8], cfg: &VerifyConfig) -> (Verdict, 
 
 /// Verify an already parsed (strict) bundle value.
 pub fn verify_bundle_value(v: &Value, cfg: &VerifyConfig) -> Verdict {
-    verify_inner(v, cfg).0
+    verify_inner(v, cfg, false).0
 }
 
 fn new_ctx(cfg: &VerifyConfig) -> Ctx<'_> {
@@ -440,13 +444,13 @@ fn new_ctx(cfg: &VerifyConfig) -> Ctx<'_> {
     }
 }
 
-fn verify_inner(root: &Value, cfg: &VerifyConfig) -> (Verdict, Option<Parsed>) {
+fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
     let mut ctx = new_ctx(cfg);
     let env = match root.get("envelope") {
         Some(e) if root.get("envelope_version").is_none() => e,
         _ => root,
     };
-    let outcome = run(&mut ctx, env);
+    let outcome = run(&mut ctx, env, keep);
     ctx.verdict(outcome)
 }
 
@@ -584,17 +588,10 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
     if !large {
         return schema::bundle_envelope(limits).validate(env, "$");
     }
-    // Items replaced by placeholders of the same length for the structural pass.
-    let mut shallow = env.clone();
-    if let Some(p) = shallow.get_mut("payload").and_then(Value::as_object_mut) {
-        for (k, _) in &big {
-            if let Some(Value::Array(a)) = p.get_mut(*k) {
-                let n = a.len();
-                *a = Vec::new();
-                a.resize(n, Value::Null);
-            }
-        }
-    }
+    // Items replaced by placeholders of the same length for the structural pass (the big
+    // arrays are not copied).
+    let big_keys: Vec<&str> = big.iter().map(|(k, _)| *k).collect();
+    let shallow = shallow_copy(env, &big_keys);
     let skeleton = schema::bundle_envelope_with_any_items(
         limits,
         &big.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
@@ -613,6 +610,29 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
         }
     }
     Ok(())
+}
+
+fn shallow_copy(env: &Value, big: &[&str]) -> Value {
+    let mut out = Map::new();
+    for (k, v) in env.as_object().into_iter().flatten() {
+        if k != "payload" {
+            out.insert(k.clone(), v.clone());
+            continue;
+        }
+        let mut p = Map::new();
+        for (pk, pv) in v.as_object().into_iter().flatten() {
+            match pv {
+                Value::Array(a) if big.contains(&pk.as_str()) => {
+                    p.insert(pk.clone(), Value::Array(vec![Value::Null; a.len()]));
+                }
+                _ => {
+                    p.insert(pk.clone(), pv.clone());
+                }
+            }
+        }
+        out.insert(k.clone(), Value::Object(p));
+    }
+    Value::Object(out)
 }
 
 fn schema_event() -> schema::S {
@@ -674,7 +694,7 @@ struct ToolPre {
 }
 
 #[allow(clippy::too_many_lines)]
-fn run(ctx: &mut Ctx<'_>, env: &Value) -> Result<(ProofTier, &'static str), Stop> {
+fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'static str), Stop> {
     let cfg = ctx.cfg;
     let threads = cfg.thread_count();
     const E: &str = "envelope";
@@ -1163,7 +1183,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value) -> Result<(ProofTier, &'static str), Stop
     }
 
     // claw: Merkle root and checkpoint.
-    let (leaves, checkpoint) = check_merkle(payload, events, &agent_did, chain_run, threads)?;
+    let (leaves, checkpoint) = check_merkle(payload, events, &agent_did, chain_run, threads, keep)?;
     match &checkpoint {
         Some(c) => ctx.pass(
             "merkle",
@@ -1235,8 +1255,10 @@ fn run(ctx: &mut Ctx<'_>, env: &Value) -> Result<(ProofTier, &'static str), Stop
     } else {
         "basic"
     };
-    if let Ok(e) = Envelope::from_value(env.clone()) {
-        ctx.parsed = Some((e, leaves, checkpoint));
+    if keep {
+        if let Ok(e) = Envelope::from_value(env.clone()) {
+            ctx.parsed = Some((e, leaves, checkpoint));
+        }
     }
     Ok((tier, trust))
 }
@@ -1449,7 +1471,23 @@ fn prepare_receipts<'a>(
     threads: usize,
 ) -> (Vec<GwPre>, Vec<ToolPre>, Vec<SigJob<'a>>) {
     let allow = &cfg.allowlists.gateway_receipt_signer_dids;
-    let gw_checks = par_map(gw, threads, |r| gateway_generic(r, allow));
+    // Each distinct DID is decoded once (point decompression is not free).
+    let mut keys: HashMap<&str, Result<bool, ()>> = HashMap::new();
+    for r in gw.iter().chain(tools) {
+        for d in std::iter::once(str_of(r, "signer_did"))
+            .chain(
+                arr(r, "co_signatures")
+                    .iter()
+                    .map(|c| str_of(c, "signer_did")),
+            )
+            .flatten()
+        {
+            keys.entry(d)
+                .or_insert_with(|| did_key(d).map(|k| k.is_some()));
+        }
+    }
+    let key_ok = |d: &str| keys.get(d).copied().unwrap_or(Err(()));
+    let gw_checks = par_map(gw, threads, |r| gateway_generic(r, allow, &key_ok));
     let tool_hash = par_map(tools, threads, |r| {
         if r.get("envelope_type").is_none() {
             return None;
@@ -1515,7 +1553,11 @@ fn prepare_receipts<'a>(
 }
 
 /// The reference's generic receipt checks (§2 of the note), all but the signature.
-fn gateway_generic(r: &Value, allow: &[String]) -> Result<(), (&'static str, String)> {
+fn gateway_generic(
+    r: &Value,
+    allow: &[String],
+    key_ok: &(dyn Fn(&str) -> Result<bool, ()> + Sync),
+) -> Result<(), (&'static str, String)> {
     let e = |c: &'static str, m: &str| Err((c, m.to_string()));
     let signer = str_of(r, "signer_did").unwrap_or("");
     if !did_format_ok(signer) {
@@ -1551,10 +1593,10 @@ fn gateway_generic(r: &Value, allow: &[String]) -> Result<(), (&'static str, Str
     {
         return e("HASH_MISMATCH", "payload_hash_b64u does not match");
     }
-    match did_key(signer) {
+    match key_ok(signer) {
         Err(()) => e("INVALID_DID_FORMAT", "signer_did is not an Ed25519 did:key"),
-        Ok(None) => e("SIGNATURE_INVALID", "signer key unusable"),
-        Ok(Some(_)) => Ok(()),
+        Ok(false) => e("SIGNATURE_INVALID", "signer key unusable"),
+        Ok(true) => Ok(()),
     }
 }
 
@@ -1930,6 +1972,7 @@ fn check_merkle(
     agent_did: &str,
     chain_run: Option<&str>,
     threads: usize,
+    keep: bool,
 ) -> Result<(Vec<Receipt>, Option<Checkpoint>), Stop> {
     const C: &str = "merkle";
     let ns = payload.get("metadata").and_then(|m| m.get(CLAW_NAMESPACE));
@@ -1994,23 +2037,21 @@ fn check_merkle(
         }
     }
     let prepared = par_map(&items, threads, |(kind, r)| -> Result<LeafItem, String> {
-        let rec = Receipt {
-            kind: *kind,
-            value: (*r).clone(),
+        let p = if r.get("envelope_type").is_some() {
+            &r["payload"]
+        } else {
+            *r
         };
-        let ev = rec
-            .binding()
-            .and_then(|b| b.get("event_hash_b64u"))
-            .and_then(Value::as_str);
+        let id = str_of(p, "receipt_id").unwrap_or("");
+        let ev = p.get("binding").and_then(|b| str_of(b, "event_hash_b64u"));
         let i = ev.and_then(|h| idx.get(h)).copied().ok_or_else(|| {
             format!(
-                "{} {} is not bound to an event of the chain",
-                kind.type_name(),
-                rec.receipt_id()
+                "{} {id} is not bound to an event of the chain",
+                kind.type_name()
             )
         })?;
         let bytes = merkle_proofs::leaf_bytes(*kind, r).map_err(|e| e.to_string())?;
-        Ok((i, *kind, rec.receipt_id().to_string(), bytes))
+        Ok((i, *kind, id.to_string(), bytes))
     });
     let mut leaves: Vec<LeafItem> = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -2065,6 +2106,9 @@ fn check_merkle(
         ));
     }
     // Receipts in leaf order (for receipt proofs from a verified bundle).
+    if !keep {
+        return Ok((Vec::new(), Some(checkpoint)));
+    }
     let mut by_bytes: HashMap<Vec<u8>, (ReceiptKind, &Value)> = HashMap::new();
     for (k, r) in &items {
         if let Ok(b) = merkle_proofs::leaf_bytes(*k, r) {
