@@ -38,7 +38,7 @@ pub fn safe_relative_path(p: &str) -> Option<String> {
     let t = t.replace('\\', "/");
     let t = t.strip_prefix("./").unwrap_or(&t);
     let segs: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
-    if segs.iter().any(|s| *s == "..") {
+    if segs.contains(&"..") {
         return None;
     }
     let out = segs.join("/");

@@ -1275,7 +1275,7 @@ fn check_chain(events: &[Value], threads: usize) -> Result<(), Stop> {
     let run0 = str_of(&events[0], "run_id").unwrap_or("");
     for (i, e) in events.iter().enumerate() {
         for k in ["event_id", "run_id", "event_type"] {
-            if str_of(e, k).is_none_or(str::is_empty) {
+            if str_of(e, k).map_or(true, str::is_empty) {
                 return Err(bad(i, &format!("missing or empty {k}")));
             }
         }
@@ -1489,9 +1489,7 @@ fn prepare_receipts<'a>(
     let key_ok = |d: &str| keys.get(d).copied().unwrap_or(Err(()));
     let gw_checks = par_map(gw, threads, |r| gateway_generic(r, allow, &key_ok));
     let tool_hash = par_map(tools, threads, |r| {
-        if r.get("envelope_type").is_none() {
-            return None;
-        }
+        r.get("envelope_type")?;
         let p = r.get("payload")?;
         Some(if str_of(r, "hash_algorithm") != Some("SHA-256") {
             Err("UNKNOWN_HASH_ALGORITHM")
@@ -1578,7 +1576,7 @@ fn gateway_generic(
     if str_of(p, "receipt_version") != Some("1")
         || ["receipt_id", "gateway_id", "provider", "model"]
             .iter()
-            .any(|k| str_of(p, k).is_none_or(str::is_empty))
+            .any(|k| str_of(p, k).map_or(true, str::is_empty))
         || !is_b64u_chars(str_of(p, "request_hash_b64u").unwrap_or(""))
         || !is_b64u_chars(str_of(p, "response_hash_b64u").unwrap_or(""))
         || !int_in("tokens_input", MAX_TOKENS)
@@ -1829,7 +1827,7 @@ fn count_attestations(atts: &[Value], agent_did: &str, cfg: &VerifyConfig) -> us
                 return false;
             }
             if let Some(exp) = a.get("expires_at") {
-                if parse_ms(exp.as_str()).is_none_or(|ms| cfg.now_ms > ms) {
+                if parse_ms(exp.as_str()).map_or(true, |ms| cfg.now_ms > ms) {
                     return false;
                 }
             }
