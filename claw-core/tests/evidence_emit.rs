@@ -517,3 +517,26 @@ fn log_inclusion_proof_golden_from_the_export_fixture() {
         assert!(verify_log_inclusion_proof(&p, &[], None).is_err(), "{ptr}");
     }
 }
+
+#[test]
+fn policy_replay_denial_is_a_policy_violation() {
+    let b = build(10, 11);
+    let text = b.to_json().unwrap();
+    let mut cfg = config();
+    cfg.policy = Some(claw_core::evidence::PolicyReplay::new(
+        "pol_hash_b64u",
+        |kind, p| {
+            (kind == ReceiptKind::Tool && p["tool_name"] == "write_file")
+                .then(|| "write_file is denied".to_string())
+        },
+    ));
+    let v = verify_bundle(text.as_bytes(), &cfg);
+    assert_eq!(v.reason_code, "POLICY_VIOLATION");
+    cfg.policy = Some(claw_core::evidence::PolicyReplay::new(
+        "pol_hash_b64u",
+        |_, _| None,
+    ));
+    let v = verify_bundle(text.as_bytes(), &cfg);
+    assert!(v.valid);
+    assert_eq!(v.component("policy").unwrap().status, ComponentStatus::Pass);
+}

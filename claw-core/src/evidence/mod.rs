@@ -51,7 +51,7 @@ pub use receipts::{
 pub use recorder::{PendingModelCall, Recorder};
 pub use verify::{
     verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
-    ProofTier, Verdict, VerifyConfig, VerifyLimits,
+    PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
 };
 
 /// Why evidence could not be produced (the verifier reports through [`Verdict`] instead).
