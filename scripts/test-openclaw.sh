@@ -102,9 +102,9 @@ run_scenario() {
   TOKEN_ISSUER="$("$CLAW" keygen --out "$T/keys/token-issuer")"
   cat >"$T/authoring.json" <<EOF
 { "policy_name": "openclaw-e2e", "issuer_did": "$ISSUER",
-  "tool_classes": { "shell_on_host": ["host_exec"], "edit_files": ["write", "edit", "apply_patch"] },
+  "tool_classes": { "edit_files": ["write", "edit", "apply_patch"] },
   "allowed_tools": ["exec", "process", "read", "ls"],
-  "denied_tools": ["edit_files", "shell_on_host"],
+  "denied_tools": ["edit_files"],
   "token_requirements": { "require_cst": true, "pin_cst_to_policy_hash": true, "max_ttl_minutes": 30 },
   "evidence_requirements": { "require_gateway_receipts": false, "require_proof_bundle": true } }
 EOF

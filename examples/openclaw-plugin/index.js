@@ -44,7 +44,12 @@ function gateFor(cfg, api) {
     p = (async () => {
       try {
         const claw = await loadBinding(cfg);
-        return ClawGate.open(cfg, { claw, logger: api.logger, harnessVersion: openclawVersion(api) });
+        return ClawGate.open(cfg, {
+          claw,
+          logger: api.logger,
+          harnessVersion: openclawVersion(api),
+          openclawConfig: api.config,
+        });
       } catch (e) {
         api.logger?.error?.(`claw: cannot start, every tool call will be blocked: ${e?.reasonCode ?? ""} ${e?.message ?? e}`);
         return new FailedGate(e);

@@ -5,12 +5,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { OverridesError, OverridesWatch } from "./overrides.js";
+import { HOST_EXEC_TOOLS, hostExecReason } from "./placement.js";
 import { classify, jsonSafe } from "./tools.js";
 
 export const PLUGIN_ID = "claw";
 export const PLUGIN_VERSION = "0.1.0";
 /** The CST scope entry that authorizes tool calls. */
 export const TOOL_ACTION = "tool:execute";
+/** The tool name a WPC explicitly denies to forbid host execution (docs/SPEC-openclaw.md §4). */
+export const HOST_EXEC_MARKER = "host_exec";
 const MAX_DESCRIPTION = 512;
 const MAX_TITLE = 80;
 
@@ -61,6 +64,7 @@ export class ClawGate {
     this.fs = { ...fs, ...(deps.fs ?? {}) };
     this.log = deps.logger ?? { info() {}, warn() {}, error() {} };
     this.harnessVersion = deps.harnessVersion ?? "unknown";
+    this.openclawConfig = deps.openclawConfig; // api.config: where exec runs
     this.runs = new Map(); // runId -> run state
     this.alwaysApproved = new Set(); // tools a human answered "allow-always" for
     this.overrides = new OverridesWatch(config.overridesFile, this.fs);
@@ -209,9 +213,9 @@ export class ClawGate {
     return run;
   }
 
-  #decisionText(tool, d) {
-    const where = d.statementId ? `statement ${d.statementId}` : "no statement allows it";
-    return `${d.reasonCode}, ${where}, policy ${this.policyInfo.policy_id}@${shortHash(d.policyHash ?? this.policyHash)}`;
+  #where(d) {
+    const stmt = d.statementId ? `statement ${d.statementId}` : "no statement allows it";
+    return `${stmt}, policy ${this.policyInfo.policy_id}@${shortHash(d.policyHash ?? this.policyHash)}`;
   }
 
   #blocked(tool, reasonCode, detail) {
@@ -274,7 +278,18 @@ export class ClawGate {
     });
 
     if (d.verdict === "deny") {
-      return this.#blocked(tool, d.reasonCode, `${d.statementId ? `statement ${d.statementId}` : "no statement allows it"}, policy ${this.policyInfo.policy_id}@${shortHash(d.policyHash ?? this.policyHash)}`);
+      return this.#blocked(tool, d.reasonCode, this.#where(d));
+    }
+    // The WPC may allow exec but forbid running it on the host (an explicit Deny of
+    // host_exec): then only a sandboxed exec may run.
+    if (HOST_EXEC_TOOLS.has(tool)) {
+      const h = this.policy.decideRequest(TOOL_ACTION, HOST_EXEC_MARKER, { context, now: at, runStartedAt: this.startedAt });
+      const why = h.verdict === "deny" && h.reasonCode === "POLICY_VIOLATION" ? hostExecReason(this.openclawConfig, event, ctx) : null;
+      if (why) {
+        run.recorder.recordDecision(h, { action: TOOL_ACTION, resource: HOST_EXEC_MARKER, at });
+        this.#note(run, { tool, toolCallId: callId, verdict: "deny", reasonCode: h.reasonCode, statementId: h.statementId, hostExec: why });
+        return this.#blocked(tool, h.reasonCode, `${this.#where(h)}: the WPC forbids host execution and ${why}`);
+      }
     }
     // A Tool Search bridge call: its inner call gets its own hook, where approvals and
     // receipts happen; here only a denial matters.

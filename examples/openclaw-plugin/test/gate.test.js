@@ -8,8 +8,8 @@ import path from "node:path";
 import { ClawGate, FailedGate } from "../lib/gate.js";
 import { JOB, T0, captured, claw, clock, memoryLogger, setup } from "./helpers.js";
 
-function open(config, now = clock()) {
-  return { gate: ClawGate.open(config, { claw, now, logger: memoryLogger(), harnessVersion: "2026.9.6" }), now };
+function open(config, now = clock(), openclawConfig = undefined) {
+  return { gate: ClawGate.open(config, { claw, now, logger: memoryLogger(), harnessVersion: "2026.9.6", openclawConfig }), now };
 }
 
 function openOrFail(config, now = clock()) {
@@ -239,4 +239,27 @@ test("values that JSON cannot hold are hashed, not thrown", async () => {
   const files = await gate.agentEnd({ runId: "r", success: true }, {});
   assert.equal(verify(files, now()).v.valid, true);
   assert.equal(T0 > 0, true);
+});
+
+test("a WPC that forbids host execution lets exec run only in a sandbox", async () => {
+  const s = setup({ policyExtra: { tool_classes: { shell_on_host: ["host_exec"] }, denied_tools: ["write", "shell_on_host"] } });
+  const exec = (params = { command: "true" }, ctx = { agentId: "main", sessionKey: "agent:main:main" }) => ({ event: { toolName: "exec", params, runId: "r", toolCallId: "c" }, ctx });
+  const decide = async (openclawConfig, call = exec()) => open(s.config, clock(), openclawConfig).gate.beforeToolCall(call.event, call.ctx);
+  // OpenClaw's default (sandbox off): the host.
+  let r = await decide({});
+  assert.match(r.blockReason, /^claw denied "exec": POLICY_VIOLATION \(statement deny-tools\.[^,]+, policy [^)]+: the WPC forbids host execution and the agent's sandbox mode is off/);
+  // Sandboxed: allowed, unless the call asks for elevated or the host.
+  const sandboxed = { agents: { defaults: { sandbox: { mode: "all" } } } };
+  assert.equal(await decide(sandboxed), undefined);
+  assert.match((await decide(sandboxed, exec({ command: "id", elevated: true }))).blockReason, /elevated exec/);
+  assert.match((await decide(sandboxed, exec({ command: "id", host: "gateway" }))).blockReason, /host=gateway/);
+  assert.match((await decide({ agents: { defaults: { sandbox: { mode: "all" } } }, tools: { exec: { host: "node" } } })).blockReason, /host=node/);
+  // non-main: the main session is on the host, other sessions are sandboxed.
+  const nonMain = { agents: { defaults: { sandbox: { mode: "non-main" } } } };
+  assert.match((await decide(nonMain)).blockReason, /main session/);
+  assert.equal(await decide(nonMain, exec({ command: "true" }, { agentId: "main", sessionKey: "agent:main:telegram:group:42" })), undefined);
+  // Per-agent sandbox mode wins over the default.
+  assert.equal(await decide({ agents: { entries: { main: { sandbox: { mode: "all" } } } } }), undefined);
+  // read is not a host-exec tool.
+  assert.equal(await open(s.config).gate.beforeToolCall({ toolName: "read", params: {}, runId: "r" }, {}), undefined);
 });

@@ -16,9 +16,8 @@ export function authoring(issuerDid, extra = {}) {
   return {
     policy_name: "openclaw-plugin-test",
     issuer_did: issuerDid,
-    tool_classes: { shell_on_host: ["host_exec"] },
     allowed_tools: ["exec", "process", "read", "ls", "session_status"],
-    denied_tools: ["write", "edit", "apply_patch", "shell_on_host"],
+    denied_tools: ["write", "edit", "apply_patch"],
     approvals: [{ action: "github_publish", required: true }],
     token_requirements: { require_cst: true, pin_cst_to_policy_hash: true, max_ttl_minutes: 30 },
     evidence_requirements: { require_gateway_receipts: false, require_proof_bundle: true },
