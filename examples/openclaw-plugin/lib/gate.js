@@ -88,6 +88,13 @@ export class ClawGate {
     // Apply the overrides in force now (an invalid file fails the start: fail closed).
     this.#applyOverrides();
     this.#checkToken();
+    const hooks = this.openclawConfig?.plugins?.entries?.[PLUGIN_ID]?.hooks;
+    if (this.openclawConfig && hooks?.allowConversationAccess !== true) {
+      this.log.warn?.(
+        `claw: plugins.entries.${PLUGIN_ID}.hooks.allowConversationAccess is not true: OpenClaw will not call ` +
+          "agent_end, so no proof bundle will be written (tool calls are still decided)",
+      );
+    }
     this.log.info?.(
       `claw: policy ${this.policyInfo.policy_id} (${shortHash(this.policyHash)}) verified; ` +
         `${this.token ? "CST verified" : "no CST"}; job ${cfg.job}; agent ${this.agentDid}`,

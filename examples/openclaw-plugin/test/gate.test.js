@@ -263,3 +263,13 @@ test("a WPC that forbids host execution lets exec run only in a sandbox", async 
   // read is not a host-exec tool.
   assert.equal(await open(s.config).gate.beforeToolCall({ toolName: "read", params: {}, runId: "r" }, {}), undefined);
 });
+
+test("warns when agent_end cannot fire (no conversation access)", () => {
+  const s = setup();
+  const logger = memoryLogger();
+  ClawGate.open(s.config, { claw, now: clock(), logger, openclawConfig: { plugins: { entries: { claw: { enabled: true } } } } });
+  assert.ok(logger.lines.some((l) => l.startsWith("warn: ") && l.includes("allowConversationAccess")), logger.lines.join("\n"));
+  const quiet = memoryLogger();
+  ClawGate.open(s.config, { claw, now: clock(), logger: quiet, openclawConfig: { plugins: { entries: { claw: { hooks: { allowConversationAccess: true } } } } } });
+  assert.ok(!quiet.lines.some((l) => l.startsWith("warn: ")));
+});
