@@ -1,0 +1,58 @@
+"""claw: decide what an AI agent may do, and prove what it did.
+
+Every rule lives in the Rust core (``claw-core``); this package is its Python face. Errors are
+instances of :class:`ClawError` subclasses, one per core error kind, each with the core's stable
+``reason_code``.
+"""
+
+from claw._claw import (
+    BundleError,
+    CanonicalizationError,
+    ClawError,
+    EnvelopeError,
+    InputError,
+    KeyFormatError,
+    MerkleError,
+    PolicyError,
+    SignatureError,
+    SigningKey,
+    TokenError,
+    VerifiedEnvelope,
+    VerifyingKey,
+    __version__,
+    b64u_decode,
+    b64u_encode,
+    jcs,
+    parse_json,
+    sha256_b64u,
+    sign_envelope,
+    verify_envelope,
+)
+
+__all__ = [
+    # errors
+    "ClawError",
+    "BundleError",
+    "CanonicalizationError",
+    "EnvelopeError",
+    "InputError",
+    "KeyFormatError",
+    "MerkleError",
+    "PolicyError",
+    "SignatureError",
+    "TokenError",
+    # canonical JSON and hashing
+    "jcs",
+    "parse_json",
+    "sha256_b64u",
+    "b64u_encode",
+    "b64u_decode",
+    # keys
+    "SigningKey",
+    "VerifyingKey",
+    # signed envelopes
+    "sign_envelope",
+    "verify_envelope",
+    "VerifiedEnvelope",
+    "__version__",
+]

@@ -1,0 +1,41 @@
+//! claw-py: the native module `claw._claw`, re-exported by the `claw` Python package
+//! (`claw-py/python/claw/__init__.py`).
+//!
+//! This crate holds no rule of its own: it converts Python values to core calls and back, reads
+//! the clock and the OS RNG (the core takes both injected), maps `claw_core::Error` to one
+//! exception class per `ErrorKind`, and releases the GIL around long calls.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod convert;
+mod envelope;
+mod errors;
+mod json;
+mod keys;
+
+/// Native part of the `claw` package. Import `claw`, not this module.
+#[pyo3::pymodule(name = "_claw")]
+mod claw_native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::errors::{
+        BundleError, CanonicalizationError, ClawError, EnvelopeError, InputError, KeyFormatError,
+        MerkleError, PolicyError, SignatureError, TokenError,
+    };
+
+    #[pymodule_export]
+    use crate::json::{b64u_decode, b64u_encode, jcs, parse_json, sha256_b64u};
+
+    #[pymodule_export]
+    use crate::keys::{PySigningKey, PyVerifyingKey};
+
+    #[pymodule_export]
+    use crate::envelope::{sign_envelope, verify_envelope, PyVerifiedEnvelope};
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
+}
