@@ -14,6 +14,7 @@ stage() {
 }
 stage rust bash scripts/test-rust.sh
 stage c bash scripts/test-c.sh
+stage python bash scripts/test-python.sh
 echo
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

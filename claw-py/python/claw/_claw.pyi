@@ -1,10 +1,34 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union, final
 
-JSONText = Union[str, bytes, bytearray]
-JSONValue = Any
-Signer = Union[str, "VerifyingKey"]
+_JSONText = Union[str, bytes, bytearray]
+_JSONValue = Any
+_Signer = Union[str, "VerifyingKey"]
+
+__all__ = [
+    "BundleError",
+    "CanonicalizationError",
+    "ClawError",
+    "EnvelopeError",
+    "InputError",
+    "KeyFormatError",
+    "MerkleError",
+    "PolicyError",
+    "SignatureError",
+    "TokenError",
+    "b64u_decode",
+    "b64u_encode",
+    "jcs",
+    "parse_json",
+    "sha256_b64u",
+    "SigningKey",
+    "VerifyingKey",
+    "sign_envelope",
+    "verify_envelope",
+    "VerifiedEnvelope",
+    "__version__",
+]
 
 __version__: str
 
@@ -27,14 +51,15 @@ class InputError(ClawError): ...
 
 # ---------------------------------------------------------------- canonical JSON, hashing
 
-def jcs(value: Union[JSONText, JSONValue]) -> bytes: ...
-def parse_json(text: JSONText) -> JSONValue: ...
+def jcs(value: Union[_JSONText, _JSONValue]) -> bytes: ...
+def parse_json(text: _JSONText) -> _JSONValue: ...
 def sha256_b64u(data: bytes) -> str: ...
 def b64u_encode(data: bytes) -> str: ...
 def b64u_decode(text: str) -> bytes: ...
 
 # ---------------------------------------------------------------- keys
 
+@final
 class SigningKey:
     @staticmethod
     def generate() -> SigningKey: ...
@@ -46,6 +71,7 @@ class SigningKey:
     def did(self) -> str: ...
     def sign(self, message: bytes) -> bytes: ...
 
+@final
 class VerifyingKey:
     @staticmethod
     def from_jwk(jwk: str) -> VerifyingKey: ...
@@ -57,16 +83,17 @@ class VerifyingKey:
     def did(self) -> str: ...
     def jwk_thumbprint(self) -> str: ...
     def verify(self, message: bytes, signature: bytes) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 # ---------------------------------------------------------------- signed envelopes
 
+@final
 class VerifiedEnvelope:
     @property
     def envelope_type(self) -> str: ...
     @property
-    def payload(self) -> Dict[str, JSONValue]: ...
+    def payload(self) -> Dict[str, _JSONValue]: ...
     @property
     def payload_hash(self) -> str: ...
     @property
@@ -80,16 +107,16 @@ class VerifiedEnvelope:
 
 def sign_envelope(
     envelope_type: str,
-    payload: Dict[str, JSONValue],
+    payload: Dict[str, _JSONValue],
     key: SigningKey,
     *,
     issued_at_ms: Optional[int] = None,
     expires_at_ms: Optional[int] = None,
 ) -> str: ...
 def verify_envelope(
-    text: JSONText,
+    text: _JSONText,
     envelope_type: str,
     *,
-    signers: Optional[Sequence[Signer]] = None,
+    signers: Optional[Sequence[_Signer]] = None,
     now: Optional[int] = None,
 ) -> VerifiedEnvelope: ...

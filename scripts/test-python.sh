@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Python: build the abi3 wheel with maturin, install it into a fresh virtual environment with the
+# pinned test dependencies, then run pytest (warnings are errors), mypy.stubtest on the package,
+# and the harness example. Works on a fresh machine: everything is installed under the build dir
+# (CARGO_TARGET_DIR or ./target) from PyPI by pip.
+#   PYTHON=python3.12 scripts/test-python.sh   choose the interpreter (>= 3.9; default python3)
+#   PYTEST_ARGS="-k jcs" scripts/test-python.sh  extra pytest arguments
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+build=$target/python
+python=${PYTHON:-python3}
+pip_flags=(--quiet --disable-pip-version-check --no-input)
+mkdir -p "$build"
+
+"$python" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' || {
+  echo "test-python: $python is older than 3.9" >&2; exit 1; }
+
+# 1. Build tools (maturin), kept between runs and reinstalled when their pins change.
+tools=$build/tools-venv
+if ! cmp -s claw-py/requirements-build.txt "$tools/.requirements-build.txt" 2>/dev/null; then
+  echo "== python: build tools venv"
+  rm -rf "$tools"
+  "$python" -m venv "$tools"
+  "$tools/bin/python" -m pip install "${pip_flags[@]}" -r claw-py/requirements-build.txt
+  cp claw-py/requirements-build.txt "$tools/.requirements-build.txt"
+fi
+
+# 2. The wheel.
+echo "== python: maturin build --release"
+rm -rf "$build/wheels"
+(cd claw-py && CARGO_TARGET_DIR=$target "$tools/bin/maturin" build --release --out "$build/wheels")
+wheels=("$build"/wheels/claw_py-*-abi3-*.whl)
+[ -f "${wheels[0]}" ] || { echo "test-python: no abi3 wheel was built" >&2; exit 1; }
+wheel=${wheels[0]}
+echo "built $(basename "$wheel")"
+
+# 3. A fresh virtual environment: pinned test deps, then the wheel (no source tree on the path).
+venv=$build/test-venv
+echo "== python: fresh venv ($("$python" --version 2>&1))"
+rm -rf "$venv"
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install "${pip_flags[@]}" -r claw-py/requirements-test.txt
+"$venv/bin/python" -m pip install "${pip_flags[@]}" --no-deps "$wheel"
+
+# The extension must not link libpython (abi3 wheels load into any CPython >= 3.9).
+so=$("$venv/bin/python" -c 'import claw._claw as m; print(m.__file__)')
+if command -v readelf >/dev/null && readelf -d "$so" | grep -q 'NEEDED.*libpython'; then
+  echo "test-python: $so links libpython" >&2; exit 1
+fi
+
+# 4. Tests. pytest writes nothing into the repository (no cache, no bytecode, no Hypothesis
+# database); claw-py/ has no claw/ folder, so `import claw` is the installed wheel. mypy runs from
+# an empty folder so it sees no second copy of the package. The tests find shared/ beside the
+# repository themselves (or take $CLAW_SHARED_DIR).
+run=$build/run
+rm -rf "$run" && mkdir -p "$run"
+echo "== python: pytest -W error"
+(cd "$root/claw-py" && PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m pytest -W error \
+  -p no:cacheprovider ${PYTEST_ARGS:-} tests)
+
+# stubtest on the package checks its submodule claw._claw (the native module) against _claw.pyi.
+echo "== python: mypy.stubtest claw"
+(cd "$run" && "$venv/bin/python" -m mypy.stubtest claw)
+
+# 5. The stable ABI claim: the same wheel imports under the oldest supported CPython, if present.
+py39=
+for candidate in $(command -v pyenv >/dev/null && ls -d "$(pyenv root)"/versions/3.9.*/bin/python3.9 2>/dev/null) \
+                 $(command -v python3.9 || true); do
+  if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 9)' 2>/dev/null; then
+    py39=$candidate; break
+  fi
+done
+if [ -n "$py39" ]; then
+  echo "== python: wheel under $("$py39" --version 2>&1)"
+  rm -rf "$build/venv39"
+  "$py39" -m venv "$build/venv39"
+  "$build/venv39/bin/python" -m pip install "${pip_flags[@]}" --no-deps "$wheel"
+  (cd "$run" && "$build/venv39/bin/python" -c '
+import json, claw
+k = claw.SigningKey.generate()
+env = claw.sign_envelope("work_policy_contract", {"b": [1.5, True], "a": None}, k)
+v = claw.verify_envelope(env, "work_policy_contract", signers=[k.did])
+assert claw.jcs(v.payload) == b"{\"a\":null,\"b\":[1.5,true]}"
+print("python3.9 smoke test: ok")')
+else
+  echo "== python: no python3.9 here; abi3-py39 import check skipped"
+fi
