@@ -12,6 +12,7 @@ mod envelope;
 mod errors;
 mod json;
 mod keys;
+mod merkle;
 
 /// Native part of the `claw` package. Import `claw`, not this module.
 #[pyo3::pymodule(name = "_claw")]
@@ -32,6 +33,12 @@ mod claw_native {
 
     #[pymodule_export]
     use crate::envelope::{sign_envelope, verify_envelope, PyVerifiedEnvelope};
+
+    #[pymodule_export]
+    use crate::merkle::{
+        clawlogs_audit_path, clawlogs_root, merkle_leaf_hash, verify_clawlogs_inclusion,
+        verify_consistency_proof, verify_inclusion_proof, PyMerkleTree,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -54,23 +54,14 @@ def _es6_lines() -> list[tuple[str, float, str]]:
 def test_es6_number_file_all_10000_lines() -> None:
     lines = _es6_lines()
     assert len(lines) == 10_000
-    inexact = 0
     for hexbits, value, want in lines:
         # A Python float, and its repr as JSON text (repr always has "." or "e").
         assert claw.jcs(value) == want.encode(), hexbits
         assert claw.jcs(repr(value)) == want.encode(), hexbits
         assert claw.jcs([value]) == f"[{want}]".encode(), hexbits
-        # The expected text itself is a fixed point, except integer literals beyond 2^53,
-        # which strict parsing refuses (a JavaScript peer would round them).
-        is_big_integer_literal = want.lstrip("-").isdigit() and abs(int(want)) > MAX_SAFE
-        if is_big_integer_literal:
-            inexact += 1
-            with pytest.raises(claw.CanonicalizationError) as ei:
-                claw.jcs(want)
-            assert ei.value.reason_code == "JSON_INEXACT_INTEGER"
-        else:
-            assert claw.jcs(want) == want.encode(), hexbits
-    assert inexact > 0
+        # The expected text itself is a fixed point, integer literals beyond 2^53 included
+        # (each is the canonical spelling of its double).
+        assert claw.jcs(want) == want.encode(), hexbits
 
 
 # ---------------------------------------------------------------- Python objects
@@ -192,7 +183,8 @@ def test_tuples_subclasses_and_key_order() -> None:
         ("{} x", "JSON_SYNTAX"),
         ("'a'", "JSON_SYNTAX"),
         ("", "JSON_SYNTAX"),
-        ("9007199254740992", "JSON_INEXACT_INTEGER"),
+        ("9007199254740993", "JSON_INEXACT_INTEGER"),
+        ("12345678901234567890", "JSON_INEXACT_INTEGER"),
     ],
 )
 def test_strict_text(text: str, code: str) -> None:
@@ -291,13 +283,9 @@ def _as_document(value: Any) -> Any:
 
 
 def _check_text_round_trip(want: bytes) -> None:
-    """The canonical text is a fixed point, unless it holds an integer literal beyond 2^53
-    (from a float such as 2.0**53), which strict parsing refuses by design."""
-    try:
-        assert claw.jcs(want) == want
-        assert claw.jcs(claw.parse_json(want)) == want
-    except claw.CanonicalizationError as e:
-        assert e.reason_code == "JSON_INEXACT_INTEGER", e
+    """The canonical text is a fixed point, through bytes and through Python objects."""
+    assert claw.jcs(want) == want
+    assert claw.jcs(claw.parse_json(want)) == want
 
 
 def test_rfc8785_interop_seeded_random_documents() -> None:
@@ -332,8 +320,17 @@ def test_rfc8785_interop_property(doc: Any) -> None:
     _check_text_round_trip(want)
 
 
-def test_float_beyond_2_53_canonicalizes_but_does_not_reparse() -> None:
+def test_big_integers_text_and_objects() -> None:
+    # A float beyond 2^53 is written as its canonical integer spelling, which reads back.
     assert claw.jcs(2.0**53) == b"9007199254740992" == rfc8785.dumps(2.0**53)
+    assert claw.jcs(b"9007199254740992") == b"9007199254740992"
+    assert claw.jcs(b"1e20") == b"100000000000000000000"
+    assert claw.jcs(b"100000000000000000000") == b"100000000000000000000"
+    # Not the canonical spelling of any double: a JavaScript peer would read another number.
     with pytest.raises(claw.CanonicalizationError) as ei:
-        claw.jcs(b"9007199254740992")
+        claw.jcs(b"9007199254740993")
+    assert ei.value.reason_code == "JSON_INEXACT_INTEGER"
+    # A Python int is an integer, held exactly, so beyond 2^53 - 1 it is refused.
+    with pytest.raises(claw.CanonicalizationError) as ei:
+        claw.jcs(2**53)
     assert ei.value.reason_code == "JSON_INEXACT_INTEGER"

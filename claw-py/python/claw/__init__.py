@@ -13,6 +13,7 @@ from claw._claw import (
     InputError,
     KeyFormatError,
     MerkleError,
+    MerkleTree,
     PolicyError,
     SignatureError,
     SigningKey,
@@ -22,11 +23,17 @@ from claw._claw import (
     __version__,
     b64u_decode,
     b64u_encode,
+    clawlogs_audit_path,
+    clawlogs_root,
     jcs,
+    merkle_leaf_hash,
     parse_json,
     sha256_b64u,
     sign_envelope,
+    verify_clawlogs_inclusion,
+    verify_consistency_proof,
     verify_envelope,
+    verify_inclusion_proof,
 )
 
 __all__ = [
@@ -54,5 +61,13 @@ __all__ = [
     "sign_envelope",
     "verify_envelope",
     "VerifiedEnvelope",
+    # Merkle trees: RFC 9162, and the reference log's rule (verification of its proofs)
+    "MerkleTree",
+    "merkle_leaf_hash",
+    "verify_inclusion_proof",
+    "verify_consistency_proof",
+    "clawlogs_root",
+    "clawlogs_audit_path",
+    "verify_clawlogs_inclusion",
     "__version__",
 ]

@@ -1,6 +1,6 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, Optional, Sequence, Union, final
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union, final
 
 _JSONText = Union[str, bytes, bytearray]
 _JSONValue = Any
@@ -27,6 +27,13 @@ __all__ = [
     "sign_envelope",
     "verify_envelope",
     "VerifiedEnvelope",
+    "clawlogs_audit_path",
+    "clawlogs_root",
+    "merkle_leaf_hash",
+    "verify_clawlogs_inclusion",
+    "verify_consistency_proof",
+    "verify_inclusion_proof",
+    "MerkleTree",
     "__version__",
 ]
 
@@ -120,3 +127,33 @@ def verify_envelope(
     signers: Optional[Sequence[_Signer]] = None,
     now: Optional[int] = None,
 ) -> VerifiedEnvelope: ...
+
+# ---------------------------------------------------------------- Merkle trees
+
+@final
+class MerkleTree:
+    """RFC 9162 tree over raw leaves (each hashed as ``SHA-256(0x00 || data)``)."""
+
+    def __new__(cls, leaves: Iterable[bytes]) -> MerkleTree: ...
+    @staticmethod
+    def from_leaf_hashes(leaf_hashes: Iterable[bytes]) -> MerkleTree: ...
+    def __len__(self) -> int: ...
+    @property
+    def root(self) -> bytes: ...
+    def root_at(self, size: int) -> bytes: ...
+    def leaf_hashes(self) -> List[bytes]: ...
+    def inclusion_proof(self, index: int, size: Optional[int] = None) -> List[bytes]: ...
+    def consistency_proof(self, old_size: int, new_size: Optional[int] = None) -> List[bytes]: ...
+
+def merkle_leaf_hash(data: bytes) -> bytes: ...
+def verify_inclusion_proof(
+    leaf_hash: bytes, index: int, size: int, proof: Iterable[bytes], root: bytes
+) -> None: ...
+def verify_consistency_proof(
+    size1: int, size2: int, root1: bytes, root2: bytes, proof: Iterable[bytes]
+) -> None: ...
+def clawlogs_root(leaves: Iterable[bytes]) -> bytes: ...
+def clawlogs_audit_path(leaves: Iterable[bytes], index: int) -> List[bytes]: ...
+def verify_clawlogs_inclusion(
+    leaf: bytes, index: int, size: int, audit_path: Iterable[bytes], root: bytes
+) -> None: ...
