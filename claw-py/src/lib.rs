@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod convert;
+mod cst;
 mod envelope;
 mod errors;
 mod json;
@@ -38,6 +39,12 @@ mod claw_native {
     use crate::merkle::{
         clawlogs_audit_path, clawlogs_root, merkle_leaf_hash, verify_clawlogs_inclusion,
         verify_consistency_proof, verify_inclusion_proof, PyMerkleTree,
+    };
+
+    #[pymodule_export]
+    use crate::cst::{
+        cst_scope_hash, cst_token_hash, issue_cst, verify_cst, PyKeySet, PyReplayGuard,
+        PyRevocations,
     };
 
     #[pymodule_init]

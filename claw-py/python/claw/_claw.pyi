@@ -34,6 +34,13 @@ __all__ = [
     "verify_consistency_proof",
     "verify_inclusion_proof",
     "MerkleTree",
+    "cst_scope_hash",
+    "cst_token_hash",
+    "issue_cst",
+    "verify_cst",
+    "KeySet",
+    "ReplayGuard",
+    "Revocations",
     "__version__",
 ]
 
@@ -157,3 +164,67 @@ def clawlogs_audit_path(leaves: Iterable[bytes], index: int) -> List[bytes]: ...
 def verify_clawlogs_inclusion(
     leaf: bytes, index: int, size: int, audit_path: Iterable[bytes], root: bytes
 ) -> None: ...
+
+# ---------------------------------------------------------------- scoped tokens (CST)
+
+@final
+class KeySet:
+    """Trusted issuer keys by ``kid``."""
+
+    def __new__(cls, keys: Sequence[_Signer], *, kids: Optional[Sequence[str]] = None) -> KeySet: ...
+    @staticmethod
+    def from_jwks(jwks: Union[str, Dict[str, Any]]) -> KeySet: ...
+    def kids(self) -> List[str]: ...
+    def get(self, kid: str) -> Optional[VerifyingKey]: ...
+    def __len__(self) -> int: ...
+
+@final
+class ReplayGuard:
+    """In-memory replay guard: each ``jti`` is accepted once per job until it expires."""
+
+    def __new__(cls, max_entries: int = 100000) -> ReplayGuard: ...
+    @property
+    def capacity(self) -> int: ...
+    def __len__(self) -> int: ...
+    def purge_expired(self, now: Optional[int] = None) -> None: ...
+
+@final
+class Revocations:
+    """The revocation list in force (edits apply to the next verification)."""
+
+    def __new__(cls) -> Revocations: ...
+    def revoke_jti(self, jti: str) -> None: ...
+    def revoke_kid(self, kid: str) -> None: ...
+    def revoke_key(self, key: VerifyingKey) -> None: ...
+    def revoke_policy_hash(self, policy_hash: str) -> None: ...
+    def revoke_token_hash(self, token_hash: str) -> None: ...
+
+def issue_cst(
+    key: SigningKey,
+    claims: Dict[str, Any],
+    ttl: int = 300,
+    *,
+    kid: Optional[str] = None,
+    max_ttl: Optional[int] = None,
+    now: Optional[int] = None,
+) -> str: ...
+def verify_cst(
+    token: str,
+    issuers: Union[KeySet, Sequence[_Signer]],
+    *,
+    audience: str,
+    scope: str,
+    subject: Optional[str] = None,
+    mission_id: Optional[str] = None,
+    require_mission: bool = False,
+    policy_hash: Optional[str] = None,
+    require_policy_pin: bool = False,
+    require_scope_hash: bool = False,
+    max_ttl: Optional[int] = None,
+    clock_skew: int = 60,
+    now: Optional[int] = None,
+    replay_guard: Optional[ReplayGuard] = None,
+    revocations: Optional[Revocations] = None,
+) -> Dict[str, Any]: ...
+def cst_token_hash(token: str) -> str: ...
+def cst_scope_hash(claims: Dict[str, Any]) -> str: ...
