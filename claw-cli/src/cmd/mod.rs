@@ -1,5 +1,6 @@
 //! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
 
+mod cst;
 mod jcs;
 mod keygen;
 
@@ -20,6 +21,9 @@ enum Command {
     Keygen(keygen::Args),
     /// Print the RFC 8785 canonical form of a JSON document (no newline added).
     Jcs(jcs::Args),
+    /// Scoped tokens (CST): issue and verify.
+    #[command(subcommand)]
+    Cst(cst::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -27,5 +31,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Keygen(a) => keygen::run(a),
         Command::Jcs(a) => jcs::run(a),
+        Command::Cst(c) => cst::run(c),
     }
 }

@@ -50,7 +50,9 @@ pub struct ValidationOptions<'a> {
     pub audience: &'a str,
     /// The action being requested; it must be one of the token's `scope` entries (exact,
     /// case-sensitive; no wildcards: a `*` in a scope is only the literal string `*`).
-    pub action: &'a str,
+    /// `None` only for inspection (e.g. `claw cst verify` without `--scope`): every other
+    /// check still runs, but the token is not authorized for any particular action.
+    pub action: Option<&'a str>,
     /// When set, `sub` must equal it.
     pub subject: Option<&'a str>,
     /// The job the runtime is executing. When set, a token's `mission_id` must equal it.
@@ -86,7 +88,7 @@ impl<'a> ValidationOptions<'a> {
     pub fn new(audience: &'a str, action: &'a str) -> ValidationOptions<'a> {
         ValidationOptions {
             audience,
-            action,
+            action: Some(action),
             subject: None,
             job: None,
             require_job_binding: false,
@@ -241,8 +243,10 @@ pub fn validate(
             return Err(TokenError::SubjectMismatch);
         }
     }
-    if !claims.scope.iter().any(|s| s == opts.action) {
-        return Err(TokenError::InsufficientScope(quoted(opts.action)));
+    if let Some(action) = opts.action {
+        if !claims.scope.iter().any(|s| s == action) {
+            return Err(TokenError::InsufficientScope(quoted(action)));
+        }
     }
 
     // 9: scope hash and delegation.
