@@ -229,7 +229,8 @@ pub(crate) fn issue_cst(
 
 /// Verify a CST for `audience` and the action `scope`, with every check of the core in its
 /// order (docs/SPEC-cst.md); returns the verified claims as a dict. Raises `TokenError` with
-/// the reason code of the first failing check.
+/// the reason code of the first failing check. `scope=None` is for inspection only: every
+/// other check runs, but the token is not authorized for any particular action.
 ///
 /// `issuers`: a `KeySet`, or a list of `VerifyingKey`/`did:key` (reference kids).
 /// `mission_id`: the job this runtime executes (a token naming another job fails);
@@ -238,7 +239,7 @@ pub(crate) fn issue_cst(
 /// `replay_guard`: accept each `jti` once per job. `now`: Unix seconds, default the clock.
 #[pyfunction]
 #[pyo3(signature = (
-    token, issuers, *, audience, scope, subject = None, mission_id = None,
+    token, issuers, *, audience, scope = None, subject = None, mission_id = None,
     require_mission = false, policy_hash = None, require_policy_pin = false,
     require_scope_hash = false, max_ttl = None, clock_skew = 60, now = None,
     replay_guard = None, revocations = None
@@ -249,7 +250,7 @@ pub(crate) fn verify_cst<'py>(
     token: String,
     issuers: &Bound<'py, PyAny>,
     audience: String,
-    scope: String,
+    scope: Option<String>,
     subject: Option<String>,
     mission_id: Option<String>,
     require_mission: bool,
@@ -277,7 +278,8 @@ pub(crate) fn verify_cst<'py>(
     let revs = revocations.map(|r| &r.get().inner);
     let verified = py
         .detach(|| {
-            let mut opts = ValidationOptions::new(&audience, &scope);
+            let mut opts = ValidationOptions::new(&audience, "");
+            opts.action = scope.as_deref();
             opts.subject = subject.as_deref();
             opts.job = mission_id.as_deref();
             opts.require_job_binding = require_mission;

@@ -356,4 +356,16 @@ def test_keyset_and_argument_errors(issuer: claw.SigningKey) -> None:
     with pytest.raises(TypeError):
         claw.verify_cst(t, 42, audience=AUD, scope=ACTION)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        claw.verify_cst(t, [issuer.public_key()], audience=AUD)  # type: ignore[call-arg]
+        claw.verify_cst(t, [issuer.public_key()], scope=ACTION)  # type: ignore[call-arg]
+
+
+def test_inspection_without_scope(issuer: claw.SigningKey) -> None:
+    t = claw.issue_cst(issuer, _claims(), 300, now=NOW)
+    # Every other check still runs: audience, expiry, signature.
+    assert claw.verify_cst(t, [issuer.did], audience=AUD, now=NOW)["scope"] == [ACTION, "model:invoke"]
+    assert _code(lambda: claw.verify_cst(t, [issuer.did], audience="x", now=NOW)) == (
+        "TOKEN_BAD_AUDIENCE"
+    )
+    assert _code(lambda: claw.verify_cst(t, [issuer.did], audience=AUD, now=NOW + 1000)) == (
+        "TOKEN_EXPIRED"
+    )

@@ -213,7 +213,7 @@ def verify_cst(
     issuers: Union[KeySet, Sequence[_Signer]],
     *,
     audience: str,
-    scope: str,
+    scope: Optional[str] = None,
     subject: Optional[str] = None,
     mission_id: Optional[str] = None,
     require_mission: bool = False,
