@@ -14,6 +14,7 @@ mod errors;
 mod json;
 mod keys;
 mod merkle;
+mod policy;
 
 /// Native part of the `claw` package. Import `claw`, not this module.
 #[pyo3::pymodule(name = "_claw")]
@@ -46,6 +47,9 @@ mod claw_native {
         cst_scope_hash, cst_token_hash, issue_cst, verify_cst, PyKeySet, PyReplayGuard,
         PyRevocations,
     };
+
+    #[pymodule_export]
+    use crate::policy::{compile_policy, PyDecision, PyPolicy, PyPolicyRuntime};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,6 +1,6 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union, final
+from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Union, final
 
 _JSONText = Union[str, bytes, bytearray]
 _JSONValue = Any
@@ -41,6 +41,10 @@ __all__ = [
     "KeySet",
     "ReplayGuard",
     "Revocations",
+    "compile_policy",
+    "Decision",
+    "Policy",
+    "PolicyRuntime",
     "__version__",
 ]
 
@@ -228,3 +232,93 @@ def verify_cst(
 ) -> Dict[str, Any]: ...
 def cst_token_hash(token: str) -> str: ...
 def cst_scope_hash(claims: Dict[str, Any]) -> str: ...
+
+# ---------------------------------------------------------------- policies (WPC)
+
+@final
+class Decision:
+    """The outcome of one policy decision."""
+
+    @property
+    def decision(self) -> Literal["allow", "deny", "approval_required"]: ...
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def reason_code(self) -> str: ...
+    @property
+    def statement_id(self) -> Optional[str]: ...
+    @property
+    def policy_hash(self) -> Optional[str]: ...
+
+@final
+class Policy:
+    """A parsed, schema-valid, hashed and compiled Work Policy Contract."""
+
+    @staticmethod
+    def from_json(text: _JSONText, *, parent: Optional[Policy] = None) -> Policy: ...
+    @staticmethod
+    def from_envelope(
+        text: _JSONText,
+        signers: Sequence[_Signer],
+        *,
+        parent: Optional[Policy] = None,
+        now: Optional[int] = None,
+    ) -> Policy: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def policy_id(self) -> str: ...
+    @property
+    def issuer_did(self) -> str: ...
+    @property
+    def version(self) -> Literal["1", "2"]: ...
+    @property
+    def inherits(self) -> Optional[str]: ...
+    @property
+    def signer_did(self) -> Optional[str]: ...
+    @property
+    def payload(self) -> Dict[str, Any]: ...
+    def canonical_bytes(self) -> bytes: ...
+    @property
+    def requirements(self) -> Dict[str, Any]: ...
+    def sign(
+        self,
+        key: SigningKey,
+        *,
+        issued_at_ms: Optional[int] = None,
+        expires_at_ms: Optional[int] = None,
+    ) -> str: ...
+    def decide(
+        self,
+        tool: str,
+        *,
+        action: Optional[str] = None,
+        resource: Optional[str] = None,
+        context: Optional[Dict[str, str]] = None,
+        now: Optional[int] = None,
+        run_started_at: Optional[int] = None,
+    ) -> Decision: ...
+
+@final
+class PolicyRuntime:
+    """The policy in force plus incident overrides, swapped atomically."""
+
+    def __new__(
+        cls, policy: Policy, *, overrides: Union[_JSONText, Dict[str, Any], None] = None
+    ) -> PolicyRuntime: ...
+    def swap_policy(self, policy: Policy) -> None: ...
+    def set_overrides(self, overrides: Union[_JSONText, Dict[str, Any], None]) -> None: ...
+    @property
+    def policy_hash(self) -> str: ...
+    def decide(
+        self,
+        tool: str,
+        *,
+        action: Optional[str] = None,
+        resource: Optional[str] = None,
+        context: Optional[Dict[str, str]] = None,
+        now: Optional[int] = None,
+        run_started_at: Optional[int] = None,
+    ) -> Decision: ...
+
+def compile_policy(authoring_text: _JSONText) -> str: ...
