@@ -265,3 +265,151 @@ fn cst_issue_and_verify_with_exit_codes() {
         "TOKEN_MALFORMED",
     );
 }
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/policy")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn wpc_compile_hash_sign_verify_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("signer");
+    let did = stdout(&claw(&["keygen", "--out", prefix.to_str().unwrap()]))
+        .trim()
+        .to_string();
+    let key = format!("{}.jwk", prefix.display());
+
+    let compiled = claw(&["wpc", "compile", &example("invoice-triage.authoring.json")]);
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    // Deterministic: compiling twice gives the same bytes.
+    assert_eq!(
+        compiled.stdout,
+        claw(&["wpc", "compile", &example("invoice-triage.authoring.json")]).stdout
+    );
+    let policy = dir.path().join("policy.json");
+    std::fs::write(&policy, &compiled.stdout).unwrap();
+    let policy = policy.to_str().unwrap();
+
+    let hash = stdout(&claw(&["wpc", "hash", policy])).trim().to_string();
+    assert_eq!(hash.len(), 43);
+    // The hash is SHA-256 of the JCS bytes (computed here independently of the CLI).
+    let v: serde_json::Value = serde_json::from_slice(&compiled.stdout).unwrap();
+    let jcs = claw_core::json::canonicalize(&v).unwrap();
+    assert_eq!(hash, claw_core::hash::sha256_b64u(jcs));
+
+    let env = claw(&["wpc", "sign", policy, "--key", &key]);
+    assert!(env.status.success());
+    let env_path = dir.path().join("policy.env.json");
+    std::fs::write(&env_path, &env.stdout).unwrap();
+    let env_path = env_path.to_str().unwrap();
+    assert_eq!(
+        stdout(&claw(&[
+            "wpc", "verify", env_path, "--signer", &did, "--hash", &hash
+        ]))
+        .trim(),
+        hash
+    );
+    assert_eq!(stdout(&claw(&["wpc", "hash", env_path])).trim(), hash);
+    assert_one_line_error(
+        &claw(&[
+            "wpc",
+            "verify",
+            env_path,
+            "--signer",
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        ]),
+        3,
+        "SIGNER_NOT_ALLOWED",
+    );
+    assert_one_line_error(
+        &claw(&[
+            "wpc",
+            "verify",
+            env_path,
+            "--hash",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ]),
+        3,
+        "HASH_MISMATCH",
+    );
+    let tampered = String::from_utf8(env.stdout.clone())
+        .unwrap()
+        .replace("send_external_email", "send_external_emails");
+    let tampered_path = dir.path().join("tampered.json");
+    std::fs::write(&tampered_path, tampered).unwrap();
+    assert_one_line_error(
+        &claw(&["wpc", "verify", tampered_path.to_str().unwrap()]),
+        3,
+        "HASH_MISMATCH",
+    );
+
+    // Decisions and their exit codes.
+    let check = |tool: &str, extra: &[&str]| {
+        let o = claw(
+            &[
+                &["wpc", "check", env_path, "--signer", &did, "--tool", tool][..],
+                extra,
+            ]
+            .concat(),
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+        (
+            o.status.code().unwrap(),
+            v["decision"].as_str().unwrap_or("").to_string(),
+            v["reason_code"].as_str().unwrap_or("").to_string(),
+            v["statement_id"].clone(),
+        )
+    };
+    let internal = ["--context", "Data:Class=internal"];
+    let (code, decision, reason, _) = check("read", &internal);
+    assert_eq!(
+        (code, decision.as_str(), reason.as_str()),
+        (0, "allow", "POLICY_ALLOW")
+    );
+    let (code, decision, reason, sid) = check("shell_exec", &internal);
+    assert_eq!(
+        (code, decision.as_str(), reason.as_str()),
+        (4, "deny", "POLICY_VIOLATION")
+    );
+    assert!(sid.as_str().unwrap().starts_with("deny-"));
+    let (code, decision, _, _) = check("send_external_email", &internal);
+    assert_eq!((code, decision.as_str()), (5, "approval_required"));
+    let (code, decision, _, _) = check(
+        "send_external_email",
+        &[
+            "--context",
+            "Data:Class=internal",
+            "--context",
+            "Request:HasHumanApproval=true",
+        ],
+    );
+    assert_eq!((code, decision.as_str()), (0, "allow"));
+    let (code, _, reason, _) = check("unknown_tool", &internal);
+    assert_eq!((code, reason.as_str()), (4, "POLICY_DEFAULT_DENY"));
+    let (code, _, reason, _) = check("read", &[]);
+    assert_eq!((code, reason.as_str()), (4, "POLICY_DATA_CLASS_MISSING"));
+    // A bad --context is bad input, not a decision.
+    assert_one_line_error(
+        &claw(&[
+            "wpc",
+            "check",
+            env_path,
+            "--tool",
+            "read",
+            "--context",
+            "novalue",
+        ]),
+        2,
+        "INVALID_ARGUMENT",
+    );
+}

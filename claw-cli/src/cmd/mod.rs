@@ -3,6 +3,7 @@
 mod cst;
 mod jcs;
 mod keygen;
+mod wpc;
 
 use crate::Failure;
 use clap::{Parser, Subcommand};
@@ -21,6 +22,9 @@ enum Command {
     Keygen(keygen::Args),
     /// Print the RFC 8785 canonical form of a JSON document (no newline added).
     Jcs(jcs::Args),
+    /// Work Policy Contracts: hash, compile, sign, verify, check.
+    #[command(subcommand)]
+    Wpc(wpc::Command),
     /// Scoped tokens (CST): issue and verify.
     #[command(subcommand)]
     Cst(cst::Command),
@@ -32,5 +36,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Keygen(a) => keygen::run(a),
         Command::Jcs(a) => jcs::run(a),
         Command::Cst(c) => cst::run(c),
+        Command::Wpc(c) => wpc::run(c),
     }
 }

@@ -141,7 +141,7 @@ fn ct_eq(a: &str, b: &str) -> bool {
 
 /// Validate a compact CST and return its verified claims.
 ///
-/// Checks run in this order; the first failure is returned (codes in `docs/SPEC-cst.md`):
+/// Checks run in this order; the first failure is returned (codes in `docs/SPEC.md §5`):
 /// 1. size, three strict base64url segments, header JSON (`TOKEN_MALFORMED`);
 /// 2. `alg` (`TOKEN_UNSUPPORTED_ALG`), forbidden/unknown header members
 ///    (`TOKEN_HEADER_FORBIDDEN`), `typ` (`TOKEN_TYP_INVALID`);

@@ -16,7 +16,7 @@
 //! }
 //! ```
 //!
-//! See `docs/SPEC-wpc.md` ("Authoring form") for every field and the exact compilation.
+//! See `docs/SPEC.md §4` ("Authoring form") for every field and the exact compilation.
 
 use super::claw_meta::{
     check_minutes, check_name, EvidenceRequirements, TokenRequirements, CLAW_METADATA_KEY,

@@ -198,7 +198,7 @@ impl Layer {
 const V1_MODEL_SID: &str = "v1:model_invoke";
 const V1_EGRESS_SID: &str = "v1:network_egress";
 
-/// Lower a v1 policy (see `docs/SPEC-wpc.md`, "WPC v1 decisions"): model calls need a
+/// Lower a v1 policy (see `docs/SPEC.md §4`, "WPC v1 decisions"): model calls need a
 /// supported, allow-listed provider AND an allow-listed model; egress needs an allow-listed
 /// host; nothing else is allowed.
 fn v1_sources<'a>(
@@ -394,7 +394,7 @@ impl CompiledPolicy {
     }
 
     /// Decide `req`. Default deny; an explicit (or unevaluable) Deny wins; every ancestor
-    /// must allow too; see `docs/SPEC-wpc.md` for the full order.
+    /// must allow too; see `docs/SPEC.md §4` for the full order.
     pub fn decide<'p>(&'p self, req: &Request<'_>) -> Decision<'p> {
         if !request_is_valid(req) {
             return Decision {

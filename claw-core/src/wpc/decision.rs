@@ -158,6 +158,17 @@ pub enum Verdict {
     ApprovalRequired,
 }
 
+impl Verdict {
+    /// The wire spelling: `"allow"`, `"deny"` or `"approval_required"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::ApprovalRequired => "approval_required",
+        }
+    }
+}
+
 /// Why a decision came out the way it did. Stable strings via [`ReasonCode::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -13,6 +13,10 @@ pub enum PolicyError {
     /// The input is not strict JSON (see [`crate::json::parse`]).
     #[error("policy is not valid JSON: {0}")]
     Json(#[from] JsonError),
+    /// The signed policy envelope was refused (version, type, hash, signature, signer,
+    /// expiry); carries the envelope's own reason code.
+    #[error("policy envelope: {0}")]
+    Envelope(#[from] crate::envelope::EnvelopeError),
     /// `policy_version` is a string other than `"1"` or `"2"`.
     #[error("$.policy_version: unsupported policy version {found:?} (expected \"1\" or \"2\")")]
     UnsupportedVersion {
@@ -90,10 +94,11 @@ pub enum PolicyError {
 impl PolicyError {
     /// Stable, machine-readable reason code. Registry codes where one exists
     /// (`INVALID_JSON`, `UNKNOWN_SCHEMA_VERSION`, `SCHEMA_VALIDATION_FAILED`, `HASH_MISMATCH`),
-    /// claw codes (documented in `docs/SPEC-wpc.md`) otherwise.
+    /// claw codes (documented in `docs/SPEC.md §4`) otherwise.
     pub fn reason_code(&self) -> &'static str {
         match self {
             PolicyError::Json(_) => "INVALID_JSON",
+            PolicyError::Envelope(e) => e.reason_code(),
             PolicyError::UnsupportedVersion { .. } => "UNKNOWN_SCHEMA_VERSION",
             PolicyError::Schema { .. } | PolicyError::DuplicateSid { .. } => {
                 "SCHEMA_VALIDATION_FAILED"
@@ -119,7 +124,9 @@ impl PolicyError {
             PolicyError::ParentMismatch { .. }
             | PolicyError::UnexpectedParent { .. }
             | PolicyError::InheritanceTooDeep { .. } => Some("$.inherits"),
-            PolicyError::Json(_) | PolicyError::HashMismatch { .. } => None,
+            PolicyError::Json(_) | PolicyError::HashMismatch { .. } | PolicyError::Envelope(_) => {
+                None
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 //! Glob patterns for actions, resources and `StringLike` / `StringNotLike`.
 //!
-//! The semantics are the reference evaluator's, reproduced exactly (see `docs/SPEC-wpc.md`,
+//! The semantics are the reference evaluator's, reproduced exactly (see `docs/SPEC.md §4`,
 //! "Glob patterns"):
 //!
 //! * a pattern that is exactly `*` or `**` matches every string;

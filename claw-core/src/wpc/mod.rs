@@ -12,12 +12,11 @@
 //!   or force a policy hash, atomically while other threads keep deciding.
 //!
 //! Semantics, reason codes and every deviation from the reference are specified in
-//! `docs/SPEC-wpc.md`.
+//! `docs/SPEC.md §4`.
 //!
-//! Signing and verifying WPC envelopes (`work_policy_contract_envelope.v1`) belongs to
-//! `crate::envelope` and is wired in by the lead: verify the envelope, then build the policy
-//! with [`Policy::from_value`] on its `payload` and check [`Policy::verify_hash`] against its
-//! `payload_hash_b64u`.
+//! * [`sign_policy`] and [`verify_policy_envelope`] handle signed policies
+//!   (`work_policy_contract_envelope.v1`); a [`VerifiedPolicy`] is the only proof that a
+//!   policy came from a trusted signer.
 
 #![deny(missing_docs)]
 
@@ -31,6 +30,7 @@ mod glob;
 mod policy;
 mod runtime;
 mod schema;
+mod signed;
 
 pub use authoring::compile_authoring;
 pub use claw_meta::{
@@ -53,3 +53,4 @@ pub use schema::{
     WitnessedWebMode, WitnessedWebPolicy, WitnessedWebQuorum, WitnessedWebTransparency, WpcV1,
     WpcV2,
 };
+pub use signed::{sign_policy, verify_policy_envelope, VerifiedPolicy, ENVELOPE_TYPE};
