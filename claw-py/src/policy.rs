@@ -4,9 +4,9 @@
 use crate::convert;
 use crate::envelope::{now_ms, now_secs};
 use crate::errors::IntoPyResult;
-use crate::json::{limits, require_text};
+use crate::json::require_text;
 use crate::keys::{dids, PySigningKey};
-use claw_core::envelope::{self, Envelope, Signers, VerifyOptions};
+use claw_core::envelope::Signers;
 use claw_core::wpc::{
     self, CompiledPolicy, Overrides, OwnedDecision, PolicyRuntime, PolicyVersion, Request, Verdict,
     ACTION_TOOL_EXECUTE,
@@ -15,9 +15,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use std::sync::Arc;
-
-/// The envelope type of a signed WPC.
-const WPC_ENVELOPE_TYPE: &str = "work_policy_contract";
 
 /// A parsed, schema-valid, hashed and compiled Work Policy Contract.
 #[pyclass(module = "claw", name = "Policy", frozen)]
@@ -143,33 +140,36 @@ impl PyPolicy {
         PyPolicy::build(py, policy, parent, None)
     }
 
-    /// Read a signed WPC envelope: verified (type, hash, signature, expiry at `now`, default the
-    /// clock) against the trusted `signers` (`did:key` strings or `VerifyingKey`s), then the
-    /// payload is read as a policy whose hash must equal the envelope's `payload_hash_b64u`.
+    /// Read a signed WPC envelope (`work_policy_contract`): the core checks, in order, strict
+    /// JSON and envelope shape, version, type, algorithms, signer DID, hash, signature, signer
+    /// in `signers` (`did:key` strings or `VerifyingKey`s), expiry at `now` (default the
+    /// clock), then the payload as a WPC, then `expected_hash` when given (e.g. the hash a CST
+    /// pins). Every failure is a `PolicyError` with the core's reason code.
     #[staticmethod]
-    #[pyo3(signature = (text, signers, *, parent = None, now = None))]
+    #[pyo3(signature = (text, signers, *, parent = None, expected_hash = None, now = None))]
     fn from_envelope(
         py: Python<'_>,
         text: &Bound<'_, PyAny>,
         signers: Vec<Bound<'_, PyAny>>,
         parent: Option<&Bound<'_, PyPolicy>>,
+        expected_hash: Option<String>,
         now: Option<i64>,
     ) -> PyResult<PyPolicy> {
         let bytes = require_text(text, "text")?;
         let allowed = dids(&signers)?;
         let now = now.unwrap_or_else(now_secs);
-        let verified = Envelope::parse(&bytes, &limits())
-            .and_then(|env| {
-                env.verify(&VerifyOptions {
-                    expected_type: WPC_ENVELOPE_TYPE,
-                    signers: Signers::OneOf(&allowed),
-                    now: Some(now),
-                })
+        let verified = py
+            .detach(|| {
+                wpc::verify_policy_envelope(
+                    &bytes,
+                    Signers::OneOf(&allowed),
+                    expected_hash.as_deref(),
+                    Some(now),
+                )
             })
             .py_err(py)?;
-        let policy = wpc::Policy::from_value(verified.payload).py_err(py)?;
-        policy.verify_hash(&verified.payload_hash_b64u).py_err(py)?;
-        PyPolicy::build(py, policy, parent, Some(verified.signer_did))
+        let signer = verified.envelope().signer_did.clone();
+        PyPolicy::build(py, verified.into_policy(), parent, Some(signer))
     }
 
     /// `policy_hash_b64u`: base64url(SHA-256(JCS(payload))), 43 characters.
@@ -244,9 +244,8 @@ impl PyPolicy {
         issued_at_ms: Option<i64>,
         expires_at_ms: Option<i64>,
     ) -> PyResult<String> {
-        let env = envelope::sign(
-            WPC_ENVELOPE_TYPE,
-            self.policy.payload(),
+        let env = wpc::sign_policy(
+            &self.policy,
             &key.inner,
             issued_at_ms.unwrap_or_else(now_ms),
             expires_at_ms,

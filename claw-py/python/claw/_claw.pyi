@@ -262,6 +262,7 @@ class Policy:
         signers: Sequence[_Signer],
         *,
         parent: Optional[Policy] = None,
+        expected_hash: Optional[str] = None,
         now: Optional[int] = None,
     ) -> Policy: ...
     @property
