@@ -11,6 +11,7 @@ mod convert;
 mod cst;
 mod envelope;
 mod errors;
+mod evidence;
 mod json;
 mod keys;
 mod merkle;
@@ -50,6 +51,13 @@ mod claw_native {
 
     #[pymodule_export]
     use crate::policy::{compile_policy, PyDecision, PyPolicy, PyPolicyRuntime};
+
+    #[pymodule_export]
+    use crate::evidence::{
+        build_bundle, trust_pulse_from_bundle, verify_bundle, verify_checkpoint_consistency,
+        verify_log_inclusion_proof, verify_receipt_proof, PyBundle, PyCheckpoint, PyGateway,
+        PyPendingModelCall, PyRecorder, PyVerdict,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

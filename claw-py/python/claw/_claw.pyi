@@ -1,6 +1,6 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Union, final
+from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
 
 _JSONText = Union[str, bytes, bytearray]
 _JSONValue = Any
@@ -45,6 +45,18 @@ __all__ = [
     "Decision",
     "Policy",
     "PolicyRuntime",
+    "build_bundle",
+    "trust_pulse_from_bundle",
+    "verify_bundle",
+    "verify_checkpoint_consistency",
+    "verify_log_inclusion_proof",
+    "verify_receipt_proof",
+    "Bundle",
+    "Checkpoint",
+    "Gateway",
+    "PendingModelCall",
+    "Recorder",
+    "Verdict",
     "__version__",
 ]
 
@@ -323,3 +335,261 @@ class PolicyRuntime:
     ) -> Decision: ...
 
 def compile_policy(authoring_text: _JSONText) -> str: ...
+
+# ---------------------------------------------------------------- evidence
+
+_ToolStatus = Literal["success", "error", "timeout"]
+_EffectClass = Literal["network_egress", "filesystem_write", "external_api_write"]
+_ResponseStatus = Literal["success", "error", "timeout", "denied"]
+_ApprovalType = Literal["explicit_approve", "explicit_deny", "auto_approve", "timeout_deny"]
+_ApproverMethod = Literal["ui_click", "cli_confirm", "api_call", "policy_auto", "timeout"]
+_CausalMode = Literal["enforce", "warn", "observe"]
+
+@final
+class PendingModelCall:
+    """A model call whose gateway receipt is awaited."""
+
+    @property
+    def binding(self) -> Dict[str, str]: ...
+
+@final
+class Gateway:
+    """A model gateway: an id and the key that signs its receipts."""
+
+    def __new__(cls, gateway_id: str, key: SigningKey) -> Gateway: ...
+    @property
+    def did(self) -> str: ...
+    def sign_receipt(
+        self,
+        pending: PendingModelCall,
+        *,
+        provider: str,
+        model: str,
+        request: bytes,
+        response: bytes,
+        tokens_input: int = 0,
+        tokens_output: int = 0,
+        latency_ms: int = 0,
+        timestamp_ms: Optional[int] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> str: ...
+
+@final
+class Checkpoint:
+    """A signed checkpoint of a run's receipt log."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def agent_did(self) -> str: ...
+    @property
+    def tree_size(self) -> int: ...
+    @property
+    def root(self) -> str: ...
+    @property
+    def event_count(self) -> int: ...
+    @property
+    def event_head(self) -> Optional[str]: ...
+    def to_json(self) -> str: ...
+
+@final
+class Recorder:
+    """Records one run: event chain and receipts; ``finish`` signs the proof bundle."""
+
+    def __new__(cls, agent: SigningKey, *, run_id: Optional[str] = None) -> Recorder: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def agent_did(self) -> str: ...
+    def __len__(self) -> int: ...
+    def record_event(
+        self, event_type: str, payload: Any, *, timestamp_ms: Optional[int] = None
+    ) -> Dict[str, str]: ...
+    def record_decision(
+        self, decision: Dict[str, Any], *, timestamp_ms: Optional[int] = None
+    ) -> Dict[str, str]: ...
+    def begin_model_call(
+        self, provider: str, model: str, *, timestamp_ms: Optional[int] = None
+    ) -> PendingModelCall: ...
+    def attach_gateway_receipt(self, pending: PendingModelCall, receipt: _JSONText) -> None: ...
+    def abandon_model_call(self, pending: PendingModelCall) -> None: ...
+    def record_model_call(
+        self,
+        gateway: Gateway,
+        *,
+        provider: str,
+        model: str,
+        request: bytes,
+        response: bytes,
+        tokens_input: int = 0,
+        tokens_output: int = 0,
+        latency_ms: int = 0,
+        timestamp_ms: Optional[int] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> str: ...
+    def record_tool_call(
+        self,
+        tool_name: str,
+        args: Any,
+        result: Any,
+        *,
+        status: _ToolStatus = "success",
+        tool_version: Optional[str] = None,
+        latency_ms: int = 0,
+        timestamp_ms: Optional[int] = None,
+    ) -> str: ...
+    def record_side_effect(
+        self,
+        effect_class: _EffectClass,
+        *,
+        target: bytes,
+        request: bytes = ...,
+        response: bytes = ...,
+        vendor_id: Optional[str] = None,
+        response_status: Optional[_ResponseStatus] = None,
+        bytes_written: Optional[int] = None,
+        latency_ms: int = 0,
+        timestamp_ms: Optional[int] = None,
+    ) -> str: ...
+    def record_human_approval(
+        self,
+        approval_type: _ApprovalType,
+        approver_subject: str,
+        scope: Any,
+        *,
+        approver_method: Optional[_ApproverMethod] = None,
+        scope_summary: Optional[str] = None,
+        policy_hash: Optional[str] = None,
+        minted_capability_id: Optional[str] = None,
+        minted_capability_ttl_seconds: Optional[int] = None,
+        plan: Any = None,
+        timestamp_ms: Optional[int] = None,
+    ) -> str: ...
+    def record_delegation(
+        self,
+        delegate_did: str,
+        task_description: bytes,
+        delegate_bundle_hash: str,
+        *,
+        delegation_policy: Optional[str] = None,
+        delegated_at_ms: Optional[int] = None,
+        completed_at_ms: Optional[int] = None,
+    ) -> str: ...
+    def checkpoint(self, *, timestamp_ms: Optional[int] = None) -> Checkpoint: ...
+    def consistency_proof(self, old: Checkpoint, new: Checkpoint) -> str: ...
+    def finish(
+        self,
+        *,
+        harness_id: str = ...,
+        harness_version: str = ...,
+        harness_runtime: Optional[str] = None,
+        extra: Optional[Dict[str, Any]] = None,
+        trust_pulse: bool = True,
+        causal_anchoring: Literal["require", "off"] = "require",
+        timestamp_ms: Optional[int] = None,
+    ) -> Bundle: ...
+
+def build_bundle(
+    recorder: Recorder,
+    *,
+    harness_id: str = ...,
+    harness_version: str = ...,
+    harness_runtime: Optional[str] = None,
+    extra: Optional[Dict[str, Any]] = None,
+    trust_pulse: bool = True,
+    causal_anchoring: Literal["require", "off"] = "require",
+    timestamp_ms: Optional[int] = None,
+) -> Bundle: ...
+
+@final
+class Bundle:
+    """A signed proof bundle with its Merkle log."""
+
+    def to_json(self) -> str: ...
+    @property
+    def bundle_id(self) -> Optional[str]: ...
+    @property
+    def agent_did(self) -> Optional[str]: ...
+    @property
+    def payload_hash(self) -> str: ...
+    @property
+    def payload(self) -> Dict[str, Any]: ...
+    @property
+    def checkpoint(self) -> Checkpoint: ...
+    @property
+    def trust_pulse(self) -> Optional[Dict[str, Any]]: ...
+    def receipt_ids(self) -> List[str]: ...
+    def receipt_proof(self, receipt_id: str) -> str: ...
+    @staticmethod
+    def from_verified_json(
+        text: _JSONText,
+        config: Union[_JSONText, Dict[str, Any], None] = None,
+        gateway_signers: Optional[Sequence[_Signer]] = None,
+        *,
+        now: Optional[int] = None,
+        causal_mode: _CausalMode = "enforce",
+        spec_strict: bool = False,
+        trusted_log_signers: Optional[Sequence[_Signer]] = None,
+    ) -> Bundle: ...
+
+@final
+class Verdict:
+    """The verifier's answer about a proof bundle."""
+
+    @property
+    def valid(self) -> bool: ...
+    @property
+    def reason_code(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def field(self) -> Optional[str]: ...
+    @property
+    def proof_tier(self) -> Literal["unknown", "self", "gateway", "sandbox"]: ...
+    @property
+    def trust_tier(self) -> str: ...
+    @property
+    def verified_at(self) -> str: ...
+    @property
+    def bundle_id(self) -> Optional[str]: ...
+    @property
+    def agent_did(self) -> Optional[str]: ...
+    @property
+    def run_id(self) -> Optional[str]: ...
+    @property
+    def components(self) -> Dict[str, Dict[str, str]]: ...
+    @property
+    def counts(self) -> Dict[str, int]: ...
+    def to_json(self) -> str: ...
+
+def verify_bundle(
+    text: _JSONText,
+    config: Union[_JSONText, Dict[str, Any], None] = None,
+    gateway_signers: Optional[Sequence[_Signer]] = None,
+    *,
+    now: Optional[int] = None,
+    causal_mode: _CausalMode = "enforce",
+    spec_strict: bool = False,
+    trusted_log_signers: Optional[Sequence[_Signer]] = None,
+    sig_mode: Literal["batch", "sequential"] = "batch",
+    threads: int = 0,
+    urm: Any = None,
+) -> Verdict: ...
+def verify_receipt_proof(
+    text: _JSONText,
+    *,
+    expected_agent: Optional[str] = None,
+    gateway_signers: Optional[Sequence[_Signer]] = None,
+) -> Dict[str, Any]: ...
+def verify_checkpoint_consistency(
+    text: _JSONText, *, expected_agent: Optional[str] = None
+) -> Tuple[Checkpoint, Checkpoint]: ...
+def trust_pulse_from_bundle(
+    bundle: Union[_JSONText, Dict[str, Any]], *, issued_at_ms: Optional[int] = None
+) -> Dict[str, Any]: ...
+def verify_log_inclusion_proof(
+    proof: Union[_JSONText, Dict[str, Any]],
+    *,
+    trusted_signers: Optional[Sequence[_Signer]] = None,
+    expected_leaf: Optional[str] = None,
+) -> None: ...
