@@ -588,7 +588,9 @@ impl PyRecorder {
         proof.to_json().py_err(py)
     }
 
-    /// Sign the proof bundle (see `build_bundle`); the recorder cannot be used afterwards.
+    /// Sign the proof bundle (see `build_bundle`). The recorder cannot be used afterwards,
+    /// even when this raises (the core's `finish` takes the run): finish only once no model
+    /// call is pending.
     #[pyo3(signature = (*, harness_id = "claw-py".to_string(), harness_version = env!("CARGO_PKG_VERSION").to_string(), harness_runtime = None, extra = None, trust_pulse = true, causal_anchoring = "require", timestamp_ms = None))]
     #[allow(clippy::too_many_arguments)]
     fn finish(

@@ -59,3 +59,13 @@ def test_jcs_of_large_text_releases_the_gil() -> None:
 def test_merkle_tree_build_releases_the_gil() -> None:
     leaves = [i.to_bytes(8, "big") for i in range(400_000)]
     _check(lambda: claw.MerkleTree(leaves))
+
+
+def test_verify_bundle_releases_the_gil() -> None:
+    rec = claw.Recorder(claw.SigningKey.generate())
+    t0 = 1_770_768_000_000
+    for i in range(2000):
+        rec.record_tool_call("read_file", {"path": f"f{i}"}, {"ok": True}, timestamp_ms=t0 + i)
+    text = rec.finish(timestamp_ms=t0 + 5000).to_json()
+    assert claw.verify_bundle(text).valid
+    _check(lambda: claw.verify_bundle(text, sig_mode="sequential"))
