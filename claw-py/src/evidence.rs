@@ -8,17 +8,18 @@ use crate::envelope::now_ms;
 use crate::errors::IntoPyResult;
 use crate::json::{limits, require_text, text_bytes};
 use crate::keys::{dids, PySigningKey};
+use crate::policy::PyPolicy;
 use claw_core::envelope::Envelope;
 use claw_core::evidence::{
     self, ApprovalType, ApproverMethod, BundleOptions, CausalAnchoring, CausalMode, Delegation,
-    EffectClass, HumanApproval, ModelCall, PendingModelCall, Recorder, ResponseStatus, SideEffect,
-    SigMode, ToolCall, ToolStatus, VerifyConfig,
+    EffectClass, HumanApproval, ModelCall, PendingModelCall, PolicyReplay, Recorder,
+    ResponseStatus, SideEffect, SigMode, ToolCall, ToolStatus, VerifyConfig,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Read one of the wire names of an enum, or raise `ValueError` listing them.
 fn choice<T: Copy>(what: &str, given: &str, table: &[(&str, T)]) -> PyResult<T> {
@@ -741,7 +742,7 @@ impl PyBundle {
     /// Verify a bundle (as `verify_bundle`) and, when VALID, rebuild its Merkle log so receipt
     /// proofs can be cut from it. Raises `BundleError` with the verdict's code otherwise.
     #[staticmethod]
-    #[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = "enforce", spec_strict = false, trusted_log_signers = None))]
+    #[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = "enforce", spec_strict = false, trusted_log_signers = None, policy = None))]
     #[allow(clippy::too_many_arguments)]
     fn from_verified_json(
         py: Python<'_>,
@@ -752,6 +753,7 @@ impl PyBundle {
         causal_mode: &str,
         spec_strict: bool,
         trusted_log_signers: Option<Vec<Bound<'_, PyAny>>>,
+        policy: Option<&Bound<'_, PyPolicy>>,
     ) -> PyResult<PyBundle> {
         let bytes = require_text(text, "text")?;
         let cfg = verify_config(
@@ -764,6 +766,7 @@ impl PyBundle {
             trusted_log_signers,
             "batch",
             0,
+            policy,
         )?;
         let inner = py
             .detach(move || evidence::Bundle::from_verified_json(&bytes, &cfg))
@@ -793,6 +796,7 @@ fn verify_config(
     trusted_log_signers: Option<Vec<Bound<'_, PyAny>>>,
     sig_mode: &str,
     threads: usize,
+    policy: Option<&Bound<'_, PyPolicy>>,
 ) -> PyResult<VerifyConfig> {
     let mut cfg = VerifyConfig::new(now.map_or_else(now_ms, |s| s.saturating_mul(1000)));
     if let Some(c) = config {
@@ -812,6 +816,7 @@ fn verify_config(
     cfg.sig_mode = choice("sig_mode", sig_mode, SIG_MODE)?;
     cfg.threads = threads;
     cfg.spec_strict = spec_strict;
+    cfg.policy = policy.map(|p| PolicyReplay::from_policy(Arc::clone(&p.get().compiled)));
     Ok(cfg)
 }
 
@@ -902,9 +907,11 @@ impl PyVerdict {
 /// `config`: a reference `clawverify` config (JSON text or dict) with the allowlists;
 /// `gateway_signers`: gateway DIDs/keys to trust in addition; `now`: Unix seconds (default the
 /// clock); `causal_mode`: "enforce" | "warn" | "observe"; `spec_strict`: protocol-text checks
-/// the reference does not make; `sig_mode`: "batch" | "sequential"; `threads`: 0 = all cores.
+/// the reference does not make; `sig_mode`: "batch" | "sequential"; `threads`: 0 = all cores;
+/// `policy`: replay the tool receipts against this `Policy` (what no context could allow is a
+/// `POLICY_VIOLATION`).
 #[pyfunction]
-#[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = "enforce", spec_strict = false, trusted_log_signers = None, sig_mode = "batch", threads = 0, urm = None))]
+#[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = "enforce", spec_strict = false, trusted_log_signers = None, sig_mode = "batch", threads = 0, urm = None, policy = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_bundle(
     py: Python<'_>,
@@ -918,6 +925,7 @@ pub(crate) fn verify_bundle(
     sig_mode: &str,
     threads: usize,
     urm: Option<&Bound<'_, PyAny>>,
+    policy: Option<&Bound<'_, PyPolicy>>,
 ) -> PyResult<PyVerdict> {
     let bytes = require_text(text, "text")?;
     let mut cfg = verify_config(
@@ -930,6 +938,7 @@ pub(crate) fn verify_bundle(
         trusted_log_signers,
         sig_mode,
         threads,
+        policy,
     )?;
     cfg.urm = urm.map(value).transpose()?;
     let inner = py.detach(move || evidence::verify_bundle(&bytes, &cfg));

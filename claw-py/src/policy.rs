@@ -21,7 +21,7 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct PyPolicy {
     policy: wpc::Policy,
-    compiled: Arc<CompiledPolicy>,
+    pub(crate) compiled: Arc<CompiledPolicy>,
     signer_did: Option<String>,
 }
 

@@ -412,3 +412,28 @@ def test_log_inclusion_proof_golden() -> None:
     bad["metadata"]["leaf_index"] = 2
     with pytest.raises(claw.ClawError):
         claw.verify_log_inclusion_proof(bad)
+
+
+def test_policy_replay(run: Run) -> None:
+    def policy(allowed: List[str]) -> claw.Policy:
+        return claw.Policy.from_json(
+            json.dumps(
+                {
+                    "policy_version": "2",
+                    "policy_id": "replay",
+                    "issuer_did": run.agent.did,
+                    "statements": [
+                        {"sid": "tools", "effect": "Allow", "actions": ["tool:execute"], "resources": allowed}
+                    ],
+                }
+            )
+        )
+
+    ok = run.verify(policy=policy(["read_*"]))
+    assert ok.valid and ok.components["policy"]["status"] == "pass"
+    denied = run.verify(policy=policy(["write_file"]))
+    assert not denied.valid and denied.reason_code == "POLICY_VIOLATION"
+    assert denied.components["policy"]["status"] == "fail"
+    with pytest.raises(claw.BundleError) as ei:
+        claw.Bundle.from_verified_json(run.text, gateway_signers=[run.gateway.did], policy=policy(["nothing"]))
+    assert ei.value.reason_code == "POLICY_VIOLATION"

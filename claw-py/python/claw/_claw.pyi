@@ -530,6 +530,7 @@ class Bundle:
         causal_mode: _CausalMode = "enforce",
         spec_strict: bool = False,
         trusted_log_signers: Optional[Sequence[_Signer]] = None,
+        policy: Optional[Policy] = None,
     ) -> Bundle: ...
 
 @final
@@ -574,6 +575,7 @@ def verify_bundle(
     sig_mode: Literal["batch", "sequential"] = "batch",
     threads: int = 0,
     urm: Any = None,
+    policy: Optional[Policy] = None,
 ) -> Verdict: ...
 def verify_receipt_proof(
     text: _JSONText,
