@@ -64,7 +64,18 @@ echo "== python: pytest -W error"
 echo "== python: mypy.stubtest claw"
 (cd "$run" && "$venv/bin/python" -m mypy.stubtest claw)
 
-# 5. The stable ABI claim: the same wheel imports under the oldest supported CPython, if present.
+# 5. The stubs serve typed client code: the tests, the benchmark and the example pass
+# mypy --strict against the installed package.
+echo "== python: mypy --strict (tests, bench, example)"
+(cd "$run" && "$venv/bin/python" -m mypy --strict --cache-dir "$build/mypy-cache" \
+  "$root/claw-py/tests" "$root/claw-py/bench" "$root/examples/python")
+
+# 6. The harness example, as a user runs it.
+echo "== python: examples/python/harness.py"
+"$venv/bin/python" examples/python/harness.py --out "$build/harness-example"
+
+# 7. The stable ABI claim: the same wheel runs the example under the oldest supported CPython
+# (3.9), when the machine has one.
 py39=
 for candidate in $(command -v pyenv >/dev/null && ls -d "$(pyenv root)"/versions/3.9.*/bin/python3.9 2>/dev/null) \
                  $(command -v python3.9 || true); do
@@ -77,13 +88,8 @@ if [ -n "$py39" ]; then
   rm -rf "$build/venv39"
   "$py39" -m venv "$build/venv39"
   "$build/venv39/bin/python" -m pip install "${pip_flags[@]}" --no-deps "$wheel"
-  (cd "$run" && "$build/venv39/bin/python" -c '
-import json, claw
-k = claw.SigningKey.generate()
-env = claw.sign_envelope("work_policy_contract", {"b": [1.5, True], "a": None}, k)
-v = claw.verify_envelope(env, "work_policy_contract", signers=[k.did])
-assert claw.jcs(v.payload) == b"{\"a\":null,\"b\":[1.5,true]}"
-print("python3.9 smoke test: ok")')
+  "$build/venv39/bin/python" examples/python/harness.py --out "$build/harness-example-py39" >/dev/null
+  echo "harness example under $("$py39" --version 2>&1): ok"
 else
   echo "== python: no python3.9 here; abi3-py39 import check skipped"
 fi

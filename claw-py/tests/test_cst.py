@@ -8,7 +8,7 @@ import random
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import jwt
 import pytest
@@ -202,7 +202,7 @@ class KeyKid:
 def test_pyjwt_alg_none_and_hs256_refused(issuer: claw.SigningKey) -> None:
     kid = KeyKid.of(issuer.public_key())
     c = _claims(token_version="1", iat=NOW, exp=NOW + 60)
-    none = jwt.encode(c, None, algorithm="none", headers={"kid": kid, "typ": "JWT"})
+    none = jwt.encode(c, None, algorithm="none", headers={"kid": kid, "typ": "JWT"})  # type: ignore[arg-type]
     hs = jwt.encode(c, "k" * 32, algorithm="HS256", headers={"kid": kid, "typ": "JWT"})
     for token in (none, hs):
         got = _code(lambda: claw.verify_cst(token, [issuer.did], audience=AUD, scope=ACTION, now=NOW))
@@ -321,13 +321,14 @@ def test_revocations(issuer: claw.SigningKey) -> None:
     t = claw.issue_cst(issuer, _claims(policy_hash_b64u=policy), 300, now=NOW)
     jti = jwt.decode(t, options={"verify_signature": False})["jti"]
     kid = KeyKid.of(issuer.public_key())
-    for revoke in (
+    revokers: List[Callable[[claw.Revocations], None]] = [
         lambda r: r.revoke_jti(jti),
         lambda r: r.revoke_kid(kid),
         lambda r: r.revoke_key(issuer.public_key()),
         lambda r: r.revoke_policy_hash(policy),
         lambda r: r.revoke_token_hash(claw.cst_token_hash(t)),
-    ):
+    ]
+    for revoke in revokers:
         revs = claw.Revocations()
         _verify(t, issuer, policy_hash=policy, revocations=revs)
         revoke(revs)

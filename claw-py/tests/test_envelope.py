@@ -101,7 +101,7 @@ def test_malformed(key: claw.SigningKey) -> None:
     with pytest.raises(claw.EnvelopeError):
         claw.sign_envelope("work_policy_contract", [1, 2], key)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        claw.verify_envelope(json.loads(_signed(key)), "work_policy_contract")  # type: ignore[arg-type]
+        claw.verify_envelope(json.loads(_signed(key)), "work_policy_contract")
     with pytest.raises(TypeError):
         claw.verify_envelope(_signed(key), "work_policy_contract", signers=[42])  # type: ignore[list-item]
 

@@ -349,12 +349,12 @@ def test_recorder_refusals() -> None:
         )
     assert ei.value.reason_code == "CANONICALIZATION_ERROR"
     with pytest.raises(ValueError) as vi:
-        rec.record_tool_call("t", {}, {}, status="fine", timestamp_ms=T0)
+        rec.record_tool_call("t", {}, {}, status="fine", timestamp_ms=T0)  # type: ignore[arg-type]
     assert "success" in str(vi.value)
     with pytest.raises(ValueError):
-        rec.record_side_effect("teleport", target=b"x", timestamp_ms=T0)
+        rec.record_side_effect("teleport", target=b"x", timestamp_ms=T0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        claw.verify_bundle("{}", causal_mode="sometimes")
+        claw.verify_bundle("{}", causal_mode="sometimes")  # type: ignore[arg-type]
     rec.finish(timestamp_ms=T0 + 10)
     with pytest.raises(ValueError):
         rec.record_event("late", {}, timestamp_ms=T0 + 20)

@@ -248,6 +248,7 @@ def _random_string(rng: random.Random) -> str:
 def _random_float(rng: random.Random) -> float:
     while True:
         kind = rng.randrange(4)
+        f: float
         if kind == 0:
             f = struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0]
         elif kind == 1:
