@@ -3,7 +3,8 @@
 use crate::errors::IntoPyResult;
 use claw_core::keys;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
+use zeroize::Zeroizing;
 
 /// An Ed25519 signing key. The secret is wiped from Rust memory when the object is freed and is
 /// never shown by `repr`; `to_jwk()` is the one way to get it out (as a Python `str`, which
@@ -27,13 +28,16 @@ impl PySigningKey {
     /// Read a private OKP/Ed25519 JWK (members `kty`, `crv`, `d`, `x`; `x` must match `d`).
     #[staticmethod]
     fn from_jwk(py: Python<'_>, jwk: String) -> PyResult<PySigningKey> {
+        // The Rust copy of the secret is wiped when dropped (the caller's str is Python's).
+        let jwk = Zeroizing::new(jwk);
         let inner = keys::SigningKey::from_jwk(&jwk).py_err(py)?;
         Ok(PySigningKey { inner })
     }
 
     /// The private JWK, canonical member order. This is the secret: store it, never log it.
-    fn to_jwk(&self) -> String {
-        self.inner.to_jwk().as_str().to_owned()
+    fn to_jwk<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        // Straight from the core's wiped buffer into the Python str, no other Rust copy.
+        PyString::new(py, self.inner.to_jwk().as_str())
     }
 
     /// The public half.
