@@ -13,14 +13,18 @@ build=$target/python
 python=${PYTHON:-python3}
 pip_flags=(--quiet --disable-pip-version-check --no-input)
 mkdir -p "$build"
+# A new virtual environment without pip (fast); packages go in through the tools venv's pip.
+new_venv() { rm -rf "$2"; "$1" -m venv --without-pip "$2"; }
+pip_into() { local env=$1; shift; "$tools/bin/python" -m pip --python "$env/bin/python" install "${pip_flags[@]}" "$@"; }
+step() { echo "== python: $* (at ${SECONDS}s)"; }
 
 "$python" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' || {
   echo "test-python: $python is older than 3.9" >&2; exit 1; }
 
-# 1. Build tools (maturin), kept between runs and reinstalled when their pins change.
+# 1. Build tools (maturin, pip), kept between runs and reinstalled when their pins change.
 tools=$build/tools-venv
 if ! cmp -s claw-py/requirements-build.txt "$tools/.requirements-build.txt" 2>/dev/null; then
-  echo "== python: build tools venv"
+  step "build tools venv"
   rm -rf "$tools"
   "$python" -m venv "$tools"
   "$tools/bin/python" -m pip install "${pip_flags[@]}" -r claw-py/requirements-build.txt
@@ -28,7 +32,7 @@ if ! cmp -s claw-py/requirements-build.txt "$tools/.requirements-build.txt" 2>/d
 fi
 
 # 2. The wheel.
-echo "== python: maturin build --release"
+step "maturin build --release"
 rm -rf "$build/wheels"
 (cd claw-py && CARGO_TARGET_DIR=$target "$tools/bin/maturin" build --release --out "$build/wheels")
 wheels=("$build"/wheels/claw_py-*-abi3-*.whl)
@@ -38,11 +42,10 @@ echo "built $(basename "$wheel")"
 
 # 3. A fresh virtual environment: pinned test deps, then the wheel (no source tree on the path).
 venv=$build/test-venv
-echo "== python: fresh venv ($("$python" --version 2>&1))"
-rm -rf "$venv"
-"$python" -m venv "$venv"
-"$venv/bin/python" -m pip install "${pip_flags[@]}" -r claw-py/requirements-test.txt
-"$venv/bin/python" -m pip install "${pip_flags[@]}" --no-deps "$wheel"
+step "fresh venv ($("$python" --version 2>&1))"
+new_venv "$python" "$venv"
+pip_into "$venv" -r claw-py/requirements-test.txt
+pip_into "$venv" --no-deps "$wheel"
 
 # The extension must not link libpython (abi3 wheels load into any CPython >= 3.9).
 so=$("$venv/bin/python" -c 'import claw._claw as m; print(m.__file__)')
@@ -56,22 +59,22 @@ fi
 # repository themselves (or take $CLAW_SHARED_DIR).
 run=$build/run
 rm -rf "$run" && mkdir -p "$run"
-echo "== python: pytest -W error"
+step "pytest -W error"
 (cd "$root/claw-py" && PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m pytest -W error \
   -p no:cacheprovider ${PYTEST_ARGS:-} tests)
 
 # stubtest on the package checks its submodule claw._claw (the native module) against _claw.pyi.
-echo "== python: mypy.stubtest claw"
+step "mypy.stubtest claw"
 (cd "$run" && "$venv/bin/python" -m mypy.stubtest claw)
 
 # 5. The stubs serve typed client code: the tests, the benchmark and the example pass
 # mypy --strict against the installed package.
-echo "== python: mypy --strict (tests, bench, example)"
+step "mypy --strict (tests, bench, example)"
 (cd "$run" && "$venv/bin/python" -m mypy --strict --cache-dir "$build/mypy-cache" \
   "$root/claw-py/tests" "$root/claw-py/bench" "$root/examples/python")
 
 # 6. The harness example, as a user runs it.
-echo "== python: examples/python/harness.py"
+step "examples/python/harness.py"
 "$venv/bin/python" examples/python/harness.py --out "$build/harness-example"
 
 # 7. The stable ABI claim: the same wheel runs the example under the oldest supported CPython
@@ -84,12 +87,12 @@ for candidate in $(command -v pyenv >/dev/null && ls -d "$(pyenv root)"/versions
   fi
 done
 if [ -n "$py39" ]; then
-  echo "== python: wheel under $("$py39" --version 2>&1)"
-  rm -rf "$build/venv39"
-  "$py39" -m venv "$build/venv39"
-  "$build/venv39/bin/python" -m pip install "${pip_flags[@]}" --no-deps "$wheel"
+  step "wheel under $("$py39" --version 2>&1)"
+  new_venv "$py39" "$build/venv39"
+  pip_into "$build/venv39" --no-deps "$wheel"
   "$build/venv39/bin/python" examples/python/harness.py --out "$build/harness-example-py39" >/dev/null
   echo "harness example under $("$py39" --version 2>&1): ok"
 else
-  echo "== python: no python3.9 here; abi3-py39 import check skipped"
+  step "no python3.9 here; abi3-py39 import check skipped"
 fi
+echo "== python: done in ${SECONDS}s"
