@@ -1,0 +1,305 @@
+// claw for Node: a thin ESM binding of the claw C ABI (include/claw.h) through koffi.
+//
+// Every function converts JS values to C, makes one call and converts back; the rules live in
+// the Rust core. Conventions:
+//  - Failures throw ClawError { code, codeName, reasonCode, message }; reasonCode is the
+//    stable machine-readable reason (e.g. "JSON_DUPLICATE_KEY").
+//  - Strings returned by claw are copied into JS and freed with claw_string_free (which
+//    zeroizes them), never with koffi's default free.
+//  - Handles (SigningKey, Policy, ...) own a C object: call close() (or use `using`) when
+//    done; a FinalizationRegistry frees forgotten ones. A closed handle throws
+//    ClawError(CLAW_ERR_NULL_ARGUMENT) instead of crashing.
+//  - JSON inputs may be given as a string (JSON text), a Buffer/Uint8Array (UTF-8 JSON
+//    text) or a plain value (serialized with JSON.stringify).
+//
+// The shared library is found at $CLAW_LIBRARY, else ../../target/release/libclaw.so
+// relative to this file (or $CARGO_TARGET_DIR/release), else the system's libclaw.so.
+
+import koffi from 'koffi';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Where the shared library is looked for, in order; the first that exists is loaded. */
+export function libraryCandidates() {
+  const name = process.platform === 'darwin' ? 'libclaw.dylib' : 'libclaw.so';
+  const c = [];
+  if (process.env.CLAW_LIBRARY) c.push(process.env.CLAW_LIBRARY);
+  if (process.env.CARGO_TARGET_DIR) c.push(join(process.env.CARGO_TARGET_DIR, 'release', name));
+  c.push(join(here, '..', '..', 'target', 'release', name));
+  c.push(name);
+  return c;
+}
+
+const libPath = libraryCandidates().find((p) => !p.includes('/') || existsSync(p));
+let lib;
+try {
+  lib = koffi.load(libPath);
+} catch (e) {
+  throw new Error(
+    `claw: cannot load the shared library (tried ${libraryCandidates().join(', ')}); ` +
+      `build it with \`cargo build --release -p claw-ffi\` or set CLAW_LIBRARY: ${e.message}`,
+  );
+}
+
+/** The path of the loaded shared library. */
+export const libraryPath = libPath;
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+/** claw_result codes (include/claw.h). */
+export const Result = Object.freeze({
+  OK: 0,
+  ERR_NULL_ARGUMENT: 1,
+  ERR_INVALID_UTF8: 2,
+  ERR_INVALID_ARGUMENT: 3,
+  ERR_PANIC: 4,
+  ERR_JSON: 100,
+  ERR_KEY: 101,
+  ERR_SIGNATURE: 102,
+  ERR_ENVELOPE: 103,
+  ERR_POLICY: 104,
+  ERR_TOKEN: 105,
+  ERR_BUNDLE: 106,
+  ERR_MERKLE: 107,
+  ERR_INPUT: 108,
+});
+
+const REASON_LEN = 64;
+const MESSAGE_LEN = 512;
+const claw_error = koffi.struct('claw_error', {
+  code: 'uint32_t',
+  reason_code: koffi.array('char', REASON_LEN),
+  message: koffi.array('char', MESSAGE_LEN),
+});
+
+// Inputs are passed as (pointer, length) from a Buffer; claw never keeps the pointer.
+const IN = 'const uint8_t *';
+// Strings returned by claw: taken as raw pointers (BigInt), decoded, then claw_string_free'd.
+const STR_OUT = koffi.out(koffi.pointer('void', 2));
+const SIZE_OUT = koffi.out(koffi.pointer('size_t'));
+const ERR = 'void *'; // a Buffer of sizeof(claw_error)
+
+/** An opaque handle type and its out-parameter type. */
+function opaque(name) {
+  const t = koffi.opaque(name);
+  return { ptr: koffi.pointer(t), out: koffi.out(koffi.pointer(t, 2)) };
+}
+
+const T = {
+  signing_key: opaque('claw_signing_key'),
+  verifying_key: opaque('claw_verifying_key'),
+};
+
+function fn(name, ret, args) {
+  return lib.func(name, ret, args);
+}
+
+const C = {
+  version: fn('claw_version', 'const char *', []),
+  result_name: fn('claw_result_name', 'const char *', ['uint32_t']),
+  string_free: fn('claw_string_free', 'void', ['void *']),
+  jcs: fn('claw_jcs', 'uint32_t', [IN, 'size_t', STR_OUT, SIZE_OUT, ERR]),
+
+  signing_key_generate: fn('claw_signing_key_generate', 'uint32_t', [T.signing_key.out, ERR]),
+  signing_key_from_jwk: fn('claw_signing_key_from_jwk', 'uint32_t', [IN, 'size_t', T.signing_key.out, ERR]),
+  signing_key_to_jwk: fn('claw_signing_key_to_jwk', 'uint32_t', [T.signing_key.ptr, STR_OUT, ERR]),
+  signing_key_public: fn('claw_signing_key_public', 'uint32_t', [T.signing_key.ptr, T.verifying_key.out, ERR]),
+  signing_key_free: fn('claw_signing_key_free', 'void', [T.signing_key.ptr]),
+  verifying_key_from_jwk: fn('claw_verifying_key_from_jwk', 'uint32_t', [IN, 'size_t', T.verifying_key.out, ERR]),
+  verifying_key_from_did: fn('claw_verifying_key_from_did', 'uint32_t', ['const char *', T.verifying_key.out, ERR]),
+  verifying_key_to_jwk: fn('claw_verifying_key_to_jwk', 'uint32_t', [T.verifying_key.ptr, STR_OUT, ERR]),
+  verifying_key_did: fn('claw_verifying_key_did', 'uint32_t', [T.verifying_key.ptr, STR_OUT, ERR]),
+  verifying_key_free: fn('claw_verifying_key_free', 'void', [T.verifying_key.ptr]),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Errors and marshalling
+
+/** A failed claw call. */
+export class ClawError extends Error {
+  constructor(code, reasonCode, message) {
+    super(`${reasonCode}: ${message}`);
+    this.name = 'ClawError';
+    /** The numeric claw_result (see Result). */
+    this.code = code;
+    /** The C name of the code, e.g. "CLAW_ERR_POLICY". */
+    this.codeName = C.result_name(code);
+    /** Stable machine-readable reason, e.g. "POLICY_HASH_MISMATCH". */
+    this.reasonCode = reasonCode;
+    /** Human-readable explanation (never contains secrets). */
+    this.detail = message;
+  }
+}
+
+// One error record reused by every call: JS runs claw calls synchronously on one thread, and
+// each worker thread loads its own copy of this module.
+const errBuf = Buffer.alloc(koffi.sizeof(claw_error));
+
+/** Throw if rc is not CLAW_OK. */
+function check(rc) {
+  if (rc === Result.OK) return;
+  const e = koffi.decode(errBuf, claw_error);
+  throw new ClawError(rc, e.reason_code, e.message);
+}
+
+/** Bytes of a text input (string as UTF-8, or a Buffer/Uint8Array as is). */
+function textBytes(v, name) {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`${name} must be a string or a Uint8Array`);
+}
+
+/** Bytes of a JSON input: JSON text (string or bytes) or a JS value to JSON.stringify. */
+function jsonBytes(v, name) {
+  if (typeof v === 'string' || v instanceof Uint8Array) return textBytes(v, name);
+  if (v === undefined) throw new TypeError(`${name} is required`);
+  return Buffer.from(JSON.stringify(v), 'utf8');
+}
+
+/** Copy a string returned by claw and free it with claw_string_free. */
+function take(ptr, len = -1) {
+  if (ptr === null || ptr === 0n) return null;
+  try {
+    return koffi.decode(ptr, 'char', len);
+  } finally {
+    C.string_free(ptr);
+  }
+}
+
+/** Call a claw function whose last two outputs are (char **out, size_t *out_len). */
+function callString(f, ...args) {
+  const out = [null];
+  const len = [0];
+  check(f(...args, out, len, errBuf));
+  return take(out[0], Number(len[0]));
+}
+
+/** Call a claw function whose only output is (char **out). */
+function callString0(f, ...args) {
+  const out = [null];
+  check(f(...args, out, errBuf));
+  return take(out[0]);
+}
+
+const registry = new FinalizationRegistry(({ free, ptr }) => free(ptr));
+
+/** Base of every handle: owns one C object; close() is repeatable. */
+class Handle {
+  #ptr;
+  #free;
+  constructor(ptr, free) {
+    this.#ptr = ptr;
+    this.#free = free;
+    registry.register(this, { free, ptr }, this);
+  }
+  /** The raw pointer, or null once closed (claw then answers CLAW_ERR_NULL_ARGUMENT). */
+  get _ptr() {
+    return this.#ptr;
+  }
+  /** True once close() ran. */
+  get closed() {
+    return this.#ptr === null;
+  }
+  /** Free the C object now. Safe to call more than once. */
+  close() {
+    if (this.#ptr !== null) {
+      registry.unregister(this);
+      this.#free(this.#ptr);
+      this.#ptr = null;
+    }
+  }
+  /** `using h = ...` support where the runtime has explicit resource management. */
+  [Symbol.dispose ?? Symbol.for('nodejs.dispose')]() {
+    this.close();
+  }
+}
+
+function handleOut(f, ...args) {
+  const out = [null];
+  check(f(...args, out, errBuf));
+  return out[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version and canonical JSON
+
+/** Runtime version of libclaw ("MAJOR.MINOR.PATCH"). */
+export function version() {
+  return C.version();
+}
+
+/**
+ * RFC 8785 canonical JSON of `json` (JSON text as string/bytes, or a JS value). Strict:
+ * duplicate keys, lone surrogates and integers beyond 2^53 throw ClawError(ERR_JSON).
+ */
+export function jcs(json) {
+  const b = jsonBytes(json, 'json');
+  return callString(C.jcs, b, b.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/** An Ed25519 signing key held by libclaw (zeroized when closed). */
+export class SigningKey extends Handle {
+  /** @internal */
+  constructor(ptr) {
+    super(ptr, C.signing_key_free);
+  }
+  /** A new key from the operating system's CSPRNG. */
+  static generate() {
+    return new SigningKey(handleOut(C.signing_key_generate));
+  }
+  /** Read a private OKP/Ed25519 JWK (string, bytes or object). */
+  static fromJwk(jwk) {
+    const b = jsonBytes(jwk, 'jwk');
+    return new SigningKey(handleOut(C.signing_key_from_jwk, b, b.length));
+  }
+  /** The private JWK as a JSON string (a secret). */
+  toJwk() {
+    return callString0(C.signing_key_to_jwk, this._ptr);
+  }
+  /** The public key. */
+  publicKey() {
+    return new VerifyingKey(handleOut(C.signing_key_public, this._ptr));
+  }
+  /** The did:key of the public key. */
+  did() {
+    const pk = this.publicKey();
+    try {
+      return pk.did();
+    } finally {
+      pk.close();
+    }
+  }
+}
+
+/** An Ed25519 public key (canonical encoding and small-order checks passed). */
+export class VerifyingKey extends Handle {
+  /** @internal */
+  constructor(ptr) {
+    super(ptr, C.verifying_key_free);
+  }
+  /** Read a public OKP/Ed25519 JWK (a private JWK throws ERR_KEY). */
+  static fromJwk(jwk) {
+    const b = jsonBytes(jwk, 'jwk');
+    return new VerifyingKey(handleOut(C.verifying_key_from_jwk, b, b.length));
+  }
+  /** Read an Ed25519 did:key. */
+  static fromDid(did) {
+    if (typeof did !== 'string') throw new TypeError('did must be a string');
+    return new VerifyingKey(handleOut(C.verifying_key_from_did, did));
+  }
+  /** The public JWK as a JSON string. */
+  toJwk() {
+    return callString0(C.verifying_key_to_jwk, this._ptr);
+  }
+  /** The did:key. */
+  did() {
+    return callString0(C.verifying_key_did, this._ptr);
+  }
+}
