@@ -32,7 +32,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: u8, reason: impl Into<String>, message: impl Into<String>) -> Failure {
-        Failure { code, reason: reason.into(), message: message.into() }
+        Failure {
+            code,
+            reason: reason.into(),
+            message: message.into(),
+        }
     }
 
     /// Bad input carrying the core error's reason code.

@@ -31,8 +31,9 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Maximum nesting depth of arrays and objects (the top-level value is depth 1).
     pub max_depth: usize,
-    /// Reject integer literals whose magnitude exceeds 2^53 − 1 (I-JSON exactness).
-    /// When false, such literals are read as the nearest double, as JavaScript does.
+    /// Reject integer literals beyond 2^53 that are not the canonical spelling of a double
+    /// (I-JSON exactness: a JavaScript peer would silently read another number). When false,
+    /// they are read as the nearest double, as JavaScript does.
     pub exact_integers: bool,
 }
 
@@ -85,8 +86,9 @@ pub enum JsonError {
     /// A number that is not a finite IEEE 754 double (e.g. `1e400`).
     #[error("number at {path} is outside the range of a double")]
     NumberOutOfRange { path: String },
-    /// An integer beyond ±(2^53 − 1), which JavaScript peers cannot represent exactly.
-    #[error("integer at {path} is beyond ±(2^53 - 1) and cannot be represented exactly")]
+    /// An integer literal beyond 2^53 that JavaScript peers would silently read as another
+    /// number; or, when serializing, an integer held as such beyond ±(2^53 − 1).
+    #[error("integer at {path} is beyond 2^53 and would not be read exactly by a JavaScript peer")]
     InexactInteger { path: String },
 }
 
@@ -452,8 +454,15 @@ impl Parser<'_> {
                     return Ok(Value::Number(i.into()));
                 }
             }
+            // Beyond 2^53 an integer literal is accepted only if it is the canonical spelling
+            // of the double it denotes (e.g. 100000000000000000000, which is what JCS writes
+            // for 1e20), so a JavaScript peer reads and writes back the very same text;
+            // 9007199254740993 would silently become …992 and is refused.
             if self.limits.exact_integers {
-                return Err(JsonError::InexactInteger { path: "$".into() });
+                let f: f64 = lit.parse().map_err(|_| self.syntax("invalid number"))?;
+                if !f.is_finite() || format_es6(f) != lit {
+                    return Err(JsonError::InexactInteger { path: "$".into() });
+                }
             }
         }
         // `str::parse::<f64>` rounds correctly; it yields ±inf for overflow, rejected here.
@@ -795,13 +804,17 @@ mod tests {
             JsonError::NumberOutOfRange { path } => assert_eq!(path, r#"$["x y"][1]"#),
             e => panic!("{e:?}"),
         }
-        match err(r#"{"n":9007199254740992}"#) {
+        match err(r#"{"n":9007199254740993}"#) {
             JsonError::InexactInteger { path } => assert_eq!(path, "$.n"),
             e => panic!("{e:?}"),
         }
         assert!(parse_str("9007199254740991").is_ok());
         assert!(parse_str("-9007199254740991").is_ok());
-        assert!(parse_str("-9007199254740992").is_err());
+        assert!(parse_str("-9007199254740993").is_err());
+        assert!(parse_str("12345678901234567890").is_err());
+        // Exactly representable: JCS writes 1e20 this way, so it must read back.
+        let big = parse_str("100000000000000000000").unwrap();
+        assert_eq!(canonicalize(&big).unwrap(), b"100000000000000000000");
     }
 
     #[test]

@@ -69,7 +69,11 @@ pub(crate) struct Fail {
 
 impl Fail {
     pub fn new(code: claw_result_code, reason: &'static str, message: impl Into<String>) -> Fail {
-        Fail { code, reason, message: message.into() }
+        Fail {
+            code,
+            reason,
+            message: message.into(),
+        }
     }
 }
 
@@ -87,7 +91,11 @@ impl From<claw_core::Error> for Fail {
             ErrorKind::Merkle => CLAW_ERR_MERKLE,
             _ => CLAW_ERR_INPUT,
         };
-        Fail { code, reason: e.reason_code(), message: e.message().to_string() }
+        Fail {
+            code,
+            reason: e.reason_code(),
+            message: e.message().to_string(),
+        }
     }
 }
 

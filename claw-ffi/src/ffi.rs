@@ -11,7 +11,11 @@ pub(crate) const MAX_INPUT_LEN: usize = 256 * 1024 * 1024;
 ///
 /// SAFETY (caller of the exported function): `ptr` points to `len` readable bytes that stay
 /// valid and unmodified for the duration of the call.
-pub(crate) unsafe fn try_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], Fail> {
+pub(crate) unsafe fn try_bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Fail> {
     if len > MAX_INPUT_LEN {
         return Err(Fail::new(
             claw_result_code::CLAW_ERR_INVALID_ARGUMENT,
@@ -30,7 +34,11 @@ pub(crate) unsafe fn try_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Re
 }
 
 /// Borrow `len` bytes at `ptr` as UTF-8.
-pub(crate) unsafe fn try_str<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Fail> {
+pub(crate) unsafe fn try_str<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<&'a str, Fail> {
     // SAFETY: forwarded contract.
     let bytes = unsafe { try_bytes(ptr.cast(), len, name)? };
     std::str::from_utf8(bytes).map_err(|e| {
@@ -58,7 +66,11 @@ pub(crate) unsafe fn try_cstr<'a>(ptr: *const c_char, name: &str) -> Result<&'a 
         ));
     }
     std::str::from_utf8(bytes).map_err(|_| {
-        Fail::new(claw_result_code::CLAW_ERR_INVALID_UTF8, "INVALID_UTF8", format!("{name} is not valid UTF-8"))
+        Fail::new(
+            claw_result_code::CLAW_ERR_INVALID_UTF8,
+            "INVALID_UTF8",
+            format!("{name} is not valid UTF-8"),
+        )
     })
 }
 
@@ -84,5 +96,9 @@ pub(crate) unsafe fn write_out<T>(ptr: *mut T, value: T) {
 }
 
 pub(crate) fn null(name: &str) -> Fail {
-    Fail::new(claw_result_code::CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", format!("{name} is NULL"))
+    Fail::new(
+        claw_result_code::CLAW_ERR_NULL_ARGUMENT,
+        "NULL_ARGUMENT",
+        format!("{name} is NULL"),
+    )
 }

@@ -8,7 +8,10 @@ use crate::error::{claw_error, claw_result, claw_result_code, fill_error, Fail};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Run `body`; map its failure or panic to a result code and fill `err`.
-pub(crate) fn boundary(err: *mut claw_error, body: impl FnOnce() -> Result<(), Fail>) -> claw_result {
+pub(crate) fn boundary(
+    err: *mut claw_error,
+    body: impl FnOnce() -> Result<(), Fail>,
+) -> claw_result {
     // AssertUnwindSafe: on panic nothing the body touched is handed back to the caller
     // (outputs are written only on success), so no broken invariant can be observed.
     match catch_unwind(AssertUnwindSafe(body)) {

@@ -23,8 +23,11 @@ pub unsafe extern "C" fn claw_jcs(
         try_out(out, "out")?;
         // SAFETY: caller contract: `json` points to `json_len` readable bytes.
         let text = unsafe { try_str(json, json_len, "json")? };
-        let canon = json::canonicalize_bytes(text.as_bytes(), &Limits::STRICT.with_max_bytes(crate::ffi::MAX_INPUT_LEN))
-            .map_err(claw_core::Error::from)?;
+        let canon = json::canonicalize_bytes(
+            text.as_bytes(),
+            &Limits::STRICT.with_max_bytes(crate::ffi::MAX_INPUT_LEN),
+        )
+        .map_err(claw_core::Error::from)?;
         let len = canon.len();
         let s = to_c_string(canon)?;
         // SAFETY: `out` checked non-NULL above; `out_len` is optional.

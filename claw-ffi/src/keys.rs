@@ -36,7 +36,12 @@ pub unsafe extern "C" fn claw_signing_key_generate(
         try_out(out, "out")?;
         let key = SigningKey::generate(&mut rand_core::OsRng);
         // SAFETY: checked non-NULL.
-        unsafe { write_out(out, Box::into_raw(Box::new(claw_signing_key { inner: key }))) };
+        unsafe {
+            write_out(
+                out,
+                Box::into_raw(Box::new(claw_signing_key { inner: key })),
+            )
+        };
         Ok(())
     })
 }
@@ -55,7 +60,12 @@ pub unsafe extern "C" fn claw_signing_key_from_jwk(
         let text = unsafe { try_str(jwk, jwk_len, "jwk")? };
         let key = SigningKey::from_jwk(text).map_err(claw_core::Error::from)?;
         // SAFETY: checked non-NULL.
-        unsafe { write_out(out, Box::into_raw(Box::new(claw_signing_key { inner: key }))) };
+        unsafe {
+            write_out(
+                out,
+                Box::into_raw(Box::new(claw_signing_key { inner: key })),
+            )
+        };
         Ok(())
     })
 }
@@ -89,7 +99,9 @@ pub unsafe extern "C" fn claw_signing_key_public(
         try_out(out, "out")?;
         // SAFETY: caller contract: NULL or a live handle.
         let key = unsafe { try_ref(key, "key")? };
-        let pk = claw_verifying_key { inner: key.inner.verifying_key() };
+        let pk = claw_verifying_key {
+            inner: key.inner.verifying_key(),
+        };
         // SAFETY: checked non-NULL.
         unsafe { write_out(out, Box::into_raw(Box::new(pk))) };
         Ok(())
@@ -121,7 +133,12 @@ pub unsafe extern "C" fn claw_verifying_key_from_jwk(
         let text = unsafe { try_str(jwk, jwk_len, "jwk")? };
         let key = VerifyingKey::from_jwk(text).map_err(claw_core::Error::from)?;
         // SAFETY: checked non-NULL.
-        unsafe { write_out(out, Box::into_raw(Box::new(claw_verifying_key { inner: key }))) };
+        unsafe {
+            write_out(
+                out,
+                Box::into_raw(Box::new(claw_verifying_key { inner: key })),
+            )
+        };
         Ok(())
     })
 }
@@ -139,7 +156,12 @@ pub unsafe extern "C" fn claw_verifying_key_from_did(
         let did = unsafe { try_cstr(did, "did")? };
         let key = VerifyingKey::from_did(did).map_err(claw_core::Error::from)?;
         // SAFETY: checked non-NULL.
-        unsafe { write_out(out, Box::into_raw(Box::new(claw_verifying_key { inner: key }))) };
+        unsafe {
+            write_out(
+                out,
+                Box::into_raw(Box::new(claw_verifying_key { inner: key })),
+            )
+        };
         Ok(())
     })
 }

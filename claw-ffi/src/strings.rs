@@ -8,7 +8,11 @@ use std::os::raw::c_char;
 /// Move a Rust string to the caller as a NUL-terminated buffer.
 pub(crate) fn to_c_string(s: impl Into<Vec<u8>>) -> Result<*mut c_char, Fail> {
     CString::new(s).map(CString::into_raw).map_err(|_| {
-        Fail::new(claw_result_code::CLAW_ERR_INPUT, "INTERNAL_NUL", "output contains a NUL byte")
+        Fail::new(
+            claw_result_code::CLAW_ERR_INPUT,
+            "INTERNAL_NUL",
+            "output contains a NUL byte",
+        )
     })
 }
 

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 fn committed_header_is_up_to_date() {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let header = crate_dir.join("../include/claw.h");
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let mut fresh = Vec::new();
     cbindgen::Builder::new()
         .with_crate(&crate_dir)
@@ -29,7 +30,10 @@ fn committed_header_is_up_to_date() {
 
 #[test]
 fn every_header_item_is_documented() {
-    let header = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../include/claw.h")).unwrap();
+    let header = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../include/claw.h"),
+    )
+    .unwrap();
     let lines: Vec<&str> = header.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim_start();
@@ -41,8 +45,17 @@ fn every_header_item_is_documented() {
             || t.starts_with("enum claw_"))
             && !t.starts_with("#define CLAW_H");
         if is_item {
-            let prev = lines[..i].iter().rev().find(|l| !l.trim().is_empty()).copied().unwrap_or("");
-            assert!(prev.trim_start().starts_with("//") || prev.trim_end().ends_with("*/"), "undocumented header item at line {}: {line}", i + 1);
+            let prev = lines[..i]
+                .iter()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .copied()
+                .unwrap_or("");
+            assert!(
+                prev.trim_start().starts_with("//") || prev.trim_end().ends_with("*/"),
+                "undocumented header item at line {}: {line}",
+                i + 1
+            );
         }
     }
 }
