@@ -104,6 +104,39 @@ typedef struct claw_error {
 extern "C" {
 #endif // __cplusplus
 
+// Sign the JSON object `payload_json` into a Clawsig envelope v1 of type `envelope_type`
+// with `key`. The payload is stored with its keys sorted, so both of the reference's hash
+// rules agree. `issued_at_ms` is Unix milliseconds; `expires_at_ms <= 0` means no expiry.
+// On success `*out` is the envelope's canonical JSON (free with `claw_string_free`) and
+// `*out_len`, if not NULL, its length.
+claw_result claw_envelope_sign(const char *envelope_type,
+                               size_t envelope_type_len,
+                               const char *payload_json,
+                               size_t payload_json_len,
+                               const struct claw_signing_key *key,
+                               int64_t issued_at_ms,
+                               int64_t expires_at_ms,
+                               char **out,
+                               size_t *out_len,
+                               struct claw_error *err);
+
+// Verify a Clawsig envelope v1: version, `expected_type`, algorithms, payload hash,
+// signature, signer and expiry, in that order. `trusted_signers_json` is a JSON array of
+// `did:key` strings, or NULL with length 0 to accept any valid signer (integrity only).
+// `now_s` (Unix seconds) enables the expiry check when `> 0`.
+// On success `*out` is `{"issued_at_ms":…,"expires_at_ms":…|null,"payload":{…},
+// "payload_hash_b64u":"…","signer_did":"…"}` as canonical JSON.
+claw_result claw_envelope_verify(const char *envelope_json,
+                                 size_t envelope_json_len,
+                                 const char *expected_type,
+                                 size_t expected_type_len,
+                                 const char *trusted_signers_json,
+                                 size_t trusted_signers_json_len,
+                                 int64_t now_s,
+                                 char **out,
+                                 size_t *out_len,
+                                 struct claw_error *err);
+
 // A static, NUL-terminated description of a result code (never freed). Unknown values
 // give "unknown claw_result".
 const char *claw_result_name(claw_result result);

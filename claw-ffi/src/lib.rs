@@ -12,6 +12,7 @@
 #![allow(non_camel_case_types)] // C naming for C types
 #![allow(clippy::missing_safety_doc)] // safety contracts are in each function's doc comment
 
+mod envelope;
 mod error;
 mod ffi;
 mod guard;
@@ -20,6 +21,7 @@ mod keys;
 mod strings;
 mod version;
 
+pub use envelope::*;
 pub use error::*;
 pub use json::*;
 pub use keys::*;
