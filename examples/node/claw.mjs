@@ -114,6 +114,9 @@ const C = {
   verifying_key_to_jwk: fn('claw_verifying_key_to_jwk', 'uint32_t', [T.verifying_key.ptr, STR_OUT, ERR]),
   verifying_key_did: fn('claw_verifying_key_did', 'uint32_t', [T.verifying_key.ptr, STR_OUT, ERR]),
   verifying_key_free: fn('claw_verifying_key_free', 'void', [T.verifying_key.ptr]),
+
+  envelope_sign: fn('claw_envelope_sign', 'uint32_t', [IN, 'size_t', IN, 'size_t', T.signing_key.ptr, 'int64_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
+  envelope_verify: fn('claw_envelope_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -302,4 +305,61 @@ export class VerifyingKey extends Handle {
   did() {
     return callString0(C.verifying_key_did, this._ptr);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signed envelopes
+
+/** Milliseconds since the epoch of a Date, a number of milliseconds, or undefined (0). */
+function toMillis(t, name) {
+  if (t === undefined || t === null) return 0;
+  if (t instanceof Date) return t.getTime();
+  if (typeof t === 'number' && Number.isFinite(t)) return Math.trunc(t);
+  throw new TypeError(`${name} must be a Date or epoch milliseconds`);
+}
+
+/** Seconds since the epoch of a Date, epoch milliseconds, or undefined (0 = "none"). */
+function toSeconds(t, name) {
+  return Math.floor(toMillis(t, name) / 1000);
+}
+
+/** Optional JSON array of DIDs as bytes, or null (= any signer). */
+function didList(list, name) {
+  if (list === undefined || list === null) return null;
+  if (!Array.isArray(list) || !list.every((d) => typeof d === 'string')) {
+    throw new TypeError(`${name} must be an array of did:key strings`);
+  }
+  return Buffer.from(JSON.stringify(list));
+}
+
+/**
+ * Sign a JSON object payload into a Clawsig envelope v1; returns the envelope as canonical
+ * JSON text. `issuedAt` defaults to now; no `expiresAt` means no expiry.
+ */
+export function signEnvelope(envelopeType, payload, key, { issuedAt = new Date(), expiresAt } = {}) {
+  if (!(key instanceof SigningKey)) throw new TypeError('key must be a SigningKey');
+  const t = textBytes(envelopeType, 'envelopeType');
+  const p = jsonBytes(payload, 'payload');
+  return callString(C.envelope_sign, t, t.length, p, p.length, key._ptr,
+    toMillis(issuedAt, 'issuedAt'), toMillis(expiresAt, 'expiresAt'));
+}
+
+/**
+ * Verify a Clawsig envelope v1 of `expectedType`. `trustedSigners` (array of did:key) limits
+ * the signer (omit it for integrity only); `now` (Date or ms) enables the expiry check.
+ * Returns { payload, payloadHashB64u, signerDid, issuedAtMs, expiresAtMs }.
+ */
+export function verifyEnvelope(envelope, expectedType, { trustedSigners, now } = {}) {
+  const e = jsonBytes(envelope, 'envelope');
+  const t = textBytes(expectedType, 'expectedType');
+  const s = didList(trustedSigners, 'trustedSigners');
+  const v = JSON.parse(callString(C.envelope_verify, e, e.length, t, t.length, s, s ? s.length : 0,
+    toSeconds(now, 'now')));
+  return {
+    payload: v.payload,
+    payloadHashB64u: v.payload_hash_b64u,
+    signerDid: v.signer_did,
+    issuedAtMs: v.issued_at_ms,
+    expiresAtMs: v.expires_at_ms,
+  };
 }
