@@ -302,7 +302,8 @@ impl Envelope {
         })
     }
 
-    /// The envelope as a JSON value with sorted keys (its canonical written form).
+    /// The envelope as a JSON value: envelope fields sorted, the payload in its own order
+    /// (the order its hash was computed over).
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert("algorithm".into(), Value::String(self.algorithm.clone()));
@@ -335,9 +336,12 @@ impl Envelope {
         Value::Object(m)
     }
 
-    /// Canonical JSON text of the envelope.
+    /// JSON text of the envelope: envelope fields in sorted order, the payload in the order
+    /// it was received or signed in. Re-sorting a received payload would change its bytes
+    /// under the `STRINGIFY` hash rule, so a verified envelope must be written back as is.
+    /// For envelopes claw signs (payload keys sorted) this is exactly the JCS form.
     pub fn to_json(&self) -> Result<String, EnvelopeError> {
-        let bytes = json::canonicalize(&self.to_value())
+        let bytes = json::serialize(&self.to_value(), KeyOrder::JavaScript)
             .map_err(|e| EnvelopeError::Canonicalization(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| EnvelopeError::Canonicalization(e.to_string()))
     }
@@ -502,5 +506,12 @@ mod tests {
             expires_at: None,
         };
         env.verify(&opts("gateway_receipt", Signers::Any)).unwrap();
+        // Written back and read again, it still verifies (regression: found by fuzzing, the
+        // writer used to re-sort the payload and break its STRINGIFY hash).
+        let again =
+            Envelope::parse(env.to_json().unwrap().as_bytes(), &json::Limits::STRICT).unwrap();
+        again
+            .verify(&opts("gateway_receipt", Signers::Any))
+            .unwrap();
     }
 }

@@ -76,4 +76,5 @@ from_module_error! {
     crate::envelope::EnvelopeError => Envelope,
     crate::b64::B64Error => Input,
     crate::time::TimeError => Input,
+    crate::merkle::MerkleError => Merkle,
 }

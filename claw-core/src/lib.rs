@@ -15,6 +15,7 @@ pub mod error;
 pub mod hash;
 pub mod json;
 pub mod keys;
+pub mod merkle;
 pub mod time;
 
 pub use error::{Error, ErrorKind};

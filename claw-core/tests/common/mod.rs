@@ -65,3 +65,46 @@ pub fn hex(s: &str) -> Vec<u8> {
 pub fn shared_json(rel: &str) -> serde_json::Value {
     serde_json::from_slice(&read_shared(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
+
+/// Parses the JSON file at `path`.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Base64 alphabets (RFC 4648 §4 and §5), for the decoders below.
+const B64_STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Standard base64 with padding (RFC 4648 §4), as Go marshals `[]byte` in JSON.
+pub fn b64_std_decode(s: &str) -> Vec<u8> {
+    assert!(s.len() % 4 == 0, "unpadded base64 {s:?}");
+    b64_decode(s.trim_end_matches('='), B64_STD)
+}
+
+/// Base64url without padding (RFC 4648 §5), as the clawsig fixtures use.
+pub fn b64url_decode(s: &str) -> Vec<u8> {
+    assert!(!s.contains('='), "padded base64url {s:?}");
+    b64_decode(s, B64_URL)
+}
+
+fn b64_decode(s: &str, alphabet: &[u8; 64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = alphabet
+            .iter()
+            .position(|&a| a == c)
+            .unwrap_or_else(|| panic!("bad base64 character {:?} in {s:?}", c as char));
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    assert!(bits < 6 && acc == 0, "non-canonical base64 tail in {s:?}");
+    out
+}
