@@ -24,6 +24,13 @@
 // Size of `claw_error.message`, including the terminating NUL.
 #define CLAW_MESSAGE_LEN 512
 
+// Size of a Merkle hash (SHA-256) in bytes.
+#define CLAW_MERKLE_HASH_LEN 32
+
+// Largest proof (inclusion or consistency) in bytes: 64 hashes of 32 bytes. A buffer of this
+// size always holds a proof.
+#define CLAW_MERKLE_MAX_PROOF_LEN (64 * 32)
+
 // Major version of the claw C API (semantic versioning).
 #define CLAW_VERSION_MAJOR 0
 
@@ -196,6 +203,77 @@ claw_result claw_verifying_key_did(const struct claw_verifying_key *key,
 
 // Free a verifying key. NULL is accepted.
 void claw_verifying_key_free(struct claw_verifying_key *key);
+
+// RFC 9162 leaf hash: `SHA-256(0x00 || data)`. `data` may be empty (NULL with length 0).
+// Writes 32 bytes to `hash_out`.
+claw_result claw_merkle_leaf_hash(const uint8_t *data,
+                                  size_t data_len,
+                                  uint8_t *hash_out,
+                                  struct claw_error *err);
+
+// RFC 9162 root of the tree whose leaf hashes are `leaf_hashes` (`leaf_hashes_len` bytes, a
+// multiple of 32; 0 gives the empty tree's root, `SHA-256("")`). Writes 32 bytes to
+// `root_out`.
+claw_result claw_merkle_root(const uint8_t *leaf_hashes,
+                             size_t leaf_hashes_len,
+                             uint8_t *root_out,
+                             struct claw_error *err);
+
+// RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves built from the
+// first `tree_size` of `leaf_hashes` (`tree_size` 0 means all of them). The proof is written
+// to `proof_out` (capacity `proof_out_cap` bytes; `CLAW_MERKLE_MAX_PROOF_LEN` always
+// suffices) and its length in bytes to `*proof_len_out`.
+claw_result claw_merkle_inclusion_proof(const uint8_t *leaf_hashes,
+                                        size_t leaf_hashes_len,
+                                        uint64_t index,
+                                        uint64_t tree_size,
+                                        uint8_t *proof_out,
+                                        size_t proof_out_cap,
+                                        size_t *proof_len_out,
+                                        struct claw_error *err);
+
+// RFC 9162 consistency proof from the tree of the first `old_size` leaf hashes to the tree
+// of all of `leaf_hashes`. Output as in `claw_merkle_inclusion_proof`.
+claw_result claw_merkle_consistency_proof(const uint8_t *leaf_hashes,
+                                          size_t leaf_hashes_len,
+                                          uint64_t old_size,
+                                          uint8_t *proof_out,
+                                          size_t proof_out_cap,
+                                          size_t *proof_len_out,
+                                          struct claw_error *err);
+
+// Verify an RFC 9162 inclusion proof: `leaf_hash` (32 bytes, the leaf's hash, not its data)
+// is leaf `index` of the `tree_size`-leaf tree with root `root` (32 bytes). `proof` is
+// `proof_len` bytes (a multiple of 32). `CLAW_OK` when it verifies; otherwise
+// `CLAW_ERR_MERKLE` with the failing check as reason (`MERKLE_INDEX_OUT_OF_RANGE`,
+// `MERKLE_WRONG_PROOF_LENGTH`, `MERKLE_ROOT_MISMATCH`, ...). `tree_size` and `root` must
+// come from the same authenticated checkpoint.
+claw_result claw_merkle_verify_inclusion(const uint8_t *leaf_hash,
+                                         uint64_t index,
+                                         uint64_t tree_size,
+                                         const uint8_t *proof,
+                                         size_t proof_len,
+                                         const uint8_t *root,
+                                         struct claw_error *err);
+
+// Verify an RFC 9162 consistency proof: the `new_size`-leaf tree with root `new_root`
+// extends the `old_size`-leaf tree with root `old_root` (both 32 bytes). `CLAW_OK` when it
+// verifies, else `CLAW_ERR_MERKLE` with the failing check.
+claw_result claw_merkle_verify_consistency(uint64_t old_size,
+                                           uint64_t new_size,
+                                           const uint8_t *old_root,
+                                           const uint8_t *new_root,
+                                           const uint8_t *proof,
+                                           size_t proof_len,
+                                           struct claw_error *err);
+
+// Verify an inclusion proof of the reference transparency log (`clawlogs` rule, not RFC
+// 9162), given as JSON: `{"leaf_hash_b64u":…,"leaf_index":…,"tree_size":…,
+// "audit_path":["…"],"root_hash_b64u":…}` (other fields are ignored). Only the Merkle part
+// is checked, not the root's signature; treat `leaf_index` and `tree_size` as claims.
+claw_result claw_merkle_clawlogs_verify_inclusion(const char *proof_json,
+                                                  size_t proof_json_len,
+                                                  struct claw_error *err);
 
 // Free a string returned by claw. NULL is accepted and ignored. The bytes are overwritten
 // with zeros before the memory is released (some strings, like private JWKs, are secrets).

@@ -18,6 +18,7 @@ mod ffi;
 mod guard;
 mod json;
 mod keys;
+mod merkle;
 mod strings;
 mod version;
 
@@ -25,5 +26,6 @@ pub use envelope::*;
 pub use error::*;
 pub use json::*;
 pub use keys::*;
+pub use merkle::*;
 pub use strings::*;
 pub use version::*;
