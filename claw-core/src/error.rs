@@ -77,4 +77,6 @@ from_module_error! {
     crate::b64::B64Error => Input,
     crate::time::TimeError => Input,
     crate::merkle::MerkleError => Merkle,
+    crate::cst::TokenError => Token,
+    crate::cst::ReplayError => Token,
 }

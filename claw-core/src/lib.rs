@@ -10,6 +10,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod b64;
+pub mod cst;
 pub mod envelope;
 pub mod error;
 pub mod hash;
