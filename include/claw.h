@@ -83,6 +83,44 @@ typedef uint32_t claw_result_code;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What `claw_revocations_revoke` revokes. Values are explicit and never reused.
+enum claw_revocation_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Every token with this `jti`.
+  CLAW_REVOKE_JTI = 1,
+  // Every token whose header names this issuer `kid`.
+  CLAW_REVOKE_KID = 2,
+  // Every token that pins this policy hash.
+  CLAW_REVOKE_POLICY_HASH = 3,
+  // One token, by its hash (lowercase hex SHA-256 of the compact token, see
+  // `claw_cst_token_hash`).
+  CLAW_REVOKE_TOKEN_HASH = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum claw_revocation_kind claw_revocation_kind;
+#else
+typedef uint32_t claw_revocation_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A set of trusted CST issuer keys, by `kid`. Immutable once built; thread-safe.
+typedef struct claw_keyset claw_keyset;
+
+// The in-memory replay guard: remembers each accepted `(jti, job)` until its token
+// expires, in a bounded, sharded table. Thread-safe: share one guard between every thread
+// that validates tokens (of any number of concurrent uses of one token, exactly one
+// passes).
+typedef struct claw_replay_guard claw_replay_guard;
+
+// The current CST revocations (by `jti`, issuer `kid`, issuer key, pinned policy hash or
+// token hash). Thread-safe: revoking while other threads validate is allowed; each
+// validation uses the list in force when it started.
+typedef struct claw_revocations claw_revocations;
+
 // An Ed25519 signing key (secret). Zeroized when freed. Immutable after creation, so one
 // handle may be used from several threads at once.
 typedef struct claw_signing_key claw_signing_key;
@@ -110,6 +148,116 @@ typedef struct claw_error {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Build a key set from a JWKS (`{"keys":[…]}`: public OKP/Ed25519 JWKs, each filed under
+// its `kid` or the reference kid) or, when `jwks_json` is a JSON array, from `did:key`
+// strings. A set that cannot be read whole is refused (`CLAW_ERR_TOKEN`,
+// `TOKEN_INVALID_KEY_SET`-family reason).
+claw_result claw_keyset_from_json(const char *json,
+                                  size_t json_len,
+                                  struct claw_keyset **out,
+                                  struct claw_error *err);
+
+// A key set holding one verifying key, filed under `kid` (`kid_len` bytes; NULL with 0 for
+// the reference kid), usable until `not_after_s` (Unix seconds; `<= 0` for no limit).
+claw_result claw_keyset_from_key(const struct claw_verifying_key *key,
+                                 const char *kid,
+                                 size_t kid_len,
+                                 int64_t not_after_s,
+                                 struct claw_keyset **out,
+                                 struct claw_error *err);
+
+// Free a key set. NULL is accepted.
+void claw_keyset_free(struct claw_keyset *keyset);
+
+// A replay guard holding at most `max_entries` unexpired uses (1 to 2^24). When full of
+// unexpired entries it refuses new uses (`REPLAY_GUARD_FULL`) rather than forget one.
+claw_result claw_replay_guard_new(size_t max_entries,
+                                  struct claw_replay_guard **out,
+                                  struct claw_error *err);
+
+// The number of uses the guard remembers now (expired ones included until purged).
+claw_result claw_replay_guard_len(const struct claw_replay_guard *guard,
+                                  size_t *len_out,
+                                  struct claw_error *err);
+
+// Forget every use whose token expired at `now_s` (Unix seconds). Thread-safe.
+claw_result claw_replay_guard_purge_expired(const struct claw_replay_guard *guard,
+                                            int64_t now_s,
+                                            struct claw_error *err);
+
+// Free a replay guard. NULL is accepted. No other thread may be using it.
+void claw_replay_guard_free(struct claw_replay_guard *guard);
+
+// An empty revocation set.
+claw_result claw_revocations_new(struct claw_revocations **out, struct claw_error *err);
+
+// Revoke by `kind` (a `claw_revocation_kind` value) the `value` (`value_len` bytes of
+// UTF-8, non-empty). Takes effect for every validation that starts after the call returns.
+// Thread-safe.
+claw_result claw_revocations_revoke(const struct claw_revocations *revocations,
+                                    uint32_t kind,
+                                    const char *value,
+                                    size_t value_len,
+                                    struct claw_error *err);
+
+// Revoke every token signed by `key`, under whatever kid a key set files it. Thread-safe.
+claw_result claw_revocations_revoke_key(const struct claw_revocations *revocations,
+                                        const struct claw_verifying_key *key,
+                                        struct claw_error *err);
+
+// Free a revocation set. NULL is accepted. No other thread may be using it.
+void claw_revocations_free(struct claw_revocations *revocations);
+
+// The reference's `token_hash` of a compact token: lowercase hex SHA-256 (64 characters),
+// the value `CLAW_REVOKE_TOKEN_HASH` takes.
+claw_result claw_cst_token_hash(const char *token,
+                                size_t token_len,
+                                char **out,
+                                struct claw_error *err);
+
+// Issue a CST signed by `key`: `claims_json` is a JSON object of the claims to grant
+// (`sub`, `aud`, `scope` required; any other `scoped_token_claims.v1` claim allowed, e.g.
+// `mission_id`, `policy_hash_b64u`, `agent_did`); `token_version`, `iat`, `exp`, `jti` and
+// `token_scope_hash_b64u` are filled in (`iat = now_s`, `exp = now_s + ttl_seconds`, capped
+// to `max_ttl_seconds` when `> 0`). `kid` (NULL with 0 for the reference kid) names the
+// issuer key in the header. On success `*token_out` is the compact JWS (free with
+// `claw_string_free`), `*token_len_out` (optional) its length, and `*claims_out`
+// (optional, may be NULL) the signed claims as canonical JSON.
+claw_result claw_cst_issue(const struct claw_signing_key *key,
+                           const char *claims_json,
+                           size_t claims_json_len,
+                           uint64_t ttl_seconds,
+                           uint64_t max_ttl_seconds,
+                           const char *kid,
+                           size_t kid_len,
+                           int64_t now_s,
+                           char **token_out,
+                           size_t *token_len_out,
+                           char **claims_out,
+                           struct claw_error *err);
+
+// Validate a compact CST at `now_s` (Unix seconds) against the issuer keys `keyset` and the
+// options `options_json`:
+// `{"audience":…,"action":…` (required) `,"subject":…,"job":…,"require_job_binding":bool,
+// "runtime_policy_hash":…,"require_policy_pin":bool,"max_ttl_seconds":n,
+// "require_scope_hash":bool,"clock_skew_seconds":n,"replay":"off"|"jti_once_per_job"|
+// "bound_to_job"}`. `replay_guard` is required with `"jti_once_per_job"` and ignored
+// otherwise; `revocations` may be NULL. Every check of `docs/SPEC-cst.md` runs in order;
+// the first failure is `CLAW_ERR_TOKEN` with its reason (`TOKEN_EXPIRED`,
+// `TOKEN_REPLAYED`, `TOKEN_REVOKED`, ...). On success `*claims_out` is
+// `{"claims":{…},"kid":"…"}` as canonical JSON. Thread-safe for shared handles.
+claw_result claw_cst_validate(const char *token,
+                              size_t token_len,
+                              const struct claw_keyset *keyset,
+                              const char *options_json,
+                              size_t options_json_len,
+                              const struct claw_replay_guard *replay_guard,
+                              const struct claw_revocations *revocations,
+                              int64_t now_s,
+                              char **claims_out,
+                              size_t *claims_len_out,
+                              struct claw_error *err);
 
 // Sign the JSON object `payload_json` into a Clawsig envelope v1 of type `envelope_type`
 // with `key`. The payload is stored with its keys sorted, so both of the reference's hash

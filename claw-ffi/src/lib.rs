@@ -12,6 +12,7 @@
 #![allow(non_camel_case_types)] // C naming for C types
 #![allow(clippy::missing_safety_doc)] // safety contracts are in each function's doc comment
 
+mod cst;
 mod envelope;
 mod error;
 mod ffi;
@@ -22,6 +23,7 @@ mod merkle;
 mod strings;
 mod version;
 
+pub use cst::*;
 pub use envelope::*;
 pub use error::*;
 pub use json::*;
