@@ -92,6 +92,9 @@ function opaque(name) {
 const T = {
   signing_key: opaque('claw_signing_key'),
   verifying_key: opaque('claw_verifying_key'),
+  keyset: opaque('claw_keyset'),
+  replay_guard: opaque('claw_replay_guard'),
+  revocations: opaque('claw_revocations'),
 };
 
 function fn(name, ret, args) {
@@ -116,6 +119,29 @@ const C = {
   verifying_key_free: fn('claw_verifying_key_free', 'void', [T.verifying_key.ptr]),
 
   envelope_sign: fn('claw_envelope_sign', 'uint32_t', [IN, 'size_t', IN, 'size_t', T.signing_key.ptr, 'int64_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
+  merkle_leaf_hash: fn('claw_merkle_leaf_hash', 'uint32_t', [IN, 'size_t', 'uint8_t *', ERR]),
+  merkle_root: fn('claw_merkle_root', 'uint32_t', [IN, 'size_t', 'uint8_t *', ERR]),
+  merkle_inclusion_proof: fn('claw_merkle_inclusion_proof', 'uint32_t', [IN, 'size_t', 'uint64_t', 'uint64_t', 'uint8_t *', 'size_t', SIZE_OUT, ERR]),
+  merkle_consistency_proof: fn('claw_merkle_consistency_proof', 'uint32_t', [IN, 'size_t', 'uint64_t', 'uint8_t *', 'size_t', SIZE_OUT, ERR]),
+  merkle_verify_inclusion: fn('claw_merkle_verify_inclusion', 'uint32_t', [IN, 'uint64_t', 'uint64_t', IN, 'size_t', IN, ERR]),
+  merkle_verify_consistency: fn('claw_merkle_verify_consistency', 'uint32_t', ['uint64_t', 'uint64_t', IN, IN, IN, 'size_t', ERR]),
+  merkle_clawlogs_verify_inclusion: fn('claw_merkle_clawlogs_verify_inclusion', 'uint32_t', [IN, 'size_t', ERR]),
+
+  keyset_from_json: fn('claw_keyset_from_json', 'uint32_t', [IN, 'size_t', T.keyset.out, ERR]),
+  keyset_from_key: fn('claw_keyset_from_key', 'uint32_t', [T.verifying_key.ptr, IN, 'size_t', 'int64_t', T.keyset.out, ERR]),
+  keyset_free: fn('claw_keyset_free', 'void', [T.keyset.ptr]),
+  replay_guard_new: fn('claw_replay_guard_new', 'uint32_t', ['size_t', T.replay_guard.out, ERR]),
+  replay_guard_len: fn('claw_replay_guard_len', 'uint32_t', [T.replay_guard.ptr, SIZE_OUT, ERR]),
+  replay_guard_purge_expired: fn('claw_replay_guard_purge_expired', 'uint32_t', [T.replay_guard.ptr, 'int64_t', ERR]),
+  replay_guard_free: fn('claw_replay_guard_free', 'void', [T.replay_guard.ptr]),
+  revocations_new: fn('claw_revocations_new', 'uint32_t', [T.revocations.out, ERR]),
+  revocations_revoke: fn('claw_revocations_revoke', 'uint32_t', [T.revocations.ptr, 'uint32_t', IN, 'size_t', ERR]),
+  revocations_revoke_key: fn('claw_revocations_revoke_key', 'uint32_t', [T.revocations.ptr, T.verifying_key.ptr, ERR]),
+  revocations_free: fn('claw_revocations_free', 'void', [T.revocations.ptr]),
+  cst_token_hash: fn('claw_cst_token_hash', 'uint32_t', [IN, 'size_t', STR_OUT, ERR]),
+  cst_issue: fn('claw_cst_issue', 'uint32_t', [T.signing_key.ptr, IN, 'size_t', 'uint64_t', 'uint64_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, STR_OUT, ERR]),
+  cst_validate: fn('claw_cst_validate', 'uint32_t', [IN, 'size_t', T.keyset.ptr, IN, 'size_t', T.replay_guard.ptr, T.revocations.ptr, 'int64_t', STR_OUT, SIZE_OUT, ERR]),
+
   envelope_verify: fn('claw_envelope_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
 };
 
@@ -363,3 +389,234 @@ export function verifyEnvelope(envelope, expectedType, { trustedSigners, now } =
     expiresAtMs: v.expires_at_ms,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Merkle trees (RFC 9162) and the reference log's proofs
+
+const HASH_LEN = 32;
+const MAX_PROOF_LEN = 64 * HASH_LEN;
+
+function hashBytes(h, name) {
+  if (!(h instanceof Uint8Array) || h.length !== HASH_LEN) {
+    throw new TypeError(`${name} must be a 32-byte Uint8Array`);
+  }
+  return h;
+}
+
+function concatHashes(list, name) {
+  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of 32-byte hashes`);
+  return Buffer.concat(list.map((h, i) => hashBytes(h, `${name}[${i}]`)));
+}
+
+function splitHashes(buf, len) {
+  const out = [];
+  for (let i = 0; i < len; i += HASH_LEN) out.push(Buffer.from(buf.subarray(i, i + HASH_LEN)));
+  return out;
+}
+
+/** RFC 9162 Merkle trees over 32-byte SHA-256 hashes (Buffers), and the reference log. */
+export const merkle = Object.freeze({
+  /** SHA-256(0x00 || data): the leaf hash of `data` (string as UTF-8, or bytes). */
+  leafHash(data) {
+    const b = textBytes(data, 'data');
+    const out = Buffer.alloc(HASH_LEN);
+    check(C.merkle_leaf_hash(b, b.length, out, errBuf));
+    return out;
+  },
+  /** The root of the tree with these leaf hashes. */
+  root(leafHashes) {
+    const b = concatHashes(leafHashes, 'leafHashes');
+    const out = Buffer.alloc(HASH_LEN);
+    check(C.merkle_root(b, b.length, out, errBuf));
+    return out;
+  },
+  /** Inclusion proof of leaf `index` in the tree of the first `treeSize` leaves (default all). */
+  inclusionProof(leafHashes, index, treeSize = 0) {
+    const b = concatHashes(leafHashes, 'leafHashes');
+    const out = Buffer.alloc(MAX_PROOF_LEN);
+    const len = [0];
+    check(C.merkle_inclusion_proof(b, b.length, index, treeSize, out, out.length, len, errBuf));
+    return splitHashes(out, Number(len[0]));
+  },
+  /** Consistency proof from the first `oldSize` leaves to all of them. */
+  consistencyProof(leafHashes, oldSize) {
+    const b = concatHashes(leafHashes, 'leafHashes');
+    const out = Buffer.alloc(MAX_PROOF_LEN);
+    const len = [0];
+    check(C.merkle_consistency_proof(b, b.length, oldSize, out, out.length, len, errBuf));
+    return splitHashes(out, Number(len[0]));
+  },
+  /** Throws ClawError(ERR_MERKLE) unless `leafHash` is leaf `index` of the tree with `root`. */
+  verifyInclusion(leafHash, index, treeSize, proof, root) {
+    const p = concatHashes(proof, 'proof');
+    check(C.merkle_verify_inclusion(hashBytes(leafHash, 'leafHash'), index, treeSize, p, p.length,
+      hashBytes(root, 'root'), errBuf));
+    return true;
+  },
+  /** Throws ClawError(ERR_MERKLE) unless the new tree extends the old one. */
+  verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
+    const p = concatHashes(proof, 'proof');
+    check(C.merkle_verify_consistency(oldSize, newSize, hashBytes(oldRoot, 'oldRoot'),
+      hashBytes(newRoot, 'newRoot'), p, p.length, errBuf));
+    return true;
+  },
+  /**
+   * Verify a reference-log (clawlogs) inclusion proof given as JSON
+   * `{leaf_hash_b64u, leaf_index, tree_size, audit_path, root_hash_b64u}`; Merkle part only.
+   */
+  clawlogsVerifyInclusion(proof) {
+    const b = jsonBytes(proof, 'proof');
+    check(C.merkle_clawlogs_verify_inclusion(b, b.length, errBuf));
+    return true;
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Scoped tokens (CST)
+
+/** Trusted CST issuer keys. Immutable. */
+export class KeySet extends Handle {
+  /** @internal */
+  constructor(ptr) {
+    super(ptr, C.keyset_free);
+  }
+  /** From a JWKS `{"keys":[…]}` of public Ed25519 JWKs (string, bytes or object). */
+  static fromJwks(jwks) {
+    const b = jsonBytes(jwks, 'jwks');
+    return new KeySet(handleOut(C.keyset_from_json, b, b.length));
+  }
+  /** From did:key issuer DIDs (each under its reference kid). */
+  static fromDids(dids) {
+    const b = didList(dids, 'dids') ?? Buffer.from('[]');
+    return new KeySet(handleOut(C.keyset_from_json, b, b.length));
+  }
+  /** One key, under `kid` (default: the reference kid), usable until `notAfter`. */
+  static fromKey(key, { kid, notAfter } = {}) {
+    if (!(key instanceof VerifyingKey)) throw new TypeError('key must be a VerifyingKey');
+    const k = kid === undefined ? null : textBytes(kid, 'kid');
+    return new KeySet(handleOut(C.keyset_from_key, key._ptr, k, k ? k.length : 0, toSeconds(notAfter, 'notAfter')));
+  }
+}
+
+/** The in-memory replay guard (a jti is accepted once per job). Share one per process. */
+export class ReplayGuard extends Handle {
+  /** A guard remembering at most `maxEntries` unexpired uses. */
+  constructor(maxEntries = 100000) {
+    super(handleOut(C.replay_guard_new, maxEntries), C.replay_guard_free);
+  }
+  /** Number of uses remembered. */
+  get size() {
+    const n = [0];
+    check(C.replay_guard_len(this._ptr, n, errBuf));
+    return Number(n[0]);
+  }
+  /** Forget uses whose tokens expired at `now` (Date or ms; default now). */
+  purgeExpired(now = Date.now()) {
+    check(C.replay_guard_purge_expired(this._ptr, toSeconds(now, 'now'), errBuf));
+  }
+}
+
+const REVOKE = Object.freeze({ jti: 1, kid: 2, policyHash: 3, tokenHash: 4 });
+
+/** Revoked tokens, issuer keys and policy hashes; takes effect for later validations. */
+export class Revocations extends Handle {
+  constructor() {
+    super(handleOut(C.revocations_new), C.revocations_free);
+  }
+  #revoke(kind, value) {
+    const b = textBytes(value, 'value');
+    check(C.revocations_revoke(this._ptr, kind, b, b.length, errBuf));
+    return this;
+  }
+  /** Revoke every token with this jti. */
+  revokeJti(jti) {
+    return this.#revoke(REVOKE.jti, jti);
+  }
+  /** Revoke every token whose header names this issuer kid. */
+  revokeKid(kid) {
+    return this.#revoke(REVOKE.kid, kid);
+  }
+  /** Revoke every token pinning this policy hash. */
+  revokePolicyHash(hash) {
+    return this.#revoke(REVOKE.policyHash, hash);
+  }
+  /** Revoke one token by its hash (see cst.tokenHash). */
+  revokeTokenHash(hash) {
+    return this.#revoke(REVOKE.tokenHash, hash);
+  }
+  /** Revoke every token signed by this VerifyingKey. */
+  revokeKey(key) {
+    if (!(key instanceof VerifyingKey)) throw new TypeError('key must be a VerifyingKey');
+    check(C.revocations_revoke_key(this._ptr, key._ptr, errBuf));
+    return this;
+  }
+}
+
+const VALIDATION_FIELDS = {
+  audience: 'audience',
+  action: 'action',
+  subject: 'subject',
+  job: 'job',
+  requireJobBinding: 'require_job_binding',
+  runtimePolicyHash: 'runtime_policy_hash',
+  requirePolicyPin: 'require_policy_pin',
+  maxTtlSeconds: 'max_ttl_seconds',
+  requireScopeHash: 'require_scope_hash',
+  clockSkewSeconds: 'clock_skew_seconds',
+  replay: 'replay',
+};
+
+/** Scoped tokens: issue, verify, token hash. */
+export const cst = Object.freeze({
+  /**
+   * Issue a CST signed by `key` (SigningKey) granting `claims` ({sub, aud, scope, ...} as an
+   * object or JSON text) for `ttlSeconds` (default 300) from `now` (Date or ms; default now).
+   * Options: maxTtlSeconds (cap), kid (header kid). Returns { token, claims }.
+   */
+  issue(key, claims, { ttlSeconds = 300, maxTtlSeconds = 0, kid, now = Date.now() } = {}) {
+    if (!(key instanceof SigningKey)) throw new TypeError('key must be a SigningKey');
+    const c = jsonBytes(claims, 'claims');
+    const k = kid === undefined ? null : textBytes(kid, 'kid');
+    const tok = [null];
+    const tokLen = [0];
+    const cl = [null];
+    check(C.cst_issue(key._ptr, c, c.length, ttlSeconds, maxTtlSeconds, k, k ? k.length : 0,
+      toSeconds(now, 'now'), tok, tokLen, cl, errBuf));
+    const token = take(tok[0], Number(tokLen[0]));
+    return { token, claims: JSON.parse(take(cl[0])) };
+  },
+
+  /**
+   * Validate `token` against `keys` (KeySet). Options: audience and action (required),
+   * subject, job, requireJobBinding, runtimePolicyHash, requirePolicyPin, maxTtlSeconds,
+   * requireScopeHash, clockSkewSeconds, replay ("off" | "jti_once_per_job" | "bound_to_job"),
+   * replayGuard (ReplayGuard), revocations (Revocations), now (Date or ms; default now).
+   * Returns { kid, claims }; throws ClawError(ERR_TOKEN) with the failing check's reasonCode.
+   */
+  verify(token, keys, options = {}) {
+    if (!(keys instanceof KeySet)) throw new TypeError('keys must be a KeySet');
+    const { replayGuard, revocations, now = Date.now(), ...rest } = options;
+    if (replayGuard !== undefined && !(replayGuard instanceof ReplayGuard)) {
+      throw new TypeError('replayGuard must be a ReplayGuard');
+    }
+    if (revocations !== undefined && !(revocations instanceof Revocations)) {
+      throw new TypeError('revocations must be a Revocations');
+    }
+    const o = {};
+    for (const [k, v] of Object.entries(rest)) {
+      if (!(k in VALIDATION_FIELDS)) throw new TypeError(`unknown validation option ${k}`);
+      if (v !== undefined) o[VALIDATION_FIELDS[k]] = v;
+    }
+    const t = textBytes(token, 'token');
+    const ob = Buffer.from(JSON.stringify(o));
+    const out = callString(C.cst_validate, t, t.length, keys._ptr, ob, ob.length,
+      replayGuard ? replayGuard._ptr : null, revocations ? revocations._ptr : null, toSeconds(now, 'now'));
+    return JSON.parse(out);
+  },
+
+  /** The reference's token_hash (lowercase hex SHA-256 of the compact token). */
+  tokenHash(token) {
+    const t = textBytes(token, 'token');
+    return callString0(C.cst_token_hash, t, t.length);
+  },
+});
