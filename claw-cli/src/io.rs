@@ -36,6 +36,17 @@ fn read_bounded(r: impl Read, buf: &mut Vec<u8>, name: &str) -> Result<(), Failu
     Ok(())
 }
 
+/// Read a file as UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, Failure> {
+    String::from_utf8(read_input(Some(path))?).map_err(|_| {
+        Failure::new(
+            exit::BAD_INPUT,
+            "INVALID_UTF8",
+            format!("{} is not UTF-8", path.display()),
+        )
+    })
+}
+
 /// Write a file; `secret` files are created with mode 0600 before any byte is written.
 pub fn write_file(path: &Path, bytes: &[u8], secret: bool) -> Result<(), Failure> {
     use std::io::Write;
@@ -59,4 +70,29 @@ pub fn write_file(path: &Path, bytes: &[u8], secret: bool) -> Result<(), Failure
     }
     f.write_all(bytes)
         .map_err(|e| Failure::new(exit::IO, "IO_ERROR", format!("{}: {e}", path.display())))
+}
+
+/// The current Unix time in seconds (the only clock the CLI reads).
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Write `text` and a newline to stdout. A closed pipe (`claw … | head`) is not an error
+/// worth a panic: the reader has what it wanted.
+pub fn print_line(text: &str) -> Result<(), Failure> {
+    write_stdout(format!("{text}\n").as_bytes())
+}
+
+/// Write raw bytes to stdout (see [`print_line`]).
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(exit::IO, "IO_ERROR", format!("stdout: {e}"))),
+    }
 }

@@ -79,4 +79,5 @@ from_module_error! {
     crate::merkle::MerkleError => Merkle,
     crate::cst::TokenError => Token,
     crate::cst::ReplayError => Token,
+    crate::wpc::PolicyError => Policy,
 }

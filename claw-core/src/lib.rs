@@ -18,5 +18,6 @@ pub mod json;
 pub mod keys;
 pub mod merkle;
 pub mod time;
+pub mod wpc;
 
 pub use error::{Error, ErrorKind};

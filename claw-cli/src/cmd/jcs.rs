@@ -1,6 +1,5 @@
 use crate::{exit, io, Failure};
 use claw_core::json::{self, Limits};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -20,8 +19,6 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         ..Limits::STRICT
     };
     let out = json::canonicalize_bytes(&input, &limits).map_err(|e| Failure::input(e.into()))?;
-    std::io::stdout()
-        .write_all(&out)
-        .map_err(|e| Failure::new(exit::IO, "IO_ERROR", e.to_string()))?;
+    io::write_stdout(&out)?;
     Ok(exit::OK)
 }

@@ -15,7 +15,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     let public = with_suffix(&a.out, ".pub.jwk");
     io::write_file(&private, key.to_jwk().as_bytes(), true)?;
     io::write_file(&public, key.verifying_key().to_jwk().as_bytes(), false)?;
-    println!("{}", key.verifying_key().did());
+    io::print_line(&key.verifying_key().did())?;
     Ok(exit::OK)
 }
 

@@ -1,7 +1,9 @@
 //! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
 
+mod cst;
 mod jcs;
 mod keygen;
+mod wpc;
 
 use crate::Failure;
 use clap::{Parser, Subcommand};
@@ -20,6 +22,12 @@ enum Command {
     Keygen(keygen::Args),
     /// Print the RFC 8785 canonical form of a JSON document (no newline added).
     Jcs(jcs::Args),
+    /// Work Policy Contracts: hash, compile, sign, verify, check.
+    #[command(subcommand)]
+    Wpc(wpc::Command),
+    /// Scoped tokens (CST): issue and verify.
+    #[command(subcommand)]
+    Cst(cst::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -27,5 +35,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Keygen(a) => keygen::run(a),
         Command::Jcs(a) => jcs::run(a),
+        Command::Cst(c) => cst::run(c),
+        Command::Wpc(c) => wpc::run(c),
     }
 }

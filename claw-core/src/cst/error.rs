@@ -192,7 +192,7 @@ pub enum TokenError {
 
 impl TokenError {
     /// Stable reason code: the reference registry's or the reference code's where one
-    /// exists, claw's own otherwise (see `docs/SPEC-cst.md`).
+    /// exists, claw's own otherwise (see `docs/SPEC.md §5`).
     pub fn reason_code(&self) -> &'static str {
         match self {
             TokenError::TooLarge { .. } | TokenError::Malformed(_) => "TOKEN_MALFORMED",

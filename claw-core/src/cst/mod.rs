@@ -3,7 +3,7 @@
 //! A CST is a JWS compact token (RFC 7515) signed with Ed25519, header
 //! `{"alg":"EdDSA","typ":"JWT","kid":...}`, whose claims follow
 //! `scoped_token_claims.v1` (`token_version` "1"). The format, every check in the order it
-//! runs, and every reason code are in `docs/SPEC-cst.md`.
+//! runs, and every reason code are in `docs/SPEC.md §5`.
 //!
 //! ```
 //! use claw_core::cst::{self, Claims, KeySet, ValidationOptions};

@@ -50,7 +50,9 @@ pub struct ValidationOptions<'a> {
     pub audience: &'a str,
     /// The action being requested; it must be one of the token's `scope` entries (exact,
     /// case-sensitive; no wildcards: a `*` in a scope is only the literal string `*`).
-    pub action: &'a str,
+    /// `None` only for inspection (e.g. `claw cst verify` without `--scope`): every other
+    /// check still runs, but the token is not authorized for any particular action.
+    pub action: Option<&'a str>,
     /// When set, `sub` must equal it.
     pub subject: Option<&'a str>,
     /// The job the runtime is executing. When set, a token's `mission_id` must equal it.
@@ -86,7 +88,7 @@ impl<'a> ValidationOptions<'a> {
     pub fn new(audience: &'a str, action: &'a str) -> ValidationOptions<'a> {
         ValidationOptions {
             audience,
-            action,
+            action: Some(action),
             subject: None,
             job: None,
             require_job_binding: false,
@@ -139,7 +141,7 @@ fn ct_eq(a: &str, b: &str) -> bool {
 
 /// Validate a compact CST and return its verified claims.
 ///
-/// Checks run in this order; the first failure is returned (codes in `docs/SPEC-cst.md`):
+/// Checks run in this order; the first failure is returned (codes in `docs/SPEC.md §5`):
 /// 1. size, three strict base64url segments, header JSON (`TOKEN_MALFORMED`);
 /// 2. `alg` (`TOKEN_UNSUPPORTED_ALG`), forbidden/unknown header members
 ///    (`TOKEN_HEADER_FORBIDDEN`), `typ` (`TOKEN_TYP_INVALID`);
@@ -241,8 +243,10 @@ pub fn validate(
             return Err(TokenError::SubjectMismatch);
         }
     }
-    if !claims.scope.iter().any(|s| s == opts.action) {
-        return Err(TokenError::InsufficientScope(quoted(opts.action)));
+    if let Some(action) = opts.action {
+        if !claims.scope.iter().any(|s| s == action) {
+            return Err(TokenError::InsufficientScope(quoted(action)));
+        }
     }
 
     // 9: scope hash and delegation.

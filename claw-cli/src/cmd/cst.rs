@@ -1,0 +1,145 @@
+//! `claw cst issue` and `claw cst verify`.
+
+use crate::{exit, io, Failure};
+use claw_core::cst::{self, Claims, KeySet, ValidationOptions};
+use claw_core::keys::SigningKey;
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Issue a scoped token; prints the compact JWS.
+    Issue(IssueArgs),
+    /// Validate a token; prints the verified claims as JSON, or exits 3 with the reason code.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct IssueArgs {
+    /// Issuer's private JWK file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Subject: the agent's DID.
+    #[arg(long)]
+    sub: String,
+    /// Audience (repeatable).
+    #[arg(long, required = true)]
+    aud: Vec<String>,
+    /// Scope entry: an action the token authorizes (repeatable).
+    #[arg(long, required = true)]
+    scope: Vec<String>,
+    /// Pin the token to this policy hash.
+    #[arg(long)]
+    policy_hash: Option<String>,
+    /// Bind the token to this job (mission_id).
+    #[arg(long)]
+    mission: Option<String>,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 600)]
+    ttl: u64,
+    /// Cap the lifetime at this many seconds (the policy's maximum TTL).
+    #[arg(long)]
+    max_ttl: Option<u64>,
+    /// Issue as of this Unix time instead of now (for reproducible examples).
+    #[arg(long)]
+    now: Option<i64>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The compact token, or @FILE to read it from a file.
+    token: String,
+    /// Trusted issuer: a public JWK file, a JWKS file, or a did:key (repeatable).
+    #[arg(long, required = true)]
+    issuer: Vec<String>,
+    /// The audience this verifier serves.
+    #[arg(long)]
+    aud: String,
+    /// The job being executed: the token's mission_id must equal it.
+    #[arg(long)]
+    mission: Option<String>,
+    /// The policy hash the runtime enforces: a pinned token must pin exactly this.
+    #[arg(long)]
+    policy_hash: Option<String>,
+    /// Require the token to pin a policy hash.
+    #[arg(long)]
+    require_pin: bool,
+    /// The requested action: it must be in the token's scope.
+    #[arg(long)]
+    scope: Option<String>,
+    /// Maximum lifetime (exp - iat) in seconds, from the policy.
+    #[arg(long)]
+    max_ttl: Option<u64>,
+    /// Validate as of this Unix time instead of now.
+    #[arg(long)]
+    now: Option<i64>,
+}
+
+pub fn run(cmd: Command) -> Result<u8, Failure> {
+    match cmd {
+        Command::Issue(a) => issue(a),
+        Command::Verify(a) => verify(a),
+    }
+}
+
+fn issue(a: IssueArgs) -> Result<u8, Failure> {
+    let key_text = io::read_text(&a.key)?;
+    let key = SigningKey::from_jwk(&key_text).map_err(|e| Failure::input(e.into()))?;
+    let mut claims = Claims::new(a.sub, a.aud, a.scope);
+    claims.policy_hash_b64u = a.policy_hash;
+    claims.mission_id = a.mission;
+    let mut opts = cst::IssueOptions::default();
+    opts.max_ttl_seconds = a.max_ttl;
+    let now = a.now.unwrap_or_else(io::now_secs);
+    let issued = cst::issue_with(&key, &claims, a.ttl, now, &mut rand_core::OsRng, &opts)
+        .map_err(|e| Failure::input(e.into()))?;
+    io::print_line(&issued.token)?;
+    Ok(exit::OK)
+}
+
+fn verify(a: VerifyArgs) -> Result<u8, Failure> {
+    let token = match a.token.strip_prefix('@') {
+        Some(path) => io::read_text(std::path::Path::new(path))?
+            .trim()
+            .to_string(),
+        None => a.token.clone(),
+    };
+    let mut keys = KeySet::new();
+    for issuer in &a.issuer {
+        add_issuer(&mut keys, issuer)?;
+    }
+    let mut opts = ValidationOptions::new(&a.aud, "");
+    opts.action = a.scope.as_deref();
+    opts.job = a.mission.as_deref();
+    opts.runtime_policy_hash = a.policy_hash.as_deref();
+    opts.require_policy_pin = a.require_pin;
+    opts.max_ttl_seconds = a.max_ttl;
+    let now = a.now.unwrap_or_else(io::now_secs);
+    let verified =
+        cst::validate(&token, &keys, &opts, now).map_err(|e| Failure::verify(e.into()))?;
+    let claims = serde_json::Value::Object(verified.claims().to_json_object());
+    io::print_line(&serde_json::to_string_pretty(&claims).unwrap_or_default())?;
+    Ok(exit::OK)
+}
+
+/// An issuer is a did:key, or a file holding a JWK or a JWKS.
+fn add_issuer(keys: &mut KeySet, issuer: &str) -> Result<(), Failure> {
+    if issuer.starts_with("did:") {
+        keys.insert_did(issuer)
+            .map_err(|e| Failure::input(e.into()))?;
+        return Ok(());
+    }
+    let text = io::read_text(std::path::Path::new(issuer))?;
+    let value = claw_core::json::parse_str(&text).map_err(|e| Failure::input(e.into()))?;
+    if let Some(set) = value.get("keys") {
+        // Validate the whole set first (duplicate kids, shapes), then add its members.
+        KeySet::from_jwks_value(&value).map_err(|e| Failure::input(e.into()))?;
+        for jwk in set.as_array().into_iter().flatten() {
+            keys.insert_jwk_value(jwk)
+                .map_err(|e| Failure::input(e.into()))?;
+        }
+    } else {
+        keys.insert_jwk_value(&value)
+            .map_err(|e| Failure::input(e.into()))?;
+    }
+    Ok(())
+}
