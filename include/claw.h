@@ -31,6 +31,17 @@
 // size always holds a proof.
 #define CLAW_MERKLE_MAX_PROOF_LEN (64 * 32)
 
+// Size of `claw_decision.reason_code`, including the terminating NUL.
+#define CLAW_DECISION_REASON_LEN 64
+
+// Size of `claw_decision.statement_id`, including the NUL: a statement id is at most 128
+// Unicode code points (512 bytes of UTF-8), so it is never truncated.
+#define CLAW_STATEMENT_ID_LEN 516
+
+// Size of `claw_decision.policy_hash`, including the NUL (a base64url SHA-256 is 43
+// characters).
+#define CLAW_POLICY_HASH_LEN 48
+
 // Major version of the claw C API (semantic versioning).
 #define CLAW_VERSION_MAJOR 0
 
@@ -83,6 +94,29 @@ typedef uint32_t claw_result_code;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The verdict of a decision (`claw_decision.decision`). Values are explicit and never
+// reused; 0 is never a verdict, so a zeroed `claw_decision` never reads as an allow.
+enum claw_decision_code
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The request may proceed.
+  CLAW_DECISION_ALLOW = 1,
+  // The request must not proceed.
+  CLAW_DECISION_DENY = 2,
+  // The request may proceed once a human approves it: decide again with the context key
+  // `Request:HasHumanApproval` set to `"true"`.
+  CLAW_DECISION_APPROVAL_REQUIRED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum claw_decision_code claw_decision_code;
+#else
+typedef uint32_t claw_decision_code;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // What `claw_revocations_revoke` revokes. Values are explicit and never reused.
 enum claw_revocation_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -109,6 +143,12 @@ typedef uint32_t claw_revocation_kind;
 
 // A set of trusted CST issuer keys, by `kid`. Immutable once built; thread-safe.
 typedef struct claw_keyset claw_keyset;
+
+// A compiled Work Policy Contract with swappable incident overrides. Thread-safe: any
+// number of threads may call `claw_policy_decide*` on one handle while another calls
+// `claw_policy_set_overrides`; each decision sees either the old or the new overrides,
+// never a mix. Free it with `claw_policy_free` once no thread uses it.
+typedef struct claw_policy claw_policy;
 
 // The in-memory replay guard: remembers each accepted `(jti, job)` until its token
 // expires, in a bounded, sharded table. Thread-safe: share one guard between every thread
@@ -144,6 +184,21 @@ typedef struct claw_error {
   // Human-readable explanation; never contains secrets.
   char message[CLAW_MESSAGE_LEN];
 } claw_error;
+
+// The answer to one request, written into storage the caller owns (no allocation, nothing
+// to free). Strings are NUL-terminated UTF-8; an empty string means "none".
+typedef struct claw_decision {
+  // A `claw_decision_code` value.
+  uint32_t decision;
+  // Stable reason, e.g. "POLICY_ALLOW", "POLICY_DEFAULT_DENY", "OVERRIDE_TOOL_DENIED".
+  char reason_code[CLAW_DECISION_REASON_LEN];
+  // The `sid` of the statement that decided (the Allow that applied or would apply with
+  // approval, or the Deny that fired); empty when no statement decided.
+  char statement_id[CLAW_STATEMENT_ID_LEN];
+  // `policy_hash_b64u` of the policy that decided (the policy itself or the ancestor
+  // whose statement decided); empty if none.
+  char policy_hash[CLAW_POLICY_HASH_LEN];
+} claw_decision;
 
 #ifdef __cplusplus
 extern "C" {
@@ -422,6 +477,108 @@ claw_result claw_merkle_verify_consistency(uint64_t old_size,
 claw_result claw_merkle_clawlogs_verify_inclusion(const char *proof_json,
                                                   size_t proof_json_len,
                                                   struct claw_error *err);
+
+// Parse, validate, hash and compile a WPC (v1 or v2) from JSON text. `parent` is the
+// compiled policy this one `inherits` from, or NULL; a policy that inherits and is given no
+// parent compiles, but every decision denies with `POLICY_PARENT_MISSING`. Refusals are
+// `CLAW_ERR_POLICY` (reason `SCHEMA_VALIDATION_FAILED`, `UNKNOWN_SCHEMA_VERSION`,
+// `POLICY_PARENT_MISMATCH`, ...) or `CLAW_ERR_JSON`-family reasons for bad JSON.
+// No signature is checked: use `claw_policy_from_envelope` for a policy from elsewhere.
+claw_result claw_policy_from_json(const char *json,
+                                  size_t json_len,
+                                  const struct claw_policy *parent,
+                                  struct claw_policy **out,
+                                  struct claw_error *err);
+
+// Verify a signed WPC envelope (type `work_policy_contract`) and compile its payload:
+// envelope checks first (version, type, algorithms, payload hash, signature, signer in
+// `trusted_signers_json` — a JSON array of `did:key` strings, required — and expiry when
+// `now_s > 0`), then the policy schema, then the policy hash against the envelope's
+// `payload_hash_b64u`. `parent` as in `claw_policy_from_json`.
+claw_result claw_policy_from_envelope(const char *envelope_json,
+                                      size_t envelope_json_len,
+                                      const char *trusted_signers_json,
+                                      size_t trusted_signers_json_len,
+                                      int64_t now_s,
+                                      const struct claw_policy *parent,
+                                      struct claw_policy **out,
+                                      struct claw_error *err);
+
+// Sign the WPC `policy_json` (validated first) into a `work_policy_contract` envelope with
+// `key`, issued at `issued_at_ms` (Unix ms), expiring at `expires_at_ms` (`<= 0`: never).
+// The envelope's `payload_hash_b64u` is the policy hash. On success `*out` is the envelope
+// as canonical JSON.
+claw_result claw_policy_sign(const char *policy_json,
+                             size_t policy_json_len,
+                             const struct claw_signing_key *key,
+                             int64_t issued_at_ms,
+                             int64_t expires_at_ms,
+                             char **out,
+                             size_t *out_len,
+                             struct claw_error *err);
+
+// Compile the glossary's authoring form (allowed/denied tools, data classes, approvals,
+// time limits, token and evidence requirements) into a WPC v2 document. On success `*out`
+// is the policy's canonical JSON (load it with `claw_policy_from_json`, or sign it).
+claw_result claw_policy_compile_authoring(const char *authoring_json,
+                                          size_t authoring_json_len,
+                                          char **out,
+                                          size_t *out_len,
+                                          struct claw_error *err);
+
+// Facts about the policy in force: `{"policy_id":…,"policy_hash_b64u":…,
+// "policy_version":"1"|"2","statement_count":…,"chain_hashes":[…],"missing_parent":…|null,
+// "requirements":{…},"overrides":{…}}` as canonical JSON.
+claw_result claw_policy_info(const struct claw_policy *policy,
+                             char **out,
+                             size_t *out_len,
+                             struct claw_error *err);
+
+// Decide a tool call (action `tool:execute`, resource the tool name `tool`) at `now_s`
+// (Unix seconds; the clock is the caller's). `context_json` is a flat JSON object of string
+// values (e.g. `{"Data:Class":"internal","Request:HasHumanApproval":"true"}`), or NULL with
+// length 0 for none. Overrides in force are applied first. Nothing is allocated for the
+// decision itself; `*decision_out` is written only on success. A deny is a successful call
+// (`CLAW_OK` with `decision == CLAW_DECISION_DENY`); errors are for bad arguments only.
+// Thread-safe.
+claw_result claw_policy_decide(const struct claw_policy *policy,
+                               const char *tool,
+                               size_t tool_len,
+                               const char *context_json,
+                               size_t context_json_len,
+                               int64_t now_s,
+                               struct claw_decision *decision_out,
+                               struct claw_error *err);
+
+// Decide any request: `action` (e.g. `tool:execute`, `model:invoke`,
+// `side_effect:network_egress`) on `resource`, with the run's start time
+// `run_started_at_s` (Unix seconds, `<= 0` for unknown) for policies with a run time limit.
+// Otherwise as `claw_policy_decide`. Thread-safe.
+claw_result claw_policy_decide_request(const struct claw_policy *policy,
+                                       const char *action,
+                                       size_t action_len,
+                                       const char *resource,
+                                       size_t resource_len,
+                                       const char *context_json,
+                                       size_t context_json_len,
+                                       int64_t now_s,
+                                       int64_t run_started_at_s,
+                                       struct claw_decision *decision_out,
+                                       struct claw_error *err);
+
+// Replace the incident overrides of `policy` atomically (thread-safe; decisions running on
+// other threads finish on the old overrides, every later one sees the new). JSON form, all
+// fields optional: `{"denied_tools":["shell_exec","browser_*"],
+// "denied_policy_hashes":["<43 chars>"],"required_policy_hash":"<43 chars>"}`; `{}` clears
+// them. Invalid overrides are refused (`CLAW_ERR_POLICY`, reason `OVERRIDES_INVALID`) and
+// the ones in force stay.
+claw_result claw_policy_set_overrides(const struct claw_policy *policy,
+                                      const char *overrides_json,
+                                      size_t overrides_json_len,
+                                      struct claw_error *err);
+
+// Free a policy. NULL is accepted. No other thread may be using it.
+void claw_policy_free(struct claw_policy *policy);
 
 // Free a string returned by claw. NULL is accepted and ignored. The bytes are overwritten
 // with zeros before the memory is released (some strings, like private JWKs, are secrets).

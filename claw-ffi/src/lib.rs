@@ -20,6 +20,7 @@ mod guard;
 mod json;
 mod keys;
 mod merkle;
+mod policy;
 mod strings;
 mod version;
 
@@ -29,5 +30,6 @@ pub use error::*;
 pub use json::*;
 pub use keys::*;
 pub use merkle::*;
+pub use policy::*;
 pub use strings::*;
 pub use version::*;
