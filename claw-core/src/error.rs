@@ -76,6 +76,7 @@ from_module_error! {
     crate::envelope::EnvelopeError => Envelope,
     crate::b64::B64Error => Input,
     crate::time::TimeError => Input,
+    crate::evidence::EvidenceError => Bundle,
     crate::merkle::MerkleError => Merkle,
     crate::cst::TokenError => Token,
     crate::cst::ReplayError => Token,

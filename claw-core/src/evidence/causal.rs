@@ -1,0 +1,484 @@
+//! Causal binding checks over gateway-receipt bindings (span ids, phases, attribution
+//! confidence) and the anchoring of side-effect / human-approval receipts, with the
+//! reference verifier's rules and codes (steps 29–32 of docs/SPEC-evidence.md §6).
+
+use crate::time;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How strictly causal connectivity is enforced (the reference's
+/// `causal_connectivity_mode`; its default is `enforce`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CausalMode {
+    /// Disconnected graphs and orphaned side-effect/approval receipts fail.
+    #[default]
+    Enforce,
+    /// Reported in the `causal` component only.
+    Warn,
+    /// Not checked.
+    Observe,
+}
+
+pub(crate) type Fail = (&'static str, String, String);
+
+fn fail<T>(
+    code: &'static str,
+    msg: impl Into<String>,
+    field: impl Into<String>,
+) -> Result<T, Fail> {
+    Err((code, msg.into(), field.into()))
+}
+
+const PHASES: [&str; 7] = [
+    "setup",
+    "planning",
+    "reasoning",
+    "execution",
+    "observation",
+    "reflection",
+    "teardown",
+];
+
+fn transition_ok(parent: &str, child: &str) -> bool {
+    let allowed: &[&str] = match parent {
+        "setup" => &["setup", "planning"],
+        "planning" => &["planning", "reasoning", "execution"],
+        "reasoning" => &["reasoning", "execution", "observation"],
+        "execution" => &["execution", "observation", "reflection", "teardown"],
+        "observation" => &["observation", "reflection", "teardown"],
+        "reflection" => &["reflection", "teardown"],
+        "teardown" => &["teardown"],
+        _ => &[],
+    };
+    allowed.contains(&child)
+}
+
+/// A normalized identifier pair (snake_case wins; both present must agree after trim).
+fn ident(
+    b: &Map<String, Value>,
+    path: &str,
+    snake: &str,
+    camel: &str,
+) -> Result<Option<String>, Fail> {
+    let read = |k: &str| -> Result<Option<String>, Fail> {
+        match b.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            Some(_) => fail(
+                "CAUSAL_BINDING_NORMALIZATION_FAILED",
+                format!("{k} must be a non-empty string identifier"),
+                format!("{path}.{k}"),
+            ),
+        }
+    };
+    let s = read(snake)?;
+    let c = read(camel)?;
+    if let (Some(x), Some(y)) = (&s, &c) {
+        if x != y {
+            return fail(
+                "CAUSAL_BINDING_FIELD_CONFLICT",
+                format!("{snake} and {camel} conflict"),
+                format!("{path}.{snake}"),
+            );
+        }
+    }
+    Ok(s.or(c))
+}
+
+fn confidence(b: &Map<String, Value>, path: &str) -> Result<Option<f64>, Fail> {
+    let read = |k: &str| -> Result<Option<f64>, Fail> {
+        match b.get(k) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(x) if x.is_finite() => Ok(Some(x)),
+                _ => fail(
+                    "CAUSAL_BINDING_NORMALIZATION_FAILED",
+                    format!("{k} must be a finite number"),
+                    format!("{path}.{k}"),
+                ),
+            },
+        }
+    };
+    let s = read("attribution_confidence")?;
+    let c = read("attributionConfidence")?;
+    if let (Some(x), Some(y)) = (s, c) {
+        if x.to_bits() != y.to_bits() {
+            return fail(
+                "CAUSAL_BINDING_FIELD_CONFLICT",
+                "attribution_confidence and attributionConfidence conflict",
+                format!("{path}.attribution_confidence"),
+            );
+        }
+    }
+    Ok(s.or(c))
+}
+
+struct Entry {
+    path: String,
+    span: Option<String>,
+    parent: Option<String>,
+    tool: Option<String>,
+    phase: Option<Value>,
+    confidence: Option<f64>,
+    ts: Option<i64>,
+    ts_field: String,
+}
+
+const CAUSAL_KEYS: [&str; 9] = [
+    "span_id",
+    "spanId",
+    "parent_span_id",
+    "parentSpanId",
+    "tool_span_id",
+    "toolSpanId",
+    "phase",
+    "attribution_confidence",
+    "attributionConfidence",
+];
+
+/// Steps 29 and 31: collect and validate gateway-receipt causal entries; returns the
+/// declared span ids.
+pub(crate) fn check_gateway_bindings(
+    receipts: &[Value],
+    mode: CausalMode,
+) -> Result<HashSet<String>, Fail> {
+    let mut entries = Vec::new();
+    for (i, env) in receipts.iter().enumerate() {
+        let Some(b) = env
+            .get("payload")
+            .and_then(|p| p.get("binding"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        if !CAUSAL_KEYS.iter().any(|k| b.contains_key(*k)) {
+            continue;
+        }
+        let path = format!("payload.receipts[{i}].payload.binding");
+        let span = ident(b, &path, "span_id", "spanId")?;
+        let parent = ident(b, &path, "parent_span_id", "parentSpanId")?;
+        let tool = ident(b, &path, "tool_span_id", "toolSpanId")?;
+        let conf = confidence(b, &path)?;
+        let pts = env.get("payload").and_then(|p| p.get("timestamp"));
+        let its = env.get("issued_at");
+        let parse = |v: Option<&Value>, f: String| -> Result<Option<i64>, Fail> {
+            match v {
+                None => Ok(None),
+                Some(Value::String(s)) => match time::parse_rfc3339_millis(s) {
+                    Ok(ms) => Ok(Some(ms)),
+                    Err(_) => fail(
+                        "CAUSAL_CLOCK_CONTRADICTION",
+                        "binding-coupled timestamp must be a date-time",
+                        f,
+                    ),
+                },
+                Some(_) => fail(
+                    "CAUSAL_CLOCK_CONTRADICTION",
+                    "binding-coupled timestamp must be a date-time",
+                    f,
+                ),
+            }
+        };
+        let pts_field = format!("payload.receipts[{i}].payload.timestamp");
+        let its_field = format!("payload.receipts[{i}].issued_at");
+        let p_ms = parse(pts, pts_field.clone())?;
+        let i_ms = parse(its, its_field.clone())?;
+        if let (Some(a), Some(b)) = (p_ms, i_ms) {
+            if a > b {
+                return fail(
+                    "CAUSAL_CLOCK_CONTRADICTION",
+                    "binding-coupled payload.timestamp must not be after envelope.issued_at",
+                    pts_field,
+                );
+            }
+        }
+        let (ts, ts_field) = match p_ms {
+            Some(t) => (Some(t), pts_field),
+            None => (i_ms, its_field),
+        };
+        entries.push(Entry {
+            path,
+            span,
+            parent,
+            tool,
+            phase: b.get("phase").cloned(),
+            confidence: conf,
+            ts,
+            ts_field,
+        });
+    }
+    if entries.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let known: HashSet<String> = entries.iter().filter_map(|e| e.span.clone()).collect();
+    for e in &entries {
+        if let Some(p) = &e.phase {
+            if !p.as_str().is_some_and(|s| PHASES.contains(&s)) {
+                return fail(
+                    "CAUSAL_PHASE_INVALID",
+                    "binding.phase is not an allowed phase",
+                    format!("{}.phase", e.path),
+                );
+            }
+        }
+        if let Some(c) = e.confidence {
+            if !(0.0..=1.0).contains(&c) {
+                return fail(
+                    "CAUSAL_CONFIDENCE_OUT_OF_RANGE",
+                    "binding.attribution_confidence must be in [0, 1]",
+                    format!("{}.attribution_confidence", e.path),
+                );
+            }
+        }
+        for (rel, v) in [("parent_span_id", &e.parent), ("tool_span_id", &e.tool)] {
+            if let Some(v) = v {
+                if !known.contains(v) {
+                    return fail(
+                        "CAUSAL_REFERENCE_DANGLING",
+                        format!("binding.{rel} references unknown span_id {v}"),
+                        format!("{}.{rel}", e.path),
+                    );
+                }
+            }
+        }
+    }
+    // One semantic per span id (first occurrence defines it).
+    struct Sem<'a> {
+        parent: Option<&'a str>,
+        tool: Option<&'a str>,
+        phase: Option<&'a str>,
+        conf: Option<f64>,
+        ts: Option<i64>,
+        ts_field: &'a str,
+        path: &'a str,
+    }
+    let mut order: Vec<&str> = Vec::new();
+    let mut sem: HashMap<&str, Sem<'_>> = HashMap::new();
+    for e in &entries {
+        let Some(span) = e.span.as_deref() else {
+            continue;
+        };
+        let phase = e.phase.as_ref().and_then(Value::as_str);
+        match sem.get(span) {
+            None => {
+                order.push(span);
+                sem.insert(
+                    span,
+                    Sem {
+                        parent: e.parent.as_deref(),
+                        tool: e.tool.as_deref(),
+                        phase,
+                        conf: e.confidence,
+                        ts: e.ts,
+                        ts_field: &e.ts_field,
+                        path: &e.path,
+                    },
+                );
+            }
+            Some(prev) => {
+                let differs = |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(x), Some(y)) if x != y);
+                if let (Some(a), Some(b)) = (prev.ts, e.ts) {
+                    if a != b {
+                        return fail(
+                            "CAUSAL_CLOCK_CONTRADICTION",
+                            format!("span_id {span} has inconsistent timestamps"),
+                            e.ts_field.clone(),
+                        );
+                    }
+                }
+                let conf_differs = matches!((prev.conf, e.confidence), (Some(x), Some(y)) if x.to_bits() != y.to_bits());
+                if differs(prev.parent, e.parent.as_deref())
+                    || differs(prev.tool, e.tool.as_deref())
+                    || differs(prev.phase, phase)
+                    || conf_differs
+                {
+                    return fail(
+                        "CAUSAL_SPAN_REUSE_CONFLICT",
+                        format!("span_id {span} reused with different semantics"),
+                        format!("{}.span_id", e.path),
+                    );
+                }
+            }
+        }
+    }
+    for span in &order {
+        let s = &sem[span];
+        for p in [s.parent, s.tool].into_iter().flatten() {
+            let Some(ps) = sem.get(p) else { continue };
+            if let (Some(c), Some(pt)) = (s.ts, ps.ts) {
+                if c < pt {
+                    return fail(
+                        "CAUSAL_CLOCK_CONTRADICTION",
+                        format!("span_id {span} occurs before its parent {p}"),
+                        s.ts_field.to_string(),
+                    );
+                }
+            }
+            if let (Some(cp), Some(pp)) = (s.phase, ps.phase) {
+                if !transition_ok(pp, cp) {
+                    return fail(
+                        "CAUSAL_PHASE_TRANSITION_INVALID",
+                        format!("invalid phase transition {pp} -> {cp} for span_id {span}"),
+                        format!("{}.phase", s.path),
+                    );
+                }
+            }
+        }
+    }
+    // Parent cycles.
+    let mut parent_of: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut parent_field: HashMap<&str, String> = HashMap::new();
+    for e in &entries {
+        if let (Some(s), Some(p)) = (e.span.as_deref(), e.parent.as_deref()) {
+            parent_of.entry(s).or_insert(p);
+            parent_field
+                .entry(s)
+                .or_insert_with(|| format!("{}.parent_span_id", e.path));
+        }
+    }
+    for start in parent_of.keys() {
+        let mut seen = HashSet::new();
+        let mut cur = *start;
+        while let Some(p) = parent_of.get(cur) {
+            if !seen.insert(cur) {
+                return fail(
+                    "CAUSAL_CYCLE_DETECTED",
+                    format!("parent_span_id cycle at span_id {cur}"),
+                    parent_field
+                        .get(cur)
+                        .cloned()
+                        .unwrap_or_else(|| "payload".into()),
+                );
+            }
+            cur = p;
+        }
+    }
+    // Confidence evidence classes.
+    let mut inbound: HashMap<&str, usize> = HashMap::new();
+    for e in &entries {
+        for r in [e.parent.as_deref(), e.tool.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            *inbound.entry(r).or_default() += 1;
+        }
+    }
+    for e in &entries {
+        let Some(c) = e.confidence else { continue };
+        let direct = e.parent.is_some()
+            || e.tool.is_some()
+            || e.span
+                .as_deref()
+                .is_some_and(|s| inbound.get(s).copied().unwrap_or(0) > 0);
+        let (class, max) = if direct {
+            ("direct", 1.0)
+        } else if e.span.is_some() {
+            ("inferred", 0.5)
+        } else {
+            ("unattributed", 0.0)
+        };
+        if c > max {
+            return fail(
+                "CAUSAL_CONFIDENCE_EVIDENCE_INCONSISTENT",
+                format!("attribution_confidence {c} exceeds {max:.1} for {class} evidence"),
+                format!("{}.attribution_confidence", e.path),
+            );
+        }
+    }
+    if mode == CausalMode::Enforce && !known.is_empty() {
+        let roots: HashSet<&str> = order
+            .iter()
+            .copied()
+            .filter(|s| sem[s].parent.is_none() && sem[s].tool.is_none())
+            .collect();
+        let first_field = |s: &str| format!("{}.span_id", sem[s].path);
+        if roots.is_empty() {
+            return fail(
+                "CAUSAL_GRAPH_DISCONNECTED",
+                "causal graph has no root",
+                order.first().map_or("payload".into(), |s| first_field(s)),
+            );
+        }
+        for s in &order {
+            if roots.contains(s) {
+                continue;
+            }
+            // Any path along parent/tool links to a root.
+            let mut stack = vec![*s];
+            let mut seen = HashSet::new();
+            let mut ok = false;
+            while let Some(c) = stack.pop() {
+                if roots.contains(c) {
+                    ok = true;
+                    break;
+                }
+                if !seen.insert(c) {
+                    continue;
+                }
+                if let Some(x) = sem.get(c) {
+                    stack.extend(x.parent);
+                    stack.extend(x.tool);
+                }
+            }
+            if !ok {
+                return fail(
+                    "CAUSAL_GRAPH_DISCONNECTED",
+                    format!("span_id {s} does not reach a root"),
+                    first_field(s),
+                );
+            }
+        }
+        let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();
+        for s in &order {
+            for p in [sem[s].parent, sem[s].tool].into_iter().flatten() {
+                if sem.contains_key(p) {
+                    adj.entry(s).or_default().push(p);
+                    adj.entry(p).or_default().push(s);
+                }
+            }
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack = vec![order[0]];
+        while let Some(c) = stack.pop() {
+            if seen.insert(c) {
+                stack.extend(adj.get(c).into_iter().flatten().copied());
+            }
+        }
+        if let Some(s) = order.iter().find(|s| !seen.contains(*s)) {
+            return fail(
+                "CAUSAL_GRAPH_DISCONNECTED",
+                "causal graph has disconnected components",
+                first_field(s),
+            );
+        }
+    }
+    Ok(known)
+}
+
+/// Step 32: side-effect / approval receipts must name a declared span (enforce mode).
+pub(crate) fn check_anchoring(
+    items: &[Value],
+    known: &HashSet<String>,
+    array: &str,
+    code: &'static str,
+) -> Result<(), Fail> {
+    for (i, r) in items.iter().enumerate() {
+        let path = format!("payload.{array}[{i}]");
+        let Some(b) = r.get("binding").and_then(Value::as_object) else {
+            return fail(
+                code,
+                "missing binding object for causal anchoring",
+                format!("{path}.binding"),
+            );
+        };
+        let bpath = format!("{path}.binding");
+        let span = ident(b, &bpath, "span_id", "spanId")?;
+        let parent = ident(b, &bpath, "parent_span_id", "parentSpanId")?;
+        let tool = ident(b, &bpath, "tool_span_id", "toolSpanId")?;
+        let anchor = tool.or(parent).or(span);
+        if !anchor.is_some_and(|a| known.contains(&a)) {
+            return fail(code, "not anchored to a known causal span", bpath);
+        }
+    }
+    Ok(())
+}

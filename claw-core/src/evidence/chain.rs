@@ -1,0 +1,136 @@
+//! The event chain (`event_chain.v1` entries inside a proof bundle).
+//!
+//! `event_hash_b64u` = base64url(SHA-256(`JSON.stringify` of the header object built in the
+//! fixed key order `event_id, run_id, event_type, timestamp, payload_hash_b64u,
+//! prev_hash_b64u`)), with `prev_hash_b64u: null` for the first event. This is what the
+//! reference computes (its protocol text says JCS, which would order the keys differently).
+
+use crate::json::{self, KeyOrder};
+use crate::{hash, time};
+use serde_json::{Map, Value};
+
+/// One entry of the event chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub event_id: String,
+    pub run_id: String,
+    pub event_type: String,
+    /// RFC 3339 with milliseconds and `Z` (JavaScript `toISOString`).
+    pub timestamp: String,
+    pub payload_hash_b64u: String,
+    /// `None` for the first event.
+    pub prev_hash_b64u: Option<String>,
+    pub event_hash_b64u: String,
+}
+
+/// The header hash of an event (fixed key order, see the module documentation).
+pub fn event_hash(
+    event_id: &str,
+    run_id: &str,
+    event_type: &str,
+    timestamp: &str,
+    payload_hash_b64u: &str,
+    prev_hash_b64u: Option<&str>,
+) -> String {
+    let mut m = Map::new();
+    m.insert("event_id".into(), Value::String(event_id.into()));
+    m.insert("run_id".into(), Value::String(run_id.into()));
+    m.insert("event_type".into(), Value::String(event_type.into()));
+    m.insert("timestamp".into(), Value::String(timestamp.into()));
+    m.insert(
+        "payload_hash_b64u".into(),
+        Value::String(payload_hash_b64u.into()),
+    );
+    m.insert(
+        "prev_hash_b64u".into(),
+        prev_hash_b64u.map_or(Value::Null, |p| Value::String(p.into())),
+    );
+    // Strings only and no index-like keys: serialization cannot fail.
+    let bytes = json::serialize(&Value::Object(m), KeyOrder::JavaScript).unwrap_or_default();
+    hash::sha256_b64u(bytes)
+}
+
+impl Event {
+    /// Build the next event after `prev` (or the first one), hashing `payload` with JCS.
+    pub fn new(
+        event_id: String,
+        run_id: &str,
+        event_type: &str,
+        timestamp_ms: i64,
+        payload: &Value,
+        prev: Option<&Event>,
+    ) -> Result<Event, json::JsonError> {
+        let payload_hash_b64u = hash::sha256_b64u(json::canonicalize(payload)?);
+        let timestamp = time::format_rfc3339_millis(timestamp_ms);
+        let prev_hash_b64u = prev.map(|p| p.event_hash_b64u.clone());
+        let event_hash_b64u = event_hash(
+            &event_id,
+            run_id,
+            event_type,
+            &timestamp,
+            &payload_hash_b64u,
+            prev_hash_b64u.as_deref(),
+        );
+        Ok(Event {
+            event_id,
+            run_id: run_id.to_string(),
+            event_type: event_type.to_string(),
+            timestamp,
+            payload_hash_b64u,
+            prev_hash_b64u,
+            event_hash_b64u,
+        })
+    }
+
+    /// The bundle entry, keys sorted.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert(
+            "event_hash_b64u".into(),
+            Value::String(self.event_hash_b64u.clone()),
+        );
+        m.insert("event_id".into(), Value::String(self.event_id.clone()));
+        m.insert("event_type".into(), Value::String(self.event_type.clone()));
+        m.insert(
+            "payload_hash_b64u".into(),
+            Value::String(self.payload_hash_b64u.clone()),
+        );
+        m.insert(
+            "prev_hash_b64u".into(),
+            self.prev_hash_b64u
+                .clone()
+                .map_or(Value::Null, Value::String),
+        );
+        m.insert("run_id".into(), Value::String(self.run_id.clone()));
+        m.insert("timestamp".into(), Value::String(self.timestamp.clone()));
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conformance_pass_vector_event_hash() {
+        // proof_bundle_pass.v1.json: payload {type:"llm_call"}.
+        let payload = json::parse_str(r#"{"type":"llm_call"}"#).unwrap();
+        let e = Event::new(
+            "evt_conformance_001".into(),
+            "run_conformance_001",
+            "llm_call",
+            time::parse_rfc3339_millis("2026-02-12T00:00:00.000Z").unwrap(),
+            &payload,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            e.payload_hash_b64u,
+            "ibhRTWt5gh47v4X1fAtBRKwEKCHZir1w-de3fNfCEu8"
+        );
+        assert_eq!(
+            e.event_hash_b64u,
+            "mo72_ab1UHvxY2DERZG2Tn12KNl2e_NSUrVDEQ5-Jds"
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! Evidence: receipts, the event chain, proof bundles, Merkle checkpoints and proofs, the
+//! Trust Pulse, and the offline verifier.
+//!
+//! Everything here is wire-compatible with the Clawsig reference schemas (`poh/*.json`):
+//!
+//! * **Producing.** A [`Recorder`] is fed one event at a time by the harness (model calls,
+//!   tool calls, policy decisions, side effects, approvals, delegations). It keeps the
+//!   hash-linked event chain, hands out the [`Binding`] (run id, event hash, nonce, causal
+//!   span) that each receipt carries, collects the receipts, and finally signs a
+//!   `proof_bundle` envelope ([`Recorder::finish`]) whose receipt arrays are sorted by
+//!   `receipt_id` and whose every object has sorted keys, so that the reference's
+//!   `JSON.stringify` hash rule and RFC 8785 JCS give the same bytes.
+//! * **Merkle assembly** (claw's addition): an RFC 9162 tree over the bundle's receipts in
+//!   *event-chain order*, a signed [`Checkpoint`] of it carried in the bundle's hash-bound
+//!   `metadata["claw.dev/v1"]`, self-contained [`ReceiptProof`]s for one receipt and
+//!   [`ConsistencyProof`]s between two checkpoints of one run.
+//! * **Verifying.** [`verify_bundle`] follows the reference verifier's check order and reason
+//!   codes and returns a [`Verdict`] with a proof tier and per-component results.
+//!
+//! docs/SPEC-evidence.md describes every format and the verification algorithm in order.
+
+mod batch;
+mod bundle;
+mod causal;
+mod chain;
+mod config;
+mod ids;
+mod merkle_proofs;
+mod pulse;
+mod receipts;
+mod recorder;
+mod schema;
+mod verify;
+
+pub use batch::SigMode;
+pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
+pub use causal::CausalMode;
+pub use chain::{event_hash, Event};
+pub use config::{parse_clawverify_config, Allowlists};
+pub use ids::{new_id, uuid_v4};
+pub use merkle_proofs::{
+    verify_consistency_proof, verify_receipt_proof, Checkpoint, ConsistencyProof, ReceiptProof,
+    ReceiptProofVerdict, CHECKPOINT_ENVELOPE_TYPE, LEAF_RULE, TREE_ALG,
+};
+pub use pulse::{safe_relative_path, trust_pulse_from_bundle, TrustPulse, TRUST_PULSE_SCHEMA};
+pub use receipts::{
+    sign_receipt_envelope, ApprovalType, ApproverMethod, Binding, Delegation, EffectClass, Gateway,
+    HumanApproval, ModelCall, Receipt, ReceiptKind, ResponseStatus, SideEffect, ToolCall,
+    ToolStatus,
+};
+pub use recorder::{PendingModelCall, Recorder};
+pub use verify::{
+    verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
+    PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
+};
+
+/// Why evidence could not be produced (the verifier reports through [`Verdict`] instead).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    /// A caller-supplied value is out of the range the schemas or the reference accept.
+    #[error("invalid {field}: {detail}")]
+    InvalidInput { field: String, detail: String },
+    /// An object key that JavaScript would reorder (an array index such as "0" or "42").
+    #[error("object key {key:?} at {path} is an array index; JSON.stringify would move it first, so the reference's hash would differ")]
+    IndexLikeKey { path: String, key: String },
+    /// A timestamp earlier than the previous event's.
+    #[error("timestamp {got} is earlier than the previous event ({last})")]
+    ClockRegression { got: String, last: String },
+    /// A receipt or pending call does not belong to this run / event.
+    #[error("binding mismatch: {0}")]
+    BindingMismatch(String),
+    /// A model call is still waiting for its gateway receipt.
+    #[error("model call bound to event {0} has no gateway receipt yet")]
+    PendingModelCall(String),
+    /// A side-effect or approval receipt has no causal span (see [`CausalAnchoring`]).
+    #[error("{kind} {receipt_id} is not anchored to a gateway-receipt span; the reference verifier's default mode would reject the bundle")]
+    UnanchoredReceipt {
+        kind: &'static str,
+        receipt_id: String,
+    },
+    /// No receipt with this id, or no such checkpoint.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A signed envelope could not be built.
+    #[error(transparent)]
+    Envelope(#[from] crate::envelope::EnvelopeError),
+    /// A value could not be serialized.
+    #[error(transparent)]
+    Json(#[from] crate::json::JsonError),
+}
+
+impl EvidenceError {
+    /// Stable reason code.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            EvidenceError::InvalidInput { .. } => "SCHEMA_VALIDATION_FAILED",
+            EvidenceError::IndexLikeKey { .. } => "CANONICALIZATION_ERROR",
+            EvidenceError::ClockRegression { .. } => "CAUSAL_CLOCK_CONTRADICTION",
+            EvidenceError::BindingMismatch(_) => "RECEIPT_BINDING_MISMATCH",
+            EvidenceError::PendingModelCall(_) => "MISSING_REQUIRED_FIELD",
+            EvidenceError::UnanchoredReceipt { kind, .. } => {
+                if *kind == "human_approval_receipt" {
+                    "CAUSAL_HUMAN_APPROVAL_ORPHANED"
+                } else {
+                    "CAUSAL_SIDE_EFFECT_ORPHANED"
+                }
+            }
+            EvidenceError::NotFound(_) => "CLAIM_NOT_FOUND",
+            EvidenceError::Envelope(e) => e.reason_code(),
+            EvidenceError::Json(e) => e.reason_code(),
+        }
+    }
+}
+
+pub(crate) fn invalid(field: &str, detail: impl Into<String>) -> EvidenceError {
+    EvidenceError::InvalidInput {
+        field: field.to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// Refuse object keys that are JavaScript array indices anywhere in `v` (see
+/// [`EvidenceError::IndexLikeKey`]); every object claw emits passes this check.
+pub fn check_emittable(v: &serde_json::Value) -> Result<(), EvidenceError> {
+    fn walk(v: &serde_json::Value, path: &mut String) -> Result<(), EvidenceError> {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if is_array_index(k) {
+                        return Err(EvidenceError::IndexLikeKey {
+                            path: path.clone(),
+                            key: k.clone(),
+                        });
+                    }
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(k);
+                    walk(x, path)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(x, path)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(v, &mut String::from("$"))
+}
+
+/// ECMAScript array index: canonical decimal integer below 2^32 − 1.
+pub(crate) fn is_array_index(k: &str) -> bool {
+    if k.is_empty() || k.len() > 10 || !k.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    if k.len() > 1 && k.starts_with('0') {
+        return false;
+    }
+    k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
+}

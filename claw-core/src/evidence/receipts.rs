@@ -1,0 +1,696 @@
+//! Receipts: gateway (signed envelope), tool, side-effect, human-approval and delegation
+//! receipts (v1), built exactly in the shapes of the reference schemas in `poh/`.
+//!
+//! Request, response, target, argument and result bytes are hashed, never embedded:
+//! `*_hash_b64u` = base64url(SHA-256(bytes)); structured values (tool arguments and results,
+//! approval scopes and plans) are hashed over their RFC 8785 JCS bytes. Every payload is
+//! written with sorted keys and integer numbers only.
+
+use super::{check_emittable, ids, invalid, EvidenceError};
+use crate::envelope::{self, Envelope};
+use crate::keys::SigningKey;
+use crate::{hash, json, time};
+use rand_core::CryptoRngCore;
+use serde_json::{Map, Value};
+
+/// Bounds the reference verifier puts on gateway receipts (`validateReceiptPayload`).
+pub(crate) const MAX_TOKENS: u64 = 10_000_000;
+/// See [`MAX_TOKENS`].
+pub(crate) const MAX_LATENCY_MS: u64 = 3_600_000;
+
+/// The five receipt kinds, in the fixed order used for Merkle leaves and documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReceiptKind {
+    /// `gateway_receipt` envelopes in `payload.receipts`.
+    Gateway,
+    /// `tool_receipts` (payloads or envelopes, v1 or v2).
+    Tool,
+    /// `side_effect_receipts` payloads.
+    SideEffect,
+    /// `human_approval_receipts` payloads.
+    HumanApproval,
+    /// `delegation_receipts` payloads.
+    Delegation,
+}
+
+impl ReceiptKind {
+    /// All kinds in their fixed order.
+    pub const ALL: [ReceiptKind; 5] = [
+        ReceiptKind::Gateway,
+        ReceiptKind::Tool,
+        ReceiptKind::SideEffect,
+        ReceiptKind::HumanApproval,
+        ReceiptKind::Delegation,
+    ];
+
+    /// The name of the bundle payload array holding this kind.
+    pub fn array_name(self) -> &'static str {
+        match self {
+            ReceiptKind::Gateway => "receipts",
+            ReceiptKind::Tool => "tool_receipts",
+            ReceiptKind::SideEffect => "side_effect_receipts",
+            ReceiptKind::HumanApproval => "human_approval_receipts",
+            ReceiptKind::Delegation => "delegation_receipts",
+        }
+    }
+
+    /// The receipt type name (also the `envelope_type` of its envelope).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ReceiptKind::Gateway => "gateway_receipt",
+            ReceiptKind::Tool => "tool_receipt",
+            ReceiptKind::SideEffect => "side_effect_receipt",
+            ReceiptKind::HumanApproval => "human_approval_receipt",
+            ReceiptKind::Delegation => "delegation_receipt",
+        }
+    }
+
+    /// Inverse of [`ReceiptKind::type_name`].
+    pub fn from_type_name(s: &str) -> Option<ReceiptKind> {
+        ReceiptKind::ALL.into_iter().find(|k| k.type_name() == s)
+    }
+
+    /// The prefix of receipt ids claw generates for this kind.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            ReceiptKind::Gateway => "rcpt",
+            ReceiptKind::Tool => "tr",
+            ReceiptKind::SideEffect => "ser",
+            ReceiptKind::HumanApproval => "har",
+            ReceiptKind::Delegation => "dlg",
+        }
+    }
+
+    /// Position in the fixed kind order.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// One receipt as it appears in a bundle array: the envelope (gateway receipts, tool-receipt
+/// envelopes) or the bare payload (side-effect, approval, delegation receipts, which the
+/// bundle schema holds as payloads).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub kind: ReceiptKind,
+    pub value: Value,
+}
+
+impl Receipt {
+    /// The payload: `value.payload` for an envelope, `value` itself otherwise.
+    pub fn payload(&self) -> &Value {
+        match self.value.get("payload") {
+            Some(p) if self.value.get("envelope_type").is_some() => p,
+            _ => &self.value,
+        }
+    }
+
+    /// `payload.receipt_id` ("" when absent).
+    pub fn receipt_id(&self) -> &str {
+        self.payload()
+            .get("receipt_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// `payload.binding` if it is an object.
+    pub fn binding(&self) -> Option<&Map<String, Value>> {
+        self.payload().get("binding").and_then(Value::as_object)
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_string())
+}
+
+fn n(v: u64) -> Value {
+    Value::Number(v.into())
+}
+
+fn non_empty(field: &str, v: &str) -> Result<(), EvidenceError> {
+    if v.is_empty() {
+        Err(invalid(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+fn jcs_hash(field: &str, v: &Value) -> Result<String, EvidenceError> {
+    json::canonicalize(v)
+        .map(hash::sha256_b64u)
+        .map_err(|e| invalid(field, e.to_string()))
+}
+
+/// Finish a payload: sort keys and refuse index-like keys.
+fn finish(m: Map<String, Value>) -> Result<Value, EvidenceError> {
+    let v = json::sorted(&Value::Object(m));
+    check_emittable(&v)?;
+    Ok(v)
+}
+
+/// What ties a receipt to the run: `receipt_binding.v1`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Binding {
+    pub run_id: String,
+    /// Hash of the event in the chain this receipt belongs to.
+    pub event_hash_b64u: String,
+    /// Idempotency nonce (`nonce_<uuid>` from the recorder).
+    pub nonce: Option<String>,
+    /// WPC hash, when a policy was enforced.
+    pub policy_hash: Option<String>,
+    /// CST scope hash, when a scoped token was validated.
+    pub token_scope_hash_b64u: Option<String>,
+    /// Causal span of this receipt (gateway receipts).
+    pub span_id: Option<String>,
+    /// Causal parent span (later gateway receipts, side effects, approvals).
+    pub parent_span_id: Option<String>,
+}
+
+impl Binding {
+    /// The binding object, keys sorted, absent options omitted.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("event_hash_b64u".into(), s(&self.event_hash_b64u));
+        if let Some(v) = &self.nonce {
+            m.insert("nonce".into(), s(v));
+        }
+        if let Some(v) = &self.parent_span_id {
+            m.insert("parent_span_id".into(), s(v));
+        }
+        if let Some(v) = &self.policy_hash {
+            m.insert("policy_hash".into(), s(v));
+        }
+        m.insert("run_id".into(), s(&self.run_id));
+        if let Some(v) = &self.span_id {
+            m.insert("span_id".into(), s(v));
+        }
+        if let Some(v) = &self.token_scope_hash_b64u {
+            m.insert("token_scope_hash_b64u".into(), s(v));
+        }
+        json::sorted(&Value::Object(m))
+    }
+
+    fn check(&self) -> Result<(), EvidenceError> {
+        non_empty("binding.run_id", &self.run_id)?;
+        if !hash::is_b64u_sha256(&self.event_hash_b64u) {
+            return Err(invalid(
+                "binding.event_hash_b64u",
+                "must be a base64url SHA-256",
+            ));
+        }
+        for (f, v) in [
+            ("binding.nonce", &self.nonce),
+            ("binding.policy_hash", &self.policy_hash),
+            ("binding.span_id", &self.span_id),
+            ("binding.parent_span_id", &self.parent_span_id),
+        ] {
+            if let Some(v) = v {
+                non_empty(f, v)?;
+            }
+        }
+        if let Some(t) = &self.token_scope_hash_b64u {
+            if t.len() < 8 || crate::b64::decode(t).is_err() {
+                return Err(invalid(
+                    "binding.token_scope_hash_b64u",
+                    "must be base64url",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One model call as seen by the gateway.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelCall<'a> {
+    pub provider: &'a str,
+    pub model: &'a str,
+    /// The request bytes forwarded upstream (hashed, never embedded).
+    pub request: &'a [u8],
+    /// The response bytes received (hashed, never embedded).
+    pub response: &'a [u8],
+    pub tokens_input: u64,
+    pub tokens_output: u64,
+    pub latency_ms: u64,
+    /// When the receipt is issued (Unix milliseconds).
+    pub timestamp_ms: i64,
+    /// Optional receipt metadata (signed with the payload).
+    pub metadata: Option<&'a Map<String, Value>>,
+}
+
+/// A gateway: an id and the key that signs its receipts.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    gateway_id: String,
+    key: SigningKey,
+}
+
+impl Gateway {
+    /// A gateway with this id and signing key.
+    pub fn new(gateway_id: &str, key: SigningKey) -> Result<Gateway, EvidenceError> {
+        non_empty("gateway_id", gateway_id)?;
+        Ok(Gateway {
+            gateway_id: gateway_id.to_string(),
+            key,
+        })
+    }
+
+    /// The signer DID (what verifiers allowlist).
+    pub fn did(&self) -> String {
+        self.key.verifying_key().did()
+    }
+
+    /// Build, hash and sign a `gateway_receipt` envelope for `call`, bound by `binding`.
+    /// `receipt_id` is `rcpt_<uuid>`; `issued_at` equals the payload `timestamp`.
+    pub fn sign_receipt(
+        &self,
+        call: &ModelCall<'_>,
+        binding: Option<&Binding>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Envelope, EvidenceError> {
+        non_empty("provider", call.provider)?;
+        non_empty("model", call.model)?;
+        if call.tokens_input > MAX_TOKENS || call.tokens_output > MAX_TOKENS {
+            return Err(invalid("tokens", format!("must be at most {MAX_TOKENS}")));
+        }
+        if call.latency_ms > MAX_LATENCY_MS {
+            return Err(invalid(
+                "latency_ms",
+                format!("must be at most {MAX_LATENCY_MS}"),
+            ));
+        }
+        let mut m = Map::new();
+        m.insert("receipt_version".into(), s("1"));
+        m.insert(
+            "receipt_id".into(),
+            s(&ids::new_id(ReceiptKind::Gateway.id_prefix(), rng)),
+        );
+        m.insert("gateway_id".into(), s(&self.gateway_id));
+        m.insert("provider".into(), s(call.provider));
+        m.insert("model".into(), s(call.model));
+        m.insert(
+            "request_hash_b64u".into(),
+            s(&hash::sha256_b64u(call.request)),
+        );
+        m.insert(
+            "response_hash_b64u".into(),
+            s(&hash::sha256_b64u(call.response)),
+        );
+        m.insert("tokens_input".into(), n(call.tokens_input));
+        m.insert("tokens_output".into(), n(call.tokens_output));
+        m.insert("latency_ms".into(), n(call.latency_ms));
+        m.insert(
+            "timestamp".into(),
+            s(&time::format_rfc3339_millis(call.timestamp_ms)),
+        );
+        if let Some(b) = binding {
+            b.check()?;
+            m.insert("binding".into(), b.to_value());
+        }
+        if let Some(md) = call.metadata {
+            if md.contains_key("log_inclusion_proof") {
+                return Err(invalid(
+                    "metadata.log_inclusion_proof",
+                    "claw does not emit log proofs inside receipts it signs",
+                ));
+            }
+            m.insert("metadata".into(), Value::Object(md.clone()));
+        }
+        let payload = finish(m)?;
+        Ok(envelope::sign(
+            ReceiptKind::Gateway.type_name(),
+            &payload,
+            &self.key,
+            call.timestamp_ms,
+            None,
+        )?)
+    }
+}
+
+/// `result_status` of a tool receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolStatus {
+    Success,
+    Error,
+    Timeout,
+}
+
+impl ToolStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ToolStatus::Success => "success",
+            ToolStatus::Error => "error",
+            ToolStatus::Timeout => "timeout",
+        }
+    }
+}
+
+/// One tool invocation.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolCall<'a> {
+    pub tool_name: &'a str,
+    pub tool_version: Option<&'a str>,
+    /// Arguments, hashed as SHA-256(JCS(args)).
+    pub args: &'a Value,
+    /// Result, hashed as SHA-256(JCS(result)).
+    pub result: &'a Value,
+    pub result_status: ToolStatus,
+    pub latency_ms: u64,
+    pub timestamp_ms: i64,
+}
+
+impl ToolCall<'_> {
+    /// The `tool_receipt.v1` payload.
+    pub fn payload(
+        &self,
+        agent_did: &str,
+        binding: &Binding,
+        receipt_id: &str,
+    ) -> Result<Value, EvidenceError> {
+        non_empty("tool_name", self.tool_name)?;
+        binding.check()?;
+        let mut m = Map::new();
+        m.insert("receipt_version".into(), s("1"));
+        m.insert("receipt_id".into(), s(receipt_id));
+        m.insert("tool_name".into(), s(self.tool_name));
+        if let Some(v) = self.tool_version {
+            m.insert("tool_version".into(), s(v));
+        }
+        m.insert("args_hash_b64u".into(), s(&jcs_hash("args", self.args)?));
+        m.insert(
+            "result_hash_b64u".into(),
+            s(&jcs_hash("result", self.result)?),
+        );
+        m.insert("result_status".into(), s(self.result_status.as_str()));
+        m.insert("hash_algorithm".into(), s("SHA-256"));
+        m.insert("agent_did".into(), s(agent_did));
+        m.insert(
+            "timestamp".into(),
+            s(&time::format_rfc3339_millis(self.timestamp_ms)),
+        );
+        m.insert("latency_ms".into(), n(self.latency_ms));
+        m.insert("binding".into(), binding.to_value());
+        finish(m)
+    }
+}
+
+/// `effect_class` of a side-effect receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EffectClass {
+    NetworkEgress,
+    FilesystemWrite,
+    ExternalApiWrite,
+}
+
+impl EffectClass {
+    /// The schema's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectClass::NetworkEgress => "network_egress",
+            EffectClass::FilesystemWrite => "filesystem_write",
+            EffectClass::ExternalApiWrite => "external_api_write",
+        }
+    }
+}
+
+/// `response_status` of a side-effect receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseStatus {
+    Success,
+    Error,
+    Timeout,
+    Denied,
+}
+
+impl ResponseStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ResponseStatus::Success => "success",
+            ResponseStatus::Error => "error",
+            ResponseStatus::Timeout => "timeout",
+            ResponseStatus::Denied => "denied",
+        }
+    }
+}
+
+/// One side effect (network egress, file write, external API write).
+#[derive(Debug, Clone, Copy)]
+pub struct SideEffect<'a> {
+    pub effect_class: EffectClass,
+    /// The target (URL, path, resource name) as bytes; hashed.
+    pub target: &'a [u8],
+    pub vendor_id: Option<&'a str>,
+    pub request: &'a [u8],
+    pub response: &'a [u8],
+    pub response_status: Option<ResponseStatus>,
+    pub bytes_written: Option<u64>,
+    pub latency_ms: u64,
+    pub timestamp_ms: i64,
+}
+
+impl SideEffect<'_> {
+    /// The `side_effect_receipt.v1` payload.
+    pub fn payload(
+        &self,
+        agent_did: &str,
+        binding: &Binding,
+        receipt_id: &str,
+    ) -> Result<Value, EvidenceError> {
+        binding.check()?;
+        let mut m = Map::new();
+        m.insert("receipt_version".into(), s("1"));
+        m.insert("receipt_id".into(), s(receipt_id));
+        m.insert("effect_class".into(), s(self.effect_class.as_str()));
+        m.insert(
+            "target_hash_b64u".into(),
+            s(&hash::sha256_b64u(self.target)),
+        );
+        if let Some(v) = self.vendor_id {
+            m.insert("vendor_id".into(), s(v));
+        }
+        m.insert(
+            "request_hash_b64u".into(),
+            s(&hash::sha256_b64u(self.request)),
+        );
+        m.insert(
+            "response_hash_b64u".into(),
+            s(&hash::sha256_b64u(self.response)),
+        );
+        if let Some(v) = self.response_status {
+            m.insert("response_status".into(), s(v.as_str()));
+        }
+        m.insert("hash_algorithm".into(), s("SHA-256"));
+        m.insert("agent_did".into(), s(agent_did));
+        m.insert(
+            "timestamp".into(),
+            s(&time::format_rfc3339_millis(self.timestamp_ms)),
+        );
+        m.insert("latency_ms".into(), n(self.latency_ms));
+        if let Some(b) = self.bytes_written {
+            m.insert("bytes_written".into(), n(b));
+        }
+        m.insert("binding".into(), binding.to_value());
+        finish(m)
+    }
+}
+
+/// `approval_type` of a human-approval receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalType {
+    ExplicitApprove,
+    ExplicitDeny,
+    AutoApprove,
+    TimeoutDeny,
+}
+
+impl ApprovalType {
+    /// The schema's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalType::ExplicitApprove => "explicit_approve",
+            ApprovalType::ExplicitDeny => "explicit_deny",
+            ApprovalType::AutoApprove => "auto_approve",
+            ApprovalType::TimeoutDeny => "timeout_deny",
+        }
+    }
+}
+
+/// `approver_method` of a human-approval receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApproverMethod {
+    UiClick,
+    CliConfirm,
+    ApiCall,
+    PolicyAuto,
+    Timeout,
+}
+
+impl ApproverMethod {
+    fn as_str(self) -> &'static str {
+        match self {
+            ApproverMethod::UiClick => "ui_click",
+            ApproverMethod::CliConfirm => "cli_confirm",
+            ApproverMethod::ApiCall => "api_call",
+            ApproverMethod::PolicyAuto => "policy_auto",
+            ApproverMethod::Timeout => "timeout",
+        }
+    }
+}
+
+/// One human approval (or denial).
+#[derive(Debug, Clone, Copy)]
+pub struct HumanApproval<'a> {
+    pub approval_type: ApprovalType,
+    pub approver_subject: &'a str,
+    pub approver_method: Option<ApproverMethod>,
+    /// The approved scope claims; `scope_hash_b64u` = SHA-256(JCS(scope)).
+    pub scope: &'a Value,
+    /// Human-readable summary (at most 1024 characters).
+    pub scope_summary: Option<&'a str>,
+    pub policy_hash_b64u: Option<&'a str>,
+    pub minted_capability_id: Option<&'a str>,
+    pub minted_capability_ttl_seconds: Option<u64>,
+    /// The plan shown to the approver; `plan_hash_b64u` = SHA-256(JCS(plan)).
+    pub plan: Option<&'a Value>,
+    pub timestamp_ms: i64,
+}
+
+impl HumanApproval<'_> {
+    /// The `human_approval_receipt.v1` payload.
+    pub fn payload(
+        &self,
+        agent_did: &str,
+        binding: &Binding,
+        receipt_id: &str,
+    ) -> Result<Value, EvidenceError> {
+        non_empty("approver_subject", self.approver_subject)?;
+        binding.check()?;
+        let mut m = Map::new();
+        m.insert("receipt_version".into(), s("1"));
+        m.insert("receipt_id".into(), s(receipt_id));
+        m.insert("approval_type".into(), s(self.approval_type.as_str()));
+        m.insert("approver_subject".into(), s(self.approver_subject));
+        if let Some(v) = self.approver_method {
+            m.insert("approver_method".into(), s(v.as_str()));
+        }
+        m.insert("agent_did".into(), s(agent_did));
+        m.insert("scope_hash_b64u".into(), s(&jcs_hash("scope", self.scope)?));
+        if let Some(v) = self.scope_summary {
+            if v.chars().count() > 1024 {
+                return Err(invalid("scope_summary", "at most 1024 characters"));
+            }
+            m.insert("scope_summary".into(), s(v));
+        }
+        if let Some(v) = self.policy_hash_b64u {
+            m.insert("policy_hash_b64u".into(), s(v));
+        }
+        if let Some(v) = self.minted_capability_id {
+            m.insert("minted_capability_id".into(), s(v));
+        }
+        if let Some(v) = self.minted_capability_ttl_seconds {
+            m.insert("minted_capability_ttl_seconds".into(), n(v));
+        }
+        if let Some(p) = self.plan {
+            m.insert("plan_hash_b64u".into(), s(&jcs_hash("plan", p)?));
+        }
+        m.insert("hash_algorithm".into(), s("SHA-256"));
+        m.insert(
+            "timestamp".into(),
+            s(&time::format_rfc3339_millis(self.timestamp_ms)),
+        );
+        m.insert("binding".into(), binding.to_value());
+        finish(m)
+    }
+}
+
+/// A delegation of work to another agent.
+#[derive(Debug, Clone, Copy)]
+pub struct Delegation<'a> {
+    pub delegate_did: &'a str,
+    /// The task description given to the delegate; hashed.
+    pub task_description: &'a [u8],
+    /// `payload_hash_b64u` of the delegate's signed proof bundle envelope.
+    pub delegate_bundle_hash_b64u: &'a str,
+    /// Hash of the WPC subset passed to the delegate.
+    pub delegation_policy: Option<&'a str>,
+    pub delegated_at_ms: i64,
+    pub completed_at_ms: Option<i64>,
+}
+
+impl Delegation<'_> {
+    /// The `delegation_receipt.v1` payload (`delegator_did` = the agent).
+    pub fn payload(
+        &self,
+        agent_did: &str,
+        binding: &Binding,
+        receipt_id: &str,
+    ) -> Result<Value, EvidenceError> {
+        if !self.delegate_did.starts_with("did:") {
+            return Err(invalid("delegate_did", "must start with did:"));
+        }
+        if self.delegate_bundle_hash_b64u.len() < 8
+            || crate::b64::decode(self.delegate_bundle_hash_b64u).is_err()
+        {
+            return Err(invalid("delegate_bundle_hash_b64u", "must be base64url"));
+        }
+        binding.check()?;
+        let mut m = Map::new();
+        m.insert("receipt_version".into(), s("1"));
+        m.insert("receipt_id".into(), s(receipt_id));
+        m.insert("delegator_did".into(), s(agent_did));
+        m.insert("delegate_did".into(), s(self.delegate_did));
+        m.insert(
+            "task_description_hash_b64u".into(),
+            s(&hash::sha256_b64u(self.task_description)),
+        );
+        m.insert(
+            "delegate_bundle_hash_b64u".into(),
+            s(self.delegate_bundle_hash_b64u),
+        );
+        if let Some(v) = self.delegation_policy {
+            m.insert("delegation_policy".into(), s(v));
+        }
+        m.insert("hash_algorithm".into(), s("SHA-256"));
+        m.insert(
+            "delegated_at".into(),
+            s(&time::format_rfc3339_millis(self.delegated_at_ms)),
+        );
+        if let Some(c) = self.completed_at_ms {
+            m.insert("completed_at".into(), s(&time::format_rfc3339_millis(c)));
+        }
+        let mut b = binding.to_value();
+        // delegation_receipt.v1 lists no span fields in its binding; keep it to the
+        // reference's four.
+        if let Some(o) = b.as_object_mut() {
+            o.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "run_id" | "event_hash_b64u" | "nonce" | "policy_hash"
+                )
+            });
+        }
+        m.insert("binding".into(), b);
+        finish(m)
+    }
+}
+
+/// Sign a receipt payload into its standalone envelope (`tool_receipt`,
+/// `side_effect_receipt`, `human_approval_receipt` or `delegation_receipt`, schema v1).
+pub fn sign_receipt_envelope(
+    kind: ReceiptKind,
+    payload: &Value,
+    key: &SigningKey,
+    issued_at_ms: i64,
+) -> Result<Envelope, EvidenceError> {
+    if kind == ReceiptKind::Gateway {
+        return Err(invalid("kind", "gateway receipts are signed by Gateway"));
+    }
+    check_emittable(payload)?;
+    Ok(envelope::sign(
+        kind.type_name(),
+        payload,
+        key,
+        issued_at_ms,
+        None,
+    )?)
+}

@@ -1,0 +1,478 @@
+//! The recorder: the harness feeds it one event at a time; it keeps the event chain, hands
+//! out bindings, collects receipts and finally signs the proof bundle.
+
+use super::bundle::{self, Bundle, BundleOptions};
+use super::chain::Event;
+use super::merkle_proofs::{self, Checkpoint, ConsistencyProof, LeafTree};
+use super::pulse::PulseObserver;
+use super::receipts::{
+    Binding, Delegation, Gateway, HumanApproval, ModelCall, Receipt, ReceiptKind, SideEffect,
+    ToolCall,
+};
+use super::{ids, invalid, EvidenceError};
+use crate::envelope::Envelope;
+use crate::keys::SigningKey;
+use crate::time;
+use rand_core::CryptoRngCore;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// A model call whose `llm_call` event is recorded and whose gateway receipt is awaited.
+/// Send `binding` to the gateway (`X-Run-Id`, `X-Event-Hash`, `X-Idempotency-Key`, plus
+/// the span fields when the gateway is claw's own [`Gateway`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingModelCall {
+    pub binding: Binding,
+    event_index: usize,
+}
+
+/// Records one run (see the module documentation of [`crate::evidence`]).
+#[derive(Debug)]
+pub struct Recorder {
+    run_id: String,
+    agent: SigningKey,
+    agent_did: String,
+    events: Vec<Event>,
+    /// Receipts with the index of the event they are bound to, in the order attached.
+    receipts: Vec<(usize, Receipt)>,
+    /// Event indices of model calls still waiting for their gateway receipt.
+    open: BTreeSet<usize>,
+    /// Span of the first model call (the causal root) and of the latest one.
+    root_span: Option<String>,
+    last_model_span: Option<String>,
+    /// Leaves committed to the Merkle log so far (events before `committed_events`).
+    tree: LeafTree,
+    committed_events: usize,
+    last_ts: Option<i64>,
+    pulse: PulseObserver,
+}
+
+impl Recorder {
+    /// A new run `run_<uuid>` recorded for the agent whose key signs the bundle.
+    pub fn new(agent: SigningKey, rng: &mut impl CryptoRngCore) -> Recorder {
+        let run_id = ids::new_id("run", rng);
+        Recorder::build(agent, run_id)
+    }
+
+    /// A new run with a caller-chosen id.
+    pub fn with_run_id(agent: SigningKey, run_id: &str) -> Result<Recorder, EvidenceError> {
+        if run_id.is_empty() {
+            return Err(invalid("run_id", "must not be empty"));
+        }
+        Ok(Recorder::build(agent, run_id.to_string()))
+    }
+
+    fn build(agent: SigningKey, run_id: String) -> Recorder {
+        let agent_did = agent.verifying_key().did();
+        Recorder {
+            run_id,
+            agent,
+            agent_did,
+            events: Vec::new(),
+            receipts: Vec::new(),
+            open: BTreeSet::new(),
+            root_span: None,
+            last_model_span: None,
+            tree: LeafTree::default(),
+            committed_events: 0,
+            last_ts: None,
+            pulse: PulseObserver::default(),
+        }
+    }
+
+    /// The run id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// The agent DID (signer of the bundle and of tool-receipt envelopes).
+    pub fn agent_did(&self) -> &str {
+        &self.agent_did
+    }
+
+    /// The events recorded so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The receipts attached so far, with the index of their event, in attachment order.
+    pub fn receipts(&self) -> impl Iterator<Item = (usize, &Receipt)> {
+        self.receipts.iter().map(|(i, r)| (*i, r))
+    }
+
+    /// Append an event of any type (e.g. `run_start`, `policy_decision`); its payload is
+    /// hashed with JCS and not stored. Returns the binding for receipts about this event.
+    pub fn record_event(
+        &mut self,
+        event_type: &str,
+        payload: &Value,
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Binding, EvidenceError> {
+        let idx = self.push_event(event_type, payload, timestamp_ms, rng)?;
+        Ok(self.binding_for(idx, rng))
+    }
+
+    /// Record a policy decision (`policy_decision` event; no receipt). `decision` is the
+    /// caller's decision record, e.g. `{"action":…, "effect":"deny", "reason_code":…,
+    /// "policy_hash_b64u":…}`.
+    pub fn record_decision(
+        &mut self,
+        decision: &Value,
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Binding, EvidenceError> {
+        self.record_event("policy_decision", decision, timestamp_ms, rng)
+    }
+
+    fn push_event(
+        &mut self,
+        event_type: &str,
+        payload: &Value,
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<usize, EvidenceError> {
+        if event_type.is_empty() {
+            return Err(invalid("event_type", "must not be empty"));
+        }
+        if let Some(last) = self.last_ts {
+            if timestamp_ms < last {
+                return Err(EvidenceError::ClockRegression {
+                    got: time::format_rfc3339_millis(timestamp_ms),
+                    last: time::format_rfc3339_millis(last),
+                });
+            }
+        }
+        let event = Event::new(
+            ids::new_id("evt", rng),
+            &self.run_id,
+            event_type,
+            timestamp_ms,
+            payload,
+            self.events.last(),
+        )?;
+        self.last_ts = Some(timestamp_ms);
+        self.pulse.observe_time(timestamp_ms);
+        self.events.push(event);
+        Ok(self.events.len() - 1)
+    }
+
+    fn binding_for(&self, idx: usize, rng: &mut impl CryptoRngCore) -> Binding {
+        Binding {
+            run_id: self.run_id.clone(),
+            event_hash_b64u: self.events[idx].event_hash_b64u.clone(),
+            nonce: Some(ids::new_id("nonce", rng)),
+            ..Binding::default()
+        }
+    }
+
+    /// Record the `llm_call` event of a model call about to be sent through a gateway and
+    /// return the binding the gateway must sign. The call stays pending until
+    /// [`Recorder::attach_gateway_receipt`] or [`Recorder::abandon_model_call`].
+    ///
+    /// Causal spans: the call's `span_id` is its event id; every call after the first of
+    /// the run names the first one as `parent_span_id`, so the run's gateway receipts form
+    /// one connected causal graph with a single root.
+    pub fn begin_model_call(
+        &mut self,
+        provider: &str,
+        model: &str,
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<PendingModelCall, EvidenceError> {
+        let payload = json!({"model": model, "provider": provider});
+        let idx = self.push_event("llm_call", &payload, timestamp_ms, rng)?;
+        let mut binding = self.binding_for(idx, rng);
+        let span = self.events[idx].event_id.clone();
+        binding.span_id = Some(span.clone());
+        binding.parent_span_id = self.root_span.clone();
+        if self.root_span.is_none() {
+            self.root_span = Some(span.clone());
+        }
+        self.last_model_span = Some(span);
+        self.open.insert(idx);
+        Ok(PendingModelCall {
+            binding,
+            event_index: idx,
+        })
+    }
+
+    /// Attach the gateway's receipt envelope for a pending call. The receipt must be a
+    /// `gateway_receipt` whose binding names this run and the call's event.
+    pub fn attach_gateway_receipt(
+        &mut self,
+        pending: PendingModelCall,
+        receipt: &Envelope,
+    ) -> Result<(), EvidenceError> {
+        if !self.open.contains(&pending.event_index)
+            || self
+                .events
+                .get(pending.event_index)
+                .map(|e| &e.event_hash_b64u)
+                != Some(&pending.binding.event_hash_b64u)
+        {
+            return Err(EvidenceError::BindingMismatch(
+                "no such pending model call in this run".into(),
+            ));
+        }
+        if receipt.envelope_type != ReceiptKind::Gateway.type_name() {
+            return Err(invalid("envelope_type", "must be gateway_receipt"));
+        }
+        let b = receipt.payload.get("binding");
+        let run = b.and_then(|b| b.get("run_id")).and_then(Value::as_str);
+        let ev = b
+            .and_then(|b| b.get("event_hash_b64u"))
+            .and_then(Value::as_str);
+        if run != Some(self.run_id.as_str()) || ev != Some(pending.binding.event_hash_b64u.as_str())
+        {
+            return Err(EvidenceError::BindingMismatch(
+                "gateway receipt binding does not name this run and event".into(),
+            ));
+        }
+        self.open.remove(&pending.event_index);
+        self.receipts.push((
+            pending.event_index,
+            Receipt {
+                kind: ReceiptKind::Gateway,
+                value: receipt.to_value(),
+            },
+        ));
+        Ok(())
+    }
+
+    /// Close a pending call that produced no receipt (network failure, refusal…).
+    pub fn abandon_model_call(&mut self, pending: PendingModelCall) {
+        self.open.remove(&pending.event_index);
+    }
+
+    /// Begin, sign through claw's own `gateway`, and attach: one call for a complete model
+    /// call. The `llm_call` event is stamped `call.timestamp_ms - call.latency_ms`.
+    pub fn record_model_call(
+        &mut self,
+        gateway: &Gateway,
+        call: &ModelCall<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, EvidenceError> {
+        let start = call
+            .timestamp_ms
+            .saturating_sub(i64::try_from(call.latency_ms).unwrap_or(i64::MAX));
+        let pending = self.begin_model_call(call.provider, call.model, start, rng)?;
+        let env = match gateway.sign_receipt(call, Some(&pending.binding), rng) {
+            Ok(env) => env,
+            Err(e) => {
+                self.abandon_model_call(pending);
+                return Err(e);
+            }
+        };
+        let id = env
+            .payload
+            .get("receipt_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        self.attach_gateway_receipt(pending, &env)?;
+        Ok(id)
+    }
+
+    /// Record a tool call: a `tool_call` event and a `tool_receipt` (v1 payload in a v1
+    /// envelope signed by the agent). Returns the receipt id.
+    pub fn record_tool_call(
+        &mut self,
+        call: &ToolCall<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, EvidenceError> {
+        let mut ev = serde_json::Map::new();
+        ev.insert("tool_name".into(), Value::String(call.tool_name.into()));
+        if let Some(v) = call.tool_version {
+            ev.insert("tool_version".into(), Value::String(v.into()));
+        }
+        let receipt_id = ids::new_id(ReceiptKind::Tool.id_prefix(), rng);
+        // Validate before the event is appended, so a refused call leaves no trace.
+        let probe = Binding {
+            run_id: self.run_id.clone(),
+            event_hash_b64u: crate::hash::sha256_b64u(b""),
+            ..Binding::default()
+        };
+        call.payload(&self.agent_did, &probe, &receipt_id)?;
+        let idx = self.push_event("tool_call", &Value::Object(ev), call.timestamp_ms, rng)?;
+        let binding = self.binding_for(idx, rng);
+        let payload = call.payload(&self.agent_did, &binding, &receipt_id)?;
+        let env = super::receipts::sign_receipt_envelope(
+            ReceiptKind::Tool,
+            &payload,
+            &self.agent,
+            call.timestamp_ms,
+        )?;
+        self.pulse.observe_tool(call.tool_name, call.args);
+        self.receipts.push((
+            idx,
+            Receipt {
+                kind: ReceiptKind::Tool,
+                value: env.to_value(),
+            },
+        ));
+        Ok(receipt_id)
+    }
+
+    fn anchored_binding(&self, idx: usize, rng: &mut impl CryptoRngCore) -> Binding {
+        let mut b = self.binding_for(idx, rng);
+        b.parent_span_id = self.last_model_span.clone();
+        b
+    }
+
+    /// Record a side effect: a `side_effect` event and a side-effect receipt whose binding
+    /// names the latest model call's span as `parent_span_id` (causal anchoring).
+    pub fn record_side_effect(
+        &mut self,
+        effect: &SideEffect<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, EvidenceError> {
+        let mut ev = serde_json::Map::new();
+        ev.insert(
+            "effect_class".into(),
+            Value::String(effect.effect_class.as_str().into()),
+        );
+        if let Some(v) = effect.vendor_id {
+            ev.insert("vendor_id".into(), Value::String(v.into()));
+        }
+        let receipt_id = ids::new_id(ReceiptKind::SideEffect.id_prefix(), rng);
+        let idx = self.push_event("side_effect", &Value::Object(ev), effect.timestamp_ms, rng)?;
+        let binding = self.anchored_binding(idx, rng);
+        let payload = effect.payload(&self.agent_did, &binding, &receipt_id)?;
+        self.receipts.push((
+            idx,
+            Receipt {
+                kind: ReceiptKind::SideEffect,
+                value: payload,
+            },
+        ));
+        Ok(receipt_id)
+    }
+
+    /// Record a human approval or denial (`human_approval` event + receipt, anchored like
+    /// side effects).
+    pub fn record_human_approval(
+        &mut self,
+        approval: &HumanApproval<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, EvidenceError> {
+        let ev = json!({
+            "approval_type": approval.approval_type.as_str(),
+            "approver_subject": approval.approver_subject,
+        });
+        let receipt_id = ids::new_id(ReceiptKind::HumanApproval.id_prefix(), rng);
+        let idx = self.push_event("human_approval", &ev, approval.timestamp_ms, rng)?;
+        let binding = self.anchored_binding(idx, rng);
+        let payload = approval.payload(&self.agent_did, &binding, &receipt_id)?;
+        self.receipts.push((
+            idx,
+            Receipt {
+                kind: ReceiptKind::HumanApproval,
+                value: payload,
+            },
+        ));
+        Ok(receipt_id)
+    }
+
+    /// Record a delegation to another agent (`delegation` event + receipt).
+    pub fn record_delegation(
+        &mut self,
+        delegation: &Delegation<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, EvidenceError> {
+        let ev = json!({"delegate_did": delegation.delegate_did});
+        let receipt_id = ids::new_id(ReceiptKind::Delegation.id_prefix(), rng);
+        let ts = delegation
+            .completed_at_ms
+            .unwrap_or(delegation.delegated_at_ms);
+        let idx = self.push_event("delegation", &ev, ts, rng)?;
+        let binding = self.binding_for(idx, rng);
+        let payload = delegation.payload(&self.agent_did, &binding, &receipt_id)?;
+        self.receipts.push((
+            idx,
+            Receipt {
+                kind: ReceiptKind::Delegation,
+                value: payload,
+            },
+        ));
+        Ok(receipt_id)
+    }
+
+    /// Events before this index have all their receipts: the first pending model call.
+    fn settled_events(&self) -> usize {
+        self.open.first().copied().unwrap_or(self.events.len())
+    }
+
+    /// Append to the Merkle log the receipts of every event that is settled now.
+    fn commit(&mut self) -> Result<(), EvidenceError> {
+        let cut = self.settled_events();
+        if cut <= self.committed_events {
+            return Ok(());
+        }
+        let mut batch: Vec<(usize, &Receipt)> = self
+            .receipts
+            .iter()
+            .filter(|(i, _)| *i >= self.committed_events && *i < cut)
+            .map(|(i, r)| (*i, r))
+            .collect();
+        merkle_proofs::sort_leaves(&mut batch);
+        for (_, r) in batch {
+            let leaf = merkle_proofs::leaf_bytes(r.kind, &r.value)?;
+            self.tree.push(&leaf);
+        }
+        self.committed_events = cut;
+        Ok(())
+    }
+
+    /// Sign a checkpoint of the receipts log: every receipt bound to an event before the
+    /// first still-pending model call. Checkpoints of one run only ever grow, so any two
+    /// are linked by a [`ConsistencyProof`] ([`Recorder::consistency_proof`]).
+    pub fn checkpoint(&mut self, issued_at_ms: i64) -> Result<Checkpoint, EvidenceError> {
+        self.commit()?;
+        Checkpoint::sign(
+            &self.run_id,
+            &self.agent,
+            &self.tree,
+            &self.events[..self.committed_events],
+            issued_at_ms,
+        )
+    }
+
+    /// Prove that the log at `to` extends the log at `from` (both of this run).
+    pub fn consistency_proof(
+        &self,
+        from: &Checkpoint,
+        to: &Checkpoint,
+    ) -> Result<ConsistencyProof, EvidenceError> {
+        ConsistencyProof::build(&self.tree, from, to)
+    }
+
+    /// Sign the proof bundle. Fails while a model call is pending.
+    pub fn finish(
+        mut self,
+        opts: &BundleOptions,
+        issued_at_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Bundle, EvidenceError> {
+        if let Some(i) = self.open.first() {
+            return Err(EvidenceError::PendingModelCall(
+                self.events[*i].event_id.clone(),
+            ));
+        }
+        self.commit()?;
+        bundle::build(
+            bundle::Parts {
+                run_id: &self.run_id,
+                agent: &self.agent,
+                agent_did: &self.agent_did,
+                events: &self.events,
+                receipts: &self.receipts,
+                tree: &self.tree,
+                pulse: &self.pulse,
+            },
+            opts,
+            issued_at_ms,
+            rng,
+        )
+    }
+}

@@ -1,0 +1,1106 @@
+//! Strict structural validation of proof bundles: the constraints of the reference's JSON
+//! Schemas (`poh/proof_bundle_envelope.v1.json` and everything it refers to), written as
+//! data in Rust. Unknown fields are refused wherever those schemas say
+//! `additionalProperties: false`. The first error (in document order: type, required
+//! members in schema order, unknown members, then each member in schema order) is
+//! reported with its JSON path. `claw-core/tests/emitted_schema.rs` checks emitted bundles
+//! against the original schema files with an independent JSON Schema implementation.
+
+use serde_json::Value;
+
+/// A string pattern of the schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pat {
+    /// `^[A-Za-z0-9_-]+$`
+    B64u,
+    /// `^did:`
+    Did,
+    /// `^[0-9]+$`
+    Digits,
+    /// `^eip155:[0-9]+:0x[0-9a-fA-F]{40}$`
+    Eip155,
+}
+
+pub(crate) fn is_b64u_chars(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Pat {
+    fn matches(self, s: &str) -> bool {
+        match self {
+            Pat::B64u => is_b64u_chars(s),
+            Pat::Did => s.starts_with("did:"),
+            Pat::Digits => !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()),
+            Pat::Eip155 => (|| {
+                let rest = s.strip_prefix("eip155:")?;
+                let (chain, addr) = rest.split_once(':')?;
+                let hex = addr.strip_prefix("0x")?;
+                Some(
+                    !chain.is_empty()
+                        && chain.bytes().all(|b| b.is_ascii_digit())
+                        && hex.len() == 40
+                        && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+                )
+            })()
+            .unwrap_or(false),
+        }
+    }
+}
+
+/// A schema node.
+#[derive(Debug, Clone)]
+pub(crate) enum S {
+    Any,
+    Str {
+        min: usize,
+        max: usize,
+        pat: Option<Pat>,
+        datetime: bool,
+    },
+    Const(&'static str),
+    Enum(&'static [&'static str]),
+    Num {
+        min: Option<f64>,
+        int: bool,
+    },
+    Bool,
+    /// `type: ["string", "null"]` with string constraints.
+    Nullable(Box<S>),
+    Obj(Box<Obj>),
+    /// An object whose every member value matches the schema.
+    Map(Box<S>),
+    Arr {
+        items: Box<S>,
+        min: usize,
+        max: usize,
+    },
+    OneOf(Vec<S>),
+    /// A member the reference defines but claw does not verify: present means fail closed.
+    Unsupported,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Obj {
+    pub props: Vec<(&'static str, S)>,
+    pub required: Vec<&'static str>,
+    pub closed: bool,
+    /// `anyOf: [{required:[a]}, {required:[b]}…]`
+    pub any_of_required: Vec<&'static str>,
+}
+
+/// Why a value does not match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SchemaError {
+    pub path: String,
+    pub message: String,
+    /// The value uses a member claw does not verify (reason `UNKNOWN_SCHEMA_ID`).
+    pub unsupported: bool,
+}
+
+fn fail(path: &str, message: impl Into<String>) -> Result<(), SchemaError> {
+    Err(SchemaError {
+        path: path.to_string(),
+        message: message.into(),
+        unsupported: false,
+    })
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl S {
+    pub(crate) fn validate(&self, v: &Value, path: &str) -> Result<(), SchemaError> {
+        match self {
+            S::Any => Ok(()),
+            S::Unsupported => Err(SchemaError {
+                path: path.to_string(),
+                message: "this evidence type is not supported by claw's verifier".into(),
+                unsupported: true,
+            }),
+            S::Str {
+                min,
+                max,
+                pat,
+                datetime,
+            } => {
+                let Value::String(s) = v else {
+                    return fail(path, format!("must be string, not {}", type_name(v)));
+                };
+                let n = s.chars().count();
+                if n < *min {
+                    return fail(path, format!("must have at least {min} characters"));
+                }
+                if n > *max {
+                    return fail(path, format!("must have at most {max} characters"));
+                }
+                if let Some(p) = pat {
+                    if !p.matches(s) {
+                        return fail(path, format!("does not match pattern {p:?}"));
+                    }
+                }
+                if *datetime && crate::time::parse_rfc3339_millis(s).is_err() {
+                    return fail(path, "must be an RFC 3339 date-time");
+                }
+                Ok(())
+            }
+            S::Const(c) => match v {
+                Value::String(s) if s == c => Ok(()),
+                _ => fail(path, format!("must be equal to {c:?}")),
+            },
+            S::Enum(opts) => match v {
+                Value::String(s) if opts.contains(&s.as_str()) => Ok(()),
+                _ => fail(path, format!("must be one of {opts:?}")),
+            },
+            S::Num { min, int } => {
+                let Some(x) = v.as_f64() else {
+                    return fail(path, format!("must be number, not {}", type_name(v)));
+                };
+                if *int && x.fract() != 0.0 {
+                    return fail(path, "must be an integer");
+                }
+                if let Some(m) = min {
+                    if x < *m {
+                        return fail(path, format!("must be >= {m}"));
+                    }
+                }
+                Ok(())
+            }
+            S::Bool => match v {
+                Value::Bool(_) => Ok(()),
+                _ => fail(path, format!("must be boolean, not {}", type_name(v))),
+            },
+            S::Nullable(inner) => match v {
+                Value::Null => Ok(()),
+                Value::String(_) => inner.validate(v, path),
+                _ => fail(
+                    path,
+                    format!("must be string or null, not {}", type_name(v)),
+                ),
+            },
+            S::Map(inner) => {
+                let Value::Object(m) = v else {
+                    return fail(path, format!("must be object, not {}", type_name(v)));
+                };
+                for (k, x) in m {
+                    inner.validate(x, &format!("{path}[{k:?}]"))?;
+                }
+                Ok(())
+            }
+            S::Arr { items, min, max } => {
+                let Value::Array(a) = v else {
+                    return fail(path, format!("must be array, not {}", type_name(v)));
+                };
+                if a.len() < *min {
+                    return fail(path, format!("must have at least {min} items"));
+                }
+                if a.len() > *max {
+                    return fail(path, format!("must have at most {max} items"));
+                }
+                for (i, x) in a.iter().enumerate() {
+                    items.validate(x, &format!("{path}[{i}]"))?;
+                }
+                Ok(())
+            }
+            S::OneOf(alts) => {
+                let mut errors = Vec::new();
+                let mut matched = 0;
+                for a in alts {
+                    match a.validate(v, path) {
+                        Ok(()) => matched += 1,
+                        Err(e) => errors.push(e),
+                    }
+                }
+                match matched {
+                    1 => Ok(()),
+                    0 => {
+                        // Report the error of the branch that got furthest (longest path).
+                        let best = errors
+                            .into_iter()
+                            .max_by_key(|e| e.path.len())
+                            .map(|e| format!("{}: {}", e.path, e.message))
+                            .unwrap_or_default();
+                        fail(
+                            path,
+                            format!("must match exactly one schema in oneOf ({best})"),
+                        )
+                    }
+                    _ => fail(path, "matches more than one schema in oneOf"),
+                }
+            }
+            S::Obj(o) => {
+                let Value::Object(m) = v else {
+                    return fail(path, format!("must be object, not {}", type_name(v)));
+                };
+                for r in &o.required {
+                    if !m.contains_key(*r) {
+                        return fail(path, format!("must have required property {r:?}"));
+                    }
+                }
+                if o.closed {
+                    if let Some(k) = m.keys().find(|k| !o.props.iter().any(|(p, _)| p == k)) {
+                        return fail(path, format!("must NOT have additional property {k:?}"));
+                    }
+                }
+                for (name, s) in &o.props {
+                    if let Some(x) = m.get(*name) {
+                        s.validate(x, &format!("{path}.{name}"))?;
+                    }
+                }
+                if !o.any_of_required.is_empty()
+                    && !o.any_of_required.iter().any(|k| m.contains_key(*k))
+                {
+                    return fail(
+                        path,
+                        format!("must have at least one of {:?}", o.any_of_required),
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Builders
+// ---------------------------------------------------------------------------------------
+
+const UNBOUNDED: usize = usize::MAX;
+
+fn string() -> S {
+    S::Str {
+        min: 0,
+        max: UNBOUNDED,
+        pat: None,
+        datetime: false,
+    }
+}
+fn nonempty() -> S {
+    S::Str {
+        min: 1,
+        max: UNBOUNDED,
+        pat: None,
+        datetime: false,
+    }
+}
+fn b64u8() -> S {
+    S::Str {
+        min: 8,
+        max: UNBOUNDED,
+        pat: Some(Pat::B64u),
+        datetime: false,
+    }
+}
+fn did() -> S {
+    S::Str {
+        min: 0,
+        max: UNBOUNDED,
+        pat: Some(Pat::Did),
+        datetime: false,
+    }
+}
+fn pattern(p: Pat) -> S {
+    S::Str {
+        min: 0,
+        max: UNBOUNDED,
+        pat: Some(p),
+        datetime: false,
+    }
+}
+fn dt() -> S {
+    S::Str {
+        min: 0,
+        max: UNBOUNDED,
+        pat: None,
+        datetime: true,
+    }
+}
+fn num0() -> S {
+    S::Num {
+        min: Some(0.0),
+        int: false,
+    }
+}
+fn number() -> S {
+    S::Num {
+        min: None,
+        int: false,
+    }
+}
+fn obj_any() -> S {
+    S::Obj(Box::new(Obj {
+        props: vec![],
+        required: vec![],
+        closed: false,
+        any_of_required: vec![],
+    }))
+}
+fn arr(items: S, min: usize, max: usize) -> S {
+    S::Arr {
+        items: Box::new(items),
+        min,
+        max,
+    }
+}
+fn obj(closed: bool, required: &[&'static str], props: Vec<(&'static str, S)>) -> S {
+    S::Obj(Box::new(Obj {
+        props,
+        required: required.to_vec(),
+        closed,
+        any_of_required: vec![],
+    }))
+}
+
+const ENVELOPE_REQUIRED: [&str; 9] = [
+    "envelope_version",
+    "envelope_type",
+    "payload",
+    "payload_hash_b64u",
+    "hash_algorithm",
+    "signature_b64u",
+    "algorithm",
+    "signer_did",
+    "issued_at",
+];
+const SHA256_BLAKE3: &[&str] = &["SHA-256", "BLAKE3"];
+const SHA256: &[&str] = &["SHA-256"];
+const ED25519: &[&str] = &["Ed25519"];
+
+/// `receipt_binding.v1` (closed).
+pub(crate) fn receipt_binding() -> S {
+    obj(
+        true,
+        &[],
+        vec![
+            ("run_id", nonempty()),
+            ("event_hash_b64u", b64u8()),
+            ("nonce", nonempty()),
+            ("policy_hash", nonempty()),
+            ("token_scope_hash_b64u", b64u8()),
+            ("span_id", nonempty()),
+            ("spanId", nonempty()),
+            ("parent_span_id", nonempty()),
+            ("parentSpanId", nonempty()),
+            ("tool_span_id", nonempty()),
+            ("toolSpanId", nonempty()),
+            (
+                "phase",
+                S::Enum(&[
+                    "setup",
+                    "planning",
+                    "reasoning",
+                    "execution",
+                    "observation",
+                    "reflection",
+                    "teardown",
+                ]),
+            ),
+            ("attribution_confidence", number()),
+            ("attributionConfidence", number()),
+        ],
+    )
+}
+
+/// The gateway receipt payload as `proof_bundle.v1` inlines it.
+pub(crate) fn gateway_payload() -> S {
+    obj(
+        true,
+        &[
+            "receipt_version",
+            "receipt_id",
+            "gateway_id",
+            "provider",
+            "model",
+            "request_hash_b64u",
+            "response_hash_b64u",
+            "tokens_input",
+            "tokens_output",
+            "latency_ms",
+            "timestamp",
+        ],
+        vec![
+            ("receipt_version", S::Const("1")),
+            ("receipt_id", nonempty()),
+            ("gateway_id", nonempty()),
+            ("provider", nonempty()),
+            ("model", nonempty()),
+            ("request_hash_b64u", b64u8()),
+            ("response_hash_b64u", b64u8()),
+            ("tokens_input", num0()),
+            ("tokens_output", num0()),
+            ("latency_ms", num0()),
+            ("timestamp", dt()),
+            ("binding", receipt_binding()),
+            (
+                "metadata",
+                obj(
+                    false,
+                    &[],
+                    vec![
+                        // Deviation: model_identity.v1 is checked to be an object only.
+                        ("model_identity", obj_any()),
+                        ("model_identity_hash_b64u", b64u8()),
+                        (
+                            "audit_result_refs",
+                            arr(
+                                obj(
+                                    true,
+                                    &["resource_hash_b64u"],
+                                    vec![
+                                        ("resource_type", string()),
+                                        ("resource_hash_b64u", b64u8()),
+                                        ("uri", string()),
+                                    ],
+                                ),
+                                0,
+                                UNBOUNDED,
+                            ),
+                        ),
+                    ],
+                ),
+            ),
+        ],
+    )
+}
+
+/// A `payload.receipts[]` item: `gateway_receipt` envelope.
+pub(crate) fn gateway_envelope() -> S {
+    obj(
+        true,
+        &ENVELOPE_REQUIRED,
+        vec![
+            ("envelope_version", S::Const("1")),
+            ("envelope_type", S::Const("gateway_receipt")),
+            ("payload", gateway_payload()),
+            ("payload_hash_b64u", b64u8()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", did()),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
+        ],
+    )
+}
+
+fn legacy_binding(extra: &[&'static str]) -> S {
+    let mut props = vec![
+        ("run_id", string()),
+        ("event_hash_b64u", string()),
+        ("nonce", string()),
+        ("policy_hash", string()),
+        ("token_scope_hash_b64u", string()),
+    ];
+    for e in extra {
+        props.push((e, string()));
+    }
+    obj(false, &[], props)
+}
+
+/// `tool_receipt.v1` payload.
+pub(crate) fn tool_v1() -> S {
+    obj(
+        true,
+        &[
+            "receipt_version",
+            "receipt_id",
+            "tool_name",
+            "args_hash_b64u",
+            "result_hash_b64u",
+            "hash_algorithm",
+            "agent_did",
+            "timestamp",
+            "latency_ms",
+        ],
+        vec![
+            ("receipt_version", S::Const("1")),
+            ("receipt_id", nonempty()),
+            ("tool_name", nonempty()),
+            ("tool_version", string()),
+            ("args_hash_b64u", nonempty()),
+            ("result_hash_b64u", nonempty()),
+            ("result_status", S::Enum(&["success", "error", "timeout"])),
+            ("hash_algorithm", S::Enum(SHA256)),
+            ("agent_did", nonempty()),
+            ("timestamp", dt()),
+            ("latency_ms", num0()),
+            ("binding", legacy_binding(&[])),
+        ],
+    )
+}
+
+/// `tool_receipt_envelope.v1`.
+pub(crate) fn tool_v1_envelope() -> S {
+    obj(
+        true,
+        &ENVELOPE_REQUIRED,
+        vec![
+            ("envelope_version", S::Const("1")),
+            ("envelope_type", S::Const("tool_receipt")),
+            ("payload", tool_v1()),
+            ("payload_hash_b64u", nonempty()),
+            ("hash_algorithm", S::Enum(SHA256)),
+            ("signature_b64u", nonempty()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", nonempty()),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
+        ],
+    )
+}
+
+fn selective_disclosure() -> S {
+    obj(
+        true,
+        &[
+            "disclosure_algorithm",
+            "merkle_root_b64u",
+            "redacted_leaf_hashes_b64u",
+            "disclosed_leaves",
+        ],
+        vec![
+            (
+                "disclosure_algorithm",
+                S::Const("vir_v2_typed_lexicographical"),
+            ),
+            ("merkle_root_b64u", b64u8()),
+            ("redacted_leaf_hashes_b64u", arr(b64u8(), 0, UNBOUNDED)),
+            (
+                "disclosed_leaves",
+                S::Map(Box::new(obj(
+                    true,
+                    &["type", "value", "salt_b64u"],
+                    vec![
+                        (
+                            "type",
+                            S::Enum(&["string", "number", "boolean", "null", "array", "object"]),
+                        ),
+                        ("value", S::Any),
+                        ("salt_b64u", b64u8()),
+                    ],
+                ))),
+            ),
+        ],
+    )
+}
+
+/// `tool_receipt.v2` payload.
+pub(crate) fn tool_v2() -> S {
+    obj(
+        true,
+        &[
+            "receipt_version",
+            "receipt_id",
+            "tool_name",
+            "args_hash_b64u",
+            "result_hash_b64u",
+            "hash_algorithm",
+            "agent_did",
+            "timestamp",
+            "latency_ms",
+            "args_salt_b64u",
+            "result_salt_b64u",
+        ],
+        vec![
+            ("receipt_version", S::Const("2")),
+            ("receipt_id", nonempty()),
+            ("tool_name", nonempty()),
+            ("tool_version", string()),
+            ("args_hash_b64u", b64u8()),
+            ("result_hash_b64u", b64u8()),
+            ("result_status", S::Enum(&["success", "error", "timeout"])),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("agent_did", did()),
+            ("timestamp", dt()),
+            ("latency_ms", num0()),
+            ("binding", receipt_binding()),
+            ("args_salt_b64u", b64u8()),
+            ("result_salt_b64u", b64u8()),
+            ("args_disclosure", selective_disclosure()),
+            ("result_disclosure", selective_disclosure()),
+        ],
+    )
+}
+
+/// `co_signature.v1`.
+pub(crate) fn co_signature() -> S {
+    obj(
+        true,
+        &[
+            "signature_b64u",
+            "algorithm",
+            "signer_did",
+            "issued_at",
+            "role",
+        ],
+        vec![
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", did()),
+            ("issued_at", dt()),
+            (
+                "role",
+                S::Enum(&["proxy", "approver", "auditor", "supervisor"]),
+            ),
+        ],
+    )
+}
+
+/// `tool_receipt_envelope.v2`.
+pub(crate) fn tool_v2_envelope() -> S {
+    obj(
+        true,
+        &ENVELOPE_REQUIRED,
+        vec![
+            ("envelope_version", S::Const("2")),
+            ("envelope_type", S::Const("tool_receipt")),
+            ("payload", tool_v2()),
+            ("payload_hash_b64u", b64u8()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", did()),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
+            ("co_signatures", arr(co_signature(), 0, 16)),
+        ],
+    )
+}
+
+fn side_effect_item() -> S {
+    obj(
+        false,
+        &[
+            "receipt_version",
+            "receipt_id",
+            "effect_class",
+            "hash_algorithm",
+            "agent_did",
+            "timestamp",
+        ],
+        vec![
+            ("receipt_version", S::Const("1")),
+            ("receipt_id", nonempty()),
+            (
+                "effect_class",
+                S::Enum(&["network_egress", "filesystem_write", "external_api_write"]),
+            ),
+            ("target_digest", string()),
+            ("request_digest", string()),
+            ("response_digest", string()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("vendor_id", string()),
+            ("bytes_written", num0()),
+            ("agent_did", did()),
+            ("timestamp", dt()),
+            ("binding", obj_any()),
+        ],
+    )
+}
+
+fn human_approval_item() -> S {
+    obj(
+        false,
+        &[
+            "receipt_version",
+            "receipt_id",
+            "approval_type",
+            "agent_did",
+            "timestamp",
+        ],
+        vec![
+            ("receipt_version", S::Const("1")),
+            ("receipt_id", nonempty()),
+            (
+                "approval_type",
+                S::Enum(&[
+                    "explicit_approve",
+                    "explicit_deny",
+                    "auto_approve",
+                    "timeout_deny",
+                ]),
+            ),
+            ("scope_hash_b64u", string()),
+            ("plan_hash_b64u", string()),
+            ("approver_subject", string()),
+            ("capability_minted", S::Bool),
+            ("policy_hash_b64u", string()),
+            ("agent_did", did()),
+            ("timestamp", dt()),
+            ("binding", obj_any()),
+        ],
+    )
+}
+
+fn delegation_item() -> S {
+    obj(
+        false,
+        &[
+            "receipt_version",
+            "receipt_id",
+            "delegator_did",
+            "delegate_did",
+            "task_description_hash_b64u",
+            "delegate_bundle_hash_b64u",
+            "hash_algorithm",
+            "delegated_at",
+        ],
+        vec![
+            ("receipt_version", S::Const("1")),
+            ("receipt_id", nonempty()),
+            ("delegator_did", did()),
+            ("delegate_did", did()),
+            ("task_description_hash_b64u", b64u8()),
+            ("delegate_bundle_hash_b64u", b64u8()),
+            ("delegation_policy", string()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("delegated_at", dt()),
+            ("completed_at", dt()),
+            ("binding", obj_any()),
+        ],
+    )
+}
+
+fn rate_limit_claim() -> S {
+    obj(
+        true,
+        &[
+            "claim_version",
+            "scope",
+            "scope_key",
+            "window_start",
+            "window_end",
+            "max_requests",
+            "observed_requests",
+        ],
+        vec![
+            ("claim_version", S::Const("1")),
+            ("scope", S::Enum(&["agent", "model", "tool"])),
+            ("scope_key", nonempty()),
+            ("window_start", dt()),
+            ("window_end", dt()),
+            ("max_requests", num0()),
+            ("observed_requests", num0()),
+            ("max_tokens_input", num0()),
+            ("observed_tokens_input", num0()),
+            ("max_tokens_output", num0()),
+            ("observed_tokens_output", num0()),
+            ("run_id", nonempty()),
+        ],
+    )
+}
+
+fn attestation() -> S {
+    obj(
+        true,
+        &[
+            "attestation_id",
+            "attestation_type",
+            "attester_did",
+            "subject_did",
+            "signature_b64u",
+        ],
+        vec![
+            ("attestation_id", nonempty()),
+            ("attestation_type", S::Enum(&["owner", "third_party"])),
+            ("attester_did", did()),
+            ("subject_did", did()),
+            ("expires_at", dt()),
+            ("signature_b64u", b64u8()),
+        ],
+    )
+}
+
+pub(crate) fn event_item() -> S {
+    obj(
+        true,
+        &[
+            "event_id",
+            "run_id",
+            "event_type",
+            "timestamp",
+            "payload_hash_b64u",
+            "prev_hash_b64u",
+            "event_hash_b64u",
+        ],
+        vec![
+            ("event_id", nonempty()),
+            ("run_id", nonempty()),
+            ("event_type", nonempty()),
+            ("timestamp", dt()),
+            ("payload_hash_b64u", b64u8()),
+            ("prev_hash_b64u", S::Nullable(Box::new(b64u8()))),
+            ("event_hash_b64u", b64u8()),
+        ],
+    )
+}
+
+fn metadata() -> S {
+    let n = num0;
+    obj(
+        false,
+        &[],
+        vec![
+            (
+                "harness",
+                obj(
+                    false,
+                    &["id", "version"],
+                    vec![
+                        ("id", nonempty()),
+                        ("version", nonempty()),
+                        ("runtime", string()),
+                        ("config_hash_b64u", b64u8()),
+                    ],
+                ),
+            ),
+            (
+                "sentinels",
+                obj(
+                    true,
+                    &["interpose_active"],
+                    vec![
+                        ("interpose_active", S::Bool),
+                        ("shell_events", n()),
+                        ("fs_events", n()),
+                        ("net_events", n()),
+                        ("net_suspicious", n()),
+                        ("interpose_events", n()),
+                        ("interpose_gateway", n()),
+                        ("interpose_transcript", n()),
+                        ("interpose_tool_calls", n()),
+                        ("interpose_anomalies", n()),
+                        ("preload_llm_events", n()),
+                        ("tls_sni_events", n()),
+                        ("tls_sni_receipts", n()),
+                        ("tls_decrypt_receipts", n()),
+                        ("vir_receipts", n()),
+                        ("runtime_profile", obj_any()),
+                        ("runtime_hygiene", obj_any()),
+                        ("egress_policy_receipt", S::Unsupported),
+                        ("interpose_state", obj_any()),
+                    ],
+                ),
+            ),
+            // Reference features claw does not verify: fail closed when present.
+            ("policy_binding", S::Unsupported),
+            ("runner_measurement", S::Unsupported),
+            ("prompt_pack", S::Unsupported),
+            ("system_prompt_report", S::Unsupported),
+        ],
+    )
+}
+
+/// Array bounds used by the bundle schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArrayLimits {
+    /// `maxItems` of tool/side-effect/approval/delegation receipt arrays (reference: 1000).
+    pub receipts: usize,
+    /// `maxItems` of `rate_limit_claims` (reference: 256).
+    pub rate_limit_claims: usize,
+}
+
+/// The item schema of one of the bundle's receipt arrays.
+pub(crate) fn array_item(k: &str, _l: ArrayLimits) -> S {
+    match k {
+        "side_effect_receipts" => side_effect_item(),
+        "human_approval_receipts" => human_approval_item(),
+        _ => delegation_item(),
+    }
+}
+
+/// `proof_bundle.v1` payload where the items of the named arrays are not checked (they
+/// are checked separately, in parallel).
+fn bundle_payload_with(l: ArrayLimits, any_items: &[&str]) -> S {
+    let item = |k: &str, s: S| if any_items.contains(&k) { S::Any } else { s };
+    S::Obj(Box::new(Obj {
+        props: vec![
+            ("bundle_version", S::Const("1")),
+            ("bundle_id", nonempty()),
+            ("agent_did", did()),
+            ("eip8004_agent_id", pattern(Pat::Digits)),
+            ("eip8004_registry", pattern(Pat::Eip155)),
+            (
+                "urm",
+                obj(
+                    true,
+                    &[
+                        "urm_version",
+                        "urm_id",
+                        "resource_type",
+                        "resource_hash_b64u",
+                    ],
+                    vec![
+                        ("urm_version", S::Const("1")),
+                        ("urm_id", nonempty()),
+                        ("resource_type", nonempty()),
+                        ("resource_hash_b64u", b64u8()),
+                        ("metadata", obj_any()),
+                    ],
+                ),
+            ),
+            (
+                "event_chain",
+                arr(item("event_chain", event_item()), 1, UNBOUNDED),
+            ),
+            ("vir_receipts", S::Unsupported),
+            (
+                "receipts",
+                arr(item("receipts", gateway_envelope()), 1, UNBOUNDED),
+            ),
+            ("web_receipts", S::Unsupported),
+            ("coverage_attestations", S::Unsupported),
+            ("binary_semantic_evidence_attestations", S::Unsupported),
+            (
+                "tool_receipts",
+                arr(
+                    item(
+                        "tool_receipts",
+                        S::OneOf(vec![
+                            tool_v1(),
+                            tool_v1_envelope(),
+                            tool_v2(),
+                            tool_v2_envelope(),
+                        ]),
+                    ),
+                    0,
+                    l.receipts,
+                ),
+            ),
+            (
+                "side_effect_receipts",
+                arr(
+                    item("side_effect_receipts", side_effect_item()),
+                    0,
+                    l.receipts,
+                ),
+            ),
+            (
+                "human_approval_receipts",
+                arr(
+                    item("human_approval_receipts", human_approval_item()),
+                    0,
+                    l.receipts,
+                ),
+            ),
+            (
+                "delegation_receipts",
+                arr(
+                    item("delegation_receipts", delegation_item()),
+                    0,
+                    l.receipts,
+                ),
+            ),
+            (
+                "rate_limit_claims",
+                arr(rate_limit_claim(), 0, l.rate_limit_claims),
+            ),
+            ("attestations", arr(attestation(), 1, UNBOUNDED)),
+            ("metadata", metadata()),
+        ],
+        required: vec!["bundle_version", "bundle_id", "agent_did"],
+        closed: true,
+        any_of_required: vec![
+            "urm",
+            "event_chain",
+            "receipts",
+            "vir_receipts",
+            "web_receipts",
+            "binary_semantic_evidence_attestations",
+            "tool_receipts",
+            "side_effect_receipts",
+            "human_approval_receipts",
+            "delegation_receipts",
+            "attestations",
+        ],
+    }))
+}
+
+/// `proof_bundle_envelope.v1`.
+pub(crate) fn bundle_envelope(l: ArrayLimits) -> S {
+    bundle_envelope_with_any_items(l, &[])
+}
+
+/// [`bundle_envelope`] without checking the items of the named payload arrays.
+pub(crate) fn bundle_envelope_with_any_items(l: ArrayLimits, any_items: &[&str]) -> S {
+    obj(
+        true,
+        &ENVELOPE_REQUIRED,
+        vec![
+            ("envelope_version", S::Const("1")),
+            ("envelope_type", S::Const("proof_bundle")),
+            ("payload", bundle_payload_with(l, any_items)),
+            ("payload_hash_b64u", b64u8()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", did()),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
+        ],
+    )
+}
+
+/// `log_inclusion_proof.v1`.
+pub(crate) fn log_inclusion_proof() -> S {
+    obj(
+        true,
+        &[
+            "proof_version",
+            "log_id",
+            "tree_size",
+            "leaf_hash_b64u",
+            "root_hash_b64u",
+            "audit_path",
+            "root_published_at",
+            "root_signature",
+        ],
+        vec![
+            ("proof_version", S::Const("1")),
+            ("log_id", nonempty()),
+            ("tree_size", num0()),
+            ("leaf_hash_b64u", b64u8()),
+            ("root_hash_b64u", b64u8()),
+            ("audit_path", arr(b64u8(), 0, UNBOUNDED)),
+            ("root_published_at", dt()),
+            (
+                "root_signature",
+                obj(
+                    true,
+                    &["signer_did", "sig_b64u"],
+                    vec![("signer_did", did()), ("sig_b64u", b64u8())],
+                ),
+            ),
+            ("metadata", obj_any()),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn first_error_path_and_closed_objects() {
+        let s = receipt_binding();
+        assert!(s.validate(&json!({"run_id":"r"}), "$").is_ok());
+        let e = s.validate(&json!({"run_id":"r","x":1}), "$").unwrap_err();
+        assert!(e.message.contains("additional property \"x\""), "{e:?}");
+        let e = s.validate(&json!({"phase":"nap"}), "$.b").unwrap_err();
+        assert_eq!(e.path, "$.b.phase");
+        let one = S::OneOf(vec![tool_v1(), tool_v2()]);
+        assert!(one.validate(&json!({"receipt_version":"2"}), "$").is_err());
+        assert!(Pat::Eip155.matches("eip155:1:0x0123456789abcdef0123456789ABCDEF01234567"));
+        assert!(!Pat::Eip155.matches("eip155:1:0x0123"));
+    }
+}

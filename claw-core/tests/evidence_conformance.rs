@@ -1,0 +1,106 @@
+//! Every vector of the reference conformance manifest whose kind claw implements must get
+//! the expected verdict and reason code; the vectors of other kinds are listed by name.
+
+mod common;
+
+use claw_core::evidence::{parse_clawverify_config, verify_bundle, VerifyConfig};
+use claw_core::{json, time};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn clawsig() -> PathBuf {
+    common::shared_dir().join("clawsig")
+}
+
+fn fixture(manifest_path: &str) -> PathBuf {
+    let rel = manifest_path
+        .strip_prefix("packages/schema/fixtures/")
+        .unwrap_or_else(|| panic!("unexpected manifest path {manifest_path}"));
+    clawsig().join("fixtures").join(rel)
+}
+
+pub fn conformance_config() -> VerifyConfig {
+    let cfg_bytes = std::fs::read(
+        clawsig().join("fixtures/protocol-conformance/clawverify.config.conformance.v1.json"),
+    )
+    .unwrap();
+    let mut cfg =
+        VerifyConfig::new(time::parse_rfc3339_millis("2026-04-04T00:00:00.000Z").unwrap());
+    cfg.allowlists = parse_clawverify_config(&cfg_bytes).unwrap();
+    cfg
+}
+
+/// Kinds claw does not implement, and exactly which vectors that leaves out.
+const OUT_OF_SCOPE: [&str; 16] = [
+    "aggregate_bundle.cpl_v2_rate_limit.fail.exceeded",
+    "aggregate_bundle.cpl_v2_rate_limit.fail.inconsistent",
+    "aggregate_bundle.fail.duplicate_run_id",
+    "aggregate_bundle.fail.fleet_summary_members",
+    "aggregate_bundle.fail.member_invalid",
+    "aggregate_bundle.fail.self_dealing_identity",
+    "aggregate_bundle.fail.signer_mismatch",
+    "aggregate_bundle.fail.unsorted_array",
+    "aggregate_bundle.pass.golden",
+    "commit_sig.fail.bad_did_format",
+    "commit_sig.fail.invalid_message",
+    "commit_sig.fail.tampered_message",
+    "commit_sig.fail.unknown_version",
+    "commit_sig.pass",
+    "export_bundle.fail.manifest_hash_mismatch",
+    "export_bundle.golden",
+];
+
+#[test]
+fn reference_conformance_manifest() {
+    let manifest: Value = json::parse(
+        &std::fs::read(clawsig().join("fixtures/protocol-conformance/manifest.v1.json")).unwrap(),
+        &json::Limits::STRICT,
+    )
+    .unwrap();
+    let cfg = conformance_config();
+    let mut skipped = Vec::new();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for v in manifest["vectors"].as_array().unwrap() {
+        let name = v["name"].as_str().unwrap();
+        let kind = v["kind"].as_str().unwrap();
+        if kind != "proof_bundle" {
+            skipped.push(name.to_string());
+            continue;
+        }
+        let bytes = std::fs::read(fixture(v["path"].as_str().unwrap())).unwrap();
+        let verdict = verify_bundle(&bytes, &cfg);
+        let expected_valid = v["expected"]["valid"].as_bool().unwrap();
+        let expected: Vec<&str> = match &v["expected"]["reason_code"] {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().map(|x| x.as_str().unwrap()).collect(),
+            other => panic!("{name}: reason_code {other}"),
+        };
+        ran += 1;
+        let ok = verdict.valid == expected_valid && expected.contains(&verdict.reason_code);
+        println!(
+            "{:<60} expected {:<5} {:?} got {} {} ({})",
+            name,
+            expected_valid,
+            expected,
+            if verdict.valid { "PASS" } else { "FAIL" },
+            verdict.reason_code,
+            verdict.reason
+        );
+        // The registry verification shape.
+        let j = verdict.to_json();
+        assert_eq!(j["status"], if verdict.valid { "PASS" } else { "FAIL" });
+        assert_eq!(j["reason_code"], verdict.reason_code);
+        if !ok {
+            failures.push(format!(
+                "{name}: got {} {}",
+                verdict.reason_code, verdict.reason
+            ));
+        }
+    }
+    skipped.sort();
+    println!("out of scope ({}): {skipped:?}", skipped.len());
+    assert_eq!(skipped, OUT_OF_SCOPE, "the set of skipped vectors changed");
+    assert_eq!(ran, 24);
+    assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
+}
