@@ -150,6 +150,12 @@ typedef struct claw_keyset claw_keyset;
 // never a mix. Free it with `claw_policy_free` once no thread uses it.
 typedef struct claw_policy claw_policy;
 
+// One run being recorded: its hash-linked event chain, the receipts bound to it and the
+// Merkle log of those receipts, until `claw_recorder_finish` signs the proof bundle.
+// Thread-safe: calls on one recorder from several threads are serialized (events are
+// chained in the order the calls take the lock).
+typedef struct claw_recorder claw_recorder;
+
 // The in-memory replay guard: remembers each accepted `(jti, job)` until its token
 // expires, in a bounded, sharded table. Thread-safe: share one guard between every thread
 // that validates tokens (of any number of concurrent uses of one token, exactly one
@@ -350,6 +356,216 @@ claw_result claw_envelope_verify(const char *envelope_json,
 // A static, NUL-terminated description of a result code (never freed). Unknown values
 // give "unknown claw_result".
 const char *claw_result_name(claw_result result);
+
+// Start recording a run for the agent whose key signs the bundle and its tool receipts.
+// `run_id` (`run_id_len` bytes; NULL with 0 for a fresh `run_<uuid>`) names the run. The
+// recorder keeps its own copy of the key (zeroized when freed).
+claw_result claw_recorder_new(const struct claw_signing_key *agent_key,
+                              const char *run_id,
+                              size_t run_id_len,
+                              struct claw_recorder **out,
+                              struct claw_error *err);
+
+// `{"run_id":…,"agent_did":…,"events":n,"receipts":n,"pending_model_calls":n}` as
+// canonical JSON.
+claw_result claw_recorder_info(const struct claw_recorder *recorder,
+                               char **out,
+                               size_t *out_len,
+                               struct claw_error *err);
+
+// Append an event of any type (e.g. `run_start`, `run_end`) at `timestamp_ms` (Unix ms;
+// never earlier than the previous event). `payload_json` (a JSON value) is hashed into the
+// chain, not stored. On success `*binding_out` is the binding (run id, event hash, nonce)
+// that receipts about this event carry, as canonical JSON.
+claw_result claw_recorder_record_event(const struct claw_recorder *recorder,
+                                       const char *event_type,
+                                       size_t event_type_len,
+                                       const char *payload_json,
+                                       size_t payload_json_len,
+                                       int64_t timestamp_ms,
+                                       char **binding_out,
+                                       struct claw_error *err);
+
+// Record a policy decision as a `policy_decision` event (no receipt). `decision_json` is
+// the caller's record, e.g. `{"action":"tool:execute","resource":"exec","effect":"deny",
+// "reason_code":"POLICY_VIOLATION","statement_id":"DenyShell","policy_hash_b64u":…}`.
+// Output as in `claw_recorder_record_event`.
+claw_result claw_recorder_record_decision(const struct claw_recorder *recorder,
+                                          const char *decision_json,
+                                          size_t decision_json_len,
+                                          int64_t timestamp_ms,
+                                          char **binding_out,
+                                          struct claw_error *err);
+
+// Record a tool call: a `tool_call` event and a `tool_receipt` signed by the agent.
+// `call_json`: `{"tool_name":…,"tool_version":…?,"args":any,"result":any,
+// "result_status":"success"|"error"|"timeout","latency_ms":n,"timestamp_ms":n}` (args and
+// result are hashed, not stored). On success `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_tool_call(const struct claw_recorder *recorder,
+                                           const char *call_json,
+                                           size_t call_json_len,
+                                           char **receipt_id_out,
+                                           struct claw_error *err);
+
+// Record a side effect (a `side_effect` event and receipt anchored to the latest model
+// call's span). `effect_json`: `{"effect_class":"network_egress"|"filesystem_write"|
+// "external_api_write","target":…,"vendor_id":…?,"request":…,"response":…,
+// "response_status":"success"|"error"|"timeout"|"denied"?,"bytes_written":n?,
+// "latency_ms":n,"timestamp_ms":n}` (target, request and response are hashed). On success
+// `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_side_effect(const struct claw_recorder *recorder,
+                                             const char *effect_json,
+                                             size_t effect_json_len,
+                                             char **receipt_id_out,
+                                             struct claw_error *err);
+
+// Record a human approval or denial (`human_approval` event and receipt, anchored like
+// side effects). `approval_json`: `{"approval_type":"explicit_approve"|"explicit_deny"|
+// "auto_approve"|"timeout_deny","approver_subject":…,"approver_method":"ui_click"|
+// "cli_confirm"|"api_call"|"policy_auto"|"timeout"?,"scope":any,"scope_summary":…?,"policy_hash_b64u":…?,
+// "minted_capability_id":…?,"minted_capability_ttl_seconds":n?,"plan":any?,
+// "timestamp_ms":n}`. On success `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_human_approval(const struct claw_recorder *recorder,
+                                                const char *approval_json,
+                                                size_t approval_json_len,
+                                                char **receipt_id_out,
+                                                struct claw_error *err);
+
+// Record a delegation to another agent (`delegation` event and receipt).
+// `delegation_json`: `{"delegate_did":…,"task_description":…,"delegate_bundle_hash_b64u":…,
+// "delegation_policy":…?,"delegated_at_ms":n,"completed_at_ms":n?}`. On success
+// `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_delegation(const struct claw_recorder *recorder,
+                                            const char *delegation_json,
+                                            size_t delegation_json_len,
+                                            char **receipt_id_out,
+                                            struct claw_error *err);
+
+// Record the `llm_call` event of a model call about to go through an external gateway.
+// `call_json`: `{"provider":…,"model":…,"timestamp_ms":n}`. On success `*binding_out` is
+// the binding the gateway must sign (send it as `X-Run-Id`, `X-Event-Hash`,
+// `X-Idempotency-Key` and span headers); the call stays pending until
+// `claw_recorder_attach_gateway_receipt` or `claw_recorder_abandon_model_call`.
+claw_result claw_recorder_begin_model_call(const struct claw_recorder *recorder,
+                                           const char *call_json,
+                                           size_t call_json_len,
+                                           char **binding_out,
+                                           struct claw_error *err);
+
+// Attach the gateway's signed `gateway_receipt` envelope to the pending model call its
+// binding names (run id and event hash). Refused (`RECEIPT_BINDING_MISMATCH`) when no
+// pending call of this run matches.
+claw_result claw_recorder_attach_gateway_receipt(const struct claw_recorder *recorder,
+                                                 const char *receipt_json,
+                                                 size_t receipt_json_len,
+                                                 struct claw_error *err);
+
+// Close a pending model call that produced no receipt, by the `event_hash_b64u` of its
+// binding.
+claw_result claw_recorder_abandon_model_call(const struct claw_recorder *recorder,
+                                             const char *event_hash,
+                                             size_t event_hash_len,
+                                             struct claw_error *err);
+
+// Record a complete model call through claw's own gateway: the `llm_call` event, a
+// `gateway_receipt` signed by `gateway_key` as gateway `gateway_id`, attached at once.
+// `call_json`: `{"provider":…,"model":…,"request":…,"response":…,"tokens_input":n,
+// "tokens_output":n,"latency_ms":n,"timestamp_ms":n,"metadata":{…}?}` (request and
+// response are hashed). On success `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_model_call(const struct claw_recorder *recorder,
+                                            const struct claw_signing_key *gateway_key,
+                                            const char *gateway_id,
+                                            size_t gateway_id_len,
+                                            const char *call_json,
+                                            size_t call_json_len,
+                                            char **receipt_id_out,
+                                            struct claw_error *err);
+
+// Sign a checkpoint of the run's receipt log (every receipt of an event before the first
+// still-pending model call) at `issued_at_ms`. On success `*checkpoint_out` is the signed
+// checkpoint envelope as canonical JSON.
+claw_result claw_recorder_checkpoint(const struct claw_recorder *recorder,
+                                     int64_t issued_at_ms,
+                                     char **checkpoint_out,
+                                     struct claw_error *err);
+
+// Finish the run: sign the `proof_bundle` envelope at `issued_at_ms`. `options_json` (NULL
+// with 0 for the defaults): `{"harness_id":…,"harness_version":…,"harness_runtime":…,
+// "namespace_extra":{…},"trust_pulse":bool,"causal_anchoring":"require"|"off"}`. Fails
+// while a model call is pending (the recorder stays usable). Any other refusal, e.g. an
+// unanchored side-effect receipt under `"causal_anchoring":"require"`, spends the run, as
+// success does: the core's `Recorder::finish` consumes it. On success the recorder is spent (later calls fail with
+// `RECORDER_FINISHED`; it must still be freed), `*bundle_out` is the bundle envelope as
+// canonical JSON, and `*trust_pulse_out` (optional, may be NULL) the Trust Pulse document
+// or `null`.
+claw_result claw_recorder_finish(const struct claw_recorder *recorder,
+                                 const char *options_json,
+                                 size_t options_json_len,
+                                 int64_t issued_at_ms,
+                                 char **bundle_out,
+                                 size_t *bundle_len_out,
+                                 char **trust_pulse_out,
+                                 struct claw_error *err);
+
+// Free a recorder (finished or not; an unfinished run is discarded). NULL is accepted.
+void claw_recorder_free(struct claw_recorder *recorder);
+
+// Verify a proof bundle (its envelope JSON, or `{"envelope":…}`) at `now_ms`, following
+// the reference verifier's check order and reason codes. `config_json` (NULL with 0 for
+// none) is a clawverify configuration, optionally with claw's extra members:
+// `{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…},
+// "causal_mode":"enforce"|"warn"|"observe","ttl_skew_ms":n,"trusted_log_signer_dids":[…],
+// "spec_strict":bool}`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
+// says whether the bundle is VALID, and `*verdict_out` is the verdict (`valid`,
+// `reason_code`, `proof_tier`, per-component results, ...) as canonical JSON. Errors are
+// for bad arguments or configuration only.
+claw_result claw_bundle_verify(const char *bundle_json,
+                               size_t bundle_json_len,
+                               const char *config_json,
+                               size_t config_json_len,
+                               int64_t now_ms,
+                               bool *valid_out,
+                               char **verdict_out,
+                               size_t *verdict_len_out,
+                               struct claw_error *err);
+
+// A self-contained inclusion proof for one receipt (`receipt_id`) of a VALID bundle,
+// against the bundle's signed checkpoint. The bundle is verified first (`config_json` and
+// `now_ms` as in `claw_bundle_verify`); an invalid bundle fails with `CLAW_ERR_BUNDLE` and
+// the verdict's reason code. On success `*proof_out` is the proof as canonical JSON.
+claw_result claw_bundle_receipt_proof(const char *bundle_json,
+                                      size_t bundle_json_len,
+                                      const char *config_json,
+                                      size_t config_json_len,
+                                      int64_t now_ms,
+                                      const char *receipt_id,
+                                      size_t receipt_id_len,
+                                      char **proof_out,
+                                      struct claw_error *err);
+
+// Verify a receipt proof offline: the checkpoint's signature (by `expected_agent_did` when
+// given, NUL-free, `len` bytes; NULL with 0 for any), the receipt's inclusion under the
+// checkpoint root, the receipt's own signature (a gateway receipt's signer must be in
+// `gateway_signers_json`, a JSON array of DIDs, when given) and its binding to the run.
+// On success `*verdict_out` is `{"kind":…,"receipt_id":…,"run_id":…,"agent_did":…,
+// "leaf_index":n,"tree_size":n,"root_b64u":…,"receipt_signer_did":…|null}`.
+claw_result claw_receipt_proof_verify(const char *proof_json,
+                                      size_t proof_json_len,
+                                      const char *expected_agent_did,
+                                      size_t expected_agent_did_len,
+                                      const char *gateway_signers_json,
+                                      size_t gateway_signers_json_len,
+                                      char **verdict_out,
+                                      struct claw_error *err);
+
+// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a bundle
+// envelope or payload, stamped `issued_at_ms`. Verify the bundle first: this reads it as
+// given. On success `*pulse_out` is the Trust Pulse document as canonical JSON.
+claw_result claw_trust_pulse_from_bundle(const char *bundle_json,
+                                         size_t bundle_json_len,
+                                         int64_t issued_at_ms,
+                                         char **pulse_out,
+                                         struct claw_error *err);
 
 // RFC 8785 canonical form of the JSON text `json` (`json_len` bytes, UTF-8, no NUL needed).
 // Strict: duplicate keys, lone surrogates, non-finite numbers and integers beyond 2^53 are

@@ -15,6 +15,7 @@
 mod cst;
 mod envelope;
 mod error;
+mod evidence;
 mod ffi;
 mod guard;
 mod json;
@@ -27,6 +28,7 @@ mod version;
 pub use cst::*;
 pub use envelope::*;
 pub use error::*;
+pub use evidence::*;
 pub use json::*;
 pub use keys::*;
 pub use merkle::*;
