@@ -12,5 +12,5 @@ cd examples/node
 # npm installs from the registry; its own install script is not needed.
 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 export CLAW_LIBRARY="$target/release/libclaw.so"
-echo "== node: test ($(node --version), koffi $(node -p "require('koffi/package.json').version"))"
+echo "== node: test ($(node --version), koffi $(node -p "JSON.parse(require('fs').readFileSync('node_modules/koffi/package.json')).version"))"
 node --test test/*.test.mjs

@@ -95,7 +95,19 @@ const T = {
   keyset: opaque('claw_keyset'),
   replay_guard: opaque('claw_replay_guard'),
   revocations: opaque('claw_revocations'),
+  policy: opaque('claw_policy'),
+  recorder: opaque('claw_recorder'),
 };
+
+const DECISION_REASON_LEN = 64;
+const STATEMENT_ID_LEN = 516;
+const POLICY_HASH_LEN = 48;
+const claw_decision = koffi.struct('claw_decision', {
+  decision: 'uint32_t',
+  reason_code: koffi.array('char', DECISION_REASON_LEN),
+  statement_id: koffi.array('char', STATEMENT_ID_LEN),
+  policy_hash: koffi.array('char', POLICY_HASH_LEN),
+});
 
 function fn(name, ret, args) {
   return lib.func(name, ret, args);
@@ -141,6 +153,36 @@ const C = {
   cst_token_hash: fn('claw_cst_token_hash', 'uint32_t', [IN, 'size_t', STR_OUT, ERR]),
   cst_issue: fn('claw_cst_issue', 'uint32_t', [T.signing_key.ptr, IN, 'size_t', 'uint64_t', 'uint64_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, STR_OUT, ERR]),
   cst_validate: fn('claw_cst_validate', 'uint32_t', [IN, 'size_t', T.keyset.ptr, IN, 'size_t', T.replay_guard.ptr, T.revocations.ptr, 'int64_t', STR_OUT, SIZE_OUT, ERR]),
+
+  policy_from_json: fn('claw_policy_from_json', 'uint32_t', [IN, 'size_t', T.policy.ptr, T.policy.out, ERR]),
+  policy_from_envelope: fn('claw_policy_from_envelope', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', T.policy.ptr, T.policy.out, ERR]),
+  policy_sign: fn('claw_policy_sign', 'uint32_t', [IN, 'size_t', T.signing_key.ptr, 'int64_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
+  policy_compile_authoring: fn('claw_policy_compile_authoring', 'uint32_t', [IN, 'size_t', STR_OUT, SIZE_OUT, ERR]),
+  policy_info: fn('claw_policy_info', 'uint32_t', [T.policy.ptr, STR_OUT, SIZE_OUT, ERR]),
+  policy_decide: fn('claw_policy_decide', 'uint32_t', [T.policy.ptr, IN, 'size_t', IN, 'size_t', 'int64_t', 'void *', ERR]),
+  policy_decide_request: fn('claw_policy_decide_request', 'uint32_t', [T.policy.ptr, IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', 'int64_t', 'void *', ERR]),
+  policy_set_overrides: fn('claw_policy_set_overrides', 'uint32_t', [T.policy.ptr, IN, 'size_t', ERR]),
+  policy_free: fn('claw_policy_free', 'void', [T.policy.ptr]),
+
+  recorder_new: fn('claw_recorder_new', 'uint32_t', [T.signing_key.ptr, IN, 'size_t', T.recorder.out, ERR]),
+  recorder_info: fn('claw_recorder_info', 'uint32_t', [T.recorder.ptr, STR_OUT, SIZE_OUT, ERR]),
+  recorder_record_event: fn('claw_recorder_record_event', 'uint32_t', [T.recorder.ptr, IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, ERR]),
+  recorder_record_decision: fn('claw_recorder_record_decision', 'uint32_t', [T.recorder.ptr, IN, 'size_t', 'int64_t', STR_OUT, ERR]),
+  recorder_record_tool_call: fn('claw_recorder_record_tool_call', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
+  recorder_record_side_effect: fn('claw_recorder_record_side_effect', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
+  recorder_record_human_approval: fn('claw_recorder_record_human_approval', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
+  recorder_record_delegation: fn('claw_recorder_record_delegation', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
+  recorder_begin_model_call: fn('claw_recorder_begin_model_call', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
+  recorder_attach_gateway_receipt: fn('claw_recorder_attach_gateway_receipt', 'uint32_t', [T.recorder.ptr, IN, 'size_t', ERR]),
+  recorder_abandon_model_call: fn('claw_recorder_abandon_model_call', 'uint32_t', [T.recorder.ptr, IN, 'size_t', ERR]),
+  recorder_record_model_call: fn('claw_recorder_record_model_call', 'uint32_t', [T.recorder.ptr, T.signing_key.ptr, IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
+  recorder_checkpoint: fn('claw_recorder_checkpoint', 'uint32_t', [T.recorder.ptr, 'int64_t', STR_OUT, ERR]),
+  recorder_finish: fn('claw_recorder_finish', 'uint32_t', [T.recorder.ptr, IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, STR_OUT, ERR]),
+  recorder_free: fn('claw_recorder_free', 'void', [T.recorder.ptr]),
+  bundle_verify: fn('claw_bundle_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
+  bundle_receipt_proof: fn('claw_bundle_receipt_proof', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', IN, 'size_t', STR_OUT, ERR]),
+  receipt_proof_verify: fn('claw_receipt_proof_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
+  trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', 'int64_t', STR_OUT, ERR]),
 
   envelope_verify: fn('claw_envelope_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
 };
@@ -620,3 +662,325 @@ export const cst = Object.freeze({
     return callString0(C.cst_token_hash, t, t.length);
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// Work Policy Contracts
+
+/** Decision verdicts (claw_decision_code). */
+export const Verdict = Object.freeze({ ALLOW: 'allow', DENY: 'deny', APPROVAL_REQUIRED: 'approval_required' });
+const VERDICTS = { 1: Verdict.ALLOW, 2: Verdict.DENY, 3: Verdict.APPROVAL_REQUIRED };
+
+/** Optional bytes (null when undefined/null). */
+function optBytes(v, name, json = false) {
+  if (v === undefined || v === null) return null;
+  return json ? jsonBytes(v, name) : textBytes(v, name);
+}
+
+/** Context for a decision: an object of string values, or undefined. */
+function contextBytes(context) {
+  if (context === undefined || context === null) return null;
+  if (typeof context !== 'object' || Array.isArray(context)) {
+    throw new TypeError('context must be an object of string values');
+  }
+  const keys = Object.keys(context);
+  return keys.length === 0 ? null : Buffer.from(JSON.stringify(context));
+}
+
+// One decision record reused by every decide call (synchronous, single-threaded).
+const decisionBuf = Buffer.alloc(koffi.sizeof(claw_decision));
+
+function readDecision() {
+  const d = koffi.decode(decisionBuf, claw_decision);
+  const verdict = VERDICTS[d.decision] ?? 'unknown';
+  return {
+    verdict,
+    allowed: verdict === Verdict.ALLOW,
+    reasonCode: d.reason_code,
+    statementId: d.statement_id || null,
+    policyHash: d.policy_hash || null,
+  };
+}
+
+/**
+ * A compiled Work Policy Contract with swappable incident overrides. One handle can serve
+ * every decision of a process (the C handle is thread-safe; worker threads may share it by
+ * loading the same policy in each worker).
+ */
+export class Policy extends Handle {
+  /** @internal */
+  constructor(ptr) {
+    super(ptr, C.policy_free);
+  }
+  /**
+   * Parse, validate, hash and compile a WPC (v1 or v2: JSON text, bytes or object).
+   * `parent`: the Policy it inherits from. No signature is checked (see fromEnvelope).
+   */
+  static fromJson(policy, { parent } = {}) {
+    if (parent !== undefined && !(parent instanceof Policy)) throw new TypeError('parent must be a Policy');
+    const b = jsonBytes(policy, 'policy');
+    return new Policy(handleOut(C.policy_from_json, b, b.length, parent ? parent._ptr : null));
+  }
+  /**
+   * Verify a signed `work_policy_contract` envelope (signer in `trustedSigners`, required;
+   * expiry checked at `now`, default now) and compile its policy.
+   */
+  static fromEnvelope(envelope, { trustedSigners, now = Date.now(), parent } = {}) {
+    if (parent !== undefined && !(parent instanceof Policy)) throw new TypeError('parent must be a Policy');
+    const e = jsonBytes(envelope, 'envelope');
+    const s = didList(trustedSigners ?? [], 'trustedSigners');
+    return new Policy(handleOut(C.policy_from_envelope, e, e.length, s, s.length, toSeconds(now, 'now'),
+      parent ? parent._ptr : null));
+  }
+  /** Validate a WPC and sign it with `key` into an envelope (JSON text). */
+  static sign(policy, key, { issuedAt = Date.now(), expiresAt } = {}) {
+    if (!(key instanceof SigningKey)) throw new TypeError('key must be a SigningKey');
+    const b = jsonBytes(policy, 'policy');
+    return callString(C.policy_sign, b, b.length, key._ptr, toMillis(issuedAt, 'issuedAt'), toMillis(expiresAt, 'expiresAt'));
+  }
+  /** Compile the glossary's authoring form into a WPC v2 (JSON text). */
+  static compileAuthoring(authoring) {
+    const b = jsonBytes(authoring, 'authoring');
+    return callString(C.policy_compile_authoring, b, b.length);
+  }
+  /**
+   * Decide a tool call: `{ verdict, allowed, reasonCode, statementId, policyHash }`. A deny is
+   * an answer, not an exception. Options: context (object of strings, e.g.
+   * `{"Request:HasHumanApproval":"true"}`), now (Date or ms; default now).
+   */
+  decide(tool, { context, now = Date.now() } = {}) {
+    const t = textBytes(tool, 'tool');
+    const c = contextBytes(context);
+    check(C.policy_decide(this._ptr, t, t.length, c, c ? c.length : 0, toSeconds(now, 'now'), decisionBuf, errBuf));
+    return readDecision();
+  }
+  /** Decide any action on a resource; `runStartedAt` feeds the policy's run time limit. */
+  decideRequest(action, resource, { context, now = Date.now(), runStartedAt } = {}) {
+    const a = textBytes(action, 'action');
+    const r = textBytes(resource, 'resource');
+    const c = contextBytes(context);
+    check(C.policy_decide_request(this._ptr, a, a.length, r, r.length, c, c ? c.length : 0,
+      toSeconds(now, 'now'), toSeconds(runStartedAt, 'runStartedAt'), decisionBuf, errBuf));
+    return readDecision();
+  }
+  /**
+   * Replace the incident overrides atomically:
+   * `{denied_tools: [...], denied_policy_hashes: [...], required_policy_hash: "..."}`; `{}` clears.
+   */
+  setOverrides(overrides) {
+    const b = jsonBytes(overrides, 'overrides');
+    check(C.policy_set_overrides(this._ptr, b, b.length, errBuf));
+  }
+  /** Facts about the policy and overrides in force (policy_id, policy_hash_b64u, ...). */
+  info() {
+    return JSON.parse(callString(C.policy_info, this._ptr));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence: recorder, bundles, receipt proofs, Trust Pulse
+
+/** Drop undefined members (JSON.stringify would too) and keep the rest. */
+function record(obj) {
+  return Buffer.from(JSON.stringify(obj));
+}
+
+/** Records one run until finish() signs its proof bundle. */
+export class Recorder extends Handle {
+  /** Start a run for the agent `key` (SigningKey); `runId` defaults to a fresh run_<uuid>. */
+  constructor(agentKey, { runId } = {}) {
+    if (!(agentKey instanceof SigningKey)) throw new TypeError('agentKey must be a SigningKey');
+    const r = optBytes(runId, 'runId');
+    super(handleOut(C.recorder_new, agentKey._ptr, r, r ? r.length : 0), C.recorder_free);
+  }
+  /** { run_id, agent_did, events, receipts, pending_model_calls }. */
+  info() {
+    return JSON.parse(callString(C.recorder_info, this._ptr));
+  }
+  /** The run id. */
+  get runId() {
+    return this.info().run_id;
+  }
+  /** Append an event (payload hashed, not stored); returns its binding. */
+  recordEvent(eventType, payload = {}, { at = Date.now() } = {}) {
+    const t = textBytes(eventType, 'eventType');
+    const p = jsonBytes(payload, 'payload');
+    return JSON.parse(callString0(C.recorder_record_event, this._ptr, t, t.length, p, p.length, toMillis(at, 'at')));
+  }
+  /**
+   * Record a policy decision (a Policy.decide() result, or any object) as a policy_decision
+   * event; `action`/`resource` say what was asked.
+   */
+  recordDecision(decision, { action, resource, at = Date.now() } = {}) {
+    const d = {
+      action,
+      resource,
+      effect: decision.verdict ?? decision.effect,
+      reason_code: decision.reasonCode ?? decision.reason_code,
+      statement_id: decision.statementId ?? decision.statement_id ?? undefined,
+      policy_hash_b64u: decision.policyHash ?? decision.policy_hash_b64u ?? undefined,
+    };
+    const b = record(d);
+    return JSON.parse(callString0(C.recorder_record_decision, this._ptr, b, b.length, toMillis(at, 'at')));
+  }
+  /**
+   * Record a tool call and its signed tool receipt; returns the receipt id. `status`:
+   * "success" | "error" | "timeout"; args and result are hashed.
+   */
+  recordToolCall({ toolName, toolVersion, args = {}, result = null, status = 'success', latencyMs = 0, at = Date.now() }) {
+    const b = record({
+      tool_name: toolName,
+      tool_version: toolVersion,
+      args,
+      result,
+      result_status: status,
+      latency_ms: latencyMs,
+      timestamp_ms: toMillis(at, 'at'),
+    });
+    return callString0(C.recorder_record_tool_call, this._ptr, b, b.length);
+  }
+  /** Record a side effect; `effectClass`: network_egress | filesystem_write | external_api_write. */
+  recordSideEffect({ effectClass, target, vendorId, request = '', response = '', responseStatus, bytesWritten, latencyMs = 0, at = Date.now() }) {
+    const b = record({
+      effect_class: effectClass,
+      target,
+      vendor_id: vendorId,
+      request,
+      response,
+      response_status: responseStatus,
+      bytes_written: bytesWritten,
+      latency_ms: latencyMs,
+      timestamp_ms: toMillis(at, 'at'),
+    });
+    return callString0(C.recorder_record_side_effect, this._ptr, b, b.length);
+  }
+  /**
+   * Record a human approval or denial; `approvalType`: explicit_approve | explicit_deny |
+   * auto_approve | timeout_deny; `approverMethod`: ui_click | cli_confirm | api_call |
+   * policy_auto | timeout.
+   */
+  recordApproval({ approvalType, approverSubject, approverMethod, scope = {}, scopeSummary, policyHash,
+    mintedCapabilityId, mintedCapabilityTtlSeconds, plan, at = Date.now() }) {
+    const b = record({
+      approval_type: approvalType,
+      approver_subject: approverSubject,
+      approver_method: approverMethod,
+      scope,
+      scope_summary: scopeSummary,
+      policy_hash_b64u: policyHash,
+      minted_capability_id: mintedCapabilityId,
+      minted_capability_ttl_seconds: mintedCapabilityTtlSeconds,
+      plan,
+      timestamp_ms: toMillis(at, 'at'),
+    });
+    return callString0(C.recorder_record_human_approval, this._ptr, b, b.length);
+  }
+  /** Record a delegation to another agent. */
+  recordDelegation({ delegateDid, taskDescription, delegateBundleHash, delegationPolicy, delegatedAt, completedAt }) {
+    const b = record({
+      delegate_did: delegateDid,
+      task_description: taskDescription,
+      delegate_bundle_hash_b64u: delegateBundleHash,
+      delegation_policy: delegationPolicy,
+      delegated_at_ms: toMillis(delegatedAt, 'delegatedAt'),
+      completed_at_ms: completedAt === undefined ? undefined : toMillis(completedAt, 'completedAt'),
+    });
+    return callString0(C.recorder_record_delegation, this._ptr, b, b.length);
+  }
+  /** Record a model call signed by claw's own gateway (`gatewayKey`, `gatewayId`). */
+  recordModelCall(gatewayKey, gatewayId, { provider, model, request = '', response = '', tokensInput = 0,
+    tokensOutput = 0, latencyMs = 0, at = Date.now(), metadata }) {
+    if (!(gatewayKey instanceof SigningKey)) throw new TypeError('gatewayKey must be a SigningKey');
+    const g = textBytes(gatewayId, 'gatewayId');
+    const b = record({
+      provider,
+      model,
+      request,
+      response,
+      tokens_input: tokensInput,
+      tokens_output: tokensOutput,
+      latency_ms: latencyMs,
+      timestamp_ms: toMillis(at, 'at'),
+      metadata,
+    });
+    return callString0(C.recorder_record_model_call, this._ptr, gatewayKey._ptr, g, g.length, b, b.length);
+  }
+  /** Begin a model call through an external gateway; returns the binding it must sign. */
+  beginModelCall({ provider, model, at = Date.now() }) {
+    const b = record({ provider, model, timestamp_ms: toMillis(at, 'at') });
+    return JSON.parse(callString0(C.recorder_begin_model_call, this._ptr, b, b.length));
+  }
+  /** Attach the gateway's signed receipt envelope to its pending model call. */
+  attachGatewayReceipt(receipt) {
+    const b = jsonBytes(receipt, 'receipt');
+    check(C.recorder_attach_gateway_receipt(this._ptr, b, b.length, errBuf));
+  }
+  /** Close a pending model call that produced no receipt (by its binding's event hash). */
+  abandonModelCall(eventHash) {
+    const b = textBytes(eventHash, 'eventHash');
+    check(C.recorder_abandon_model_call(this._ptr, b, b.length, errBuf));
+  }
+  /** Sign a checkpoint of the receipt log (envelope object). */
+  checkpoint({ at = Date.now() } = {}) {
+    return JSON.parse(callString0(C.recorder_checkpoint, this._ptr, toMillis(at, 'at')));
+  }
+  /**
+   * Sign the proof bundle: `{ bundle (JSON text), trustPulse (object or null) }`. Options:
+   * harnessId, harnessVersion, harnessRuntime, namespaceExtra, trustPulse (bool),
+   * causalAnchoring ("require" | "off"), at. The recorder is spent afterwards.
+   */
+  finish({ harnessId, harnessVersion, harnessRuntime, namespaceExtra, trustPulse, causalAnchoring, at = Date.now() } = {}) {
+    const o = record({
+      harness_id: harnessId,
+      harness_version: harnessVersion,
+      harness_runtime: harnessRuntime,
+      namespace_extra: namespaceExtra,
+      trust_pulse: trustPulse,
+      causal_anchoring: causalAnchoring,
+    });
+    const out = [null];
+    const len = [0];
+    const pulse = [null];
+    check(C.recorder_finish(this._ptr, o, o.length, toMillis(at, 'at'), out, len, pulse, errBuf));
+    const bundle = take(out[0], Number(len[0]));
+    return { bundle, trustPulse: JSON.parse(take(pulse[0])) };
+  }
+}
+
+/** Proof bundles: verify, receipt proofs. */
+export const bundle = Object.freeze({
+  /**
+   * Verify a proof bundle (JSON text, bytes or object) at `now` with an optional verifier
+   * `config` (`{config_version:"1", allowlists:{gateway_receipt_signer_dids:[...]}, ...}`).
+   * Returns the verdict object with `valid` (boolean): an invalid bundle does not throw.
+   */
+  verify(b, { config, now = Date.now() } = {}) {
+    const bb = jsonBytes(b, 'bundle');
+    const c = optBytes(config, 'config', true);
+    const valid = [false];
+    const out = [null];
+    const len = [0];
+    check(C.bundle_verify(bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), valid, out, len, errBuf));
+    const verdict = JSON.parse(take(out[0], Number(len[0])));
+    return { valid: Boolean(valid[0]), ...verdict };
+  },
+  /** A self-contained inclusion proof for one receipt of a VALID bundle (object). */
+  receiptProof(b, receiptId, { config, now = Date.now() } = {}) {
+    const bb = jsonBytes(b, 'bundle');
+    const c = optBytes(config, 'config', true);
+    const r = textBytes(receiptId, 'receiptId');
+    return JSON.parse(callString0(C.bundle_receipt_proof, bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), r, r.length));
+  },
+  /** Verify a receipt proof offline; throws ClawError unless it holds. */
+  verifyReceiptProof(proof, { expectedAgentDid, gatewaySigners } = {}) {
+    const p = jsonBytes(proof, 'proof');
+    const a = optBytes(expectedAgentDid, 'expectedAgentDid');
+    const g = didList(gatewaySigners, 'gatewaySigners');
+    return JSON.parse(callString0(C.receipt_proof_verify, p, p.length, a, a ? a.length : 0, g, g ? g.length : 0));
+  },
+});
+
+/** Derive a Trust Pulse document (object) from a (verified) bundle. */
+export function trustPulse(b, { issuedAt = Date.now() } = {}) {
+  const bb = jsonBytes(b, 'bundle');
+  return JSON.parse(callString0(C.trust_pulse_from_bundle, bb, bb.length, toMillis(issuedAt, 'issuedAt')));
+}
