@@ -11,6 +11,7 @@ pub(crate) const MAX_INPUT_LEN: usize = 256 * 1024 * 1024;
 ///
 /// SAFETY (caller of the exported function): `ptr` points to `len` readable bytes that stay
 /// valid and unmodified for the duration of the call.
+#[inline]
 pub(crate) unsafe fn try_bytes<'a>(
     ptr: *const u8,
     len: usize,
@@ -34,6 +35,7 @@ pub(crate) unsafe fn try_bytes<'a>(
 }
 
 /// Borrow `len` bytes at `ptr` as UTF-8.
+#[inline]
 pub(crate) unsafe fn try_str<'a>(
     ptr: *const c_char,
     len: usize,
@@ -75,12 +77,14 @@ pub(crate) unsafe fn try_cstr<'a>(ptr: *const c_char, name: &str) -> Result<&'a 
 }
 
 /// Borrow the object behind a handle pointer.
+#[inline]
 pub(crate) unsafe fn try_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, Fail> {
     // SAFETY: the caller guarantees `ptr` is NULL or a live handle from claw.
     unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
 }
 
 /// Check an output pointer is present before doing any work.
+#[inline]
 pub(crate) fn try_out<T>(ptr: *mut T, name: &str) -> Result<(), Fail> {
     if ptr.is_null() {
         Err(null(name))

@@ -6,9 +6,7 @@
 
 use crate::envelope::{opt_time, try_did_list};
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
-use crate::ffi::{
-    free_handle, try_json, try_out, try_ref, try_str, write_handle, write_out, write_string,
-};
+use crate::ffi::{free_handle, try_json, try_out, try_ref, try_str, write_handle, write_string};
 use crate::guard::boundary;
 use crate::keys::claw_signing_key;
 use claw_core::envelope::Signers;
@@ -69,22 +67,49 @@ pub struct claw_decision {
     pub policy_hash: [c_char; CLAW_POLICY_HASH_LEN],
 }
 
-impl claw_decision {
-    fn from_core(d: &Decision<'_>) -> claw_decision {
-        let mut out = claw_decision {
-            decision: match d.verdict {
-                Verdict::Allow => claw_decision_code::CLAW_DECISION_ALLOW,
-                Verdict::Deny => claw_decision_code::CLAW_DECISION_DENY,
-                Verdict::ApprovalRequired => claw_decision_code::CLAW_DECISION_APPROVAL_REQUIRED,
-            } as u32,
-            reason_code: [0; CLAW_DECISION_REASON_LEN],
-            statement_id: [0; CLAW_STATEMENT_ID_LEN],
-            policy_hash: [0; CLAW_POLICY_HASH_LEN],
-        };
-        crate::error::copy_truncated(&mut out.reason_code, d.reason.as_str());
-        crate::error::copy_truncated(&mut out.statement_id, d.statement_id.unwrap_or(""));
-        crate::error::copy_truncated(&mut out.policy_hash, d.policy_hash.unwrap_or(""));
-        out
+/// Copy `s` (truncated on a character boundary to `cap - 1` bytes) and a NUL to `dst`.
+///
+/// SAFETY: `dst` points to `cap >= 1` writable bytes.
+unsafe fn copy_c_string(dst: *mut c_char, cap: usize, s: &str) {
+    let mut n = s.len().min(cap - 1);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    // SAFETY: `n < cap` bytes fit, and the NUL at `n` too (caller contract).
+    unsafe {
+        std::ptr::copy_nonoverlapping(s.as_ptr(), dst.cast::<u8>(), n);
+        dst.add(n).write(0);
+    }
+}
+
+/// Write a decision into the caller's record: only the bytes in use (each string and its
+/// NUL), so the hot path neither zeroes nor copies the whole record.
+///
+/// SAFETY: `out` points to a writable `claw_decision`.
+unsafe fn write_decision(out: *mut claw_decision, d: &Decision<'_>) {
+    let code = match d.verdict {
+        Verdict::Allow => claw_decision_code::CLAW_DECISION_ALLOW,
+        Verdict::Deny => claw_decision_code::CLAW_DECISION_DENY,
+        Verdict::ApprovalRequired => claw_decision_code::CLAW_DECISION_APPROVAL_REQUIRED,
+    } as u32;
+    // SAFETY: field pointers of a writable record; each array has its declared length.
+    unsafe {
+        std::ptr::addr_of_mut!((*out).decision).write(code);
+        copy_c_string(
+            std::ptr::addr_of_mut!((*out).reason_code).cast(),
+            CLAW_DECISION_REASON_LEN,
+            d.reason.as_str(),
+        );
+        copy_c_string(
+            std::ptr::addr_of_mut!((*out).statement_id).cast(),
+            CLAW_STATEMENT_ID_LEN,
+            d.statement_id.unwrap_or(""),
+        );
+        copy_c_string(
+            std::ptr::addr_of_mut!((*out).policy_hash).cast(),
+            CLAW_POLICY_HASH_LEN,
+            d.policy_hash.unwrap_or(""),
+        );
     }
 }
 
@@ -351,6 +376,7 @@ fn context_of(v: &Value) -> Result<JsonContext<'_>, Fail> {
 
 /// Decide one request and write the decision. Shared by both decide exports.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 unsafe fn decide(
     policy: *const claw_policy,
     action: &str,
@@ -384,11 +410,10 @@ unsafe fn decide(
     if let Some(t) = run_started_at_s {
         req = req.with_run_started_at(t);
     }
-    let d = h
-        .runtime
-        .decide_with(&req, |d| claw_decision::from_core(&d));
-    // SAFETY: checked non-NULL above.
-    unsafe { write_out(decision_out, d) };
+    // The decision is complete before anything is written; writing cannot fail.
+    // SAFETY: `decision_out` checked non-NULL above (caller contract: writable).
+    h.runtime
+        .decide_with(&req, |d| unsafe { write_decision(decision_out, &d) });
     Ok(())
 }
 
