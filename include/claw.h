@@ -515,7 +515,9 @@ void claw_recorder_free(struct claw_recorder *recorder);
 // none) is a clawverify configuration, optionally with claw's extra members:
 // `{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…},
 // "causal_mode":"enforce"|"warn"|"observe","ttl_skew_ms":n,"trusted_log_signer_dids":[…],
-// "spec_strict":bool}`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
+// "spec_strict":bool}`. `policy` (NULL for none) is the compiled policy the run was pinned
+// to: every tool receipt is replayed against it, and one no context could have allowed
+// fails the bundle with `POLICY_VIOLATION`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
 // says whether the bundle is VALID, and `*verdict_out` is the verdict (`valid`,
 // `reason_code`, `proof_tier`, per-component results, ...) as canonical JSON. Errors are
 // for bad arguments or configuration only.
@@ -523,6 +525,7 @@ claw_result claw_bundle_verify(const char *bundle_json,
                                size_t bundle_json_len,
                                const char *config_json,
                                size_t config_json_len,
+                               const struct claw_policy *policy,
                                int64_t now_ms,
                                bool *valid_out,
                                char **verdict_out,

@@ -981,7 +981,9 @@ unsafe fn verify_config(
 /// none) is a clawverify configuration, optionally with claw's extra members:
 /// `{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…},
 /// "causal_mode":"enforce"|"warn"|"observe","ttl_skew_ms":n,"trusted_log_signer_dids":[…],
-/// "spec_strict":bool}`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
+/// "spec_strict":bool}`. `policy` (NULL for none) is the compiled policy the run was pinned
+/// to: every tool receipt is replayed against it, and one no context could have allowed
+/// fails the bundle with `POLICY_VIOLATION`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
 /// says whether the bundle is VALID, and `*verdict_out` is the verdict (`valid`,
 /// `reason_code`, `proof_tier`, per-component results, ...) as canonical JSON. Errors are
 /// for bad arguments or configuration only.
@@ -992,6 +994,7 @@ pub unsafe extern "C" fn claw_bundle_verify(
     bundle_json_len: usize,
     config_json: *const c_char,
     config_json_len: usize,
+    policy: *const crate::policy::claw_policy,
     now_ms: i64,
     valid_out: *mut bool,
     verdict_out: *mut *mut c_char,
@@ -1001,12 +1004,18 @@ pub unsafe extern "C" fn claw_bundle_verify(
     boundary(err, || {
         try_out(verdict_out, "verdict_out")?;
         // SAFETY: caller contract on every pointer/length pair.
-        let (text, cfg) = unsafe {
+        let (text, mut cfg, policy) = unsafe {
             (
                 try_str(bundle_json, bundle_json_len, "bundle_json")?,
                 verify_config(config_json, config_json_len, now_ms)?,
+                policy.as_ref(),
             )
         };
+        if let Some(p) = policy {
+            cfg.policy = Some(evidence::PolicyReplay::from_policy(std::sync::Arc::clone(
+                p.runtime.snapshot().policy(),
+            )));
+        }
         let verdict = evidence::verify_bundle(text.as_bytes(), &cfg);
         let bytes = canonical(&verdict.to_json())?;
         // SAFETY: `verdict_out` checked above; `valid_out` is optional.

@@ -145,10 +145,33 @@ static void test_recorder_and_bundle(void) {
   snprintf(config, sizeof config, "{\"config_version\":\"1\",\"allowlists\":{\"gateway_receipt_signer_dids\":[\"%s\"]}}", gw_did);
   bool valid = false;
   char *verdict = NULL;
-  EXPECT_RC(claw_bundle_verify(bundle, bundle_len, config, strlen(config), T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK);
+  EXPECT_RC(claw_bundle_verify(bundle, bundle_len, config, strlen(config), NULL, T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK);
   CHECK(valid, "bundle valid: %s", verdict ? verdict : "(null)");
   claw_string_free(verdict);
   verdict = NULL;
+
+  /* Replayed against the run's policy: `read` is allowed, so the bundle stays valid; a policy
+   * that allows no tool at all makes the tool receipt a POLICY_VIOLATION. */
+  const char *allow_read =
+      "{\"policy_version\":\"2\",\"policy_id\":\"p\",\"issuer_did\":\"did:web:example.com\",\"statements\":["
+      "{\"sid\":\"R\",\"effect\":\"Allow\",\"actions\":[\"tool:execute\"],\"resources\":[\"read\"]}]}";
+  const char *allow_none =
+      "{\"policy_version\":\"2\",\"policy_id\":\"p\",\"issuer_did\":\"did:web:example.com\",\"statements\":["
+      "{\"sid\":\"M\",\"effect\":\"Allow\",\"actions\":[\"model:invoke\"],\"resources\":[\"*\"]}]}";
+  claw_policy *pol = NULL;
+  EXPECT_RC(claw_policy_from_json(allow_read, strlen(allow_read), NULL, &pol, &err), CLAW_OK);
+  EXPECT_RC(claw_bundle_verify(bundle, bundle_len, config, strlen(config), pol, T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK);
+  CHECK(valid, "valid under the run's policy: %s", verdict ? verdict : "(null)");
+  claw_string_free(verdict);
+  verdict = NULL;
+  claw_policy_free(pol);
+  pol = NULL;
+  EXPECT_RC(claw_policy_from_json(allow_none, strlen(allow_none), NULL, &pol, &err), CLAW_OK);
+  EXPECT_RC(claw_bundle_verify(bundle, bundle_len, config, strlen(config), pol, T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK);
+  CHECK(!valid && verdict && strstr(verdict, "POLICY_VIOLATION"), "policy replay verdict %s", verdict ? verdict : "(null)");
+  claw_string_free(verdict);
+  verdict = NULL;
+  claw_policy_free(pol);
 
   /* A tampered bundle verifies as invalid (CLAW_OK: the verification ran). */
   char *tampered = dup_str(bundle);
@@ -156,26 +179,26 @@ static void test_recorder_and_bundle(void) {
   CHECK(h != NULL, "runtime in bundle");
   if (h) memcpy(h + 11, "hosT", 4);
   valid = true;
-  EXPECT_RC(claw_bundle_verify(tampered, strlen(tampered), config, strlen(config), T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK);
+  EXPECT_RC(claw_bundle_verify(tampered, strlen(tampered), config, strlen(config), NULL, T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK);
   CHECK(!valid && verdict && strstr(verdict, "\"status\":\"FAIL\""), "tampered verdict %s", verdict ? verdict : "(null)");
   claw_string_free(verdict);
   verdict = NULL;
   free(tampered);
-  EXPECT_RC(claw_bundle_verify(bundle, bundle_len - 1, NULL, 0, T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK); /* truncated */
+  EXPECT_RC(claw_bundle_verify(bundle, bundle_len - 1, NULL, 0, NULL, T0 + 5000, &valid, &verdict, NULL, &err), CLAW_OK); /* truncated */
   CHECK(!valid && verdict && strstr(verdict, "INVALID_JSON"), "truncated verdict %s", verdict ? verdict : "(null)");
   claw_string_free(verdict);
   verdict = NULL;
-  EXPECT_RC(claw_bundle_verify("", 0, NULL, 0, T0, &valid, &verdict, NULL, &err), CLAW_OK);
+  EXPECT_RC(claw_bundle_verify("", 0, NULL, 0, NULL, T0, &valid, &verdict, NULL, &err), CLAW_OK);
   CHECK(!valid, "empty bundle is invalid");
   claw_string_free(verdict);
   verdict = NULL;
-  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"config_version\":\"2\"}"), T0, &valid, &verdict, NULL, &err), CLAW_ERR_INPUT, "CONFIG_ERROR", &err);
-  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"causal_mode\":\"lax\"}"), T0, &valid, &verdict, NULL, &err), CLAW_ERR_BUNDLE, "SCHEMA_VALIDATION_FAILED", &err);
-  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"unknown\":1}"), T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_ARGUMENT, "CONFIG_ERROR", &err);
-  EXPECT_ERR(claw_bundle_verify(NULL, 5, NULL, 0, T0, &valid, &verdict, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
-  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, NULL, 0, T0, &valid, NULL, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
-  EXPECT_ERR(claw_bundle_verify("\xff", 1, NULL, 0, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_UTF8, "INVALID_UTF8", &err);
-  EXPECT_ERR(claw_bundle_verify(bundle, (size_t)-1, NULL, 0, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_ARGUMENT, "INPUT_TOO_LARGE", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"config_version\":\"2\"}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INPUT, "CONFIG_ERROR", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"causal_mode\":\"lax\"}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_BUNDLE, "SCHEMA_VALIDATION_FAILED", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"unknown\":1}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_ARGUMENT, "CONFIG_ERROR", &err);
+  EXPECT_ERR(claw_bundle_verify(NULL, 5, NULL, 0, NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, NULL, 0, NULL, T0, &valid, NULL, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
+  EXPECT_ERR(claw_bundle_verify("\xff", 1, NULL, 0, NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_UTF8, "INVALID_UTF8", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, (size_t)-1, NULL, 0, NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_ARGUMENT, "INPUT_TOO_LARGE", &err);
   CHECK(verdict == NULL, "verdict written on failure");
 
   /* Receipt proof for the tool receipt, verified offline. */

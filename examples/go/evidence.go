@@ -173,17 +173,20 @@ type BundleVerdict struct {
 }
 
 // VerifyBundle verifies a proof bundle at now with an optional verifier configuration
-// (clawverify format, nil for none). An invalid bundle returns its verdict AND an *Error
-// (code ResultBundle, the verdict's reason code); err == nil means VALID.
-func VerifyBundle(bundle []byte, config []byte, now time.Time) (*BundleVerdict, error) {
+// (clawverify format, nil for none) and, when policy is not nil, replays every tool receipt
+// against it (a receipt no context could allow fails with POLICY_VIOLATION). An invalid
+// bundle returns its verdict AND an *Error (code ResultBundle, the verdict's reason code);
+// err == nil means VALID.
+func VerifyBundle(bundle []byte, config []byte, policy *Policy, now time.Time) (*BundleVerdict, error) {
 	bp, bn := cbytes(bundle)
 	cp, cn := cbytes(config)
 	var valid C.bool
 	var out *C.char
 	var outLen C.size_t
 	var e C.claw_error
-	rc := C.claw_bundle_verify(bp, bn, cp, cn, C.int64_t(now.UnixMilli()), &valid, &out, &outLen, &e)
+	rc := C.claw_bundle_verify(bp, bn, cp, cn, parentPtr(policy), C.int64_t(now.UnixMilli()), &valid, &out, &outLen, &e)
 	runtime.KeepAlive(bundle)
+	runtime.KeepAlive(policy)
 	runtime.KeepAlive(config)
 	if err := check(rc, &e); err != nil {
 		return nil, err

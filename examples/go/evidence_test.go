@@ -56,7 +56,7 @@ func TestBundleBuildAndVerify(t *testing.T) {
 	}
 
 	config := []byte(fmt.Sprintf(`{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[%q]}}`, gwDID))
-	v, err := VerifyBundle([]byte(bundle), config, t0.Add(5*time.Second))
+	v, err := VerifyBundle([]byte(bundle), config, p, t0.Add(5*time.Second))
 	if err != nil {
 		t.Fatalf("verify: %v (%s)", err, v.Raw)
 	}
@@ -64,11 +64,20 @@ func TestBundleBuildAndVerify(t *testing.T) {
 		t.Fatalf("verdict %s", v.Raw)
 	}
 	tampered := strings.Replace(bundle, `"id":"go-test"`, `"id":"go-tesT"`, 1)
-	v, err = VerifyBundle([]byte(tampered), config, t0.Add(5*time.Second))
+	v, err = VerifyBundle([]byte(tampered), config, nil, t0.Add(5*time.Second))
 	if !errors.Is(err, ErrBundle) || v == nil || v.Status != "FAIL" {
 		t.Fatalf("tampered: %v", err)
 	}
-	if _, err := VerifyBundle([]byte(bundle), []byte(`{"config_version":"2"}`), now); ReasonCode(err) != "CONFIG_ERROR" {
+	// Replayed against a policy that allows no tool, the tool receipt is a violation.
+	none, err := PolicyFromJSON([]byte(`{"policy_version":"2","policy_id":"p","issuer_did":"did:web:example.com","statements":[{"sid":"M","effect":"Allow","actions":["model:invoke"],"resources":["*"]}]}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer none.Close()
+	if _, err := VerifyBundle([]byte(bundle), config, none, t0.Add(5*time.Second)); ReasonCode(err) != "POLICY_VIOLATION" {
+		t.Fatalf("policy replay: %v", err)
+	}
+	if _, err := VerifyBundle([]byte(bundle), []byte(`{"config_version":"2"}`), nil, now); ReasonCode(err) != "CONFIG_ERROR" {
 		t.Fatalf("bad config: %v", err)
 	}
 	if tp, err := TrustPulseFromBundle([]byte(bundle), t0); err != nil || !strings.Contains(tp, `"read"`) {

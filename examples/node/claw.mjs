@@ -179,7 +179,7 @@ const C = {
   recorder_checkpoint: fn('claw_recorder_checkpoint', 'uint32_t', [T.recorder.ptr, 'int64_t', STR_OUT, ERR]),
   recorder_finish: fn('claw_recorder_finish', 'uint32_t', [T.recorder.ptr, IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, STR_OUT, ERR]),
   recorder_free: fn('claw_recorder_free', 'void', [T.recorder.ptr]),
-  bundle_verify: fn('claw_bundle_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
+  bundle_verify: fn('claw_bundle_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', T.policy.ptr, 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
   bundle_receipt_proof: fn('claw_bundle_receipt_proof', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', IN, 'size_t', STR_OUT, ERR]),
   receipt_proof_verify: fn('claw_receipt_proof_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
   trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', 'int64_t', STR_OUT, ERR]),
@@ -951,15 +951,18 @@ export const bundle = Object.freeze({
   /**
    * Verify a proof bundle (JSON text, bytes or object) at `now` with an optional verifier
    * `config` (`{config_version:"1", allowlists:{gateway_receipt_signer_dids:[...]}, ...}`).
+   * `policy` (a Policy) replays every tool receipt against the run's policy (a receipt no
+   * context could allow fails with POLICY_VIOLATION).
    * Returns the verdict object with `valid` (boolean): an invalid bundle does not throw.
    */
-  verify(b, { config, now = Date.now() } = {}) {
+  verify(b, { config, policy, now = Date.now() } = {}) {
+    if (policy !== undefined && !(policy instanceof Policy)) throw new TypeError('policy must be a Policy');
     const bb = jsonBytes(b, 'bundle');
     const c = optBytes(config, 'config', true);
     const valid = [false];
     const out = [null];
     const len = [0];
-    check(C.bundle_verify(bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), valid, out, len, errBuf));
+    check(C.bundle_verify(bb, bb.length, c, c ? c.length : 0, policy ? policy._ptr : null, toMillis(now, 'now'), valid, out, len, errBuf));
     const verdict = JSON.parse(take(out[0], Number(len[0])));
     return { valid: Boolean(valid[0]), ...verdict };
   },

@@ -33,13 +33,19 @@ test('evidence: record a run, build and verify the bundle, receipt proof, trust 
   assert.throws(() => rec.recordEvent('late', {}, { at: t0 + 3000 }), (e) => e.reasonCode === 'RECORDER_FINISHED');
 
   const config = { config_version: '1', allowlists: { gateway_receipt_signer_dids: [gw.did()] } };
-  const v = bundle.verify(b, { config, now: t0 + 5000 });
+  const v = bundle.verify(b, { config, policy, now: t0 + 5000 });
   assert.equal(v.valid, true, JSON.stringify(v));
   assert.equal(v.status, 'PASS');
   const bad = bundle.verify(b.replace('"id":"node-test"', '"id":"node-tesT"'), { config, now: t0 + 5000 });
   assert.equal(bad.valid, false);
   assert.equal(bad.status, 'FAIL');
   assert.equal(bundle.verify('{', { now: t0 }).reason_code, 'INVALID_JSON');
+  const none = Policy.fromJson({ policy_version: '2', policy_id: 'p', issuer_did: 'did:web:example.com',
+    statements: [{ sid: 'M', effect: 'Allow', actions: ['model:invoke'], resources: ['*'] }] });
+  const replayed = bundle.verify(b, { config, policy: none, now: t0 + 5000 });
+  assert.equal(replayed.valid, false);
+  assert.equal(replayed.reason_code, 'POLICY_VIOLATION');
+  none.close();
 
   const proof = bundle.receiptProof(b, toolReceipt, { config, now: t0 + 5000 });
   const pv = bundle.verifyReceiptProof(proof, { expectedAgentDid: agent.did() });
