@@ -14,6 +14,8 @@ stage() {
 }
 stage rust bash scripts/test-rust.sh
 stage c bash scripts/test-c.sh
+stage demo bash scripts/demo.sh
+stage report bash scripts/test-report.sh
 echo
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -136,6 +136,15 @@ footer{color:var(--muted);font-size:12.5px;margin-top:26px}
 
 /// Render the report of `bytes` (a bundle file) verified as `v`.
 pub fn render(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
+    // Line breaks after the page's own closing tags keep the source readable; bundle text
+    // is escaped, so these strings can only be the page's markup.
+    render_page(bytes, v, policy_replayed)
+        .replace("</style>", "</style>\n")
+        .replace("</section>", "</section>\n")
+        .replace("</tr>", "</tr>\n")
+}
+
+fn render_page(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
     let parsed = json::parse(
         bytes,
         &json::Limits::STRICT.with_max_bytes(bytes.len().max(1)),
