@@ -65,11 +65,12 @@ model() { # model NN TOKENS_IN TOKENS_OUT LATENCY_MS
   printf '  %-26s %-22s gateway receipt %s\n' "model claude-sonnet-4-5" "$2 in / $3 out" "$(field receipt_id <<< "$r")"
 }
 last_receipt=
-tool() { # tool NAME FILES EXPECTED_EXIT
-  local r code
+tool() { # tool NAME FILES EXPECTED_EXIT   (the recorded result, if the call ran: FILES.result.json)
+  local r code result=()
+  [ -f "$ex/run/$2.result.json" ] && result=(--result "$ex/run/$2.result.json")
   set +e
   r=$(claw run tool --dir "$run" --tool "$1" --args "$ex/run/$2.args.json" \
-    --result "$ex/run/$2.result.json" --latency-ms 40 --context Data:Class=internal)
+    "${result[@]}" --latency-ms 40 --context Data:Class=internal)
   code=$?
   set -e
   local decision reason receipt

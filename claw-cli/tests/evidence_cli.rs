@@ -304,6 +304,46 @@ fn receipt_sign_prints_a_bound_gateway_receipt() {
         })
         .unwrap();
 
+    // Hashes are base64url and may start with "-": still a value, not an option.
+    let dash = format!("-{}", "A".repeat(42));
+    let o = claw(&[
+        "receipt",
+        "sign",
+        "--request",
+        &req,
+        "--response",
+        &resp,
+        "--provider",
+        "p",
+        "--model",
+        "m",
+        "--tokens-in",
+        "1",
+        "--tokens-out",
+        "1",
+        "--latency-ms",
+        "1",
+        "--run-id",
+        "r",
+        "--event-hash",
+        &dash,
+        "--nonce",
+        "-n",
+        "--policy-hash",
+        &dash,
+        "--key",
+        &key,
+    ]);
+    assert_eq!(
+        json_out(&o)["payload"]["binding"]["event_hash_b64u"],
+        dash.as_str()
+    );
+    assert_one_line_error(
+        &claw(&["wpc", "verify", &s.p("policy.env.json"), "--hash", &dash]),
+        3,
+        "HASH_MISMATCH",
+    );
+
     // Refusals.
     let bad_hash = [
         "receipt",
@@ -992,6 +1032,71 @@ fn an_external_gateway_signs_a_pending_model_call() {
         2,
         "HASH_MISMATCH",
     );
+}
+
+#[test]
+fn decide_first_then_record_the_result() {
+    let s = Setup::new();
+    ok(&s.start("run"));
+    ok(&s.model("run"));
+    let dir = s.p("run");
+    let args = s.write("args.json", r#"{"path":"a.txt"}"#);
+    let other = s.write("other.json", r#"{"path":"b.txt"}"#);
+    let res = s.write("res.json", r#"{"text":"hello"}"#);
+    // Decide only: exit 0, the result is awaited.
+    let d = json_out(&claw(&[
+        "run",
+        "tool",
+        "--dir",
+        &dir,
+        "--tool",
+        "read",
+        "--args",
+        &args,
+        "--context",
+        "Data:Class=internal",
+    ]));
+    assert_eq!(d["decision"], "allow");
+    assert_eq!(d["result_pending"], true);
+    assert!(d.get("receipt_id").is_none());
+    let st = json_out(&claw(&["run", "status", "--dir", &dir]));
+    assert_eq!(st["allowed_awaiting_result"][0]["tool"], "read");
+    // Only the decided call can be recorded, once.
+    let result = |tool: &str, a: &str| {
+        claw(&[
+            "run", "result", "--dir", &dir, "--tool", tool, "--args", a, "--result", &res,
+        ])
+    };
+    assert_one_line_error(&result("read", &other), 2, "RUN_LOG_INVALID");
+    assert_one_line_error(&result("write", &args), 2, "RUN_LOG_INVALID");
+    let r = json_out(&result("read", &args));
+    assert!(r["receipt_id"].as_str().unwrap().starts_with("tr_"));
+    assert_one_line_error(&result("read", &args), 2, "RUN_LOG_INVALID");
+    // A denied call has nothing to record.
+    let o = claw(&[
+        "run",
+        "tool",
+        "--dir",
+        &dir,
+        "--tool",
+        "shell_exec",
+        "--args",
+        &args,
+        "--context",
+        "Data:Class=internal",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert_one_line_error(&result("shell_exec", &args), 2, "RUN_LOG_INVALID");
+    let bundle = s.p("b.json");
+    ok(&claw(&[
+        "bundle",
+        "build",
+        "--run-dir",
+        &dir,
+        "--out",
+        &bundle,
+    ]));
+    ok(&claw(&with(&["bundle", "verify", &bundle], &s.trust())));
 }
 
 #[test]

@@ -303,7 +303,8 @@ fn the_log_fails_closed() {
     st.apply(decision("read", "deny", &args, None), T0, seed(&mut rng))
         .unwrap();
     assert!(st.apply(tool("read", &args), T0, seed(&mut rng)).is_err());
-    // An allow for another tool, or other arguments, does not allow this one.
+    // An allow for another tool, or other arguments, does not allow this one; an allow is
+    // used up by one tool record, which may come later (decide, execute, record).
     let mut rng = TestRng::new(4);
     let (mut st, _) = RunState::start(agent_key(), start(), T0, seed(&mut rng)).unwrap();
     st.apply(decision("read", "allow", &args, None), T0, seed(&mut rng))
@@ -312,6 +313,12 @@ fn the_log_fails_closed() {
     assert!(st
         .apply(tool("read", &json!({"x": 1})), T0, seed(&mut rng))
         .is_err());
+    st.apply(decision("other", "deny", &args, None), T0, seed(&mut rng))
+        .unwrap();
+    assert_eq!(st.open_allows().len(), 1);
+    st.apply(tool("read", &args), T0, seed(&mut rng)).unwrap();
+    assert!(st.open_allows().is_empty());
+    assert!(st.apply(tool("read", &args), T0, seed(&mut rng)).is_err());
     // An approval that does not exist cannot be used.
     let e = st
         .apply(

@@ -12,6 +12,7 @@ pub enum Command {
     Sign(SignArgs),
 }
 
+/// Hashes and ids are base64url and may start with `-`: those options take such values.
 #[derive(clap::Args, Debug)]
 pub struct SignArgs {
     /// The request bytes forwarded upstream.
@@ -36,25 +37,25 @@ pub struct SignArgs {
     #[arg(long)]
     latency_ms: u64,
     /// Binding: the run id (X-Run-Id).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     run_id: String,
     /// Binding: the hash of the run's llm_call event (X-Event-Hash).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     event_hash: String,
     /// Binding: the idempotency nonce (X-Idempotency-Key).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     nonce: Option<String>,
     /// Binding: the policy hash the run executes under.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     policy_hash: Option<String>,
     /// Binding: the scoped token's token_scope_hash_b64u.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token_scope_hash: Option<String>,
     /// Binding: the call's causal span (claw's recorder uses the llm_call event id).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     span_id: Option<String>,
     /// Binding: the parent span (the run's first model call).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     parent_span_id: Option<String>,
     /// The gateway's private JWK file.
     #[arg(long, value_name = "GATEWAY.jwk")]

@@ -25,10 +25,12 @@ pub const LOG_FILE: &str = "run.jsonl";
 pub enum Command {
     /// Open a run: verify the signed policy and the scoped token, write DIR/run.jsonl.
     Start(StartArgs),
-    /// Decide a tool call with the run's policy and token and record it. Exit 0 allow (the
-    /// decision and the tool receipt are recorded), 4 deny, 5 approval required (only the
-    /// decision is recorded).
+    /// Decide a tool call with the run's policy and token and record the decision. Exit 0
+    /// allow, 4 deny, 5 approval required. With --result, an allowed call's tool receipt is
+    /// recorded too; without, record it after executing with `claw run result`.
     Tool(ToolArgs),
+    /// Record the result (the tool receipt) of a call allowed earlier by `claw run tool`.
+    Result(ResultArgs),
     /// Record a model call: an llm_call event and the gateway receipt bound to it.
     Model(ModelArgs),
     /// Attach a gateway receipt (from `claw receipt sign`) to a pending model call.
@@ -94,9 +96,9 @@ pub struct ToolArgs {
     /// The call's arguments (JSON; the receipt holds their hash).
     #[arg(long, value_name = "FILE")]
     args: PathBuf,
-    /// The call's result (JSON; the receipt holds its hash).
+    /// The call's result (JSON; the receipt holds its hash), when the call has already run.
     #[arg(long, value_name = "FILE")]
-    result: PathBuf,
+    result: Option<PathBuf>,
     /// The result status.
     #[arg(long, default_value = "success", value_parser = ["success", "error", "timeout"])]
     status: String,
@@ -107,6 +109,30 @@ pub struct ToolArgs {
     /// is set by claw from recorded approvals, never from the command line.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ResultArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// The tool (as decided).
+    #[arg(long)]
+    tool: String,
+    /// The tool's version.
+    #[arg(long)]
+    tool_version: Option<String>,
+    /// The call's arguments (as decided).
+    #[arg(long, value_name = "FILE")]
+    args: PathBuf,
+    /// The call's result (JSON; the receipt holds its hash).
+    #[arg(long, value_name = "FILE")]
+    result: PathBuf,
+    /// The result status.
+    #[arg(long, default_value = "success", value_parser = ["success", "error", "timeout"])]
+    status: String,
+    /// How long the call took.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -183,6 +209,7 @@ pub fn run(cmd: Command) -> Result<u8, Failure> {
     match cmd {
         Command::Start(a) => start(a),
         Command::Tool(a) => tool(a),
+        Command::Result(a) => result(a),
         Command::Model(a) => model(a),
         Command::Attach(a) => attach(a),
         Command::Approve(a) => approve(a),
@@ -424,7 +451,10 @@ fn tool(a: ToolArgs) -> Result<u8, Failure> {
     let mut st = load(&a.dir.dir, a.dir.agent_key.as_deref())?;
     let context = parse_context(&a.context)?;
     let args = read_json(&a.args)?;
-    let result = read_json(&a.result)?;
+    let result = match &a.result {
+        Some(p) => Some(read_json(p)?),
+        None => None,
+    };
     let args_hash =
         hash::sha256_b64u(json::canonicalize(&args).map_err(|e| Failure::input(e.into()))?);
     let start = st.start_info().clone();
@@ -528,7 +558,7 @@ fn tool(a: ToolArgs) -> Result<u8, Failure> {
     let mut records = vec![st
         .apply(RunOp::Decision(record), now, seed())
         .map_err(|e| Failure::input(e.into()))?];
-    if verdict == "allow" {
+    if let (true, Some(result)) = (verdict == "allow", result) {
         let r = st
             .apply(
                 RunOp::Tool {
@@ -545,6 +575,8 @@ fn tool(a: ToolArgs) -> Result<u8, Failure> {
             .map_err(|e| Failure::input(e.into()))?;
         out.insert("receipt_id".into(), json!(r.out.receipt_id));
         records.push(r);
+    } else if verdict == "allow" {
+        out.insert("result_pending".into(), json!(true));
     }
     out.insert(
         "event_hash_b64u".into(),
@@ -557,6 +589,31 @@ fn tool(a: ToolArgs) -> Result<u8, Failure> {
         "approval_required" => exit::APPROVAL_REQUIRED,
         _ => exit::DENY,
     })
+}
+
+fn result(a: ResultArgs) -> Result<u8, Failure> {
+    let mut st = load(&a.dir.dir, a.dir.agent_key.as_deref())?;
+    let args = read_json(&a.args)?;
+    let result = read_json(&a.result)?;
+    let now = at(&st);
+    let r = st
+        .apply(
+            RunOp::Tool {
+                tool_name: a.tool.clone(),
+                tool_version: a.tool_version,
+                args,
+                result,
+                result_status: a.status,
+                latency_ms: a.latency_ms,
+            },
+            now,
+            seed(),
+        )
+        .map_err(|e| Failure::input(e.into()))?;
+    let out = json!({"tool": a.tool, "receipt_id": r.out.receipt_id, "event_hash_b64u": r.out.event_hash_b64u});
+    append(&a.dir.dir, &[r], false)?;
+    print_json(&out)?;
+    Ok(exit::OK)
 }
 
 fn model(a: ModelArgs) -> Result<u8, Failure> {
@@ -717,6 +774,7 @@ fn status(a: DirArgs) -> Result<u8, Failure> {
         "receipts": kinds,
         "pending_model_calls": pending,
         "unused_approvals": approvals,
+        "allowed_awaiting_result": st.open_allows().iter().map(|(t, h)| json!({"tool": t, "args_hash_b64u": h})).collect::<Vec<_>>(),
     }))?;
     Ok(exit::OK)
 }

@@ -11,9 +11,9 @@
 //! hash, the receipt id, the binding handed out) and replay checks it (`RUN_LOG_DIVERGED`).
 //!
 //! Rules the log enforces (fail closed): the first record, and only the first, is `start`;
-//! when the run has a policy, a `tool` record must directly follow an `allow` decision for
-//! the same tool (and the same argument hash); a decision that names an approval consumes it,
-//! once; a `model_receipt` must name a pending `model_begin` of this run and carry a
+//! when the run has a policy, each `tool` record uses up one earlier `allow` decision for the
+//! same tool and the same argument hash (decide, execute, then record the result); a decision
+//! that names an approval uses it up; a `model_receipt` must name a pending `model_begin` of this run and carry a
 //! correctly signed gateway receipt.
 //!
 //! Pure functions only: reading and appending the file is the caller's job (the CLI).
@@ -227,8 +227,8 @@ pub struct RunState {
     /// Disclosable event payloads: (event id, is a non-allow decision, payload).
     disclosures: Vec<(String, bool, Value)>,
     approvals: Vec<ApprovalState>,
-    /// The last record was an allow decision for this (resource, args hash).
-    last_allow: Option<(String, Option<String>)>,
+    /// Allow decisions whose tool call is not recorded yet: (resource, args hash).
+    open_allows: Vec<(String, Option<String>)>,
 }
 
 /// Random bytes from SHA-256(seed ‖ counter): the ids of one record, reproducible on replay.
@@ -389,7 +389,7 @@ impl RunState {
             pending: Vec::new(),
             disclosures: Vec::new(),
             approvals: Vec::new(),
-            last_allow: None,
+            open_allows: Vec::new(),
         })
     }
 
@@ -471,20 +471,23 @@ impl RunState {
                 result_status,
                 latency_ms,
             } => {
-                if self.start.policy.is_some() {
+                let allow = if self.start.policy.is_some() {
                     let args_hash = json::canonicalize(args).map(hash::sha256_b64u)?;
-                    let ok = self.last_allow.as_ref().is_some_and(|(res, h)| {
+                    let i = self.open_allows.iter().position(|(res, h)| {
                         res == tool_name && h.as_ref().map_or(true, |h| *h == args_hash)
                     });
-                    if !ok {
+                    if i.is_none() {
                         return Err(log_err(
                             seq,
                             format!(
-                                "tool {tool_name:?} was not allowed by the decision just before it"
+                                "tool {tool_name:?} with these arguments has no allow decision waiting for it"
                             ),
                         ));
                     }
-                }
+                    i
+                } else {
+                    None
+                };
                 let status = match result_status.as_str() {
                     "success" => ToolStatus::Success,
                     "error" => ToolStatus::Error,
@@ -496,6 +499,9 @@ impl RunState {
                         ))
                     }
                 };
+                if let Some(i) = allow {
+                    self.open_allows.remove(i);
+                }
                 let id = self.recorder.record_tool_call(
                     &ToolCall {
                         tool_name,
@@ -581,9 +587,6 @@ impl RunState {
                 self.receipt_out(id)?
             }
         };
-        if !matches!(&op, RunOp::Decision(d) if d.decision == "allow") {
-            self.last_allow = None;
-        }
         self.last_at_ms = self.last_at_ms.max(at_ms);
         self.next_seq += 1;
         Ok(RunRecord {
@@ -639,7 +642,8 @@ impl RunState {
         }
         self.disclose(d.decision != "allow", payload);
         if d.decision == "allow" {
-            self.last_allow = Some((d.resource.clone(), d.args_hash_b64u.clone()));
+            self.open_allows
+                .push((d.resource.clone(), d.args_hash_b64u.clone()));
         }
         Ok(RunOut {
             event_hash_b64u: b.event_hash_b64u,
@@ -735,6 +739,11 @@ impl RunState {
     /// Model calls waiting for their gateway receipt (their bindings).
     pub fn pending_model_calls(&self) -> impl Iterator<Item = &PendingModelCall> {
         self.pending.iter()
+    }
+
+    /// Allowed tool calls whose result is not recorded yet: (tool, argument hash).
+    pub fn open_allows(&self) -> &[(String, Option<String>)] {
+        &self.open_allows
     }
 
     /// The approvals recorded so far.
