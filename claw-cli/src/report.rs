@@ -359,7 +359,7 @@ fn render_page(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
             let line = match replay.map(|c| c.status) {
                 Some(ComponentStatus::Pass) => badge(
                     "b-pass",
-                    "replayed: every tool receipt is one the policy allows",
+                    "passed: no tool receipt is one the policy could never allow",
                 ),
                 Some(ComponentStatus::Fail) => badge("b-fail", "replay failed"),
                 _ if policy_replayed => badge("b-muted", "not reached"),
