@@ -415,6 +415,15 @@ fn a_run_is_decided_recorded_bundled_verified_proved_and_reported() {
     assert!(started["run_id"].as_str().unwrap().starts_with("run_"));
     assert_eq!(started["policy_hash_b64u"], s.policy_hash.as_str());
     assert_eq!(started["token_scope_hash_b64u"].as_str().unwrap().len(), 43);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(s.p("run/run.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the run log holds the token");
+    }
     // A run directory holds one run.
     assert_one_line_error(&s.start("run"), 2, "RUN_EXISTS");
 

@@ -236,7 +236,13 @@ fn append(dir: &Path, records: &[RunRecord], create: bool) -> Result<(), Failure
     }
     let mut opts = std::fs::OpenOptions::new();
     if create {
+        // The log holds the token and the raw tool arguments and results: owner only.
         opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
     } else {
         opts.append(true);
     }
