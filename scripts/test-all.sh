@@ -17,6 +17,8 @@ stage c bash scripts/test-c.sh
 stage go bash scripts/test-go.sh
 stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
+stage demo bash scripts/demo.sh
+stage report bash scripts/test-report.sh
 echo
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
