@@ -24,6 +24,24 @@
 // Size of `claw_error.message`, including the terminating NUL.
 #define CLAW_MESSAGE_LEN 512
 
+// Size of a Merkle hash (SHA-256) in bytes.
+#define CLAW_MERKLE_HASH_LEN 32
+
+// Largest proof (inclusion or consistency) in bytes: 64 hashes of 32 bytes. A buffer of this
+// size always holds a proof.
+#define CLAW_MERKLE_MAX_PROOF_LEN (64 * 32)
+
+// Size of `claw_decision.reason_code`, including the terminating NUL.
+#define CLAW_DECISION_REASON_LEN 64
+
+// Size of `claw_decision.statement_id`, including the NUL: a statement id is at most 128
+// Unicode code points (512 bytes of UTF-8), so it is never truncated.
+#define CLAW_STATEMENT_ID_LEN 516
+
+// Size of `claw_decision.policy_hash`, including the NUL (a base64url SHA-256 is 43
+// characters).
+#define CLAW_POLICY_HASH_LEN 48
+
 // Major version of the claw C API (semantic versioning).
 #define CLAW_VERSION_MAJOR 0
 
@@ -76,6 +94,79 @@ typedef uint32_t claw_result_code;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The verdict of a decision (`claw_decision.decision`). Values are explicit and never
+// reused; 0 is never a verdict, so a zeroed `claw_decision` never reads as an allow.
+enum claw_decision_code
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The request may proceed.
+  CLAW_DECISION_ALLOW = 1,
+  // The request must not proceed.
+  CLAW_DECISION_DENY = 2,
+  // The request may proceed once a human approves it: decide again with the context key
+  // `Request:HasHumanApproval` set to `"true"`.
+  CLAW_DECISION_APPROVAL_REQUIRED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum claw_decision_code claw_decision_code;
+#else
+typedef uint32_t claw_decision_code;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What `claw_revocations_revoke` revokes. Values are explicit and never reused.
+enum claw_revocation_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Every token with this `jti`.
+  CLAW_REVOKE_JTI = 1,
+  // Every token whose header names this issuer `kid`.
+  CLAW_REVOKE_KID = 2,
+  // Every token that pins this policy hash.
+  CLAW_REVOKE_POLICY_HASH = 3,
+  // One token, by its hash (lowercase hex SHA-256 of the compact token, see
+  // `claw_cst_token_hash`).
+  CLAW_REVOKE_TOKEN_HASH = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum claw_revocation_kind claw_revocation_kind;
+#else
+typedef uint32_t claw_revocation_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A set of trusted CST issuer keys, by `kid`. Immutable once built; thread-safe.
+typedef struct claw_keyset claw_keyset;
+
+// A compiled Work Policy Contract with swappable incident overrides. Thread-safe: any
+// number of threads may call `claw_policy_decide*` on one handle while another calls
+// `claw_policy_set_overrides`; each decision sees either the old or the new overrides,
+// never a mix. Free it with `claw_policy_free` once no thread uses it.
+typedef struct claw_policy claw_policy;
+
+// One run being recorded: its hash-linked event chain, the receipts bound to it and the
+// Merkle log of those receipts, until `claw_recorder_finish` signs the proof bundle.
+// Thread-safe: calls on one recorder from several threads are serialized (events are
+// chained in the order the calls take the lock).
+typedef struct claw_recorder claw_recorder;
+
+// The in-memory replay guard: remembers each accepted `(jti, job)` until its token
+// expires, in a bounded, sharded table. Thread-safe: share one guard between every thread
+// that validates tokens (of any number of concurrent uses of one token, exactly one
+// passes).
+typedef struct claw_replay_guard claw_replay_guard;
+
+// The current CST revocations (by `jti`, issuer `kid`, issuer key, pinned policy hash or
+// token hash). Thread-safe: revoking while other threads validate is allowed; each
+// validation uses the list in force when it started.
+typedef struct claw_revocations claw_revocations;
+
 // An Ed25519 signing key (secret). Zeroized when freed. Immutable after creation, so one
 // handle may be used from several threads at once.
 typedef struct claw_signing_key claw_signing_key;
@@ -100,13 +191,384 @@ typedef struct claw_error {
   char message[CLAW_MESSAGE_LEN];
 } claw_error;
 
+// The answer to one request, written into storage the caller owns (no allocation, nothing
+// to free). Strings are NUL-terminated UTF-8; an empty string means "none".
+typedef struct claw_decision {
+  // A `claw_decision_code` value.
+  uint32_t decision;
+  // Stable reason, e.g. "POLICY_ALLOW", "POLICY_DEFAULT_DENY", "OVERRIDE_TOOL_DENIED".
+  char reason_code[CLAW_DECISION_REASON_LEN];
+  // The `sid` of the statement that decided (the Allow that applied or would apply with
+  // approval, or the Deny that fired); empty when no statement decided.
+  char statement_id[CLAW_STATEMENT_ID_LEN];
+  // `policy_hash_b64u` of the policy that decided (the policy itself or the ancestor
+  // whose statement decided); empty if none.
+  char policy_hash[CLAW_POLICY_HASH_LEN];
+} claw_decision;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
+// Build a key set from a JWKS (`{"keys":[…]}`: public OKP/Ed25519 JWKs, each filed under
+// its `kid` or the reference kid) or, when `jwks_json` is a JSON array, from `did:key`
+// strings. A set that cannot be read whole is refused (`CLAW_ERR_TOKEN`,
+// `TOKEN_INVALID_KEY_SET`-family reason).
+claw_result claw_keyset_from_json(const char *json,
+                                  size_t json_len,
+                                  struct claw_keyset **out,
+                                  struct claw_error *err);
+
+// A key set holding one verifying key, filed under `kid` (`kid_len` bytes; NULL with 0 for
+// the reference kid), usable until `not_after_s` (Unix seconds; `<= 0` for no limit).
+claw_result claw_keyset_from_key(const struct claw_verifying_key *key,
+                                 const char *kid,
+                                 size_t kid_len,
+                                 int64_t not_after_s,
+                                 struct claw_keyset **out,
+                                 struct claw_error *err);
+
+// Free a key set. NULL is accepted.
+void claw_keyset_free(struct claw_keyset *keyset);
+
+// A replay guard holding at most `max_entries` unexpired uses (1 to 2^24). When full of
+// unexpired entries it refuses new uses (`REPLAY_GUARD_FULL`) rather than forget one.
+claw_result claw_replay_guard_new(size_t max_entries,
+                                  struct claw_replay_guard **out,
+                                  struct claw_error *err);
+
+// The number of uses the guard remembers now (expired ones included until purged).
+claw_result claw_replay_guard_len(const struct claw_replay_guard *guard,
+                                  size_t *len_out,
+                                  struct claw_error *err);
+
+// Forget every use whose token expired at `now_s` (Unix seconds). Thread-safe.
+claw_result claw_replay_guard_purge_expired(const struct claw_replay_guard *guard,
+                                            int64_t now_s,
+                                            struct claw_error *err);
+
+// Free a replay guard. NULL is accepted. No other thread may be using it.
+void claw_replay_guard_free(struct claw_replay_guard *guard);
+
+// An empty revocation set.
+claw_result claw_revocations_new(struct claw_revocations **out, struct claw_error *err);
+
+// Revoke by `kind` (a `claw_revocation_kind` value) the `value` (`value_len` bytes of
+// UTF-8, non-empty). Takes effect for every validation that starts after the call returns.
+// Thread-safe.
+claw_result claw_revocations_revoke(const struct claw_revocations *revocations,
+                                    uint32_t kind,
+                                    const char *value,
+                                    size_t value_len,
+                                    struct claw_error *err);
+
+// Revoke every token signed by `key`, under whatever kid a key set files it. Thread-safe.
+claw_result claw_revocations_revoke_key(const struct claw_revocations *revocations,
+                                        const struct claw_verifying_key *key,
+                                        struct claw_error *err);
+
+// Free a revocation set. NULL is accepted. No other thread may be using it.
+void claw_revocations_free(struct claw_revocations *revocations);
+
+// The reference's `token_hash` of a compact token: lowercase hex SHA-256 (64 characters),
+// the value `CLAW_REVOKE_TOKEN_HASH` takes.
+claw_result claw_cst_token_hash(const char *token,
+                                size_t token_len,
+                                char **out,
+                                struct claw_error *err);
+
+// Issue a CST signed by `key`: `claims_json` is a JSON object of the claims to grant
+// (`sub`, `aud`, `scope` required; any other `scoped_token_claims.v1` claim allowed, e.g.
+// `mission_id`, `policy_hash_b64u`, `agent_did`); `token_version`, `iat`, `exp`, `jti` and
+// `token_scope_hash_b64u` are filled in (`iat = now_s`, `exp = now_s + ttl_seconds`, capped
+// to `max_ttl_seconds` when `> 0`). `kid` (NULL with 0 for the reference kid) names the
+// issuer key in the header. On success `*token_out` is the compact JWS (free with
+// `claw_string_free`), `*token_len_out` (optional) its length, and `*claims_out`
+// (optional, may be NULL) the signed claims as canonical JSON.
+claw_result claw_cst_issue(const struct claw_signing_key *key,
+                           const char *claims_json,
+                           size_t claims_json_len,
+                           uint64_t ttl_seconds,
+                           uint64_t max_ttl_seconds,
+                           const char *kid,
+                           size_t kid_len,
+                           int64_t now_s,
+                           char **token_out,
+                           size_t *token_len_out,
+                           char **claims_out,
+                           struct claw_error *err);
+
+// Validate a compact CST at `now_s` (Unix seconds) against the issuer keys `keyset` and the
+// options `options_json`:
+// `{"audience":…,"action":…` (required) `,"subject":…,"job":…,"require_job_binding":bool,
+// "runtime_policy_hash":…,"require_policy_pin":bool,"max_ttl_seconds":n,
+// "require_scope_hash":bool,"clock_skew_seconds":n,"replay":"off"|"jti_once_per_job"|
+// "bound_to_job"}`. `replay_guard` is required with `"jti_once_per_job"` and ignored
+// otherwise; `revocations` may be NULL. Every check of `docs/SPEC-cst.md` runs in order;
+// the first failure is `CLAW_ERR_TOKEN` with its reason (`TOKEN_EXPIRED`,
+// `TOKEN_REPLAYED`, `TOKEN_REVOKED`, ...). On success `*claims_out` is
+// `{"claims":{…},"kid":"…"}` as canonical JSON. Thread-safe for shared handles.
+claw_result claw_cst_validate(const char *token,
+                              size_t token_len,
+                              const struct claw_keyset *keyset,
+                              const char *options_json,
+                              size_t options_json_len,
+                              const struct claw_replay_guard *replay_guard,
+                              const struct claw_revocations *revocations,
+                              int64_t now_s,
+                              char **claims_out,
+                              size_t *claims_len_out,
+                              struct claw_error *err);
+
+// Sign the JSON object `payload_json` into a Clawsig envelope v1 of type `envelope_type`
+// with `key`. The payload is stored with its keys sorted, so both of the reference's hash
+// rules agree. `issued_at_ms` is Unix milliseconds; `expires_at_ms <= 0` means no expiry.
+// On success `*out` is the envelope's canonical JSON (free with `claw_string_free`) and
+// `*out_len`, if not NULL, its length.
+claw_result claw_envelope_sign(const char *envelope_type,
+                               size_t envelope_type_len,
+                               const char *payload_json,
+                               size_t payload_json_len,
+                               const struct claw_signing_key *key,
+                               int64_t issued_at_ms,
+                               int64_t expires_at_ms,
+                               char **out,
+                               size_t *out_len,
+                               struct claw_error *err);
+
+// Verify a Clawsig envelope v1: version, `expected_type`, algorithms, payload hash,
+// signature, signer and expiry, in that order. `trusted_signers_json` is a JSON array of
+// `did:key` strings, or NULL with length 0 to accept any valid signer (integrity only).
+// `now_s` (Unix seconds) enables the expiry check when `> 0`.
+// On success `*out` is `{"issued_at_ms":…,"expires_at_ms":…|null,"payload":{…},
+// "payload_hash_b64u":"…","signer_did":"…"}` as canonical JSON.
+claw_result claw_envelope_verify(const char *envelope_json,
+                                 size_t envelope_json_len,
+                                 const char *expected_type,
+                                 size_t expected_type_len,
+                                 const char *trusted_signers_json,
+                                 size_t trusted_signers_json_len,
+                                 int64_t now_s,
+                                 char **out,
+                                 size_t *out_len,
+                                 struct claw_error *err);
+
 // A static, NUL-terminated description of a result code (never freed). Unknown values
 // give "unknown claw_result".
 const char *claw_result_name(claw_result result);
+
+// Start recording a run for the agent whose key signs the bundle and its tool receipts.
+// `run_id` (`run_id_len` bytes; NULL with 0 for a fresh `run_<uuid>`) names the run. The
+// recorder keeps its own copy of the key (zeroized when freed).
+claw_result claw_recorder_new(const struct claw_signing_key *agent_key,
+                              const char *run_id,
+                              size_t run_id_len,
+                              struct claw_recorder **out,
+                              struct claw_error *err);
+
+// `{"run_id":…,"agent_did":…,"events":n,"receipts":n,"pending_model_calls":n}` as
+// canonical JSON.
+claw_result claw_recorder_info(const struct claw_recorder *recorder,
+                               char **out,
+                               size_t *out_len,
+                               struct claw_error *err);
+
+// Append an event of any type (e.g. `run_start`, `run_end`) at `timestamp_ms` (Unix ms;
+// never earlier than the previous event). `payload_json` (a JSON value) is hashed into the
+// chain, not stored. On success `*binding_out` is the binding (run id, event hash, nonce)
+// that receipts about this event carry, as canonical JSON.
+claw_result claw_recorder_record_event(const struct claw_recorder *recorder,
+                                       const char *event_type,
+                                       size_t event_type_len,
+                                       const char *payload_json,
+                                       size_t payload_json_len,
+                                       int64_t timestamp_ms,
+                                       char **binding_out,
+                                       struct claw_error *err);
+
+// Record a policy decision as a `policy_decision` event (no receipt). `decision_json` is
+// the caller's record, e.g. `{"action":"tool:execute","resource":"exec","effect":"deny",
+// "reason_code":"POLICY_VIOLATION","statement_id":"DenyShell","policy_hash_b64u":…}`.
+// Output as in `claw_recorder_record_event`.
+claw_result claw_recorder_record_decision(const struct claw_recorder *recorder,
+                                          const char *decision_json,
+                                          size_t decision_json_len,
+                                          int64_t timestamp_ms,
+                                          char **binding_out,
+                                          struct claw_error *err);
+
+// Record a tool call: a `tool_call` event and a `tool_receipt` signed by the agent.
+// `call_json`: `{"tool_name":…,"tool_version":…?,"args":any,"result":any,
+// "result_status":"success"|"error"|"timeout","latency_ms":n,"timestamp_ms":n}` (args and
+// result are hashed, not stored). On success `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_tool_call(const struct claw_recorder *recorder,
+                                           const char *call_json,
+                                           size_t call_json_len,
+                                           char **receipt_id_out,
+                                           struct claw_error *err);
+
+// Record a side effect (a `side_effect` event and receipt anchored to the latest model
+// call's span). `effect_json`: `{"effect_class":"network_egress"|"filesystem_write"|
+// "external_api_write","target":…,"vendor_id":…?,"request":…,"response":…,
+// "response_status":"success"|"error"|"timeout"|"denied"?,"bytes_written":n?,
+// "latency_ms":n,"timestamp_ms":n}` (target, request and response are hashed). On success
+// `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_side_effect(const struct claw_recorder *recorder,
+                                             const char *effect_json,
+                                             size_t effect_json_len,
+                                             char **receipt_id_out,
+                                             struct claw_error *err);
+
+// Record a human approval or denial (`human_approval` event and receipt, anchored like
+// side effects). `approval_json`: `{"approval_type":"explicit_approve"|"explicit_deny"|
+// "auto_approve"|"timeout_deny","approver_subject":…,"approver_method":"ui_click"|
+// "cli_confirm"|"api_call"|"policy_auto"|"timeout"?,"scope":any,"scope_summary":…?,"policy_hash_b64u":…?,
+// "minted_capability_id":…?,"minted_capability_ttl_seconds":n?,"plan":any?,
+// "timestamp_ms":n}`. On success `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_human_approval(const struct claw_recorder *recorder,
+                                                const char *approval_json,
+                                                size_t approval_json_len,
+                                                char **receipt_id_out,
+                                                struct claw_error *err);
+
+// Record a delegation to another agent (`delegation` event and receipt).
+// `delegation_json`: `{"delegate_did":…,"task_description":…,"delegate_bundle_hash_b64u":…,
+// "delegation_policy":…?,"delegated_at_ms":n,"completed_at_ms":n?}`. On success
+// `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_delegation(const struct claw_recorder *recorder,
+                                            const char *delegation_json,
+                                            size_t delegation_json_len,
+                                            char **receipt_id_out,
+                                            struct claw_error *err);
+
+// Record the `llm_call` event of a model call about to go through an external gateway.
+// `call_json`: `{"provider":…,"model":…,"timestamp_ms":n}`. On success `*binding_out` is
+// the binding the gateway must sign (send it as `X-Run-Id`, `X-Event-Hash`,
+// `X-Idempotency-Key` and span headers); the call stays pending until
+// `claw_recorder_attach_gateway_receipt` or `claw_recorder_abandon_model_call`.
+claw_result claw_recorder_begin_model_call(const struct claw_recorder *recorder,
+                                           const char *call_json,
+                                           size_t call_json_len,
+                                           char **binding_out,
+                                           struct claw_error *err);
+
+// Attach the gateway's signed `gateway_receipt` envelope to the pending model call its
+// binding names (run id and event hash). Refused (`RECEIPT_BINDING_MISMATCH`) when no
+// pending call of this run matches.
+claw_result claw_recorder_attach_gateway_receipt(const struct claw_recorder *recorder,
+                                                 const char *receipt_json,
+                                                 size_t receipt_json_len,
+                                                 struct claw_error *err);
+
+// Close a pending model call that produced no receipt, by the `event_hash_b64u` of its
+// binding.
+claw_result claw_recorder_abandon_model_call(const struct claw_recorder *recorder,
+                                             const char *event_hash,
+                                             size_t event_hash_len,
+                                             struct claw_error *err);
+
+// Record a complete model call through claw's own gateway: the `llm_call` event, a
+// `gateway_receipt` signed by `gateway_key` as gateway `gateway_id`, attached at once.
+// `call_json`: `{"provider":…,"model":…,"request":…,"response":…,"tokens_input":n,
+// "tokens_output":n,"latency_ms":n,"timestamp_ms":n,"metadata":{…}?}` (request and
+// response are hashed). On success `*receipt_id_out` is the receipt id.
+claw_result claw_recorder_record_model_call(const struct claw_recorder *recorder,
+                                            const struct claw_signing_key *gateway_key,
+                                            const char *gateway_id,
+                                            size_t gateway_id_len,
+                                            const char *call_json,
+                                            size_t call_json_len,
+                                            char **receipt_id_out,
+                                            struct claw_error *err);
+
+// Sign a checkpoint of the run's receipt log (every receipt of an event before the first
+// still-pending model call) at `issued_at_ms`. On success `*checkpoint_out` is the signed
+// checkpoint envelope as canonical JSON.
+claw_result claw_recorder_checkpoint(const struct claw_recorder *recorder,
+                                     int64_t issued_at_ms,
+                                     char **checkpoint_out,
+                                     struct claw_error *err);
+
+// Finish the run: sign the `proof_bundle` envelope at `issued_at_ms`. `options_json` (NULL
+// with 0 for the defaults): `{"harness_id":…,"harness_version":…,"harness_runtime":…,
+// "namespace_extra":{…},"trust_pulse":bool,"causal_anchoring":"require"|"off"}`. Fails
+// while a model call is pending (the recorder stays usable). Any other refusal, e.g. an
+// unanchored side-effect receipt under `"causal_anchoring":"require"`, spends the run, as
+// success does: the core's `Recorder::finish` consumes it. On success the recorder is spent (later calls fail with
+// `RECORDER_FINISHED`; it must still be freed), `*bundle_out` is the bundle envelope as
+// canonical JSON, and `*trust_pulse_out` (optional, may be NULL) the Trust Pulse document
+// or `null`.
+claw_result claw_recorder_finish(const struct claw_recorder *recorder,
+                                 const char *options_json,
+                                 size_t options_json_len,
+                                 int64_t issued_at_ms,
+                                 char **bundle_out,
+                                 size_t *bundle_len_out,
+                                 char **trust_pulse_out,
+                                 struct claw_error *err);
+
+// Free a recorder (finished or not; an unfinished run is discarded). NULL is accepted.
+void claw_recorder_free(struct claw_recorder *recorder);
+
+// Verify a proof bundle (its envelope JSON, or `{"envelope":…}`) at `now_ms`, following
+// the reference verifier's check order and reason codes. `config_json` (NULL with 0 for
+// none) is a clawverify configuration, optionally with claw's extra members:
+// `{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…},
+// "causal_mode":"enforce"|"warn"|"observe","ttl_skew_ms":n,"trusted_log_signer_dids":[…],
+// "spec_strict":bool}`. `policy` (NULL for none) is the compiled policy the run was pinned
+// to: every tool receipt is replayed against it, and one no context could have allowed
+// fails the bundle with `POLICY_VIOLATION`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
+// says whether the bundle is VALID, and `*verdict_out` is the verdict (`valid`,
+// `reason_code`, `proof_tier`, per-component results, ...) as canonical JSON. Errors are
+// for bad arguments or configuration only.
+claw_result claw_bundle_verify(const char *bundle_json,
+                               size_t bundle_json_len,
+                               const char *config_json,
+                               size_t config_json_len,
+                               const struct claw_policy *policy,
+                               int64_t now_ms,
+                               bool *valid_out,
+                               char **verdict_out,
+                               size_t *verdict_len_out,
+                               struct claw_error *err);
+
+// A self-contained inclusion proof for one receipt (`receipt_id`) of a VALID bundle,
+// against the bundle's signed checkpoint. The bundle is verified first (`config_json` and
+// `now_ms` as in `claw_bundle_verify`); an invalid bundle fails with `CLAW_ERR_BUNDLE` and
+// the verdict's reason code. On success `*proof_out` is the proof as canonical JSON.
+claw_result claw_bundle_receipt_proof(const char *bundle_json,
+                                      size_t bundle_json_len,
+                                      const char *config_json,
+                                      size_t config_json_len,
+                                      int64_t now_ms,
+                                      const char *receipt_id,
+                                      size_t receipt_id_len,
+                                      char **proof_out,
+                                      struct claw_error *err);
+
+// Verify a receipt proof offline: the checkpoint's signature (by `expected_agent_did` when
+// given, NUL-free, `len` bytes; NULL with 0 for any), the receipt's inclusion under the
+// checkpoint root, the receipt's own signature (a gateway receipt's signer must be in
+// `gateway_signers_json`, a JSON array of DIDs, when given) and its binding to the run.
+// On success `*verdict_out` is `{"kind":…,"receipt_id":…,"run_id":…,"agent_did":…,
+// "leaf_index":n,"tree_size":n,"root_b64u":…,"receipt_signer_did":…|null}`.
+claw_result claw_receipt_proof_verify(const char *proof_json,
+                                      size_t proof_json_len,
+                                      const char *expected_agent_did,
+                                      size_t expected_agent_did_len,
+                                      const char *gateway_signers_json,
+                                      size_t gateway_signers_json_len,
+                                      char **verdict_out,
+                                      struct claw_error *err);
+
+// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a bundle
+// envelope or payload, stamped `issued_at_ms`. Verify the bundle first: this reads it as
+// given. On success `*pulse_out` is the Trust Pulse document as canonical JSON.
+claw_result claw_trust_pulse_from_bundle(const char *bundle_json,
+                                         size_t bundle_json_len,
+                                         int64_t issued_at_ms,
+                                         char **pulse_out,
+                                         struct claw_error *err);
 
 // RFC 8785 canonical form of the JSON text `json` (`json_len` bytes, UTF-8, no NUL needed).
 // Strict: duplicate keys, lone surrogates, non-finite numbers and integers beyond 2^53 are
@@ -163,6 +625,179 @@ claw_result claw_verifying_key_did(const struct claw_verifying_key *key,
 
 // Free a verifying key. NULL is accepted.
 void claw_verifying_key_free(struct claw_verifying_key *key);
+
+// RFC 9162 leaf hash: `SHA-256(0x00 || data)`. `data` may be empty (NULL with length 0).
+// Writes 32 bytes to `hash_out`.
+claw_result claw_merkle_leaf_hash(const uint8_t *data,
+                                  size_t data_len,
+                                  uint8_t *hash_out,
+                                  struct claw_error *err);
+
+// RFC 9162 root of the tree whose leaf hashes are `leaf_hashes` (`leaf_hashes_len` bytes, a
+// multiple of 32; 0 gives the empty tree's root, `SHA-256("")`). Writes 32 bytes to
+// `root_out`.
+claw_result claw_merkle_root(const uint8_t *leaf_hashes,
+                             size_t leaf_hashes_len,
+                             uint8_t *root_out,
+                             struct claw_error *err);
+
+// RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves built from the
+// first `tree_size` of `leaf_hashes` (`tree_size` 0 means all of them). The proof is written
+// to `proof_out` (capacity `proof_out_cap` bytes; `CLAW_MERKLE_MAX_PROOF_LEN` always
+// suffices) and its length in bytes to `*proof_len_out`.
+claw_result claw_merkle_inclusion_proof(const uint8_t *leaf_hashes,
+                                        size_t leaf_hashes_len,
+                                        uint64_t index,
+                                        uint64_t tree_size,
+                                        uint8_t *proof_out,
+                                        size_t proof_out_cap,
+                                        size_t *proof_len_out,
+                                        struct claw_error *err);
+
+// RFC 9162 consistency proof from the tree of the first `old_size` leaf hashes to the tree
+// of all of `leaf_hashes`. Output as in `claw_merkle_inclusion_proof`.
+claw_result claw_merkle_consistency_proof(const uint8_t *leaf_hashes,
+                                          size_t leaf_hashes_len,
+                                          uint64_t old_size,
+                                          uint8_t *proof_out,
+                                          size_t proof_out_cap,
+                                          size_t *proof_len_out,
+                                          struct claw_error *err);
+
+// Verify an RFC 9162 inclusion proof: `leaf_hash` (32 bytes, the leaf's hash, not its data)
+// is leaf `index` of the `tree_size`-leaf tree with root `root` (32 bytes). `proof` is
+// `proof_len` bytes (a multiple of 32). `CLAW_OK` when it verifies; otherwise
+// `CLAW_ERR_MERKLE` with the failing check as reason (`MERKLE_INDEX_OUT_OF_RANGE`,
+// `MERKLE_WRONG_PROOF_LENGTH`, `MERKLE_ROOT_MISMATCH`, ...). `tree_size` and `root` must
+// come from the same authenticated checkpoint.
+claw_result claw_merkle_verify_inclusion(const uint8_t *leaf_hash,
+                                         uint64_t index,
+                                         uint64_t tree_size,
+                                         const uint8_t *proof,
+                                         size_t proof_len,
+                                         const uint8_t *root,
+                                         struct claw_error *err);
+
+// Verify an RFC 9162 consistency proof: the `new_size`-leaf tree with root `new_root`
+// extends the `old_size`-leaf tree with root `old_root` (both 32 bytes). `CLAW_OK` when it
+// verifies, else `CLAW_ERR_MERKLE` with the failing check.
+claw_result claw_merkle_verify_consistency(uint64_t old_size,
+                                           uint64_t new_size,
+                                           const uint8_t *old_root,
+                                           const uint8_t *new_root,
+                                           const uint8_t *proof,
+                                           size_t proof_len,
+                                           struct claw_error *err);
+
+// Verify an inclusion proof of the reference transparency log (`clawlogs` rule, not RFC
+// 9162), given as JSON: `{"leaf_hash_b64u":…,"leaf_index":…,"tree_size":…,
+// "audit_path":["…"],"root_hash_b64u":…}` (other fields are ignored). Only the Merkle part
+// is checked, not the root's signature; treat `leaf_index` and `tree_size` as claims.
+claw_result claw_merkle_clawlogs_verify_inclusion(const char *proof_json,
+                                                  size_t proof_json_len,
+                                                  struct claw_error *err);
+
+// Parse, validate, hash and compile a WPC (v1 or v2) from JSON text. `parent` is the
+// compiled policy this one `inherits` from, or NULL; a policy that inherits and is given no
+// parent compiles, but every decision denies with `POLICY_PARENT_MISSING`. Refusals are
+// `CLAW_ERR_POLICY` (reason `SCHEMA_VALIDATION_FAILED`, `UNKNOWN_SCHEMA_VERSION`,
+// `POLICY_PARENT_MISMATCH`, ...) or `CLAW_ERR_JSON`-family reasons for bad JSON.
+// No signature is checked: use `claw_policy_from_envelope` for a policy from elsewhere.
+claw_result claw_policy_from_json(const char *json,
+                                  size_t json_len,
+                                  const struct claw_policy *parent,
+                                  struct claw_policy **out,
+                                  struct claw_error *err);
+
+// Verify a signed WPC envelope (type `work_policy_contract`) and compile its payload:
+// envelope checks first (version, type, algorithms, payload hash, signature, signer in
+// `trusted_signers_json` — a JSON array of `did:key` strings, required — and expiry when
+// `now_s > 0`), then the policy schema, then the policy hash against the envelope's
+// `payload_hash_b64u`. `parent` as in `claw_policy_from_json`.
+claw_result claw_policy_from_envelope(const char *envelope_json,
+                                      size_t envelope_json_len,
+                                      const char *trusted_signers_json,
+                                      size_t trusted_signers_json_len,
+                                      int64_t now_s,
+                                      const struct claw_policy *parent,
+                                      struct claw_policy **out,
+                                      struct claw_error *err);
+
+// Sign the WPC `policy_json` (validated first) into a `work_policy_contract` envelope with
+// `key`, issued at `issued_at_ms` (Unix ms), expiring at `expires_at_ms` (`<= 0`: never).
+// The envelope's `payload_hash_b64u` is the policy hash. On success `*out` is the envelope
+// as canonical JSON.
+claw_result claw_policy_sign(const char *policy_json,
+                             size_t policy_json_len,
+                             const struct claw_signing_key *key,
+                             int64_t issued_at_ms,
+                             int64_t expires_at_ms,
+                             char **out,
+                             size_t *out_len,
+                             struct claw_error *err);
+
+// Compile the glossary's authoring form (allowed/denied tools, data classes, approvals,
+// time limits, token and evidence requirements) into a WPC v2 document. On success `*out`
+// is the policy's canonical JSON (load it with `claw_policy_from_json`, or sign it).
+claw_result claw_policy_compile_authoring(const char *authoring_json,
+                                          size_t authoring_json_len,
+                                          char **out,
+                                          size_t *out_len,
+                                          struct claw_error *err);
+
+// Facts about the policy in force: `{"policy_id":…,"policy_hash_b64u":…,
+// "policy_version":"1"|"2","statement_count":…,"chain_hashes":[…],"missing_parent":…|null,
+// "requirements":{…},"overrides":{…}}` as canonical JSON.
+claw_result claw_policy_info(const struct claw_policy *policy,
+                             char **out,
+                             size_t *out_len,
+                             struct claw_error *err);
+
+// Decide a tool call (action `tool:execute`, resource the tool name `tool`) at `now_s`
+// (Unix seconds; the clock is the caller's). `context_json` is a flat JSON object of string
+// values (e.g. `{"Data:Class":"internal","Request:HasHumanApproval":"true"}`), or NULL with
+// length 0 for none. Overrides in force are applied first. Nothing is allocated for the
+// decision itself; `*decision_out` is written only on success. A deny is a successful call
+// (`CLAW_OK` with `decision == CLAW_DECISION_DENY`); errors are for bad arguments only.
+// Thread-safe.
+claw_result claw_policy_decide(const struct claw_policy *policy,
+                               const char *tool,
+                               size_t tool_len,
+                               const char *context_json,
+                               size_t context_json_len,
+                               int64_t now_s,
+                               struct claw_decision *decision_out,
+                               struct claw_error *err);
+
+// Decide any request: `action` (e.g. `tool:execute`, `model:invoke`,
+// `side_effect:network_egress`) on `resource`, with the run's start time
+// `run_started_at_s` (Unix seconds, `<= 0` for unknown) for policies with a run time limit.
+// Otherwise as `claw_policy_decide`. Thread-safe.
+claw_result claw_policy_decide_request(const struct claw_policy *policy,
+                                       const char *action,
+                                       size_t action_len,
+                                       const char *resource,
+                                       size_t resource_len,
+                                       const char *context_json,
+                                       size_t context_json_len,
+                                       int64_t now_s,
+                                       int64_t run_started_at_s,
+                                       struct claw_decision *decision_out,
+                                       struct claw_error *err);
+
+// Replace the incident overrides of `policy` atomically (thread-safe; decisions running on
+// other threads finish on the old overrides, every later one sees the new). JSON form, all
+// fields optional: `{"denied_tools":["shell_exec","browser_*"],
+// "denied_policy_hashes":["<43 chars>"],"required_policy_hash":"<43 chars>"}`; `{}` clears
+// them. Invalid overrides are refused (`CLAW_ERR_POLICY`, reason `OVERRIDES_INVALID`) and
+// the ones in force stay.
+claw_result claw_policy_set_overrides(const struct claw_policy *policy,
+                                      const char *overrides_json,
+                                      size_t overrides_json_len,
+                                      struct claw_error *err);
+
+// Free a policy. NULL is accepted. No other thread may be using it.
+void claw_policy_free(struct claw_policy *policy);
 
 // Free a string returned by claw. NULL is accepted and ignored. The bytes are overwritten
 // with zeros before the memory is released (some strings, like private JWKs, are secrets).

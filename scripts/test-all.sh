@@ -14,6 +14,11 @@ stage() {
 }
 stage rust bash scripts/test-rust.sh
 stage c bash scripts/test-c.sh
+stage go bash scripts/test-go.sh
+stage node bash scripts/test-node.sh
+stage python bash scripts/test-python.sh
+stage demo bash scripts/demo.sh
+stage report bash scripts/test-report.sh
 echo
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,6 +7,7 @@
 
 mod cmd;
 mod io;
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -73,11 +73,18 @@ fn jcs_prints_canonical_bytes_without_newline() {
 
 #[test]
 fn jcs_matches_the_cyberphone_outputs() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/jcs");
-    let shared = if shared.is_dir() {
-        shared
-    } else {
-        Path::new(&std::env::var("CLAW_SHARED_DIR").unwrap()).join("vectors/jcs")
+    // $CLAW_SHARED_DIR, else the first `shared/` (or `../shared/`) above the crate, so the
+    // test also finds it from a git worktree.
+    let shared = match std::env::var("CLAW_SHARED_DIR") {
+        Ok(d) => Path::new(&d).join("vectors/jcs"),
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .canonicalize()
+            .unwrap()
+            .ancestors()
+            .flat_map(|a| [a.join("shared"), a.join("../shared")])
+            .map(|d| d.join("vectors/jcs"))
+            .find(|d| d.is_dir())
+            .expect("shared/vectors/jcs not found: set CLAW_SHARED_DIR"),
     };
     for name in [
         "arrays",

@@ -540,3 +540,50 @@ fn policy_replay_denial_is_a_policy_violation() {
     assert!(v.valid);
     assert_eq!(v.component("policy").unwrap().status, ComponentStatus::Pass);
 }
+
+/// §7 step 8 with a real WPC: tool receipts are replayed against the compiled policy; only
+/// what no request context could have allowed fails the bundle.
+#[test]
+fn policy_replay_against_a_compiled_wpc() {
+    use claw_core::evidence::PolicyReplay;
+    use claw_core::wpc::{CompiledPolicy, Policy};
+    use std::sync::Arc;
+    let b = build(10, 11);
+    let text = b.to_json().unwrap();
+    let replay = |statements: &str| {
+        let doc = format!(
+            r#"{{"policy_version":"2","policy_id":"p","issuer_did":"did:key:z6Mkx","statements":{statements}}}"#
+        );
+        let policy = Policy::parse(doc.as_bytes()).unwrap();
+        let mut cfg = config();
+        cfg.policy = Some(PolicyReplay::from_policy(Arc::new(
+            CompiledPolicy::compile(&policy).unwrap(),
+        )));
+        verify_bundle(text.as_bytes(), &cfg)
+    };
+    // Both tools allowed: valid.
+    let ok = replay(
+        r#"[{"sid":"tools","effect":"Allow","actions":["tool:execute"],"resources":["read_file","write_file"]}]"#,
+    );
+    assert!(ok.valid, "{}", ok.reason);
+    // An unconditional Deny on write_file: the run broke the policy, whatever its context.
+    let v = replay(
+        r#"[{"sid":"tools","effect":"Allow","actions":["tool:*"],"resources":["*"]},
+            {"sid":"no-writes","effect":"Deny","actions":["tool:execute"],"resources":["write_*"]}]"#,
+    );
+    assert_eq!(v.reason_code, "POLICY_VIOLATION");
+    assert!(v.reason.contains("no-writes"), "{}", v.reason);
+    // write_file never allowed: default deny is a violation too.
+    let v = replay(
+        r#"[{"sid":"reads","effect":"Allow","actions":["tool:execute"],"resources":["read_file"]}]"#,
+    );
+    assert_eq!(v.reason_code, "POLICY_VIOLATION");
+    assert!(v.reason.contains("POLICY_DEFAULT_DENY"), "{}", v.reason);
+    // A Deny that depends on context cannot be proven offline: not a violation.
+    let v = replay(
+        r#"[{"sid":"tools","effect":"Allow","actions":["tool:execute"],"resources":["*"]},
+            {"sid":"pii","effect":"Deny","actions":["tool:execute"],"resources":["write_file"],
+             "conditions":{"StringEquals":{"Data:Class":"regulated_pii"}}}]"#,
+    );
+    assert!(v.valid, "{}", v.reason);
+}

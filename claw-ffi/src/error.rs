@@ -100,7 +100,7 @@ impl From<claw_core::Error> for Fail {
 }
 
 /// Copy `s` into a fixed C buffer, truncated on a UTF-8 boundary, always NUL-terminated.
-fn copy_truncated(dst: &mut [c_char], s: &str) {
+pub(crate) fn copy_truncated(dst: &mut [c_char], s: &str) {
     let max = dst.len().saturating_sub(1);
     let mut end = s.len().min(max);
     while end > 0 && !s.is_char_boundary(end) {

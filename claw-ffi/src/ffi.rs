@@ -11,6 +11,7 @@ pub(crate) const MAX_INPUT_LEN: usize = 256 * 1024 * 1024;
 ///
 /// SAFETY (caller of the exported function): `ptr` points to `len` readable bytes that stay
 /// valid and unmodified for the duration of the call.
+#[inline]
 pub(crate) unsafe fn try_bytes<'a>(
     ptr: *const u8,
     len: usize,
@@ -34,6 +35,7 @@ pub(crate) unsafe fn try_bytes<'a>(
 }
 
 /// Borrow `len` bytes at `ptr` as UTF-8.
+#[inline]
 pub(crate) unsafe fn try_str<'a>(
     ptr: *const c_char,
     len: usize,
@@ -75,12 +77,14 @@ pub(crate) unsafe fn try_cstr<'a>(ptr: *const c_char, name: &str) -> Result<&'a 
 }
 
 /// Borrow the object behind a handle pointer.
+#[inline]
 pub(crate) unsafe fn try_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, Fail> {
     // SAFETY: the caller guarantees `ptr` is NULL or a live handle from claw.
     unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
 }
 
 /// Check an output pointer is present before doing any work.
+#[inline]
 pub(crate) fn try_out<T>(ptr: *mut T, name: &str) -> Result<(), Fail> {
     if ptr.is_null() {
         Err(null(name))
@@ -101,4 +105,58 @@ pub(crate) fn null(name: &str) -> Fail {
         "NULL_ARGUMENT",
         format!("{name} is NULL"),
     )
+}
+
+/// Hand a string to the caller: `*out` gets a NUL-terminated copy (freed by
+/// `claw_string_free`), `*out_len` (optional) its length without the NUL.
+/// Only called on success, after `try_out(out)` passed.
+pub(crate) unsafe fn write_string(
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+    s: impl Into<Vec<u8>>,
+) -> Result<(), Fail> {
+    let bytes: Vec<u8> = s.into();
+    let len = bytes.len();
+    let p = crate::strings::to_c_string(bytes)?;
+    // SAFETY: `out` checked non-NULL by the caller; `out_len` is optional.
+    unsafe {
+        write_out(out, p);
+        if !out_len.is_null() {
+            write_out(out_len, len);
+        }
+    }
+    Ok(())
+}
+
+/// Move a new handle to the caller (`*out`), boxed. Only called on success.
+pub(crate) unsafe fn write_handle<T>(out: *mut *mut T, value: T) {
+    // SAFETY: `out` checked non-NULL by the caller.
+    unsafe { write_out(out, Box::into_raw(Box::new(value))) }
+}
+
+/// Parse untrusted JSON text with the strict limits (size bounded by [`MAX_INPUT_LEN`]).
+pub(crate) unsafe fn try_json(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<serde_json::Value, Fail> {
+    // SAFETY: forwarded contract.
+    let text = unsafe { try_str(ptr, len, name)? };
+    claw_core::json::parse(text.as_bytes(), &json_limits())
+        .map_err(|e| Fail::from(claw_core::Error::from(e)))
+}
+
+/// The JSON limits applied to every document that crosses the C ABI.
+pub(crate) fn json_limits() -> claw_core::json::Limits {
+    claw_core::json::Limits::STRICT.with_max_bytes(MAX_INPUT_LEN)
+}
+
+/// Free a handle made by [`write_handle`]. NULL is accepted. Never unwinds.
+pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
+    if !ptr.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: the handle came from Box::into_raw in write_handle (caller contract).
+            drop(unsafe { Box::from_raw(ptr) });
+        }));
+    }
 }

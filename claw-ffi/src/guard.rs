@@ -8,6 +8,7 @@ use crate::error::{claw_error, claw_result, claw_result_code, fill_error, Fail};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Run `body`; map its failure or panic to a result code and fill `err`.
+#[inline]
 pub(crate) fn boundary(
     err: *mut claw_error,
     body: impl FnOnce() -> Result<(), Fail>,

@@ -1,7 +1,7 @@
 //! Ed25519 keys through the C ABI.
 
 use crate::error::{claw_error, claw_result};
-use crate::ffi::{try_cstr, try_out, try_ref, try_str, write_out};
+use crate::ffi::{free_handle, try_cstr, try_out, try_ref, try_str, write_handle, write_out};
 use crate::guard::boundary;
 use crate::strings::to_c_string;
 use claw_core::keys::{SigningKey, VerifyingKey};
@@ -103,7 +103,7 @@ pub unsafe extern "C" fn claw_signing_key_public(
             inner: key.inner.verifying_key(),
         };
         // SAFETY: checked non-NULL.
-        unsafe { write_out(out, Box::into_raw(Box::new(pk))) };
+        unsafe { write_handle(out, pk) };
         Ok(())
     })
 }
@@ -111,12 +111,8 @@ pub unsafe extern "C" fn claw_signing_key_public(
 /// Free a signing key (its secret is zeroized). NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn claw_signing_key_free(key: *mut claw_signing_key) {
-    if !key.is_null() {
-        let _ = std::panic::catch_unwind(|| {
-            // SAFETY: the handle came from Box::into_raw in this module (caller contract).
-            drop(unsafe { Box::from_raw(key) });
-        });
-    }
+    // SAFETY: caller contract: NULL or a handle from this module, not used afterwards.
+    unsafe { free_handle(key) }
 }
 
 /// Read a public OKP/Ed25519 JWK. A private JWK is refused (`CLAW_ERR_KEY`).
@@ -205,10 +201,6 @@ pub unsafe extern "C" fn claw_verifying_key_did(
 /// Free a verifying key. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn claw_verifying_key_free(key: *mut claw_verifying_key) {
-    if !key.is_null() {
-        let _ = std::panic::catch_unwind(|| {
-            // SAFETY: the handle came from Box::into_raw in this module (caller contract).
-            drop(unsafe { Box::from_raw(key) });
-        });
-    }
+    // SAFETY: caller contract: NULL or a handle from this module, not used afterwards.
+    unsafe { free_handle(key) }
 }

@@ -12,16 +12,26 @@
 #![allow(non_camel_case_types)] // C naming for C types
 #![allow(clippy::missing_safety_doc)] // safety contracts are in each function's doc comment
 
+mod cst;
+mod envelope;
 mod error;
+mod evidence;
 mod ffi;
 mod guard;
 mod json;
 mod keys;
+mod merkle;
+mod policy;
 mod strings;
 mod version;
 
+pub use cst::*;
+pub use envelope::*;
 pub use error::*;
+pub use evidence::*;
 pub use json::*;
 pub use keys::*;
+pub use merkle::*;
+pub use policy::*;
 pub use strings::*;
 pub use version::*;

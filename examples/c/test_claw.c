@@ -142,10 +142,81 @@ static void test_keys(void) {
   claw_string_free(did2);
 }
 
+
+static void test_envelope(void) {
+  claw_error err;
+  claw_signing_key *sk = NULL;
+  claw_verifying_key *pk = NULL;
+  char *env = NULL, *out = NULL, *did = NULL;
+  size_t env_len = 0, out_len = 0;
+  const char *type = "work_policy_contract";
+  const char *payload = "{\"policy_version\":\"2\",\"z\":1,\"a\":[true]}";
+
+  EXPECT_RC(claw_signing_key_generate(&sk, &err), CLAW_OK);
+  EXPECT_RC(claw_signing_key_public(sk, &pk, &err), CLAW_OK);
+  EXPECT_RC(claw_verifying_key_did(pk, &did, &err), CLAW_OK);
+  EXPECT_RC(claw_envelope_sign(type, strlen(type), payload, strlen(payload), sk, 1770768000000, 0, &env, &env_len, &err), CLAW_OK);
+  CHECK(env && strlen(env) == env_len && strstr(env, "\"signer_did\":\"did:key:z6Mk") != NULL, "envelope %s", env ? env : "(null)");
+
+  /* Verify: any signer, then a trusted list containing the signer. */
+  EXPECT_RC(claw_envelope_verify(env, env_len, type, strlen(type), NULL, 0, 0, &out, &out_len, &err), CLAW_OK);
+  CHECK(out && strstr(out, "\"payload\":{\"a\":[true],\"policy_version\":\"2\",\"z\":1}") != NULL, "verified %s", out ? out : "(null)");
+  claw_string_free(out);
+  out = NULL;
+  char signers[128];
+  snprintf(signers, sizeof signers, "[\"%s\"]", did);
+  EXPECT_RC(claw_envelope_verify(env, env_len, type, strlen(type), signers, strlen(signers), 1770768000, &out, NULL, &err), CLAW_OK);
+  claw_string_free(out);
+  out = NULL;
+
+  /* Refusals, each with its reason code and no output. */
+  const char *other = "[\"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK\"]";
+  EXPECT_RC(claw_envelope_verify(env, env_len, type, strlen(type), other, strlen(other), 0, &out, NULL, &err), CLAW_ERR_ENVELOPE);
+  CHECK(strcmp(err.reason_code, "SIGNER_NOT_ALLOWED") == 0, "%s", err.reason_code);
+  EXPECT_RC(claw_envelope_verify(env, env_len, "proof_bundle", 12, NULL, 0, 0, &out, NULL, &err), CLAW_ERR_ENVELOPE);
+  CHECK(strcmp(err.reason_code, "UNKNOWN_ENVELOPE_TYPE") == 0, "%s", err.reason_code);
+  char *tampered = malloc(env_len + 1);
+  memcpy(tampered, env, env_len + 1);
+  char *z = strstr(tampered, "\"z\":1");
+  if (z) z[4] = '2';
+  EXPECT_RC(claw_envelope_verify(tampered, env_len, type, strlen(type), NULL, 0, 0, &out, NULL, &err), CLAW_ERR_ENVELOPE);
+  CHECK(strcmp(err.reason_code, "HASH_MISMATCH") == 0, "%s", err.reason_code);
+  free(tampered);
+  char *expiring = NULL;
+  EXPECT_RC(claw_envelope_sign(type, strlen(type), payload, strlen(payload), sk, 1770768000000, 1770768060000, &expiring, NULL, &err), CLAW_OK);
+  EXPECT_RC(claw_envelope_verify(expiring, strlen(expiring), type, strlen(type), NULL, 0, 1770768060, &out, NULL, &err), CLAW_ERR_ENVELOPE);
+  CHECK(strcmp(err.reason_code, "EXPIRED") == 0, "%s", err.reason_code);
+  claw_string_free(expiring);
+  EXPECT_RC(claw_envelope_verify(env, env_len - 1, type, strlen(type), NULL, 0, 0, &out, NULL, &err), CLAW_ERR_ENVELOPE); /* truncated */
+  CHECK(strcmp(err.reason_code, "JSON_SYNTAX") == 0 || strcmp(err.reason_code, "INVALID_JSON") == 0, "%s", err.reason_code);
+  EXPECT_RC(claw_envelope_verify(env, env_len, type, strlen(type), "{}", 2, 0, &out, NULL, &err), CLAW_ERR_INVALID_ARGUMENT);
+  EXPECT_RC(claw_envelope_verify(env, env_len, type, strlen(type), "[1]", 3, 0, &out, NULL, &err), CLAW_ERR_INVALID_ARGUMENT);
+  EXPECT_RC(claw_envelope_verify(NULL, 10, type, strlen(type), NULL, 0, 0, &out, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
+  EXPECT_RC(claw_envelope_verify(env, env_len, type, strlen(type), NULL, 0, 0, NULL, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
+  EXPECT_RC(claw_envelope_verify("", 0, type, strlen(type), NULL, 0, 0, &out, NULL, &err), CLAW_ERR_ENVELOPE);
+  EXPECT_RC(claw_envelope_verify(env, (size_t)-1, type, strlen(type), NULL, 0, 0, &out, NULL, &err), CLAW_ERR_INVALID_ARGUMENT);
+  CHECK(out == NULL, "no output written on failure");
+
+  /* Sign: bad payloads and arguments. */
+  char *none = NULL;
+  EXPECT_RC(claw_envelope_sign(type, strlen(type), "[1]", 3, sk, 1, 0, &none, NULL, &err), CLAW_ERR_ENVELOPE);
+  EXPECT_RC(claw_envelope_sign(type, strlen(type), "{\"a\":", 5, sk, 1, 0, &none, NULL, &err), CLAW_ERR_JSON);
+  EXPECT_RC(claw_envelope_sign(type, strlen(type), "{\"a\":\"\xc3\"}", 8, sk, 1, 0, &none, NULL, &err), CLAW_ERR_INVALID_UTF8);
+  EXPECT_RC(claw_envelope_sign(type, strlen(type), payload, strlen(payload), NULL, 1, 0, &none, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
+  EXPECT_RC(claw_envelope_sign(NULL, 3, payload, strlen(payload), sk, 1, 0, &none, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
+  CHECK(none == NULL, "no output written on failure");
+
+  claw_string_free(env);
+  claw_string_free(did);
+  claw_verifying_key_free(pk);
+  claw_signing_key_free(sk);
+}
+
 int main(void) {
   test_version();
   test_jcs();
   test_keys();
+  test_envelope();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -28,7 +28,7 @@ pub struct IssueArgs {
     #[arg(long, required = true)]
     scope: Vec<String>,
     /// Pin the token to this policy hash.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     policy_hash: Option<String>,
     /// Bind the token to this job (mission_id).
     #[arg(long)]
@@ -58,7 +58,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     mission: Option<String>,
     /// The policy hash the runtime enforces: a pinned token must pin exactly this.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     policy_hash: Option<String>,
     /// Require the token to pin a policy hash.
     #[arg(long)]

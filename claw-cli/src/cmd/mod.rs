@@ -1,9 +1,13 @@
 //! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
 
+mod bundle;
+mod common;
 mod cst;
 mod jcs;
 mod keygen;
 mod openclaw;
+mod receipt;
+mod run;
 mod wpc;
 
 use crate::Failure;
@@ -29,6 +33,16 @@ enum Command {
     /// Scoped tokens (CST): issue and verify.
     #[command(subcommand)]
     Cst(cst::Command),
+    /// Gateway receipts: sign.
+    #[command(subcommand)]
+    Receipt(receipt::Command),
+    /// Record a run step by step into a run directory (start, tool, model, attach, approve,
+    /// status).
+    #[command(subcommand)]
+    Run(run::Command),
+    /// Proof bundles: build, verify, prove, check-proof, pulse, report.
+    #[command(subcommand)]
+    Bundle(bundle::Command),
     /// OpenClaw: audit a config against a signed WPC, print the tightest tool config.
     #[command(subcommand)]
     Openclaw(openclaw::Command),
@@ -42,5 +56,8 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Cst(c) => cst::run(c),
         Command::Openclaw(c) => openclaw::run(c),
         Command::Wpc(c) => wpc::run(c),
+        Command::Receipt(c) => receipt::run(c),
+        Command::Run(c) => run::run(c),
+        Command::Bundle(c) => bundle::run(c),
     }
 }

@@ -40,7 +40,7 @@ pub enum Command {
         #[arg(long)]
         signer: Vec<String>,
         /// The policy hash the envelope must carry.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         hash: Option<String>,
     },
     /// Decide one tool call; prints {"decision","reason_code","statement_id"}.

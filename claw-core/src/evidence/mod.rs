@@ -29,6 +29,7 @@ mod merkle_proofs;
 mod pulse;
 mod receipts;
 mod recorder;
+mod runlog;
 mod schema;
 mod verify;
 
@@ -49,6 +50,11 @@ pub use receipts::{
     ToolStatus,
 };
 pub use recorder::{PendingModelCall, Recorder};
+pub use runlog::{
+    check_disclosures, parse_run_log, ApprovalState, DecisionRecord, Disclosure, RunOp, RunOut,
+    RunPolicy, RunRecord, RunStart, RunState, RunToken, DISCLOSURE_BUDGET_BYTES,
+    MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
+};
 pub use verify::{
     verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
     PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
@@ -88,6 +94,12 @@ pub enum EvidenceError {
     /// A value could not be serialized.
     #[error(transparent)]
     Json(#[from] crate::json::JsonError),
+    /// A run log line is malformed or breaks a rule of the log (see [`RunState`]).
+    #[error("run log line {line}: {detail}")]
+    RunLog { line: u64, detail: String },
+    /// Replaying a run log did not reproduce what the log says was recorded.
+    #[error("run log line {line} does not replay: {detail}")]
+    RunLogDiverged { line: u64, detail: String },
 }
 
 impl EvidenceError {
@@ -109,6 +121,8 @@ impl EvidenceError {
             EvidenceError::NotFound(_) => "CLAIM_NOT_FOUND",
             EvidenceError::Envelope(e) => e.reason_code(),
             EvidenceError::Json(e) => e.reason_code(),
+            EvidenceError::RunLog { .. } => "RUN_LOG_INVALID",
+            EvidenceError::RunLogDiverged { .. } => "RUN_LOG_DIVERGED",
         }
     }
 }

@@ -45,6 +45,10 @@ pub struct Recorder {
     committed_events: usize,
     last_ts: Option<i64>,
     pulse: PulseObserver,
+    /// Policy hash and CST scope hash every binding carries (see
+    /// [`Recorder::set_binding_context`]).
+    policy_hash: Option<String>,
+    token_scope_hash: Option<String>,
 }
 
 impl Recorder {
@@ -77,7 +81,31 @@ impl Recorder {
             committed_events: 0,
             last_ts: None,
             pulse: PulseObserver::default(),
+            policy_hash: None,
+            token_scope_hash: None,
         }
+    }
+
+    /// Name the policy (WPC hash) and scoped token (`token_scope_hash_b64u`) the run executes
+    /// under: every binding handed out afterwards carries them as `policy_hash` and
+    /// `token_scope_hash_b64u` (delegation bindings keep only the policy hash). Both must be
+    /// base64url SHA-256 digests.
+    pub fn set_binding_context(
+        &mut self,
+        policy_hash: Option<&str>,
+        token_scope_hash_b64u: Option<&str>,
+    ) -> Result<(), EvidenceError> {
+        for (field, v) in [
+            ("policy_hash", policy_hash),
+            ("token_scope_hash_b64u", token_scope_hash_b64u),
+        ] {
+            if v.is_some_and(|h| !crate::hash::is_b64u_sha256(h)) {
+                return Err(invalid(field, "must be a base64url SHA-256"));
+            }
+        }
+        self.policy_hash = policy_hash.map(str::to_string);
+        self.token_scope_hash = token_scope_hash_b64u.map(str::to_string);
+        Ok(())
     }
 
     /// The run id.
@@ -162,6 +190,8 @@ impl Recorder {
             run_id: self.run_id.clone(),
             event_hash_b64u: self.events[idx].event_hash_b64u.clone(),
             nonce: Some(ids::new_id("nonce", rng)),
+            policy_hash: self.policy_hash.clone(),
+            token_scope_hash_b64u: self.token_scope_hash.clone(),
             ..Binding::default()
         }
     }

@@ -118,6 +118,41 @@ impl std::fmt::Debug for PolicyReplay {
 }
 
 impl PolicyReplay {
+    /// Replay against a compiled WPC (§7 step 8): every tool receipt is judged as the action
+    /// `tool:execute` on its `tool_name` with [`crate::wpc::CompiledPolicy::replay`]; a receipt
+    /// no request context could have allowed (an unconditional Deny, no Allow at all, a
+    /// missing parent) fails the bundle with `POLICY_VIOLATION`. Side-effect receipts carry
+    /// only a digest of their target, so resource-scoped statements cannot be evaluated for
+    /// them offline; they are not replayed (docs/SPEC.md §6).
+    pub fn from_policy(policy: std::sync::Arc<crate::wpc::CompiledPolicy>) -> PolicyReplay {
+        let hash = policy.hash_b64u().to_string();
+        PolicyReplay::new(&hash, move |kind, payload| {
+            if kind != ReceiptKind::Tool {
+                return None;
+            }
+            // A tool receipt without a tool name never passed schema validation; judge it
+            // as the empty name anyway, which no statement allows.
+            let tool = payload
+                .get("tool_name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            match policy.replay(crate::wpc::ACTION_TOOL_EXECUTE, tool) {
+                crate::wpc::ReplayVerdict::NotDisproved => None,
+                crate::wpc::ReplayVerdict::Violation {
+                    reason,
+                    statement_id,
+                    policy_hash,
+                } => Some(format!(
+                    "tool {tool:?}: {}{} (policy {policy_hash})",
+                    reason.as_str(),
+                    statement_id
+                        .map(|s| format!(" by statement {s}"))
+                        .unwrap_or_default()
+                )),
+            }
+        })
+    }
+
     /// A replay from a decision function returning `Some(reason)` for a denied receipt.
     pub fn new(
         policy_hash_b64u: &str,

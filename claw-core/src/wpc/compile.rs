@@ -545,6 +545,80 @@ impl CompiledPolicy {
         }
     }
 
+    /// Offline replay of an action that already happened (a tool receipt in a proof bundle):
+    /// the request context is unknown, so only what no context could change is judged. The
+    /// result is [`ReplayVerdict::Violation`] when, in this policy or any ancestor, an
+    /// unconditional Deny statement matches, no Allow statement matches the action and
+    /// resource at all, or a required parent is missing; otherwise
+    /// [`ReplayVerdict::NotDisproved`] (some context could have allowed it).
+    pub fn replay(&self, action: &str, resource: &str) -> ReplayVerdict {
+        let mut node = Some(self);
+        while let Some(p) = node {
+            let layer = &p.layer;
+            let mut allow_matches = false;
+            for i in p.matching(action, resource) {
+                let Some(s) = layer.stmts.get(usize::from(i)) else {
+                    continue;
+                };
+                if s.deny && s.conds.is_empty() {
+                    return ReplayVerdict::Violation {
+                        reason: ReasonCode::PolicyViolation,
+                        statement_id: Some(s.sid.to_string()),
+                        policy_hash: p.hash.to_string(),
+                    };
+                }
+                allow_matches |= !s.deny;
+            }
+            if !allow_matches {
+                return ReplayVerdict::Violation {
+                    reason: ReasonCode::DefaultDeny,
+                    statement_id: None,
+                    policy_hash: p.hash.to_string(),
+                };
+            }
+            node = match &p.parent {
+                ParentLink::NotInherited => None,
+                ParentLink::Missing(_) => {
+                    return ReplayVerdict::Violation {
+                        reason: ReasonCode::ParentMissing,
+                        statement_id: None,
+                        policy_hash: p.hash.to_string(),
+                    }
+                }
+                ParentLink::Present(parent) => Some(parent),
+            };
+        }
+        ReplayVerdict::NotDisproved
+    }
+
+    /// Indices of the statements of this layer whose actions and resources match.
+    fn matching(&self, action: &str, resource: &str) -> Vec<u16> {
+        let layer = &self.layer;
+        let mut out = Vec::new();
+        if let Some(bucket) = layer.by_action.get(action) {
+            if let Some(list) = bucket.by_resource.get(resource) {
+                out.extend_from_slice(list);
+            }
+            for &i in &bucket.glob_resources {
+                if layer
+                    .stmts
+                    .get(usize::from(i))
+                    .is_some_and(|s| s.resources.matches_glob(resource))
+                {
+                    out.push(i);
+                }
+            }
+        }
+        for &i in &layer.glob_actions {
+            if layer.stmts.get(usize::from(i)).is_some_and(|s| {
+                s.action_globs.iter().any(|g| g.matches(action)) && s.resources.matches(resource)
+            }) {
+                out.push(i);
+            }
+        }
+        out
+    }
+
     /// Evaluate statement `i`, whose action and resource are known to match.
     fn visit(&self, i: u16, env: &Env<'_>, acc: &mut Acc) {
         let Some(s) = self.layer.stmts.get(usize::from(i)) else {
@@ -588,6 +662,23 @@ impl CompiledPolicy {
             }
         }
     }
+}
+
+/// The outcome of [`CompiledPolicy::replay`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayVerdict {
+    /// No request context could have allowed the action.
+    Violation {
+        /// `POLICY_VIOLATION` (unconditional Deny), `POLICY_DEFAULT_DENY` (nothing allows
+        /// it) or `POLICY_PARENT_MISSING`.
+        reason: ReasonCode,
+        /// The unconditional Deny statement, when one decided.
+        statement_id: Option<String>,
+        /// The policy (in the `inherits` chain) that decided.
+        policy_hash: String,
+    },
+    /// Some context could have allowed the action; offline replay cannot disprove it.
+    NotDisproved,
 }
 
 fn push_once(list: &mut Vec<u16>, idx: u16) {

@@ -37,7 +37,7 @@ pub use claw_meta::{
     ClawMetadata, DataClasses, EvidenceRequirements, Requirements, TokenRequirements,
     CLAW_METADATA_KEY, CLAW_METADATA_PREFIX, MAX_DURATION_MINUTES,
 };
-pub use compile::{CompiledPolicy, MAX_INHERITANCE_DEPTH};
+pub use compile::{CompiledPolicy, ReplayVerdict, MAX_INHERITANCE_DEPTH};
 pub use cond::MAX_LIKE_VALUE_BYTES;
 pub use decision::{
     ContextLookup, Decision, NoContext, OwnedDecision, ReasonCode, Request, Verdict,

@@ -1,0 +1,930 @@
+//! The run log: a [`Recorder`] persisted as an append-only JSON-lines log, so that a
+//! harness made of separate processes (e.g. successive `claw run …` commands) can record one
+//! run and build its bundle later.
+//!
+//! Each line is one [`RunRecord`]: an operation ([`RunOp`]) with its time (`at_ms`) and a
+//! fresh 32-byte `seed_b64u`. Replaying the records in order through [`RunState::replay`]
+//! performs exactly the same [`Recorder`] calls with the same times and with random ids
+//! drawn from a SHA-256 stream over each record's seed, so it rebuilds the same events, the
+//! same bindings and the same receipts, byte for byte (Ed25519 signatures are
+//! deterministic). Each record also keeps what its operation produced (`out`: the event
+//! hash, the receipt id, the binding handed out) and replay checks it (`RUN_LOG_DIVERGED`).
+//!
+//! Rules the log enforces (fail closed): the first record, and only the first, is `start`;
+//! when the run has a policy, each `tool` record uses up one earlier `allow` decision for the
+//! same tool and the same argument hash (decide, execute, then record the result); a decision
+//! that names an approval uses it up; a `model_receipt` must name a pending `model_begin` of this run and carry a
+//! correctly signed gateway receipt.
+//!
+//! Pure functions only: reading and appending the file is the caller's job (the CLI).
+//! docs/SPEC-evidence.md §6 describes the format.
+
+use super::bundle::{Bundle, BundleOptions};
+use super::receipts::{ApprovalType, ApproverMethod, HumanApproval, ReceiptKind, ToolCall};
+use super::recorder::{PendingModelCall, Recorder};
+use super::{invalid, EvidenceError, ToolStatus};
+use crate::envelope::{Envelope, Signers, VerifyOptions};
+use crate::keys::SigningKey;
+use crate::{b64, hash, json};
+use rand_core::{CryptoRng, CryptoRngCore, RngCore};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// The version written in every record (`v`).
+pub const RUN_LOG_VERSION: &str = "1";
+
+/// Largest run-log line accepted (a tool record holds the call's arguments and result).
+pub const MAX_RUN_LOG_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Budget, in JCS bytes, for the event payloads disclosed in the bundle metadata
+/// (`metadata["claw.dev/v1"].run.events`); the reference accepts 16,384 bytes of metadata
+/// in all, and claw's Merkle and checkpoint entries take about 2,000.
+pub const DISCLOSURE_BUDGET_BYTES: usize = 9_000;
+
+/// One line of the run log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRecord {
+    /// [`RUN_LOG_VERSION`].
+    pub v: String,
+    /// Position in the log, from 0.
+    pub seq: u64,
+    /// When the operation happened (Unix milliseconds); the time of the events it appends.
+    pub at_ms: i64,
+    /// 32 random bytes (base64url) from which the record's ids and nonces are derived.
+    pub seed_b64u: String,
+    /// What was recorded.
+    pub op: RunOp,
+    /// What recording it produced (checked on replay).
+    pub out: RunOut,
+}
+
+/// What an operation produced.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunOut {
+    /// Hash of the last event the operation appended (for `model_receipt`: the event the
+    /// receipt is bound to).
+    pub event_hash_b64u: String,
+    /// The receipt the operation produced or attached, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_id: Option<String>,
+    /// SHA-256 of the JCS bytes of that receipt as it goes into the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_hash_b64u: Option<String>,
+    /// `model_begin`: the binding the gateway must sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<Value>,
+}
+
+/// The operations of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RunOp {
+    /// Open the run: a `run_start` event.
+    Start(RunStart),
+    /// A policy decision: a `policy_decision` event whose payload is the record.
+    Decision(DecisionRecord),
+    /// An executed tool call: a `tool_call` event and a tool receipt signed by the agent.
+    Tool {
+        tool_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool_version: Option<String>,
+        /// The arguments (the receipt holds SHA-256 of their JCS bytes).
+        args: Value,
+        /// The result (the receipt holds SHA-256 of its JCS bytes).
+        result: Value,
+        /// `success`, `error` or `timeout`.
+        result_status: String,
+        latency_ms: u64,
+    },
+    /// A model call about to be sent: an `llm_call` event; the call stays pending.
+    ModelBegin { provider: String, model: String },
+    /// The gateway receipt (a signed `gateway_receipt` envelope) of a pending model call.
+    ModelReceipt { receipt: Value },
+    /// A human approval or denial: a `human_approval` event and receipt.
+    Approval {
+        /// `explicit_approve` or `explicit_deny`.
+        approval_type: String,
+        approver_subject: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver_method: Option<String>,
+        /// What is approved: `{"action", "resource", "args_hash_b64u"?}`.
+        scope: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope_summary: Option<String>,
+    },
+}
+
+impl RunOp {
+    /// The `type` of the operation as written in the log.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            RunOp::Start(_) => "start",
+            RunOp::Decision(_) => "decision",
+            RunOp::Tool { .. } => "tool",
+            RunOp::ModelBegin { .. } => "model_begin",
+            RunOp::ModelReceipt { .. } => "model_receipt",
+            RunOp::Approval { .. } => "approval",
+        }
+    }
+}
+
+/// The opening record: who runs, under which policy and token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunStart {
+    pub run_id: String,
+    /// The agent's DID; the key that replays the log must have it.
+    pub agent_did: String,
+    /// Where the harness keeps the agent's private key (for the CLI: a file path). Never
+    /// the key itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_key_ref: Option<String>,
+    /// The policy the run is executed under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<RunPolicy>,
+    /// The scoped token the run is executed under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<RunToken>,
+}
+
+/// The run's policy: a signed WPC verified when the run started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunPolicy {
+    /// `policy_hash_b64u` (bound into every receipt as `binding.policy_hash`).
+    pub hash_b64u: String,
+    pub policy_id: String,
+    /// The DID that signed the envelope (trusted by whoever started the run).
+    pub signer_did: String,
+    /// The `work_policy_contract` envelope.
+    pub envelope: Value,
+}
+
+/// The run's scoped token, validated when the run started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunToken {
+    /// The compact token (kept in the run directory only; the bundle discloses its claims).
+    pub token: String,
+    /// `token_scope_hash_b64u` (bound into every receipt's binding).
+    pub scope_hash_b64u: String,
+    /// The verified claims.
+    pub claims: Value,
+    /// The trusted issuer keys (public JWKs).
+    pub issuers: Vec<Value>,
+    /// The audience the runtime validates the token for.
+    pub audience: String,
+}
+
+/// A policy decision as recorded (the `policy_decision` event payload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRecord {
+    /// e.g. `tool:execute`.
+    pub action: String,
+    /// e.g. the tool name.
+    pub resource: String,
+    /// `allow`, `deny` or `approval_required`.
+    pub decision: String,
+    /// The policy's or the token's reason code (`POLICY_ALLOW`, `POLICY_VIOLATION`,
+    /// `TOKEN_EXPIRED`, …).
+    pub reason_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_hash_b64u: Option<String>,
+    /// SHA-256 of the JCS bytes of the call's arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_hash_b64u: Option<String>,
+    /// The human approval this decision used (consumed by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_receipt_id: Option<String>,
+}
+
+/// A human approval recorded in the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalState {
+    pub receipt_id: String,
+    /// `explicit_approve` or `explicit_deny`.
+    pub approval_type: String,
+    pub approver_subject: String,
+    pub scope: Value,
+    /// Whether a decision has used it.
+    pub consumed: bool,
+}
+
+/// A recorder rebuilt from (or being appended to) a run log.
+#[derive(Debug)]
+pub struct RunState {
+    recorder: Recorder,
+    start: RunStart,
+    started_at_ms: i64,
+    last_at_ms: i64,
+    next_seq: u64,
+    pending: Vec<PendingModelCall>,
+    /// Disclosable event payloads: (event id, is a non-allow decision, payload).
+    disclosures: Vec<(String, bool, Value)>,
+    approvals: Vec<ApprovalState>,
+    /// Allow decisions whose tool call is not recorded yet: (resource, args hash).
+    open_allows: Vec<(String, Option<String>)>,
+}
+
+/// Random bytes from SHA-256(seed ‖ counter): the ids of one record, reproducible on replay.
+struct SeedRng {
+    seed: [u8; 32],
+    counter: u64,
+    buf: [u8; 32],
+    pos: usize,
+}
+
+impl SeedRng {
+    fn new(seed: [u8; 32]) -> SeedRng {
+        SeedRng {
+            seed,
+            counter: 0,
+            buf: [0; 32],
+            pos: 32,
+        }
+    }
+}
+
+impl RngCore for SeedRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for d in dest {
+            if self.pos == self.buf.len() {
+                let mut input = [0u8; 40];
+                input[..32].copy_from_slice(&self.seed);
+                input[32..].copy_from_slice(&self.counter.to_le_bytes());
+                self.buf = hash::sha256(input);
+                self.counter = self.counter.wrapping_add(1);
+                self.pos = 0;
+            }
+            *d = self.buf[self.pos];
+            self.pos += 1;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+// The seed comes from the caller's CSPRNG; SHA-256 in counter mode keeps it unpredictable.
+impl CryptoRng for SeedRng {}
+
+fn log_err(seq: u64, detail: impl Into<String>) -> EvidenceError {
+    EvidenceError::RunLog {
+        line: seq + 1,
+        detail: detail.into(),
+    }
+}
+
+impl RunRecord {
+    /// The record as one line of canonical JSON (RFC 8785, no newline).
+    pub fn to_line(&self) -> Result<String, EvidenceError> {
+        let v = serde_json::to_value(self).map_err(|e| invalid("run record", e.to_string()))?;
+        let bytes = json::canonicalize(&v)?;
+        // JCS output is UTF-8 by construction.
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Read one line (strict JSON, then the record's closed shape).
+    pub fn parse_line(line: &str, seq: u64) -> Result<RunRecord, EvidenceError> {
+        let v = json::parse(
+            line.as_bytes(),
+            &json::Limits::STRICT.with_max_bytes(MAX_RUN_LOG_LINE_BYTES),
+        )
+        .map_err(|e| log_err(seq, e.to_string()))?;
+        let r: RunRecord = serde_json::from_value(v).map_err(|e| log_err(seq, e.to_string()))?;
+        if r.v != RUN_LOG_VERSION {
+            return Err(log_err(seq, format!("unknown version {:?}", r.v)));
+        }
+        if r.seq != seq {
+            return Err(log_err(seq, format!("seq is {}, expected {seq}", r.seq)));
+        }
+        Ok(r)
+    }
+}
+
+/// Split a run log into records (blank lines are refused: the log is written by appending
+/// whole lines).
+pub fn parse_run_log(text: &str) -> Result<Vec<RunRecord>, EvidenceError> {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    if body.is_empty() {
+        return Err(log_err(0, "the run log is empty"));
+    }
+    if !text.ends_with('\n') {
+        return Err(EvidenceError::RunLog {
+            line: body.split('\n').count() as u64,
+            detail: "the last line is incomplete (no newline)".into(),
+        });
+    }
+    body.split('\n')
+        .enumerate()
+        .map(|(i, l)| RunRecord::parse_line(l, i as u64))
+        .collect()
+}
+
+fn seed_of(r: &RunRecord) -> Result<[u8; 32], EvidenceError> {
+    b64::decode_array::<32>(&r.seed_b64u)
+        .map_err(|_| log_err(r.seq, "seed_b64u must be 32 bytes of base64url"))
+}
+
+impl RunState {
+    /// Open a run: the `start` record (the first line of the log) and the state after it.
+    pub fn start(
+        agent: SigningKey,
+        start: RunStart,
+        at_ms: i64,
+        seed: [u8; 32],
+    ) -> Result<(RunState, RunRecord), EvidenceError> {
+        let mut st = RunState::open(agent, &start, at_ms, 0)?;
+        let out = st.apply_start(&start, at_ms, seed)?;
+        st.start = start.clone();
+        let rec = RunRecord {
+            v: RUN_LOG_VERSION.into(),
+            seq: 0,
+            at_ms,
+            seed_b64u: b64::encode(seed),
+            op: RunOp::Start(start),
+            out,
+        };
+        st.next_seq = 1;
+        Ok((st, rec))
+    }
+
+    fn open(
+        agent: SigningKey,
+        start: &RunStart,
+        at_ms: i64,
+        seq: u64,
+    ) -> Result<RunState, EvidenceError> {
+        let did = agent.verifying_key().did();
+        if did != start.agent_did {
+            return Err(EvidenceError::BindingMismatch(format!(
+                "the agent key is {did}, the run was started by {}",
+                start.agent_did
+            )));
+        }
+        let mut recorder =
+            Recorder::with_run_id(agent, &start.run_id).map_err(|e| log_err(seq, e.to_string()))?;
+        recorder.set_binding_context(
+            start.policy.as_ref().map(|p| p.hash_b64u.as_str()),
+            start.token.as_ref().map(|t| t.scope_hash_b64u.as_str()),
+        )?;
+        Ok(RunState {
+            recorder,
+            start: start.clone(),
+            started_at_ms: at_ms,
+            last_at_ms: at_ms,
+            next_seq: 0,
+            pending: Vec::new(),
+            disclosures: Vec::new(),
+            approvals: Vec::new(),
+            open_allows: Vec::new(),
+        })
+    }
+
+    fn apply_start(
+        &mut self,
+        start: &RunStart,
+        at_ms: i64,
+        seed: [u8; 32],
+    ) -> Result<RunOut, EvidenceError> {
+        let mut payload = Map::new();
+        payload.insert("agent_did".into(), json!(start.agent_did));
+        payload.insert("run_id".into(), json!(start.run_id));
+        if let Some(p) = &start.policy {
+            payload.insert("policy_hash_b64u".into(), json!(p.hash_b64u));
+            payload.insert("policy_id".into(), json!(p.policy_id));
+            payload.insert("policy_signer_did".into(), json!(p.signer_did));
+        }
+        if let Some(t) = &start.token {
+            payload.insert("token_scope_hash_b64u".into(), json!(t.scope_hash_b64u));
+        }
+        let payload = json::sorted(&Value::Object(payload));
+        let b =
+            self.recorder
+                .record_event("run_start", &payload, at_ms, &mut SeedRng::new(seed))?;
+        self.disclose(false, payload);
+        Ok(RunOut {
+            event_hash_b64u: b.event_hash_b64u,
+            ..RunOut::default()
+        })
+    }
+
+    fn disclose(&mut self, priority: bool, payload: Value) {
+        if let Some(e) = self.recorder.events().last() {
+            self.disclosures
+                .push((e.event_id.clone(), priority, payload));
+        }
+    }
+
+    /// Rebuild the state from parsed records, checking every record's `out`.
+    pub fn replay(agent: SigningKey, records: &[RunRecord]) -> Result<RunState, EvidenceError> {
+        let first = records
+            .first()
+            .ok_or_else(|| log_err(0, "the run log is empty"))?;
+        let RunOp::Start(start) = &first.op else {
+            return Err(log_err(0, "the first record must be start"));
+        };
+        let (mut st, rec) = RunState::start(agent, start.clone(), first.at_ms, seed_of(first)?)?;
+        check_out(first, &rec.out)?;
+        for r in &records[1..] {
+            let out = st
+                .apply(r.op.clone(), r.at_ms, seed_of(r)?)
+                .map_err(|e| match e {
+                    EvidenceError::RunLog { .. } => e,
+                    other => log_err(r.seq, other.to_string()),
+                })?;
+            check_out(r, &out.out)?;
+        }
+        Ok(st)
+    }
+
+    /// Apply one operation and return its record (to append to the log). When this fails,
+    /// append nothing and discard the state (replay the log to get it back).
+    pub fn apply(
+        &mut self,
+        op: RunOp,
+        at_ms: i64,
+        seed: [u8; 32],
+    ) -> Result<RunRecord, EvidenceError> {
+        let seq = self.next_seq;
+        let mut rng = SeedRng::new(seed);
+        let out = match &op {
+            RunOp::Start(_) => return Err(log_err(seq, "start may only be the first record")),
+            RunOp::Decision(d) => self.apply_decision(seq, d, at_ms, &mut rng)?,
+            RunOp::Tool {
+                tool_name,
+                tool_version,
+                args,
+                result,
+                result_status,
+                latency_ms,
+            } => {
+                let allow = if self.start.policy.is_some() {
+                    let args_hash = json::canonicalize(args).map(hash::sha256_b64u)?;
+                    let i = self.open_allows.iter().position(|(res, h)| {
+                        res == tool_name && h.as_ref().map_or(true, |h| *h == args_hash)
+                    });
+                    if i.is_none() {
+                        return Err(log_err(
+                            seq,
+                            format!(
+                                "tool {tool_name:?} with these arguments has no allow decision waiting for it"
+                            ),
+                        ));
+                    }
+                    i
+                } else {
+                    None
+                };
+                let status = match result_status.as_str() {
+                    "success" => ToolStatus::Success,
+                    "error" => ToolStatus::Error,
+                    "timeout" => ToolStatus::Timeout,
+                    other => {
+                        return Err(invalid(
+                            "result_status",
+                            format!("{other:?}: expected success, error or timeout"),
+                        ))
+                    }
+                };
+                if let Some(i) = allow {
+                    self.open_allows.remove(i);
+                }
+                let id = self.recorder.record_tool_call(
+                    &ToolCall {
+                        tool_name,
+                        tool_version: tool_version.as_deref(),
+                        args,
+                        result,
+                        result_status: status,
+                        latency_ms: *latency_ms,
+                        timestamp_ms: at_ms,
+                    },
+                    &mut rng,
+                )?;
+                self.receipt_out(id)?
+            }
+            RunOp::ModelBegin { provider, model } => {
+                if provider.is_empty() || model.is_empty() {
+                    return Err(invalid("provider/model", "must not be empty"));
+                }
+                let p = self
+                    .recorder
+                    .begin_model_call(provider, model, at_ms, &mut rng)?;
+                let out = RunOut {
+                    event_hash_b64u: p.binding.event_hash_b64u.clone(),
+                    binding: Some(p.binding.to_value()),
+                    ..RunOut::default()
+                };
+                self.pending.push(p);
+                out
+            }
+            RunOp::ModelReceipt { receipt } => self.apply_model_receipt(receipt)?,
+            RunOp::Approval {
+                approval_type,
+                approver_subject,
+                approver_method,
+                scope,
+                scope_summary,
+            } => {
+                let t = match approval_type.as_str() {
+                    "explicit_approve" => ApprovalType::ExplicitApprove,
+                    "explicit_deny" => ApprovalType::ExplicitDeny,
+                    other => {
+                        return Err(invalid(
+                            "approval_type",
+                            format!("{other:?}: expected explicit_approve or explicit_deny"),
+                        ))
+                    }
+                };
+                let method = match approver_method.as_deref() {
+                    None => None,
+                    Some("ui_click") => Some(ApproverMethod::UiClick),
+                    Some("cli_confirm") => Some(ApproverMethod::CliConfirm),
+                    Some("api_call") => Some(ApproverMethod::ApiCall),
+                    Some(other) => {
+                        return Err(invalid(
+                            "approver_method",
+                            format!("{other:?}: expected ui_click, cli_confirm or api_call"),
+                        ))
+                    }
+                };
+                check_scope(scope)?;
+                let id = self.recorder.record_human_approval(
+                    &HumanApproval {
+                        approval_type: t,
+                        approver_subject,
+                        approver_method: method,
+                        scope,
+                        scope_summary: scope_summary.as_deref(),
+                        policy_hash_b64u: self.start.policy.as_ref().map(|p| p.hash_b64u.as_str()),
+                        minted_capability_id: None,
+                        minted_capability_ttl_seconds: None,
+                        plan: None,
+                        timestamp_ms: at_ms,
+                    },
+                    &mut rng,
+                )?;
+                self.approvals.push(ApprovalState {
+                    receipt_id: id.clone(),
+                    approval_type: approval_type.clone(),
+                    approver_subject: approver_subject.clone(),
+                    scope: scope.clone(),
+                    consumed: false,
+                });
+                self.receipt_out(id)?
+            }
+        };
+        self.last_at_ms = self.last_at_ms.max(at_ms);
+        self.next_seq += 1;
+        Ok(RunRecord {
+            v: RUN_LOG_VERSION.into(),
+            seq,
+            at_ms,
+            seed_b64u: b64::encode(seed),
+            op,
+            out,
+        })
+    }
+
+    fn apply_decision(
+        &mut self,
+        seq: u64,
+        d: &DecisionRecord,
+        at_ms: i64,
+        rng: &mut SeedRng,
+    ) -> Result<RunOut, EvidenceError> {
+        if !matches!(d.decision.as_str(), "allow" | "deny" | "approval_required") {
+            return Err(invalid(
+                "decision",
+                format!(
+                    "{:?}: expected allow, deny or approval_required",
+                    d.decision
+                ),
+            ));
+        }
+        if d.action.is_empty() || d.resource.is_empty() || d.reason_code.is_empty() {
+            return Err(invalid(
+                "decision",
+                "action, resource and reason_code must not be empty",
+            ));
+        }
+        let approval = match &d.approval_receipt_id {
+            None => None,
+            Some(id) => {
+                let i = self
+                    .approvals
+                    .iter()
+                    .position(|a| &a.receipt_id == id && !a.consumed)
+                    .ok_or_else(|| {
+                        log_err(seq, format!("approval {id} is unknown or already used"))
+                    })?;
+                Some(i)
+            }
+        };
+        let payload = serde_json::to_value(d).map_err(|e| invalid("decision", e.to_string()))?;
+        let payload = json::sorted(&payload);
+        let b = self.recorder.record_decision(&payload, at_ms, rng)?;
+        if let Some(i) = approval {
+            self.approvals[i].consumed = true;
+        }
+        self.disclose(d.decision != "allow", payload);
+        if d.decision == "allow" {
+            self.open_allows
+                .push((d.resource.clone(), d.args_hash_b64u.clone()));
+        }
+        Ok(RunOut {
+            event_hash_b64u: b.event_hash_b64u,
+            ..RunOut::default()
+        })
+    }
+
+    fn apply_model_receipt(&mut self, receipt: &Value) -> Result<RunOut, EvidenceError> {
+        let env = Envelope::from_value(receipt.clone())?;
+        env.verify(&VerifyOptions {
+            expected_type: ReceiptKind::Gateway.type_name(),
+            signers: Signers::Any,
+            now: None,
+        })?;
+        let event_hash = env
+            .payload
+            .get("binding")
+            .and_then(|b| b.get("event_hash_b64u"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let i = self
+            .pending
+            .iter()
+            .position(|p| p.binding.event_hash_b64u == event_hash)
+            .ok_or_else(|| {
+                EvidenceError::BindingMismatch(format!(
+                    "the receipt is bound to event {event_hash:?}, which is no pending model call of this run"
+                ))
+            })?;
+        let p = self.pending.remove(i);
+        let id = env
+            .payload
+            .get("receipt_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Err(e) = self.recorder.attach_gateway_receipt(p.clone(), &env) {
+            self.pending.insert(i, p);
+            return Err(e);
+        }
+        let mut out = self.receipt_out(id.unwrap_or_default())?;
+        out.event_hash_b64u = event_hash;
+        Ok(out)
+    }
+
+    /// The `out` of an operation that appended (or attached) the receipt `id` last.
+    fn receipt_out(&self, id: String) -> Result<RunOut, EvidenceError> {
+        let h = match self.recorder.receipts().last() {
+            Some((_, r)) => Some(hash::sha256_b64u(json::canonicalize(&r.value)?)),
+            None => None,
+        };
+        Ok(RunOut {
+            event_hash_b64u: self.last_event_hash(),
+            receipt_id: Some(id),
+            receipt_hash_b64u: h,
+            binding: None,
+        })
+    }
+
+    fn last_event_hash(&self) -> String {
+        self.recorder
+            .events()
+            .last()
+            .map(|e| e.event_hash_b64u.clone())
+            .unwrap_or_default()
+    }
+
+    /// The recorder (events and receipts so far).
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// The opening record.
+    pub fn start_info(&self) -> &RunStart {
+        &self.start
+    }
+
+    /// When the run started (Unix milliseconds).
+    pub fn started_at_ms(&self) -> i64 {
+        self.started_at_ms
+    }
+
+    /// The latest record time: a later record must not be earlier than this.
+    pub fn last_at_ms(&self) -> i64 {
+        self.last_at_ms
+    }
+
+    /// The `seq` of the next record.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Model calls waiting for their gateway receipt (their bindings).
+    pub fn pending_model_calls(&self) -> impl Iterator<Item = &PendingModelCall> {
+        self.pending.iter()
+    }
+
+    /// Allowed tool calls whose result is not recorded yet: (tool, argument hash).
+    pub fn open_allows(&self) -> &[(String, Option<String>)] {
+        &self.open_allows
+    }
+
+    /// The approvals recorded so far.
+    pub fn approvals(&self) -> &[ApprovalState] {
+        &self.approvals
+    }
+
+    /// The first unused approval whose scope covers `action` on `resource` with arguments
+    /// hashing to `args_hash_b64u` (a scope without `args_hash_b64u` covers any arguments).
+    pub fn unused_approval(
+        &self,
+        action: &str,
+        resource: &str,
+        args_hash_b64u: Option<&str>,
+    ) -> Option<&ApprovalState> {
+        self.approvals.iter().find(|a| {
+            let s = &a.scope;
+            !a.consumed
+                && s.get("action").and_then(Value::as_str) == Some(action)
+                && s.get("resource").and_then(Value::as_str) == Some(resource)
+                && match s.get("args_hash_b64u").and_then(Value::as_str) {
+                    None => true,
+                    Some(h) => Some(h) == args_hash_b64u,
+                }
+        })
+    }
+
+    /// The bundle metadata entry `metadata["claw.dev/v1"].run`: the policy and token the
+    /// run was bound to and, within [`DISCLOSURE_BUDGET_BYTES`], the payloads of its
+    /// `run_start` and `policy_decision` events (denials and approval requests first), each
+    /// checkable against its event's `payload_hash_b64u` ([`check_disclosures`]).
+    pub fn disclosure(&self) -> Result<Value, EvidenceError> {
+        let mut run = Map::new();
+        if let Some(p) = &self.start.policy {
+            run.insert(
+                "policy".into(),
+                json!({"hash_b64u": p.hash_b64u, "policy_id": p.policy_id, "signer_did": p.signer_did}),
+            );
+        }
+        if let Some(t) = &self.start.token {
+            run.insert(
+                "token".into(),
+                json!({"scope_hash_b64u": t.scope_hash_b64u, "claims": t.claims}),
+            );
+        }
+        let mut used = json::canonicalize(&Value::Object(run.clone()))?.len();
+        // Priority: denials / approval requests, then the rest, each in event order.
+        let mut order: Vec<usize> = (0..self.disclosures.len()).collect();
+        order.sort_by_key(|i| (!self.disclosures[*i].1, *i));
+        let mut chosen = Vec::new();
+        for i in order {
+            let (id, _, payload) = &self.disclosures[i];
+            let item = json!({"event_id": id, "payload": payload});
+            let n = json::canonicalize(&item)?.len() + 1;
+            if used + n > DISCLOSURE_BUDGET_BYTES {
+                continue;
+            }
+            used += n;
+            chosen.push((i, item));
+        }
+        chosen.sort_by_key(|(i, _)| *i);
+        let omitted = self.disclosures.len() - chosen.len();
+        run.insert(
+            "events".into(),
+            Value::Array(chosen.into_iter().map(|(_, v)| v).collect()),
+        );
+        if omitted > 0 {
+            run.insert("events_omitted".into(), json!(omitted));
+        }
+        Ok(json::sorted(&Value::Object(run)))
+    }
+
+    /// Bundle options for this run: `opts` with the [`RunState::disclosure`] added under
+    /// `metadata["claw.dev/v1"].run`.
+    pub fn bundle_options(&self, mut opts: BundleOptions) -> Result<BundleOptions, EvidenceError> {
+        opts.namespace_extra
+            .insert("run".into(), self.disclosure()?);
+        Ok(opts)
+    }
+
+    /// Sign the proof bundle (fails while a model call is pending).
+    pub fn finish(
+        self,
+        opts: &BundleOptions,
+        issued_at_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Bundle, EvidenceError> {
+        let opts = self.bundle_options(opts.clone())?;
+        self.recorder.finish(&opts, issued_at_ms, rng)
+    }
+}
+
+fn check_scope(scope: &Value) -> Result<(), EvidenceError> {
+    let o = scope
+        .as_object()
+        .ok_or_else(|| invalid("scope", "must be an object"))?;
+    for k in ["action", "resource"] {
+        if !o
+            .get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+        {
+            return Err(invalid("scope", format!("{k} must be a non-empty string")));
+        }
+    }
+    Ok(())
+}
+
+fn check_out(r: &RunRecord, got: &RunOut) -> Result<(), EvidenceError> {
+    if &r.out != got {
+        let what = if r.out.event_hash_b64u != got.event_hash_b64u {
+            format!(
+                "event hash {} recorded, {} replayed",
+                r.out.event_hash_b64u, got.event_hash_b64u
+            )
+        } else if r.out.receipt_id != got.receipt_id {
+            format!(
+                "receipt {:?} recorded, {:?} replayed",
+                r.out.receipt_id, got.receipt_id
+            )
+        } else if r.out.receipt_hash_b64u != got.receipt_hash_b64u {
+            format!(
+                "receipt {} has other content than recorded",
+                r.out.receipt_id.as_deref().unwrap_or("?")
+            )
+        } else {
+            "binding differs".to_string()
+        };
+        return Err(EvidenceError::RunLogDiverged {
+            line: r.seq + 1,
+            detail: what,
+        });
+    }
+    Ok(())
+}
+
+/// One event payload disclosed in `metadata["claw.dev/v1"].run.events`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disclosure {
+    pub event_id: String,
+    pub payload: Value,
+    /// The event exists in the chain and `SHA-256(JCS(payload))` is its
+    /// `payload_hash_b64u`.
+    pub matches: bool,
+}
+
+/// The disclosed event payloads of a bundle (envelope or payload), each checked against the
+/// event chain. Anything malformed is skipped: disclosures are informative, never trusted
+/// without `matches`.
+pub fn check_disclosures(bundle: &Value) -> Vec<Disclosure> {
+    let payload = if bundle.get("envelope_type").is_some() {
+        bundle.get("payload").unwrap_or(&Value::Null)
+    } else {
+        bundle
+    };
+    let events = payload.get("event_chain").and_then(Value::as_array);
+    let items = payload
+        .get("metadata")
+        .and_then(|m| m.get(super::CLAW_NAMESPACE))
+        .and_then(|n| n.get("run"))
+        .and_then(|r| r.get("events"))
+        .and_then(Value::as_array);
+    let mut out = Vec::new();
+    for it in items.into_iter().flatten() {
+        let (Some(id), Some(p)) = (
+            it.get("event_id").and_then(Value::as_str),
+            it.get("payload"),
+        ) else {
+            continue;
+        };
+        let h = json::canonicalize(p).map(hash::sha256_b64u).ok();
+        let matches = events.into_iter().flatten().any(|e| {
+            e.get("event_id").and_then(Value::as_str) == Some(id)
+                && h.is_some()
+                && e.get("payload_hash_b64u").and_then(Value::as_str) == h.as_deref()
+        });
+        out.push(Disclosure {
+            event_id: id.to_string(),
+            payload: p.clone(),
+            matches,
+        });
+    }
+    out
+}

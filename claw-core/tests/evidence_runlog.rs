@@ -1,0 +1,421 @@
+//! The run log: a recorder persisted as JSON lines replays into the same events, receipts
+//! and bundle; the log's rules fail closed.
+
+mod evidence_util;
+
+use claw_core::evidence::{
+    check_disclosures, parse_run_log, verify_bundle, BundleOptions, DecisionRecord, EvidenceError,
+    ModelCall, RunOp, RunPolicy, RunRecord, RunStart, RunState,
+};
+use claw_core::{hash, json};
+use evidence_util::{agent_key, config, gateway, TestRng, T0};
+use rand_core::RngCore;
+use serde_json::{json, Value};
+
+const POLICY_HASH: &str = "mK1g_juiUE4SnMxLuqPiQCLFI5nZKqiP7CVEUSKk87o";
+
+fn seed(rng: &mut TestRng) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    rng.fill_bytes(&mut s);
+    s
+}
+
+fn start() -> RunStart {
+    RunStart {
+        run_id: "run_test_1".into(),
+        agent_did: agent_key().verifying_key().did(),
+        agent_key_ref: Some("agent.jwk".into()),
+        policy: Some(RunPolicy {
+            hash_b64u: POLICY_HASH.into(),
+            policy_id: "p1".into(),
+            signer_did: "did:key:z6MkSigner".into(),
+            envelope: json!({"not": "checked by the log"}),
+        }),
+        token: None,
+    }
+}
+
+fn decision(resource: &str, verdict: &str, args: &Value, approval: Option<&str>) -> RunOp {
+    RunOp::Decision(DecisionRecord {
+        action: "tool:execute".into(),
+        resource: resource.into(),
+        decision: verdict.into(),
+        reason_code: match verdict {
+            "allow" => "POLICY_ALLOW",
+            "deny" => "POLICY_VIOLATION",
+            _ => "CAPABILITY_REQUIRES_APPROVAL",
+        }
+        .into(),
+        statement_id: Some("s1".into()),
+        policy_hash_b64u: Some(POLICY_HASH.into()),
+        args_hash_b64u: Some(hash::sha256_b64u(json::canonicalize(args).unwrap())),
+        approval_receipt_id: approval.map(str::to_string),
+    })
+}
+
+fn tool(name: &str, args: &Value) -> RunOp {
+    RunOp::Tool {
+        tool_name: name.into(),
+        tool_version: None,
+        args: args.clone(),
+        result: json!({"ok": true, "n": 1.5}),
+        result_status: "success".into(),
+        latency_ms: 12,
+    }
+}
+
+/// A session: model call, allowed tool, denied tool, approval-gated tool approved and run.
+fn session() -> (String, RunState) {
+    let mut rng = TestRng::new(42);
+    let (mut st, rec) = RunState::start(agent_key(), start(), T0, seed(&mut rng)).unwrap();
+    let mut lines = vec![rec.to_line().unwrap()];
+    let mut t = T0;
+    let mut push = |st: &mut RunState, op: RunOp, t: i64, rng: &mut TestRng| {
+        let r = st.apply(op, t, seed(rng)).unwrap();
+        lines.push(r.to_line().unwrap());
+        r
+    };
+    // Model call through claw's gateway, bound to the llm_call event.
+    t += 10;
+    let begin = push(
+        &mut st,
+        RunOp::ModelBegin {
+            provider: "anthropic".into(),
+            model: "claude".into(),
+        },
+        t,
+        &mut rng,
+    );
+    let b = begin.out.binding.clone().unwrap();
+    assert_eq!(b["policy_hash"], POLICY_HASH);
+    let pending = st.pending_model_calls().next().unwrap().binding.clone();
+    assert_eq!(pending.to_value(), b);
+    t += 900;
+    let env = gateway()
+        .sign_receipt(
+            &ModelCall {
+                provider: "anthropic",
+                model: "claude",
+                request: b"{}",
+                response: b"{}",
+                tokens_input: 10,
+                tokens_output: 20,
+                latency_ms: 900,
+                timestamp_ms: t,
+                metadata: None,
+            },
+            Some(&pending),
+            &mut rng,
+        )
+        .unwrap();
+    push(
+        &mut st,
+        RunOp::ModelReceipt {
+            receipt: env.to_value(),
+        },
+        t,
+        &mut rng,
+    );
+    let args = json!({"path": "src/lib.rs"});
+    t += 5;
+    push(&mut st, decision("read", "allow", &args, None), t, &mut rng);
+    push(&mut st, tool("read", &args), t, &mut rng);
+    let shell = json!({"cmd": "rm -rf /"});
+    t += 5;
+    push(
+        &mut st,
+        decision("shell_exec", "deny", &shell, None),
+        t,
+        &mut rng,
+    );
+    let mail = json!({"to": "vendor@example.com"});
+    t += 5;
+    push(
+        &mut st,
+        decision("send_email", "approval_required", &mail, None),
+        t,
+        &mut rng,
+    );
+    t += 5;
+    let approval = push(
+        &mut st,
+        RunOp::Approval {
+            approval_type: "explicit_approve".into(),
+            approver_subject: "alice@example.com".into(),
+            approver_method: Some("cli_confirm".into()),
+            scope: json!({"action": "tool:execute", "resource": "send_email",
+                "args_hash_b64u": hash::sha256_b64u(json::canonicalize(&mail).unwrap())}),
+            scope_summary: Some("send the summary".into()),
+        },
+        t,
+        &mut rng,
+    );
+    let har = approval.out.receipt_id.clone().unwrap();
+    let h = hash::sha256_b64u(json::canonicalize(&mail).unwrap());
+    assert_eq!(
+        st.unused_approval("tool:execute", "send_email", Some(&h))
+            .map(|a| a.receipt_id.as_str()),
+        Some(har.as_str())
+    );
+    assert!(st
+        .unused_approval("tool:execute", "send_email", Some("other"))
+        .is_none());
+    t += 5;
+    push(
+        &mut st,
+        decision("send_email", "allow", &mail, Some(&har)),
+        t,
+        &mut rng,
+    );
+    assert!(st
+        .unused_approval("tool:execute", "send_email", Some(&h))
+        .is_none());
+    push(&mut st, tool("send_email", &mail), t, &mut rng);
+    let mut text = lines.join("\n");
+    text.push('\n');
+    (text, st)
+}
+
+#[test]
+fn replay_reproduces_the_recorder_and_the_bundle_verifies() {
+    let (text, st) = session();
+    assert_eq!(text.lines().count(), 10);
+    let records = parse_run_log(&text).unwrap();
+    let again = RunState::replay(agent_key(), &records).unwrap();
+    assert_eq!(again.recorder().events(), st.recorder().events());
+    let a: Vec<_> = again.recorder().receipts().collect();
+    let b: Vec<_> = st.recorder().receipts().collect();
+    assert_eq!(a, b);
+    assert_eq!(again.next_seq(), 10);
+    // Every line is canonical JSON and round-trips.
+    for (i, line) in text.lines().enumerate() {
+        let r = RunRecord::parse_line(line, i as u64).unwrap();
+        assert_eq!(r.to_line().unwrap(), line);
+    }
+
+    let mut rng = TestRng::new(7);
+    let bundle = again
+        .finish(&BundleOptions::default(), T0 + 60_000, &mut rng)
+        .unwrap();
+    let bytes = bundle.to_json().unwrap();
+    let v = verify_bundle(bytes.as_bytes(), &config());
+    assert!(v.is_valid(), "{v:?}");
+    // Every receipt binding names the policy.
+    let payload = &bundle.envelope().payload;
+    for r in payload["tool_receipts"].as_array().unwrap() {
+        assert_eq!(r["payload"]["binding"]["policy_hash"], POLICY_HASH);
+    }
+    // Disclosures: run_start and the four decisions, each matching its event.
+    let d = check_disclosures(&bundle.envelope().to_value());
+    assert_eq!(d.len(), 5);
+    assert!(d.iter().all(|d| d.matches));
+    assert_eq!(d[0].payload["policy_hash_b64u"], POLICY_HASH);
+    let denied: Vec<&str> = d
+        .iter()
+        .filter(|d| d.payload["decision"] == "deny")
+        .map(|d| d.payload["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(denied, ["shell_exec"]);
+    // A disclosure that does not match its event is reported, not trusted.
+    let mut forged = bundle.envelope().to_value();
+    forged["payload"]["metadata"]["claw.dev/v1"]["run"]["events"][2]["payload"]["decision"] =
+        json!("allow");
+    assert!(!check_disclosures(&forged)[2].matches);
+}
+
+fn replay_code(text: &str) -> &'static str {
+    match parse_run_log(text).and_then(|r| RunState::replay(agent_key(), &r)) {
+        Ok(_) => "OK",
+        Err(e) => e.reason_code(),
+    }
+}
+
+#[test]
+fn edited_logs_do_not_replay() {
+    let (text, _) = session();
+    let lines: Vec<&str> = text.lines().collect();
+    let join = |ls: &[String]| ls.join("\n") + "\n";
+    let owned: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+
+    // A changed result: the receipt differs from what was recorded.
+    let mut l = owned.clone();
+    l[4] = l[4].replace("\"n\":1.5", "\"n\":2.5");
+    assert_ne!(l[4], owned[4]);
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_DIVERGED");
+    // Changed arguments: no longer what the decision allowed.
+    let mut l = owned.clone();
+    l[4] = l[4].replace("src/lib.rs", "src/main.rs");
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_INVALID");
+    // A changed time changes the event hash.
+    let mut l = owned.clone();
+    let r = RunRecord::parse_line(&l[4], 4).unwrap();
+    l[4] = l[4].replace(
+        &format!("\"at_ms\":{}", r.at_ms),
+        &format!("\"at_ms\":{}", r.at_ms + 1),
+    );
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_DIVERGED");
+    // A denied call's decision turned into an allow: the tool record no longer follows it.
+    let mut l = owned.clone();
+    l.remove(3); // the allow decision for "read"
+    for (i, x) in l.iter_mut().enumerate().skip(3) {
+        *x = x.replacen(&format!("\"seq\":{}", i + 1), &format!("\"seq\":{i}"), 1);
+    }
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_INVALID");
+    // Dropped line (seq gap), truncated last line, blank line, unknown member, empty log.
+    let mut l = owned.clone();
+    l.remove(3);
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_INVALID");
+    assert_eq!(replay_code(text.trim_end()), "RUN_LOG_INVALID");
+    assert_eq!(replay_code(&format!("{}\n\n", lines[0])), "RUN_LOG_INVALID");
+    let mut l = owned.clone();
+    l[2] = l[2].replacen("{", "{\"extra\":1,", 1);
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_INVALID");
+    let mut l = owned.clone();
+    l[1] = l[1].replacen(
+        "\"type\":\"model_begin\"",
+        "\"type\":\"model_begin\",\"x\":1",
+        1,
+    );
+    assert_eq!(replay_code(&join(&l)), "RUN_LOG_INVALID");
+    assert_eq!(replay_code(""), "RUN_LOG_INVALID");
+    // Another agent key cannot replay the run.
+    let records = parse_run_log(&text).unwrap();
+    let other = claw_core::keys::SigningKey::from_seed(&[1u8; 32]);
+    assert_eq!(
+        RunState::replay(other, &records).unwrap_err().reason_code(),
+        "RECEIPT_BINDING_MISMATCH"
+    );
+    // The untouched log replays.
+    assert_eq!(replay_code(&text), "OK");
+}
+
+#[test]
+fn the_log_fails_closed() {
+    let mut rng = TestRng::new(3);
+    let (mut st, _) = RunState::start(agent_key(), start(), T0, seed(&mut rng)).unwrap();
+    let args = json!({});
+    // A tool call without an allow decision before it.
+    let e = st
+        .apply(tool("read", &args), T0, seed(&mut rng))
+        .unwrap_err();
+    assert_eq!(e.reason_code(), "RUN_LOG_INVALID");
+    // A denial does not allow.
+    st.apply(decision("read", "deny", &args, None), T0, seed(&mut rng))
+        .unwrap();
+    assert!(st.apply(tool("read", &args), T0, seed(&mut rng)).is_err());
+    // An allow for another tool, or other arguments, does not allow this one; an allow is
+    // used up by one tool record, which may come later (decide, execute, record).
+    let mut rng = TestRng::new(4);
+    let (mut st, _) = RunState::start(agent_key(), start(), T0, seed(&mut rng)).unwrap();
+    st.apply(decision("read", "allow", &args, None), T0, seed(&mut rng))
+        .unwrap();
+    assert!(st.apply(tool("write", &args), T0, seed(&mut rng)).is_err());
+    assert!(st
+        .apply(tool("read", &json!({"x": 1})), T0, seed(&mut rng))
+        .is_err());
+    st.apply(decision("other", "deny", &args, None), T0, seed(&mut rng))
+        .unwrap();
+    assert_eq!(st.open_allows().len(), 1);
+    st.apply(tool("read", &args), T0, seed(&mut rng)).unwrap();
+    assert!(st.open_allows().is_empty());
+    assert!(st.apply(tool("read", &args), T0, seed(&mut rng)).is_err());
+    // An approval that does not exist cannot be used.
+    let e = st
+        .apply(
+            decision("mail", "allow", &args, Some("har_nope")),
+            T0,
+            seed(&mut rng),
+        )
+        .unwrap_err();
+    assert_eq!(e.reason_code(), "RUN_LOG_INVALID");
+    // A second start, a receipt for no pending call, an unknown decision.
+    assert!(st.apply(RunOp::Start(start()), T0, seed(&mut rng)).is_err());
+    let stray = gateway()
+        .sign_receipt(
+            &ModelCall {
+                provider: "p",
+                model: "m",
+                request: b"",
+                response: b"",
+                tokens_input: 0,
+                tokens_output: 0,
+                latency_ms: 0,
+                timestamp_ms: T0,
+                metadata: None,
+            },
+            None,
+            &mut rng,
+        )
+        .unwrap();
+    let e = st
+        .apply(
+            RunOp::ModelReceipt {
+                receipt: stray.to_value(),
+            },
+            T0,
+            seed(&mut rng),
+        )
+        .unwrap_err();
+    assert_eq!(e.reason_code(), "RECEIPT_BINDING_MISMATCH");
+    assert!(st
+        .apply(decision("read", "maybe", &args, None), T0, seed(&mut rng))
+        .is_err());
+    // Clock regression is refused.
+    assert!(matches!(
+        st.apply(
+            decision("read", "deny", &args, None),
+            T0 - 1,
+            seed(&mut rng)
+        ),
+        Err(EvidenceError::ClockRegression { .. })
+    ));
+    // A pending model call blocks the bundle.
+    st.apply(
+        RunOp::ModelBegin {
+            provider: "p".into(),
+            model: "m".into(),
+        },
+        T0,
+        seed(&mut rng),
+    )
+    .unwrap();
+    let e = st
+        .finish(&BundleOptions::default(), T0, &mut rng)
+        .unwrap_err();
+    assert_eq!(e.reason_code(), "MISSING_REQUIRED_FIELD");
+}
+
+#[test]
+fn disclosures_stay_within_budget() {
+    let mut rng = TestRng::new(5);
+    let (mut st, _) = RunState::start(agent_key(), start(), T0, seed(&mut rng)).unwrap();
+    let args = json!({});
+    for i in 0..200 {
+        let verdict = if i % 2 == 0 { "allow" } else { "deny" };
+        st.apply(
+            decision(&format!("tool_{i}"), verdict, &args, None),
+            T0,
+            seed(&mut rng),
+        )
+        .unwrap();
+    }
+    let d = st.disclosure().unwrap();
+    let n = d["events"].as_array().unwrap().len();
+    assert!(n > 10 && n < 201, "{n}");
+    assert_eq!(d["events_omitted"], json!(201 - n));
+    assert!(json::canonicalize(&d).unwrap().len() <= claw_core::evidence::DISCLOSURE_BUDGET_BYTES);
+    // Denials were chosen first.
+    assert!(d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["payload"]["decision"] == "deny"));
+    // The bundle builds within the reference's metadata limit.
+    let b = st.finish(&BundleOptions::default(), T0, &mut rng).unwrap();
+    assert!(
+        json::canonicalize(&b.envelope().payload["metadata"])
+            .unwrap()
+            .len()
+            <= 16_384
+    );
+}
