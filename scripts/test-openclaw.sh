@@ -203,17 +203,13 @@ EOF
       node -e 'const o=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const s=o.meta?.agentMeta?.terminalReceipt?.successfulToolNames ?? []; process.exit(s.includes("exec") && !s.includes("write") && !s.includes("tool_call") ? 0 : 1)' "$T/agent.out"
     check "a proof bundle was written" test -s "$EV/latest.json"
     local BUNDLE=""; [ -s "$EV/latest.json" ] && BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle)' "$EV/latest.json")"
-    if "$CLAW" bundle --help >/dev/null 2>&1; then
-      check "the bundle verifies: claw bundle verify" "$CLAW" bundle verify "$BUNDLE"
-    else
-      # TODO(lead): switch to `claw bundle verify` once the evidence CLI lands.
-      check "the bundle verifies (Node binding: bundle.verify)" node --input-type=module -e '
-        import fs from "node:fs";
-        const claw = await import(process.argv[1]);
-        const v = claw.bundle.verify(fs.readFileSync(process.argv[2]));
-        if (!v.valid) { console.error(JSON.stringify(v)); process.exit(1); }' \
-        "$PLUGIN/node_modules/claw-node-example/claw.mjs" "$BUNDLE"
-    fi
+    # Offline, public keys only; --wpc replays the tool receipts against the run's policy.
+    check "the bundle verifies: claw bundle verify --wpc (policy replay)" \
+      sh -c '"$1" bundle verify "$2" --wpc "$3" --signer "$4" --json >"$5" && grep -q "\"status\":\"PASS\"" "$5"' _ \
+      "$CLAW" "$BUNDLE" "$T/wpc.env.json" "$ISSUER" "$T/verify.json"
+    check "the verifier's policy component passed" node -e '
+      const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      process.exit(v.components?.policy?.status === "pass" ? 0 : 1)' "$T/verify.json"
     check "the bundle holds one tool receipt, for exec" node -e '
       const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const r = b.payload.tool_receipts ?? [];
