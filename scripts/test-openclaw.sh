@@ -21,7 +21,9 @@
 #    received names the WPC statement, and the written proof bundle verifies.
 #
 # Env: CLAW_OPENCLAW_CACHE, CARGO_TARGET_DIR, E2E_KEEP=1 (keep the temp folder),
-#      E2E_TIMEOUT (agent run bound, seconds, default 150), SKIP_STATIC=1 (only the runs).
+#      E2E_TIMEOUT (agent run bound, seconds, default 150), SKIP_STATIC=1 (only the runs),
+#      E2E_NEGATIVE=1 (self-test of the harness: the WPC allows write, so the run's checks
+#      must FAIL; observed "allow-deny: 5 passed, 5 failed", exit 1).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -103,8 +105,8 @@ run_scenario() {
   cat >"$T/authoring.json" <<EOF
 { "policy_name": "openclaw-e2e", "issuer_did": "$ISSUER",
   "tool_classes": { "edit_files": ["write", "edit", "apply_patch"] },
-  "allowed_tools": ["exec", "process", "read", "ls"],
-  "denied_tools": ["edit_files"],
+  "allowed_tools": ["exec", "process", "read", "ls"$( [ "${E2E_NEGATIVE:-0}" = 1 ] && echo ', "edit_files"' )],
+  "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || echo '"edit_files"' )],
   "token_requirements": { "require_cst": true, "pin_cst_to_policy_hash": true, "max_ttl_minutes": 30 },
   "evidence_requirements": { "require_gateway_receipts": false, "require_proof_bundle": true } }
 EOF
