@@ -223,6 +223,19 @@ EOF
       const v = Object.fromEntries(d.map((x) => [x.tool, x.verdict]));
       process.exit(v.exec === "allow" && v.write === "deny" ? 0 : 1)' "$EV/latest.json"
   fi
+  if [ "$scenario" = allow-deny ]; then
+    # The same run's openclaw.json, audited against the same WPC: it sets no tool policy, so
+    # OpenClaw itself would let write through; only the plugin stopped it.
+    set +e
+    "$CLAW" openclaw audit --config "$T/openclaw.json" --wpc "$T/wpc.env.json" --json >"$T/audit.json"
+    local arc=$?
+    set -e
+    check "claw openclaw audit on this config exits 6 (critical findings)" test "$arc" -eq 6
+    check "the audit reports write as allowed by OpenClaw but denied by the WPC" node -e '
+      const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      process.exit(a.findings.some((f) => f.checkId === "claw.wpc.tool_denied" && f.title.includes("\"write\"")) ? 0 : 1)' "$T/audit.json"
+    check "the audit output carries no config secret (the provider apiKey)" sh -c '! grep -q test-key "$1"' _ "$T/audit.json"
+  fi
   echo "[test-openclaw] $scenario: agent run ${AGENT_SECS} s, scenario $(elapsed "$t0") s; the model saw:"
   sed 's/^/    /' "$T/tool-results.txt"
   echo "$scenario: $PASS passed, $FAIL failed"
