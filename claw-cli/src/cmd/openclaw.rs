@@ -2,11 +2,12 @@
 //! OpenClaw tool config for a WPC. The rules live in `claw_core::openclaw`; this module reads
 //! files, verifies the WPC envelope, and prints.
 
+use super::common;
 use crate::{exit, io, Failure};
-use claw_core::envelope::{Envelope, Signers};
+use claw_core::envelope::Envelope;
 use claw_core::json::Limits;
 use claw_core::openclaw::{self, Baseline, OpenClawConfig, WpcTools};
-use claw_core::wpc::{self, Policy, MAX_POLICY_BYTES};
+use claw_core::wpc::{Policy, MAX_POLICY_BYTES};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
@@ -69,7 +70,7 @@ pub fn run(c: Command) -> Result<u8, Failure> {
 }
 
 fn now_ms(now: Option<i64>) -> i64 {
-    now.unwrap_or_else(io::now_secs).saturating_mul(1000)
+    now.map_or_else(common::now_ms, |s| s.saturating_mul(1000))
 }
 
 fn read_config(path: &Path) -> Result<OpenClawConfig, Failure> {
@@ -85,13 +86,12 @@ fn read_config(path: &Path) -> Result<OpenClawConfig, Failure> {
 }
 
 /// Verify the WPC envelope (hash, signature, trusted signer, expiry) and read the policy.
-/// Malformed input exits 2, a failed verification 3.
+/// The trusted signers default to the policy's own `issuer_did`.
 fn load_wpc(a: &WpcArgs, now_ms: i64) -> Result<Policy, Failure> {
     let bytes = io::read_input(Some(&a.wpc))?;
     let limits = Limits::STRICT.with_max_bytes(MAX_POLICY_BYTES + 64 * 1024);
     let env = Envelope::parse(&bytes, &limits).map_err(|e| Failure::input(e.into()))?;
     let signers: Vec<String> = if a.signers.is_empty() {
-        // Default: the envelope must be signed by the issuer the policy names.
         match env.payload.get("issuer_did").and_then(|v| v.as_str()) {
             Some(d) => vec![d.to_string()],
             None => {
@@ -105,21 +105,7 @@ fn load_wpc(a: &WpcArgs, now_ms: i64) -> Result<Policy, Failure> {
     } else {
         a.signers.clone()
     };
-    let verified = wpc::verify_policy_envelope(
-        &bytes,
-        Signers::OneOf(&signers),
-        None,
-        Some(now_ms.div_euclid(1000)),
-    )
-    .map_err(|e| {
-        let e: claw_core::Error = e.into();
-        match e.reason_code() {
-            "SCHEMA_VALIDATION_FAILED" | "UNKNOWN_SCHEMA_VERSION" | "INVALID_JSON" => {
-                Failure::input(e)
-            }
-            _ => Failure::verify(e),
-        }
-    })?;
+    let (verified, _) = common::verified_policy(&bytes, &signers, now_ms.div_euclid(1000))?;
     let policy = verified.into_policy();
     if let Some(parent) = policy.inherits() {
         return Err(Failure::new(
