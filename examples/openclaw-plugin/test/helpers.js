@@ -9,6 +9,12 @@ import * as claw from "claw-node-example";
 export { claw };
 
 export const JOB = "job-2026-11-24-repo";
+
+// Every directory setup() makes is removed when the test process exits.
+const made = [];
+process.on("exit", () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 export const T0 = Date.parse("2026-11-24T21:56:50Z");
 
 /** The authoring form of the test WPC: exec and read allowed, write denied, a tool that needs approval. */
@@ -28,6 +34,7 @@ export function authoring(issuerDid, extra = {}) {
 /** A fresh directory with a signed WPC, a CST pinned to it, the gate config and the keys. */
 export function setup({ policyExtra = {}, claims = {}, ttlSeconds = 900, now = T0, cfg = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claw-plugin-test-"));
+  made.push(dir);
   const issuer = claw.SigningKey.generate();
   const tokenIssuer = claw.SigningKey.generate();
   const writePolicy = (file, extra) => {
