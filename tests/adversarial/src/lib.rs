@@ -112,6 +112,41 @@ pub fn malleate(sig: &[u8; 64]) -> [u8; 64] {
     out
 }
 
+/// A signature by the holder of `seed` over `msg` whose `R` carries the torsion point
+/// `EIGHT_TORSION[t]`: `R = [r]B + T`, `s = r + H(R ‖ A ‖ M)·a`. It binds `msg` (only the key
+/// holder can make it), but `verify_strict` refuses it while a cofactorless batch equation
+/// accepts it whenever the item's coefficient kills `T`; `nonce` varies `r`.
+pub fn torsioned_signature(seed: &[u8; 32], msg: &[u8], nonce: u64, t: usize) -> [u8; 64] {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+    let h = Sha512::digest(seed);
+    let mut a_bytes = [0u8; 32];
+    a_bytes.copy_from_slice(&h[..32]);
+    a_bytes[0] &= 248;
+    a_bytes[31] &= 127;
+    a_bytes[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a_bytes);
+    let public = (ED25519_BASEPOINT_POINT * a).compress();
+    let r = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(nonce.to_le_bytes())
+            .chain_update(msg),
+    );
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[t % 8]).compress();
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r.as_bytes())
+            .chain_update(public.as_bytes())
+            .chain_update(msg),
+    );
+    let s = r + k * a;
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(big_r.as_bytes());
+    sig[32..].copy_from_slice(s.as_bytes());
+    sig
+}
+
 /// Encodings of Ed25519 points an attacker would like a verifier to accept as a public key.
 pub mod points {
     /// The identity (0, 1): order 1. With it, `(R = identity, S = 0)` "verifies" any message

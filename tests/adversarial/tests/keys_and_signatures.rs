@@ -114,6 +114,72 @@ fn non_canonical_signature_s_plus_l_on_a_receipt_checkpoint() {
     assert_eq!(err.reason_code(), "SIGNATURE_INVALID");
 }
 
+// --- Torsion in R ---------------------------------------------------------------------------
+
+/// A signer (here the agent, who holds its key) signs a tool receipt with `R = [r]B + T`,
+/// `T` of order 2: `verify_strict` refuses it, but ed25519-dalek's cofactorless batch
+/// equation accepts it whenever the item's coefficient is even (the attacker can grind `r`).
+/// A verifier in batch mode would then call the bundle VALID and one in sequential mode
+/// INVALID. Found in review; fixed by checking every signature with `verify_strict` in both
+/// modes (claw-core `evidence::batch`). Sixteen nonces cover both parities many times over.
+#[test]
+fn torsion_component_in_r_on_a_receipt_signature() {
+    use claw_core::evidence::SigMode;
+    let agent_seed = [0x31u8; 32];
+    let agent = claw_core::keys::SigningKey::from_seed(&agent_seed);
+    let bundle = honest_bundle(&agent, 5, &["read_file"]);
+    let mut v: Value = serde_json::from_str(&bundle.to_json().expect("json")).expect("json");
+    // A reference-style bundle: without claw's Merkle checkpoint (which would also notice
+    // the changed receipt bytes), the signature checks are all that stand in the way.
+    v["payload"]["metadata"]
+        .as_object_mut()
+        .expect("metadata")
+        .remove("claw.dev/v1");
+    let baseline = resign_bundle(&v["payload"], &agent);
+    assert_eq!(
+        verify_bundle(baseline.as_bytes(), &verify_config()).reason_code,
+        "OK"
+    );
+    let mut lax_accepted = 0;
+    for nonce in 0..16u64 {
+        let mut v = v.clone();
+        let receipt = &mut v["payload"]["tool_receipts"][0];
+        let msg = receipt["payload_hash_b64u"]
+            .as_str()
+            .expect("hash")
+            .to_string();
+        let sig = torsioned_signature(&agent_seed, msg.as_bytes(), nonce, 4);
+        receipt["signature_b64u"] = json!(b64::encode(sig));
+        let lax_key = ed25519_dalek::VerifyingKey::from_bytes(&agent.verifying_key().to_bytes())
+            .expect("key");
+        if ed25519_dalek::verify_batch(
+            &[msg.as_bytes()],
+            &[ed25519_dalek::Signature::from_bytes(&sig)],
+            &[lax_key],
+        )
+        .is_ok()
+        {
+            lax_accepted += 1;
+        }
+        let text = resign_bundle(&v["payload"], &agent);
+        let mut batch = verify_config();
+        batch.sig_mode = SigMode::Batch;
+        let sequential = verify_config();
+        assert_eq!(
+            verify_bundle(text.as_bytes(), &batch).reason_code,
+            "SIGNATURE_INVALID"
+        );
+        assert_eq!(
+            verify_bundle(text.as_bytes(), &sequential).reason_code,
+            "SIGNATURE_INVALID"
+        );
+    }
+    assert!(
+        lax_accepted > 0,
+        "the batch equation accepted none of the attempts"
+    );
+}
+
 // --- Weak and non-canonical public keys ---------------------------------------------------
 
 /// Small-order points as a public JWK: refused at import.
