@@ -58,7 +58,26 @@ fn take(s: *mut c_char) -> String {
     out
 }
 
+/// Once per process: a "C string" of 64 KiB + 1 bytes with no NUL at all, in a heap buffer of
+/// exactly that size. The scan must stop at the bound (AddressSanitizer reports a read past
+/// the buffer otherwise).
+fn unterminated_did_is_refused_within_bounds() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let buf = vec![b'z'; 64 * 1024 + 1].into_boxed_slice();
+        let mut vk: *mut claw_verifying_key = ptr::null_mut();
+        let mut err = new_error();
+        let rc = unsafe { claw_verifying_key_from_did(buf.as_ptr().cast(), &mut vk, &mut err) };
+        assert_eq!(
+            rc,
+            claw_result_code::CLAW_ERR_INVALID_ARGUMENT as claw_result
+        );
+        assert!(vk.is_null());
+    });
+}
+
 fuzz_target!(|data: &[u8]| {
+    unterminated_did_is_refused_within_bounds();
     let p = data.as_ptr().cast::<c_char>();
     unsafe {
         // claw_jcs: arbitrary bytes, and the canonical form is a fixed point.
