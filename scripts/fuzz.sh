@@ -5,7 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 secs=${1:-${FUZZ_SECONDS:-45}}
-shared=${CLAW_SHARED_DIR:-$root/../shared}
+# shared/ beside the repository, or further up (worktrees), as the Rust tests look for it.
+shared=${CLAW_SHARED_DIR:-}
+if [ -z "$shared" ]; then
+  d=$root
+  while [ "$d" != / ]; do
+    if [ -d "$d/../shared/vectors" ]; then shared=$(cd "$d/../shared" && pwd); break; fi
+    d=$(dirname "$d")
+  done
+fi
+[ -d "$shared/vectors" ] || { echo "fuzz: shared/ vectors not found; set CLAW_SHARED_DIR" >&2; exit 1; }
 if ! command -v cargo-fuzz >/dev/null; then
   cargo install cargo-fuzz --locked --version 0.13.2 --quiet
 fi
@@ -16,15 +25,53 @@ seed() { # seed TARGET FILES...
   mkdir -p "$corpus/$t"
   for f in "$@"; do [ -f "$f" ] && cp "$f" "$corpus/$t/$(sha256sum "$f" | cut -c1-16)"; done
 }
+conformance=$(grep -l '"proof_bundle"' -r "$shared/clawsig/fixtures" | head -80)
 seed json_roundtrip "$shared"/vectors/jcs/input/*.json "$shared"/clawsig/policy/*.json
 seed envelope_verify $(grep -l envelope_version -r "$shared/clawsig/fixtures" | head -40)
 seed openclaw_config "$root"/claw-core/tests/data/openclaw/configs/*.json5 "$root"/claw-core/tests/data/openclaw/malformed/*.json5
+seed bundle_verify $conformance
+seed receipt_proofs "$shared"/clawsig/fixtures/log_inclusion_proof_golden.v1.json
+seed ffi_entry_points "$shared"/vectors/jcs/input/*.json
+seed wpc_authoring "$root"/examples/policy/*.json
+# What claw emits itself (signed policies, bundles, proofs, keys): claw-core/tests/fuzz_seeds.rs.
+for d in "$root"/fuzz/seeds/*/; do
+  seed "$(basename "$d")" "$d"*
+done
+# Scoped tokens: every token of the committed interop files (PyJWT attack tokens, jose, claw),
+# whole for cst_validate, and split into mode byte + header/claims JSON for cst_claims.
+python3 - "$corpus" "$root"/claw-core/tests/data/cst/*_tokens.json <<'PY'
+import base64, hashlib, json, os, sys
+corpus = sys.argv[1]
+def put(target, data):
+    d = os.path.join(corpus, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha256(data).hexdigest()[:16]), "wb") as f:
+        f.write(data)
+def b64(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+for path in sys.argv[2:]:
+    doc = json.load(open(path))
+    for case in doc.get("cases", []) + doc.get("tokens", []):
+        tok = case.get("token")
+        if not isinstance(tok, str):
+            continue
+        put("cst_validate", tok.encode())
+        parts = tok.split(".")
+        try:
+            header, claims = b64(parts[0]), b64(parts[1])
+        except Exception:
+            continue
+        put("cst_claims", b"\x00" + claims)
+        put("cst_claims", b"\x01" + header)
+        put("cst_claims", b"\x02" + header + b"\x00" + claims)
+PY
 for extra in "$root"/fuzz/seeds.sh; do [ -f "$extra" ] && source "$extra"; done
 targets=$(cd fuzz && cargo fuzz list)
 for t in $targets; do
   echo "== fuzz: $t (${secs}s, AddressSanitizer)"
   # Stable rustc refuses -Zsanitizer unless told it may use unstable flags (toolchain notes).
   log=$(mktemp)
+  mkdir -p "$corpus/$t"
   if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "$corpus/$t" -- \
       -max_total_time="$secs" -dict="$root/fuzz/dict/json.dict" -max_len=65536 >"$log" 2>&1); then
     grep -E "panicked|ERROR|SUMMARY|Test unit|artifact" "$log" | head -20

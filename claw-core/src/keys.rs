@@ -215,8 +215,8 @@ impl VerifyingKey {
         self.verify(msg, &sig)
     }
 
-    /// The dalek key, for batch verification.
-    #[allow(dead_code)] // used by batch verification in the evidence module
+    /// The dalek key (tests compare claw with ed25519-dalek's batch equation).
+    #[allow(dead_code)] // used only by tests
     pub(crate) fn dalek(&self) -> &ed25519_dalek::VerifyingKey {
         &self.inner
     }

@@ -800,6 +800,32 @@ fn every_inclusion_proof_up_to_300_leaves() {
     println!("{verified} proofs verified, {rejected} index/size substitutions rejected");
 }
 
+/// Every leaf of every tree size up to 1,000 (500,500 proofs) verifies. What must fail
+/// (every other index, every other size with its root, every other leaf) is checked
+/// exhaustively for sampled proofs by `a_proof_fails_for_every_other_index_and_size` below,
+/// and for one substitution of each per proof up to 300 leaves above; doing all of it for
+/// all 500,500 proofs would cost minutes in the unoptimised test build.
+#[test]
+fn every_inclusion_proof_up_to_1000_leaves() {
+    const MAX: u64 = 1000;
+    let tree = tree_of(MAX, 6);
+    let mut verified = 0u64;
+    for n in 1..=MAX {
+        let root = tree.root_at(n).expect("size within the tree");
+        for i in 0..n {
+            let leaf = tree.leaf_hashes()[i as usize];
+            let proof = tree.inclusion_proof_at(i, n).expect("index in range");
+            assert_eq!(
+                rfc9162::verify_inclusion(&leaf, i, n, &proof, &root),
+                Ok(()),
+                "({i}, {n})"
+            );
+            verified += 1;
+        }
+    }
+    assert_eq!(verified, MAX * (MAX + 1) / 2);
+}
+
 /// For every bit of every element of every proof up to 16 leaves: the flip is caught.
 #[test]
 fn every_flipped_bit_is_caught_up_to_16_leaves() {
@@ -1251,6 +1277,38 @@ proptest! {
         prop_assert!(
             rfc9162::verify_consistency(m, n, &r1, &forged.root(), &forged_proof).is_err()
         );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A random proof from a tree of up to 1,000 leaves fails for *every* other index of its
+    /// tree, for *every* other size up to 1,001 (each with its own root), for every other
+    /// leaf of the tree, and for the same leaf under every other tree's root.
+    #[test]
+    fn a_proof_fails_for_every_other_index_and_size(
+        n in 1u64..=1000,
+        pick in any::<u64>(),
+        tag in any::<u8>(),
+    ) {
+        const TOP: u64 = 1001;
+        let tree = tree_of(TOP, tag);
+        let i = pick % n;
+        let root = tree.root_at(n).expect("size");
+        let leaf = tree.leaf_hashes()[i as usize];
+        let proof = tree.inclusion_proof_at(i, n).expect("index in range");
+        prop_assert_eq!(rfc9162::verify_inclusion(&leaf, i, n, &proof, &root), Ok(()));
+        for j in (0..n).filter(|&j| j != i) {
+            prop_assert!(rfc9162::verify_inclusion(&leaf, j, n, &proof, &root).is_err(), "index {}", j);
+            let other = tree.leaf_hashes()[j as usize];
+            prop_assert!(rfc9162::verify_inclusion(&other, i, n, &proof, &root).is_err(), "leaf {}", j);
+        }
+        for s in (i + 1..=TOP).filter(|&s| s != n) {
+            let other_root = tree.root_at(s).expect("size");
+            prop_assert!(rfc9162::verify_inclusion(&leaf, i, s, &proof, &other_root).is_err(), "size {}", s);
+            prop_assert!(rfc9162::verify_inclusion(&leaf, i, n, &proof, &other_root).is_err(), "root of {}", s);
+        }
     }
 }
 

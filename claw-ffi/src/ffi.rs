@@ -52,21 +52,32 @@ pub(crate) unsafe fn try_str<'a>(
     })
 }
 
-/// Borrow a NUL-terminated C string (bounded to 64 KiB so a missing NUL cannot run away far).
+/// Longest NUL-terminated C string accepted, in bytes (without the NUL).
+pub(crate) const MAX_CSTR_LEN: usize = 64 * 1024;
+
+/// Borrow a NUL-terminated C string of at most [`MAX_CSTR_LEN`] bytes. The scan for the NUL
+/// stops after `MAX_CSTR_LEN + 1` bytes, so a string whose NUL is missing is refused after
+/// reading at most that far instead of running on through memory (`CStr::from_ptr` would
+/// scan without a bound before any length check could apply).
 pub(crate) unsafe fn try_cstr<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Fail> {
     if ptr.is_null() {
         return Err(null(name));
     }
-    // SAFETY: the caller guarantees a NUL-terminated string at `ptr`.
-    let c = unsafe { std::ffi::CStr::from_ptr(ptr) };
-    let bytes = c.to_bytes();
-    if bytes.len() > 64 * 1024 {
+    let mut len = 0;
+    // SAFETY: the caller guarantees a NUL-terminated string at `ptr`; every byte read here
+    // is at or before its NUL, and at most MAX_CSTR_LEN + 1 bytes are read in any case.
+    while len <= MAX_CSTR_LEN && unsafe { *ptr.add(len) } != 0 {
+        len += 1;
+    }
+    if len > MAX_CSTR_LEN {
         return Err(Fail::new(
             claw_result_code::CLAW_ERR_INVALID_ARGUMENT,
             "INPUT_TOO_LARGE",
             format!("{name}: C string longer than 64 KiB"),
         ));
     }
+    // SAFETY: the `len` bytes before the NUL were just read.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
     std::str::from_utf8(bytes).map_err(|_| {
         Fail::new(
             claw_result_code::CLAW_ERR_INVALID_UTF8,
@@ -158,5 +169,34 @@ pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
             // SAFETY: the handle came from Box::into_raw in write_handle (caller contract).
             drop(unsafe { Box::from_raw(ptr) });
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (hardening review): the 64 KiB bound on C strings was checked only after
+    /// `CStr::from_ptr` had scanned for the NUL without a bound. A buffer of exactly
+    /// `MAX_CSTR_LEN + 1` non-NUL bytes (no terminator) is now refused after reading exactly
+    /// those bytes; AddressSanitizer or Miri flag the old version reading past it.
+    #[test]
+    fn c_string_scan_is_bounded_even_without_a_nul() {
+        let unterminated = vec![b'a'; MAX_CSTR_LEN + 1];
+        let err = unsafe { try_cstr(unterminated.as_ptr().cast(), "did") }.unwrap_err();
+        assert_eq!(err.reason, "INPUT_TOO_LARGE");
+        let mut longest = vec![b'a'; MAX_CSTR_LEN];
+        longest.push(0);
+        assert_eq!(
+            unsafe { try_cstr(longest.as_ptr().cast(), "did") }
+                .map(str::len)
+                .ok(),
+            Some(MAX_CSTR_LEN)
+        );
+        let empty = [0u8];
+        assert_eq!(
+            unsafe { try_cstr(empty.as_ptr().cast(), "did") }.ok(),
+            Some("")
+        );
     }
 }

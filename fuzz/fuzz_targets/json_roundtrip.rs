@@ -5,7 +5,9 @@ use claw_core::json::{self, KeyOrder, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(v) = json::parse(data, &Limits::STRICT) else { return };
+    let Ok(v) = json::parse(data, &Limits::STRICT) else {
+        return;
+    };
     let once = json::canonicalize(&v).expect("a strictly parsed value canonicalizes");
     let again = json::parse(&once, &Limits::STRICT).expect("canonical output parses");
     let twice = json::canonicalize(&again).expect("canonicalizes again");

@@ -1,28 +1,28 @@
-//! Ed25519 signature checks for many receipts: strict single verification, or batch
-//! verification spread over threads.
+//! Ed25519 signature checks for many receipts: `verify_strict` for every signature, on one
+//! thread ([`SigMode::Sequential`]) or spread over threads ([`SigMode::Batch`]).
 //!
-//! `ed25519_dalek::verify_batch` is not `verify_strict`, so before batching every signature
-//! passes the strict pre-checks itself: `S` canonical (`S < L`), `R` a canonical encoding
-//! of a point that is not of small order, and `A` (the key) canonical and not of small
-//! order (checked when the DID is parsed). A batch that fails is re-checked one signature
-//! at a time with `verify_strict`, which names the culprits. Signatures that pass these
-//! checks and the batch equation but not `verify_strict` exist only for an `R` with a
-//! torsion component, which no honest signer produces and which cannot change what was
-//! signed (see docs/SPEC-evidence.md).
+//! Batch mode used to check groups of 64 with `ed25519_dalek::verify_batch` after strict
+//! pre-checks. That equation is cofactorless with coefficients derived from the signatures,
+//! so a signer can grind an `R` with a torsion component that `verify_strict` refuses and the
+//! batch accepts (one attempt in two for an order-2 component): the verdict of a bundle then
+//! depended on the mode. Excluding such `R` needs a subgroup check per signature, which
+//! costs about as much as `verify_strict` itself, so both modes now run `verify_strict` on
+//! every signature and differ only in threads. Their verdicts are identical by construction
+//! (regression test `batch_refuses_a_torsion_component_in_r_that_verify_strict_refuses`).
 
 use crate::b64;
 use crate::keys::VerifyingKey;
-use curve25519_dalek::edwards::CompressedEdwardsY;
-use curve25519_dalek::scalar::Scalar;
 use std::collections::HashMap;
 
 /// How signatures are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigMode {
-    /// Batch verification on all threads (the default).
+    /// `verify_strict` for every signature, spread over the configured threads (the
+    /// default). The name is kept for compatibility: it no longer uses batch verification,
+    /// whose accept set differs from `verify_strict` (see the module documentation).
     #[default]
     Batch,
-    /// One `verify_strict` at a time, on one thread (the reference path for benchmarks).
+    /// `verify_strict` for every signature, on one thread.
     Sequential,
 }
 
@@ -34,71 +34,20 @@ pub(crate) struct SigJob<'a> {
     pub sig_b64u: &'a str,
 }
 
-const BATCH: usize = 64;
+/// Fewest signatures worth a thread of their own.
+const CHUNK: usize = 64;
 
 struct Prepared<'a> {
     key: VerifyingKey,
     msg: &'a [u8],
-    sig: ed25519_dalek::Signature,
     raw: [u8; 64],
 }
 
-fn strict_prechecks(raw: &[u8; 64]) -> bool {
-    let mut s = [0u8; 32];
-    s.copy_from_slice(&raw[32..]);
-    if Option::<Scalar>::from(Scalar::from_canonical_bytes(s)).is_none() {
-        return false;
-    }
-    let mut r = [0u8; 32];
-    r.copy_from_slice(&raw[..32]);
-    match CompressedEdwardsY(r).decompress() {
-        Some(p) => p.compress().to_bytes() == r && !p.is_small_order(),
-        None => false,
-    }
-}
-
-fn check_chunk(items: &[Option<Prepared<'_>>], out: &mut [bool], mode: SigMode) {
-    match mode {
-        SigMode::Sequential => {
-            for (o, it) in out.iter_mut().zip(items) {
-                *o = it
-                    .as_ref()
-                    .is_some_and(|p| p.key.verify(p.msg, &p.raw).is_ok());
-            }
-        }
-        SigMode::Batch => {
-            for (outs, group) in out.chunks_mut(BATCH).zip(items.chunks(BATCH)) {
-                let mut idx = Vec::with_capacity(group.len());
-                let mut msgs = Vec::with_capacity(group.len());
-                let mut sigs = Vec::with_capacity(group.len());
-                let mut keys = Vec::with_capacity(group.len());
-                for (i, it) in group.iter().enumerate() {
-                    outs[i] = false;
-                    if let Some(p) = it {
-                        if strict_prechecks(&p.raw) {
-                            idx.push(i);
-                            msgs.push(p.msg);
-                            sigs.push(p.sig);
-                            keys.push(*p.key.dalek());
-                        }
-                    }
-                }
-                if idx.is_empty() {
-                    continue;
-                }
-                if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-                    for i in idx {
-                        outs[i] = true;
-                    }
-                } else {
-                    for i in idx {
-                        if let Some(p) = &group[i] {
-                            outs[i] = p.key.verify(p.msg, &p.raw).is_ok();
-                        }
-                    }
-                }
-            }
-        }
+fn check_chunk(items: &[Option<Prepared<'_>>], out: &mut [bool]) {
+    for (o, it) in out.iter_mut().zip(items) {
+        *o = it
+            .as_ref()
+            .is_some_and(|p| p.key.verify(p.msg, &p.raw).is_ok());
     }
 }
 
@@ -115,7 +64,6 @@ pub(crate) fn verify_all(jobs: &[SigJob<'_>], mode: SigMode, threads: usize) -> 
             Some(Prepared {
                 key,
                 msg: j.msg,
-                sig: ed25519_dalek::Signature::from_bytes(&raw),
                 raw,
             })
         })
@@ -126,14 +74,14 @@ pub(crate) fn verify_all(jobs: &[SigJob<'_>], mode: SigMode, threads: usize) -> 
     } else {
         threads.max(1)
     };
-    if threads == 1 || jobs.len() < 2 * BATCH {
-        check_chunk(&prepared, &mut out, mode);
+    if threads == 1 || jobs.len() < 2 * CHUNK {
+        check_chunk(&prepared, &mut out);
         return out;
     }
-    let per = jobs.len().div_ceil(threads).max(BATCH);
+    let per = jobs.len().div_ceil(threads).max(CHUNK);
     std::thread::scope(|s| {
         for (items, outs) in prepared.chunks(per).zip(out.chunks_mut(per)) {
-            s.spawn(move || check_chunk(items, outs, mode));
+            s.spawn(move || check_chunk(items, outs));
         }
     });
     out
@@ -181,6 +129,83 @@ mod tests {
             .map(|(i, _)| i)
             .collect();
         assert_eq!(bad, vec![7, 100, 250]);
+    }
+}
+
+#[cfg(test)]
+mod torsion {
+    use super::*;
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::edwards::EdwardsPoint;
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+
+    /// A signature by the holder of `seed` whose `R` carries the torsion point `t`:
+    /// `R = [r]B + T`, `s = r + H(R ‖ A ‖ M)·a`. `verify_strict` refuses it (`[s]B − [k]A`
+    /// is `[r]B`, not `R`); a cofactorless batch equation accepts it whenever the item's
+    /// random coefficient kills `T` (z even for an order-2 `T`: one time in two).
+    pub(crate) fn torsioned_signature(seed: &[u8; 32], msg: &[u8], r: u64, t: usize) -> [u8; 64] {
+        let h = Sha512::digest(seed);
+        let mut a_bytes = [0u8; 32];
+        a_bytes.copy_from_slice(&h[..32]);
+        a_bytes[0] &= 248;
+        a_bytes[31] &= 127;
+        a_bytes[31] |= 64;
+        let a = Scalar::from_bytes_mod_order(a_bytes);
+        let public = (ED25519_BASEPOINT_POINT * a).compress();
+        let r = Scalar::from(r) * Scalar::from(0x9e37_79b9_7f4a_7c15u64) + Scalar::ONE;
+        let big_r: EdwardsPoint = ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[t];
+        let big_r = big_r.compress();
+        let mut hram = Sha512::new();
+        hram.update(big_r.as_bytes());
+        hram.update(public.as_bytes());
+        hram.update(msg);
+        let k = Scalar::from_hash(hram);
+        let s = r + k * a;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(big_r.as_bytes());
+        sig[32..].copy_from_slice(s.as_bytes());
+        sig
+    }
+
+    /// Regression (hardening review): batch mode accepted a signature with a torsion
+    /// component in `R` that `verify_strict` refuses, so a signer could make receipts whose
+    /// verdict depended on `SigMode`. Grind `r` until ed25519-dalek's batch equation accepts
+    /// the signature on its own, then require claw's batch mode to refuse it like sequential.
+    #[test]
+    fn batch_refuses_a_torsion_component_in_r_that_verify_strict_refuses() {
+        use crate::keys::SigningKey;
+        let seed = [0x21u8; 32];
+        let key = SigningKey::from_seed(&seed).verifying_key();
+        let did = key.did();
+        let msg = b"uvV8b3Ty8yXmzLHm0wCQ2qz6M9mDnDJq6gW9uD4bF2Q";
+        for t in [4usize, 2, 1] {
+            let mut found = None;
+            for r in 0..4096u64 {
+                let sig = torsioned_signature(&seed, msg, r, t);
+                let dalek_sig = ed25519_dalek::Signature::from_bytes(&sig);
+                assert!(key.verify(msg, &sig).is_err(), "verify_strict accepted it");
+                if ed25519_dalek::verify_batch(&[msg.as_slice()], &[dalek_sig], &[*key.dalek()])
+                    .is_ok()
+                {
+                    found = Some(sig);
+                    break;
+                }
+            }
+            let sig = found.expect("the batch equation accepts one attempt in 2 to 8");
+            let sig_b64u = b64::encode(sig);
+            let jobs = [SigJob {
+                did: &did,
+                msg,
+                sig_b64u: &sig_b64u,
+            }];
+            assert_eq!(verify_all(&jobs, SigMode::Sequential, 1), vec![false]);
+            assert_eq!(
+                verify_all(&jobs, SigMode::Batch, 1),
+                vec![false],
+                "torsion {t}"
+            );
+        }
     }
 }
 

@@ -87,7 +87,7 @@ pub struct VerifyConfig {
     pub urm: Option<Value>,
     /// Signature checking strategy.
     pub sig_mode: SigMode,
-    /// Threads for batch mode (0 = all available cores).
+    /// Threads for `SigMode::Batch` signature checks and parallel work (0 = all available cores).
     pub threads: usize,
     /// Log operators whose signed roots are accepted in `log_inclusion_proof`s (empty =
     /// any `did:key` operator, as the reference).
@@ -167,7 +167,7 @@ impl PolicyReplay {
 
 impl VerifyConfig {
     /// Defaults at verification time `now_ms`: no allowlists, claw's limits, causal
-    /// enforce, batch signatures on all cores.
+    /// enforce, signatures checked with `verify_strict` on all cores.
     pub fn new(now_ms: i64) -> VerifyConfig {
         VerifyConfig {
             now_ms,

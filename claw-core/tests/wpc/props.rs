@@ -2,9 +2,10 @@
 
 use crate::util::DID;
 use claw_core::json;
-use claw_core::wpc::{CompiledPolicy, Policy, Request, Verdict};
+use claw_core::wpc::{CompiledPolicy, Overrides, Policy, PolicyRuntime, Request, Verdict};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 // ---------- generators ----------
 
@@ -382,6 +383,55 @@ proptest! {
             let allow = m.iter().any(|(deny, t)| !*deny && *t == T3::True);
             let want = if !deny_applies && !allow_error && allow { Verdict::Allow } else { Verdict::Deny };
             prop_assert_eq!(d.verdict, want, "{} {} {:?} -> {:?}", action, resource, ctx, d);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A matching Deny (true, unresolved or erroring) is never turned into an Allow by
+    /// anything around the policy: a human approval in the context, a permissive child that
+    /// inherits from it, a permissive parent it inherits from, or a runtime with overrides.
+    #[test]
+    fn an_explicit_deny_survives_approval_inheritance_and_overrides(
+        v in policy_value(),
+        child in policy_value(),
+        reqs in prop::collection::vec(request(), 1..6),
+        denied_tool in prop::sample::select(&["x", "b", "a*", "zzz"][..]),
+    ) {
+        let policy = Policy::from_value(v.clone()).unwrap();
+        let own = Arc::new(CompiledPolicy::compile(&policy).unwrap());
+        let mut child = child;
+        child["policy_id"] = json!("child");
+        child["inherits"] = json!("prop");
+        let child = CompiledPolicy::compile_with_parent(&Policy::from_value(child).unwrap(), Some(own.clone())).unwrap();
+        let open_parent = Arc::new(CompiledPolicy::compile(&Policy::from_value(json!({
+            "policy_version": "2", "policy_id": "open", "issuer_did": DID,
+            "statements": [{"sid": "all", "effect": "Allow", "actions": ["*"], "resources": ["*"]}]
+        })).unwrap()).unwrap());
+        let mut under = v.clone();
+        under["inherits"] = json!("open");
+        let under = CompiledPolicy::compile_with_parent(&Policy::from_value(under).unwrap(), Some(open_parent)).unwrap();
+        let runtime = PolicyRuntime::new(own.clone());
+        runtime.set_overrides(Overrides::none().deny_tool(denied_tool)).unwrap();
+
+        for (action, resource, ctx) in reqs {
+            let m = oracle_matches(&v, &action, &resource, &ctx);
+            if !m.iter().any(|(deny, t)| *deny && *t != T3::False) {
+                continue;
+            }
+            let mut approved = ctx.clone();
+            approved.push(("Request:HasHumanApproval", "true"));
+            let approved: &[(&str, &str)] = &approved;
+            let ctx: &[(&str, &str)] = &ctx;
+            for c in [ctx, approved] {
+                let req = Request::new(&action, &resource, &c, 0);
+                prop_assert_eq!(own.decide(&req).verdict, Verdict::Deny, "own {} {}", action, resource);
+                prop_assert_eq!(child.decide(&req).verdict, Verdict::Deny, "as parent {} {}", action, resource);
+                prop_assert_eq!(under.decide(&req).verdict, Verdict::Deny, "as child {} {}", action, resource);
+                prop_assert_eq!(runtime.decide(&req).verdict, Verdict::Deny, "runtime {} {}", action, resource);
+            }
         }
     }
 }

@@ -1,0 +1,68 @@
+//! Arbitrary bytes as a proof bundle (`verify_bundle`), seeded with the reference conformance
+//! vectors and bundles claw emitted. Checks beyond "never panics":
+//!
+//! * batch and sequential signature checking give the same verdict and reason code (a batch
+//!   verifier must never accept what `verify_strict` one by one refuses);
+//! * a VALID bundle rebuilds (`Bundle::from_verified_json`), and every receipt proof cut from
+//!   it verifies offline against the bundle's own agent;
+//! * the verdict's JSON shape is always produced.
+//!
+//! The same bytes are also tried as a verifier configuration file.
+#![no_main]
+use claw_core::evidence::{
+    parse_clawverify_config, verify_bundle, verify_receipt_proof, Bundle, SigMode, VerifyConfig,
+};
+use claw_core::keys::SigningKey;
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+/// 2026-04-04T00:00:00Z: after the conformance vectors and the emitted seeds were made.
+const NOW_MS: i64 = 1_775_260_800_000;
+
+fn configs() -> &'static (VerifyConfig, VerifyConfig) {
+    static C: OnceLock<(VerifyConfig, VerifyConfig)> = OnceLock::new();
+    C.get_or_init(|| {
+        let mut batch = VerifyConfig::new(NOW_MS);
+        batch.threads = 1;
+        batch.sig_mode = SigMode::Batch;
+        batch.allowlists.gateway_receipt_signer_dids = vec![
+            // The conformance configuration's gateway.
+            "did:key:z6MkfF4ykuxdK3Cea9xDqWgLLgMBvxcypy6Tv1K45Eahxy3m".into(),
+            // The gateway of claw's emitted seed bundles (claw-core/tests/fuzz_seeds.rs).
+            SigningKey::from_seed(&[9u8; 32]).verifying_key().did(),
+        ];
+        let mut seq = batch.clone();
+        seq.sig_mode = SigMode::Sequential;
+        (batch, seq)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse_clawverify_config(data);
+    let (batch, seq) = configs();
+    let a = verify_bundle(data, batch);
+    let b = verify_bundle(data, seq);
+    assert_eq!(
+        (a.valid, a.reason_code),
+        (b.valid, b.reason_code),
+        "batch and sequential signature checks disagree"
+    );
+    let _ = a.to_json();
+    if !a.valid {
+        return;
+    }
+    let Ok(bundle) = Bundle::from_verified_json(data, batch) else {
+        return;
+    };
+    let agent = a.agent_did.clone().expect("a valid bundle names its agent");
+    let gateways = &batch.allowlists.gateway_receipt_signer_dids;
+    for leaf in bundle.leaves().iter().take(8) {
+        let proof = bundle
+            .receipt_proof(leaf.receipt_id())
+            .expect("a leaf of the bundle has a proof");
+        let text = proof.to_json().expect("proof serializes");
+        let v = verify_receipt_proof(text.as_bytes(), Some(&agent), gateways)
+            .expect("a proof cut from a VALID bundle verifies");
+        assert_eq!(v.receipt_id, leaf.receipt_id());
+    }
+});
