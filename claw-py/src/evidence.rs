@@ -1,7 +1,7 @@
 //! Evidence: `claw.Recorder`, `claw.Gateway`, `claw.Bundle`, `claw.build_bundle`,
 //! `claw.verify_bundle` (GIL released), `claw.Verdict`, checkpoints, receipt and consistency
 //! proofs, the Trust Pulse. Every format and check is the core's (`claw_core::evidence`,
-//! docs/SPEC-evidence.md); this file converts arguments and results.
+//! docs/SPEC.md §6); this file converts arguments and results.
 
 use crate::convert;
 use crate::envelope::now_ms;

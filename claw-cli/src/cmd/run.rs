@@ -1,7 +1,7 @@
 //! `claw run`: record a run, one command per step, into a run directory.
 //!
 //! The directory holds one file, `run.jsonl`: the append-only run log of
-//! `claw_core::evidence::RunState` (docs/SPEC-evidence.md §6). Each command replays the log,
+//! `claw_core::evidence::RunState` (docs/SPEC.md §6.6). Each command replays the log,
 //! applies one step, and appends the step's records in one write. One writer at a time.
 
 use super::common::{bad_arg, now_ms, read_json, seed, signing_key, verified_policy};

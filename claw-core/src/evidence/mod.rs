@@ -17,7 +17,7 @@
 //! * **Verifying.** [`verify_bundle`] follows the reference verifier's check order and reason
 //!   codes and returns a [`Verdict`] with a proof tier and per-component results.
 //!
-//! docs/SPEC-evidence.md describes every format and the verification algorithm in order.
+//! docs/SPEC.md §6 describes every format and the verification algorithm in order.
 
 mod batch;
 mod bundle;

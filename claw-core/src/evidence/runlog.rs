@@ -17,7 +17,7 @@
 //! correctly signed gateway receipt.
 //!
 //! Pure functions only: reading and appending the file is the caller's job (the CLI).
-//! docs/SPEC-evidence.md §6 describes the format.
+//! docs/SPEC.md §6.6 describes the format.
 
 use super::bundle::{Bundle, BundleOptions};
 use super::receipts::{ApprovalType, ApproverMethod, HumanApproval, ReceiptKind, ToolCall};

@@ -12,7 +12,7 @@ export const PLUGIN_ID = "claw";
 export const PLUGIN_VERSION = "0.1.0";
 /** The CST scope entry that authorizes tool calls. */
 export const TOOL_ACTION = "tool:execute";
-/** The tool name a WPC explicitly denies to forbid host execution (docs/SPEC-openclaw.md §4). */
+/** The tool name a WPC explicitly denies to forbid host execution (docs/SPEC.md §7.4). */
 export const HOST_EXEC_MARKER = "host_exec";
 const MAX_DESCRIPTION = 512;
 const MAX_TITLE = 80;

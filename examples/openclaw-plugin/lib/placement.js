@@ -1,5 +1,5 @@
 // Where an exec call runs, from the OpenClaw config (api.config) and the call's own params.
-// Same rules as `claw openclaw audit` (docs/SPEC-openclaw.md §3): exec.host gateway/node is
+// Same rules as `claw openclaw audit` (docs/SPEC.md §7.3): exec.host gateway/node is
 // the host; sandbox never is (it fails closed without a sandbox); auto is the host when the
 // agent's sandbox mode is off, or non-main and this is the agent's main session. `elevated:
 // true` runs outside the sandbox.
