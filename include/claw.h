@@ -304,7 +304,7 @@ claw_result claw_cst_issue(const struct claw_signing_key *key,
 // "runtime_policy_hash":…,"require_policy_pin":bool,"max_ttl_seconds":n,
 // "require_scope_hash":bool,"clock_skew_seconds":n,"replay":"off"|"jti_once_per_job"|
 // "bound_to_job"}`. `replay_guard` is required with `"jti_once_per_job"` and ignored
-// otherwise; `revocations` may be NULL. Every check of `docs/SPEC-cst.md` runs in order;
+// otherwise; `revocations` may be NULL. Every check of `docs/SPEC.md §5` runs in order;
 // the first failure is `CLAW_ERR_TOKEN` with its reason (`TOKEN_EXPIRED`,
 // `TOKEN_REPLAYED`, `TOKEN_REVOKED`, ...). On success `*claims_out` is
 // `{"claims":{…},"kid":"…"}` as canonical JSON. Thread-safe for shared handles.

@@ -1,5 +1,5 @@
 //! Scoped tokens (CST): `claw.issue_cst`, `claw.verify_cst`, `claw.KeySet`, `claw.ReplayGuard`,
-//! `claw.Revocations`. Every check is the core's (`claw_core::cst`, docs/SPEC-cst.md).
+//! `claw.Revocations`. Every check is the core's (`claw_core::cst`, docs/SPEC.md §5).
 
 use crate::convert;
 use crate::envelope::now_secs;
@@ -228,7 +228,7 @@ pub(crate) fn issue_cst(
 }
 
 /// Verify a CST for `audience` and the action `scope`, with every check of the core in its
-/// order (docs/SPEC-cst.md); returns the verified claims as a dict. Raises `TokenError` with
+/// order (docs/SPEC.md §5); returns the verified claims as a dict. Raises `TokenError` with
 /// the reason code of the first failing check. `scope=None` is for inspection only: every
 /// other check runs, but the token is not authorized for any particular action.
 ///

@@ -1,5 +1,5 @@
 //! Work Policy Contracts: `claw.Policy`, `claw.Decision`, `claw.compile_policy`,
-//! `claw.PolicyRuntime`. Every rule is the core's (`claw_core::wpc`, docs/SPEC-wpc.md).
+//! `claw.PolicyRuntime`. Every rule is the core's (`claw_core::wpc`, docs/SPEC.md §4).
 
 use crate::convert;
 use crate::envelope::{now_ms, now_secs};
