@@ -176,6 +176,7 @@ fn expired_token() {
     });
     assert_eq!(code(&token, &opts()), "TOKEN_EXPIRED");
     let boundary = signed_claims(|c| {
+        c.insert("iat".into(), json!(NOW - 120));
         c.insert("exp".into(), json!(NOW - 60));
     });
     assert_eq!(
