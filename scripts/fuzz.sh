@@ -31,17 +31,18 @@ seed envelope_verify $(grep -l envelope_version -r "$shared/clawsig/fixtures" | 
 seed openclaw_config "$root"/claw-core/tests/data/openclaw/configs/*.json5 "$root"/claw-core/tests/data/openclaw/malformed/*.json5
 seed bundle_verify $conformance
 seed receipt_proofs "$shared"/clawsig/fixtures/log_inclusion_proof_golden.v1.json
-seed ffi_entry_points "$shared"/vectors/jcs/input/*.json
 seed wpc_authoring "$root"/examples/policy/*.json
 # What claw emits itself (signed policies, bundles, proofs, keys): claw-core/tests/fuzz_seeds.rs.
 for d in "$root"/fuzz/seeds/*/; do
   seed "$(basename "$d")" "$d"*
 done
 # Scoped tokens: every token of the committed interop files (PyJWT attack tokens, jose, claw),
-# whole for cst_validate, and split into mode byte + header/claims JSON for cst_claims.
-python3 - "$corpus" "$root"/claw-core/tests/data/cst/*_tokens.json <<'PY'
+# whole for cst_validate (and, after the token family byte, for ffi_entry_points), and split
+# into mode byte + header/claims JSON for cst_claims. The JCS vectors go to the C ABI's JCS
+# family (family byte 0).
+python3 - "$corpus" "$shared"/vectors/jcs/input "$root"/claw-core/tests/data/cst/*_tokens.json <<'PY'
 import base64, hashlib, json, os, sys
-corpus = sys.argv[1]
+corpus, jcs = sys.argv[1], sys.argv[2]
 def put(target, data):
     d = os.path.join(corpus, target)
     os.makedirs(d, exist_ok=True)
@@ -49,13 +50,17 @@ def put(target, data):
         f.write(data)
 def b64(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-for path in sys.argv[2:]:
+for name in sorted(os.listdir(jcs)):
+    with open(os.path.join(jcs, name), "rb") as f:
+        put("ffi_entry_points", b"\x00" + f.read())
+for path in sys.argv[3:]:
     doc = json.load(open(path))
     for case in doc.get("cases", []) + doc.get("tokens", []):
         tok = case.get("token")
         if not isinstance(tok, str):
             continue
         put("cst_validate", tok.encode())
+        put("ffi_entry_points", b"\x02" + tok.encode())
         parts = tok.split(".")
         try:
             header, claims = b64(parts[0]), b64(parts[1])

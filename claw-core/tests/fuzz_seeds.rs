@@ -209,23 +209,81 @@ fn generate() -> BTreeMap<(&'static str, String), Vec<u8>> {
         every_kind.into_bytes(),
     );
 
-    // Keys for the C ABI target.
+    // The C ABI target: a family byte (see fuzz/fuzz_targets/ffi_entry_points.rs), then the
+    // input of that family.
+    let ffi = |family: u8, bytes: &[u8]| {
+        let mut v = vec![family];
+        v.extend_from_slice(bytes);
+        v
+    };
     let sk = SigningKey::from_seed(&[0x11; 32]);
-    put(
-        "ffi_entry_points",
-        "private.jwk",
-        sk.to_jwk().as_bytes().to_vec(),
-    );
-    put(
-        "ffi_entry_points",
-        "public.jwk",
-        sk.verifying_key().to_jwk().into_bytes(),
-    );
-    put(
-        "ffi_entry_points",
-        "did_key.txt",
-        sk.verifying_key().did().into_bytes(),
-    );
+    let t0 = T0.to_string();
+    let mut ffi_seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("0_private.jwk", ffi(0, sk.to_jwk().as_bytes())),
+        ("0_public.jwk", ffi(0, sk.verifying_key().to_jwk().as_bytes())),
+        ("0_did_key.txt", ffi(0, sk.verifying_key().did().as_bytes())),
+        ("1_policy.json", ffi(1, POLICY_V2.as_bytes())),
+        ("1_authoring.json", ffi(1, AUTHORING_SMALL.as_bytes())),
+        ("1_overrides.json", ffi(1, OVERRIDES.as_bytes())),
+        (
+            "2_claims.json",
+            ffi(
+                2,
+                br#"{"sub":"did:key:z6MkAgent","aud":["gateway.test","b"],"scope":["tool:execute"],"mission_id":"job-1","policy_hash_b64u":"bNhAvlwMZv1_HXWYiCqi78Saq_GksXTWfujitk1_lbk"}"#,
+            ),
+        ),
+        (
+            "2_options.json",
+            ffi(
+                2,
+                br#"{"audience":"gateway.test","action":"tool:execute","job":"job-1","replay":"bound_to_job","require_scope_hash":true,"clock_skew_seconds":0,"max_ttl_seconds":600}"#,
+            ),
+        ),
+        ("3_payload.json", ffi(3, br#"{"b":[1,2.5,"x"],"a":{"c":null}}"#)),
+        (
+            "4_config.json",
+            ffi(
+                4,
+                br#"{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":["did:key:z6MkfF4ykuxdK3Cea9xDqWgLLgMBvxcypy6Tv1K45Eahxy3m"]},"causal_mode":"warn","spec_strict":true}"#,
+            ),
+        ),
+    ];
+    for ((target, name), bytes) in out.iter() {
+        match (*target, name.as_str()) {
+            ("wpc_decide", "signed_v2_conditions.json") => {
+                ffi_seeds.push(("1_signed_policy.json", ffi(1, bytes)));
+                ffi_seeds.push(("3_signed_policy.json", ffi(3, bytes)));
+            }
+            ("bundle_verify", "emitted_small.json") => {
+                ffi_seeds.push(("4_bundle.json", ffi(4, bytes)));
+            }
+            ("receipt_proofs", "receipt_tool_receipt.json") => {
+                ffi_seeds.push(("4_receipt_proof.json", ffi(4, bytes)));
+            }
+            _ => {}
+        }
+    }
+    // Merkle: index 1, size 4, room for 4 proof elements, 13 spare bytes, 4 leaf hashes.
+    let mut merkle = vec![1u8, 0, 4, 0, 32];
+    merkle.extend_from_slice(&[0u8; 13]);
+    for i in 0u8..4 {
+        merkle.extend_from_slice(&claw_core::merkle::rfc9162::leaf_hash(&[i]));
+    }
+    ffi_seeds.push(("5_merkle.bin", ffi(5, &merkle)));
+    // Recorder: one call of each kind, NUL-separated, in the order the target feeds them.
+    let calls = [
+        format!(r#"{{"tool_name":"read_file","args":{{"path":"a"}},"result":{{"ok":true}},"result_status":"success","latency_ms":1,"timestamp_ms":{}}}"#, T0 + 10),
+        format!(r#"{{"provider":"anthropic","model":"claude-test","request":"q","response":"a","tokens_input":1,"tokens_output":2,"latency_ms":3,"timestamp_ms":{}}}"#, T0 + 20),
+        format!(r#"{{"effect_class":"network_egress","target":"https://api.example.com","request":"GET","response":"200","latency_ms":1,"timestamp_ms":{}}}"#, T0 + 30),
+        format!(r#"{{"approval_type":"explicit_approve","approver_subject":"user:alice","scope":{{"tool":"deploy"}},"timestamp_ms":{}}}"#, T0 + 40),
+        format!(r#"{{"delegate_did":"{}","task_description":"t","delegate_bundle_hash_b64u":"{}","delegated_at_ms":{}}}"#, sk.verifying_key().did(), claw_core::hash::sha256_b64u(b"child"), T0 + 50),
+        r#"{"action":"tool:execute","resource":"exec","effect":"deny","reason_code":"POLICY_VIOLATION"}"#.to_string(),
+        format!(r#"{{"provider":"anthropic","model":"m","timestamp_ms":{t0}}}"#),
+    ];
+    ffi_seeds.push(("6_recorder.bin", ffi(6, calls.join("\0").as_bytes())));
+    for (name, bytes) in ffi_seeds {
+        out.insert(("ffi_entry_points", name.to_string()), bytes);
+    }
     out
 }
 
@@ -264,19 +322,35 @@ fn still_accepted(target: &str, name: &str, bytes: &[u8]) -> Result<(), String> 
                 .map(|_| ())
                 .or_else(|e| fail(&e))
         }
-        ("ffi_entry_points", "private.jwk") => {
-            SigningKey::from_jwk(std::str::from_utf8(bytes).unwrap_or(""))
-                .map(|_| ())
-                .or_else(|e| fail(&e))
+        ("ffi_entry_points", n) => {
+            let Some((family, input)) = bytes.split_first() else {
+                return fail(&"empty");
+            };
+            let text = std::str::from_utf8(input).unwrap_or("");
+            match (family, n) {
+                (0, n) if n.ends_with("private.jwk") => {
+                    SigningKey::from_jwk(text).map(|_| ()).or_else(|e| fail(&e))
+                }
+                (0, n) if n.ends_with("public.jwk") => VerifyingKey::from_jwk(text)
+                    .map(|_| ())
+                    .or_else(|e| fail(&e)),
+                (0, _) => VerifyingKey::from_did(text)
+                    .map(|_| ())
+                    .or_else(|e| fail(&e)),
+                (5, _) => Ok(()),
+                (6, _) => input
+                    .split(|&b| b == 0)
+                    .try_for_each(|part| {
+                        claw_core::json::parse_str(std::str::from_utf8(part).unwrap_or(""))
+                            .map(|_| ())
+                    })
+                    .or_else(|e| fail(&e)),
+                (1..=4, _) => claw_core::json::parse_str(text)
+                    .map(|_| ())
+                    .or_else(|e| fail(&e)),
+                _ => fail(&"unknown family"),
+            }
         }
-        ("ffi_entry_points", "public.jwk") => {
-            VerifyingKey::from_jwk(std::str::from_utf8(bytes).unwrap_or(""))
-                .map(|_| ())
-                .or_else(|e| fail(&e))
-        }
-        ("ffi_entry_points", _) => VerifyingKey::from_did(std::str::from_utf8(bytes).unwrap_or(""))
-            .map(|_| ())
-            .or_else(|e| fail(&e)),
         _ => fail(&"no check for this seed"),
     }
 }
