@@ -267,13 +267,17 @@ impl Parser<'_> {
             let v = self
                 .value(depth + 1)
                 .map_err(|e| e.within(&PathSeg::Key(&key)))?;
-            if map.contains_key(&key) {
-                return Err(JsonError::DuplicateKey {
-                    path: "$".into(),
-                    key,
-                });
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                serde_json::map::Entry::Occupied(e) => {
+                    return Err(JsonError::DuplicateKey {
+                        path: "$".into(),
+                        key: e.key().clone(),
+                    });
+                }
             }
-            map.insert(key, v);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -500,12 +504,110 @@ pub fn serialize(v: &Value, order: KeyOrder) -> Result<Vec<u8>, JsonError> {
     Ok(out)
 }
 
+/// Append the serialization of `v` (as [`serialize`]) to `out`.
+pub fn serialize_into(out: &mut Vec<u8>, v: &Value, order: KeyOrder) -> Result<(), JsonError> {
+    write_value(out, v, order, 0)
+}
+
+/// SHA-256 of [`serialize`]`(v, order)`, computed while serializing: the bytes are streamed
+/// through a small buffer into the hasher and never held whole (a 100 MB bundle payload is
+/// hashed without a 100 MB copy).
+pub fn sha256_of(v: &Value, order: KeyOrder) -> Result<[u8; 32], JsonError> {
+    let mut sink = HashSink::new(sha2::Sha256::default());
+    write_value(&mut sink, v, order, 0)?;
+    Ok(sink.finish().into())
+}
+
+/// Where serialized bytes go: a `Vec` or a hasher behind a buffer.
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+    fn byte(&mut self, b: u8) {
+        self.put(&[b]);
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.push(b);
+    }
+}
+
+/// Feeds a digest in 4 KiB pieces (serializers write many tiny pieces).
+pub(crate) struct HashSink<D: sha2::Digest> {
+    digest: D,
+    buf: Vec<u8>,
+}
+
+const HASH_SINK_BUF: usize = 4096;
+
+impl<D: sha2::Digest> HashSink<D> {
+    pub(crate) fn new(digest: D) -> Self {
+        HashSink {
+            digest,
+            buf: Vec::with_capacity(HASH_SINK_BUF),
+        }
+    }
+    pub(crate) fn finish(mut self) -> sha2::digest::Output<D> {
+        self.digest.update(&self.buf);
+        self.digest.finalize()
+    }
+}
+
+impl<D: sha2::Digest> Sink for HashSink<D> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.buf.len() + bytes.len() > HASH_SINK_BUF {
+            self.digest.update(&self.buf);
+            self.buf.clear();
+            if bytes.len() >= HASH_SINK_BUF {
+                self.digest.update(bytes);
+                return;
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        if self.buf.len() == HASH_SINK_BUF {
+            self.digest.update(&self.buf);
+            self.buf.clear();
+        }
+        self.buf.push(b);
+    }
+}
+
 /// Recursion bound for values built in memory (parsed values are already bounded by
 /// [`Limits`]); keeps a hostile in-memory value from overflowing the stack.
 const MAX_SERIALIZE_DEPTH: usize = 256;
 
-fn write_value(
-    out: &mut Vec<u8>,
+/// Whether the map's own order is already the order `order` writes, so the members can be
+/// written without collecting and sorting them: for JCS, keys strictly ascending in UTF-16
+/// order; for JavaScript, no key is an array index (index keys would move first).
+fn in_write_order(map: &Map<String, Value>, order: KeyOrder) -> bool {
+    match order {
+        KeyOrder::Jcs => {
+            let mut prev: Option<&str> = None;
+            for k in map.keys() {
+                if let Some(p) = prev {
+                    if cmp_utf16(p, k) != std::cmp::Ordering::Less {
+                        return false;
+                    }
+                }
+                prev = Some(k);
+            }
+            true
+        }
+        KeyOrder::JavaScript => !map.keys().any(|k| array_index(k).is_some()),
+    }
+}
+
+pub(crate) fn write_value<O: Sink>(
+    out: &mut O,
     v: &Value,
     order: KeyOrder,
     depth: usize,
@@ -517,44 +619,76 @@ fn write_value(
         });
     }
     match v {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Null => out.put(b"null"),
+        Value::Bool(true) => out.put(b"true"),
+        Value::Bool(false) => out.put(b"false"),
         Value::Number(n) => write_number(out, n)?,
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
-            out.push(b'[');
+            out.byte(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.byte(b',');
                 }
                 write_value(out, item, order, depth + 1)
                     .map_err(|e| e.within(&PathSeg::Index(i)))?;
             }
-            out.push(b']');
+            out.byte(b']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            match order {
-                KeyOrder::Jcs => entries.sort_by(|a, b| cmp_utf16(a.0, b.0)),
-                KeyOrder::JavaScript => {
-                    // Stable sort: index keys ascending, all others keep insertion order.
-                    entries.sort_by_key(|(k, _)| array_index(k).map_or((1, 0), |i| (0, i)));
+            out.byte(b'{');
+            if in_write_order(map, order) {
+                for (i, (k, item)) in map.iter().enumerate() {
+                    write_member(out, i, k, item, order, depth)?;
+                }
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                match order {
+                    KeyOrder::Jcs => entries.sort_by(|a, b| cmp_utf16(a.0, b.0)),
+                    KeyOrder::JavaScript => {
+                        // Stable sort: index keys ascending, all others keep insertion order.
+                        entries.sort_by_key(|(k, _)| array_index(k).map_or((1, 0), |i| (0, i)));
+                    }
+                }
+                for (i, (k, item)) in entries.into_iter().enumerate() {
+                    write_member(out, i, k, item, order, depth)?;
                 }
             }
-            out.push(b'{');
-            for (i, (k, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(out, k);
-                out.push(b':');
-                write_value(out, item, order, depth + 1).map_err(|e| e.within(&PathSeg::Key(k)))?;
-            }
-            out.push(b'}');
+            out.byte(b'}');
         }
     }
     Ok(())
+}
+
+/// Write `v` as the value of member `key` of an object at `depth` (the member's key,
+/// colon and comma are the caller's); errors carry the key in their path.
+pub(crate) fn write_keyed<O: Sink>(
+    out: &mut O,
+    key: &str,
+    v: &Value,
+    order: KeyOrder,
+    depth: usize,
+) -> Result<(), JsonError> {
+    write_string(out, key);
+    out.byte(b':');
+    write_value(out, v, order, depth).map_err(|e| e.within(&PathSeg::Key(key)))
+}
+
+#[inline]
+fn write_member<O: Sink>(
+    out: &mut O,
+    i: usize,
+    k: &str,
+    item: &Value,
+    order: KeyOrder,
+    depth: usize,
+) -> Result<(), JsonError> {
+    if i > 0 {
+        out.byte(b',');
+    }
+    write_string(out, k);
+    out.byte(b':');
+    write_value(out, item, order, depth + 1).map_err(|e| e.within(&PathSeg::Key(k)))
 }
 
 /// Compare two strings by UTF-16 code units, as RFC 8785 §3.2.3 requires.
@@ -579,8 +713,8 @@ fn array_index(k: &str) -> Option<u32> {
     (n < u64::from(u32::MAX)).then_some(n as u32)
 }
 
-fn write_string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
+pub(crate) fn write_string<O: Sink>(out: &mut O, s: &str) {
+    out.byte(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -595,39 +729,57 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
             0x00..=0x1f => None,
             _ => continue,
         };
-        out.extend_from_slice(&bytes[start..i]);
+        out.put(&bytes[start..i]);
         match esc {
-            Some(e) => out.extend_from_slice(e),
+            Some(e) => out.put(e),
             None => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
+                out.put(b"\\u00");
+                out.byte(HEX[usize::from(b >> 4)]);
+                out.byte(HEX[usize::from(b & 0xf)]);
             }
         }
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    out.put(&bytes[start..]);
+    out.byte(b'"');
 }
 
-fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), JsonError> {
+/// Decimal digits of `u` without allocating.
+fn write_u64<O: Sink>(out: &mut O, mut u: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    out.put(&buf[i..]);
+}
+
+fn write_number<O: Sink>(out: &mut O, n: &Number) -> Result<(), JsonError> {
     if let Some(u) = n.as_u64() {
         if u > MAX_SAFE_INTEGER {
             return Err(JsonError::InexactInteger { path: "$".into() });
         }
-        out.extend_from_slice(u.to_string().as_bytes());
+        write_u64(out, u);
     } else if let Some(i) = n.as_i64() {
         if i.unsigned_abs() > MAX_SAFE_INTEGER {
             return Err(JsonError::InexactInteger { path: "$".into() });
         }
-        out.extend_from_slice(i.to_string().as_bytes());
+        if i < 0 {
+            out.byte(b'-');
+        }
+        write_u64(out, i.unsigned_abs());
     } else {
         // serde_json never holds a non-finite f64.
         let f = n
             .as_f64()
             .ok_or(JsonError::NumberOutOfRange { path: "$".into() })?;
-        out.extend_from_slice(format_es6(f).as_bytes());
+        out.put(format_es6(f).as_bytes());
     }
     Ok(())
 }

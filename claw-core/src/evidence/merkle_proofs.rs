@@ -24,10 +24,11 @@ use super::receipts::ReceiptKind;
 use super::{invalid, EvidenceError};
 use crate::envelope::{self, Envelope, Signers, VerifyOptions};
 use crate::error::{Error, ErrorKind};
+use crate::json::Sink;
 use crate::keys::{SigningKey, VerifyingKey};
 use crate::merkle::rfc9162::{self, MerkleTree};
 use crate::{b64, hash, json, time};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// `tree_alg` of checkpoints and bundle metadata.
 pub const TREE_ALG: &str = "rfc9162-sha256";
@@ -40,23 +41,36 @@ pub const CHECKPOINT_ENVELOPE_TYPE: &str = "claw_receipt_checkpoint";
 
 /// The leaf bytes of a receipt (see the module documentation).
 pub fn leaf_bytes(kind: ReceiptKind, receipt: &Value) -> Result<Vec<u8>, EvidenceError> {
-    let mut m = Map::new();
-    m.insert("kind".into(), Value::String(kind.type_name().into()));
-    m.insert("receipt".into(), receipt.clone());
-    Ok(json::canonicalize(&Value::Object(m))?)
+    let mut out = Vec::with_capacity(1024);
+    write_leaf(&mut out, kind, receipt)?;
+    Ok(out)
 }
 
-/// One leaf being ordered: (event index, kind, receipt id, leaf bytes).
-pub(crate) type LeafItem = (usize, ReceiptKind, String, Vec<u8>);
+/// Write the leaf bytes: `{"kind":…,"receipt":…}` is already in JCS key order, so this is
+/// `JCS({"kind", "receipt"})` without building (cloning the receipt into) that object.
+fn write_leaf<O: json::Sink>(
+    out: &mut O,
+    kind: ReceiptKind,
+    receipt: &Value,
+) -> Result<(), EvidenceError> {
+    out.put(b"{\"kind\":");
+    json::write_string(out, kind.type_name());
+    out.put(b",");
+    json::write_keyed(out, "receipt", receipt, json::KeyOrder::Jcs, 1)?;
+    out.put(b"}");
+    Ok(())
+}
 
-/// Sort leaves into the `event-chain` order.
-pub(crate) fn sort_leaf_items(items: &mut [LeafItem]) {
-    items.sort_by(|a, b| {
-        (a.0, a.1.rank())
-            .cmp(&(b.0, b.1.rank()))
-            .then_with(|| json::cmp_utf16(&a.2, &b.2))
-            .then_with(|| a.3.cmp(&b.3))
-    });
+/// The RFC 9162 leaf hash `SHA-256(0x00 ‖ leaf bytes)` of a receipt, streamed (the leaf
+/// bytes are never held).
+pub(crate) fn receipt_leaf_hash(
+    kind: ReceiptKind,
+    receipt: &Value,
+) -> Result<[u8; 32], EvidenceError> {
+    let mut sink = json::HashSink::new(sha2::Sha256::default());
+    sink.put(&[0]);
+    write_leaf(&mut sink, kind, receipt)?;
+    Ok(sink.finish().into())
 }
 
 /// Sort (event index, receipt) pairs into leaf order (without their bytes).
@@ -622,12 +636,6 @@ pub fn verify_consistency_proof(
         ));
     }
     Ok((from, to))
-}
-
-/// The RFC 9162 root of `leaves` (leaf bytes, in order).
-pub(crate) fn root_of_leaves<'a>(leaves: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
-    let hs: Vec<[u8; 32]> = leaves.into_iter().map(leaf_hash).collect();
-    rfc9162::root_from_leaf_hashes(&hs)
 }
 
 /// Check a verifying key parses from a DID (re-export for the verifier).

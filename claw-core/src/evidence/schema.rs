@@ -99,13 +99,39 @@ pub(crate) struct SchemaError {
     pub unsupported: bool,
 }
 
-fn fail(path: &str, message: impl Into<String>) -> Result<(), SchemaError> {
+/// A JSON path built lazily: formatted only when an error is reported (validating a large
+/// bundle visits millions of members).
+#[derive(Clone, Copy)]
+enum P<'a> {
+    Root(&'a str),
+    Key(&'a P<'a>, &'a str),
+    Idx(&'a P<'a>, usize),
+    /// A member of a map, written `["key"]`.
+    MapKey(&'a P<'a>, &'a str),
+}
+
+impl std::fmt::Display for P<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            P::Root(s) => f.write_str(s),
+            P::Key(p, k) => write!(f, "{p}.{k}"),
+            P::Idx(p, i) => write!(f, "{p}[{i}]"),
+            P::MapKey(p, k) => write!(f, "{p}[{k:?}]"),
+        }
+    }
+}
+
+fn fail(path: &P<'_>, message: impl Into<String>) -> Result<(), SchemaError> {
     Err(SchemaError {
         path: path.to_string(),
         message: message.into(),
         unsupported: false,
     })
 }
+
+/// Most objects of the schemas have fewer members than this; their members are found in one
+/// pass over the object instead of one hash lookup per schema property.
+const FAST_PROPS: usize = 48;
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -120,6 +146,20 @@ fn type_name(v: &Value) -> &'static str {
 
 impl S {
     pub(crate) fn validate(&self, v: &Value, path: &str) -> Result<(), SchemaError> {
+        self.check(v, &P::Root(path))
+    }
+
+    /// Validate item `i` of an array at `parent` (path `{parent}[{i}]`).
+    pub(crate) fn validate_item(
+        &self,
+        v: &Value,
+        parent: &str,
+        i: usize,
+    ) -> Result<(), SchemaError> {
+        self.check(v, &P::Idx(&P::Root(parent), i))
+    }
+
+    fn check(&self, v: &Value, path: &P<'_>) -> Result<(), SchemaError> {
         match self {
             S::Any => Ok(()),
             S::Unsupported => Err(SchemaError {
@@ -136,12 +176,14 @@ impl S {
                 let Value::String(s) = v else {
                     return fail(path, format!("must be string, not {}", type_name(v)));
                 };
-                let n = s.chars().count();
-                if n < *min {
-                    return fail(path, format!("must have at least {min} characters"));
-                }
-                if n > *max {
-                    return fail(path, format!("must have at most {max} characters"));
+                if *min > 0 || *max != UNBOUNDED {
+                    let n = s.chars().count();
+                    if n < *min {
+                        return fail(path, format!("must have at least {min} characters"));
+                    }
+                    if n > *max {
+                        return fail(path, format!("must have at most {max} characters"));
+                    }
                 }
                 if let Some(p) = pat {
                     if !p.matches(s) {
@@ -181,7 +223,7 @@ impl S {
             },
             S::Nullable(inner) => match v {
                 Value::Null => Ok(()),
-                Value::String(_) => inner.validate(v, path),
+                Value::String(_) => inner.check(v, path),
                 _ => fail(
                     path,
                     format!("must be string or null, not {}", type_name(v)),
@@ -192,7 +234,7 @@ impl S {
                     return fail(path, format!("must be object, not {}", type_name(v)));
                 };
                 for (k, x) in m {
-                    inner.validate(x, &format!("{path}[{k:?}]"))?;
+                    inner.check(x, &P::MapKey(path, k))?;
                 }
                 Ok(())
             }
@@ -207,7 +249,7 @@ impl S {
                     return fail(path, format!("must have at most {max} items"));
                 }
                 for (i, x) in a.iter().enumerate() {
-                    items.validate(x, &format!("{path}[{i}]"))?;
+                    items.check(x, &P::Idx(path, i))?;
                 }
                 Ok(())
             }
@@ -215,7 +257,7 @@ impl S {
                 let mut errors = Vec::new();
                 let mut matched = 0;
                 for a in alts {
-                    match a.validate(v, path) {
+                    match a.check(v, path) {
                         Ok(()) => matched += 1,
                         Err(e) => errors.push(e),
                     }
@@ -241,19 +283,55 @@ impl S {
                 let Value::Object(m) = v else {
                     return fail(path, format!("must be object, not {}", type_name(v)));
                 };
-                for r in &o.required {
-                    if !m.contains_key(*r) {
-                        return fail(path, format!("must have required property {r:?}"));
+                if o.props.len() <= FAST_PROPS {
+                    // One pass over the members: each found property's value, and the first
+                    // member (in the object's order) that is no property.
+                    let mut found: [Option<&Value>; FAST_PROPS] = [None; FAST_PROPS];
+                    let mut unknown: Option<&String> = None;
+                    for (k, x) in m {
+                        match o.props.iter().position(|(p, _)| p == k) {
+                            Some(j) => found[j] = Some(x),
+                            None => {
+                                if unknown.is_none() {
+                                    unknown = Some(k);
+                                }
+                            }
+                        }
                     }
-                }
-                if o.closed {
-                    if let Some(k) = m.keys().find(|k| !o.props.iter().any(|(p, _)| p == k)) {
-                        return fail(path, format!("must NOT have additional property {k:?}"));
+                    for r in &o.required {
+                        let present = match o.props.iter().position(|(p, _)| p == r) {
+                            Some(j) => found[j].is_some(),
+                            None => m.contains_key(*r),
+                        };
+                        if !present {
+                            return fail(path, format!("must have required property {r:?}"));
+                        }
                     }
-                }
-                for (name, s) in &o.props {
-                    if let Some(x) = m.get(*name) {
-                        s.validate(x, &format!("{path}.{name}"))?;
+                    if o.closed {
+                        if let Some(k) = unknown {
+                            return fail(path, format!("must NOT have additional property {k:?}"));
+                        }
+                    }
+                    for ((name, s), x) in o.props.iter().zip(found) {
+                        if let Some(x) = x {
+                            s.check(x, &P::Key(path, name))?;
+                        }
+                    }
+                } else {
+                    for r in &o.required {
+                        if !m.contains_key(*r) {
+                            return fail(path, format!("must have required property {r:?}"));
+                        }
+                    }
+                    if o.closed {
+                        if let Some(k) = m.keys().find(|k| !o.props.iter().any(|(p, _)| p == k)) {
+                            return fail(path, format!("must NOT have additional property {k:?}"));
+                        }
+                    }
+                    for (name, s) in &o.props {
+                        if let Some(x) = m.get(*name) {
+                            s.check(x, &P::Key(path, name))?;
+                        }
                     }
                 }
                 if !o.any_of_required.is_empty()

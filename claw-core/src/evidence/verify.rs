@@ -7,7 +7,7 @@ use super::batch::{self, SigJob, SigMode};
 use super::bundle::{event_index, CLAW_NAMESPACE};
 use super::causal::{self, CausalMode};
 use super::config::Allowlists;
-use super::merkle_proofs::{self, Checkpoint, LeafItem, LEAF_ORDER, LEAF_RULE, TREE_ALG};
+use super::merkle_proofs::{self, Checkpoint, LEAF_ORDER, LEAF_RULE, TREE_ALG};
 use super::receipts::{Receipt, ReceiptKind, MAX_LATENCY_MS, MAX_TOKENS};
 use super::schema::{self, is_b64u_chars, ArrayLimits, SchemaError};
 use crate::envelope::Envelope;
@@ -519,9 +519,9 @@ fn did_key(did: &str) -> Result<Option<VerifyingKey>, ()> {
 
 /// base64url(SHA-256(JSON.stringify(v))) in the value's own key order.
 fn js_hash(v: &Value) -> Option<String> {
-    json::serialize(v, KeyOrder::JavaScript)
+    json::sha256_of(v, KeyOrder::JavaScript)
         .ok()
-        .map(hash::sha256_b64u)
+        .map(b64::encode)
 }
 
 fn js_len(v: &Value) -> usize {
@@ -636,9 +636,9 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
     for (k, item) in &big {
         let items = arr(p, k);
         let idx: Vec<usize> = (0..items.len()).collect();
+        let parent = format!("$.payload.{k}");
         let errs = par_map(&idx, threads, |i| {
-            item.validate(&items[*i], &format!("$.payload.{k}[{i}]"))
-                .err()
+            item.validate_item(&items[*i], &parent, *i).err()
         });
         if let Some(e) = errs.into_iter().flatten().next() {
             return Err(e);
@@ -1003,17 +1003,15 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     ctx.pass(E, "proof_bundle envelope signed by agent_did");
 
     // 18. Event chain.
-    let mut chain: Option<(String, HashSet<&str>)> = None;
+    // Event index by event hash: the chain's hash set for bindings and the leaf order.
+    let event_idx = event_index(events);
+    let mut chain: Option<(String, &HashMap<&str, usize>)> = None;
     if events.is_empty() {
         ctx.skip("event_chain", "no event chain");
     } else {
         check_chain(events, threads)?;
         let run = str_of(&events[0], "run_id").unwrap_or("").to_string();
-        let hashes: HashSet<&str> = events
-            .iter()
-            .filter_map(|e| str_of(e, "event_hash_b64u"))
-            .collect();
-        chain = Some((run, hashes));
+        chain = Some((run, &event_idx));
         ctx.pass(
             "event_chain",
             format!("{} events linked and recomputed", events.len()),
@@ -1058,7 +1056,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
             let bev = b.and_then(|b| str_of(b, "event_hash_b64u"));
             brun.is_some_and(|x| !x.is_empty() && x == run)
                 && b64u8(bev)
-                && bev.is_some_and(|h| hashes.contains(h))
+                && bev.is_some_and(|h| hashes.contains_key(h))
         });
         if bound {
             verified += 1;
@@ -1218,7 +1216,9 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     }
 
     // claw: Merkle root and checkpoint.
-    let (leaves, checkpoint) = check_merkle(payload, events, &agent_did, chain_run, threads, keep)?;
+    let (leaves, checkpoint) = check_merkle(
+        payload, events, &event_idx, &agent_did, chain_run, threads, keep,
+    )?;
     match &checkpoint {
         Some(c) => ctx.pass(
             "merkle",
@@ -1559,7 +1559,7 @@ fn prepare_receipts<'a>(
             let msg = str_of(r, "payload_hash_b64u").unwrap_or("").as_bytes();
             let signer = str_of(r, "signer_did").unwrap_or("");
             tp.primary_key_ok =
-                str_of(r, "algorithm") == Some("Ed25519") && matches!(did_key(signer), Ok(Some(_)));
+                str_of(r, "algorithm") == Some("Ed25519") && key_ok(signer) == Ok(true);
             jobs.push(SigJob {
                 did: signer,
                 msg,
@@ -1568,8 +1568,7 @@ fn prepare_receipts<'a>(
             tp.primary_job = Some(jobs.len() - 1);
             for co in arr(r, "co_signatures") {
                 let did = str_of(co, "signer_did").unwrap_or("");
-                let ok = str_of(co, "algorithm") == Some("Ed25519")
-                    && matches!(did_key(did), Ok(Some(_)));
+                let ok = str_of(co, "algorithm") == Some("Ed25519") && key_ok(did) == Ok(true);
                 tp.cosig_jobs.push(ok.then(|| {
                     jobs.push(SigJob {
                         did,
@@ -1640,7 +1639,7 @@ fn check_tool_receipt(
     pre: &ToolPre,
     sig_ok: &[bool],
     agent_did: &str,
-    chain: Option<&(String, HashSet<&str>)>,
+    chain: Option<&(String, &HashMap<&str, usize>)>,
     cfg: &VerifyConfig,
 ) -> Result<(), Stop> {
     const C: &str = "receipts";
@@ -1672,7 +1671,7 @@ fn check_tool_receipt(
                     "binding.event_hash_b64u is not base64url",
                 ));
             }
-            if !hashes.contains(ev) {
+            if !hashes.contains_key(ev) {
                 return Err(fail(
                     "RECEIPT_BINDING_MISMATCH",
                     "binding.event_hash_b64u is not in the event chain",
@@ -1821,15 +1820,19 @@ fn check_support(items: &[Value], array: &str, agent_did: &str) -> Result<(), St
 }
 
 fn check_replay(gw: &[Value]) -> Result<(), Stop> {
-    let mut seen: HashMap<&str, Vec<u8>> = HashMap::new();
+    // First occurrence of each id; the canonical bytes are computed only for a repeated id.
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(gw.len());
     for (i, r) in gw.iter().enumerate() {
         let p = &r["payload"];
         let Some(id) = str_of(p, "receipt_id") else {
             continue;
         };
-        let bytes = json::canonicalize(p).unwrap_or_default();
+        let differs = |j: usize| {
+            json::canonicalize(&gw[j]["payload"]).unwrap_or_default()
+                != json::canonicalize(p).unwrap_or_default()
+        };
         match seen.get(id) {
-            Some(prev) if *prev != bytes => {
+            Some(&j) if differs(j) => {
                 return Err(stop(
                     "causal",
                     "CAUSAL_RECEIPT_REPLAY_DETECTED",
@@ -1839,7 +1842,7 @@ fn check_replay(gw: &[Value]) -> Result<(), Stop> {
             }
             Some(_) => {}
             None => {
-                seen.insert(id, bytes);
+                seen.insert(id, i);
             }
         }
     }
@@ -1999,9 +2002,11 @@ fn check_log_proofs(gw: &[Value], cfg: &VerifyConfig) -> Result<usize, Stop> {
 
 /// claw: recompute the Merkle root over the receipts (event-chain order) and check the
 /// signed checkpoint. Returns the receipts in leaf order and the checkpoint.
+#[allow(clippy::too_many_arguments)]
 fn check_merkle(
     payload: &Value,
     events: &[Value],
+    idx: &HashMap<&str, usize>,
     agent_did: &str,
     chain_run: Option<&str>,
     threads: usize,
@@ -2062,14 +2067,15 @@ fn check_merkle(
         .filter(|r| hash::is_b64u_sha256(r))
         .ok_or_else(|| bad("merkle.root_b64u must be a hash"))?;
 
-    let idx = event_index(events);
     let mut items: Vec<(ReceiptKind, &Value)> = Vec::new();
     for kind in ReceiptKind::ALL {
         for r in arr(payload, kind.array_name()) {
             items.push((kind, r));
         }
     }
-    let prepared = par_map(&items, threads, |(kind, r)| -> Result<LeafItem, String> {
+    // Per receipt (in parallel): its event index, id and leaf hash, streamed from the value
+    // (no copy of the receipt, no leaf bytes kept).
+    let prepared = par_map(&items, threads, |(kind, r)| -> Result<Leaf<'_>, String> {
         let p = if r.get("envelope_type").is_some() {
             &r["payload"]
         } else {
@@ -2083,15 +2089,33 @@ fn check_merkle(
                 kind.type_name()
             )
         })?;
-        let bytes = merkle_proofs::leaf_bytes(*kind, r).map_err(|e| e.to_string())?;
-        Ok((i, *kind, id.to_string(), bytes))
+        let hash = merkle_proofs::receipt_leaf_hash(*kind, r).map_err(|e| e.to_string())?;
+        Ok(Leaf {
+            event: i,
+            kind: *kind,
+            id,
+            hash,
+            item: r,
+        })
     });
-    let mut leaves: Vec<LeafItem> = Vec::with_capacity(prepared.len());
+    let mut leaves: Vec<Leaf<'_>> = Vec::with_capacity(prepared.len());
     for p in prepared {
         leaves.push(p.map_err(|m| stop(C, "RECEIPT_BINDING_MISMATCH", m, Some(&field)))?);
     }
-    merkle_proofs::sort_leaf_items(&mut leaves);
-    let root = merkle_proofs::root_of_leaves(leaves.iter().map(|l| l.3.as_slice()));
+    // Leaf order (as merkle_proofs::sort_leaves); leaf bytes only for a full tie.
+    leaves.sort_by(|a, b| {
+        (a.event, a.kind.rank())
+            .cmp(&(b.event, b.kind.rank()))
+            .then_with(|| json::cmp_utf16(a.id, b.id))
+            .then_with(|| {
+                let x = merkle_proofs::leaf_bytes(a.kind, a.item).unwrap_or_default();
+                let y = merkle_proofs::leaf_bytes(b.kind, b.item).unwrap_or_default();
+                x.cmp(&y)
+            })
+    });
+    let hashes: Vec<[u8; 32]> = leaves.iter().map(|l| l.hash).collect();
+    let root = crate::merkle::rfc9162::root_from_leaf_hashes(&hashes);
+    drop(hashes);
     if leaves.len() as u64 != size || b64::encode(root) != root_b64u {
         return Err(stop(
             C,
@@ -2142,22 +2166,23 @@ fn check_merkle(
     if !keep {
         return Ok((Vec::new(), Some(checkpoint)));
     }
-    let mut by_bytes: HashMap<Vec<u8>, (ReceiptKind, &Value)> = HashMap::new();
-    for (k, r) in &items {
-        if let Ok(b) = merkle_proofs::leaf_bytes(*k, r) {
-            by_bytes.insert(b, (*k, *r));
-        }
-    }
     let ordered = leaves
         .iter()
-        .filter_map(|l| {
-            by_bytes.get(&l.3).map(|(k, v)| Receipt {
-                kind: *k,
-                value: (*v).clone(),
-            })
+        .map(|l| Receipt {
+            kind: l.kind,
+            value: l.item.clone(),
         })
         .collect();
     Ok((ordered, Some(checkpoint)))
+}
+
+/// One receipt being placed in the tree.
+struct Leaf<'a> {
+    event: usize,
+    kind: ReceiptKind,
+    id: &'a str,
+    hash: [u8; 32],
+    item: &'a Value,
 }
 
 /// Verify a receipt envelope on its own (receipt proofs): gateway envelope v1 or tool
