@@ -166,6 +166,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
         text,
         pos: 0,
         limits,
+        threads: 1,
     };
     p.skip_ws();
     let v = p.value(1)?;
@@ -174,6 +175,102 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
         return Err(p.syntax("trailing characters after the JSON value"));
     }
     Ok(v)
+}
+
+/// [`parse`] on up to `threads` threads: the same value, or the same error.
+///
+/// Large arrays near the top of the document (a proof bundle's event chain and receipt
+/// arrays) are split at their top-level commas, found by a quick scan that only tracks
+/// strings and brackets, and the parts are parsed on scoped threads with the strict parser;
+/// each part must end exactly at the separator the scan found, so the parts together are the
+/// array the serial parser would read. If anything fails on this path, the input is parsed
+/// again serially, which reports the exact error [`parse`] reports.
+pub fn parse_with_threads(
+    input: &[u8],
+    limits: &Limits,
+    threads: usize,
+) -> Result<Value, JsonError> {
+    if threads <= 1 || input.len() < PAR_MIN_BYTES || input.len() > limits.max_bytes {
+        return parse(input, limits);
+    }
+    let Ok(text) = std::str::from_utf8(input) else {
+        return parse(input, limits);
+    };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+        limits,
+        threads,
+    };
+    p.skip_ws();
+    let ok = p.value(1).ok().filter(|_| {
+        p.skip_ws();
+        p.pos == p.s.len()
+    });
+    match ok {
+        Some(v) => Ok(v),
+        None => parse(input, limits),
+    }
+}
+
+/// Inputs below this are parsed serially.
+const PAR_MIN_BYTES: usize = 1 << 20;
+/// Arrays spanning fewer bytes, or deeper than this, are parsed serially.
+const PAR_MIN_ARRAY_BYTES: usize = 1 << 20;
+const PAR_MAX_DEPTH: usize = 4;
+
+/// Loose scan of the array whose `[` is at `start`: the positions of its top-level commas
+/// and of its closing `]`. Tracks only strings (with escapes) and brackets; the strict parse
+/// of the parts checks everything else.
+fn scan_array(s: &[u8], start: usize) -> Option<(Vec<usize>, usize)> {
+    let mut commas = Vec::new();
+    let mut depth = 0usize;
+    let mut i = start + 1;
+    while i < s.len() {
+        match s[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    // Skip plain bytes eight at a time.
+                    while i + 8 <= s.len() {
+                        let mut w = [0u8; 8];
+                        w.copy_from_slice(&s[i..i + 8]);
+                        let w = u64::from_le_bytes(w);
+                        if has_byte(w, b'"') || has_byte(w, b'\\') {
+                            break;
+                        }
+                        i += 8;
+                    }
+                    match s.get(i)? {
+                        b'"' => break,
+                        b'\\' => i += 2,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                if depth == 0 {
+                    return Some((commas, i));
+                }
+                depth -= 1;
+            }
+            b',' if depth == 0 => commas.push(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether any byte of `w` equals `b` (SWAR).
+#[inline]
+fn has_byte(w: u64, b: u8) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (LO * u64::from(b));
+    (x.wrapping_sub(LO) & !x & HI) != 0
 }
 
 /// Parse a `&str` strictly under the default [`Limits::STRICT`].
@@ -186,6 +283,9 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     limits: &'a Limits,
+    /// > 1 only on the [`parse_with_threads`] path, where any error means "parse again
+    /// serially" (so its errors need not be exact).
+    threads: usize,
 }
 
 impl Parser<'_> {
@@ -292,6 +392,14 @@ impl Parser<'_> {
 
     fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
         self.enter(depth)?;
+        if self.threads > 1
+            && depth <= PAR_MAX_DEPTH
+            && self.s.len() - self.pos >= PAR_MIN_ARRAY_BYTES
+        {
+            if let Some(v) = self.array_parallel(depth)? {
+                return Ok(v);
+            }
+        }
         self.pos += 1; // '['
         let mut items = Vec::new();
         self.skip_ws();
@@ -316,6 +424,78 @@ impl Parser<'_> {
                 _ => return Err(self.syntax("expected ',' or ']' in array")),
             }
         }
+    }
+
+    /// A large array split at its top-level commas and parsed in parts on scoped threads
+    /// (see [`parse_with_threads`]). `Ok(None)`: not worth it, parse serially. Errors here
+    /// are not the serial parser's; the caller parses again serially.
+    fn array_parallel(&mut self, depth: usize) -> Result<Option<Value>, JsonError> {
+        let start = self.pos;
+        let Some((commas, close)) = scan_array(self.s, start) else {
+            return Err(self.syntax("unterminated array"));
+        };
+        if self.s[close] != b']' {
+            return Err(self.syntax("expected ',' or ']' in array"));
+        }
+        if close - start < PAR_MIN_ARRAY_BYTES || commas.len() < 2 * self.threads {
+            return Ok(None);
+        }
+        // Element k spans (sep[k], sep[k+1]): sep = [start, commas…, close].
+        let mut sep = Vec::with_capacity(commas.len() + 2);
+        sep.push(start);
+        sep.extend_from_slice(&commas);
+        sep.push(close);
+        let n = sep.len() - 1;
+        // Cut into `threads` runs of elements of about equal bytes.
+        let mut cuts = vec![0usize];
+        for j in 1..self.threads {
+            let target = start + (close - start) * j / self.threads;
+            let k = sep
+                .partition_point(|&p| p < target)
+                .clamp(*cuts.last().unwrap_or(&0), n);
+            cuts.push(k);
+        }
+        cuts.push(n);
+        let (text, limits, sep) = (self.text, self.limits, &sep);
+        let parts: Vec<Result<Vec<Value>, JsonError>> = std::thread::scope(|sc| {
+            let hs: Vec<_> = cuts
+                .windows(2)
+                .map(|w| {
+                    let (from, to) = (w[0], w[1]);
+                    sc.spawn(move || {
+                        let mut p = Parser {
+                            s: text.as_bytes(),
+                            text,
+                            pos: 0,
+                            limits,
+                            threads: 1,
+                        };
+                        let mut out = Vec::with_capacity(to - from);
+                        for k in from..to {
+                            p.pos = sep[k] + 1;
+                            p.skip_ws();
+                            out.push(p.value(depth + 1)?);
+                            p.skip_ws();
+                            if p.pos != sep[k + 1] {
+                                return Err(p.syntax("element does not end at its separator"));
+                            }
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut items = Vec::with_capacity(n);
+        for part in parts {
+            items.extend(part?);
+        }
+        // Each separator the scan found is a ',' (commas) or the closing ']' (close); every
+        // element parsed strictly between two of them.
+        self.pos = close + 1;
+        Ok(Some(Value::Array(items)))
     }
 
     fn hex4(&mut self) -> Result<u16, JsonError> {
@@ -915,6 +1095,55 @@ pub fn canonicalize_bytes(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Json
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The threaded parser gives exactly the serial parser's value or error.
+    #[test]
+    fn parse_with_threads_matches_parse() {
+        let item = |i: usize| {
+            format!(
+                r#" {{"id":"r{i}","s":"a\"b[c{{d,e\\","n":[{i},{{"x":[1,2,{{}}]}}],"u":"\u00e9\ud83d\ude00"}} "#
+            )
+        };
+        let items: Vec<String> = (0..40_000).map(item).collect();
+        let good = format!(
+            r#"{{"envelope":{{"payload":{{"small":[1,2],"big":[{}],"other":[{}]}},"k":"v"}}}}"#,
+            items.join(","),
+            items[..20_000].join(",")
+        );
+        assert!(good.len() > 2 * PAR_MIN_ARRAY_BYTES);
+        let limits = Limits::STRICT.with_max_bytes(1 << 30);
+        let serial = parse(good.as_bytes(), &limits).unwrap();
+        for t in [2, 3, 8] {
+            assert_eq!(parse_with_threads(good.as_bytes(), &limits, t).unwrap(), serial);
+        }
+        let mut bad: Vec<String> = vec![
+            good.replacen(r#""id":"r30000","#, r#""id":"r30000","id":1,"#, 1),
+            good.replacen(r#""id":"r30001","#, r#""id":"r30001",,"#, 1),
+            good.replacen("],\"other\"", ",],\"other\"", 1),
+            good.replacen("],\"other\"", "},\"other\"", 1),
+            good.replacen(r#""r25000""#, r#""r25000\q""#, 1),
+            good.replacen(r#""r25000""#, r#""r25000\ud800""#, 1),
+            good.replacen(r#"{"x":[1,2,{}]}"#, r#"{"x":[1,2,{}]]"#, 1),
+            good.replacen("\"r39999\"", "\"r39999\u{1}\"", 1),
+            good[..good.len() / 2].to_string(),
+        ];
+        bad.push(good.replacen("r20000", "r20000\"", 1));
+        for b in &bad {
+            let want = parse(b.as_bytes(), &limits);
+            assert!(want.is_err());
+            for t in [2, 4] {
+                assert_eq!(parse_with_threads(b.as_bytes(), &limits, t), want);
+            }
+        }
+        let deep = Limits {
+            max_depth: 4,
+            ..limits
+        };
+        assert_eq!(
+            parse_with_threads(good.as_bytes(), &deep, 2),
+            parse(good.as_bytes(), &deep)
+        );
+    }
 
     fn err(s: &str) -> JsonError {
         parse_str(s).unwrap_err()

@@ -453,7 +453,7 @@ fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: bool) -> (Verdict, Optio
         max_depth: cfg.limits.max_depth,
         exact_integers: true,
     };
-    match json::parse(bytes, &limits) {
+    match json::parse_with_threads(bytes, &limits, cfg.thread_count()) {
         Ok(v) => verify_inner(&v, cfg, keep),
         Err(e) => {
             let ctx = new_ctx(cfg);
