@@ -16,7 +16,7 @@
 
 use crate::json::{self, KeyOrder};
 use crate::keys::{SigningKey, VerifyingKey};
-use crate::{b64, hash, time};
+use crate::{b64, time};
 use serde_json::{Map, Value};
 
 /// Envelope schema version this module reads and writes.
@@ -353,9 +353,9 @@ pub fn payload_hash(envelope_type: &str, payload: &Value) -> Result<String, Enve
         HashRule::Jcs => KeyOrder::Jcs,
         HashRule::JsonStringify => KeyOrder::JavaScript,
     };
-    let bytes = json::serialize(payload, order)
+    let digest = json::sha256_of(payload, order)
         .map_err(|e| EnvelopeError::Canonicalization(e.to_string()))?;
-    Ok(hash::sha256_b64u(bytes))
+    Ok(b64::encode(digest))
 }
 
 /// Sign `payload` into an envelope of `envelope_type`. The payload is stored with its keys
@@ -390,6 +390,7 @@ pub fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash;
 
     fn key() -> SigningKey {
         SigningKey::from_seed(&[5u8; 32])

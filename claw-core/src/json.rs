@@ -214,6 +214,51 @@ pub fn parse_with_threads(
     }
 }
 
+/// Drop `v` on up to `threads` threads: large arrays near the top (those
+/// [`parse_with_threads`] splits) are taken out, cut into parts and freed in parallel.
+/// Freeing a parsed 100 MB document is a large share of the time spent on it.
+pub fn drop_with_threads(mut v: Value, threads: usize) {
+    fn take_big(v: &mut Value, depth: usize, out: &mut Vec<Vec<Value>>) {
+        if depth > PAR_MAX_DEPTH {
+            return;
+        }
+        match v {
+            Value::Array(a) if a.len() >= PAR_MIN_DROP_ITEMS => out.push(std::mem::take(a)),
+            Value::Array(a) => a.iter_mut().for_each(|x| take_big(x, depth + 1, out)),
+            Value::Object(m) => m.values_mut().for_each(|x| take_big(x, depth + 1, out)),
+            _ => {}
+        }
+    }
+    if threads <= 1 {
+        return;
+    }
+    let mut big = Vec::new();
+    take_big(&mut v, 1, &mut big);
+    if big.is_empty() {
+        return;
+    }
+    // Part j of every array goes to thread j.
+    let mut per_thread: Vec<Vec<Vec<Value>>> = (0..threads).map(|_| Vec::new()).collect();
+    for mut a in big {
+        let per = a.len().div_ceil(threads);
+        for j in (1..threads).rev() {
+            let tail = a.split_off((per * j).min(a.len()));
+            per_thread[j].push(tail);
+        }
+        per_thread[0].push(a);
+    }
+    let first = per_thread.remove(0);
+    std::thread::scope(|sc| {
+        for parts in per_thread {
+            sc.spawn(move || drop(parts));
+        }
+        drop(first);
+        drop(v);
+    });
+}
+
+const PAR_MIN_DROP_ITEMS: usize = 4096;
+
 /// Inputs below this are parsed serially.
 const PAR_MIN_BYTES: usize = 1 << 20;
 /// Arrays spanning fewer bytes, or deeper than this, are parsed serially.
@@ -1114,7 +1159,10 @@ mod tests {
         let limits = Limits::STRICT.with_max_bytes(1 << 30);
         let serial = parse(good.as_bytes(), &limits).unwrap();
         for t in [2, 3, 8] {
-            assert_eq!(parse_with_threads(good.as_bytes(), &limits, t).unwrap(), serial);
+            assert_eq!(
+                parse_with_threads(good.as_bytes(), &limits, t).unwrap(),
+                serial
+            );
         }
         let mut bad: Vec<String> = vec![
             good.replacen(r#""id":"r30000","#, r#""id":"r30000","id":1,"#, 1),

@@ -138,74 +138,84 @@ const CAUSAL_KEYS: [&str; 9] = [
 
 /// Steps 29 and 31: collect and validate gateway-receipt causal entries; returns the
 /// declared span ids.
-pub(crate) fn check_gateway_bindings(
-    receipts: &[Value],
-    mode: CausalMode,
-) -> Result<HashSet<String>, Fail> {
-    let mut entries = Vec::new();
-    for (i, env) in receipts.iter().enumerate() {
-        let Some(b) = env
-            .get("payload")
-            .and_then(|p| p.get("binding"))
-            .and_then(Value::as_object)
-        else {
-            continue;
-        };
-        if !CAUSAL_KEYS.iter().any(|k| b.contains_key(*k)) {
-            continue;
-        }
-        let path = format!("payload.receipts[{i}].payload.binding");
-        let span = ident(b, &path, "span_id", "spanId")?;
-        let parent = ident(b, &path, "parent_span_id", "parentSpanId")?;
-        let tool = ident(b, &path, "tool_span_id", "toolSpanId")?;
-        let conf = confidence(b, &path)?;
-        let pts = env.get("payload").and_then(|p| p.get("timestamp"));
-        let its = env.get("issued_at");
-        let parse = |v: Option<&Value>, f: String| -> Result<Option<i64>, Fail> {
-            match v {
-                None => Ok(None),
-                Some(Value::String(s)) => match time::parse_rfc3339_millis(s) {
-                    Ok(ms) => Ok(Some(ms)),
-                    Err(_) => fail(
-                        "CAUSAL_CLOCK_CONTRADICTION",
-                        "binding-coupled timestamp must be a date-time",
-                        f,
-                    ),
-                },
-                Some(_) => fail(
+/// The causal entry of gateway receipt `i`, if its binding has causal fields.
+fn entry_of(i: usize, env: &Value) -> Result<Option<Entry>, Fail> {
+    let Some(b) = env
+        .get("payload")
+        .and_then(|p| p.get("binding"))
+        .and_then(Value::as_object)
+    else {
+        return Ok(None);
+    };
+    if !CAUSAL_KEYS.iter().any(|k| b.contains_key(*k)) {
+        return Ok(None);
+    }
+    let path = format!("payload.receipts[{i}].payload.binding");
+    let span = ident(b, &path, "span_id", "spanId")?;
+    let parent = ident(b, &path, "parent_span_id", "parentSpanId")?;
+    let tool = ident(b, &path, "tool_span_id", "toolSpanId")?;
+    let conf = confidence(b, &path)?;
+    let pts = env.get("payload").and_then(|p| p.get("timestamp"));
+    let its = env.get("issued_at");
+    let parse = |v: Option<&Value>, f: String| -> Result<Option<i64>, Fail> {
+        match v {
+            None => Ok(None),
+            Some(Value::String(s)) => match time::parse_rfc3339_millis(s) {
+                Ok(ms) => Ok(Some(ms)),
+                Err(_) => fail(
                     "CAUSAL_CLOCK_CONTRADICTION",
                     "binding-coupled timestamp must be a date-time",
                     f,
                 ),
-            }
-        };
-        let pts_field = format!("payload.receipts[{i}].payload.timestamp");
-        let its_field = format!("payload.receipts[{i}].issued_at");
-        let p_ms = parse(pts, pts_field.clone())?;
-        let i_ms = parse(its, its_field.clone())?;
-        if let (Some(a), Some(b)) = (p_ms, i_ms) {
-            if a > b {
-                return fail(
-                    "CAUSAL_CLOCK_CONTRADICTION",
-                    "binding-coupled payload.timestamp must not be after envelope.issued_at",
-                    pts_field,
-                );
-            }
+            },
+            Some(_) => fail(
+                "CAUSAL_CLOCK_CONTRADICTION",
+                "binding-coupled timestamp must be a date-time",
+                f,
+            ),
         }
-        let (ts, ts_field) = match p_ms {
-            Some(t) => (Some(t), pts_field),
-            None => (i_ms, its_field),
-        };
-        entries.push(Entry {
-            path,
-            span,
-            parent,
-            tool,
-            phase: b.get("phase").cloned(),
-            confidence: conf,
-            ts,
-            ts_field,
-        });
+    };
+    let pts_field = format!("payload.receipts[{i}].payload.timestamp");
+    let its_field = format!("payload.receipts[{i}].issued_at");
+    let p_ms = parse(pts, pts_field.clone())?;
+    let i_ms = parse(its, its_field.clone())?;
+    if let (Some(a), Some(b)) = (p_ms, i_ms) {
+        if a > b {
+            return fail(
+                "CAUSAL_CLOCK_CONTRADICTION",
+                "binding-coupled payload.timestamp must not be after envelope.issued_at",
+                pts_field,
+            );
+        }
+    }
+    let (ts, ts_field) = match p_ms {
+        Some(t) => (Some(t), pts_field),
+        None => (i_ms, its_field),
+    };
+    Ok(Some(Entry {
+        path,
+        span,
+        parent,
+        tool,
+        phase: b.get("phase").cloned(),
+        confidence: conf,
+        ts,
+        ts_field,
+    }))
+}
+
+pub(crate) fn check_gateway_bindings(
+    receipts: &[Value],
+    mode: CausalMode,
+    threads: usize,
+) -> Result<HashSet<String>, Fail> {
+    // Each receipt's entry on its own (in parallel); the first failure in receipt order.
+    let idx: Vec<usize> = (0..receipts.len()).collect();
+    let mut entries = Vec::new();
+    for e in super::par_map(&idx, threads, |&i| entry_of(i, &receipts[i])) {
+        if let Some(e) = e? {
+            entries.push(e);
+        }
     }
     if entries.is_empty() {
         return Ok(HashSet::new());

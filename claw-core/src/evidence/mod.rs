@@ -127,6 +127,34 @@ impl EvidenceError {
     }
 }
 
+/// Map `f` over `items` on `threads` threads, keeping order.
+pub(crate) fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < 256 {
+        return items.iter().map(&f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// The first error of results kept in item order (what a serial pass would have returned).
+pub(crate) fn first_err<E>(results: Vec<Result<(), E>>) -> Result<(), E> {
+    results.into_iter().collect()
+}
+
 pub(crate) fn invalid(field: &str, detail: impl Into<String>) -> EvidenceError {
     EvidenceError::InvalidInput {
         field: field.to_string(),

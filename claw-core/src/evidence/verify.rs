@@ -10,6 +10,7 @@ use super::config::Allowlists;
 use super::merkle_proofs::{self, Checkpoint, LEAF_ORDER, LEAF_RULE, TREE_ALG};
 use super::receipts::{Receipt, ReceiptKind, MAX_LATENCY_MS, MAX_TOKENS};
 use super::schema::{self, is_b64u_chars, ArrayLimits, SchemaError};
+use super::{first_err, par_map};
 use crate::envelope::Envelope;
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, KeyOrder};
@@ -453,8 +454,13 @@ fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: bool) -> (Verdict, Optio
         max_depth: cfg.limits.max_depth,
         exact_integers: true,
     };
-    match json::parse_with_threads(bytes, &limits, cfg.thread_count()) {
-        Ok(v) => verify_inner(&v, cfg, keep),
+    let threads = cfg.thread_count();
+    match json::parse_with_threads(bytes, &limits, threads) {
+        Ok(v) => {
+            let out = verify_inner(&v, cfg, keep);
+            json::drop_with_threads(v, threads);
+            out
+        }
         Err(e) => {
             let ctx = new_ctx(cfg);
             ctx.verdict(Err(stop("envelope", "INVALID_JSON", e.to_string(), None)))
@@ -538,25 +544,6 @@ fn b64u8(s: Option<&str>) -> bool {
 
 fn parse_ms(s: Option<&str>) -> Option<i64> {
     s.and_then(|s| time::parse_rfc3339_millis(s).ok())
-}
-
-/// Map `f` over `items` on `threads` threads, keeping order.
-fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if threads <= 1 || items.len() < 256 {
-        return items.iter().map(&f).collect();
-    }
-    let per = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 fn arr<'a>(p: &'a Value, k: &str) -> &'a [Value] {
@@ -916,9 +903,11 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     let md_over = |v: Option<&Value>| v.is_some_and(|m| js_len(m) > l.max_metadata_bytes);
     if md_over(payload.get("metadata"))
         || md_over(payload.get("urm").and_then(|u| u.get("metadata")))
-        || gw
-            .iter()
-            .any(|r| md_over(r.get("payload").and_then(|p| p.get("metadata"))))
+        || par_map(gw, threads, |r| {
+            md_over(r.get("payload").and_then(|p| p.get("metadata")))
+        })
+        .into_iter()
+        .any(|x| x)
     {
         return Err(stop(
             E,
@@ -1039,7 +1028,17 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     let mut sig_verified = 0usize;
     let mut verified = 0usize;
     let mut gw_problems: Vec<String> = Vec::new();
-    for (i, (r, pre)) in gw.iter().zip(&gw_pre).enumerate() {
+    let gw_bound = par_map(gw, threads, |r| {
+        chain.as_ref().is_some_and(|(run, hashes)| {
+            let b = r.get("payload").and_then(|p| p.get("binding"));
+            let brun = b.and_then(|b| str_of(b, "run_id"));
+            let bev = b.and_then(|b| str_of(b, "event_hash_b64u"));
+            brun.is_some_and(|x| !x.is_empty() && x == run)
+                && b64u8(bev)
+                && bev.is_some_and(|h| hashes.contains_key(h))
+        })
+    });
+    for (i, (pre, bound)) in gw_pre.iter().zip(gw_bound).enumerate() {
         let sig = match (&pre.pre, pre.job) {
             (Ok(()), Some(j)) if sig_ok[j] => Ok(()),
             (Ok(()), _) => Err(("SIGNATURE_INVALID", "signature does not verify".to_string())),
@@ -1050,14 +1049,6 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
             continue;
         }
         sig_verified += 1;
-        let bound = chain.as_ref().is_some_and(|(run, hashes)| {
-            let b = r.get("payload").and_then(|p| p.get("binding"));
-            let brun = b.and_then(|b| str_of(b, "run_id"));
-            let bev = b.and_then(|b| str_of(b, "event_hash_b64u"));
-            brun.is_some_and(|x| !x.is_empty() && x == run)
-                && b64u8(bev)
-                && bev.is_some_and(|h| hashes.contains_key(h))
-        });
         if bound {
             verified += 1;
         } else {
@@ -1070,12 +1061,21 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     let receipts_valid = verified == gw.len();
 
     // 26. Tool receipts.
-    for (i, (r, pre)) in tools.iter().zip(&tool_pre).enumerate() {
-        check_tool_receipt(i, r, pre, &sig_ok, &agent_did, chain.as_ref(), cfg)?;
-    }
+    let tool_idx: Vec<usize> = (0..tools.len()).collect();
+    first_err(par_map(&tool_idx, threads, |&i| {
+        check_tool_receipt(
+            i,
+            &tools[i],
+            &tool_pre[i],
+            &sig_ok,
+            &agent_did,
+            chain.as_ref(),
+            cfg,
+        )
+    }))?;
     // 27–28.
-    check_support(ses, "side_effect_receipts", &agent_did)?;
-    check_support(has, "human_approval_receipts", &agent_did)?;
+    check_support(ses, "side_effect_receipts", &agent_did, threads)?;
+    check_support(has, "human_approval_receipts", &agent_did, threads)?;
     let tool_count = tools.len() + ses.len() + has.len() + dels.len();
     if tool_count == 0 {
         ctx.skip(
@@ -1096,7 +1096,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     }
 
     // 29–32. Causal bindings, receipt replay, DAG, anchoring.
-    let known = match causal::check_gateway_bindings(gw, cfg.causal_mode) {
+    let known = match causal::check_gateway_bindings(gw, cfg.causal_mode, threads) {
         Ok(k) => k,
         Err((code, m, f)) => return Err(stop("causal", code, m, Some(&f))),
     };
@@ -1308,7 +1308,11 @@ fn check_chain(events: &[Value], threads: usize) -> Result<(), Stop> {
         )
     };
     let run0 = str_of(&events[0], "run_id").unwrap_or("");
-    for (i, e) in events.iter().enumerate() {
+    // Each event's checks depend only on it and its predecessor: run them in parallel and
+    // report the first failing event, as a serial pass would.
+    let idx: Vec<usize> = (0..events.len()).collect();
+    let structural = par_map(&idx, threads, |&i| -> Result<(), Stop> {
+        let e = &events[i];
         for k in ["event_id", "run_id", "event_type"] {
             if str_of(e, k).map_or(true, str::is_empty) {
                 return Err(bad(i, &format!("missing or empty {k}")));
@@ -1335,7 +1339,9 @@ fn check_chain(events: &[Value], threads: usize) -> Result<(), Stop> {
                 return Err(bad(i, "prev_hash_b64u does not link to the previous event"));
             }
         }
-    }
+        Ok(())
+    });
+    first_err(structural)?;
     let ok = par_map(events, threads, |e| {
         let prev = str_of(e, "prev_hash_b64u").filter(|p| !p.is_empty());
         let h = super::chain::event_hash(
@@ -1794,9 +1800,21 @@ fn check_disclosure(d: &Value, committed: &str) -> Result<(), (&'static str, Str
     Ok(())
 }
 
-fn check_support(items: &[Value], array: &str, agent_did: &str) -> Result<(), Stop> {
+fn check_support(
+    items: &[Value],
+    array: &str,
+    agent_did: &str,
+    threads: usize,
+) -> Result<(), Stop> {
+    let idx: Vec<usize> = (0..items.len()).collect();
+    first_err(par_map(&idx, threads, |&i| {
+        check_support_one(i, &items[i], array, agent_did)
+    }))
+}
+
+fn check_support_one(i: usize, r: &Value, array: &str, agent_did: &str) -> Result<(), Stop> {
     const C: &str = "receipts";
-    for (i, r) in items.iter().enumerate() {
+    {
         let f = format!("payload.{array}[{i}]");
         let fail =
             |code: &'static str, m: &str| stop(C, code, format!("{array}[{i}]: {m}"), Some(&f));
