@@ -1,0 +1,152 @@
+//! Evidence: proof-bundle verification (batch signatures on all cores vs one strict
+//! verification at a time on one thread), receipt signing and verification beside the bare
+//! Ed25519 + SHA-256 work they contain, and the RFC 9162 Merkle root over a bundle's leaves
+//! beside raw SHA-256 over the same bytes. Results: ../BENCHMARKS-evidence.md.
+//!
+//! `cd benches && cargo bench --bench evidence` (the 100k-receipt group takes a few minutes;
+//! `-- verify_bundle/1000` etc. selects one group).
+use claw_benches::{bundle_bytes, config, gateway, TestRng, T0};
+use claw_core::evidence::{ModelCall, SigMode};
+use claw_core::json::{self, KeyOrder};
+use claw_core::merkle::rfc9162;
+use claw_core::{b64, envelope};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+fn verify_bundles(c: &mut Criterion) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for n in [1_000usize, 10_000, 100_000] {
+        let bytes = bundle_bytes(n);
+        let batch = config();
+        let mut seq = config();
+        seq.sig_mode = SigMode::Sequential;
+        assert!(claw_core::evidence::verify_bundle(&bytes, &batch).valid);
+        let mut g = c.benchmark_group(format!("verify_bundle/{n}"));
+        g.throughput(Throughput::Elements(n as u64));
+        if n >= 100_000 {
+            // ~2–10 s an iteration on this machine: the minimum sample count.
+            g.sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(30));
+        } else if n >= 10_000 {
+            g.sample_size(10).measurement_time(Duration::from_secs(10));
+        } else {
+            g.sample_size(20).measurement_time(Duration::from_secs(5));
+        }
+        g.bench_function(BenchmarkId::new("batch", format!("{threads}_threads")), |b| {
+            b.iter(|| assert!(claw_core::evidence::verify_bundle(black_box(&bytes), &batch).valid))
+        });
+        g.bench_function(BenchmarkId::new("sequential", "1_thread"), |b| {
+            b.iter(|| assert!(claw_core::evidence::verify_bundle(black_box(&bytes), &seq).valid))
+        });
+        g.finish();
+    }
+}
+
+/// One gateway receipt: `Gateway::sign_receipt` and `Envelope::verify`, beside the bare
+/// cryptography a receipt needs (hash the request and the response, hash the payload bytes,
+/// Ed25519-sign / decode the key and `verify_strict` the payload hash).
+fn receipts(c: &mut Criterion) {
+    let gw = gateway();
+    let request = br#"{"model":"claude-test","messages":[{"role":"user","content":"Summarize the build log and list the failing tests."}],"max_tokens":1024}"#;
+    let response = br#"{"id":"msg_01","type":"message","content":[{"type":"text","text":"Two tests fail: evidence_big and cst_replay."}],"usage":{"input_tokens":31,"output_tokens":17}}"#;
+    let call = ModelCall {
+        provider: "anthropic",
+        model: "claude-test",
+        request,
+        response,
+        tokens_input: 31,
+        tokens_output: 17,
+        latency_ms: 850,
+        timestamp_ms: T0,
+        metadata: None,
+    };
+    let mut rng = TestRng::new(1);
+    let env = gw.sign_receipt(&call, None, &mut rng).unwrap();
+    let payload_bytes = json::serialize(&env.payload, KeyOrder::JavaScript).unwrap();
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let vk_bytes = sk.verifying_key().to_bytes();
+    let sig = ed25519_dalek::Signature::from_bytes(
+        &b64::decode(&env.signature_b64u).unwrap().try_into().unwrap(),
+    );
+    let allowed = [gw.did()];
+    let opts = envelope::VerifyOptions {
+        expected_type: "gateway_receipt",
+        signers: envelope::Signers::OneOf(&allowed),
+        now: None,
+    };
+    env.verify(&opts).unwrap();
+
+    let mut g = c.benchmark_group("receipt");
+    g.bench_function("claw_sign_gateway_receipt", |b| {
+        b.iter(|| gw.sign_receipt(black_box(&call), None, &mut rng).unwrap())
+    });
+    g.bench_function("bare_sha256x3_ed25519_sign", |b| {
+        b.iter(|| {
+            let _rq = Sha256::digest(black_box(request));
+            let _rs = Sha256::digest(black_box(response));
+            let h = b64::encode(Sha256::digest(black_box(&payload_bytes)));
+            ed25519_dalek::Signer::sign(&sk, h.as_bytes())
+        })
+    });
+    g.bench_function("claw_verify_gateway_receipt", |b| {
+        b.iter(|| black_box(&env).verify(&opts).unwrap())
+    });
+    g.bench_function("bare_sha256_decode_key_verify_strict", |b| {
+        b.iter(|| {
+            let h = b64::encode(Sha256::digest(black_box(&payload_bytes)));
+            let vk = ed25519_dalek::VerifyingKey::from_bytes(black_box(&vk_bytes)).unwrap();
+            vk.verify_strict(h.as_bytes(), &sig).unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// The leaves of a bundle (claw.receipt-leaf.v1: JCS of {kind, receipt}), as the verifier
+/// hashes them.
+fn bundle_leaves(n: usize) -> Vec<Vec<u8>> {
+    let v: Value = json::parse(&bundle_bytes(n), &json::Limits::STRICT.with_max_bytes(1 << 30)).unwrap();
+    let p = &v["payload"];
+    let mut leaves = Vec::new();
+    for (array, kind) in [
+        ("receipts", "gateway_receipt"),
+        ("tool_receipts", "tool_receipt"),
+        ("side_effect_receipts", "side_effect_receipt"),
+        ("human_approval_receipts", "human_approval_receipt"),
+        ("delegation_receipts", "delegation_receipt"),
+    ] {
+        for r in p[array].as_array().unwrap() {
+            let leaf = serde_json::json!({"kind": kind, "receipt": r});
+            leaves.push(json::canonicalize(&leaf).unwrap());
+        }
+    }
+    leaves
+}
+
+fn merkle(c: &mut Criterion) {
+    let leaves = bundle_leaves(10_000);
+    let bytes: u64 = leaves.iter().map(|l| l.len() as u64).sum();
+    let mut g = c.benchmark_group("merkle_root_10k_receipt_leaves");
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("rfc9162_root", |b| {
+        b.iter(|| {
+            let hs: Vec<[u8; 32]> = black_box(&leaves).iter().map(|l| rfc9162::leaf_hash(l)).collect();
+            rfc9162::root_from_leaf_hashes(&hs)
+        })
+    });
+    g.bench_function("raw_sha256_same_bytes", |b| {
+        b.iter(|| {
+            let mut h = Sha256::new();
+            for l in black_box(&leaves) {
+                h.update(l);
+            }
+            h.finalize()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, receipts, merkle, verify_bundles);
+criterion_main!(benches);

@@ -1,0 +1,205 @@
+//! Fixtures shared by the benchmarks and the measuring binaries: a deterministic RNG and a
+//! proof-bundle generator (the same run shape as `claw-core/tests/evidence_util`: receipts
+//! cycling through every kind, a policy decision event every ten).
+#![allow(clippy::missing_panics_doc)]
+
+use claw_core::evidence::{
+    ApprovalType, Bundle, BundleOptions, Delegation, EffectClass, Gateway, HumanApproval,
+    ModelCall, Recorder, ResponseStatus, SideEffect, ToolCall, ToolStatus, VerifyConfig,
+};
+use claw_core::hash;
+use claw_core::keys::SigningKey;
+use serde_json::json;
+
+/// A deterministic "CSPRNG" for tests: SHA-256(seed ‖ counter).
+pub struct TestRng {
+    seed: u64,
+    counter: u64,
+    buf: Vec<u8>,
+}
+
+impl TestRng {
+    pub fn new(seed: u64) -> TestRng {
+        TestRng {
+            seed,
+            counter: 0,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl rand_core::RngCore for TestRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for d in dest {
+            if self.buf.is_empty() {
+                let mut input = self.seed.to_le_bytes().to_vec();
+                input.extend_from_slice(&self.counter.to_le_bytes());
+                self.counter += 1;
+                self.buf = hash::sha256(input).to_vec();
+            }
+            *d = self.buf.pop().unwrap_or(0);
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+impl rand_core::CryptoRng for TestRng {}
+
+pub const T0: i64 = 1_775_000_000_000; // 2026-03-31T23:33:20Z
+
+pub fn agent_key() -> SigningKey {
+    SigningKey::from_seed(&[7u8; 32])
+}
+
+pub fn gateway() -> Gateway {
+    Gateway::new("gw_claw_test", SigningKey::from_seed(&[9u8; 32])).unwrap()
+}
+
+pub fn config() -> VerifyConfig {
+    let mut cfg = VerifyConfig::new(T0 + 86_400_000);
+    cfg.allowlists.gateway_receipt_signer_dids = vec![gateway().did()];
+    cfg
+}
+
+/// A run with `n` receipts cycling through every kind: model call (gateway receipt), tool
+/// call, side effect, human approval, delegation; plus a policy decision event every 10.
+pub fn build(n: usize, seed: u64) -> Bundle {
+    let mut rng = TestRng::new(seed);
+    let gw = gateway();
+    let mut rec = Recorder::new(agent_key(), &mut rng);
+    let mut t = T0;
+    rec.record_event("run_start", &json!({"task": "test"}), t, &mut rng)
+        .unwrap();
+    let mut made = 0;
+    let mut i = 0usize;
+    while made < n {
+        t += 5;
+        match i % 5 {
+            0 => {
+                let req = format!("{{\"prompt\":{i}}}");
+                rec.record_model_call(
+                    &gw,
+                    &ModelCall {
+                        provider: "anthropic",
+                        model: "claude-test",
+                        request: req.as_bytes(),
+                        response: b"{\"ok\":true}",
+                        tokens_input: 10 + i as u64,
+                        tokens_output: 20,
+                        latency_ms: 3,
+                        timestamp_ms: t,
+                        metadata: None,
+                    },
+                    &mut rng,
+                )
+                .unwrap();
+            }
+            1 => {
+                let args = json!({"path": format!("src/file{}.rs", i % 7), "n": i});
+                rec.record_tool_call(
+                    &ToolCall {
+                        tool_name: if i % 2 == 0 {
+                            "read_file"
+                        } else {
+                            "write_file"
+                        },
+                        tool_version: Some("1.0"),
+                        args: &args,
+                        result: &json!({"ok": true}),
+                        result_status: ToolStatus::Success,
+                        latency_ms: 1,
+                        timestamp_ms: t,
+                    },
+                    &mut rng,
+                )
+                .unwrap();
+            }
+            2 => {
+                rec.record_side_effect(
+                    &SideEffect {
+                        effect_class: EffectClass::NetworkEgress,
+                        target: b"https://api.example.com/v1/items",
+                        vendor_id: Some("example"),
+                        request: b"POST /v1/items",
+                        response: b"201",
+                        response_status: Some(ResponseStatus::Success),
+                        bytes_written: Some(42),
+                        latency_ms: 2,
+                        timestamp_ms: t,
+                    },
+                    &mut rng,
+                )
+                .unwrap();
+            }
+            3 => {
+                rec.record_human_approval(
+                    &HumanApproval {
+                        approval_type: ApprovalType::ExplicitApprove,
+                        approver_subject: "user:alice",
+                        approver_method: None,
+                        scope: &json!({"tool": "deploy", "env": "staging"}),
+                        scope_summary: Some("deploy to staging"),
+                        policy_hash_b64u: None,
+                        minted_capability_id: None,
+                        minted_capability_ttl_seconds: Some(300),
+                        plan: Some(&json!(["build", "deploy"])),
+                        timestamp_ms: t,
+                    },
+                    &mut rng,
+                )
+                .unwrap();
+            }
+            _ => {
+                rec.record_delegation(
+                    &Delegation {
+                        delegate_did: &SigningKey::from_seed(&[3u8; 32]).verifying_key().did(),
+                        task_description: b"summarize the logs",
+                        delegate_bundle_hash_b64u: &hash::sha256_b64u(format!("child{i}")),
+                        delegation_policy: None,
+                        delegated_at_ms: t,
+                        completed_at_ms: Some(t + 1),
+                    },
+                    &mut rng,
+                )
+                .unwrap();
+                t += 1;
+            }
+        }
+        made += 1;
+        if i % 10 == 9 {
+            t += 1;
+            rec.record_decision(
+                &json!({"action": "tool:write_file", "effect": "allow", "reason_code": "OK"}),
+                t,
+                &mut rng,
+            )
+            .unwrap();
+        }
+        i += 1;
+    }
+    rec.finish(&BundleOptions::default(), t + 10, &mut rng)
+        .unwrap()
+}
+
+/// The JSON bytes of a bundle with `n` receipts, cached under the system temp directory
+/// (building 100k receipts takes several seconds; verification is what is measured).
+pub fn bundle_bytes(n: usize) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!("claw-bench-bundle-{n}-v1.json"));
+    if let Ok(b) = std::fs::read(&path) {
+        return b;
+    }
+    let bytes = build(n, 100).to_json().unwrap().into_bytes();
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, &bytes).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+    bytes
+}
