@@ -35,9 +35,14 @@ fn verify_bundles(c: &mut Criterion) {
         } else {
             g.sample_size(20).measurement_time(Duration::from_secs(5));
         }
-        g.bench_function(BenchmarkId::new("batch", format!("{threads}_threads")), |b| {
-            b.iter(|| assert!(claw_core::evidence::verify_bundle(black_box(&bytes), &batch).valid))
-        });
+        g.bench_function(
+            BenchmarkId::new("batch", format!("{threads}_threads")),
+            |b| {
+                b.iter(|| {
+                    assert!(claw_core::evidence::verify_bundle(black_box(&bytes), &batch).valid)
+                })
+            },
+        );
         g.bench_function(BenchmarkId::new("sequential", "1_thread"), |b| {
             b.iter(|| assert!(claw_core::evidence::verify_bundle(black_box(&bytes), &seq).valid))
         });
@@ -69,7 +74,10 @@ fn receipts(c: &mut Criterion) {
     let sk = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     let vk_bytes = sk.verifying_key().to_bytes();
     let sig = ed25519_dalek::Signature::from_bytes(
-        &b64::decode(&env.signature_b64u).unwrap().try_into().unwrap(),
+        &b64::decode(&env.signature_b64u)
+            .unwrap()
+            .try_into()
+            .unwrap(),
     );
     let allowed = [gw.did()];
     let opts = envelope::VerifyOptions {
@@ -107,7 +115,11 @@ fn receipts(c: &mut Criterion) {
 /// The leaves of a bundle (claw.receipt-leaf.v1: JCS of {kind, receipt}), as the verifier
 /// hashes them.
 fn bundle_leaves(n: usize) -> Vec<Vec<u8>> {
-    let v: Value = json::parse(&bundle_bytes(n), &json::Limits::STRICT.with_max_bytes(1 << 30)).unwrap();
+    let v: Value = json::parse(
+        &bundle_bytes(n),
+        &json::Limits::STRICT.with_max_bytes(1 << 30),
+    )
+    .unwrap();
     let p = &v["payload"];
     let mut leaves = Vec::new();
     for (array, kind) in [
@@ -132,7 +144,10 @@ fn merkle(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("rfc9162_root", |b| {
         b.iter(|| {
-            let hs: Vec<[u8; 32]> = black_box(&leaves).iter().map(|l| rfc9162::leaf_hash(l)).collect();
+            let hs: Vec<[u8; 32]> = black_box(&leaves)
+                .iter()
+                .map(|l| rfc9162::leaf_hash(l))
+                .collect();
             rfc9162::root_from_leaf_hashes(&hs)
         })
     });

@@ -106,7 +106,7 @@ pub fn build(n: usize, seed: u64) -> Bundle {
                 let args = json!({"path": format!("src/file{}.rs", i % 7), "n": i});
                 rec.record_tool_call(
                     &ToolCall {
-                        tool_name: if i % 2 == 0 {
+                        tool_name: if i & 1 == 0 {
                             "read_file"
                         } else {
                             "write_file"

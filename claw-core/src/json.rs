@@ -328,7 +328,7 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     limits: &'a Limits,
-    /// > 1 only on the [`parse_with_threads`] path, where any error means "parse again
+    /// More than 1 only on the [`parse_with_threads`] path, where any error means "parse again
     /// serially" (so its errors need not be exact).
     threads: usize,
 }

@@ -12,7 +12,14 @@ fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
         .unwrap_or(0)
 }
 
@@ -27,9 +34,12 @@ fn mib(kib: u64) -> f64 {
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let entries: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let entries: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let only = args.next();
-    let want = |x: &str| only.as_deref().map_or(true, |o| o == x);
+    let want = |x: &str| only.as_deref().is_none_or(|o| o == x);
 
     if want("batch") || want("sequential") {
         verify_peaks(n, &want);
@@ -43,8 +53,14 @@ fn verify_peaks(n: usize, want: &dyn Fn(&str) -> bool) {
     let bytes = bundle_bytes(n);
     let input_mib = bytes.len() as f64 / (1024.0 * 1024.0);
     let base = status_kib("VmRSS:");
-    println!("bundle: {n} receipts, {input_mib:.1} MiB of JSON; RSS with the bytes loaded {:.1} MiB", mib(base));
-    for (name, mode) in [("batch", SigMode::Batch), ("sequential", SigMode::Sequential)] {
+    println!(
+        "bundle: {n} receipts, {input_mib:.1} MiB of JSON; RSS with the bytes loaded {:.1} MiB",
+        mib(base)
+    );
+    for (name, mode) in [
+        ("batch", SigMode::Batch),
+        ("sequential", SigMode::Sequential),
+    ] {
         if !want(name) {
             continue;
         }

@@ -19,7 +19,10 @@ fn cpu_seconds() -> f64 {
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string()
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn main() {
@@ -36,7 +39,10 @@ fn main() {
     batch1.threads = 1;
     let mut times: [Vec<(f64, f64)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for rep in 0..reps {
-        for (m, (name, cfg)) in [("batch", &batch), ("sequential", &seq), ("batch1", &batch1)].into_iter().enumerate() {
+        for (m, (name, cfg)) in [("batch", &batch), ("sequential", &seq), ("batch1", &batch1)]
+            .into_iter()
+            .enumerate()
+        {
             if only.as_deref().map_or(name == "batch1", |o| o != name) {
                 continue;
             }
@@ -44,19 +50,35 @@ fn main() {
             let v = verify_bundle(&bytes, cfg);
             let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
             assert!(v.valid, "{v:?}");
-            println!("rep {rep} {name:>10}: wall {wall:.3} s, cpu {cpu:.2} s, load {}", loadavg());
+            println!(
+                "rep {rep} {name:>10}: wall {wall:.3} s, cpu {cpu:.2} s, load {}",
+                loadavg()
+            );
             times[m].push((wall, cpu));
         }
     }
     let med = |v: &mut Vec<(f64, f64)>| {
         v.sort_by(|a, b| a.0.total_cmp(&b.0));
-        (v.first().map_or(0.0, |x| x.0), v.get(v.len() / 2).map_or(0.0, |x| x.0))
+        (
+            v.first().map_or(0.0, |x| x.0),
+            v.get(v.len() / 2).map_or(0.0, |x| x.0),
+        )
     };
     let (bmin, bmed) = med(&mut times[0]);
     let (smin, smed) = med(&mut times[1]);
-    println!("batch      min {bmin:.3} s median {bmed:.3} s = {:.0} receipts/s", n as f64 / bmed);
-    println!("sequential min {smin:.3} s median {smed:.3} s = {:.0} receipts/s", n as f64 / smed);
+    println!(
+        "batch      min {bmin:.3} s median {bmed:.3} s = {:.0} receipts/s",
+        n as f64 / bmed
+    );
+    println!(
+        "sequential min {smin:.3} s median {smed:.3} s = {:.0} receipts/s",
+        n as f64 / smed
+    );
     if bmin > 0.0 && smin > 0.0 {
-        println!("speedup: min/min {:.2}x, median/median {:.2}x", smin / bmin, smed / bmed);
+        println!(
+            "speedup: min/min {:.2}x, median/median {:.2}x",
+            smin / bmin,
+            smed / bmed
+        );
     }
 }
