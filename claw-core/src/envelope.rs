@@ -367,10 +367,31 @@ pub fn sign(
     issued_at_ms: i64,
     expires_at_ms: Option<i64>,
 ) -> Result<Envelope, EnvelopeError> {
+    sign_owned(
+        envelope_type,
+        payload.clone(),
+        key,
+        &key.verifying_key().did(),
+        issued_at_ms,
+        expires_at_ms,
+    )
+}
+
+/// [`sign`] taking the payload by value and the signer's DID (as `key.verifying_key().did()`)
+/// precomputed: a signer of many envelopes (a gateway) skips the copy and the base58
+/// encoding of each.
+pub(crate) fn sign_owned(
+    envelope_type: &str,
+    mut payload: Value,
+    key: &SigningKey,
+    signer_did: &str,
+    issued_at_ms: i64,
+    expires_at_ms: Option<i64>,
+) -> Result<Envelope, EnvelopeError> {
     if !payload.is_object() {
         return Err(EnvelopeError::Malformed("payload must be an object".into()));
     }
-    let payload = json::sorted(payload);
+    json::sort_keys_in_place(&mut payload);
     let payload_hash_b64u = payload_hash(envelope_type, &payload)?;
     let signature = key.sign(payload_hash_b64u.as_bytes());
     Ok(Envelope {
@@ -381,7 +402,7 @@ pub fn sign(
         hash_algorithm: "SHA-256".into(),
         signature_b64u: b64::encode(signature),
         algorithm: "Ed25519".into(),
-        signer_did: key.verifying_key().did(),
+        signer_did: signer_did.to_string(),
         issued_at: time::format_rfc3339_millis(issued_at_ms),
         expires_at: expires_at_ms.map(time::format_rfc3339_millis),
     })

@@ -1132,6 +1132,23 @@ pub fn sorted(v: &Value) -> Value {
     }
 }
 
+/// Sort every object's keys in place, as [`sorted`] returns them (RFC 8785 order), without
+/// copying the value; objects already in order are left as they are.
+pub fn sort_keys_in_place(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if !in_write_order(map, KeyOrder::Jcs) {
+                let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+                entries.sort_by(|a, b| cmp_utf16(&a.0, &b.0));
+                *map = entries.into_iter().collect();
+            }
+            map.values_mut().for_each(sort_keys_in_place);
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_keys_in_place),
+        _ => {}
+    }
+}
+
 /// Parse strictly and return the RFC 8785 canonical bytes.
 pub fn canonicalize_bytes(input: &[u8], limits: &Limits) -> Result<Vec<u8>, JsonError> {
     canonicalize(&parse(input, limits)?)

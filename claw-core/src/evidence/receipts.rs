@@ -143,7 +143,8 @@ fn jcs_hash(field: &str, v: &Value) -> Result<String, EvidenceError> {
 
 /// Finish a payload: sort keys and refuse index-like keys.
 fn finish(m: Map<String, Value>) -> Result<Value, EvidenceError> {
-    let v = json::sorted(&Value::Object(m));
+    let mut v = Value::Object(m);
+    json::sort_keys_in_place(&mut v);
     check_emittable(&v)?;
     Ok(v)
 }
@@ -243,6 +244,8 @@ pub struct ModelCall<'a> {
 pub struct Gateway {
     gateway_id: String,
     key: SigningKey,
+    /// `key`'s did:key, computed once.
+    did: String,
 }
 
 impl Gateway {
@@ -251,13 +254,14 @@ impl Gateway {
         non_empty("gateway_id", gateway_id)?;
         Ok(Gateway {
             gateway_id: gateway_id.to_string(),
+            did: key.verifying_key().did(),
             key,
         })
     }
 
     /// The signer DID (what verifiers allowlist).
     pub fn did(&self) -> String {
-        self.key.verifying_key().did()
+        self.did.clone()
     }
 
     /// Build, hash and sign a `gateway_receipt` envelope for `call`, bound by `binding`.
@@ -317,10 +321,11 @@ impl Gateway {
             m.insert("metadata".into(), Value::Object(md.clone()));
         }
         let payload = finish(m)?;
-        Ok(envelope::sign(
+        Ok(envelope::sign_owned(
             ReceiptKind::Gateway.type_name(),
-            &payload,
+            payload,
             &self.key,
+            &self.did,
             call.timestamp_ms,
             None,
         )?)

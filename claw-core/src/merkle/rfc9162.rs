@@ -43,12 +43,37 @@ pub fn leaf_hash(data: &[u8]) -> [u8; HASH_LEN] {
 
 /// The hash of an inner node: `SHA-256(0x01 || left || right)`.
 pub fn node_hash(left: &[u8; HASH_LEN], right: &[u8; HASH_LEN]) -> [u8; HASH_LEN] {
-    let mut h = Sha256::new();
-    h.update([NODE_PREFIX]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
+    // The input is always 65 bytes: the two padded SHA-256 blocks are laid out here and
+    // compressed directly (half the cost of a tree's hashing is these small hashes).
+    let mut blocks = [Block::default(), Block::default()];
+    blocks[0][0] = NODE_PREFIX;
+    blocks[0][1..33].copy_from_slice(left);
+    blocks[0][33..].copy_from_slice(&right[..31]);
+    blocks[1][0] = right[31];
+    blocks[1][1] = 0x80;
+    blocks[1][56..].copy_from_slice(&(65u64 * 8).to_be_bytes());
+    let mut state = SHA256_IV;
+    sha2::compress256(&mut state, &blocks);
+    let mut out = [0u8; HASH_LEN];
+    for (o, w) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
 }
+
+type Block = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
+
+/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
 
 /// The Merkle Tree Hash of a list of leaf hashes (RFC 9162 §2.1.1), without building the tree.
 ///
@@ -504,6 +529,20 @@ impl MerkleTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_hash_is_sha256_of_prefix_left_right() {
+        for i in 0..64u8 {
+            let l = [i; HASH_LEN];
+            let r = [i.wrapping_mul(7) ^ 0x5a; HASH_LEN];
+            let mut h = Sha256::new();
+            h.update([NODE_PREFIX]);
+            h.update(l);
+            h.update(r);
+            let want: [u8; HASH_LEN] = h.finalize().into();
+            assert_eq!(node_hash(&l, &r), want);
+        }
+    }
 
     #[test]
     fn empty_root_is_sha256_of_nothing() {
