@@ -175,13 +175,31 @@ impl fmt::Debug for VerifyingKey {
     }
 }
 
+/// Whether a point encoding that decompresses is the one its point re-compresses to, without
+/// the field inversion of re-compressing: `y < p = 2^255 − 19`, and the sign bit clear when
+/// `x = 0` (only for `y = ±1`; decompression otherwise matched `x`'s sign to the bit).
+pub(crate) fn canonical_point_encoding(enc: &[u8; 32]) -> bool {
+    let sign = enc[31] & 0x80 != 0;
+    let mut y = *enc;
+    y[31] &= 0x7f;
+    // y ≥ p iff bytes 1..=30 are 0xff, byte 31 is 0x7f and byte 0 ≥ 0xed.
+    let high_ones = y[31] == 0x7f && y[1..31].iter().all(|b| *b == 0xff);
+    if high_ones && y[0] >= 0xed {
+        return false;
+    }
+    let y_is_one = y[0] == 1 && y[1..].iter().all(|b| *b == 0);
+    let y_is_minus_one = high_ones && y[0] == 0xec;
+    !(sign && (y_is_one || y_is_minus_one))
+}
+
 impl VerifyingKey {
     /// Import 32 raw bytes, refusing non-canonical encodings and small-order points.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<VerifyingKey, KeyError> {
         let inner = ed25519_dalek::VerifyingKey::from_bytes(bytes)
             .map_err(|_| KeyError::InvalidPublicKey)?;
-        // dalek decompresses non-canonical y (>= p) silently; re-encoding exposes it.
-        if inner.to_edwards().compress().to_bytes() != *bytes {
+        // dalek decompresses non-canonical y (>= p) silently; refuse what would not re-encode
+        // to the same bytes.
+        if !canonical_point_encoding(bytes) {
             return Err(KeyError::InvalidPublicKey);
         }
         if inner.is_weak() {

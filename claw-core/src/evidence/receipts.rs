@@ -283,33 +283,8 @@ impl Gateway {
                 format!("must be at most {MAX_LATENCY_MS}"),
             ));
         }
-        let mut m = Map::new();
-        m.insert("receipt_version".into(), s("1"));
-        m.insert(
-            "receipt_id".into(),
-            s(&ids::new_id(ReceiptKind::Gateway.id_prefix(), rng)),
-        );
-        m.insert("gateway_id".into(), s(&self.gateway_id));
-        m.insert("provider".into(), s(call.provider));
-        m.insert("model".into(), s(call.model));
-        m.insert(
-            "request_hash_b64u".into(),
-            s(&hash::sha256_b64u(call.request)),
-        );
-        m.insert(
-            "response_hash_b64u".into(),
-            s(&hash::sha256_b64u(call.response)),
-        );
-        m.insert("tokens_input".into(), n(call.tokens_input));
-        m.insert("tokens_output".into(), n(call.tokens_output));
-        m.insert("latency_ms".into(), n(call.latency_ms));
-        m.insert(
-            "timestamp".into(),
-            s(&time::format_rfc3339_millis(call.timestamp_ms)),
-        );
         if let Some(b) = binding {
             b.check()?;
-            m.insert("binding".into(), b.to_value());
         }
         if let Some(md) = call.metadata {
             if md.contains_key("log_inclusion_proof") {
@@ -318,8 +293,38 @@ impl Gateway {
                     "claw does not emit log proofs inside receipts it signs",
                 ));
             }
+        }
+        // Members inserted in sorted (RFC 8785) order, so finishing has nothing to reorder.
+        let mut m = Map::with_capacity(13);
+        if let Some(b) = binding {
+            m.insert("binding".into(), b.to_value());
+        }
+        m.insert("gateway_id".into(), s(&self.gateway_id));
+        m.insert("latency_ms".into(), n(call.latency_ms));
+        if let Some(md) = call.metadata {
             m.insert("metadata".into(), Value::Object(md.clone()));
         }
+        m.insert("model".into(), s(call.model));
+        m.insert("provider".into(), s(call.provider));
+        m.insert(
+            "receipt_id".into(),
+            s(&ids::new_id(ReceiptKind::Gateway.id_prefix(), rng)),
+        );
+        m.insert("receipt_version".into(), s("1"));
+        m.insert(
+            "request_hash_b64u".into(),
+            s(&hash::sha256_b64u(call.request)),
+        );
+        m.insert(
+            "response_hash_b64u".into(),
+            s(&hash::sha256_b64u(call.response)),
+        );
+        m.insert(
+            "timestamp".into(),
+            s(&time::format_rfc3339_millis(call.timestamp_ms)),
+        );
+        m.insert("tokens_input".into(), n(call.tokens_input));
+        m.insert("tokens_output".into(), n(call.tokens_output));
         let payload = finish(m)?;
         Ok(envelope::sign_owned(
             ReceiptKind::Gateway.type_name(),
