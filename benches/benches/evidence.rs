@@ -5,7 +5,7 @@
 //!
 //! `cd benches && cargo bench --bench evidence` (the 100k-receipt group takes a few minutes;
 //! `-- verify_bundle/1000` etc. selects one group).
-use claw_benches::{bundle_bytes, config, gateway, TestRng, T0};
+use claw_benches::{bundle_bytes, bundle_leaves, config, gateway, TestRng, T0};
 use claw_core::evidence::{ModelCall, SigMode};
 use claw_core::json::{self, KeyOrder};
 use claw_core::merkle::rfc9162;
@@ -110,31 +110,6 @@ fn receipts(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// The leaves of a bundle (claw.receipt-leaf.v1: JCS of {kind, receipt}), as the verifier
-/// hashes them.
-fn bundle_leaves(n: usize) -> Vec<Vec<u8>> {
-    let v: Value = json::parse(
-        &bundle_bytes(n),
-        &json::Limits::STRICT.with_max_bytes(1 << 30),
-    )
-    .unwrap();
-    let p = &v["payload"];
-    let mut leaves = Vec::new();
-    for (array, kind) in [
-        ("receipts", "gateway_receipt"),
-        ("tool_receipts", "tool_receipt"),
-        ("side_effect_receipts", "side_effect_receipt"),
-        ("human_approval_receipts", "human_approval_receipt"),
-        ("delegation_receipts", "delegation_receipt"),
-    ] {
-        for r in p[array].as_array().unwrap() {
-            let leaf = serde_json::json!({"kind": kind, "receipt": r});
-            leaves.push(json::canonicalize(&leaf).unwrap());
-        }
-    }
-    leaves
 }
 
 fn merkle(c: &mut Criterion) {

@@ -203,3 +203,28 @@ pub fn bundle_bytes(n: usize) -> Vec<u8> {
     }
     bytes
 }
+
+/// The leaves of a bundle (claw.receipt-leaf.v1: JCS of {kind, receipt}), as the verifier
+/// hashes them.
+pub fn bundle_leaves(n: usize) -> Vec<Vec<u8>> {
+    let v: serde_json::Value = claw_core::json::parse(
+        &bundle_bytes(n),
+        &claw_core::json::Limits::STRICT.with_max_bytes(1 << 30),
+    )
+    .unwrap();
+    let p = &v["payload"];
+    let mut leaves = Vec::new();
+    for (array, kind) in [
+        ("receipts", "gateway_receipt"),
+        ("tool_receipts", "tool_receipt"),
+        ("side_effect_receipts", "side_effect_receipt"),
+        ("human_approval_receipts", "human_approval_receipt"),
+        ("delegation_receipts", "delegation_receipt"),
+    ] {
+        for r in p[array].as_array().unwrap() {
+            let leaf = serde_json::json!({"kind": kind, "receipt": r});
+            leaves.push(claw_core::json::canonicalize(&leaf).unwrap());
+        }
+    }
+    leaves
+}

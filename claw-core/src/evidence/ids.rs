@@ -9,20 +9,30 @@ pub fn uuid_v4(rng: &mut impl CryptoRngCore) -> String {
     rng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut out = String::with_capacity(36);
+    push_uuid(&mut out, &b);
+    out
+}
+
+/// The 8-4-4-4-12 lowercase hex form of 16 bytes.
+fn push_uuid(out: &mut String, b: &[u8; 16]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(x >> 4)]));
+        out.push(char::from(HEX[usize::from(x & 0xf)]));
+    }
 }
 
 /// `<prefix>_<uuid v4>`, e.g. `rcpt_1b4e28ba-2fa1-41d2-883f-0016d3cca427`.
 pub fn new_id(prefix: &str, rng: &mut impl CryptoRngCore) -> String {
-    format!("{prefix}_{}", uuid_v4(rng))
+    let mut out = String::with_capacity(prefix.len() + 37);
+    out.push_str(prefix);
+    out.push('_');
+    out.push_str(&uuid_v4(rng));
+    out
 }
 
 #[cfg(test)]
