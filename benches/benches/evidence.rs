@@ -11,7 +11,6 @@ use claw_core::json::{self, KeyOrder};
 use claw_core::merkle::rfc9162;
 use claw_core::{b64, envelope};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
