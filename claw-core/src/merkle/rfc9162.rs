@@ -18,8 +18,6 @@
 //! Proof lengths are checked against the exact length the sizes dictate before any hashing, so
 //! a proof of any size costs at most a length comparison to reject.
 
-use sha2::{Digest, Sha256};
-
 use super::{as_hash, HashRole, MerkleError, HASH_LEN};
 
 /// Domain-separation prefix of a leaf hash.
@@ -35,11 +33,46 @@ pub const EMPTY_ROOT: [u8; HASH_LEN] = [
 
 /// The hash of one leaf: `SHA-256(0x00 || data)`.
 pub fn leaf_hash(data: &[u8]) -> [u8; HASH_LEN] {
-    let mut h = Sha256::new();
-    h.update([LEAF_PREFIX]);
-    h.update(data);
-    h.finalize().into()
+    // The padded message `0x00 ‖ data ‖ 0x80 ‖ 0… ‖ bit length` is laid out in a stack
+    // buffer of 16 blocks and compressed in one call per 16 blocks (one call for a typical
+    // receipt leaf), without the streaming hasher's per-call bookkeeping.
+    let mut state = SHA256_IV;
+    let mut buf = [Block::default(); LEAF_BUF_BLOCKS];
+    let mut at = 0usize;
+    let mut put = |bytes: &[u8], buf: &mut [Block; LEAF_BUF_BLOCKS], at: &mut usize| {
+        let mut bytes = bytes;
+        while !bytes.is_empty() {
+            let (blk, off) = (*at / 64, *at % 64);
+            let n = bytes.len().min(64 - off);
+            buf[blk][off..off + n].copy_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            *at += n;
+            if *at == LEAF_BUF_BLOCKS * 64 {
+                sha2::compress256(&mut state, &buf[..]);
+                *at = 0;
+            }
+        }
+    };
+    put(&[LEAF_PREFIX], &mut buf, &mut at);
+    put(data, &mut buf, &mut at);
+    put(&[0x80], &mut buf, &mut at);
+    let zeros = [0u8; 64];
+    let pad = (64 + 56 - at % 64) % 64;
+    put(&zeros[..pad], &mut buf, &mut at);
+    put(
+        &((data.len() as u64 + 1) * 8).to_be_bytes(),
+        &mut buf,
+        &mut at,
+    );
+    sha2::compress256(&mut state, &buf[..at / 64]);
+    let mut out = [0u8; HASH_LEN];
+    for (o, w) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
 }
+
+const LEAF_BUF_BLOCKS: usize = 16;
 
 /// The hash of an inner node: `SHA-256(0x01 || left || right)`.
 pub fn node_hash(left: &[u8; HASH_LEN], right: &[u8; HASH_LEN]) -> [u8; HASH_LEN] {
@@ -529,6 +562,19 @@ impl MerkleTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn leaf_hash_is_sha256_of_prefix_and_data() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i * 31 % 251) as u8).collect();
+        for len in (0..200).chain([1023, 1024, 1025, 1087, 1088, 2047, 2048, 2049, 3000]) {
+            let mut h = Sha256::new();
+            h.update([LEAF_PREFIX]);
+            h.update(&data[..len]);
+            let want: [u8; HASH_LEN] = h.finalize().into();
+            assert_eq!(leaf_hash(&data[..len]), want, "{len}");
+        }
+    }
 
     #[test]
     fn node_hash_is_sha256_of_prefix_left_right() {
