@@ -112,29 +112,34 @@ fn receipts(c: &mut Criterion) {
 }
 
 fn merkle(c: &mut Criterion) {
-    let leaves = bundle_leaves(10_000);
-    let bytes: u64 = leaves.iter().map(|l| l.len() as u64).sum();
-    let mut g = c.benchmark_group("merkle_root_10k_receipt_leaves");
-    g.throughput(Throughput::Bytes(bytes));
-    g.bench_function("rfc9162_root", |b| {
-        b.iter(|| {
-            let hs: Vec<[u8; 32]> = black_box(&leaves)
-                .iter()
-                .map(|l| rfc9162::leaf_hash(l))
-                .collect();
-            rfc9162::root_from_leaf_hashes(&hs)
-        })
-    });
-    g.bench_function("raw_sha256_same_bytes", |b| {
-        b.iter(|| {
-            let mut h = Sha256::new();
-            for l in black_box(&leaves) {
-                h.update(l);
-            }
-            h.finalize()
-        })
-    });
-    g.finish();
+    for n in [10_000usize, 100_000] {
+        let leaves = bundle_leaves(n);
+        let bytes: u64 = leaves.iter().map(|l| l.len() as u64).sum();
+        let mut g = c.benchmark_group(format!("merkle_root_{n}_receipt_leaves"));
+        g.throughput(Throughput::Bytes(bytes));
+        if n >= 100_000 {
+            g.sample_size(20);
+        }
+        g.bench_function("rfc9162_root", |b| {
+            b.iter(|| {
+                let hs: Vec<[u8; 32]> = black_box(&leaves)
+                    .iter()
+                    .map(|l| rfc9162::leaf_hash(l))
+                    .collect();
+                rfc9162::root_from_leaf_hashes(&hs)
+            })
+        });
+        g.bench_function("raw_sha256_same_bytes", |b| {
+            b.iter(|| {
+                let mut h = Sha256::new();
+                for l in black_box(&leaves) {
+                    h.update(l);
+                }
+                h.finalize()
+            })
+        });
+        g.finish();
+    }
 }
 
 criterion_group!(benches, receipts, merkle, verify_bundles);
