@@ -479,6 +479,7 @@ impl Parser<'_> {
         let Some((commas, close)) = scan_array(self.s, start) else {
             return Err(self.syntax("unterminated array"));
         };
+        // `close` is an index the scan read, so it is in bounds.
         if self.s[close] != b']' {
             return Err(self.syntax("expected ',' or ']' in array"));
         }
@@ -516,6 +517,7 @@ impl Parser<'_> {
                             threads: 1,
                         };
                         let mut out = Vec::with_capacity(to - from);
+                        // `to` ≤ n = sep.len() − 1, so `sep[k + 1]` is in bounds.
                         for k in from..to {
                             p.pos = sep[k] + 1;
                             p.skip_ws();
