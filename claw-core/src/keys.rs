@@ -5,7 +5,9 @@
 //! * Verifying keys are refused at import when their encoding is non-canonical or the point has
 //!   small order: such keys admit signatures that verify for many messages.
 //! * Every signature check is [`VerifyingKey::verify`], which calls `verify_strict` (rejects
-//!   non-canonical `S`, small-order `R` and the malleable cases plain `verify` accepts).
+//!   non-canonical `S`, small-order `R` and the malleable cases plain `verify` accepts), or
+//!   [`PrecomputedVerifyingKey::verify`], the same rules with a per-key table for many
+//!   signatures by one key.
 
 use crate::{b64, hash, json};
 use ed25519_dalek::Signer;
@@ -13,6 +15,9 @@ use rand_core::CryptoRngCore;
 use serde_json::Value;
 use std::fmt;
 use zeroize::Zeroizing;
+
+pub(crate) mod precomputed;
+pub use precomputed::PrecomputedVerifyingKey;
 
 /// Multicodec prefix of an Ed25519 public key (0xed, varint-encoded as 0xed 0x01).
 const ED25519_MULTICODEC: [u8; 2] = [0xed, 0x01];
@@ -233,8 +238,7 @@ impl VerifyingKey {
         self.verify(msg, &sig)
     }
 
-    /// The dalek key (tests compare claw with ed25519-dalek's batch equation).
-    #[allow(dead_code)] // used only by tests
+    /// The dalek key (its decoded point seeds [`PrecomputedVerifyingKey`]).
     pub(crate) fn dalek(&self) -> &ed25519_dalek::VerifyingKey {
         &self.inner
     }

@@ -1,7 +1,7 @@
 //! RFC 8032 §7.1, every Wycheproof Ed25519 case, and RFC 8037 Appendix A (JWK, thumbprint).
 mod common;
 
-use claw_core::keys::{SigningKey, VerifyingKey};
+use claw_core::keys::{PrecomputedVerifyingKey, SigningKey, VerifyingKey};
 use common::hex;
 
 #[test]
@@ -27,10 +27,14 @@ fn rfc8032_section_7_1() {
             "{name}"
         );
         pk.verify(&msg, &sig).unwrap();
+        PrecomputedVerifyingKey::new(&pk)
+            .verify(&msg, &sig)
+            .unwrap();
     }
 }
 
-/// Every Wycheproof case gets the file's verdict under strict verification. Keys that our
+/// Every Wycheproof case gets the file's verdict under strict verification, with
+/// `verify_strict` and with the precomputed-table verifier. Keys that our
 /// import refuses (small order / non-canonical) count as "invalid" for every signature, which
 /// is the verdict the file expects for all of them; the test proves that by construction.
 #[test]
@@ -57,7 +61,12 @@ fn wycheproof_every_case() {
                 other => panic!("tc {id}: unexpected result {other}"),
             };
             let got_valid = match &key {
-                Ok(k) => k.verify(&msg, &sig).is_ok(),
+                Ok(k) => {
+                    let strict = k.verify(&msg, &sig).is_ok();
+                    let table = PrecomputedVerifyingKey::new(k).verify(&msg, &sig).is_ok();
+                    assert_eq!(table, strict, "tcId {id}: precomputed and strict differ");
+                    strict
+                }
                 Err(_) => {
                     refused_keys += 1;
                     false
