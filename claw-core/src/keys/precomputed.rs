@@ -231,14 +231,14 @@ mod tests {
         let sk = SigningKey::from_seed(&seed);
         let table = PrecomputedVerifyingKey::new(&sk.verifying_key());
         let msg = b"m";
-        for t in 0..8 {
+        for (t, torsion_point) in EIGHT_TORSION.iter().enumerate() {
             for r in 0..8 {
                 let sig = torsioned_signature(&seed, msg, r, t);
                 let ok = same_verdict(&table, msg, &sig);
                 assert_eq!(ok, t == 0, "torsion index {t}");
             }
             let mut sig = sk.sign(msg);
-            sig[..32].copy_from_slice(EIGHT_TORSION[t].compress().as_bytes());
+            sig[..32].copy_from_slice(torsion_point.compress().as_bytes());
             assert!(!same_verdict(&table, msg, &sig));
         }
         // Non-canonical encodings: y in [p, 2^255) (y + p for y < 19), with either sign bit;
