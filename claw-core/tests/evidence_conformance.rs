@@ -3,7 +3,10 @@
 
 mod common;
 
-use claw_core::evidence::{parse_clawverify_config, verify_bundle, VerifyConfig};
+use claw_core::evidence::{
+    parse_clawverify_config, verify_bundle, ApprovalType, ApproverMethod, EffectClass,
+    ResponseStatus, ToolStatus, VerifyConfig,
+};
 use claw_core::{json, time};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -103,4 +106,42 @@ fn reference_conformance_manifest() {
     assert_eq!(skipped, OUT_OF_SCOPE, "the set of skipped vectors changed");
     assert_eq!(ran, 24);
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
+}
+
+/// The spellings claw writes and reads for receipt fields are the reference schemas' `enum`s,
+/// in the same order.
+#[test]
+fn receipt_enum_spellings_are_the_reference_schemas() {
+    for (schema, property, names) in [
+        ("tool_receipt.v1.json", "result_status", ToolStatus::NAMES),
+        (
+            "side_effect_receipt.v1.json",
+            "effect_class",
+            EffectClass::NAMES,
+        ),
+        (
+            "side_effect_receipt.v1.json",
+            "response_status",
+            ResponseStatus::NAMES,
+        ),
+        (
+            "human_approval_receipt.v1.json",
+            "approval_type",
+            ApprovalType::NAMES,
+        ),
+        (
+            "human_approval_receipt.v1.json",
+            "approver_method",
+            ApproverMethod::NAMES,
+        ),
+    ] {
+        let v = common::shared_json(&format!("clawsig/poh/{schema}"));
+        let reference: Vec<&str> = v["properties"][property]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}: no enum for {property}"))
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert_eq!(reference, names, "{schema} {property}");
+    }
 }

@@ -32,6 +32,7 @@ mod recorder;
 mod runlog;
 mod schema;
 mod verify;
+mod wire;
 
 pub use batch::SigMode;
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
@@ -59,6 +60,7 @@ pub use verify::{
     verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
     PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
 };
+pub use wire::ParseEnumError;
 
 /// Why evidence could not be produced (the verifier reports through [`Verdict`] instead).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
