@@ -4,7 +4,7 @@
 //! (nothing re-signed) and by insiders (the issuer re-computes the manifest and re-signs, an
 //! attester re-signs its attestation), each with the reason code the reference gives.
 //!
-//! The builder below is written from the format description (docs/SPEC.md §6.4), not with
+//! The builder below is written from the format description (docs/SPEC.md §6.7), not with
 //! the verifier's helpers.
 
 mod common;

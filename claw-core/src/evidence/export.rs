@@ -2,7 +2,7 @@
 //! document carrying a proof bundle envelope and optional execution, derivation and
 //! audit-result attestation envelopes, with a content-addressed manifest of them. The
 //! checks, their order and their reason codes are those of the reference verifier
-//! (`verifyExportBundle` followed by its CLI's strict receipt layer); docs/SPEC.md §6.4
+//! (`verifyExportBundle` followed by its CLI's strict receipt layer); docs/SPEC.md §6.7
 //! lists every step.
 
 use super::config::Allowlists;
