@@ -1116,7 +1116,9 @@ fn conformance_vectors_through_the_cli() {
         serde_json::from_slice(&std::fs::read(dir.join("manifest.v1.json")).unwrap()).unwrap();
     let mut ran = 0;
     for v in manifest["vectors"].as_array().unwrap() {
-        if v["kind"] != "proof_bundle" {
+        // Export bundles go through `claw bundle verify` too (detected by export_version).
+        let export = v["kind"] == "export_bundle";
+        if v["kind"] != "proof_bundle" && !export {
             continue;
         }
         let rel = v["path"]
@@ -1153,19 +1155,32 @@ fn conformance_vectors_through_the_cli() {
             expected.contains(&out["reason_code"].as_str().unwrap()),
             "{name}: {out}"
         );
-        for k in [
-            "reason",
-            "verified_at",
-            "proof_tier",
-            "trust_tier",
-            "components",
-            "counts",
-        ] {
-            assert!(out.get(k).is_some(), "{name}: {k}");
+        let keys: &[&str] = if export {
+            assert_eq!(out["kind"], "export_bundle", "{name}");
+            &[
+                "reason",
+                "verified_at",
+                "proof_tier",
+                "components",
+                "counts",
+                "export_id",
+            ]
+        } else {
+            &[
+                "reason",
+                "verified_at",
+                "proof_tier",
+                "trust_tier",
+                "components",
+                "counts",
+            ]
+        };
+        for k in keys {
+            assert!(out.get(*k).is_some(), "{name}: {k}");
         }
         ran += 1;
     }
-    assert_eq!(ran, 24);
+    assert_eq!(ran, 26);
     // The pass vector in detail, and two failures by name.
     let run = |f: &str| {
         json_out(&claw(&[
@@ -1199,6 +1214,123 @@ fn conformance_vectors_through_the_cli() {
     ]);
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(json_out(&o)["reason_code"], "DEPENDENCY_NOT_CONFIGURED");
+}
+
+#[test]
+fn export_bundles_through_bundle_verify() {
+    let fixtures = shared().join("clawsig/fixtures");
+    let cfg = fixtures.join("protocol-conformance/clawverify.config.conformance.v1.json");
+    let golden = fixtures.join("export_bundle_golden.v1.json");
+    let verify = |path: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "bundle",
+            "verify",
+            path.to_str().unwrap(),
+            "--now",
+            "1775260800", // 2026-04-04
+        ];
+        args.extend_from_slice(extra);
+        claw(&args)
+    };
+    let cfg_args = ["--config", cfg.to_str().unwrap()];
+
+    // Text: the verdict first, then the facts, the components and the proof bundle.
+    let text = ok(&verify(&golden, &cfg_args));
+    assert!(text.starts_with("PASS  export bundle verified\n"), "{text}");
+    for want in [
+        "export      exp_fixture_001",
+        "manifest    2 entries verified",
+        "derivation_attestations",
+        "proof bundle\n  PASS  bundle verified",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // JSON: the export verdict, with the proof bundle's inside.
+    let j = json_out(&verify(&golden, &[&cfg_args[..], &["--json"]].concat()));
+    assert_eq!(
+        (
+            j["kind"].as_str(),
+            j["status"].as_str(),
+            j["proof_tier"].as_str()
+        ),
+        (Some("export_bundle"), Some("PASS"), Some("self"))
+    );
+    assert_eq!(j["counts"]["derivation_attestations"], 1);
+    assert_eq!(j["proof_bundle"]["status"], "PASS");
+    // The bare bundle (without the fixture's wrapper) is the same.
+    let dir = tempfile::tempdir().unwrap();
+    let doc: Value = serde_json::from_slice(&std::fs::read(&golden).unwrap()).unwrap();
+    let bare = dir.path().join("bare.json");
+    std::fs::write(&bare, serde_json::to_vec(&doc["bundle"]).unwrap()).unwrap();
+    assert_eq!(
+        json_out(&verify(&bare, &[&cfg_args[..], &["--json"]].concat()))["export_id"],
+        "exp_fixture_001"
+    );
+
+    // Tampered copies: exit 3 with the reason code, text and JSON.
+    let tamper = |name: &str, f: &dyn Fn(&mut Value)| {
+        let mut d = doc.clone();
+        f(&mut d);
+        let p = dir.path().join(name);
+        std::fs::write(&p, serde_json::to_vec(&d).unwrap()).unwrap();
+        p
+    };
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            tamper("size.json", &|d| {
+                d["bundle"]["manifest"]["entries"][1]["size_bytes"] = 1.into()
+            }),
+            "HASH_MISMATCH",
+        ),
+        (
+            tamper("dropped.json", &|d| {
+                d["bundle"]["manifest"]["entries"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            }),
+            "MISSING_REQUIRED_FIELD",
+        ),
+        (
+            tamper("artifact.json", &|d| {
+                d["bundle"]["artifacts"]["proof_bundle_envelope"]["payload"]["bundle_id"] =
+                    "bundle_other".into()
+            }),
+            "HASH_MISMATCH",
+        ),
+        (
+            tamper("sig.json", &|d| {
+                d["bundle"]["signature_b64u"] = "A".repeat(86).into()
+            }),
+            "SIGNATURE_INVALID",
+        ),
+        (
+            tamper("extra.json", &|d| d["bundle"]["extra"] = 1.into()),
+            "SCHEMA_VALIDATION_FAILED",
+        ),
+    ];
+    for (p, code) in &cases {
+        let o = verify(p, &[&cfg_args[..], &["--json"]].concat());
+        assert_eq!(o.status.code(), Some(3), "{}", p.display());
+        assert_eq!(json_out(&o)["reason_code"], *code, "{}", p.display());
+        let o = verify(p, &cfg_args);
+        assert_eq!(o.status.code(), Some(3));
+        assert!(
+            stdout(&o).starts_with(&format!("FAIL  {code}: ")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    // Without the configuration the derivation attestation cannot be trusted.
+    let o = verify(&golden, &["--json"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(json_out(&o)["reason_code"], "DEPENDENCY_NOT_CONFIGURED");
+    // Not JSON at all: still a FAIL verdict from the proof bundle verifier, as before.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, b"{\"bundle\": ").unwrap();
+    let o = verify(&junk, &["--json"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(json_out(&o)["reason_code"], "INVALID_JSON");
 }
 
 /// A bundle whose receipts carry hostile strings, built with the core recorder.

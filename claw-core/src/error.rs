@@ -77,6 +77,7 @@ from_module_error! {
     crate::b64::B64Error => Input,
     crate::time::TimeError => Input,
     crate::evidence::EvidenceError => Bundle,
+    crate::evidence::ParseEnumError => Bundle,
     crate::merkle::MerkleError => Merkle,
     crate::cst::TokenError => Token,
     crate::cst::ReplayError => Token,

@@ -316,6 +316,15 @@ fn the_log_fails_closed() {
     st.apply(decision("other", "deny", &args, None), T0, seed(&mut rng))
         .unwrap();
     assert_eq!(st.open_allows().len(), 1);
+    // A result status that is not the schema's spelling is refused and keeps the allow open.
+    let mut bad = tool("read", &args);
+    if let RunOp::Tool { result_status, .. } = &mut bad {
+        *result_status = "Success".into();
+    }
+    let e = st.apply(bad, T0, seed(&mut rng)).unwrap_err();
+    assert_eq!(e.reason_code(), "SCHEMA_VALIDATION_FAILED");
+    assert!(e.to_string().contains("ToolStatus"), "{e}");
+    assert_eq!(st.open_allows().len(), 1);
     st.apply(tool("read", &args), T0, seed(&mut rng)).unwrap();
     assert!(st.open_allows().is_empty());
     assert!(st.apply(tool("read", &args), T0, seed(&mut rng)).is_err());

@@ -14,15 +14,15 @@ use crate::guard::boundary;
 use crate::keys::claw_signing_key;
 use claw_core::envelope::Envelope;
 use claw_core::evidence::{
-    self, ApprovalType, ApproverMethod, Binding, BundleOptions, CausalAnchoring, CausalMode,
-    Delegation, EffectClass, Gateway, HumanApproval, ModelCall, PendingModelCall, Recorder,
-    ResponseStatus, SideEffect, ToolCall, ToolStatus, VerifyConfig,
+    self, Binding, BundleOptions, Delegation, Gateway, HumanApproval, ModelCall, ParseEnumError,
+    PendingModelCall, Recorder, SideEffect, ToolCall, VerifyConfig,
 };
 use claw_core::keys::SigningKey;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::os::raw::c_char;
+use std::str::FromStr;
 use std::sync::Mutex;
 
 /// One run being recorded: its hash-linked event chain, the receipts bound to it and the
@@ -79,18 +79,14 @@ fn binding_json(b: &Binding) -> Result<Vec<u8>, Fail> {
     canonical(&b.to_value())
 }
 
-fn pick<T: Copy>(field: &str, value: &str, table: &[(&str, T)]) -> Result<T, Fail> {
-    table
-        .iter()
-        .find(|(k, _)| *k == value)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let allowed: Vec<&str> = table.iter().map(|(k, _)| *k).collect();
-            bundle_fail(
-                "SCHEMA_VALIDATION_FAILED",
-                format!("{field}: {value:?} is not one of {allowed:?}"),
-            )
-        })
+/// Read the wire name of an evidence enum with the core's `FromStr`; the message names the
+/// JSON field.
+fn pick<T: FromStr<Err = ParseEnumError>>(field: &str, value: &str) -> Result<T, Fail> {
+    value.parse().map_err(|e: ParseEnumError| {
+        let mut f = ev_fail(e);
+        f.message = format!("{field}: {}", f.message);
+        f
+    })
 }
 
 impl claw_recorder {
@@ -294,15 +290,7 @@ pub unsafe extern "C" fn claw_recorder_record_tool_call(
                 try_record::<ToolCallIn>(call_json, call_json_len, "call_json")?,
             )
         };
-        let status = pick(
-            "result_status",
-            &c.result_status,
-            &[
-                ("success", ToolStatus::Success),
-                ("error", ToolStatus::Error),
-                ("timeout", ToolStatus::Timeout),
-            ],
-        )?;
+        let status = pick("result_status", &c.result_status)?;
         let call = ToolCall {
             tool_name: &c.tool_name,
             tool_version: c.tool_version.as_deref(),
@@ -364,30 +352,11 @@ pub unsafe extern "C" fn claw_recorder_record_side_effect(
                 try_record::<SideEffectIn>(effect_json, effect_json_len, "effect_json")?,
             )
         };
-        let class = pick(
-            "effect_class",
-            &e.effect_class,
-            &[
-                ("network_egress", EffectClass::NetworkEgress),
-                ("filesystem_write", EffectClass::FilesystemWrite),
-                ("external_api_write", EffectClass::ExternalApiWrite),
-            ],
-        )?;
+        let class = pick("effect_class", &e.effect_class)?;
         let status = e
             .response_status
             .as_deref()
-            .map(|s| {
-                pick(
-                    "response_status",
-                    s,
-                    &[
-                        ("success", ResponseStatus::Success),
-                        ("error", ResponseStatus::Error),
-                        ("timeout", ResponseStatus::Timeout),
-                        ("denied", ResponseStatus::Denied),
-                    ],
-                )
-            })
+            .map(|s| pick("response_status", s))
             .transpose()?;
         let effect = SideEffect {
             effect_class: class,
@@ -454,32 +423,11 @@ pub unsafe extern "C" fn claw_recorder_record_human_approval(
                 try_record::<ApprovalIn>(approval_json, approval_json_len, "approval_json")?,
             )
         };
-        let ty = pick(
-            "approval_type",
-            &a.approval_type,
-            &[
-                ("explicit_approve", ApprovalType::ExplicitApprove),
-                ("explicit_deny", ApprovalType::ExplicitDeny),
-                ("auto_approve", ApprovalType::AutoApprove),
-                ("timeout_deny", ApprovalType::TimeoutDeny),
-            ],
-        )?;
+        let ty = pick("approval_type", &a.approval_type)?;
         let method = a
             .approver_method
             .as_deref()
-            .map(|m| {
-                pick(
-                    "approver_method",
-                    m,
-                    &[
-                        ("ui_click", ApproverMethod::UiClick),
-                        ("cli_confirm", ApproverMethod::CliConfirm),
-                        ("api_call", ApproverMethod::ApiCall),
-                        ("policy_auto", ApproverMethod::PolicyAuto),
-                        ("timeout", ApproverMethod::Timeout),
-                    ],
-                )
-            })
+            .map(|m| pick("approver_method", m))
             .transpose()?;
         let approval = HumanApproval {
             approval_type: ty,
@@ -836,14 +784,7 @@ pub unsafe extern "C" fn claw_recorder_finish(
                 opts.trust_pulse = v;
             }
             if let Some(c) = o.causal_anchoring {
-                opts.causal_anchoring = pick(
-                    "causal_anchoring",
-                    &c,
-                    &[
-                        ("require", CausalAnchoring::Require),
-                        ("off", CausalAnchoring::Off),
-                    ],
-                )?;
+                opts.causal_anchoring = pick("causal_anchoring", &c)?;
             }
         }
         let mut g = h.state.lock().map_err(|_| {
@@ -954,15 +895,7 @@ unsafe fn verify_config(
             .map_err(Fail::from)?;
     }
     if let Some(m) = c.causal_mode {
-        cfg.causal_mode = pick(
-            "causal_mode",
-            &m,
-            &[
-                ("enforce", CausalMode::Enforce),
-                ("warn", CausalMode::Warn),
-                ("observe", CausalMode::Observe),
-            ],
-        )?;
+        cfg.causal_mode = pick("causal_mode", &m)?;
     }
     if let Some(s) = c.ttl_skew_ms {
         cfg.ttl_skew_ms = s;
@@ -1154,5 +1087,27 @@ mod tests {
     fn recorder_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<claw_recorder>();
+    }
+
+    /// Wire names are the core's; a refused one is CLAW_ERR_BUNDLE / SCHEMA_VALIDATION_FAILED
+    /// with the JSON field, the value and the accepted names in the message.
+    #[test]
+    fn pick_reads_the_core_spellings() {
+        use claw_core::evidence::{ApproverMethod, CausalAnchoring, ResponseStatus};
+        let ok: Result<ResponseStatus, Fail> = pick("response_status", "denied");
+        assert!(matches!(ok, Ok(ResponseStatus::Denied)));
+        let ok: Result<CausalAnchoring, Fail> = pick("causal_anchoring", "off");
+        assert!(matches!(ok, Ok(CausalAnchoring::Off)));
+        let Err(f) = pick::<ApproverMethod>("approver_method", "UI_CLICK") else {
+            panic!("UI_CLICK accepted");
+        };
+        assert_eq!(f.code, claw_result_code::CLAW_ERR_BUNDLE);
+        assert_eq!(f.reason, "SCHEMA_VALIDATION_FAILED");
+        assert!(
+            f.message.starts_with("approver_method: \"UI_CLICK\""),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("\"policy_auto\""), "{}", f.message);
     }
 }

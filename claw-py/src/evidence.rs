@@ -11,70 +11,23 @@ use crate::keys::{dids, PySigningKey};
 use crate::policy::PyPolicy;
 use claw_core::envelope::Envelope;
 use claw_core::evidence::{
-    self, ApprovalType, ApproverMethod, BundleOptions, CausalAnchoring, CausalMode, Delegation,
-    EffectClass, HumanApproval, ModelCall, PendingModelCall, PolicyReplay, Recorder,
-    ResponseStatus, SideEffect, SigMode, ToolCall, ToolStatus, VerifyConfig,
+    self, BundleOptions, Delegation, HumanApproval, ModelCall, ParseEnumError, PendingModelCall,
+    PolicyReplay, Recorder, SideEffect, ToolCall, VerifyConfig,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
+use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Read one of the wire names of an enum, or raise `ValueError` listing them.
-fn choice<T: Copy>(what: &str, given: &str, table: &[(&str, T)]) -> PyResult<T> {
-    table
-        .iter()
-        .find(|(name, _)| *name == given)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-            PyValueError::new_err(format!("{what} must be one of {names:?}, not {given:?}"))
-        })
+/// Read the wire name of an evidence enum with the core's `FromStr`, or raise `ValueError`
+/// naming the argument, the value and the accepted names.
+fn choice<T: FromStr<Err = ParseEnumError>>(what: &str, given: &str) -> PyResult<T> {
+    given
+        .parse()
+        .map_err(|e: ParseEnumError| PyValueError::new_err(format!("{what}: {e}")))
 }
-
-const TOOL_STATUS: &[(&str, ToolStatus)] = &[
-    ("success", ToolStatus::Success),
-    ("error", ToolStatus::Error),
-    ("timeout", ToolStatus::Timeout),
-];
-const EFFECT_CLASS: &[(&str, EffectClass)] = &[
-    ("network_egress", EffectClass::NetworkEgress),
-    ("filesystem_write", EffectClass::FilesystemWrite),
-    ("external_api_write", EffectClass::ExternalApiWrite),
-];
-const RESPONSE_STATUS: &[(&str, ResponseStatus)] = &[
-    ("success", ResponseStatus::Success),
-    ("error", ResponseStatus::Error),
-    ("timeout", ResponseStatus::Timeout),
-    ("denied", ResponseStatus::Denied),
-];
-const APPROVAL_TYPE: &[(&str, ApprovalType)] = &[
-    ("explicit_approve", ApprovalType::ExplicitApprove),
-    ("explicit_deny", ApprovalType::ExplicitDeny),
-    ("auto_approve", ApprovalType::AutoApprove),
-    ("timeout_deny", ApprovalType::TimeoutDeny),
-];
-const APPROVER_METHOD: &[(&str, ApproverMethod)] = &[
-    ("ui_click", ApproverMethod::UiClick),
-    ("cli_confirm", ApproverMethod::CliConfirm),
-    ("api_call", ApproverMethod::ApiCall),
-    ("policy_auto", ApproverMethod::PolicyAuto),
-    ("timeout", ApproverMethod::Timeout),
-];
-const CAUSAL_MODE: &[(&str, CausalMode)] = &[
-    ("enforce", CausalMode::Enforce),
-    ("warn", CausalMode::Warn),
-    ("observe", CausalMode::Observe),
-];
-const SIG_MODE: &[(&str, SigMode)] = &[
-    ("batch", SigMode::Batch),
-    ("sequential", SigMode::Sequential),
-];
-const CAUSAL_ANCHORING: &[(&str, CausalAnchoring)] = &[
-    ("require", CausalAnchoring::Require),
-    ("off", CausalAnchoring::Off),
-];
 
 /// A JSON value given as a Python object (for payloads, args, results, scopes).
 fn value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
@@ -463,7 +416,7 @@ impl PyRecorder {
             tool_version: tool_version.as_deref(),
             args: &args,
             result: &result,
-            result_status: choice("status", status, TOOL_STATUS)?,
+            result_status: choice("status", status)?,
             latency_ms,
             timestamp_ms: ts(timestamp_ms),
         };
@@ -489,14 +442,14 @@ impl PyRecorder {
         timestamp_ms: Option<i64>,
     ) -> PyResult<String> {
         let effect = SideEffect {
-            effect_class: choice("effect_class", effect_class, EFFECT_CLASS)?,
+            effect_class: choice("effect_class", effect_class)?,
             target,
             vendor_id: vendor_id.as_deref(),
             request,
             response,
             response_status: response_status
                 .as_deref()
-                .map(|s| choice("response_status", s, RESPONSE_STATUS))
+                .map(|s| choice("response_status", s))
                 .transpose()?,
             bytes_written,
             latency_ms,
@@ -527,11 +480,11 @@ impl PyRecorder {
         let scope = value(scope)?;
         let plan = plan.map(value).transpose()?;
         let approval = HumanApproval {
-            approval_type: choice("approval_type", approval_type, APPROVAL_TYPE)?,
+            approval_type: choice("approval_type", approval_type)?,
             approver_subject: &approver_subject,
             approver_method: approver_method
                 .as_deref()
-                .map(|s| choice("approver_method", s, APPROVER_METHOD))
+                .map(|s| choice("approver_method", s))
                 .transpose()?,
             scope: &scope,
             scope_summary: scope_summary.as_deref(),
@@ -611,7 +564,7 @@ impl PyRecorder {
             harness_runtime,
             namespace_extra: extra.map(object).transpose()?.unwrap_or_default(),
             trust_pulse,
-            causal_anchoring: choice("causal_anchoring", causal_anchoring, CAUSAL_ANCHORING)?,
+            causal_anchoring: choice("causal_anchoring", causal_anchoring)?,
         };
         let rec = {
             let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -812,8 +765,8 @@ fn verify_config(
     if let Some(t) = trusted_log_signers {
         cfg.trusted_log_signer_dids = dids(&t)?;
     }
-    cfg.causal_mode = choice("causal_mode", causal_mode, CAUSAL_MODE)?;
-    cfg.sig_mode = choice("sig_mode", sig_mode, SIG_MODE)?;
+    cfg.causal_mode = choice("causal_mode", causal_mode)?;
+    cfg.sig_mode = choice("sig_mode", sig_mode)?;
     cfg.threads = threads;
     cfg.spec_strict = spec_strict;
     cfg.policy = policy.map(|p| PolicyReplay::from_policy(Arc::clone(&p.get().compiled)));

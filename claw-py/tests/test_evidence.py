@@ -363,6 +363,34 @@ def test_recorder_refusals() -> None:
     assert len(rec) == 0
 
 
+def test_choices_are_read_exactly() -> None:
+    """Enum arguments take the core's wire names exactly: no case folding, no trimming; the
+    ValueError names the argument, the value and every accepted name."""
+    rec = claw.Recorder(claw.SigningKey.generate())
+    for bad in ("Success", "SUCCESS", " success", "success ", "success\n", "", "ok"):
+        with pytest.raises(ValueError) as vi:
+            rec.record_tool_call("t", {}, {}, status=bad, timestamp_ms=T0)  # type: ignore[arg-type]
+        msg = str(vi.value)
+        assert msg.startswith("status: ") and "ToolStatus" in msg, msg
+        assert all(f'"{n}"' in msg for n in ("success", "error", "timeout")), msg
+    with pytest.raises(ValueError, match="response_status: .*denied"):
+        rec.record_side_effect(
+            "network_egress", target=b"x", response_status="Denied", timestamp_ms=T0  # type: ignore[arg-type]
+        )
+    with pytest.raises(ValueError, match="approver_method: .*policy_auto"):
+        rec.record_human_approval(
+            "explicit_approve", "u", {}, approver_method="ui-click", timestamp_ms=T0  # type: ignore[arg-type]
+        )
+    with pytest.raises(ValueError, match="causal_anchoring: .*require"):
+        rec.finish(causal_anchoring="OFF", timestamp_ms=T0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="sig_mode: .*sequential"):
+        claw.verify_bundle("{}", sig_mode="Batch")  # type: ignore[arg-type]
+    # Nothing was recorded and the refused finish left the run open.
+    assert len(rec) == 0
+    rec.record_tool_call("t", {}, {}, status="timeout", timestamp_ms=T0)
+    rec.finish(causal_anchoring="off", timestamp_ms=T0 + 1)
+
+
 def test_causal_anchoring() -> None:
     rec = claw.Recorder(claw.SigningKey.generate())
     rec.record_side_effect("filesystem_write", target=b"/tmp/x", bytes_written=3, timestamp_ms=T0)

@@ -7,10 +7,14 @@
 //!   it verifies offline against the bundle's own agent;
 //! * the verdict's JSON shape is always produced.
 //!
-//! The same bytes are also tried as a verifier configuration file.
+//! The same bytes are also tried as an export bundle (`verify_export_bundle`, seeded with the
+//! reference's export fixtures): both signature modes agree, and a VALID export bundle has a
+//! VALID proof bundle inside and a manifest entry per artifact. And as a verifier
+//! configuration file.
 #![no_main]
 use claw_core::evidence::{
-    parse_clawverify_config, verify_bundle, verify_receipt_proof, Bundle, SigMode, VerifyConfig,
+    parse_clawverify_config, verify_bundle, verify_bundle_value, verify_export_bundle,
+    verify_receipt_proof, Bundle, SigMode, VerifyConfig,
 };
 use claw_core::keys::SigningKey;
 use libfuzzer_sys::fuzz_target;
@@ -31,6 +35,11 @@ fn configs() -> &'static (VerifyConfig, VerifyConfig) {
             // The gateway of claw's emitted seed bundles (claw-core/tests/fuzz_seeds.rs).
             SigningKey::from_seed(&[9u8; 32]).verifying_key().did(),
         ];
+        // The conformance configuration's derivation attesters (the export fixture's).
+        batch.allowlists.derivation_attestation_signer_dids = vec![
+            "did:key:z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7".into(),
+            "did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd".into(),
+        ];
         let mut seq = batch.clone();
         seq.sig_mode = SigMode::Sequential;
         (batch, seq)
@@ -48,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
         "batch and sequential signature checks disagree"
     );
     let _ = a.to_json();
+    export_bundle(data, batch, seq);
     if !a.valid {
         return;
     }
@@ -66,3 +76,32 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(v.receipt_id, leaf.receipt_id());
     }
 });
+
+fn export_bundle(data: &[u8], batch: &VerifyConfig, seq: &VerifyConfig) {
+    let a = verify_export_bundle(data, batch);
+    let b = verify_export_bundle(data, seq);
+    assert_eq!(
+        (a.valid, a.reason_code),
+        (b.valid, b.reason_code),
+        "export bundle: batch and sequential signature checks disagree"
+    );
+    let _ = a.to_json();
+    if !a.valid {
+        return;
+    }
+    let inner = a.proof_bundle.as_ref().expect("a VALID export verified its proof bundle");
+    assert!(inner.valid, "a VALID export bundle holds a VALID proof bundle");
+    let doc: serde_json::Value = serde_json::from_slice(data).expect("VALID input is JSON");
+    let bundle = doc.get("bundle").unwrap_or(&doc);
+    let artifacts = &bundle["artifacts"];
+    assert!(verify_bundle_value(&artifacts["proof_bundle_envelope"], batch).valid);
+    let attestations: usize = [
+        "execution_attestation_envelopes",
+        "derivation_attestation_envelopes",
+        "audit_result_attestation_envelopes",
+    ]
+    .iter()
+    .map(|k| artifacts.get(*k).and_then(|x| x.as_array()).map_or(0, Vec::len))
+    .sum();
+    assert_eq!(a.manifest_entries_verified, 1 + attestations);
+}

@@ -4,8 +4,9 @@ use super::common::{bad_arg, now_ms, parse_json, read_json, seed, TrustArgs};
 use super::run as runlog;
 use crate::{exit, io, report, Failure};
 use claw_core::evidence::{
-    trust_pulse_from_bundle, verify_bundle, verify_receipt_proof, Bundle, BundleOptions,
-    ComponentStatus, RunOp, Verdict, CLAW_NAMESPACE,
+    is_export_bundle, trust_pulse_from_bundle, verify_bundle, verify_bundle_value,
+    verify_export_bundle_value, verify_receipt_proof, Bundle, BundleOptions, Component,
+    ComponentStatus, ExportVerdict, RunOp, Verdict, CLAW_NAMESPACE,
 };
 use claw_core::{hash, json};
 use serde_json::{json, Value};
@@ -15,7 +16,8 @@ use std::path::PathBuf;
 pub enum Command {
     /// Build and sign the proof bundle of a run directory (`claw run …`).
     Build(BuildArgs),
-    /// Verify a proof bundle offline. Exit 0 PASS, 3 FAIL.
+    /// Verify a proof bundle, or an export bundle (a document with `export_version`, or
+    /// `{"bundle": …}`), offline. Exit 0 PASS, 3 FAIL.
     Verify(VerifyArgs),
     /// Print the inclusion proof of one receipt against the bundle's signed checkpoint
     /// (the bundle is verified first).
@@ -51,7 +53,9 @@ pub struct BuildArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// The bundle (the envelope, or {"envelope": …}).
+    /// The bundle: a proof bundle envelope (or {"envelope": …}), or an export bundle (or
+    /// {"bundle": …}); the config's attestation allowlists apply to an export bundle's
+    /// attestations.
     bundle: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
@@ -212,7 +216,13 @@ fn human(v: &Verdict) -> String {
         v.receipts_count, v.receipts_signature_verified_count, v.receipts_verified_count
     ));
     s.push_str(&format!("verified at {}\ncomponents\n", v.verified_at));
-    for c in &v.components {
+    components(&mut s, &v.components, 15);
+    s
+}
+
+/// One line per component: name (padded to `width`), status, code unless OK, detail.
+fn components(s: &mut String, comps: &[Component], width: usize) {
+    for c in comps {
         let status = match c.status {
             ComponentStatus::Pass => "pass",
             ComponentStatus::Fail => "FAIL",
@@ -225,10 +235,52 @@ fn human(v: &Verdict) -> String {
             format!("{} ", c.code)
         };
         s.push_str(&format!(
-            "  {:<15}{status:<6}{code}{}\n",
+            "  {:<width$}{status:<6}{code}{}\n",
             c.name,
             one_line(&c.detail)
         ));
+    }
+}
+
+/// Text form of an export bundle's verdict, then the contained proof bundle's, indented.
+fn human_export(v: &ExportVerdict) -> String {
+    let mut s = String::new();
+    if v.is_valid() {
+        s.push_str("PASS  export bundle verified\n");
+    } else {
+        s.push_str(&format!(
+            "FAIL  {}: {}\n",
+            v.reason_code,
+            one_line(&v.reason)
+        ));
+        if let Some(f) = &v.field {
+            s.push_str(&format!("field       {}\n", one_line(f)));
+        }
+    }
+    s.push_str(&format!("proof tier  {}\n", v.proof_tier().as_str()));
+    for (k, val) in [
+        ("export", &v.export_id),
+        ("issuer", &v.issuer_did),
+        ("bundle hash", &v.bundle_hash_b64u),
+    ] {
+        if let Some(x) = val {
+            s.push_str(&format!("{k:<12}{}\n", one_line(x)));
+        }
+    }
+    s.push_str(&format!(
+        "manifest    {} entries verified\nverified    {} execution, {} derivation, {} audit-result attestations\n",
+        v.manifest_entries_verified,
+        v.execution_attestations_verified,
+        v.derivation_attestations_verified,
+        v.audit_result_attestations_verified
+    ));
+    s.push_str(&format!("verified at {}\ncomponents\n", v.verified_at));
+    components(&mut s, &v.components, 27);
+    if let Some(pb) = &v.proof_bundle {
+        s.push_str("proof bundle\n");
+        for line in human(pb).lines() {
+            s.push_str(&format!("  {line}\n"));
+        }
     }
     s
 }
@@ -243,7 +295,30 @@ fn one_line(s: &str) -> String {
 fn verify(a: VerifyArgs) -> Result<u8, Failure> {
     let cfg = a.trust.config()?;
     let bytes = io::read_input(Some(&a.bundle))?;
-    let v = verify_bundle(&bytes, &cfg);
+    // Parsed once, with the verifier's own limits; what does not parse goes to the proof
+    // bundle verifier, which reports INVALID_JSON as a FAIL verdict.
+    let limits = json::Limits {
+        max_bytes: cfg.limits.max_bytes,
+        max_depth: cfg.limits.max_depth,
+        exact_integers: true,
+    };
+    let v = match json::parse(&bytes, &limits) {
+        Ok(doc) if is_export_bundle(&doc) => {
+            let v = verify_export_bundle_value(&doc, &cfg);
+            if a.json {
+                io::print_line(&v.to_json().to_string())?;
+            } else {
+                io::write_stdout(human_export(&v).as_bytes())?;
+            }
+            return Ok(if v.is_valid() {
+                exit::OK
+            } else {
+                exit::VERIFY_FAILED
+            });
+        }
+        Ok(doc) => verify_bundle_value(&doc, &cfg),
+        Err(_) => verify_bundle(&bytes, &cfg),
+    };
     if a.json {
         io::print_line(&v.to_json().to_string())?;
     } else {

@@ -16,6 +16,8 @@
 //!   [`ConsistencyProof`]s between two checkpoints of one run.
 //! * **Verifying.** [`verify_bundle`] follows the reference verifier's check order and reason
 //!   codes and returns a [`Verdict`] with a proof tier and per-component results.
+//!   [`verify_export_bundle`] verifies an audit-ready export bundle: its manifest, its
+//!   issuer's signature, the proof bundle and the attestations it carries.
 //!
 //! docs/SPEC.md §6 describes every format and the verification algorithm in order.
 
@@ -24,6 +26,7 @@ mod bundle;
 mod causal;
 mod chain;
 mod config;
+mod export;
 mod ids;
 mod merkle_proofs;
 mod pulse;
@@ -32,12 +35,17 @@ mod recorder;
 mod runlog;
 mod schema;
 mod verify;
+mod wire;
 
 pub use batch::SigMode;
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};
 pub use config::{parse_clawverify_config, Allowlists};
+pub use export::{
+    is_export_bundle, verify_export_bundle, verify_export_bundle_value, ExportVerdict,
+    EXPORT_CONTENT_TYPE, EXPORT_TTL_SKEW_MS,
+};
 pub use ids::{new_id, uuid_v4};
 pub use merkle_proofs::{
     verify_consistency_proof, verify_receipt_proof, Checkpoint, ConsistencyProof, ReceiptProof,
@@ -59,6 +67,7 @@ pub use verify::{
     verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
     PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
 };
+pub use wire::ParseEnumError;
 
 /// Why evidence could not be produced (the verifier reports through [`Verdict`] instead).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

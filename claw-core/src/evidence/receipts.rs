@@ -345,16 +345,6 @@ pub enum ToolStatus {
     Timeout,
 }
 
-impl ToolStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            ToolStatus::Success => "success",
-            ToolStatus::Error => "error",
-            ToolStatus::Timeout => "timeout",
-        }
-    }
-}
-
 /// One tool invocation.
 #[derive(Debug, Clone, Copy)]
 pub struct ToolCall<'a> {
@@ -412,17 +402,6 @@ pub enum EffectClass {
     ExternalApiWrite,
 }
 
-impl EffectClass {
-    /// The schema's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EffectClass::NetworkEgress => "network_egress",
-            EffectClass::FilesystemWrite => "filesystem_write",
-            EffectClass::ExternalApiWrite => "external_api_write",
-        }
-    }
-}
-
 /// `response_status` of a side-effect receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseStatus {
@@ -430,17 +409,6 @@ pub enum ResponseStatus {
     Error,
     Timeout,
     Denied,
-}
-
-impl ResponseStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            ResponseStatus::Success => "success",
-            ResponseStatus::Error => "error",
-            ResponseStatus::Timeout => "timeout",
-            ResponseStatus::Denied => "denied",
-        }
-    }
 }
 
 /// One side effect (network egress, file write, external API write).
@@ -513,18 +481,6 @@ pub enum ApprovalType {
     TimeoutDeny,
 }
 
-impl ApprovalType {
-    /// The schema's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApprovalType::ExplicitApprove => "explicit_approve",
-            ApprovalType::ExplicitDeny => "explicit_deny",
-            ApprovalType::AutoApprove => "auto_approve",
-            ApprovalType::TimeoutDeny => "timeout_deny",
-        }
-    }
-}
-
 /// `approver_method` of a human-approval receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApproverMethod {
@@ -533,18 +489,6 @@ pub enum ApproverMethod {
     ApiCall,
     PolicyAuto,
     Timeout,
-}
-
-impl ApproverMethod {
-    fn as_str(self) -> &'static str {
-        match self {
-            ApproverMethod::UiClick => "ui_click",
-            ApproverMethod::CliConfirm => "cli_confirm",
-            ApproverMethod::ApiCall => "api_call",
-            ApproverMethod::PolicyAuto => "policy_auto",
-            ApproverMethod::Timeout => "timeout",
-        }
-    }
 }
 
 /// One human approval (or denial).

@@ -22,7 +22,7 @@
 use super::bundle::{Bundle, BundleOptions};
 use super::receipts::{ApprovalType, ApproverMethod, HumanApproval, ReceiptKind, ToolCall};
 use super::recorder::{PendingModelCall, Recorder};
-use super::{invalid, EvidenceError, ToolStatus};
+use super::{invalid, EvidenceError, ParseEnumError, ToolStatus};
 use crate::envelope::{Envelope, Signers, VerifyOptions};
 use crate::keys::SigningKey;
 use crate::{b64, hash, json};
@@ -488,17 +488,9 @@ impl RunState {
                 } else {
                     None
                 };
-                let status = match result_status.as_str() {
-                    "success" => ToolStatus::Success,
-                    "error" => ToolStatus::Error,
-                    "timeout" => ToolStatus::Timeout,
-                    other => {
-                        return Err(invalid(
-                            "result_status",
-                            format!("{other:?}: expected success, error or timeout"),
-                        ))
-                    }
-                };
+                let status: ToolStatus = result_status
+                    .parse()
+                    .map_err(|e: ParseEnumError| invalid("result_status", e.to_string()))?;
                 if let Some(i) = allow {
                     self.open_allows.remove(i);
                 }

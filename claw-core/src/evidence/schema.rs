@@ -19,6 +19,9 @@ pub(crate) enum Pat {
     Digits,
     /// `^eip155:[0-9]+:0x[0-9a-fA-F]{40}$`
     Eip155,
+    /// `format: uri`, read as an RFC 3986 scheme (`ALPHA *(ALPHA / DIGIT / "+" / "-" / ".")`)
+    /// followed by `:` and no whitespace or control character.
+    Uri,
 }
 
 pub(crate) fn is_b64u_chars(s: &str) -> bool {
@@ -45,6 +48,16 @@ impl Pat {
                 )
             })()
             .unwrap_or(false),
+            Pat::Uri => s.split_once(':').is_some_and(|(scheme, _)| {
+                scheme
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic())
+                    && scheme
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                    && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+            }),
         }
     }
 }
@@ -77,6 +90,9 @@ pub(crate) enum S {
         max: usize,
     },
     OneOf(Vec<S>),
+    /// A schema, then a rule JSON Schema expresses with `if`/`then` (checked only when the
+    /// schema matched).
+    With(Box<S>, fn(&Value, &str) -> Result<(), SchemaError>),
     /// A member the reference defines but claw does not verify: present means fail closed.
     Unsupported,
 }
@@ -162,6 +178,10 @@ impl S {
     fn check(&self, v: &Value, path: &P<'_>) -> Result<(), SchemaError> {
         match self {
             S::Any => Ok(()),
+            S::With(inner, rule) => {
+                inner.validate(v, path)?;
+                rule(v, path)
+            }
             S::Unsupported => Err(SchemaError {
                 path: path.to_string(),
                 message: "this evidence type is not supported by claw's verifier".into(),
@@ -1163,6 +1183,586 @@ pub(crate) fn log_inclusion_proof() -> S {
     )
 }
 
+// ---------------------------------------------------------------------------------------
+// Export bundles (`export_bundle.v1`) and the attestations they carry
+// ---------------------------------------------------------------------------------------
+
+/// `{resource_type, resource_hash_b64u, uri?}` (closed), used by model identities and TEE
+/// claims.
+fn resource_ref() -> S {
+    obj(
+        true,
+        &["resource_type", "resource_hash_b64u"],
+        vec![
+            ("resource_type", nonempty()),
+            ("resource_hash_b64u", b64u8()),
+            ("uri", string()),
+        ],
+    )
+}
+
+/// `model_identity.v1`.
+pub(crate) fn model_identity() -> S {
+    obj(
+        true,
+        &["model_identity_version", "tier", "model"],
+        vec![
+            ("model_identity_version", S::Const("1")),
+            (
+                "tier",
+                S::Enum(&[
+                    "closed_opaque",
+                    "closed_provider_manifest",
+                    "openweights_hashable",
+                    "tee_measured",
+                ]),
+            ),
+            (
+                "model",
+                obj(
+                    true,
+                    &["provider", "name"],
+                    vec![
+                        ("provider", nonempty()),
+                        ("name", nonempty()),
+                        ("family", string()),
+                        ("endpoint", string()),
+                        ("region", string()),
+                        ("deployment_id", string()),
+                        ("revision", string()),
+                    ],
+                ),
+            ),
+            (
+                "gateway_observed",
+                obj(
+                    true,
+                    &["gateway_id", "observed_at"],
+                    vec![
+                        ("gateway_id", did()),
+                        ("observed_at", dt()),
+                        ("request_id", string()),
+                        ("provider_response_fingerprint", string()),
+                        (
+                            "transport",
+                            obj(
+                                true,
+                                &[],
+                                vec![
+                                    ("provider_api", string()),
+                                    ("http_status", num0()),
+                                    ("latency_ms", num0()),
+                                ],
+                            ),
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "artifacts",
+                obj(
+                    true,
+                    &[],
+                    vec![
+                        (
+                            "provider_manifest",
+                            obj(
+                                true,
+                                &["manifest_type", "hash_b64u"],
+                                vec![
+                                    ("manifest_type", S::Const("provider_build_manifest")),
+                                    ("uri", string()),
+                                    ("hash_b64u", b64u8()),
+                                    ("content_type", string()),
+                                    (
+                                        "signature",
+                                        obj(
+                                            true,
+                                            &["signer_did", "signature_envelope_ref"],
+                                            vec![
+                                                ("signer_did", did()),
+                                                ("signature_envelope_ref", resource_ref()),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
+                        ),
+                        (
+                            "openweights",
+                            obj(
+                                true,
+                                &[],
+                                vec![
+                                    ("weights_format", string()),
+                                    (
+                                        "weights",
+                                        arr(
+                                            obj(
+                                                true,
+                                                &["hash_b64u"],
+                                                vec![
+                                                    ("file_name", string()),
+                                                    ("hash_b64u", b64u8()),
+                                                    ("size_bytes", num0()),
+                                                ],
+                                            ),
+                                            0,
+                                            UNBOUNDED,
+                                        ),
+                                    ),
+                                    ("tokenizer", obj_any()),
+                                    ("config", obj_any()),
+                                    ("serving_code", obj_any()),
+                                ],
+                            ),
+                        ),
+                        (
+                            "tee_measurement",
+                            obj(
+                                true,
+                                &[],
+                                vec![
+                                    ("attestation_type", string()),
+                                    ("attestation_report_ref", resource_ref()),
+                                    ("measurement", obj_any()),
+                                    ("tcb", obj_any()),
+                                ],
+                            ),
+                        ),
+                    ],
+                ),
+            ),
+            ("metadata", obj_any()),
+        ],
+    )
+}
+
+/// The closed attestation envelope wrapper (`*_attestation_envelope.v1`): like the proof
+/// bundle envelope but with a fixed type and no `expires_at`.
+fn attestation_envelope(envelope_type: &'static str, payload: S) -> S {
+    obj(
+        true,
+        &ENVELOPE_REQUIRED,
+        vec![
+            ("envelope_version", S::Const("1")),
+            ("envelope_type", S::Const(envelope_type)),
+            ("payload", payload),
+            ("payload_hash_b64u", b64u8()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", did()),
+            ("issued_at", dt()),
+        ],
+    )
+}
+
+fn tee_claims() -> S {
+    obj(
+        true,
+        &[
+            "attestation_type",
+            "root_id",
+            "tcb_version",
+            "evidence_ref",
+            "measurements",
+        ],
+        vec![
+            (
+                "attestation_type",
+                S::Enum(&[
+                    "sgx_quote",
+                    "tdx_quote",
+                    "sev_snp_report",
+                    "nitro_attestation_doc",
+                    "generic_tee",
+                ]),
+            ),
+            ("root_id", nonempty()),
+            ("tcb_version", nonempty()),
+            ("evidence_ref", resource_ref()),
+            ("nonce_binding_b64u", b64u8()),
+            (
+                "measurements",
+                obj(
+                    true,
+                    &["measurement_hash_b64u"],
+                    vec![
+                        ("measurement_hash_b64u", b64u8()),
+                        ("runtime_digest_b64u", b64u8()),
+                        ("kernel_digest_b64u", b64u8()),
+                        ("model_weights_digest_b64u", b64u8()),
+                    ],
+                ),
+            ),
+            (
+                "tcb",
+                obj(
+                    true,
+                    &[],
+                    vec![
+                        (
+                            "status",
+                            S::Enum(&[
+                                "up_to_date",
+                                "out_of_date",
+                                "configuration_needed",
+                                "revoked",
+                                "unknown",
+                            ]),
+                        ),
+                        ("advisory_ids", arr(nonempty(), 0, UNBOUNDED)),
+                    ],
+                ),
+            ),
+            ("metadata", obj_any()),
+        ],
+    )
+}
+
+/// The schema's `allOf: [{if: {execution_type: tee_execution}, then: {required:
+/// [runtime_metadata], runtime_metadata: {required: [tee]}}}]`.
+fn tee_execution_rule(v: &Value, path: &str) -> Result<(), SchemaError> {
+    if v.get("execution_type").and_then(Value::as_str) != Some("tee_execution") {
+        return Ok(());
+    }
+    match v.get("runtime_metadata") {
+        None => fail(path, "must have required property \"runtime_metadata\""),
+        Some(m) if m.get("tee").is_none() => fail(
+            &format!("{path}.runtime_metadata"),
+            "must have required property \"tee\"",
+        ),
+        Some(_) => Ok(()),
+    }
+}
+
+/// `execution_attestation.v1`.
+pub(crate) fn execution_attestation() -> S {
+    S::With(
+        Box::new(obj(
+            true,
+            &[
+                "attestation_version",
+                "attestation_id",
+                "execution_type",
+                "agent_did",
+                "attester_did",
+                "issued_at",
+            ],
+            vec![
+                ("attestation_version", S::Const("1")),
+                ("attestation_id", nonempty()),
+                (
+                    "execution_type",
+                    S::Enum(&["sandbox_execution", "tee_execution"]),
+                ),
+                ("agent_did", did()),
+                ("attester_did", did()),
+                ("run_id", string()),
+                ("proof_bundle_hash_b64u", b64u8()),
+                (
+                    "harness",
+                    obj(
+                        true,
+                        &[],
+                        vec![
+                            ("id", string()),
+                            ("version", string()),
+                            ("runtime", string()),
+                            ("config_hash_b64u", pattern(Pat::B64u)),
+                        ],
+                    ),
+                ),
+                (
+                    "runtime_metadata",
+                    obj(false, &[], vec![("tee", tee_claims())]),
+                ),
+                ("issued_at", dt()),
+                ("expires_at", dt()),
+                ("metadata", obj_any()),
+            ],
+        )),
+        tee_execution_rule,
+    )
+}
+
+/// `execution: {execution_attestation_hash_b64u?, proof_bundle_hash_b64u?}` of derivation
+/// and audit-result attestations.
+fn execution_ref() -> S {
+    obj(
+        true,
+        &[],
+        vec![
+            ("execution_attestation_hash_b64u", b64u8()),
+            ("proof_bundle_hash_b64u", b64u8()),
+        ],
+    )
+}
+
+fn clawlogs_ref() -> S {
+    obj(
+        true,
+        &[],
+        vec![
+            ("log_entry_hash_b64u", b64u8()),
+            ("inclusion_proof", log_inclusion_proof()),
+        ],
+    )
+}
+
+/// `derivation_attestation.v1`.
+pub(crate) fn derivation_attestation() -> S {
+    obj(
+        true,
+        &[
+            "derivation_version",
+            "derivation_id",
+            "issued_at",
+            "input_model",
+            "output_model",
+            "transform",
+        ],
+        vec![
+            ("derivation_version", S::Const("1")),
+            ("derivation_id", nonempty()),
+            ("issued_at", dt()),
+            ("input_model", model_identity()),
+            ("output_model", model_identity()),
+            (
+                "transform",
+                obj(
+                    true,
+                    &["kind"],
+                    vec![
+                        ("kind", nonempty()),
+                        ("code_hash_b64u", b64u8()),
+                        ("params_hash_b64u", b64u8()),
+                        ("build_steps", arr(string(), 0, UNBOUNDED)),
+                    ],
+                ),
+            ),
+            (
+                "artifacts",
+                arr(
+                    obj(
+                        true,
+                        &["type", "hash_b64u"],
+                        vec![
+                            ("type", nonempty()),
+                            ("hash_b64u", b64u8()),
+                            ("uri", string()),
+                            ("content_type", string()),
+                        ],
+                    ),
+                    0,
+                    UNBOUNDED,
+                ),
+            ),
+            ("execution", execution_ref()),
+            ("clawlogs", clawlogs_ref()),
+            ("metadata", obj_any()),
+        ],
+    )
+}
+
+/// `audit_result_attestation.v1`.
+pub(crate) fn audit_result_attestation() -> S {
+    obj(
+        true,
+        &[
+            "audit_version",
+            "audit_id",
+            "issued_at",
+            "model",
+            "audit_code",
+            "dataset",
+            "protocol",
+            "result",
+        ],
+        vec![
+            (
+                "audit_pack",
+                obj(
+                    true,
+                    &["pack_hash_b64u"],
+                    vec![
+                        ("pack_id", string()),
+                        ("pack_version", string()),
+                        ("pack_hash_b64u", b64u8()),
+                    ],
+                ),
+            ),
+            ("audit_version", S::Const("1")),
+            ("audit_id", nonempty()),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
+            ("model", model_identity()),
+            ("derivation_attestation_hash_b64u", b64u8()),
+            (
+                "audit_code",
+                obj(
+                    true,
+                    &["code_hash_b64u"],
+                    vec![
+                        ("repo_uri", pattern(Pat::Uri)),
+                        ("commit_sha", string()),
+                        ("code_hash_b64u", b64u8()),
+                        ("uri", string()),
+                    ],
+                ),
+            ),
+            (
+                "dataset",
+                obj(
+                    true,
+                    &["dataset_id", "dataset_hash_b64u", "access"],
+                    vec![
+                        ("dataset_id", nonempty()),
+                        ("dataset_hash_b64u", b64u8()),
+                        ("access", S::Enum(&["public", "confidential"])),
+                        ("uri", string()),
+                    ],
+                ),
+            ),
+            (
+                "protocol",
+                obj(
+                    true,
+                    &["name", "config_hash_b64u"],
+                    vec![
+                        ("name", nonempty()),
+                        ("config_hash_b64u", b64u8()),
+                        ("seed", number()),
+                    ],
+                ),
+            ),
+            (
+                "result",
+                obj(
+                    true,
+                    &["status", "results_hash_b64u"],
+                    vec![
+                        ("status", S::Enum(&["pass", "fail", "warn"])),
+                        ("results_hash_b64u", b64u8()),
+                        ("summary", obj_any()),
+                    ],
+                ),
+            ),
+            ("execution", execution_ref()),
+            ("clawlogs", clawlogs_ref()),
+            ("metadata", obj_any()),
+        ],
+    )
+}
+
+/// `export_bundle_manifest.v1`.
+pub(crate) fn export_manifest() -> S {
+    obj(
+        true,
+        &["manifest_version", "generated_at", "entries"],
+        vec![
+            ("manifest_version", S::Const("1")),
+            ("generated_at", dt()),
+            (
+                "entries",
+                arr(
+                    obj(
+                        true,
+                        &["path", "sha256_b64u", "content_type", "size_bytes"],
+                        vec![
+                            ("path", nonempty()),
+                            ("sha256_b64u", b64u8()),
+                            ("content_type", nonempty()),
+                            ("size_bytes", num0()),
+                        ],
+                    ),
+                    1,
+                    UNBOUNDED,
+                ),
+            ),
+        ],
+    )
+}
+
+/// `export_bundle.v1` with every artifact's schema (`proof_bundle_envelope.v1`, the three
+/// attestation envelopes) inlined, as the reference's validator resolves its `$ref`s.
+pub(crate) fn export_bundle(l: ArrayLimits) -> S {
+    obj(
+        true,
+        &[
+            "export_version",
+            "export_id",
+            "created_at",
+            "issuer_did",
+            "manifest",
+            "artifacts",
+            "bundle_hash_b64u",
+            "hash_algorithm",
+            "signature_b64u",
+            "algorithm",
+            "issued_at",
+        ],
+        vec![
+            ("export_version", S::Const("1")),
+            ("export_id", nonempty()),
+            ("created_at", dt()),
+            ("issuer_did", did()),
+            ("manifest", export_manifest()),
+            (
+                "artifacts",
+                obj(
+                    true,
+                    &["proof_bundle_envelope"],
+                    vec![
+                        ("proof_bundle_envelope", bundle_envelope(l)),
+                        (
+                            "execution_attestation_envelopes",
+                            arr(
+                                attestation_envelope(
+                                    "execution_attestation",
+                                    execution_attestation(),
+                                ),
+                                0,
+                                UNBOUNDED,
+                            ),
+                        ),
+                        (
+                            "derivation_attestation_envelopes",
+                            arr(
+                                attestation_envelope(
+                                    "derivation_attestation",
+                                    derivation_attestation(),
+                                ),
+                                0,
+                                UNBOUNDED,
+                            ),
+                        ),
+                        (
+                            "audit_result_attestation_envelopes",
+                            arr(
+                                attestation_envelope(
+                                    "audit_result_attestation",
+                                    audit_result_attestation(),
+                                ),
+                                0,
+                                UNBOUNDED,
+                            ),
+                        ),
+                    ],
+                ),
+            ),
+            ("bundle_hash_b64u", b64u8()),
+            ("hash_algorithm", S::Enum(SHA256)),
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
+            ("metadata", obj_any()),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1180,5 +1780,38 @@ mod tests {
         assert!(one.validate(&json!({"receipt_version":"2"}), "$").is_err());
         assert!(Pat::Eip155.matches("eip155:1:0x0123456789abcdef0123456789ABCDEF01234567"));
         assert!(!Pat::Eip155.matches("eip155:1:0x0123"));
+        assert!(Pat::Uri.matches("https://example.com/a?b"));
+        assert!(Pat::Uri.matches("urn:isbn:1"));
+        for bad in [
+            "",
+            "example.com",
+            "1http://x",
+            "ht tp://x",
+            "https://a b",
+            ":x",
+        ] {
+            assert!(!Pat::Uri.matches(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tee_execution_needs_its_claims() {
+        let s = execution_attestation();
+        let base = json!({"attestation_version": "1", "attestation_id": "a",
+            "execution_type": "sandbox_execution", "agent_did": "did:key:zA",
+            "attester_did": "did:key:zB", "issued_at": "2026-02-11T00:00:00.000Z"});
+        assert!(s.validate(&base, "$").is_ok());
+        let mut tee = base.clone();
+        tee["execution_type"] = json!("tee_execution");
+        assert_eq!(s.validate(&tee, "$").unwrap_err().path, "$");
+        tee["runtime_metadata"] = json!({"image": "x"});
+        assert_eq!(
+            s.validate(&tee, "$").unwrap_err().path,
+            "$.runtime_metadata"
+        );
+        tee["runtime_metadata"]["tee"] = json!({"attestation_type": "generic_tee",
+            "root_id": "r", "tcb_version": "1", "measurements": {"measurement_hash_b64u": "AAAAAAAA"},
+            "evidence_ref": {"resource_type": "quote", "resource_hash_b64u": "AAAAAAAA"}});
+        assert!(s.validate(&tee, "$").is_ok());
     }
 }

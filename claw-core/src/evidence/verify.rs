@@ -500,7 +500,7 @@ fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Optio
 // ---------------------------------------------------------------------------------------
 
 /// `^did:(key|web):[a-zA-Z0-9._%-]+$`
-fn did_format_ok(s: &str) -> bool {
+pub(super) fn did_format_ok(s: &str) -> bool {
     let rest = s
         .strip_prefix("did:key:")
         .or_else(|| s.strip_prefix("did:web:"));
@@ -514,7 +514,7 @@ fn did_format_ok(s: &str) -> bool {
 /// The reference's did:key decoding outcome: `Err` = INVALID_DID_FORMAT (not `did:key:z`,
 /// not base58btc, wrong multicodec), `Ok(None)` = decodes but is no usable Ed25519 key
 /// (the reference's signature check then fails: SIGNATURE_INVALID).
-fn did_key(did: &str) -> Result<Option<VerifyingKey>, ()> {
+pub(super) fn did_key(did: &str) -> Result<Option<VerifyingKey>, ()> {
     let ident = did.strip_prefix("did:key:z").ok_or(())?;
     let raw = bs58::decode(ident).into_vec().map_err(|_| ())?;
     if raw.len() < 2 || raw[0] != 0xed || raw[1] != 0x01 {
