@@ -1,14 +1,16 @@
-//! Evidence: proof-bundle verification (batch signatures on all cores vs one strict
-//! verification at a time on one thread), receipt signing and verification beside the bare
+//! Evidence: proof-bundle verification (batch mode: per-key tables on all cores, vs one
+//! `verify_strict` at a time on one thread) for mixed and gateway-only bundles, one signature
+//! with and without a table, receipt signing and verification beside the bare
 //! Ed25519 + SHA-256 work they contain, and the RFC 9162 Merkle root over a bundle's leaves
-//! beside raw SHA-256 over the same bytes. Results: ../BENCHMARKS-evidence.md.
+//! beside raw SHA-256 over the same bytes. Results: ../BENCHMARKS.md.
 //!
 //! `cd benches && cargo bench --bench evidence` (the 100k-receipt group takes a few minutes;
 //! `-- verify_bundle/1000` etc. selects one group).
-use claw_benches::{bundle_bytes, bundle_leaves, config, gateway, TestRng, T0};
+use claw_benches::{bundle_bytes, bundle_leaves, config, gateway, Mix, TestRng, T0};
 use claw_core::evidence::{ModelCall, SigMode};
 use claw_core::json::{self, KeyOrder};
 use claw_core::merkle::rfc9162;
+use claw_core::keys::PrecomputedVerifyingKey;
 use claw_core::{b64, envelope};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sha2::{Digest, Sha256};
@@ -16,13 +18,20 @@ use std::time::Duration;
 
 fn verify_bundles(c: &mut Criterion) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for n in [1_000usize, 10_000, 100_000] {
-        let bytes = bundle_bytes(n);
+    for (n, mix) in [
+        (1_000usize, Mix::Mixed),
+        (10_000, Mix::Mixed),
+        (100_000, Mix::Mixed),
+        (1_000, Mix::Gateway),
+        (10_000, Mix::Gateway),
+        (100_000, Mix::Gateway),
+    ] {
+        let bytes = bundle_bytes(n, mix);
         let batch = config();
         let mut seq = config();
         seq.sig_mode = SigMode::Sequential;
         assert!(claw_core::evidence::verify_bundle(&bytes, &batch).valid);
-        let mut g = c.benchmark_group(format!("verify_bundle/{n}"));
+        let mut g = c.benchmark_group(format!("verify_bundle_{}/{n}", mix.name()));
         g.throughput(Throughput::Elements(n as u64));
         if n >= 100_000 {
             // ~2–10 s an iteration on this machine: the minimum sample count.
@@ -47,6 +56,27 @@ fn verify_bundles(c: &mut Criterion) {
         });
         g.finish();
     }
+}
+
+/// One Ed25519 signature by a key that signs many: `verify_strict`, the precomputed-table
+/// verifier batch mode uses for such keys, and the cost of building the table.
+fn signatures(c: &mut Criterion) {
+    let sk = claw_core::keys::SigningKey::from_seed(&[9u8; 32]);
+    let vk = sk.verifying_key();
+    let msg = b"uvV8b3Ty8yXmzLHm0wCQ2qz6M9mDnDJq6gW9uD4bF2Q";
+    let sig = sk.sign(msg);
+    let table = PrecomputedVerifyingKey::new(&vk);
+    let mut g = c.benchmark_group("signature");
+    g.bench_function("verify_strict", |b| {
+        b.iter(|| black_box(&vk).verify(black_box(msg), black_box(&sig)).unwrap())
+    });
+    g.bench_function("precomputed_table_verify", |b| {
+        b.iter(|| black_box(&table).verify(black_box(msg), black_box(&sig)).unwrap())
+    });
+    g.bench_function("precomputed_table_build", |b| {
+        b.iter(|| PrecomputedVerifyingKey::new(black_box(&vk)))
+    });
+    g.finish();
 }
 
 /// One gateway receipt: `Gateway::sign_receipt` and `Envelope::verify`, beside the bare
@@ -142,5 +172,5 @@ fn merkle(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, receipts, merkle, verify_bundles);
+criterion_group!(benches, signatures, receipts, merkle, verify_bundles);
 criterion_main!(benches);

@@ -71,7 +71,29 @@ pub fn config() -> VerifyConfig {
 
 /// A run with `n` receipts cycling through every kind: model call (gateway receipt), tool
 /// call, side effect, human approval, delegation; plus a policy decision event every 10.
-pub fn build(n: usize, seed: u64) -> Bundle {
+/// What a benchmark bundle's receipts are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mix {
+    /// The five kinds in turn: gateway (signed), tool, side-effect, approval, delegation.
+    Mixed,
+    /// Gateway receipts only: every receipt carries an Ed25519 signature to check.
+    Gateway,
+}
+
+impl Mix {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mix::Mixed => "mixed",
+            Mix::Gateway => "gateway",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mix> {
+        [Mix::Mixed, Mix::Gateway].into_iter().find(|m| m.name() == s)
+    }
+}
+
+pub fn build(n: usize, seed: u64, mix: Mix) -> Bundle {
     let mut rng = TestRng::new(seed);
     let gw = gateway();
     let mut rec = Recorder::new(agent_key(), &mut rng);
@@ -82,7 +104,7 @@ pub fn build(n: usize, seed: u64) -> Bundle {
     let mut i = 0usize;
     while made < n {
         t += 5;
-        match i % 5 {
+        match if mix == Mix::Gateway { 0 } else { i % 5 } {
             0 => {
                 let req = format!("{{\"prompt\":{i}}}");
                 rec.record_model_call(
@@ -191,12 +213,12 @@ pub fn build(n: usize, seed: u64) -> Bundle {
 
 /// The JSON bytes of a bundle with `n` receipts, cached under the system temp directory
 /// (building 100k receipts takes several seconds; verification is what is measured).
-pub fn bundle_bytes(n: usize) -> Vec<u8> {
-    let path = std::env::temp_dir().join(format!("claw-bench-bundle-{n}-v1.json"));
+pub fn bundle_bytes(n: usize, mix: Mix) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!("claw-bench-bundle-{n}-{}-v1.json", mix.name()));
     if let Ok(b) = std::fs::read(&path) {
         return b;
     }
-    let bytes = build(n, 100).to_json().unwrap().into_bytes();
+    let bytes = build(n, 100, mix).to_json().unwrap().into_bytes();
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     if std::fs::write(&tmp, &bytes).is_ok() {
         let _ = std::fs::rename(&tmp, &path);
@@ -208,7 +230,7 @@ pub fn bundle_bytes(n: usize) -> Vec<u8> {
 /// hashes them.
 pub fn bundle_leaves(n: usize) -> Vec<Vec<u8>> {
     let v: serde_json::Value = claw_core::json::parse(
-        &bundle_bytes(n),
+        &bundle_bytes(n, Mix::Mixed),
         &claw_core::json::Limits::STRICT.with_max_bytes(1 << 30),
     )
     .unwrap();

@@ -4,7 +4,7 @@
 //! `cargo run --release --bin peak_memory -- [receipts=100000] [guard_entries=1000000] [only]`
 //! with `only` one of `batch`, `sequential`, `guard` to measure one thing in a fresh process.
 //! The peak is reset between measurements by writing 5 to /proc/self/clear_refs (Linux).
-use claw_benches::{bundle_bytes, config};
+use claw_benches::{bundle_bytes, config, Mix};
 use claw_core::cst::{InMemoryReplayGuard, ReplayGuard};
 use claw_core::evidence::{verify_bundle, SigMode};
 
@@ -50,7 +50,7 @@ fn main() {
 }
 
 fn verify_peaks(n: usize, want: &dyn Fn(&str) -> bool) {
-    let bytes = bundle_bytes(n);
+    let bytes = bundle_bytes(n, Mix::Mixed);
     let input_mib = bytes.len() as f64 / (1024.0 * 1024.0);
     let base = status_kib("VmRSS:");
     println!(

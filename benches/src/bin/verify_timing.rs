@@ -1,8 +1,8 @@
 //! Wall and CPU time of `verify_bundle` on an n-receipt bundle, batch+threads vs sequential,
 //! interleaved so both modes see the same machine load.
 //!
-//! `cargo run --release --bin verify_timing -- [receipts=100000] [reps=5]`
-use claw_benches::{bundle_bytes, config};
+//! `cargo run --release --bin verify_timing -- [receipts=100000] [reps=5] [mixed|gateway] [batch|sequential|batch1]`
+use claw_benches::{bundle_bytes, config, Mix};
 use claw_core::evidence::{verify_bundle, SigMode};
 use std::time::Instant;
 
@@ -29,9 +29,17 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let reps: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let mix = args
+        .next()
+        .map_or(Mix::Mixed, |m| Mix::parse(&m).expect("mix: mixed or gateway"));
     let only = args.next();
-    let bytes = bundle_bytes(n);
-    println!("{n} receipts, {} bytes, load {}", bytes.len(), loadavg());
+    let bytes = bundle_bytes(n, mix);
+    println!(
+        "{n} receipts ({}), {} bytes, load {}",
+        mix.name(),
+        bytes.len(),
+        loadavg()
+    );
     let batch = config();
     let mut seq = config();
     seq.sig_mode = SigMode::Sequential;

@@ -92,7 +92,7 @@ pub(crate) enum S {
     OneOf(Vec<S>),
     /// A schema, then a rule JSON Schema expresses with `if`/`then` (checked only when the
     /// schema matched).
-    With(Box<S>, fn(&Value, &str) -> Result<(), SchemaError>),
+    With(Box<S>, fn(&Value, &P<'_>) -> Result<(), SchemaError>),
     /// A member the reference defines but claw does not verify: present means fail closed.
     Unsupported,
 }
@@ -118,7 +118,7 @@ pub(crate) struct SchemaError {
 /// A JSON path built lazily: formatted only when an error is reported (validating a large
 /// bundle visits millions of members).
 #[derive(Clone, Copy)]
-enum P<'a> {
+pub(super) enum P<'a> {
     Root(&'a str),
     Key(&'a P<'a>, &'a str),
     Idx(&'a P<'a>, usize),
@@ -179,7 +179,7 @@ impl S {
         match self {
             S::Any => Ok(()),
             S::With(inner, rule) => {
-                inner.validate(v, path)?;
+                inner.check(v, path)?;
                 rule(v, path)
             }
             S::Unsupported => Err(SchemaError {
@@ -1423,14 +1423,14 @@ fn tee_claims() -> S {
 
 /// The schema's `allOf: [{if: {execution_type: tee_execution}, then: {required:
 /// [runtime_metadata], runtime_metadata: {required: [tee]}}}]`.
-fn tee_execution_rule(v: &Value, path: &str) -> Result<(), SchemaError> {
+fn tee_execution_rule(v: &Value, path: &P<'_>) -> Result<(), SchemaError> {
     if v.get("execution_type").and_then(Value::as_str) != Some("tee_execution") {
         return Ok(());
     }
     match v.get("runtime_metadata") {
         None => fail(path, "must have required property \"runtime_metadata\""),
         Some(m) if m.get("tee").is_none() => fail(
-            &format!("{path}.runtime_metadata"),
+            &P::Key(path, "runtime_metadata"),
             "must have required property \"tee\"",
         ),
         Some(_) => Ok(()),
