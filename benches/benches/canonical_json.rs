@@ -14,7 +14,10 @@ fn doc(n: usize) -> String {
             )
         })
         .collect();
-    format!(r#"{{"bundle_version":"1","receipts":[{}]}}"#, items.join(","))
+    format!(
+        r#"{{"bundle_version":"1","receipts":[{}]}}"#,
+        items.join(",")
+    )
 }
 
 fn bench(c: &mut Criterion) {
@@ -22,22 +25,30 @@ fn bench(c: &mut Criterion) {
     for n in [10usize, 1000] {
         let text = doc(n);
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::new("claw_parse_strict_and_jcs", n), &text, |b, t| {
-            b.iter(|| json::canonicalize_bytes(t.as_bytes(), &Limits::STRICT).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("claw_parse_strict_and_jcs", n),
+            &text,
+            |b, t| b.iter(|| json::canonicalize_bytes(t.as_bytes(), &Limits::STRICT).unwrap()),
+        );
         let parsed = json::parse(text.as_bytes(), &Limits::STRICT).unwrap();
         g.bench_with_input(BenchmarkId::new("claw_jcs_only", n), &parsed, |b, v| {
             b.iter(|| json::canonicalize(v).unwrap())
         });
-        g.bench_with_input(BenchmarkId::new("serde_json_parse_and_to_vec", n), &text, |b, t| {
-            b.iter(|| {
-                let v: serde_json::Value = serde_json::from_str(t).unwrap();
-                serde_json::to_vec(&v).unwrap()
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("serde_json_to_vec_only", n), &parsed, |b, v| {
-            b.iter(|| serde_json::to_vec(v).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("serde_json_parse_and_to_vec", n),
+            &text,
+            |b, t| {
+                b.iter(|| {
+                    let v: serde_json::Value = serde_json::from_str(t).unwrap();
+                    serde_json::to_vec(&v).unwrap()
+                })
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("serde_json_to_vec_only", n),
+            &parsed,
+            |b, v| b.iter(|| serde_json::to_vec(v).unwrap()),
+        );
     }
     g.finish();
 }

@@ -6,11 +6,17 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
 fn bench(c: &mut Criterion) {
     let issuer = SigningKey::from_seed(&[7u8; 32]);
-    let mut claims = Claims::new("did:key:z6MkAgent", vec!["gateway".into()], vec!["tool:execute".into()]);
+    let mut claims = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["gateway".into()],
+        vec!["tool:execute".into()],
+    );
     claims.mission_id = Some("job-42".into());
     claims.policy_hash_b64u = Some("mK1g_juiUE4SnMxLuqPiQCLFI5nZKqiP7CVEUSKk87o".into());
     let now = 1_800_000_000;
-    let token = cst::issue(&issuer, &claims, 600, now, &mut rand_core::OsRng).unwrap().token;
+    let token = cst::issue(&issuer, &claims, 600, now, &mut rand_core::OsRng)
+        .unwrap()
+        .token;
     let keys = KeySet::from_dids([issuer.verifying_key().did().as_str()]).unwrap();
     let mut opts = ValidationOptions::new("gateway", "tool:execute");
     opts.job = Some("job-42");
@@ -28,7 +34,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| cst::validate(black_box(&token), &keys, &opts, now + 5).unwrap())
     });
     g.bench_function("bare_verify_strict", |b| {
-        b.iter(|| vk.verify_strict(black_box(signing_input.as_bytes()), &sig).unwrap())
+        b.iter(|| {
+            vk.verify_strict(black_box(signing_input.as_bytes()), &sig)
+                .unwrap()
+        })
     });
     g.finish();
 }

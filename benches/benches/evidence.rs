@@ -9,8 +9,8 @@
 use claw_benches::{bundle_bytes, bundle_leaves, config, gateway, Mix, TestRng, T0};
 use claw_core::evidence::{ModelCall, SigMode};
 use claw_core::json::{self, KeyOrder};
-use claw_core::merkle::rfc9162;
 use claw_core::keys::PrecomputedVerifyingKey;
+use claw_core::merkle::rfc9162;
 use claw_core::{b64, envelope};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sha2::{Digest, Sha256};
@@ -68,13 +68,63 @@ fn signatures(c: &mut Criterion) {
     let table = PrecomputedVerifyingKey::new(&vk);
     let mut g = c.benchmark_group("signature");
     g.bench_function("verify_strict", |b| {
-        b.iter(|| black_box(&vk).verify(black_box(msg), black_box(&sig)).unwrap())
+        b.iter(|| {
+            black_box(&vk)
+                .verify(black_box(msg), black_box(&sig))
+                .unwrap()
+        })
     });
     g.bench_function("precomputed_table_verify", |b| {
-        b.iter(|| black_box(&table).verify(black_box(msg), black_box(&sig)).unwrap())
+        b.iter(|| {
+            black_box(&table)
+                .verify(black_box(msg), black_box(&sig))
+                .unwrap()
+        })
     });
     g.bench_function("precomputed_table_build", |b| {
         b.iter(|| PrecomputedVerifyingKey::new(black_box(&vk)))
+    });
+    g.finish();
+
+    // The signature stage of a 100k-receipt bundle on its own: what bundle batch mode does
+    // (one table for the key, the signatures split over the cores) beside sequential single
+    // verification.
+    let n: usize = 100_000;
+    let msgs: Vec<[u8; 43]> = (0..n)
+        .map(|i| {
+            let mut m = [b'a'; 43];
+            m[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            m
+        })
+        .collect();
+    let sigs: Vec<[u8; 64]> = msgs.iter().map(|m| sk.sign(m)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut g = c.benchmark_group(format!("signatures_{n}"));
+    g.throughput(Throughput::Elements(n as u64))
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    g.bench_function("sequential_verify_strict", |b| {
+        b.iter(|| {
+            for (m, s) in msgs.iter().zip(&sigs) {
+                vk.verify(m, s).unwrap();
+            }
+        })
+    });
+    g.bench_function(format!("table_{threads}_threads"), |b| {
+        b.iter(|| {
+            let table = PrecomputedVerifyingKey::new(&vk);
+            let per = n.div_ceil(threads);
+            std::thread::scope(|s| {
+                for (ms, ss) in msgs.chunks(per).zip(sigs.chunks(per)) {
+                    let table = &table;
+                    s.spawn(move || {
+                        for (m, sig) in ms.iter().zip(ss) {
+                            table.verify(m, sig).unwrap();
+                        }
+                    });
+                }
+            });
+        })
     });
     g.finish();
 }

@@ -26,8 +26,19 @@ impl LinearScan {
             .unwrap()
             .iter()
             .map(|s| {
-                let strs = |k: &str| s[k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-                (s["effect"] == "Allow", strs("actions"), strs("resources"), s.get("conditions").is_some())
+                let strs = |k: &str| {
+                    s[k].as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_string())
+                        .collect()
+                };
+                (
+                    s["effect"] == "Allow",
+                    strs("actions"),
+                    strs("resources"),
+                    s.get("conditions").is_some(),
+                )
             })
             .collect();
         LinearScan { statements }
@@ -45,7 +56,11 @@ impl LinearScan {
                 }
             }
         }
-        if allowed { "allow" } else { "deny" }
+        if allowed {
+            "allow"
+        } else {
+            "deny"
+        }
     }
 }
 
@@ -76,14 +91,20 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let principal: cedar_policy::EntityUid = r#"Agent::"a""#.parse().unwrap();
                 let action: cedar_policy::EntityUid = r#"Action::"tool:execute""#.parse().unwrap();
-                let resource: cedar_policy::EntityUid = format!(r#"Tool::"{}""#, black_box(tool)).parse().unwrap();
+                let resource: cedar_policy::EntityUid =
+                    format!(r#"Tool::"{}""#, black_box(tool)).parse().unwrap();
                 let context = cedar_policy::Context::from_pairs([(
                     "has_human_approval".to_string(),
                     cedar_policy::RestrictedExpression::new_bool(false),
                 )])
                 .unwrap();
-                let req = cedar_policy::Request::new(principal, action, resource, context, None).unwrap();
-                black_box(authorizer.is_authorized(&req, &cedar_policies, &entities).decision())
+                let req =
+                    cedar_policy::Request::new(principal, action, resource, context, None).unwrap();
+                black_box(
+                    authorizer
+                        .is_authorized(&req, &cedar_policies, &entities)
+                        .decision(),
+                )
             })
         });
     }
@@ -98,7 +119,13 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     let prebuilt = cedar_policy::Request::new(principal, action, resource, context, None).unwrap();
     g.bench_function("cedar_prebuilt_request/allow", |b| {
-        b.iter(|| black_box(authorizer.is_authorized(black_box(&prebuilt), &cedar_policies, &entities).decision()))
+        b.iter(|| {
+            black_box(
+                authorizer
+                    .is_authorized(black_box(&prebuilt), &cedar_policies, &entities)
+                    .decision(),
+            )
+        })
     });
     g.finish();
 
@@ -107,9 +134,19 @@ fn bench(c: &mut Criterion) {
         let req = Request::tool_call(tool, &ctx, 1_800_000_000);
         let claw = compiled.decide(&req).verdict.as_str();
         let scan = scan.decide("tool:execute", tool, false);
-        let want = if name == "allow" { "allow" } else if name == "approval" { "approval_required" } else { "deny" };
+        let want = if name == "allow" {
+            "allow"
+        } else if name == "approval" {
+            "approval_required"
+        } else {
+            "deny"
+        };
         assert_eq!(claw, want, "{name}");
-        assert_eq!(scan, if name == "allow" { "allow" } else { "deny" }, "{name}");
+        assert_eq!(
+            scan,
+            if name == "allow" { "allow" } else { "deny" },
+            "{name}"
+        );
     }
 }
 

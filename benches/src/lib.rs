@@ -89,7 +89,9 @@ impl Mix {
     }
 
     pub fn parse(s: &str) -> Option<Mix> {
-        [Mix::Mixed, Mix::Gateway].into_iter().find(|m| m.name() == s)
+        [Mix::Mixed, Mix::Gateway]
+            .into_iter()
+            .find(|m| m.name() == s)
     }
 }
 

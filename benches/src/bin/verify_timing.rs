@@ -29,9 +29,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let reps: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
-    let mix = args
-        .next()
-        .map_or(Mix::Mixed, |m| Mix::parse(&m).expect("mix: mixed or gateway"));
+    let mix = args.next().map_or(Mix::Mixed, |m| {
+        Mix::parse(&m).expect("mix: mixed or gateway")
+    });
     let only = args.next();
     let bytes = bundle_bytes(n, mix);
     println!(

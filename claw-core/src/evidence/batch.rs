@@ -242,39 +242,3 @@ mod torsion {
         }
     }
 }
-
-#[cfg(test)]
-mod bench {
-    use super::*;
-    use crate::keys::SigningKey;
-
-    /// `cargo test --release -p claw-core --lib batch_timing -- --ignored --nocapture`
-    #[test]
-    #[ignore = "timing only"]
-    fn batch_timing() {
-        let k = SigningKey::from_seed(&[1; 32]);
-        let did = k.verifying_key().did();
-        let msgs: Vec<Vec<u8>> = (0..20_000u32)
-            .map(|i| format!("{i:043}").into_bytes())
-            .collect();
-        let sigs: Vec<String> = msgs.iter().map(|m| b64::encode(k.sign(m))).collect();
-        let jobs: Vec<SigJob<'_>> = msgs
-            .iter()
-            .zip(&sigs)
-            .map(|(m, s)| SigJob {
-                did: &did,
-                msg: m,
-                sig_b64u: s,
-            })
-            .collect();
-        for (mode, t) in [
-            (SigMode::Sequential, 1),
-            (SigMode::Batch, 1),
-            (SigMode::Batch, 2),
-        ] {
-            let start = std::time::Instant::now();
-            assert!(verify_all(&jobs, mode, t).iter().all(|x| *x));
-            println!("{mode:?} x{t}: {:?}", start.elapsed());
-        }
-    }
-}
