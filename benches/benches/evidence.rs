@@ -209,6 +209,23 @@ fn merkle(c: &mut Criterion) {
                 rfc9162::root_from_leaf_hashes(&hs)
             })
         });
+        // The verifier hashes the leaves on all cores (tree hashing splits, a single SHA-256
+        // stream does not).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        g.bench_function(format!("rfc9162_root_{threads}_threads"), |b| {
+            b.iter(|| {
+                let leaves = black_box(&leaves);
+                let per = leaves.len().div_ceil(threads);
+                let parts: Vec<Vec<[u8; 32]>> = std::thread::scope(|s| {
+                    let hs: Vec<_> = leaves
+                        .chunks(per)
+                        .map(|c| s.spawn(move || c.iter().map(|l| rfc9162::leaf_hash(l)).collect()))
+                        .collect();
+                    hs.into_iter().map(|h| h.join().unwrap()).collect()
+                });
+                rfc9162::root_from_leaf_hashes(&parts.concat())
+            })
+        });
         g.bench_function("raw_sha256_same_bytes", |b| {
             b.iter(|| {
                 let mut h = Sha256::new();
