@@ -7,7 +7,7 @@
 
 use claw_core::envelope::{self, Envelope, Signers, VerifyOptions};
 use claw_core::json::{self, Limits};
-use claw_core::keys::SigningKey;
+use claw_core::keys::{PrecomputedVerifyingKey, SigningKey};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -70,6 +70,14 @@ proptest! {
         // Another key never verifies it.
         let other = SigningKey::from_seed(&flip(&seed, bit).try_into().unwrap()).verifying_key();
         prop_assert!(other.verify(&msg, &sig).is_err());
+        // The precomputed-table verifier (bundles, busy keys) holds the same.
+        let table = PrecomputedVerifyingKey::new(&pk);
+        prop_assert!(table.verify(&msg, &sig).is_ok());
+        prop_assert!(table.verify(&msg, &flip(&sig, bit)).is_err(), "table: signature bit {}", bit % 512);
+        if !msg.is_empty() {
+            prop_assert!(table.verify(&flip(&msg, bit), &sig).is_err(), "table: message bit {}", bit % (msg.len() * 8));
+        }
+        prop_assert!(PrecomputedVerifyingKey::new(&other).verify(&msg, &sig).is_err());
     }
 
     #[test]
