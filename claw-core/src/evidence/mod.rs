@@ -37,7 +37,7 @@ mod schema;
 mod verify;
 mod wire;
 
-pub use batch::SigMode;
+pub use batch::{SigMode, TABLE_MIN_SIGNATURES};
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};

@@ -120,8 +120,8 @@ fn non_canonical_signature_s_plus_l_on_a_receipt_checkpoint() {
 /// `T` of order 2: `verify_strict` refuses it, but ed25519-dalek's cofactorless batch
 /// equation accepts it whenever the item's coefficient is even (the attacker can grind `r`).
 /// A verifier in batch mode would then call the bundle VALID and one in sequential mode
-/// INVALID. Found in review; fixed by checking every signature with `verify_strict` in both
-/// modes (claw-core `evidence::batch`). Sixteen nonces cover both parities many times over.
+/// INVALID. Found in review; fixed: both modes accept exactly what `verify_strict` accepts
+/// (claw-core `evidence::batch`). Sixteen nonces cover both parities many times over.
 #[test]
 fn torsion_component_in_r_on_a_receipt_signature() {
     use claw_core::evidence::SigMode;
@@ -178,6 +178,49 @@ fn torsion_component_in_r_on_a_receipt_signature() {
         lax_accepted > 0,
         "the batch equation accepted none of the attempts"
     );
+}
+
+/// The same attack in a bundle big enough that batch mode checks the agent's signatures with
+/// a precomputed table of its key (`keys::PrecomputedVerifyingKey`, used for signers with at
+/// least 256 signatures): the table verifier refuses the torsioned `R` like `verify_strict`.
+#[test]
+fn torsion_component_in_r_among_many_signatures_by_one_key() {
+    use claw_core::evidence::{SigMode, TABLE_MIN_SIGNATURES};
+    let agent_seed = [0x32u8; 32];
+    let agent = claw_core::keys::SigningKey::from_seed(&agent_seed);
+    let tools = vec!["read_file"; TABLE_MIN_SIGNATURES + 44];
+    let bundle = honest_bundle(&agent, 6, &tools);
+    let mut v: Value = serde_json::from_str(&bundle.to_json().expect("json")).expect("json");
+    v["payload"]["metadata"]
+        .as_object_mut()
+        .expect("metadata")
+        .remove("claw.dev/v1");
+    let honest = resign_bundle(&v["payload"], &agent);
+    let mut batch = verify_config();
+    batch.sig_mode = SigMode::Batch;
+    let mut sequential = verify_config();
+    sequential.sig_mode = SigMode::Sequential;
+    for cfg in [&batch, &sequential] {
+        assert_eq!(verify_bundle(honest.as_bytes(), cfg).reason_code, "OK");
+    }
+    for t in [1usize, 2, 4] {
+        let receipt = &mut v["payload"]["tool_receipts"][150];
+        let msg = receipt["payload_hash_b64u"]
+            .as_str()
+            .expect("hash")
+            .to_string();
+        let sig = torsioned_signature(&agent_seed, msg.as_bytes(), t as u64, t);
+        receipt["signature_b64u"] = json!(b64::encode(sig));
+        let text = resign_bundle(&v["payload"], &agent);
+        for cfg in [&batch, &sequential] {
+            assert_eq!(
+                verify_bundle(text.as_bytes(), cfg).reason_code,
+                "SIGNATURE_INVALID",
+                "torsion {t}, {:?}",
+                cfg.sig_mode
+            );
+        }
+    }
 }
 
 // --- Weak and non-canonical public keys ---------------------------------------------------
