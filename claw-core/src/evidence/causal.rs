@@ -1,6 +1,6 @@
 //! Causal binding checks over gateway-receipt bindings (span ids, phases, attribution
 //! confidence) and the anchoring of side-effect / human-approval receipts, with the
-//! reference verifier's rules and codes (steps 29–32 of docs/SPEC.md §6.6).
+//! reference verifier's rules and codes (steps 29–32 of docs/SPEC.md §6.3).
 
 use crate::time;
 use serde_json::{Map, Value};

@@ -1,6 +1,6 @@
 //! Offline verification of proof bundles (protocol §7), in the reference verifier's check
 //! order and with its reason codes, plus claw's additions (log inclusion proofs, the Merkle
-//! checkpoint, policy replay, optional spec-strict checks). docs/SPEC.md §6.6 lists
+//! checkpoint, policy replay, optional spec-strict checks). docs/SPEC.md §6.3 lists
 //! every step.
 
 use super::batch::{self, SigJob, SigMode};
