@@ -6,8 +6,8 @@
 //!
 //! `cd benches && cargo bench --bench evidence` (the 100k-receipt group takes a few minutes;
 //! `-- verify_bundle/1000` etc. selects one group).
-use claw_benches::{bundle_bytes, bundle_leaves, config, gateway, Mix, TestRng, T0};
-use claw_core::evidence::{ModelCall, SigMode};
+use claw_benches::{bundle_bytes, bundle_leaves, config, gateway, receipt_call, Mix, TestRng};
+use claw_core::evidence::SigMode;
 use claw_core::json::{self, KeyOrder};
 use claw_core::keys::PrecomputedVerifyingKey;
 use claw_core::merkle::rfc9162;
@@ -134,19 +134,8 @@ fn signatures(c: &mut Criterion) {
 /// Ed25519-sign / decode the key and `verify_strict` the payload hash).
 fn receipts(c: &mut Criterion) {
     let gw = gateway();
-    let request = br#"{"model":"claude-test","messages":[{"role":"user","content":"Summarize the build log and list the failing tests."}],"max_tokens":1024}"#;
-    let response = br#"{"id":"msg_01","type":"message","content":[{"type":"text","text":"Two tests fail: evidence_big and cst_replay."}],"usage":{"input_tokens":31,"output_tokens":17}}"#;
-    let call = ModelCall {
-        provider: "anthropic",
-        model: "claude-test",
-        request,
-        response,
-        tokens_input: 31,
-        tokens_output: 17,
-        latency_ms: 850,
-        timestamp_ms: T0,
-        metadata: None,
-    };
+    let call = receipt_call();
+    let (request, response) = (call.request, call.response);
     let mut rng = TestRng::new(1);
     let env = gw.sign_receipt(&call, None, &mut rng).unwrap();
     let payload_bytes = json::serialize(&env.payload, KeyOrder::JavaScript).unwrap();

@@ -252,3 +252,18 @@ pub fn bundle_leaves(n: usize) -> Vec<Vec<u8>> {
     }
     leaves
 }
+
+/// The model call both receipt benchmarks sign: a short chat request and its response.
+pub fn receipt_call() -> ModelCall<'static> {
+    ModelCall {
+        provider: "anthropic",
+        model: "claude-test",
+        request: br#"{"model":"claude-test","messages":[{"role":"user","content":"Summarize the build log and list the failing tests."}],"max_tokens":1024}"#,
+        response: br#"{"id":"msg_01","type":"message","content":[{"type":"text","text":"Two tests fail: evidence_big and cst_replay."}],"usage":{"input_tokens":31,"output_tokens":17}}"#,
+        tokens_input: 31,
+        tokens_output: 17,
+        latency_ms: 850,
+        timestamp_ms: T0,
+        metadata: None,
+    }
+}

@@ -4,8 +4,7 @@
 //! fairest ratio; criterion (benches/evidence.rs) measures A and B minutes apart.
 //!
 //! `cargo run --release --bin bench_pairs -- [rounds=30]`
-use claw_benches::{bundle_leaves, gateway, TestRng, T0};
-use claw_core::evidence::ModelCall;
+use claw_benches::{bundle_leaves, gateway, receipt_call, TestRng};
 use claw_core::json::{self, KeyOrder};
 use claw_core::merkle::rfc9162;
 use claw_core::{b64, envelope};
@@ -72,19 +71,8 @@ fn main() {
     );
 
     let gw = gateway();
-    let request = br#"{"model":"claude-test","messages":[{"role":"user","content":"Summarize the build log and list the failing tests."}],"max_tokens":1024}"#;
-    let response = br#"{"id":"msg_01","type":"message","content":[{"type":"text","text":"Two tests fail: evidence_big and cst_replay."}],"usage":{"input_tokens":31,"output_tokens":17}}"#;
-    let call = ModelCall {
-        provider: "anthropic",
-        model: "claude-test",
-        request,
-        response,
-        tokens_input: 31,
-        tokens_output: 17,
-        latency_ms: 850,
-        timestamp_ms: T0,
-        metadata: None,
-    };
+    let call = receipt_call();
+    let (request, response) = (call.request, call.response);
     let mut rng = TestRng::new(1);
     let env = gw.sign_receipt(&call, None, &mut rng).unwrap();
     let payload_bytes = json::serialize(&env.payload, KeyOrder::JavaScript).unwrap();
