@@ -45,10 +45,11 @@ pub(crate) struct SigJob<'a> {
 /// Fewest signatures worth a thread of their own.
 const CHUNK: usize = 64;
 
-/// Fewest signatures by one key worth building its table for: the table costs about 50
-/// `verify_strict` calls and saves about a third of one per signature (BENCHMARKS.md), so it
-/// pays off from about 150; 256 leaves a margin and bounds the tables a bundle can make a
-/// verifier build (at most one per 256 signatures, 30 KiB each).
+/// Fewest signatures by one key worth building its table for: the table costs about 25
+/// `verify_strict` calls (0.72 ms) and saves about 8 µs of each 29 µs check (BENCHMARKS.md),
+/// so it pays off from about 90 signatures; 256 leaves a margin for slower machines and
+/// bounds the tables a bundle can make a verifier build (at most one per 256 signatures,
+/// 30 KiB each).
 pub const TABLE_MIN_SIGNATURES: usize = 256;
 
 /// How one job's key is checked.
