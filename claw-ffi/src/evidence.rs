@@ -895,7 +895,10 @@ unsafe fn verify_config(
             .map_err(Fail::from)?;
     }
     if let Some(m) = c.causal_mode {
-        cfg.causal_mode = pick("causal_mode", &m)?;
+        // A configuration error like any other member of config_json, not an evidence one.
+        cfg.causal_mode = m.parse().map_err(|e: ParseEnumError| {
+            invalid("CONFIG_ERROR", format!("config_json.causal_mode: {e}"))
+        })?;
     }
     if let Some(s) = c.ttl_skew_ms {
         cfg.ttl_skew_ms = s;
