@@ -499,6 +499,9 @@ fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Optio
 // Helpers
 // ---------------------------------------------------------------------------------------
 
+/// Longest DID [`did_key`] decodes: the bound `VerifyingKey::from_did` applies.
+pub(super) const MAX_DID_KEY_LEN: usize = 128;
+
 /// `^did:(key|web):[a-zA-Z0-9._%-]+$`
 pub(super) fn did_format_ok(s: &str) -> bool {
     let rest = s
@@ -514,7 +517,17 @@ pub(super) fn did_format_ok(s: &str) -> bool {
 /// The reference's did:key decoding outcome: `Err` = INVALID_DID_FORMAT (not `did:key:z`,
 /// not base58btc, wrong multicodec), `Ok(None)` = decodes but is no usable Ed25519 key
 /// (the reference's signature check then fails: SIGNATURE_INVALID).
+///
+/// DIDs longer than [`MAX_DID_KEY_LEN`] are `Err` without decoding: base58 decoding is
+/// quadratic in the length (a 1 MiB `signer_did` kept a verifier busy for many minutes, and
+/// every receipt and co-signature DID is decoded before any allowlist check). An Ed25519
+/// did:key is 56 characters. Deviation: an overlong identifier whose base58 value happens
+/// to start with the bytes `ed 01` was `Ok(None)` (SIGNATURE_INVALID) and is now `Err`
+/// (INVALID_DID_FORMAT); deciding that exactly needs the whole quadratic conversion.
 pub(super) fn did_key(did: &str) -> Result<Option<VerifyingKey>, ()> {
+    if did.len() > MAX_DID_KEY_LEN {
+        return Err(());
+    }
     let ident = did.strip_prefix("did:key:z").ok_or(())?;
     let raw = bs58::decode(ident).into_vec().map_err(|_| ())?;
     if raw.len() < 2 || raw[0] != 0xed || raw[1] != 0x01 {
