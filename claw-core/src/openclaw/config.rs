@@ -377,9 +377,21 @@ fn opt_enum(
     }
 }
 
+/// Most entries a tool or model list may have. Real configs list tens; the effective-policy
+/// computation matches every listed name against every pattern of every layer, so the
+/// count must be bounded for a hostile config not to cost quadratic time.
+pub const MAX_LIST_ENTRIES: usize = 1024;
+
 fn opt_string_list(v: Option<&Value>, path: &str) -> Result<Option<Vec<String>>, OpenClawError> {
     match v {
         None => Ok(None),
+        Some(Value::Array(items)) if items.len() > MAX_LIST_ENTRIES => Err(OpenClawError::config(
+            path,
+            format!(
+                "has {} entries, above the limit of {MAX_LIST_ENTRIES}",
+                items.len()
+            ),
+        )),
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()

@@ -30,7 +30,7 @@ use super::catalog;
 use super::config::{
     Agent, Elevated, ListPolicy, OpenClawConfig, ProviderPolicy, SandboxMode, ToolsScope,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// The probe name that stands for "any plugin tool" (a name no real tool can have: it only
 /// matches `*`).
@@ -103,8 +103,9 @@ fn glob_match(parts: &[String], name: &str) -> bool {
 /// Normalize, rename, widen families and expand groups, as OpenClaw does before matching.
 pub fn expand_entries(list: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut push = |s: &str| {
-        if !s.is_empty() && !out.iter().any(|x| x == s) {
+        if !s.is_empty() && seen.insert(s.to_string()) {
             out.push(s.to_string());
         }
     };
@@ -598,6 +599,7 @@ fn effective_agent(config: &OpenClawConfig, agent: &Agent) -> EffectiveAgent {
     // Probe names for tools outside the core catalog.
     let mut probes: Vec<String> =
         vec![ANY_PLUGIN_TOOL.to_string(), catalog::BUNDLE_MCP.to_string()];
+    let mut probe_set: HashSet<String> = probes.iter().cloned().collect();
     let mut first_layers = None;
     let mut allowed = BTreeSet::new();
     let mut other = BTreeSet::new();
@@ -605,7 +607,7 @@ fn effective_agent(config: &OpenClawConfig, agent: &Agent) -> EffectiveAgent {
         let layers = layers_for(config, agent, model, sandboxed);
         for l in &layers {
             for n in l.allow_names_non_core() {
-                if n != catalog::GROUP_PLUGINS && !probes.contains(&n) {
+                if n != catalog::GROUP_PLUGINS && probe_set.insert(n.clone()) {
                     probes.push(n);
                 }
             }

@@ -55,3 +55,38 @@ fn megabyte_did_key_as_a_gateway_receipt_signer() {
     assert_eq!(v.reason_code, "RECEIPT_VERIFICATION_FAILED");
     assert!(v.reason.contains("CLAIM_NOT_FOUND"), "{}", v.reason);
 }
+
+/// An OpenClaw config with 400,000 `tools.deny` entries (3 MB, inside the 4 MiB limit): the
+/// effective-policy computation deduplicated entries and matched every listed name against
+/// every pattern of every layer, quadratic in the list (about 10^11 string comparisons).
+/// Lists are now bounded at `MAX_LIST_ENTRIES` and refused above it.
+#[test]
+fn openclaw_config_with_an_enormous_tool_list() {
+    use claw_core::openclaw::{config::MAX_LIST_ENTRIES, OpenClawConfig};
+    let entries: Vec<String> = (0..400_000).map(|i| format!("{i:x}")).collect();
+    let cfg = json!({ "tools": { "deny": entries } }).to_string();
+    let err = OpenClawConfig::parse(cfg.as_bytes()).expect_err("refused");
+    assert_eq!(err.reason_code(), "OPENCLAW_CONFIG_INVALID");
+    assert!(err.to_string().contains("tools.deny"), "{err}");
+    let at_limit: Vec<String> = (0..MAX_LIST_ENTRIES).map(|i| format!("t{i}")).collect();
+    let cfg = json!({ "tools": { "deny": at_limit } }).to_string();
+    assert!(OpenClawConfig::parse(cfg.as_bytes()).is_ok());
+}
+
+/// The worst case inside the bound: full allow and deny lists of distinct globs and plugin
+/// names on the global and the agent layer, so every probe name is matched against every
+/// pattern. It completes (about 10^7 matches); unbounded, the same shape was quadratic.
+#[test]
+fn openclaw_effective_policy_at_the_list_bound() {
+    use claw_core::openclaw::{config::MAX_LIST_ENTRIES, effective_agents, OpenClawConfig};
+    let globs: Vec<String> = (0..MAX_LIST_ENTRIES).map(|i| format!("p{i}_*")).collect();
+    let names: Vec<String> = (0..MAX_LIST_ENTRIES).map(|i| format!("q{i}")).collect();
+    let cfg = json!({
+        "tools": { "allow": globs, "deny": names },
+        "agents": { "list": [ { "id": "main", "tools": { "allow": names, "deny": globs } } ] }
+    })
+    .to_string();
+    let config = OpenClawConfig::parse(cfg.as_bytes()).expect("config");
+    let agents = effective_agents(&config);
+    assert_eq!(agents.len(), 1);
+}
