@@ -6,6 +6,7 @@
 //! reported with its JSON path. `claw-core/tests/emitted_schema.rs` checks emitted bundles
 //! against the original schema files with an independent JSON Schema implementation.
 
+use super::{ApprovalType, EffectClass, ToolStatus};
 use serde_json::Value;
 
 /// A string pattern of the schemas.
@@ -626,7 +627,7 @@ pub(crate) fn tool_v1() -> S {
             ("tool_version", string()),
             ("args_hash_b64u", nonempty()),
             ("result_hash_b64u", nonempty()),
-            ("result_status", S::Enum(&["success", "error", "timeout"])),
+            ("result_status", S::Enum(ToolStatus::NAMES)),
             ("hash_algorithm", S::Enum(SHA256)),
             ("agent_did", nonempty()),
             ("timestamp", dt()),
@@ -715,7 +716,7 @@ pub(crate) fn tool_v2() -> S {
             ("tool_version", string()),
             ("args_hash_b64u", b64u8()),
             ("result_hash_b64u", b64u8()),
-            ("result_status", S::Enum(&["success", "error", "timeout"])),
+            ("result_status", S::Enum(ToolStatus::NAMES)),
             ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
             ("agent_did", did()),
             ("timestamp", dt()),
@@ -788,10 +789,7 @@ fn side_effect_item() -> S {
         vec![
             ("receipt_version", S::Const("1")),
             ("receipt_id", nonempty()),
-            (
-                "effect_class",
-                S::Enum(&["network_egress", "filesystem_write", "external_api_write"]),
-            ),
+            ("effect_class", S::Enum(EffectClass::NAMES)),
             ("target_digest", string()),
             ("request_digest", string()),
             ("response_digest", string()),
@@ -818,15 +816,7 @@ fn human_approval_item() -> S {
         vec![
             ("receipt_version", S::Const("1")),
             ("receipt_id", nonempty()),
-            (
-                "approval_type",
-                S::Enum(&[
-                    "explicit_approve",
-                    "explicit_deny",
-                    "auto_approve",
-                    "timeout_deny",
-                ]),
-            ),
+            ("approval_type", S::Enum(ApprovalType::NAMES)),
             ("scope_hash_b64u", string()),
             ("plan_hash_b64u", string()),
             ("approver_subject", string()),
