@@ -8,8 +8,8 @@
 use super::config::Allowlists;
 use super::schema::{self, ArrayLimits, SchemaError};
 use super::verify::{
-    did_format_ok, did_key, verify_bundle_value, verify_log_inclusion_proof, Component,
-    ComponentStatus, ProofTier, Verdict, VerifyConfig,
+    arr, did_format_ok, did_key, verdict_json, verify_bundle_value, verify_log_inclusion_proof,
+    Component, ComponentStatus, ProofTier, Verdict, VerdictHead, VerifyConfig,
 };
 use crate::json::{self, KeyOrder};
 use crate::{hash, time};
@@ -75,42 +75,21 @@ impl ExportVerdict {
     /// derivation_attestations, audit_result_attestations}, proof_bundle?: <the proof
     /// bundle verdict's JSON>}` (keys sorted).
     pub fn to_json(&self) -> Value {
-        let mut comps = Map::new();
-        for c in &self.components {
-            comps.insert(
-                c.name.into(),
-                json!({"status": status_str(c.status), "code": c.code, "detail": c.detail}),
-            );
-        }
-        let mut m = Map::new();
-        m.insert("kind".into(), Value::String("export_bundle".into()));
-        m.insert(
-            "status".into(),
-            Value::String(if self.valid { "PASS" } else { "FAIL" }.into()),
-        );
-        m.insert("reason_code".into(), Value::String(self.reason_code.into()));
-        m.insert("reason".into(), Value::String(self.reason.clone()));
-        m.insert(
-            "verified_at".into(),
-            Value::String(self.verified_at.clone()),
-        );
-        m.insert(
-            "proof_tier".into(),
-            Value::String(self.proof_tier().as_str().into()),
-        );
-        for (k, v) in [
-            ("export_id", &self.export_id),
-            ("issuer_did", &self.issuer_did),
-            ("bundle_hash_b64u", &self.bundle_hash_b64u),
-            ("field", &self.field),
-        ] {
-            if let Some(v) = v {
-                m.insert(k.into(), Value::String(v.clone()));
-            }
-        }
-        m.insert("components".into(), Value::Object(comps));
-        m.insert(
-            "counts".into(),
+        let mut m = verdict_json(
+            VerdictHead {
+                valid: self.valid,
+                reason_code: self.reason_code,
+                reason: &self.reason,
+                verified_at: &self.verified_at,
+                proof_tier: self.proof_tier(),
+                components: &self.components,
+            },
+            [
+                ("export_id", &self.export_id),
+                ("issuer_did", &self.issuer_did),
+                ("bundle_hash_b64u", &self.bundle_hash_b64u),
+                ("field", &self.field),
+            ],
             json!({
                 "manifest_entries": self.manifest_entries_verified,
                 "execution_attestations": self.execution_attestations_verified,
@@ -118,19 +97,11 @@ impl ExportVerdict {
                 "audit_result_attestations": self.audit_result_attestations_verified,
             }),
         );
+        m.insert("kind".into(), Value::String("export_bundle".into()));
         if let Some(pb) = &self.proof_bundle {
             m.insert("proof_bundle".into(), pb.to_json());
         }
         json::sorted(&Value::Object(m))
-    }
-}
-
-fn status_str(s: ComponentStatus) -> &'static str {
-    match s {
-        ComponentStatus::Pass => "pass",
-        ComponentStatus::Fail => "fail",
-        ComponentStatus::Warn => "warn",
-        ComponentStatus::Skipped => "skipped",
     }
 }
 
@@ -313,12 +284,6 @@ fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
     v.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-fn arr<'a>(v: &'a Value, k: &str) -> &'a [Value] {
-    v.get(k)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
-}
-
 fn parse_ms(s: &str) -> Option<i64> {
     time::parse_rfc3339_millis(s).ok()
 }
@@ -326,10 +291,6 @@ fn parse_ms(s: &str) -> Option<i64> {
 /// JavaScript `String.prototype.trim` (White_Space and the BOM).
 fn js_trim(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-}
-
-fn b64u_chars(s: &str) -> bool {
-    schema::is_b64u_chars(s)
 }
 
 /// One manifest entry the artifacts call for.
@@ -793,7 +754,7 @@ fn verify_attestation(
     }
     let claimed = str_of(env, "payload_hash_b64u");
     let sig = str_of(env, "signature_b64u");
-    if !b64u_chars(claimed) || !b64u_chars(sig) {
+    if !schema::is_b64u_chars(claimed) || !schema::is_b64u_chars(sig) {
         return err(
             "MALFORMED_ENVELOPE",
             "payload_hash_b64u / signature_b64u are not base64url",
@@ -898,7 +859,7 @@ fn execution_payload_ok(p: &Value) -> bool {
         && s("attester_did").is_some_and(did_format_ok)
         && s("run_id").is_some_and(|x| !js_trim(x).is_empty())
         && s("proof_bundle_hash_b64u")
-            .is_some_and(|x| js_trim(x).chars().count() >= 8 && b64u_chars(x))
+            .is_some_and(|x| js_trim(x).chars().count() >= 8 && schema::is_b64u_chars(x))
         && s("issued_at").and_then(parse_ms).is_some()
         && p.get("expires_at")
             .map_or(true, |x| x.as_str().and_then(parse_ms).is_some())

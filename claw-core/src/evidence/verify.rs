@@ -291,50 +291,77 @@ impl Verdict {
     /// verified_at, proof_tier, trust_tier, bundle_id?, agent_did?, run_id?, field?,
     /// components: {name: {status, code, detail}}, counts}` (keys sorted).
     pub fn to_json(&self) -> Value {
-        let mut comps = Map::new();
-        for c in &self.components {
-            comps.insert(
-                c.name.into(),
-                json!({"status": c.status.as_str(), "code": c.code, "detail": c.detail}),
-            );
-        }
-        let mut m = Map::new();
-        m.insert(
-            "status".into(),
-            Value::String(if self.valid { "PASS" } else { "FAIL" }.into()),
-        );
-        m.insert("reason_code".into(), Value::String(self.reason_code.into()));
-        m.insert("reason".into(), Value::String(self.reason.clone()));
-        m.insert(
-            "verified_at".into(),
-            Value::String(self.verified_at.clone()),
-        );
-        m.insert(
-            "proof_tier".into(),
-            Value::String(self.proof_tier.as_str().into()),
-        );
-        m.insert("trust_tier".into(), Value::String(self.trust_tier.into()));
-        for (k, v) in [
-            ("bundle_id", &self.bundle_id),
-            ("agent_did", &self.agent_did),
-            ("run_id", &self.run_id),
-            ("field", &self.field),
-        ] {
-            if let Some(v) = v {
-                m.insert(k.into(), Value::String(v.clone()));
-            }
-        }
-        m.insert("components".into(), Value::Object(comps));
-        m.insert(
-            "counts".into(),
+        let mut m = verdict_json(
+            VerdictHead {
+                valid: self.valid,
+                reason_code: self.reason_code,
+                reason: &self.reason,
+                verified_at: &self.verified_at,
+                proof_tier: self.proof_tier,
+                components: &self.components,
+            },
+            [
+                ("bundle_id", &self.bundle_id),
+                ("agent_did", &self.agent_did),
+                ("run_id", &self.run_id),
+                ("field", &self.field),
+            ],
             json!({
                 "receipts": self.receipts_count,
                 "receipts_signature_verified": self.receipts_signature_verified_count,
                 "receipts_verified": self.receipts_verified_count,
             }),
         );
+        m.insert("trust_tier".into(), Value::String(self.trust_tier.into()));
         json::sorted(&Value::Object(m))
     }
+}
+
+/// What every verdict reports first (proof bundles and export bundles).
+pub(super) struct VerdictHead<'a> {
+    pub valid: bool,
+    pub reason_code: &'static str,
+    pub reason: &'a str,
+    pub verified_at: &'a str,
+    pub proof_tier: ProofTier,
+    pub components: &'a [Component],
+}
+
+/// The registry's verification shape shared by both verdicts: `status`, `reason_code`,
+/// `reason`, `verified_at`, `proof_tier`, the identifiers that are known, `components: {name:
+/// {status, code, detail}}` and `counts`. The caller adds its own members and sorts.
+pub(super) fn verdict_json(
+    head: VerdictHead<'_>,
+    ids: [(&str, &Option<String>); 4],
+    counts: Value,
+) -> Map<String, Value> {
+    let mut comps = Map::new();
+    for c in head.components {
+        comps.insert(
+            c.name.into(),
+            json!({"status": c.status.as_str(), "code": c.code, "detail": c.detail}),
+        );
+    }
+    let mut m = Map::new();
+    m.insert(
+        "status".into(),
+        Value::String(if head.valid { "PASS" } else { "FAIL" }.into()),
+    );
+    m.insert("reason_code".into(), Value::String(head.reason_code.into()));
+    m.insert("reason".into(), Value::String(head.reason.into()));
+    m.insert("verified_at".into(), Value::String(head.verified_at.into()));
+    m.insert(
+        "proof_tier".into(),
+        Value::String(head.proof_tier.as_str().into()),
+    );
+    for (k, v) in ids {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v.clone()));
+        }
+    }
+    m.insert("components".into(), Value::Object(comps));
+    m.insert("counts".into(), counts);
+    m
 }
 
 /// A fatal finding: (component, code, reason, field).
@@ -559,7 +586,7 @@ fn parse_ms(s: Option<&str>) -> Option<i64> {
     s.and_then(|s| time::parse_rfc3339_millis(s).ok())
 }
 
-fn arr<'a>(p: &'a Value, k: &str) -> &'a [Value] {
+pub(super) fn arr<'a>(p: &'a Value, k: &str) -> &'a [Value] {
     p.get(k)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
