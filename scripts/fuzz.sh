@@ -5,16 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 secs=${1:-${FUZZ_SECONDS:-45}}
-# shared/ beside the repository, or further up (worktrees), as the Rust tests look for it.
-shared=${CLAW_SHARED_DIR:-}
-if [ -z "$shared" ]; then
-  d=$root
-  while [ "$d" != / ]; do
-    if [ -d "$d/../shared/vectors" ]; then shared=$(cd "$d/../shared" && pwd); break; fi
-    d=$(dirname "$d")
-  done
-fi
-[ -d "$shared/vectors" ] || { echo "fuzz: shared/ vectors not found; set CLAW_SHARED_DIR" >&2; exit 1; }
+source scripts/shared-dir.sh
+shared=$CLAW_SHARED_DIR
 if ! command -v cargo-fuzz >/dev/null; then
   cargo install cargo-fuzz --locked --version 0.13.2 --quiet
 fi

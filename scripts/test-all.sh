@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# Every stage reads the shared vectors and fixtures; find them once, or stop here saying so.
+source scripts/shared-dir.sh
 passed=0
 failed=0
 stage() {
