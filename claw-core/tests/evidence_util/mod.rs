@@ -1,4 +1,5 @@
-//! Helpers shared by the evidence tests: a deterministic RNG and a bundle generator.
+//! Helpers shared by the evidence tests and the benchmarks (`benches/src/lib.rs` includes
+//! this file): a deterministic RNG and a bundle generator.
 #![allow(dead_code)]
 
 use claw_core::evidence::{
@@ -69,7 +70,37 @@ pub fn config() -> VerifyConfig {
 
 /// A run with `n` receipts cycling through every kind: model call (gateway receipt), tool
 /// call, side effect, human approval, delegation; plus a policy decision event every 10.
+/// What a generated bundle's receipts are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mix {
+    /// The five kinds in turn: gateway (signed), tool, side-effect, approval, delegation.
+    Mixed,
+    /// Gateway receipts only: every receipt carries an Ed25519 signature to check.
+    Gateway,
+}
+
+impl Mix {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mix::Mixed => "mixed",
+            Mix::Gateway => "gateway",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mix> {
+        [Mix::Mixed, Mix::Gateway]
+            .into_iter()
+            .find(|m| m.name() == s)
+    }
+}
+
+/// A bundle of `n` receipts of every kind in turn, with a policy decision event every ten.
 pub fn build(n: usize, seed: u64) -> Bundle {
+    build_mix(n, seed, Mix::Mixed)
+}
+
+/// A bundle of `n` receipts of the kinds `mix` says.
+pub fn build_mix(n: usize, seed: u64, mix: Mix) -> Bundle {
     let mut rng = TestRng::new(seed);
     let gw = gateway();
     let mut rec = Recorder::new(agent_key(), &mut rng);
@@ -80,7 +111,7 @@ pub fn build(n: usize, seed: u64) -> Bundle {
     let mut i = 0usize;
     while made < n {
         t += 5;
-        match i % 5 {
+        match if mix == Mix::Gateway { 0 } else { i % 5 } {
             0 => {
                 let req = format!("{{\"prompt\":{i}}}");
                 rec.record_model_call(
@@ -104,7 +135,7 @@ pub fn build(n: usize, seed: u64) -> Bundle {
                 let args = json!({"path": format!("src/file{}.rs", i % 7), "n": i});
                 rec.record_tool_call(
                     &ToolCall {
-                        tool_name: if i % 2 == 0 {
+                        tool_name: if i & 1 == 0 {
                             "read_file"
                         } else {
                             "write_file"
