@@ -161,13 +161,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
     let text = std::str::from_utf8(input).map_err(|e| JsonError::InvalidUtf8 {
         offset: e.valid_up_to(),
     })?;
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        pos: 0,
-        limits,
-        threads: 1,
-    };
+    let mut p = Parser::new(text, limits, 1);
     p.skip_ws();
     let v = p.value(1)?;
     p.skip_ws();
@@ -196,13 +190,7 @@ pub fn parse_with_threads(
     let Ok(text) = std::str::from_utf8(input) else {
         return parse(input, limits);
     };
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        pos: 0,
-        limits,
-        threads,
-    };
+    let mut p = Parser::new(text, limits, threads);
     p.skip_ws();
     let ok = p.value(1).ok().filter(|_| {
         p.skip_ws();
@@ -333,7 +321,18 @@ struct Parser<'a> {
     threads: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser at the start of `text`.
+    fn new(text: &'a str, limits: &'a Limits, threads: usize) -> Parser<'a> {
+        Parser {
+            s: text.as_bytes(),
+            text,
+            pos: 0,
+            limits,
+            threads,
+        }
+    }
+
     fn syntax(&self, detail: &'static str) -> JsonError {
         JsonError::Syntax {
             path: "$".into(),
@@ -509,13 +508,7 @@ impl Parser<'_> {
                 .map(|w| {
                     let (from, to) = (w[0], w[1]);
                     sc.spawn(move || {
-                        let mut p = Parser {
-                            s: text.as_bytes(),
-                            text,
-                            pos: 0,
-                            limits,
-                            threads: 1,
-                        };
+                        let mut p = Parser::new(text, limits, 1);
                         let mut out = Vec::with_capacity(to - from);
                         // `to` ≤ n = sep.len() − 1, so `sep[k + 1]` is in bounds.
                         for k in from..to {

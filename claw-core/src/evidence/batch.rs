@@ -130,9 +130,9 @@ mod tests {
     use super::*;
     use crate::keys::SigningKey;
 
-    #[test]
     /// Key 0 signs enough to get a table, keys 1 and 2 are checked with `verify_strict`;
     /// bad signatures on both paths are found, and the modes agree job by job.
+    #[test]
     fn batch_finds_culprits_and_matches_sequential() {
         let keys: Vec<SigningKey> = (0..3u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
         let mut dids: Vec<String> = keys.iter().map(|k| k.verifying_key().did()).collect();
