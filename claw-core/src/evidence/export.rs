@@ -8,10 +8,11 @@
 use super::config::Allowlists;
 use super::schema::{self, ArrayLimits, SchemaError};
 use super::verify::{
-    arr, did_format_ok, did_key, verdict_json, verify_bundle_value, verify_log_inclusion_proof,
-    Component, ComponentStatus, ProofTier, Verdict, VerdictHead, VerifyConfig,
+    arr, did_format_ok, did_key, js_hash, verdict_json, verify_bundle_value,
+    verify_log_inclusion_proof, Component, ComponentStatus, ProofTier, Verdict, VerdictHead,
+    VerifyConfig,
 };
-use crate::json::{self, KeyOrder};
+use crate::json;
 use crate::{hash, time};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -779,9 +780,7 @@ fn verify_attestation(
             );
         }
     }
-    let computed = json::serialize(payload, KeyOrder::JavaScript)
-        .ok()
-        .map(hash::sha256_b64u);
+    let computed = js_hash(payload);
     if str_of(env, "hash_algorithm") != "SHA-256" || computed.as_deref() != Some(claimed) {
         return err(
             "HASH_MISMATCH",

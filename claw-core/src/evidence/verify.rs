@@ -564,7 +564,7 @@ pub(super) fn did_key(did: &str) -> Result<Option<VerifyingKey>, ()> {
 }
 
 /// base64url(SHA-256(JSON.stringify(v))) in the value's own key order.
-fn js_hash(v: &Value) -> Option<String> {
+pub(super) fn js_hash(v: &Value) -> Option<String> {
     json::sha256_of(v, KeyOrder::JavaScript)
         .ok()
         .map(b64::encode)
