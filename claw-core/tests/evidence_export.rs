@@ -11,7 +11,9 @@ mod common;
 mod evidence_util;
 
 use claw_core::envelope;
-use claw_core::evidence::{verify_export_bundle, ExportVerdict, ProofTier, VerifyConfig};
+use claw_core::evidence::{
+    verify_document, verify_export_bundle, DocumentVerdict, ExportVerdict, ProofTier, VerifyConfig,
+};
 use claw_core::json::{self, KeyOrder};
 use claw_core::keys::SigningKey;
 use claw_core::{b64, hash, time};
@@ -209,6 +211,28 @@ fn not_json_and_not_an_object() {
     cfg2.limits.max_bytes = 100;
     let g = text(&golden());
     assert_eq!(verify_export_bundle(&g, &cfg2).reason_code, "INVALID_JSON");
+}
+
+/// `verify_document` sends a document with `export_version` to the export verifier and
+/// anything else (JSON or not) to the proof-bundle verifier.
+#[test]
+fn verify_document_tells_export_from_proof_bundles() {
+    let cfg = conformance_config();
+    match verify_document(&text(&golden()), &cfg) {
+        DocumentVerdict::Export(v) => assert!(v.valid, "{v:?}"),
+        other => panic!("not read as an export bundle: {other:?}"),
+    }
+    match verify_document(
+        &text(&golden()["bundle"]["artifacts"]["proof_bundle_envelope"]),
+        &cfg,
+    ) {
+        DocumentVerdict::Proof(v) => assert_eq!(v.reason_code, "OK", "{v:?}"),
+        other => panic!("not read as a proof bundle: {other:?}"),
+    }
+    match verify_document(b"{\"a\": 1, \"a\": 2}", &cfg) {
+        DocumentVerdict::Proof(v) => assert_eq!(v.reason_code, "INVALID_JSON"),
+        other => panic!("{other:?}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

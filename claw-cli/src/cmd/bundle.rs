@@ -4,9 +4,9 @@ use super::common::{bad_arg, now_ms, parse_json, read_json, seed, TrustArgs};
 use super::run as runlog;
 use crate::{exit, io, report, Failure};
 use claw_core::evidence::{
-    is_export_bundle, trust_pulse_from_bundle, verify_bundle, verify_bundle_value,
-    verify_export_bundle_value, verify_receipt_proof, Bundle, BundleOptions, Component,
-    ComponentStatus, ExportVerdict, RunOp, Verdict, CLAW_NAMESPACE,
+    trust_pulse_from_bundle, verify_bundle, verify_document, verify_receipt_proof, Bundle,
+    BundleOptions, Component, ComponentStatus, DocumentVerdict, ExportVerdict, RunOp, Verdict,
+    CLAW_NAMESPACE,
 };
 use claw_core::{hash, json};
 use serde_json::{json, Value};
@@ -295,16 +295,8 @@ fn one_line(s: &str) -> String {
 fn verify(a: VerifyArgs) -> Result<u8, Failure> {
     let cfg = a.trust.config()?;
     let bytes = io::read_input(Some(&a.bundle))?;
-    // Parsed once, with the verifier's own limits; what does not parse goes to the proof
-    // bundle verifier, which reports INVALID_JSON as a FAIL verdict.
-    let limits = json::Limits {
-        max_bytes: cfg.limits.max_bytes,
-        max_depth: cfg.limits.max_depth,
-        exact_integers: true,
-    };
-    let v = match json::parse(&bytes, &limits) {
-        Ok(doc) if is_export_bundle(&doc) => {
-            let v = verify_export_bundle_value(&doc, &cfg);
+    let v = match verify_document(&bytes, &cfg) {
+        DocumentVerdict::Export(v) => {
             if a.json {
                 io::print_line(&v.to_json().to_string())?;
             } else {
@@ -316,8 +308,7 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
                 exit::VERIFY_FAILED
             });
         }
-        Ok(doc) => verify_bundle_value(&doc, &cfg),
-        Err(_) => verify_bundle(&bytes, &cfg),
+        DocumentVerdict::Proof(v) => v,
     };
     if a.json {
         io::print_line(&v.to_json().to_string())?;

@@ -8,9 +8,9 @@
 use super::config::Allowlists;
 use super::schema::{self, ArrayLimits, SchemaError};
 use super::verify::{
-    arr, did_format_ok, did_key, js_hash, verdict_json, verify_bundle_value,
-    verify_log_inclusion_proof, Component, ComponentStatus, ProofTier, Verdict, VerdictHead,
-    VerifyConfig,
+    arr, did_format_ok, did_key, invalid_json, js_hash, parse_input, verdict_json,
+    verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus, ProofTier,
+    Verdict, VerdictHead, VerifyConfig,
 };
 use crate::json;
 use crate::{hash, time};
@@ -118,14 +118,42 @@ pub fn is_export_bundle(v: &Value) -> bool {
 /// Strict JSON parse with `cfg.limits` (`INVALID_JSON`), then
 /// [`verify_export_bundle_value`].
 pub fn verify_export_bundle(bytes: &[u8], cfg: &VerifyConfig) -> ExportVerdict {
-    let limits = json::Limits {
-        max_bytes: cfg.limits.max_bytes,
-        max_depth: cfg.limits.max_depth,
-        exact_integers: true,
-    };
-    match json::parse(bytes, &limits) {
-        Ok(v) => verify_export_bundle_value(&v, cfg),
+    match parse_input(bytes, cfg) {
+        Ok(v) => {
+            let out = verify_export_bundle_value(&v, cfg);
+            json::drop_with_threads(v, cfg.thread_count());
+            out
+        }
         Err(e) => Ctx::new(cfg).finish(Err(fail("input", "INVALID_JSON", e.to_string(), None))),
+    }
+}
+
+/// The verdict on a document that may be a proof bundle or an export bundle.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one value per verification, returned once
+pub enum DocumentVerdict {
+    /// It was a proof bundle (or not JSON at all: `INVALID_JSON`, as from [`verify_bundle`]).
+    ///
+    /// [`verify_bundle`]: super::verify_bundle
+    Proof(Verdict),
+    /// It carried `export_version` ([`is_export_bundle`]).
+    Export(ExportVerdict),
+}
+
+/// Verify `bytes` as an export bundle when the document carries `export_version`, else as a
+/// proof bundle, parsing it once (what `claw bundle verify` does).
+pub fn verify_document(bytes: &[u8], cfg: &VerifyConfig) -> DocumentVerdict {
+    match parse_input(bytes, cfg) {
+        Ok(doc) => {
+            let out = if is_export_bundle(&doc) {
+                DocumentVerdict::Export(verify_export_bundle_value(&doc, cfg))
+            } else {
+                DocumentVerdict::Proof(verify_bundle_value(&doc, cfg))
+            };
+            json::drop_with_threads(doc, cfg.thread_count());
+            out
+        }
+        Err(e) => DocumentVerdict::Proof(invalid_json(cfg, &e)),
     }
 }
 

@@ -43,8 +43,8 @@ pub use causal::CausalMode;
 pub use chain::{event_hash, Event};
 pub use config::{parse_clawverify_config, Allowlists};
 pub use export::{
-    is_export_bundle, verify_export_bundle, verify_export_bundle_value, ExportVerdict,
-    EXPORT_CONTENT_TYPE, EXPORT_TTL_SKEW_MS,
+    is_export_bundle, verify_document, verify_export_bundle, verify_export_bundle_value,
+    DocumentVerdict, ExportVerdict, EXPORT_CONTENT_TYPE, EXPORT_TTL_SKEW_MS,
 };
 pub use ids::{new_id, uuid_v4};
 pub use merkle_proofs::{

@@ -185,7 +185,7 @@ impl VerifyConfig {
         }
     }
 
-    fn thread_count(&self) -> usize {
+    pub(crate) fn thread_count(&self) -> usize {
         if self.sig_mode == SigMode::Sequential {
             return 1;
         }
@@ -476,23 +476,32 @@ pub(crate) fn verify_bundle_keep(bytes: &[u8], cfg: &VerifyConfig) -> (Verdict, 
 }
 
 fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
+    match parse_input(bytes, cfg) {
+        Ok(v) => {
+            let out = verify_inner(&v, cfg, keep);
+            json::drop_with_threads(v, cfg.thread_count());
+            out
+        }
+        Err(e) => (invalid_json(cfg, &e), None),
+    }
+}
+
+/// The verifiers' strict parse of their input: `cfg.limits`' size and depth, exact integers,
+/// on the configured threads.
+pub(super) fn parse_input(bytes: &[u8], cfg: &VerifyConfig) -> Result<Value, json::JsonError> {
     let limits = json::Limits {
         max_bytes: cfg.limits.max_bytes,
         max_depth: cfg.limits.max_depth,
         exact_integers: true,
     };
-    let threads = cfg.thread_count();
-    match json::parse_with_threads(bytes, &limits, threads) {
-        Ok(v) => {
-            let out = verify_inner(&v, cfg, keep);
-            json::drop_with_threads(v, threads);
-            out
-        }
-        Err(e) => {
-            let ctx = new_ctx(cfg);
-            ctx.verdict(Err(stop("envelope", "INVALID_JSON", e.to_string(), None)))
-        }
-    }
+    json::parse_with_threads(bytes, &limits, cfg.thread_count())
+}
+
+/// The proof-bundle verdict on input that is not strict JSON.
+pub(super) fn invalid_json(cfg: &VerifyConfig, e: &json::JsonError) -> Verdict {
+    new_ctx(cfg)
+        .verdict(Err(stop("envelope", "INVALID_JSON", e.to_string(), None)))
+        .0
 }
 
 /// Verify an already parsed (strict) bundle value.
