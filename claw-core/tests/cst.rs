@@ -926,8 +926,13 @@ fn job_binding() {
     c.mission_id = None;
     let unbound = mint(&c);
     let mut o = opts();
-    // No job named, binding not required: both accepted.
-    assert_eq!(code(cst::validate(&bound, &keys, &o, NOW)), "ok");
+    // No job named, binding not required: the unbound token is accepted; the bound one is
+    // refused, as a pinned token is where the runtime names no policy (one rule: a binding
+    // the runtime cannot check refuses the token).
+    assert_eq!(
+        code(cst::validate(&bound, &keys, &o, NOW)),
+        "TOKEN_MISSION_MISMATCH"
+    );
     assert_eq!(code(cst::validate(&unbound, &keys, &o, NOW)), "ok");
     o.job = Some("job-2");
     assert_eq!(
@@ -945,6 +950,10 @@ fn job_binding() {
     o.job = None;
     assert_eq!(
         code(cst::validate(&bound, &keys, &o, NOW)),
+        "TOKEN_MISSION_MISMATCH"
+    );
+    assert_eq!(
+        code(cst::validate(&unbound, &keys, &o, NOW)),
         "TOKEN_MISSION_REQUIRED"
     );
 }
@@ -1002,7 +1011,7 @@ fn replay_mode_bound_to_job() {
     o.replay = ReplayMode::BoundToJob;
     assert_eq!(
         code(cst::validate(&t, &keys, &o, NOW)),
-        "TOKEN_MISSION_REQUIRED"
+        "TOKEN_MISSION_MISMATCH"
     );
     o.job = Some("job-1");
     for i in 0..3 {
