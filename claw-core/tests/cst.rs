@@ -79,8 +79,12 @@ fn mint(c: &Claims) -> String {
         .token
 }
 
+/// The runtime of [`base_claims`]' job (a token naming a job is refused by a runtime that
+/// names none).
 fn opts() -> ValidationOptions<'static> {
-    ValidationOptions::new(AUD, ACTION)
+    let mut o = ValidationOptions::new(AUD, ACTION);
+    o.job = Some("job-1");
+    o
 }
 
 fn code(r: Result<cst::VerifiedClaims, TokenError>) -> &'static str {
@@ -926,6 +930,7 @@ fn job_binding() {
     c.mission_id = None;
     let unbound = mint(&c);
     let mut o = opts();
+    o.job = None;
     // No job named, binding not required: the unbound token is accepted; the bound one is
     // refused, as a pinned token is where the runtime names no policy (one rule: a binding
     // the runtime cannot check refuses the token).
@@ -1008,6 +1013,7 @@ fn replay_mode_bound_to_job() {
     let keys = keyset();
     let t = mint(&base_claims()); // mission_id job-1
     let mut o = opts();
+    o.job = None;
     o.replay = ReplayMode::BoundToJob;
     assert_eq!(
         code(cst::validate(&t, &keys, &o, NOW)),
