@@ -71,7 +71,10 @@ fn main() {
         ("digits", Box::new(|n| repeat("0", n))),
         ("letters", Box::new(|n| repeat("\"a\"", n))),
         ("tiny_objects", Box::new(objects)),
-        ("bundle", Box::new(move |_| bundle_bytes(receipts, Mix::Mixed))),
+        (
+            "bundle",
+            Box::new(move |_| bundle_bytes(receipts, Mix::Mixed)),
+        ),
     ];
     let limits = Limits::STRICT.with_max_bytes(usize::MAX);
     println!("| shape | input | verdict | charged / input | peak RSS / input |");
@@ -99,7 +102,11 @@ fn main() {
         let peak = status_kib("VmHWM:").saturating_sub(base) * 1024;
         // What the shape is charged (unbounded budget), on a 1 MiB sample of it (the ratio
         // does not depend on the size) so that no hostile shape is ever held whole.
-        let sample = if name == "bundle" { input.clone() } else { make(1 << 20) };
+        let sample = if name == "bundle" {
+            input.clone()
+        } else {
+            make(1 << 20)
+        };
         let mut unbounded = Budget::with_limit(usize::MAX);
         let charged = json::parse_within(&sample, &limits, &mut unbounded)
             .map(drop)

@@ -145,5 +145,8 @@ fn openclaw_config_of_many_tiny_values() {
     let n = (3 << 20) / 3;
     let hostile = format!("{{\"x\":[{}]}}", vec!["[]"; n].join(","));
     let e = claw_core::openclaw::OpenClawConfig::parse(hostile.as_bytes()).unwrap_err();
-    assert_eq!(claw_core::Error::from(e).reason_code(), "OPENCLAW_CONFIG_TOO_COMPLEX");
+    assert_eq!(
+        claw_core::Error::from(e).reason_code(),
+        "OPENCLAW_CONFIG_TOO_COMPLEX"
+    );
 }
