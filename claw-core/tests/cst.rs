@@ -185,6 +185,7 @@ fn pyjwt_scope_hash_agrees() {
         .unwrap();
     let mut o = ValidationOptions::new(AUD, ACTION);
     o.runtime_policy_hash = doc["options"]["runtime_policy_hash"].as_str();
+    o.job = doc["options"]["job"].as_str();
     o.require_scope_hash = true;
     let v = cst::validate(full["token"].as_str().unwrap(), &keys, &o, NOW).unwrap();
     assert_eq!(
@@ -809,7 +810,8 @@ fn audience_subject_scope() {
             "{action}"
         );
     }
-    let o = ValidationOptions::new(AUD, "model:invoke");
+    let mut o = ValidationOptions::new(AUD, "model:invoke");
+    o.job = Some("job-1");
     assert_eq!(code(cst::validate(&t, &keys, &o, NOW)), "ok");
 }
 
@@ -1241,6 +1243,7 @@ fn revocation_list_swaps_while_validating() {
             );
             std::thread::spawn(move || {
                 let mut o = ValidationOptions::new(AUD, ACTION);
+                o.job = Some("job-1");
                 o.revocations = Some(&*revs);
                 let mut after_count = 0;
                 while after_count < 50 {
