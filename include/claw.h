@@ -550,8 +550,10 @@ claw_result claw_bundle_receipt_proof(const char *bundle_json,
 
 // Verify a receipt proof offline: the checkpoint's signature (by `expected_agent_did` when
 // given, NUL-free, `len` bytes; NULL with 0 for any), the receipt's inclusion under the
-// checkpoint root, the receipt's own signature (a gateway receipt's signer must be in
-// `gateway_signers_json`, a JSON array of DIDs, when given) and its binding to the run.
+// checkpoint root, the receipt checked as `claw_bundle_verify` checks it (a gateway receipt
+// must be a signed envelope by a signer in `gateway_signers_json`, a JSON array of DIDs: none
+// given is `DEPENDENCY_NOT_CONFIGURED`; a tool receipt's signature and agent) and its binding
+// to the run.
 // On success `*verdict_out` is `{"kind":…,"receipt_id":…,"run_id":…,"agent_did":…,
 // "leaf_index":n,"tree_size":n,"root_b64u":…,"receipt_signer_did":…|null}`.
 claw_result claw_receipt_proof_verify(const char *proof_json,
@@ -563,11 +565,17 @@ claw_result claw_receipt_proof_verify(const char *proof_json,
                                       char **verdict_out,
                                       struct claw_error *err);
 
-// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a bundle
-// envelope or payload, stamped `issued_at_ms`. Verify the bundle first: this reads it as
-// given. On success `*pulse_out` is the Trust Pulse document as canonical JSON.
+// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a proof
+// bundle, stamped `issued_at_ms`. The bundle is verified first (`config_json` and `now_ms` as
+// in `claw_bundle_verify`) and the pulse is read from the envelope exactly as verified
+// (docs/SPEC.md §6.8); a bundle that does not verify (including an ambiguous document root,
+// `AMBIGUOUS_DOCUMENT`) fails with `CLAW_ERR_BUNDLE` and the verdict's reason code. On
+// success `*pulse_out` is the Trust Pulse document as canonical JSON.
 claw_result claw_trust_pulse_from_bundle(const char *bundle_json,
                                          size_t bundle_json_len,
+                                         const char *config_json,
+                                         size_t config_json_len,
+                                         int64_t now_ms,
                                          int64_t issued_at_ms,
                                          char **pulse_out,
                                          struct claw_error *err);

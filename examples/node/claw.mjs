@@ -182,7 +182,7 @@ const C = {
   bundle_verify: fn('claw_bundle_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', T.policy.ptr, 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
   bundle_receipt_proof: fn('claw_bundle_receipt_proof', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', IN, 'size_t', STR_OUT, ERR]),
   receipt_proof_verify: fn('claw_receipt_proof_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
-  trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', 'int64_t', STR_OUT, ERR]),
+  trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', 'int64_t', STR_OUT, ERR]),
 
   envelope_verify: fn('claw_envelope_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
 };
@@ -997,8 +997,11 @@ export const bundle = Object.freeze({
   },
 });
 
-/** Derive a Trust Pulse document (object) from a (verified) bundle. */
-export function trustPulse(b, { issuedAt = Date.now() } = {}) {
+/** Verify a proof bundle (`config`, `now` as in `bundle.verify`) and derive a Trust Pulse
+ * document (object) from the envelope exactly as verified; throws ClawError if it does not
+ * verify. */
+export function trustPulse(b, { config, now = Date.now(), issuedAt = Date.now() } = {}) {
   const bb = jsonBytes(b, 'bundle');
-  return JSON.parse(callString0(C.trust_pulse_from_bundle, bb, bb.length, toMillis(issuedAt, 'issuedAt')));
+  const c = optBytes(config, 'config', true);
+  return JSON.parse(callString0(C.trust_pulse_from_bundle, bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), toMillis(issuedAt, 'issuedAt')));
 }

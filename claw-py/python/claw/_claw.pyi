@@ -590,7 +590,14 @@ def verify_checkpoint_consistency(
     text: _JSONText, *, expected_agent: Optional[str] = None
 ) -> Tuple[Checkpoint, Checkpoint]: ...
 def trust_pulse_from_bundle(
-    bundle: Union[_JSONText, Dict[str, Any]], *, issued_at_ms: Optional[int] = None
+    bundle: _JSONText,
+    config: Union[_JSONText, Dict[str, Any], None] = None,
+    gateway_signers: Optional[Sequence[_Signer]] = None,
+    *,
+    now: Optional[int] = None,
+    issued_at_ms: Optional[int] = None,
+    causal_mode: Literal["enforce", "warn", "observe"] = "enforce",
+    trusted_log_signers: Optional[Sequence[_Signer]] = None,
 ) -> Dict[str, Any]: ...
 def verify_log_inclusion_proof(
     proof: Union[_JSONText, Dict[str, Any]],
