@@ -55,7 +55,7 @@ test('cst: key sets from DIDs and JWKS', () => {
   const byDid = KeySet.fromDids([sk.did()]);
   const pk = sk.publicKey();
   const byJwks = KeySet.fromJwks({ keys: [JSON.parse(pk.toJwk())] });
-  for (const ks of [byDid, byJwks]) cst.verify(token, ks, { audience: 'gateway', action: 'tool:read', now });
+  for (const ks of [byDid, byJwks]) cst.verify(token, ks, { audience: 'gateway', action: 'tool:read', job: 'job-42', now });
   assert.throws(() => KeySet.fromDids(['did:web:x']), (e) => e.code === Result.ERR_TOKEN);
   assert.throws(() => cst.verify(token, KeySet.fromDids([]), { audience: 'gateway', action: 'tool:read', now }),
     (e) => e.reasonCode === 'TOKEN_UNKNOWN_KID');
