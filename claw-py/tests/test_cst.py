@@ -159,7 +159,9 @@ def test_claw_issues_pyjwt_verifies(issuer: claw.SigningKey) -> None:
         assert len(got["jti"]) == 22
         assert got["token_scope_hash_b64u"] == claw.cst_scope_hash(got)
         # And claw accepts its own token, returning the same claims PyJWT read.
-        assert claw.verify_cst(token, [issuer.public_key()], audience=AUD, scope=ACTION) == got
+        # (A token bound to a job verifies only where the runtime names that job.)
+        job = got.get("mission_id")
+        assert claw.verify_cst(token, [issuer.public_key()], audience=AUD, scope=ACTION, mission_id=job) == got
 
 
 def test_pyjwt_issues_claw_verifies() -> None:
@@ -175,7 +177,7 @@ def test_pyjwt_issues_claw_verifies() -> None:
         c = _random_claims(rng)
         c.update(token_version="1", iat=now, exp=now + 300, jti=f"j{rng.randrange(10**9)}")
         token = jwt.encode(c, priv, algorithm="EdDSA", headers={"kid": kid, "typ": "JWT"})
-        got = claw.verify_cst(token, [pk], audience=AUD, scope=ACTION)
+        got = claw.verify_cst(token, [pk], audience=AUD, scope=ACTION, mission_id=c.get("mission_id"))
         assert got == c
         # A token from a key the runtime does not trust is refused by kid.
         other = claw.SigningKey.generate().public_key()
@@ -216,6 +218,8 @@ def _verify(token: str, issuer: claw.SigningKey, **kw: Any) -> Dict[str, Any]:
     kw.setdefault("audience", AUD)
     kw.setdefault("scope", ACTION)
     kw.setdefault("now", NOW + 10)
+    # The runtime's job: a token bound to a job is refused by a runtime that names none.
+    kw.setdefault("mission_id", "job-1")
     return claw.verify_cst(token, [issuer.public_key()], **kw)
 
 
