@@ -171,3 +171,54 @@ def test_reference_style_receipt_recovery_by_nonce(gw, run, tmp_path):
     f = tmp_path / "recovered.json"
     f.write_text(json.dumps({"_receipt_envelope": got["receipt_envelope"]}))
     claw("run", "attach", "--dir", run, "--from-response", str(f))
+
+
+def test_process_switches_slow_clients_and_sigterm(tmp_path):
+    """The real process: incident switches apply to the next request once the file changes;
+    a client that never finishes its headers is cut off; SIGTERM lets an in-flight stream
+    finish with its receipt, then the process exits 0."""
+    import signal
+    import socket
+    import time
+
+    with Gateway(str(tmp_path / "gw"), extra_args=["--header-timeout-ms", "500", "--shutdown-grace-ms", "10000"]) as g:
+        hdr = {"X-CST": g.token()}
+        r = httpx.post(g.url + "/v1/chat/completions", headers=hdr, json={"model": "gpt-4o-mini", "messages": []})
+        assert r.status_code == 200
+        with open(g.overrides, "w") as f:
+            json.dump({"denied_models": ["gpt-4o*"]}, f)
+        deadline = time.time() + 10
+        while True:
+            r = httpx.post(g.url + "/v1/chat/completions", headers=hdr, json={"model": "gpt-4o-mini", "messages": []})
+            if r.status_code == 403 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        assert r.status_code == 403 and r.json()["reason_code"] == "MODEL_DENIED_BY_OVERRIDE", r.text
+        # SIGHUP reloads too (here: lifting the switch).
+        with open(g.overrides, "w") as f:
+            f.write("{}")
+        g.gateway.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while httpx.post(g.url + "/v1/chat/completions", headers=hdr,
+                         json={"model": "gpt-4o-mini", "messages": []}).status_code != 200:
+            assert time.time() < deadline, "switch not lifted"
+            time.sleep(0.2)
+        # Slow client: half a request head, then silence.
+        host, port = g.url.removeprefix("http://").split(":")
+        s = socket.create_connection((host, int(port)))
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
+        s.settimeout(5)
+        t0 = time.time()
+        data = s.recv(1024)  # raises socket.timeout if the gateway keeps waiting
+        assert data == b"" or data.startswith(b"HTTP/1.1 408"), data
+        assert time.time() - t0 < 4, "the gateway did not cut off a slow client"
+        s.close()
+        # SIGTERM during a slow stream: the stream completes with its trailer.
+        with httpx.Client(timeout=30) as c:
+            with c.stream("POST", g.url + "/v1/chat/completions", headers=hdr,
+                          json={"model": "slow", "stream": True, "messages": []}) as resp:
+                time.sleep(0.2)
+                g.gateway.send_signal(signal.SIGTERM)
+                body = b"".join(resp.iter_bytes())
+        assert b":clawproxy_receipt_envelope_b64u=" in body
+        assert g.gateway.wait(timeout=15) == 0
