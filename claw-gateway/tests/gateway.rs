@@ -535,3 +535,26 @@ async fn service_routes_bounds_and_bad_requests() {
     assert!(m.contains("claw_gateway_decisions_total{reason_code=\"REQUEST_TOO_LARGE\"} 1"), "{m}");
     assert!(m.contains("claw_gateway_requests_total{route=\"proxy\"}"), "{m}");
 }
+
+#[test]
+fn example_config_and_switches_parse() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/gateway");
+    let fc = config::read_file(&root.join("gateway.toml")).unwrap();
+    let cfg = config::resolve(Some(fc), Overrides::default()).unwrap();
+    assert_eq!(cfg.upstreams["anthropic"], "https://api.anthropic.com");
+    assert_eq!(cfg.limits, config::Limits::default());
+    assert!(cfg.signing_key.ends_with("keys/gateway.jwk"));
+    let s = std::fs::read(root.join("switches.example.json")).unwrap();
+    claw_gateway::switches::Switches::parse(&s).unwrap();
+    // Flags override the file; bad values are refused with CONFIG_INVALID.
+    let fc = config::read_file(&root.join("gateway.toml")).unwrap();
+    let o = Overrides { listen: Some("127.0.0.1:9".into()), ..Overrides::default() };
+    assert_eq!(config::resolve(Some(fc), o).unwrap().listen.port(), 9);
+    let fc = config::read_file(&root.join("gateway.toml")).unwrap();
+    let o = Overrides { upstreams: vec!["openai=ftp://x".into()], ..Overrides::default() };
+    assert_eq!(config::resolve(Some(fc), o).unwrap_err().reason_code(), "CONFIG_INVALID");
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("g.toml");
+    write(&p, "listen = \"127.0.0.1:1\"\nbogus = 1\n");
+    assert!(config::read_file(&p).unwrap_err().to_string().contains("bogus"));
+}
