@@ -7,8 +7,8 @@
 
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
 use crate::ffi::{
-    free_handle, json_limits, try_bytes, try_json, try_out, try_ref, try_str, write_handle, write_out,
-    write_string,
+    free_handle, json_limits, try_bytes, try_json, try_out, try_ref, try_str, write_handle,
+    write_out, write_string,
 };
 use crate::guard::boundary;
 use crate::keys::claw_signing_key;

@@ -203,8 +203,7 @@ fn pair(s: &str, what: &str) -> Result<(String, String), ConfigError> {
 pub fn valid_provider(p: &str) -> bool {
     !p.is_empty()
         && p.len() <= 64
-        && p
-            .bytes()
+        && p.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
@@ -293,9 +292,7 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
     let policy_hash = o.policy_hash.or(f.policy_hash);
     if let Some(h) = &policy_hash {
         if !claw_core::hash::is_b64u_sha256(h) {
-            return Err(cerr(format!(
-                "policy_hash {h:?}: not a base64url SHA-256"
-            )));
+            return Err(cerr(format!("policy_hash {h:?}: not a base64url SHA-256")));
         }
         if wpc_dir.is_none() {
             return Err(cerr("policy_hash needs a policy directory (--wpc-dir)"));

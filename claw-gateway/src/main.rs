@@ -164,7 +164,10 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail("RUNTIME", e),
     };

@@ -69,7 +69,10 @@ pub struct Metrics {
 }
 
 fn bump(m: &Mutex<BTreeMap<&'static str, u64>>, k: &'static str) {
-    *m.lock().unwrap_or_else(|p| p.into_inner()).entry(k).or_default() += 1;
+    *m.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(k)
+        .or_default() += 1;
 }
 
 impl Metrics {
@@ -89,9 +92,24 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
         for (name, help, label, m) in [
-            ("claw_gateway_requests_total", "Requests by route.", "route", &self.requests),
-            ("claw_gateway_decisions_total", "Decisions by reason code.", "reason_code", &self.decisions),
-            ("claw_gateway_receipts_total", "Signed receipts by outcome.", "outcome", &self.receipts),
+            (
+                "claw_gateway_requests_total",
+                "Requests by route.",
+                "route",
+                &self.requests,
+            ),
+            (
+                "claw_gateway_decisions_total",
+                "Decisions by reason code.",
+                "reason_code",
+                &self.decisions,
+            ),
+            (
+                "claw_gateway_receipts_total",
+                "Signed receipts by outcome.",
+                "outcome",
+                &self.receipts,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             for (k, v) in m.lock().unwrap_or_else(|p| p.into_inner()).iter() {

@@ -174,7 +174,10 @@ fn did_response(state: &State) -> Response<GwBody> {
 
 async fn receipt_lookup(state: &Arc<State>, key: &str) -> Result<Response<GwBody>, GatewayError> {
     crate::sink::check_key(key).map_err(|_| {
-        GatewayError::bad("INVALID_NONCE", "a nonce is 1..=256 characters of A-Z a-z 0-9 . _ : -")
+        GatewayError::bad(
+            "INVALID_NONCE",
+            "a nonce is 1..=256 characters of A-Z a-z 0-9 . _ : -",
+        )
     })?;
     let st = state.clone();
     let k = key.to_string();
@@ -243,9 +246,9 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
         &claw_core::json::Limits::STRICT.with_max_bytes(max_bytes),
     )
     .map_err(|e| GatewayError::bad("INVALID_REQUEST", format!("request body: {e}")))?;
-    let o = v
-        .as_object()
-        .ok_or_else(|| GatewayError::bad("INVALID_REQUEST", "request body must be a JSON object"))?;
+    let o = v.as_object().ok_or_else(|| {
+        GatewayError::bad("INVALID_REQUEST", "request body must be a JSON object")
+    })?;
     let model = match o.get("model") {
         Some(Value::String(m)) if !m.is_empty() && m.len() <= MAX_MODEL_BYTES => m.clone(),
         _ => {
@@ -258,7 +261,12 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
     let stream = match o.get("stream") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(GatewayError::bad("INVALID_REQUEST", "stream must be a boolean")),
+        Some(_) => {
+            return Err(GatewayError::bad(
+                "INVALID_REQUEST",
+                "stream must be a boolean",
+            ))
+        }
     };
     Ok(CallBody {
         model,
@@ -326,6 +334,8 @@ async fn proxy(
     let run_id = header(h, "x-run-id")?;
     let event_hash = header(h, "x-event-hash")?;
     let nonce = header(h, "x-idempotency-key")?;
+    let span_id = header(h, "x-span-id")?;
+    let parent_span_id = header(h, "x-parent-span-id")?;
     let policy_hash = header(h, "x-policy-hash")?
         .map(str::to_string)
         .or_else(|| state.config.policy_hash.clone());
@@ -365,7 +375,8 @@ async fn proxy(
     let call_body = inspect_request(&request_bytes, limit)?;
     // 4. Policy and incident switches.
     let switches = state.switches.load();
-    if let Some((code, detail)) = switches.deny(&provider, &call_body.model, policy_hash.as_deref()) {
+    if let Some((code, detail)) = switches.deny(&provider, &call_body.model, policy_hash.as_deref())
+    {
         return Err(GatewayError::Denied { code, detail });
     }
     let upstream_uri: hyper::Uri = {
@@ -382,7 +393,13 @@ async fn proxy(
     let enforced_policy = match &policy_hash {
         Some(hash) => {
             let p = state.policy(hash, now)?;
-            enforce(&p, &provider, &call_body.model, upstream_uri.host().unwrap_or(""), now)?;
+            enforce(
+                &p,
+                &provider,
+                &call_body.model,
+                upstream_uri.host().unwrap_or(""),
+                now,
+            )?;
             Some(hash.clone())
         }
         None if state.config.require_policy => return Err(GatewayError::PolicyRequired),
@@ -397,16 +414,14 @@ async fn proxy(
             nonce: nonce.map(str::to_string),
             policy_hash: enforced_policy,
             token_scope_hash_b64u: claims.token_scope_hash_b64u.clone(),
-            span_id: None,
-            parent_span_id: None,
+            span_id: span_id.map(str::to_string),
+            parent_span_id: parent_span_id.map(str::to_string),
         }),
-        (None, None) => None,
-        _ => {
-            return Err(GatewayError::bad(
-                "BINDING_INCOMPLETE",
-                "X-Run-Id and X-Event-Hash go together",
-            ))
-        }
+        (None, None) if span_id.is_none() && parent_span_id.is_none() => None,
+        _ => return Err(GatewayError::bad(
+            "BINDING_INCOMPLETE",
+            "X-Run-Id and X-Event-Hash go together (and X-Span-Id / X-Parent-Span-Id need them)",
+        )),
     };
     if let Some(b) = &binding {
         if !claw_core::hash::is_b64u_sha256(&b.event_hash_b64u) {
@@ -437,9 +452,12 @@ async fn proxy(
     if let Some(n) = nonce {
         let st = state.clone();
         let k = n.to_string();
-        let exists = tokio::task::spawn_blocking(move || crate::sink::ReceiptSink::get(&st.sink, &k))
-            .await
-            .map_err(|e| GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string())))??;
+        let exists =
+            tokio::task::spawn_blocking(move || crate::sink::ReceiptSink::get(&st.sink, &k))
+                .await
+                .map_err(|e| {
+                    GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string()))
+                })??;
         if exists.is_some() {
             return Err(GatewayError::NonceReused(n.to_string()));
         }
@@ -455,7 +473,14 @@ async fn proxy(
         request_sha256: Sha256::digest(&request_bytes).into(),
     };
     // 7. Forward.
-    let up_req = upstream_request(state, &parts.headers, &provider, upstream_uri, call_body.stream, request_bytes)?;
+    let up_req = upstream_request(
+        state,
+        &parts.headers,
+        &provider,
+        upstream_uri,
+        call_body.stream,
+        request_bytes,
+    )?;
     let read_timeout = Duration::from_millis(state.config.limits.upstream_read_timeout_ms);
     let t_up = Instant::now();
     let sent = tokio::time::timeout(read_timeout, state.upstream.client.request(up_req)).await;
@@ -464,10 +489,24 @@ async fn proxy(
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::warn!(provider = %provider, error = %e, "upstream unreachable");
-            return failed_call(state, &call, Outcome::UpstreamError, "PROVIDER_ERROR", "failed to reach the provider").await;
+            return failed_call(
+                state,
+                &call,
+                Outcome::UpstreamError,
+                "PROVIDER_ERROR",
+                "failed to reach the provider",
+            )
+            .await;
         }
         Err(_) => {
-            return failed_call(state, &call, Outcome::UpstreamTimeout, "UPSTREAM_TIMEOUT", "the provider did not answer in time").await;
+            return failed_call(
+                state,
+                &call,
+                Outcome::UpstreamTimeout,
+                "UPSTREAM_TIMEOUT",
+                "the provider did not answer in time",
+            )
+            .await;
         }
     };
     let status = up.status();
@@ -475,9 +514,20 @@ async fn proxy(
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        .is_some_and(|c| {
+            c.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        });
     if call.stream && status.is_success() && is_sse {
-        return Ok(stream_response(state.clone(), call, up, permit, guard, read_timeout));
+        return Ok(stream_response(
+            state.clone(),
+            call,
+            up,
+            permit,
+            guard,
+            read_timeout,
+        ));
     }
     buffered_response(state, call, up, read_timeout).await
 }
@@ -494,11 +544,16 @@ fn enforce(
 ) -> Result<(), GatewayError> {
     let mut ctx = std::collections::HashMap::new();
     ctx.insert("Model:Provider", provider);
-    let d = p.compiled.decide(&wpc::Request::model_call(model, &ctx, now));
+    let d = p
+        .compiled
+        .decide(&wpc::Request::model_call(model, &ctx, now));
     if d.verdict != Verdict::Allow {
         return Err(GatewayError::Denied {
             code: d.reason.as_str(),
-            detail: format!("policy {} does not allow {provider} model {model:?}", p.compiled.hash_b64u()),
+            detail: format!(
+                "policy {} does not allow {provider} model {model:?}",
+                p.compiled.hash_b64u()
+            ),
         });
     }
     let egress = p
@@ -511,7 +566,10 @@ fn enforce(
         if d.verdict != Verdict::Allow {
             return Err(GatewayError::Denied {
                 code: d.reason.as_str(),
-                detail: format!("policy {} does not allow egress to {host:?}", p.compiled.hash_b64u()),
+                detail: format!(
+                    "policy {} does not allow egress to {host:?}",
+                    p.compiled.hash_b64u()
+                ),
             });
         }
     }
@@ -534,7 +592,11 @@ fn upstream_request(
         .get(hyper::header::ACCEPT)
         .cloned()
         .unwrap_or_else(|| {
-            HeaderValue::from_static(if stream { "text/event-stream" } else { "application/json" })
+            HeaderValue::from_static(if stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            })
         });
     b = b.header(hyper::header::ACCEPT, accept);
     let anthropic = provider == "anthropic";
@@ -542,7 +604,12 @@ fn upstream_request(
     let passed = client
         .get("x-provider-api-key")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().strip_prefix("Bearer ").unwrap_or(v.trim()).to_string());
+        .map(|v| {
+            v.trim()
+                .strip_prefix("Bearer ")
+                .unwrap_or(v.trim())
+                .to_string()
+        });
     if anthropic {
         let k = key.or(passed).or_else(|| {
             client
@@ -613,13 +680,23 @@ async fn failed_call(
 
 /// Merge the receipts into a JSON response: spliced into the provider's own bytes when it
 /// is an object without `_receipt`/`_receipt_envelope` members, else rebuilt.
-pub fn merge_receipt(body: &[u8], parsed: Option<&Value>, status: StatusCode, s: &Signed) -> Vec<u8> {
+pub fn merge_receipt(
+    body: &[u8],
+    parsed: Option<&Value>,
+    status: StatusCode,
+    s: &Signed,
+) -> Vec<u8> {
     let legacy = serde_json::to_vec(&s.legacy).unwrap_or_default();
     let env = serde_json::to_vec(&s.envelope).unwrap_or_default();
     if status.is_success() {
         if let Some(Value::Object(m)) = parsed {
             if !m.contains_key("_receipt") && !m.contains_key("_receipt_envelope") {
-                let end = body.len() - body.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+                let end = body.len()
+                    - body
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
                 if end > 0 && body[end - 1] == b'}' {
                     let mut out = Vec::with_capacity(end + legacy.len() + env.len() + 40);
                     out.extend_from_slice(&body[..end - 1]);
@@ -811,7 +888,9 @@ fn stream_response(
     let mut resp = Response::new(GwBody::Stream(rx));
     *resp.status_mut() = status;
     resp.headers_mut().insert(CONTENT_TYPE, ct);
-    resp.headers_mut()
-        .insert(hyper::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
     resp
 }

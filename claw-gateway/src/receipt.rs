@@ -193,9 +193,8 @@ pub async fn persist(state: &Arc<State>, s: &Signed) -> Result<(), GatewayError>
     if state.sink.is_empty() {
         return Ok(());
     }
-    let bytes = serde_json::to_vec(&s.envelope).map_err(|e| {
-        GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string()))
-    })?;
+    let bytes = serde_json::to_vec(&s.envelope)
+        .map_err(|e| GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string())))?;
     let st = state.clone();
     let key = s.key.clone();
     tokio::task::spawn_blocking(move || crate::sink::ReceiptSink::put(&st.sink, &key, &bytes))

@@ -235,8 +235,9 @@ impl ReceiptSink for JsonlSink {
             &claw_core::json::Limits::STRICT.with_max_bytes(MAX_RECEIPT_BYTES),
         )
         .map_err(|e| SinkError::Invalid(format!("receipt is not JSON: {e}")))?;
-        let mut line = serde_json::to_vec(&serde_json::json!({"key": key, "receipt_envelope": env}))
-            .map_err(|e| SinkError::Invalid(e.to_string()))?;
+        let mut line =
+            serde_json::to_vec(&serde_json::json!({"key": key, "receipt_envelope": env}))
+                .map_err(|e| SinkError::Invalid(e.to_string()))?;
         line.push(b'\n');
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if g.index.contains_key(key) {
@@ -263,7 +264,10 @@ impl ReceiptSink for JsonlSink {
             &claw_core::json::Limits::STRICT.with_max_bytes(MAX_RECEIPT_BYTES * 2),
         )
         .map_err(|e| SinkError::Corrupt(format!("{}: {e}", self.path.display())))?;
-        match (v.get("key").and_then(|k| k.as_str()), v.get("receipt_envelope")) {
+        match (
+            v.get("key").and_then(|k| k.as_str()),
+            v.get("receipt_envelope"),
+        ) {
             (Some(k), Some(env)) if k == key => serde_json::to_vec(env)
                 .map(Some)
                 .map_err(|e| SinkError::Corrupt(e.to_string())),

@@ -60,7 +60,8 @@ pub struct State {
 }
 
 fn read_bounded(path: &Path) -> Result<String, ConfigError> {
-    let meta = std::fs::metadata(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
     if meta.len() > MAX_KEY_FILE_BYTES {
         return Err(ConfigError(format!("{}: too large", path.display())));
     }
@@ -100,7 +101,8 @@ fn load_switches(path: Option<&Path>) -> Result<Switches, ConfigError> {
         Some(p) if !p.exists() => Ok(Switches::default()),
         Some(p) => {
             let text = read_bounded(p)?;
-            Switches::parse(text.as_bytes()).map_err(|e| ConfigError(format!("{}: {e}", p.display())))
+            Switches::parse(text.as_bytes())
+                .map_err(|e| ConfigError(format!("{}: {e}", p.display())))
         }
     }
 }
@@ -123,7 +125,10 @@ impl State {
         let revocations = Revocations::new(switches.revocations());
         if let Some(d) = &config.wpc_dir {
             if !d.is_dir() {
-                return Err(ConfigError(format!("wpc_dir {}: not a directory", d.display())));
+                return Err(ConfigError(format!(
+                    "wpc_dir {}: not a directory",
+                    d.display()
+                )));
             }
         }
         let mut sink = MultiSink::new();
@@ -149,7 +154,9 @@ impl State {
         let mut provider_keys = HashMap::new();
         for (provider, var) in &config.upstream_key_env {
             let v = std::env::var(var).map_err(|_| {
-                ConfigError(format!("upstream key for {provider}: environment variable {var} is not set"))
+                ConfigError(format!(
+                    "upstream key for {provider}: environment variable {var} is not set"
+                ))
             })?;
             provider_keys.insert(provider.clone(), zeroize::Zeroizing::new(v));
         }

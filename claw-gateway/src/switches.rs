@@ -91,10 +91,13 @@ impl Switches {
                 format!("provider {provider:?} is switched off"),
             ));
         }
-        let hit = self.denied_models.iter().any(|p| match p.strip_suffix('*') {
-            Some(prefix) => model.starts_with(prefix),
-            None => p == model,
-        });
+        let hit = self
+            .denied_models
+            .iter()
+            .any(|p| match p.strip_suffix('*') {
+                Some(prefix) => model.starts_with(prefix),
+                None => p == model,
+            });
         if hit {
             return Some((
                 "MODEL_DENIED_BY_OVERRIDE",
@@ -131,14 +134,26 @@ mod tests {
             br#"{"denied_models":["gpt-4*","claude-x"],"denied_providers":["google"]}"#,
         )
         .unwrap();
-        assert_eq!(s.deny("openai", "gpt-4o", None).unwrap().0, "MODEL_DENIED_BY_OVERRIDE");
-        assert_eq!(s.deny("anthropic", "claude-x", None).unwrap().0, "MODEL_DENIED_BY_OVERRIDE");
+        assert_eq!(
+            s.deny("openai", "gpt-4o", None).unwrap().0,
+            "MODEL_DENIED_BY_OVERRIDE"
+        );
+        assert_eq!(
+            s.deny("anthropic", "claude-x", None).unwrap().0,
+            "MODEL_DENIED_BY_OVERRIDE"
+        );
         assert!(s.deny("anthropic", "claude-xy", None).is_none());
-        assert_eq!(s.deny("google", "g", None).unwrap().0, "PROVIDER_DENIED_BY_OVERRIDE");
+        assert_eq!(
+            s.deny("google", "g", None).unwrap().0,
+            "PROVIDER_DENIED_BY_OVERRIDE"
+        );
         assert!(s.deny("openai", "gpt-3.5", None).is_none());
         let h = "A".repeat(43);
         let s = Switches::parse(format!(r#"{{"required_policy_hash":"{h}"}}"#).as_bytes()).unwrap();
-        assert_eq!(s.deny("openai", "m", None).unwrap().0, "POLICY_HASH_OVERRIDDEN");
+        assert_eq!(
+            s.deny("openai", "m", None).unwrap().0,
+            "POLICY_HASH_OVERRIDDEN"
+        );
         assert!(s.deny("openai", "m", Some(&h)).is_none());
         for bad in [
             &br#"{"denied_models":["a*b*"]}"#[..],

@@ -73,7 +73,9 @@ async fn upstream(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let body = req.into_body().collect().await.unwrap().to_bytes().to_vec();
-    seen.lock().unwrap().push((path.clone(), auth, body.clone()));
+    seen.lock()
+        .unwrap()
+        .push((path.clone(), auth, body.clone()));
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let model = v["model"].as_str().unwrap_or("").to_string();
     let stream = v["stream"].as_bool().unwrap_or(false);
@@ -247,9 +249,15 @@ impl Fx {
             vec![aud.into()],
             vec!["proxy:call".into()],
         );
-        cst::issue(&self.issuer, &c, ttl, claw_gateway::now_ms() / 1000, &mut rand_core::OsRng)
-            .unwrap()
-            .token
+        cst::issue(
+            &self.issuer,
+            &c,
+            ttl,
+            claw_gateway::now_ms() / 1000,
+            &mut rand_core::OsRng,
+        )
+        .unwrap()
+        .token
     }
 
     async fn send(
@@ -267,14 +275,25 @@ impl Fx {
         for (k, v) in headers {
             b = b.header(*k, v);
         }
-        let r = client.request(b.body(Full::new(Bytes::from(body))).unwrap()).await.unwrap();
+        let r = client
+            .request(b.body(Full::new(Bytes::from(body))).unwrap())
+            .await
+            .unwrap();
         let st = r.status();
-        (st, r.into_body().collect().await.unwrap().to_bytes().to_vec())
+        (
+            st,
+            r.into_body().collect().await.unwrap().to_bytes().to_vec(),
+        )
     }
 
     async fn chat(&self, headers: &[(&str, String)], body: Value) -> (StatusCode, Value, Vec<u8>) {
         let (st, b) = self
-            .send("POST", "/v1/chat/completions", headers, body.to_string().into_bytes())
+            .send(
+                "POST",
+                "/v1/chat/completions",
+                headers,
+                body.to_string().into_bytes(),
+            )
             .await;
         let v = serde_json::from_slice(&b).unwrap_or(Value::Null);
         (st, v, b)
@@ -308,66 +327,155 @@ async fn token_refusals_are_401_and_forward_nothing() {
     assert_eq!(st, 401);
     assert_eq!(v["reason_code"], "TOKEN_REQUIRED");
     assert_eq!(v["error"]["code"], "TOKEN_REQUIRED");
-    let (st, v, _) = fx.chat(&[("x-cst", fx.token("someone-else", 300))], body.clone()).await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (401, Some("TOKEN_BAD_AUDIENCE")));
+    let (st, v, _) = fx
+        .chat(&[("x-cst", fx.token("someone-else", 300))], body.clone())
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_BAD_AUDIENCE"))
+    );
     let (st, v, _) = fx.chat(&[("x-cst", "a.b.c".into())], body.clone()).await;
     assert_eq!(st, 401, "{v}");
     let other = SigningKey::from_seed(&[9; 32]);
-    let c = Claims::new("did:key:z6MkAgent", vec!["claw-gateway".into()], vec!["proxy:call".into()]);
-    let forged = cst::issue(&other, &c, 300, claw_gateway::now_ms() / 1000, &mut rand_core::OsRng).unwrap().token;
+    let c = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["claw-gateway".into()],
+        vec!["proxy:call".into()],
+    );
+    let forged = cst::issue(
+        &other,
+        &c,
+        300,
+        claw_gateway::now_ms() / 1000,
+        &mut rand_core::OsRng,
+    )
+    .unwrap()
+    .token;
     let (st, v, _) = fx.chat(&[("x-cst", forged)], body.clone()).await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (401, Some("TOKEN_UNKNOWN_KID")));
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_UNKNOWN_KID"))
+    );
     let (st, v, _) = fx
-        .chat(&[("x-cst", fx.token("claw-gateway", 300)), ("x-scoped-token", fx.token("claw-gateway", 300))], body.clone())
+        .chat(
+            &[
+                ("x-cst", fx.token("claw-gateway", 300)),
+                ("x-scoped-token", fx.token("claw-gateway", 300)),
+            ],
+            body.clone(),
+        )
         .await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (401, Some("TOKEN_CONFLICT")));
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_CONFLICT"))
+    );
     // Wrong scope.
-    let c = Claims::new("did:key:z6MkAgent", vec!["claw-gateway".into()], vec!["tool:run".into()]);
-    let t = cst::issue(&fx.issuer, &c, 300, claw_gateway::now_ms() / 1000, &mut rand_core::OsRng).unwrap().token;
+    let c = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["claw-gateway".into()],
+        vec!["tool:run".into()],
+    );
+    let t = cst::issue(
+        &fx.issuer,
+        &c,
+        300,
+        claw_gateway::now_ms() / 1000,
+        &mut rand_core::OsRng,
+    )
+    .unwrap()
+    .token;
     let (st, v, _) = fx.chat(&[("x-cst", t)], body).await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (401, Some("TOKEN_INSUFFICIENT_SCOPE")));
-    assert!(fx.seen.lock().unwrap().is_empty(), "nothing reached the upstream");
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_INSUFFICIENT_SCOPE"))
+    );
+    assert!(
+        fx.seen.lock().unwrap().is_empty(),
+        "nothing reached the upstream"
+    );
 }
 
 #[tokio::test]
 async fn policy_refusals_are_403_and_forward_nothing() {
     let fx = fixture().await;
     let t = fx.token("claw-gateway", 300);
-    let (st, v, _) = fx.chat(&[("x-cst", t.clone())], json!({"model":"gpt-5","messages":[]})).await;
+    let (st, v, _) = fx
+        .chat(
+            &[("x-cst", t.clone())],
+            json!({"model":"gpt-5","messages":[]}),
+        )
+        .await;
     assert_eq!(st, 403, "{v}");
     assert_eq!(v["reason_code"], "POLICY_DEFAULT_DENY");
     // google is not a configured upstream; a provider outside the policy: a policy without it.
     let (st, v) = fx
-        .send("POST", "/v1/proxy/google", &[("x-cst", t.clone())], br#"{"model":"m-1"}"#.to_vec())
+        .send(
+            "POST",
+            "/v1/proxy/google",
+            &[("x-cst", t.clone())],
+            br#"{"model":"m-1"}"#.to_vec(),
+        )
         .await;
     assert_eq!(st, 400, "{}", String::from_utf8_lossy(&v));
     // An unknown policy hash: fail closed.
     let (st, v, _) = fx
-        .chat(&[("x-cst", t.clone()), ("x-policy-hash", format!("{}A", "B".repeat(42)))], json!({"model":"m-1"}))
+        .chat(
+            &[
+                ("x-cst", t.clone()),
+                ("x-policy-hash", format!("{}A", "B".repeat(42))),
+            ],
+            json!({"model":"m-1"}),
+        )
         .await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (403, Some("POLICY_NOT_FOUND")));
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (403, Some("POLICY_NOT_FOUND"))
+    );
     // Incident switch: deny a model, applied to the next request after reload.
-    write(&fx.dir.join("switches.json"), r#"{"denied_models":["gpt-4o*"],"denied_providers":["anthropic"]}"#);
+    write(
+        &fx.dir.join("switches.json"),
+        r#"{"denied_models":["gpt-4o*"],"denied_providers":["anthropic"]}"#,
+    );
     fx.state.reload().unwrap();
-    let (st, v, _) = fx.chat(&[("x-cst", t.clone())], json!({"model":"gpt-4o-mini"})).await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (403, Some("MODEL_DENIED_BY_OVERRIDE")));
+    let (st, v, _) = fx
+        .chat(&[("x-cst", t.clone())], json!({"model":"gpt-4o-mini"}))
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (403, Some("MODEL_DENIED_BY_OVERRIDE"))
+    );
     let (st, _) = fx
-        .send("POST", "/v1/messages", &[("x-cst", t.clone())], br#"{"model":"claude-x","max_tokens":5,"messages":[]}"#.to_vec())
+        .send(
+            "POST",
+            "/v1/messages",
+            &[("x-cst", t.clone())],
+            br#"{"model":"claude-x","max_tokens":5,"messages":[]}"#.to_vec(),
+        )
         .await;
     assert_eq!(st, 403);
     // Revoke the token by hash.
-    write(&fx.dir.join("switches.json"), &format!(r#"{{"revoked_token_hashes":["{}"]}}"#, cst::token_hash(&t)));
+    write(
+        &fx.dir.join("switches.json"),
+        &format!(r#"{{"revoked_token_hashes":["{}"]}}"#, cst::token_hash(&t)),
+    );
     fx.state.reload().unwrap();
     let (st, v, _) = fx.chat(&[("x-cst", t)], json!({"model":"m-1"})).await;
-    assert_eq!((st.as_u16(), v["reason_code"].as_str()), (401, Some("TOKEN_REVOKED")));
-    assert!(fx.seen.lock().unwrap().is_empty(), "nothing reached the upstream");
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_REVOKED"))
+    );
+    assert!(
+        fx.seen.lock().unwrap().is_empty(),
+        "nothing reached the upstream"
+    );
 }
 
 #[tokio::test]
 async fn json_call_is_receipted_over_the_exact_bytes() {
     let fx = fixture().await;
     // Odd spacing: the gateway forwards these bytes unchanged.
-    let body = br#"{ "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"hi"}] }"#.to_vec();
+    let body =
+        br#"{ "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"hi"}] }"#.to_vec();
     let h = [
         ("x-cst", fx.token("claw-gateway", 300)),
         ("x-run-id", "run_1".to_string()),
@@ -375,7 +483,9 @@ async fn json_call_is_receipted_over_the_exact_bytes() {
         ("x-idempotency-key", "nonce_abc".to_string()),
         ("authorization", "Bearer sk-test".to_string()),
     ];
-    let (st, raw) = fx.send("POST", "/v1/chat/completions", &h, body.clone()).await;
+    let (st, raw) = fx
+        .send("POST", "/v1/chat/completions", &h, body.clone())
+        .await;
     assert_eq!(st, 200, "{}", String::from_utf8_lossy(&raw));
     let v: Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(v["choices"][0]["message"]["content"], "Hello!");
@@ -384,7 +494,11 @@ async fn json_call_is_receipted_over_the_exact_bytes() {
     let seen = fx.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].0, "/v1/chat/completions");
-    assert_eq!(seen[0].1.as_deref(), Some("Bearer sk-test"), "provider auth passes through");
+    assert_eq!(
+        seen[0].1.as_deref(),
+        Some("Bearer sk-test"),
+        "provider auth passes through"
+    );
     assert_eq!(seen[0].2, body, "upstream received the exact bytes");
     assert_eq!(p["request_hash_b64u"], b64sha(&body));
     assert_eq!(p["response_hash_b64u"], b64sha(&fx.sent.lock().unwrap()));
@@ -392,7 +506,10 @@ async fn json_call_is_receipted_over_the_exact_bytes() {
     assert_eq!(p["binding"]["event_hash_b64u"], EV);
     assert_eq!(p["binding"]["nonce"], "nonce_abc");
     assert_eq!(p["binding"]["policy_hash"], fx.policy_hash.as_str());
-    assert_eq!((p["tokens_input"].as_u64(), p["tokens_output"].as_u64()), (Some(5), Some(2)));
+    assert_eq!(
+        (p["tokens_input"].as_u64(), p["tokens_output"].as_u64()),
+        (Some(5), Some(2))
+    );
     assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "complete");
     assert_eq!(v["_receipt"]["binding"]["runId"], "run_1");
     assert_eq!(v["_receipt"]["proxyDid"], fx.gateway_did.as_str());
@@ -406,7 +523,10 @@ async fn json_call_is_receipted_over_the_exact_bytes() {
     assert_eq!(r["receipt_envelope"], v["_receipt_envelope"]);
     assert_eq!(r["status"], 200);
     assert_eq!(r["binding"]["run_id"], "run_1");
-    assert_eq!(std::fs::read_dir(fx.dir.join("receipts")).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(fx.dir.join("receipts")).unwrap().count(),
+        1
+    );
     let log = std::fs::read_to_string(fx.dir.join("receipts.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 1);
     // The same nonce again: refused, not forwarded.
@@ -438,8 +558,14 @@ async fn anthropic_json_and_upstream_error_wrapped_with_receipt() {
     assert_eq!(v["status"], 429);
     assert_eq!(v["error"]["error"]["type"], "rate_limit_error");
     let env = fx.verify(&v["_receipt_envelope"]);
-    assert_eq!(env.payload["metadata"]["claw_gateway"]["upstream_status"], 429);
-    assert_eq!(env.payload["response_hash_b64u"], b64sha(&fx.sent.lock().unwrap()));
+    assert_eq!(
+        env.payload["metadata"]["claw_gateway"]["upstream_status"],
+        429
+    );
+    assert_eq!(
+        env.payload["response_hash_b64u"],
+        b64sha(&fx.sent.lock().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -450,18 +576,30 @@ async fn sse_passes_through_with_trailer_and_hash_of_upstream_bytes() {
         ("x-idempotency-key", "nonce_sse".to_string()),
     ];
     let (st, raw) = fx
-        .send("POST", "/v1/chat/completions", &h, br#"{"model":"m-1","stream":true,"messages":[]}"#.to_vec())
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &h,
+            br#"{"model":"m-1","stream":true,"messages":[]}"#.to_vec(),
+        )
         .await;
     assert_eq!(st, 200);
     let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
     let n = c.upstream_len.unwrap();
     let upstream_bytes = fx.sent.lock().unwrap().clone();
-    assert_eq!(&raw[..n], &upstream_bytes[..], "bytes pass through unchanged");
+    assert_eq!(
+        &raw[..n],
+        &upstream_bytes[..],
+        "bytes pass through unchanged"
+    );
     let env = fx.verify(&c.envelope);
     assert_eq!(env.payload["response_hash_b64u"], b64sha(&upstream_bytes));
     assert_eq!(env.payload["metadata"]["claw_gateway"]["stream"], true);
     let text = String::from_utf8_lossy(&raw[n..]).to_string();
-    assert!(text.starts_with(":clawproxy_receipt_envelope_b64u="), "{text}");
+    assert!(
+        text.starts_with(":clawproxy_receipt_envelope_b64u="),
+        "{text}"
+    );
     assert!(text.contains("\n:clawproxy_receipt_b64u="), "{text}");
     let (st, r) = fx.send("GET", "/v1/receipt/nonce_sse", &[], vec![]).await;
     assert_eq!(st, 200);
@@ -469,8 +607,12 @@ async fn sse_passes_through_with_trailer_and_hash_of_upstream_bytes() {
     assert_eq!(r["receipt_envelope"], c.envelope);
     // Anthropic SSE too.
     let (st, raw) = fx
-        .send("POST", "/v1/messages", &[("x-cst", fx.token("claw-gateway", 300))],
-              br#"{"model":"claude-test","max_tokens":5,"stream":true,"messages":[]}"#.to_vec())
+        .send(
+            "POST",
+            "/v1/messages",
+            &[("x-cst", fx.token("claw-gateway", 300))],
+            br#"{"model":"claude-test","max_tokens":5,"stream":true,"messages":[]}"#.to_vec(),
+        )
         .await;
     assert_eq!(st, 200);
     let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
@@ -486,14 +628,26 @@ async fn dropped_stream_still_gets_a_signed_receipt() {
         ("x-idempotency-key", "nonce_drop".to_string()),
     ];
     let (st, raw) = fx
-        .send("POST", "/v1/chat/completions", &h, br#"{"model":"m-drop","stream":true}"#.to_vec())
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &h,
+            br#"{"model":"m-drop","stream":true}"#.to_vec(),
+        )
         .await;
     assert_eq!(st, 200);
     let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
     let env = fx.verify(&c.envelope);
-    assert_eq!(env.payload["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+    assert_eq!(
+        env.payload["metadata"]["claw_gateway"]["outcome"],
+        "upstream_error"
+    );
     let partial = fx.sent.lock().unwrap().clone();
-    assert_eq!(env.payload["response_hash_b64u"], b64sha(&partial), "hash of the bytes so far");
+    assert_eq!(
+        env.payload["response_hash_b64u"],
+        b64sha(&partial),
+        "hash of the bytes so far"
+    );
     let (st, r) = fx.send("GET", "/v1/receipt/nonce_drop", &[], vec![]).await;
     assert_eq!(st, 200);
     let r: Value = serde_json::from_slice(&r).unwrap();
@@ -510,30 +664,71 @@ async fn service_routes_bounds_and_bad_requests() {
     let (st, b) = fx.send("GET", "/v1/did", &[], vec![]).await;
     assert_eq!(st, 200);
     let d: Value = serde_json::from_slice(&b).unwrap();
-    assert_eq!(d["deployment"]["receiptSignerDidKey"], fx.gateway_did.as_str());
+    assert_eq!(
+        d["deployment"]["receiptSignerDidKey"],
+        fx.gateway_did.as_str()
+    );
     let (st, b) = fx.send("GET", "/nope", &[], vec![]).await;
     assert_eq!(st, 404);
-    assert_eq!(serde_json::from_slice::<Value>(&b).unwrap()["reason_code"], "NOT_FOUND");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&b).unwrap()["reason_code"],
+        "NOT_FOUND"
+    );
     let t = fx.token("claw-gateway", 300);
     // Body above the bound: 413.
     let big = format!(r#"{{"model":"m-1","x":"{}"}}"#, "a".repeat(70 * 1024));
-    let (st, b) = fx.send("POST", "/v1/chat/completions", &[("x-cst", t.clone())], big.into_bytes()).await;
+    let (st, b) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[("x-cst", t.clone())],
+            big.into_bytes(),
+        )
+        .await;
     assert_eq!(st, 413, "{}", String::from_utf8_lossy(&b));
     // Duplicate keys, no model, non-boolean stream: 400.
-    for body in [&br#"{"model":"m-1","model":"m-2"}"#[..], br#"{"messages":[]}"#, br#"{"model":"m-1","stream":"yes"}"#, b"[1]"] {
-        let (st, b) = fx.send("POST", "/v1/chat/completions", &[("x-cst", t.clone())], body.to_vec()).await;
+    for body in [
+        &br#"{"model":"m-1","model":"m-2"}"#[..],
+        br#"{"messages":[]}"#,
+        br#"{"model":"m-1","stream":"yes"}"#,
+        b"[1]",
+    ] {
+        let (st, b) = fx
+            .send(
+                "POST",
+                "/v1/chat/completions",
+                &[("x-cst", t.clone())],
+                body.to_vec(),
+            )
+            .await;
         assert_eq!(st, 400, "{}", String::from_utf8_lossy(&b));
-        assert_eq!(serde_json::from_slice::<Value>(&b).unwrap()["reason_code"], "INVALID_REQUEST");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&b).unwrap()["reason_code"],
+            "INVALID_REQUEST"
+        );
     }
     // Half a binding.
-    let (st, _) = fx.send("POST", "/v1/chat/completions", &[("x-cst", t.clone()), ("x-run-id", "r".into())], br#"{"model":"m-1"}"#.to_vec()).await;
+    let (st, _) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[("x-cst", t.clone()), ("x-run-id", "r".into())],
+            br#"{"model":"m-1"}"#.to_vec(),
+        )
+        .await;
     assert_eq!(st, 400);
     assert!(fx.seen.lock().unwrap().is_empty());
     let (st, b) = fx.send("GET", "/metrics", &[], vec![]).await;
     assert_eq!(st, 200);
     let m = String::from_utf8(b).unwrap();
-    assert!(m.contains("claw_gateway_decisions_total{reason_code=\"REQUEST_TOO_LARGE\"} 1"), "{m}");
-    assert!(m.contains("claw_gateway_requests_total{route=\"proxy\"}"), "{m}");
+    assert!(
+        m.contains("claw_gateway_decisions_total{reason_code=\"REQUEST_TOO_LARGE\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("claw_gateway_requests_total{route=\"proxy\"}"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -548,13 +743,25 @@ fn example_config_and_switches_parse() {
     claw_gateway::switches::Switches::parse(&s).unwrap();
     // Flags override the file; bad values are refused with CONFIG_INVALID.
     let fc = config::read_file(&root.join("gateway.toml")).unwrap();
-    let o = Overrides { listen: Some("127.0.0.1:9".into()), ..Overrides::default() };
+    let o = Overrides {
+        listen: Some("127.0.0.1:9".into()),
+        ..Overrides::default()
+    };
     assert_eq!(config::resolve(Some(fc), o).unwrap().listen.port(), 9);
     let fc = config::read_file(&root.join("gateway.toml")).unwrap();
-    let o = Overrides { upstreams: vec!["openai=ftp://x".into()], ..Overrides::default() };
-    assert_eq!(config::resolve(Some(fc), o).unwrap_err().reason_code(), "CONFIG_INVALID");
+    let o = Overrides {
+        upstreams: vec!["openai=ftp://x".into()],
+        ..Overrides::default()
+    };
+    assert_eq!(
+        config::resolve(Some(fc), o).unwrap_err().reason_code(),
+        "CONFIG_INVALID"
+    );
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("g.toml");
     write(&p, "listen = \"127.0.0.1:1\"\nbogus = 1\n");
-    assert!(config::read_file(&p).unwrap_err().to_string().contains("bogus"));
+    assert!(config::read_file(&p)
+        .unwrap_err()
+        .to_string()
+        .contains("bogus"));
 }

@@ -73,8 +73,9 @@ def pending(run, provider, model):
     out = json.loads(claw("run", "model", "--dir", run, "--provider", provider, "--model", model, "--pending").stdout)
     b = out["binding"]
     h = {"X-Run-Id": b["run_id"], "X-Event-Hash": b["event_hash_b64u"]}
-    if b.get("nonce"):
-        h["X-Idempotency-Key"] = b["nonce"]
+    for k, name in (("nonce", "X-Idempotency-Key"), ("span_id", "X-Span-Id"), ("parent_span_id", "X-Parent-Span-Id")):
+        if b.get(k):
+            h[name] = b[k]
     return h
 
 
@@ -207,11 +208,11 @@ def test_process_switches_slow_clients_and_sigterm(tmp_path):
         host, port = g.url.removeprefix("http://").split(":")
         s = socket.create_connection((host, int(port)))
         s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
-        s.settimeout(5)
+        s.settimeout(15)
         t0 = time.time()
         data = s.recv(1024)  # raises socket.timeout if the gateway keeps waiting
         assert data == b"" or data.startswith(b"HTTP/1.1 408"), data
-        assert time.time() - t0 < 4, "the gateway did not cut off a slow client"
+        assert time.time() - t0 < 12, "the gateway did not cut off a slow client"
         s.close()
         # SIGTERM during a slow stream: the stream completes with its trailer.
         with httpx.Client(timeout=30) as c:

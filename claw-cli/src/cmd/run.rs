@@ -178,7 +178,12 @@ pub struct AttachArgs {
     #[command(flatten)]
     dir: DirArgs,
     /// The gateway receipt envelope.
-    #[arg(long, value_name = "FILE", required_unless_present = "from_response", conflicts_with = "from_response")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "from_response",
+        conflicts_with = "from_response"
+    )]
     receipt: Option<PathBuf>,
     /// A model response from a gateway (claw-gateway or the reference's clawproxy): the
     /// receipt it carries (a JSON body's `_receipt_envelope`, or the SSE trailer) is attached.
