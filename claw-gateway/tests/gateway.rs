@@ -303,7 +303,7 @@ impl Fx {
         let e = Envelope::from_value(env.clone()).unwrap();
         e.verify(&VerifyOptions {
             expected_type: "gateway_receipt",
-            signers: Signers::OneOf(&[self.gateway_did.clone()]),
+            signers: Signers::OneOf(std::slice::from_ref(&self.gateway_did)),
             now: None,
         })
         .unwrap();
