@@ -462,6 +462,16 @@ claw_result claw_recorder_attach_gateway_receipt(const struct claw_recorder *rec
                                                  size_t receipt_json_len,
                                                  struct claw_error *err);
 
+// Attach the gateway receipt a model response carries (`docs/SPEC.md §8.5`): the body of a
+// gateway's JSON response (its `_receipt_envelope`) or of a streamed (SSE) response (its
+// `:clawproxy_receipt_envelope_b64u=` trailer), as the bytes received. Refused with
+// `RECEIPT_NOT_CARRIED` when the response carries none; otherwise as
+// `claw_recorder_attach_gateway_receipt`.
+claw_result claw_recorder_attach_response_receipt(const struct claw_recorder *recorder,
+                                                  const uint8_t *response,
+                                                  size_t response_len,
+                                                  struct claw_error *err);
+
 // Close a pending model call that produced no receipt, by the `event_hash_b64u` of its
 // binding.
 claw_result claw_recorder_abandon_model_call(const struct claw_recorder *recorder,

@@ -56,13 +56,22 @@ claw run start --dir "$run" --agent-key "$out/keys/agent.jwk" \
   --cst "@$out/token.jws" --cst-issuer "$issuer" --aud claw-runtime --mission "$job" > "$out/run-start.json"
 echo "  run $(field run_id < "$out/run-start.json")"
 
-model() { # model NN TOKENS_IN TOKENS_OUT LATENCY_MS
-  local r
-  r=$(claw run model --dir "$run" --provider anthropic --model claude-sonnet-4-5 \
-    --request "$ex/run/$1-model.request.json" --response "$ex/run/$1-model.response.json" \
-    --tokens-in "$2" --tokens-out "$3" --latency-ms "$4" \
-    --gateway-key "$out/keys/gateway.jwk" --gateway-id clawproxy-demo)
-  printf '  %-26s %-22s gateway receipt %s\n' "model claude-sonnet-4-5" "$2 in / $3 out" "$(field receipt_id <<< "$r")"
+model() { # model NN   (the NN-model.request.json call, through claw-gateway)
+  local b r
+  b=$(claw run model --dir "$run" --provider anthropic --model claude-sonnet-4-5 --pending)
+  local run_id ev nonce span parent
+  run_id=$(field run_id <<< "$b")
+  ev=$(field event_hash_b64u <<< "$b")
+  nonce=$(field nonce <<< "$b")
+  span=$(field span_id <<< "$b")
+  parent=$(field parent_span_id <<< "$b")
+  curl -sS --fail-with-body "$gw_url/v1/messages" -H "X-CST: $gw_token" \
+    -H "X-Run-Id: $run_id" -H "X-Event-Hash: $ev" ${nonce:+-H "X-Idempotency-Key: $nonce"} \
+    ${span:+-H "X-Span-Id: $span"} ${parent:+-H "X-Parent-Span-Id: $parent"} \
+    -H 'content-type: application/json' -H 'x-api-key: demo-key' \
+    --data-binary @"$ex/run/$1-model.request.json" > "$out/model-$1.response.json"
+  r=$(claw run attach --dir "$run" --from-response "$out/model-$1.response.json")
+  printf '  %-26s %-22s gateway receipt %s\n' "model claude-sonnet-4-5" "via claw-gateway" "$(field receipt_id <<< "$r")"
 }
 last_receipt=
 tool() { # tool NAME FILES EXPECTED_EXIT   (the recorded result, if the call ran: FILES.result.json)
@@ -86,12 +95,46 @@ tool() { # tool NAME FILES EXPECTED_EXIT   (the recorded result, if the call ran
   last_receipt=$receipt
 }
 
+step "gateway: claw-gateway in front of a scripted model provider (both on free loopback ports)"
+if [ -z "${CLAW_GATEWAY_BIN:-}" ]; then
+  cargo build -p claw-gateway --quiet
+  CLAW_GATEWAY_BIN=$target/debug/claw-gateway
+fi
+gw_pids=()
+stop_servers() { for p in "${gw_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap stop_servers EXIT
+start_server() { # start_server LOG CMD...: runs CMD, waits for its "listening on URL" line, sets $url
+  local log=$1; shift
+  local fifo=$out/.fifo.$$
+  mkfifo "$fifo"
+  "$@" > "$fifo" 2> "$log" &
+  gw_pids+=($!)
+  exec 9< "$fifo"
+  rm -f "$fifo"
+  local line
+  IFS= read -r -t 30 line <&9 || { echo "demo: $1 did not start (see $log)" >&2; exit 1; }
+  url=${line#listening on }
+  cat <&9 > /dev/null &
+  exec 9<&-
+}
+start_server "$out/upstream.log" python3 "$root/scripts/gateway/upstream.py" --record "$out/upstream.jsonl"
+upstream_url=$url
+start_server "$out/gateway.log" "$CLAW_GATEWAY_BIN" --listen 127.0.0.1:0 \
+  --signing-key "$out/keys/gateway.jwk" --gateway-id clawproxy-demo \
+  --cst-issuer "$out/keys/cst-issuer.pub.jwk" --audience claw-gateway \
+  --upstream "anthropic=$upstream_url" --receipts-dir "$out/gateway-receipts" \
+  --receipts-log "$out/gateway-receipts.jsonl"
+gw_url=$url
+gw_token=$(claw cst issue --key "$out/keys/cst-issuer.jwk" --sub "$agent" --aud claw-gateway \
+  --scope proxy:call --ttl 1200)
+echo "  provider $upstream_url, gateway $gw_url ($(curl -sS "$gw_url/v1/did" | field receiptSignerDidKey))"
+
 step "run: the session (decisions as they happen)"
-model 01 412 96 1840
+model 01
 tool read 02-read 0
-model 03 655 41 1210
+model 03
 tool shell_exec 04-shell 4
-model 05 702 188 2650
+model 05
 tool ticket_comment 06-comment 0
 tool send_external_email 07-email 5
 a=$(claw run approve --dir "$run" --tool send_external_email --args "$ex/run/07-email.args.json" \

@@ -7,8 +7,8 @@
 
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
 use crate::ffi::{
-    free_handle, json_limits, try_json, try_out, try_ref, try_str, write_handle, write_out,
-    write_string,
+    free_handle, json_limits, try_bytes, try_json, try_out, try_ref, try_str, write_handle,
+    write_out, write_string,
 };
 use crate::guard::boundary;
 use crate::keys::claw_signing_key;
@@ -567,26 +567,56 @@ pub unsafe extern "C" fn claw_recorder_attach_gateway_receipt(
             )
         };
         let env = Envelope::parse(text.as_bytes(), &json_limits()).map_err(ev_fail)?;
-        let event_hash = env
-            .payload
-            .get("binding")
-            .and_then(|b| b.get("event_hash_b64u"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        h.with(|r, pending| {
-            let Some(p) = pending.remove(&event_hash) else {
-                return Err(bundle_fail(
-                    "RECEIPT_BINDING_MISMATCH",
-                    "no pending model call of this run has the receipt's event hash",
-                ));
-            };
-            // On refusal the call stays pending (it may still get its right receipt).
-            let keep = PendingModelCall::clone(&p);
-            r.attach_gateway_receipt(p, &env).map_err(|e| {
-                pending.insert(event_hash.clone(), keep);
-                ev_fail(e)
-            })
+        attach_envelope(h, &env)
+    })
+}
+
+/// Attach the gateway receipt a model response carries (`docs/SPEC.md §8.5`): the body of a
+/// gateway's JSON response (its `_receipt_envelope`) or of a streamed (SSE) response (its
+/// `:clawproxy_receipt_envelope_b64u=` trailer), as the bytes received. Refused with
+/// `RECEIPT_NOT_CARRIED` when the response carries none; otherwise as
+/// `claw_recorder_attach_gateway_receipt`.
+#[no_mangle]
+pub unsafe extern "C" fn claw_recorder_attach_response_receipt(
+    recorder: *const claw_recorder,
+    response: *const u8,
+    response_len: usize,
+    err: *mut claw_error,
+) -> claw_result {
+    boundary(err, || {
+        // SAFETY: caller contract on the handle and the pointer/length pair.
+        let (h, body) = unsafe {
+            (
+                try_ref(recorder, "recorder")?,
+                try_bytes(response, response_len, "response")?,
+            )
+        };
+        let carried = claw_core::evidence::receipt_from_response(body).map_err(ev_fail)?;
+        let env = Envelope::from_value(carried.envelope).map_err(ev_fail)?;
+        attach_envelope(h, &env)
+    })
+}
+
+fn attach_envelope(h: &claw_recorder, env: &Envelope) -> Result<(), Fail> {
+    let event_hash = env
+        .payload
+        .get("binding")
+        .and_then(|b| b.get("event_hash_b64u"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    h.with(|r, pending| {
+        let Some(p) = pending.remove(&event_hash) else {
+            return Err(bundle_fail(
+                "RECEIPT_BINDING_MISMATCH",
+                "no pending model call of this run has the receipt's event hash",
+            ));
+        };
+        // On refusal the call stays pending (it may still get its right receipt).
+        let keep = PendingModelCall::clone(&p);
+        r.attach_gateway_receipt(p, env).map_err(|e| {
+            pending.insert(event_hash.clone(), keep);
+            ev_fail(e)
         })
     })
 }

@@ -351,6 +351,29 @@ impl PyRecorder {
         }
     }
 
+    /// Attach the gateway receipt a model response carries (`_receipt_envelope` of a JSON
+    /// body, or the SSE trailer of a streamed one; `response` is the bytes received) to its
+    /// pending call. Raises `BundleError` (`RECEIPT_NOT_CARRIED`) when it carries none.
+    fn attach_response_receipt(
+        &self,
+        py: Python<'_>,
+        pending: &PyPendingModelCall,
+        response: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let body = require_text(response, "response")?;
+        let carried = claw_core::evidence::receipt_from_response(&body).py_err(py)?;
+        let env = Envelope::from_value(carried.envelope).py_err(py)?;
+        let p = pending.take()?;
+        let back = p.clone();
+        match self.with(py, |r| r.attach_gateway_receipt(p, &env)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                *pending.lock() = Some(back);
+                Err(e)
+            }
+        }
+    }
+
     /// Close a pending call that produced no receipt.
     fn abandon_model_call(&self, py: Python<'_>, pending: &PyPendingModelCall) -> PyResult<()> {
         let p = pending.take()?;
@@ -950,6 +973,7 @@ pub(crate) fn verify_checkpoint_consistency(
 #[pyfunction]
 #[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = "enforce", trusted_log_signers = None))]
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::result_large_err)] // the closure returns the full verdict on refusal (cold path)
 pub(crate) fn trust_pulse_from_bundle<'py>(
     py: Python<'py>,
     bundle: &Bound<'py, PyAny>,

@@ -366,6 +366,17 @@ def test_recorder_refusals() -> None:
     with pytest.raises(claw.BundleError) as ei:
         rec.attach_gateway_receipt(pending, foreign)
     assert ei.value.reason_code == "RECEIPT_BINDING_MISMATCH"
+    # The same receipt carried by a gateway response (JSON body, SSE trailer): found, refused
+    # the same way; a response carrying none is RECEIPT_NOT_CARRIED.
+    body = b'{"id":"chatcmpl-1","_receipt_envelope":' + foreign.encode() + b"}"
+    trailer = b":clawproxy_receipt_envelope_b64u=" + base64.urlsafe_b64encode(foreign.encode()).rstrip(b"=") + b"\n\n"
+    for carried in (body, b"data: 1\n\n" + trailer):
+        with pytest.raises(claw.BundleError) as ei:
+            rec.attach_response_receipt(pending, carried)
+        assert ei.value.reason_code == "RECEIPT_BINDING_MISMATCH"
+    with pytest.raises(claw.BundleError) as ei:
+        rec.attach_response_receipt(pending, b'{"id":1}')
+    assert ei.value.reason_code == "RECEIPT_NOT_CARRIED"
     rec.abandon_model_call(pending)
     with pytest.raises(ValueError):
         rec.abandon_model_call(pending)

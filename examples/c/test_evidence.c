@@ -88,6 +88,12 @@ static void test_recorder_and_bundle(void) {
   const char *gpayload = "{\"binding\":{\"run_id\":\"run_other\",\"event_hash_b64u\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}";
   EXPECT_RC(claw_envelope_sign(gtype, strlen(gtype), gpayload, strlen(gpayload), gw, T0, 0, &stranger, NULL, &err), CLAW_OK);
   EXPECT_ERR(claw_recorder_attach_gateway_receipt(rec, stranger, strlen(stranger), &err), CLAW_ERR_BUNDLE, "RECEIPT_BINDING_MISMATCH", &err);
+  /* The same receipt carried by a gateway's JSON response: found, then refused the same way. */
+  char carried[4096];
+  snprintf(carried, sizeof carried, "{\"id\":\"chatcmpl-1\",\"_receipt_envelope\":%s}", stranger);
+  EXPECT_ERR(claw_recorder_attach_response_receipt(rec, (const uint8_t *)carried, strlen(carried), &err), CLAW_ERR_BUNDLE, "RECEIPT_BINDING_MISMATCH", &err);
+  EXPECT_ERR(claw_recorder_attach_response_receipt(rec, (const uint8_t *)"data: 1\n\n", 9, &err), CLAW_ERR_BUNDLE, "RECEIPT_NOT_CARRIED", &err);
+  EXPECT_ERR(claw_recorder_attach_response_receipt(rec, (const uint8_t *)"{\"id\":1}", 8, &err), CLAW_ERR_BUNDLE, "RECEIPT_NOT_CARRIED", &err);
   claw_string_free(stranger);
   EXPECT_ERR(claw_recorder_attach_gateway_receipt(rec, "{", 1, &err), CLAW_ERR_ENVELOPE, "INVALID_JSON", &err);
   EXPECT_ERR(claw_recorder_abandon_model_call(rec, "nope", 4, &err), CLAW_ERR_BUNDLE, "CLAIM_NOT_FOUND", &err);

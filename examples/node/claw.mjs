@@ -174,6 +174,7 @@ const C = {
   recorder_record_delegation: fn('claw_recorder_record_delegation', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
   recorder_begin_model_call: fn('claw_recorder_begin_model_call', 'uint32_t', [T.recorder.ptr, IN, 'size_t', STR_OUT, ERR]),
   recorder_attach_gateway_receipt: fn('claw_recorder_attach_gateway_receipt', 'uint32_t', [T.recorder.ptr, IN, 'size_t', ERR]),
+  recorder_attach_response_receipt: fn('claw_recorder_attach_response_receipt', 'uint32_t', [T.recorder.ptr, IN, 'size_t', ERR]),
   recorder_abandon_model_call: fn('claw_recorder_abandon_model_call', 'uint32_t', [T.recorder.ptr, IN, 'size_t', ERR]),
   recorder_record_model_call: fn('claw_recorder_record_model_call', 'uint32_t', [T.recorder.ptr, T.signing_key.ptr, IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
   recorder_checkpoint: fn('claw_recorder_checkpoint', 'uint32_t', [T.recorder.ptr, 'int64_t', STR_OUT, ERR]),
@@ -928,6 +929,12 @@ export class Recorder extends Handle {
   attachGatewayReceipt(receipt) {
     const b = jsonBytes(receipt, 'receipt');
     check(C.recorder_attach_gateway_receipt(this._ptr, b, b.length, errBuf));
+  }
+  /** Attach the gateway receipt a model response carries (the response bytes as received:
+   * a JSON body's `_receipt_envelope` or a streamed response's SSE trailer). */
+  attachResponseReceipt(response) {
+    const b = textBytes(response, 'response');
+    check(C.recorder_attach_response_receipt(this._ptr, b, b.length, errBuf));
   }
   /** Close a pending model call that produced no receipt (by its binding's event hash). */
   abandonModelCall(eventHash) {

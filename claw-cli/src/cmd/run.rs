@@ -33,7 +33,8 @@ pub enum Command {
     Result(ResultArgs),
     /// Record a model call: an llm_call event and the gateway receipt bound to it.
     Model(ModelArgs),
-    /// Attach a gateway receipt (from `claw receipt sign`) to a pending model call.
+    /// Attach a gateway receipt (from `claw receipt sign`, or carried by a gateway's model
+    /// response) to a pending model call.
     Attach(AttachArgs),
     /// Record a human approval (or denial) of a tool call; the next matching `claw run tool`
     /// uses it once.
@@ -177,8 +178,17 @@ pub struct AttachArgs {
     #[command(flatten)]
     dir: DirArgs,
     /// The gateway receipt envelope.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "from_response",
+        conflicts_with = "from_response"
+    )]
+    receipt: Option<PathBuf>,
+    /// A model response from a gateway (claw-gateway or the reference's clawproxy): the
+    /// receipt it carries (a JSON body's `_receipt_envelope`, or the SSE trailer) is attached.
     #[arg(long, value_name = "FILE")]
-    receipt: PathBuf,
+    from_response: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -706,7 +716,22 @@ fn model(a: ModelArgs) -> Result<u8, Failure> {
 
 fn attach(a: AttachArgs) -> Result<u8, Failure> {
     let mut st = load(&a.dir.dir, a.dir.agent_key.as_deref())?;
-    let receipt = read_json(&a.receipt)?;
+    let receipt = match (&a.receipt, &a.from_response) {
+        (Some(p), _) => read_json(p)?,
+        (None, Some(p)) => {
+            let body = io::read_input(Some(p))?;
+            claw_core::evidence::receipt_from_response(&body)
+                .map_err(|e| Failure::input(e.into()))?
+                .envelope
+        }
+        (None, None) => {
+            return Err(Failure::new(
+                exit::BAD_INPUT,
+                "MISSING_REQUIRED_FIELD",
+                "--receipt or --from-response is required",
+            ))
+        }
+    };
     let now = at(&st);
     let r = st
         .apply(RunOp::ModelReceipt { receipt }, now, seed())

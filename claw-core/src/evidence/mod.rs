@@ -23,6 +23,7 @@
 
 mod batch;
 mod bundle;
+mod carried;
 mod causal;
 mod chain;
 mod config;
@@ -40,6 +41,10 @@ mod wire;
 
 pub use batch::{SigMode, TABLE_MIN_SIGNATURES};
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
+pub use carried::{
+    receipt_from_response, sse_trailer, CarriedReceipt, MAX_CARRIED_RESPONSE_BYTES,
+    SSE_TRAILER_ENVELOPE, SSE_TRAILER_LEGACY,
+};
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};
 pub use config::{parse_clawverify_config, Allowlists};
@@ -113,6 +118,10 @@ pub enum EvidenceError {
     /// Replaying a run log did not reproduce what the log says was recorded.
     #[error("run log line {line} does not replay: {detail}")]
     RunLogDiverged { line: u64, detail: String },
+    /// A model response carries no gateway receipt (no `_receipt_envelope` member, no SSE
+    /// trailer), or the one it carries cannot be read.
+    #[error("no gateway receipt carried by the response: {0}")]
+    ReceiptNotCarried(String),
 }
 
 impl EvidenceError {
@@ -136,6 +145,7 @@ impl EvidenceError {
             EvidenceError::Json(e) => e.reason_code(),
             EvidenceError::RunLog { .. } => "RUN_LOG_INVALID",
             EvidenceError::RunLogDiverged { .. } => "RUN_LOG_DIVERGED",
+            EvidenceError::ReceiptNotCarried(_) => "RECEIPT_NOT_CARRIED",
         }
     }
 }

@@ -272,6 +272,26 @@ impl Gateway {
         binding: Option<&Binding>,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Envelope, EvidenceError> {
+        self.sign_receipt_hashed(
+            call,
+            &hash::sha256(call.request),
+            &hash::sha256(call.response),
+            binding,
+            rng,
+        )
+    }
+
+    /// As [`Gateway::sign_receipt`], with the SHA-256 of the request and response bytes
+    /// given instead of the bytes (a streaming gateway hashes as the bytes pass):
+    /// `call.request` and `call.response` are not read.
+    pub fn sign_receipt_hashed(
+        &self,
+        call: &ModelCall<'_>,
+        request_sha256: &[u8; 32],
+        response_sha256: &[u8; 32],
+        binding: Option<&Binding>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Envelope, EvidenceError> {
         non_empty("provider", call.provider)?;
         non_empty("model", call.model)?;
         if call.tokens_input > MAX_TOKENS || call.tokens_output > MAX_TOKENS {
@@ -313,11 +333,11 @@ impl Gateway {
         m.insert("receipt_version".into(), s("1"));
         m.insert(
             "request_hash_b64u".into(),
-            s(&hash::sha256_b64u(call.request)),
+            s(&crate::b64::encode(request_sha256)),
         );
         m.insert(
             "response_hash_b64u".into(),
-            s(&hash::sha256_b64u(call.response)),
+            s(&crate::b64::encode(response_sha256)),
         );
         m.insert(
             "timestamp".into(),

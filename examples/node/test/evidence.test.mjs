@@ -25,6 +25,10 @@ test('evidence: record a run, build and verify the bundle, receipt proof, trust 
   assert.throws(() => rec.recordToolCall({ toolName: 'x', status: 'maybe', at: t0 + 1500 }),
     (e) => e.code === Result.ERR_BUNDLE && e.reasonCode === 'SCHEMA_VALIDATION_FAILED');
   const pending = rec.beginModelCall({ provider: 'openai', model: 'gpt-5', at: t0 + 1600 });
+  // A gateway response that carries no receipt is refused with its reason code.
+  assert.throws(() => rec.attachResponseReceipt(Buffer.from('{"id":"chatcmpl-1"}')),
+    (e) => e.code === Result.ERR_BUNDLE && e.reasonCode === 'RECEIPT_NOT_CARRIED');
+  assert.throws(() => rec.attachResponseReceipt('data: 1\n\n'), (e) => e.reasonCode === 'RECEIPT_NOT_CARRIED');
   rec.abandonModelCall(pending.event_hash_b64u);
   const cp = rec.checkpoint({ at: t0 + 1700 });
   assert.ok(cp.envelope_type);

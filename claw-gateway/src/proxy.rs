@@ -1,0 +1,896 @@
+//! One request: route, authorize, enforce, forward, receipt (`docs/SPEC.md §8.3`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use claw_core::evidence::Binding;
+use claw_core::wpc::{self, Verdict};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
+
+use crate::body::GwBody;
+use crate::error::GatewayError;
+use crate::receipt::{self, Call, CallResult, Outcome, Signed};
+use crate::state::State;
+
+/// Bound on a binding header value.
+const MAX_BINDING_HEADER: usize = 256;
+/// Bound on the model name.
+const MAX_MODEL_BYTES: usize = 256;
+
+/// Which upstream API a route speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    ChatCompletions,
+    Responses,
+    Messages,
+}
+
+impl Api {
+    fn path(self) -> &'static str {
+        match self {
+            Api::ChatCompletions => "/v1/chat/completions",
+            Api::Responses => "/v1/responses",
+            Api::Messages => "/v1/messages",
+        }
+    }
+}
+
+/// A route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Did,
+    Metrics,
+    Receipt(String),
+    Proxy { provider: String, api: Option<Api> },
+}
+
+/// Match method and path to a route.
+pub fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
+    let nf = || GatewayError::NotFound(path.chars().take(256).collect());
+    if method == Method::GET {
+        return match path {
+            "/health" => Ok(Route::Health),
+            "/v1/did" => Ok(Route::Did),
+            "/metrics" => Ok(Route::Metrics),
+            _ => match path.strip_prefix("/v1/receipt/") {
+                Some(n) if !n.is_empty() && !n.contains('/') => Ok(Route::Receipt(n.to_string())),
+                _ => Err(nf()),
+            },
+        };
+    }
+    if method != Method::POST {
+        return Err(nf());
+    }
+    let p = |provider: &str, api| {
+        Ok(Route::Proxy {
+            provider: provider.to_string(),
+            api,
+        })
+    };
+    match path {
+        "/v1/chat/completions" => p("openai", Some(Api::ChatCompletions)),
+        "/v1/responses" => p("openai", Some(Api::Responses)),
+        "/v1/messages" => p("anthropic", Some(Api::Messages)),
+        _ => match path.strip_prefix("/v1/proxy/") {
+            Some(pr) if crate::config::valid_provider(pr) => p(pr, None),
+            _ => Err(nf()),
+        },
+    }
+}
+
+fn json_response(status: StatusCode, v: &Value) -> Response<GwBody> {
+    let body = serde_json::to_vec(v).unwrap_or_default();
+    let mut r = Response::new(GwBody::full(body));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// The response for a refusal.
+pub fn error_response(e: &GatewayError) -> Response<GwBody> {
+    json_response(e.status(), &e.body())
+}
+
+/// Serve one request.
+pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<GwBody> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = match route(&method, &path) {
+        Err(e) => Err(e),
+        Ok(Route::Health) => {
+            state.metrics.request("health");
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "signingEnabled": true}),
+            ))
+        }
+        Ok(Route::Did) => {
+            state.metrics.request("did");
+            Ok(did_response(&state))
+        }
+        Ok(Route::Metrics) => {
+            state.metrics.request("metrics");
+            let mut r = Response::new(GwBody::full(state.metrics.render()));
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
+            Ok(r)
+        }
+        Ok(Route::Receipt(n)) => {
+            state.metrics.request("receipt");
+            receipt_lookup(&state, &n).await
+        }
+        Ok(Route::Proxy { provider, api }) => {
+            state.metrics.request("proxy");
+            proxy(&state, req, provider, api).await
+        }
+    };
+    match res {
+        Ok(r) => {
+            tracing::info!(%method, %path, status = r.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+            r
+        }
+        Err(e) => {
+            state.metrics.decision(e.reason_code());
+            tracing::info!(%method, %path, status = e.status().as_u16(), reason_code = e.reason_code(), ms = started.elapsed().as_millis() as u64, "refused");
+            error_response(&e)
+        }
+    }
+}
+
+fn did_response(state: &State) -> Response<GwBody> {
+    let vk = state.key.verifying_key();
+    let kid = format!("{}#{}", state.did, vk.reference_kid());
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/ed25519-2020/v1"],
+            "id": state.did,
+            "verificationMethod": [{
+                "id": kid, "type": "Ed25519VerificationKey2020", "controller": state.did,
+                "publicKeyMultibase": format!("u{}", claw_core::b64::encode(vk.to_bytes())),
+            }],
+            "authentication": [kid],
+            "assertionMethod": [kid],
+            "deployment": {
+                "version": env!("CARGO_PKG_VERSION"), "signingEnabled": true,
+                "encryptionEnabled": false, "runtime": "claw-gateway", "service": "claw-gateway",
+                "receiptSignerDidKey": state.did, "gatewayId": state.gateway_id,
+            },
+        }),
+    )
+}
+
+async fn receipt_lookup(state: &Arc<State>, key: &str) -> Result<Response<GwBody>, GatewayError> {
+    crate::sink::check_key(key).map_err(|_| {
+        GatewayError::bad(
+            "INVALID_NONCE",
+            "a nonce is 1..=256 characters of A-Z a-z 0-9 . _ : -",
+        )
+    })?;
+    let st = state.clone();
+    let k = key.to_string();
+    let got = tokio::task::spawn_blocking(move || crate::sink::ReceiptSink::get(&st.sink, &k))
+        .await
+        .map_err(|e| GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string())))??;
+    let bytes = got.ok_or_else(|| GatewayError::ReceiptNotFound(key.to_string()))?;
+    let env = claw_core::json::parse(&bytes, &claw_core::json::Limits::STRICT)
+        .map_err(|e| GatewayError::Sink(crate::sink::SinkError::Corrupt(e.to_string())))?;
+    let payload = env.get("payload");
+    let md = payload
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get(receipt::METADATA_KEY));
+    let b = payload.and_then(|p| p.get("binding"));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "ok": true,
+            "nonce": key,
+            "status": md.and_then(|m| m.get("upstream_status")).cloned().unwrap_or(Value::Null),
+            "outcome": md.and_then(|m| m.get("outcome")).cloned().unwrap_or(Value::Null),
+            "truncated": md.and_then(|m| m.get("outcome")).is_some_and(|o| o != "complete"),
+            "receipt_envelope": env,
+            "receipt": Value::Null,
+            "binding": {
+                "run_id": b.and_then(|b| b.get("run_id")).cloned().unwrap_or(Value::Null),
+                "event_hash_b64u": b.and_then(|b| b.get("event_hash_b64u")).cloned().unwrap_or(Value::Null),
+            },
+        }),
+    ))
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, GatewayError> {
+    match h.get(name) {
+        None => Ok(None),
+        Some(v) => {
+            let s = v
+                .to_str()
+                .map_err(|_| GatewayError::bad("INVALID_HEADER", format!("{name} is not ASCII")))?
+                .trim();
+            if s.len() > MAX_BINDING_HEADER {
+                return Err(GatewayError::bad(
+                    "INVALID_HEADER",
+                    format!("{name} is above {MAX_BINDING_HEADER} bytes"),
+                ));
+            }
+            Ok((!s.is_empty()).then_some(s))
+        }
+    }
+}
+
+/// What the gateway reads of a request body: it must be a JSON object (strict parse) with a
+/// string `model` and an optional boolean `stream`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallBody {
+    pub model: String,
+    pub stream: bool,
+    /// OpenAI Responses API shape (`input` without `messages`).
+    pub responses_shape: bool,
+}
+
+/// Read the call body (`docs/SPEC.md §8.3`).
+pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, GatewayError> {
+    let v = claw_core::json::parse(
+        body,
+        &claw_core::json::Limits::STRICT.with_max_bytes(max_bytes),
+    )
+    .map_err(|e| GatewayError::bad("INVALID_REQUEST", format!("request body: {e}")))?;
+    let o = v.as_object().ok_or_else(|| {
+        GatewayError::bad("INVALID_REQUEST", "request body must be a JSON object")
+    })?;
+    let model = match o.get("model") {
+        Some(Value::String(m)) if !m.is_empty() && m.len() <= MAX_MODEL_BYTES => m.clone(),
+        _ => {
+            return Err(GatewayError::bad(
+                "INVALID_REQUEST",
+                format!("model must be a string of 1..={MAX_MODEL_BYTES} bytes"),
+            ))
+        }
+    };
+    let stream = match o.get("stream") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(GatewayError::bad(
+                "INVALID_REQUEST",
+                "stream must be a boolean",
+            ))
+        }
+    };
+    Ok(CallBody {
+        model,
+        stream,
+        responses_shape: o.contains_key("input") && !o.contains_key("messages"),
+    })
+}
+
+/// Token counts from a provider's JSON response (`usage.prompt_tokens`/`completion_tokens`
+/// or `usage.input_tokens`/`output_tokens`); 0 when absent.
+pub fn usage(v: &Value) -> (u64, u64) {
+    let u = v.get("usage");
+    let n = |a: &str, b: &str| {
+        u.and_then(|u| u.get(a).or_else(|| u.get(b)))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    (
+        n("prompt_tokens", "input_tokens"),
+        n("completion_tokens", "output_tokens"),
+    )
+}
+
+struct NonceGuard {
+    state: Arc<State>,
+    key: Option<String>,
+}
+
+impl Drop for NonceGuard {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            self.state
+                .inflight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&k);
+        }
+    }
+}
+
+async fn proxy(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    provider: String,
+    api: Option<Api>,
+) -> Result<Response<GwBody>, GatewayError> {
+    if state
+        .shutting_down
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return Err(GatewayError::ShuttingDown);
+    }
+    let permit = state
+        .permits
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| GatewayError::Overloaded)?;
+    let started = Instant::now();
+    let started_ms = crate::now_ms();
+    let now = started_ms / 1000;
+    let (parts, body) = req.into_parts();
+    let h = &parts.headers;
+    // 1. The token, the binding headers, the policy hash.
+    let token = crate::auth::token(h)?;
+    let run_id = header(h, "x-run-id")?;
+    let event_hash = header(h, "x-event-hash")?;
+    let nonce = header(h, "x-idempotency-key")?;
+    let span_id = header(h, "x-span-id")?;
+    let parent_span_id = header(h, "x-parent-span-id")?;
+    let policy_hash = header(h, "x-policy-hash")?
+        .map(str::to_string)
+        .or_else(|| state.config.policy_hash.clone());
+    if let Some(n) = nonce {
+        crate::sink::check_key(n).map_err(|_| {
+            GatewayError::bad(
+                "INVALID_NONCE",
+                "X-Idempotency-Key is 1..=256 characters of A-Z a-z 0-9 . _ : -",
+            )
+        })?;
+    }
+    // 2. The token (full cst rules), bound to the run and the policy.
+    let claims = crate::auth::validate(state, token, run_id, policy_hash.as_deref(), now)?;
+    let upstream_base = state
+        .config
+        .upstreams
+        .get(&provider)
+        .ok_or_else(|| GatewayError::UnknownProvider(provider.clone()))?
+        .clone();
+    // 3. The body, bounded in size and time.
+    let limit = state.config.limits.max_request_bytes;
+    let body_timeout = state.config.limits.body_timeout_ms;
+    let collected = tokio::time::timeout(
+        Duration::from_millis(body_timeout),
+        Limited::new(body, limit).collect(),
+    )
+    .await
+    .map_err(|_| GatewayError::BodyTimeout(body_timeout))?
+    .map_err(|e| {
+        if e.is::<http_body_util::LengthLimitError>() {
+            GatewayError::BodyTooLarge { limit }
+        } else {
+            GatewayError::bad("INVALID_REQUEST", "request body could not be read")
+        }
+    })?;
+    let request_bytes = collected.to_bytes();
+    let call_body = inspect_request(&request_bytes, limit)?;
+    // 4. Policy and incident switches.
+    let switches = state.switches.load();
+    if let Some((code, detail)) = switches.deny(&provider, &call_body.model, policy_hash.as_deref())
+    {
+        return Err(GatewayError::Denied { code, detail });
+    }
+    let upstream_uri: hyper::Uri = {
+        let path = match api {
+            Some(a) => a.path(),
+            None if provider == "anthropic" => Api::Messages.path(),
+            None if call_body.responses_shape => Api::Responses.path(),
+            None => Api::ChatCompletions.path(),
+        };
+        format!("{upstream_base}{path}")
+            .parse()
+            .map_err(|_| GatewayError::UnknownProvider(provider.clone()))?
+    };
+    let enforced_policy = match &policy_hash {
+        Some(hash) => {
+            let p = state.policy(hash, now)?;
+            enforce(
+                &p,
+                &provider,
+                &call_body.model,
+                upstream_uri.host().unwrap_or(""),
+                now,
+            )?;
+            Some(hash.clone())
+        }
+        None if state.config.require_policy => return Err(GatewayError::PolicyRequired),
+        None => None,
+    };
+    state.metrics.decision("ALLOW");
+    // 5. The binding the receipt will carry.
+    let binding = match (run_id, event_hash) {
+        (Some(r), Some(e)) => Some(Binding {
+            run_id: r.to_string(),
+            event_hash_b64u: e.to_string(),
+            nonce: nonce.map(str::to_string),
+            policy_hash: enforced_policy,
+            token_scope_hash_b64u: claims.token_scope_hash_b64u.clone(),
+            span_id: span_id.map(str::to_string),
+            parent_span_id: parent_span_id.map(str::to_string),
+        }),
+        (None, None) if span_id.is_none() && parent_span_id.is_none() => None,
+        _ => return Err(GatewayError::bad(
+            "BINDING_INCOMPLETE",
+            "X-Run-Id and X-Event-Hash go together (and X-Span-Id / X-Parent-Span-Id need them)",
+        )),
+    };
+    if let Some(b) = &binding {
+        if !claw_core::hash::is_b64u_sha256(&b.event_hash_b64u) {
+            return Err(GatewayError::bad(
+                "BINDING_INVALID",
+                "X-Event-Hash must be a base64url SHA-256 (43 characters)",
+            ));
+        }
+    }
+    // 6. One request per idempotency key.
+    let guard = NonceGuard {
+        state: state.clone(),
+        key: match nonce {
+            Some(n) => {
+                let fresh = state
+                    .inflight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(n.to_string());
+                if !fresh {
+                    return Err(GatewayError::NonceReused(n.to_string()));
+                }
+                Some(n.to_string())
+            }
+            None => None,
+        },
+    };
+    if let Some(n) = nonce {
+        let st = state.clone();
+        let k = n.to_string();
+        let exists =
+            tokio::task::spawn_blocking(move || crate::sink::ReceiptSink::get(&st.sink, &k))
+                .await
+                .map_err(|e| {
+                    GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string()))
+                })??;
+        if exists.is_some() {
+            return Err(GatewayError::NonceReused(n.to_string()));
+        }
+    }
+    let call = Call {
+        provider: provider.clone(),
+        model: call_body.model.clone(),
+        binding,
+        nonce: nonce.map(str::to_string),
+        stream: call_body.stream,
+        started,
+        started_ms,
+        request_sha256: Sha256::digest(&request_bytes).into(),
+    };
+    // 7. Forward.
+    let up_req = upstream_request(
+        state,
+        &parts.headers,
+        &provider,
+        upstream_uri,
+        call_body.stream,
+        request_bytes,
+    )?;
+    let read_timeout = Duration::from_millis(state.config.limits.upstream_read_timeout_ms);
+    let t_up = Instant::now();
+    let sent = tokio::time::timeout(read_timeout, state.upstream.client.request(up_req)).await;
+    state.metrics.upstream_latency.observe(t_up.elapsed());
+    let up = match sent {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            tracing::warn!(provider = %provider, error = %e, "upstream unreachable");
+            return failed_call(
+                state,
+                &call,
+                Outcome::UpstreamError,
+                "PROVIDER_ERROR",
+                "failed to reach the provider",
+            )
+            .await;
+        }
+        Err(_) => {
+            return failed_call(
+                state,
+                &call,
+                Outcome::UpstreamTimeout,
+                "UPSTREAM_TIMEOUT",
+                "the provider did not answer in time",
+            )
+            .await;
+        }
+    };
+    let status = up.status();
+    let is_sse = up
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| {
+            c.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        });
+    if call.stream && status.is_success() && is_sse {
+        return Ok(stream_response(
+            state.clone(),
+            call,
+            up,
+            permit,
+            guard,
+            read_timeout,
+        ));
+    }
+    buffered_response(state, call, up, read_timeout).await
+}
+
+/// The policy's answer for this call: provider and model (`model:invoke`, resource the
+/// model, `Model:Provider` the provider) and, for a v1 policy with an `egress_allowlist`,
+/// the upstream host (`side_effect:network_egress`).
+fn enforce(
+    p: &crate::state::LoadedPolicy,
+    provider: &str,
+    model: &str,
+    host: &str,
+    now: i64,
+) -> Result<(), GatewayError> {
+    let mut ctx = std::collections::HashMap::new();
+    ctx.insert("Model:Provider", provider);
+    let d = p
+        .compiled
+        .decide(&wpc::Request::model_call(model, &ctx, now));
+    if d.verdict != Verdict::Allow {
+        return Err(GatewayError::Denied {
+            code: d.reason.as_str(),
+            detail: format!(
+                "policy {} does not allow {provider} model {model:?}",
+                p.compiled.hash_b64u()
+            ),
+        });
+    }
+    let egress = p
+        .policy
+        .as_v1()
+        .and_then(|v| v.egress_allowlist.as_ref())
+        .is_some_and(|l| !l.is_empty());
+    if egress {
+        let d = p.compiled.decide(&wpc::Request::egress(host, &ctx, now));
+        if d.verdict != Verdict::Allow {
+            return Err(GatewayError::Denied {
+                code: d.reason.as_str(),
+                detail: format!(
+                    "policy {} does not allow egress to {host:?}",
+                    p.compiled.hash_b64u()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn upstream_request(
+    state: &State,
+    client: &HeaderMap,
+    provider: &str,
+    uri: hyper::Uri,
+    stream: bool,
+    body: Bytes,
+) -> Result<Request<Full<Bytes>>, GatewayError> {
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(CONTENT_TYPE, "application/json");
+    let accept = client
+        .get(hyper::header::ACCEPT)
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_static(if stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            })
+        });
+    b = b.header(hyper::header::ACCEPT, accept);
+    let anthropic = provider == "anthropic";
+    let key = state.provider_key(provider);
+    let passed = client
+        .get("x-provider-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.trim()
+                .strip_prefix("Bearer ")
+                .unwrap_or(v.trim())
+                .to_string()
+        });
+    if anthropic {
+        let k = key.or(passed).or_else(|| {
+            client
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        });
+        if let Some(k) = k {
+            b = b.header("x-api-key", k);
+        }
+        let ver = client
+            .get("anthropic-version")
+            .cloned()
+            .unwrap_or_else(|| HeaderValue::from_static("2023-06-01"));
+        b = b.header("anthropic-version", ver);
+        if let Some(beta) = client.get("anthropic-beta") {
+            b = b.header("anthropic-beta", beta.clone());
+        }
+    } else {
+        match key.or(passed) {
+            Some(k) => b = b.header(hyper::header::AUTHORIZATION, format!("Bearer {k}")),
+            None => {
+                if let Some(a) = client.get(hyper::header::AUTHORIZATION) {
+                    b = b.header(hyper::header::AUTHORIZATION, a.clone());
+                }
+            }
+        }
+    }
+    b.body(Full::new(body))
+        .map_err(|_| GatewayError::bad("INVALID_HEADER", "a provider header is not valid"))
+}
+
+/// The upstream could not be reached or did not answer: a signed receipt saying so, in
+/// the reference's error shape.
+async fn failed_call(
+    state: &Arc<State>,
+    call: &Call,
+    outcome: Outcome,
+    code: &'static str,
+    message: &str,
+) -> Result<Response<GwBody>, GatewayError> {
+    let r = CallResult {
+        status: None,
+        outcome,
+        response_sha256: Sha256::digest(b"").into(),
+        response_bytes: 0,
+        tokens_input: 0,
+        tokens_output: 0,
+    };
+    let signed = receipt::sign(state, call, &r)?;
+    receipt::persist(state, &signed).await?;
+    state.metrics.decision(code);
+    let status = if outcome == Outcome::UpstreamTimeout {
+        StatusCode::GATEWAY_TIMEOUT
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    Ok(json_response(
+        status,
+        &json!({
+            "error": {"code": code, "message": message},
+            "reason_code": code,
+            "_receipt": signed.legacy,
+            "_receipt_envelope": signed.envelope,
+        }),
+    ))
+}
+
+/// Merge the receipts into a JSON response: spliced into the provider's own bytes when it
+/// is an object without `_receipt`/`_receipt_envelope` members, else rebuilt.
+pub fn merge_receipt(
+    body: &[u8],
+    parsed: Option<&Value>,
+    status: StatusCode,
+    s: &Signed,
+) -> Vec<u8> {
+    let legacy = serde_json::to_vec(&s.legacy).unwrap_or_default();
+    let env = serde_json::to_vec(&s.envelope).unwrap_or_default();
+    if status.is_success() {
+        if let Some(Value::Object(m)) = parsed {
+            if !m.contains_key("_receipt") && !m.contains_key("_receipt_envelope") {
+                let end = body.len()
+                    - body
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                if end > 0 && body[end - 1] == b'}' {
+                    let mut out = Vec::with_capacity(end + legacy.len() + env.len() + 40);
+                    out.extend_from_slice(&body[..end - 1]);
+                    if !m.is_empty() {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"\"_receipt\":");
+                    out.extend_from_slice(&legacy);
+                    out.extend_from_slice(b",\"_receipt_envelope\":");
+                    out.extend_from_slice(&env);
+                    out.push(b'}');
+                    return out;
+                }
+            }
+        }
+    }
+    let mut obj = if status.is_success() {
+        match parsed {
+            Some(Value::Object(m)) => m.clone(),
+            _ => {
+                let mut m = serde_json::Map::new();
+                m.insert("data".into(), json!(String::from_utf8_lossy(body)));
+                m
+            }
+        }
+    } else {
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "error".into(),
+            parsed
+                .cloned()
+                .unwrap_or_else(|| json!({"raw": String::from_utf8_lossy(body)})),
+        );
+        m.insert("status".into(), json!(status.as_u16()));
+        m
+    };
+    obj.insert("_receipt".into(), s.legacy.clone());
+    obj.insert("_receipt_envelope".into(), s.envelope.clone());
+    serde_json::to_vec(&Value::Object(obj)).unwrap_or_default()
+}
+
+async fn buffered_response(
+    state: &Arc<State>,
+    call: Call,
+    up: Response<Incoming>,
+    read_timeout: Duration,
+) -> Result<Response<GwBody>, GatewayError> {
+    let status = up.status();
+    let max = state.config.limits.max_response_bytes;
+    let mut body = up.into_body();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut outcome = Outcome::Complete;
+    loop {
+        match tokio::time::timeout(read_timeout, body.frame()).await {
+            Err(_) => {
+                outcome = Outcome::UpstreamTimeout;
+                break;
+            }
+            Ok(None) => break,
+            Ok(Some(Err(_))) => {
+                outcome = Outcome::UpstreamError;
+                break;
+            }
+            Ok(Some(Ok(f))) => {
+                if let Ok(d) = f.into_data() {
+                    if buf.len() + d.len() > max {
+                        outcome = Outcome::ResponseTooLarge;
+                        break;
+                    }
+                    buf.extend_from_slice(&d);
+                }
+            }
+        }
+    }
+    let parsed = if outcome == Outcome::Complete {
+        claw_core::json::parse(&buf, &claw_core::json::Limits::STRICT.with_max_bytes(max)).ok()
+    } else {
+        None
+    };
+    let (ti, to) = parsed.as_ref().map(usage).unwrap_or((0, 0));
+    let r = CallResult {
+        status: Some(status.as_u16()),
+        outcome,
+        response_sha256: Sha256::digest(&buf).into(),
+        response_bytes: buf.len() as u64,
+        tokens_input: ti,
+        tokens_output: to,
+    };
+    let signed = receipt::sign(state, &call, &r)?;
+    receipt::persist(state, &signed).await?;
+    if outcome != Outcome::Complete {
+        let (code, st) = match outcome {
+            Outcome::UpstreamTimeout => ("UPSTREAM_TIMEOUT", StatusCode::GATEWAY_TIMEOUT),
+            Outcome::ResponseTooLarge => ("UPSTREAM_RESPONSE_TOO_LARGE", StatusCode::BAD_GATEWAY),
+            _ => ("PROVIDER_ERROR", StatusCode::BAD_GATEWAY),
+        };
+        return Ok(json_response(
+            st,
+            &json!({
+                "error": {"code": code, "message": "the provider's response did not complete"},
+                "reason_code": code,
+                "_receipt": signed.legacy,
+                "_receipt_envelope": signed.envelope,
+            }),
+        ));
+    }
+    let out = merge_receipt(&buf, parsed.as_ref(), status, &signed);
+    let mut resp = Response::new(GwBody::full(out));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(resp)
+}
+
+fn stream_response(
+    state: Arc<State>,
+    call: Call,
+    up: Response<Incoming>,
+    permit: OwnedSemaphorePermit,
+    guard: NonceGuard,
+    read_timeout: Duration,
+) -> Response<GwBody> {
+    let status = up.status();
+    let ct = up
+        .headers()
+        .get(CONTENT_TYPE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("text/event-stream"));
+    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    let mut body = up.into_body();
+    tokio::spawn(async move {
+        let _permit = permit;
+        let _guard = guard;
+        let mut hasher = Sha256::new();
+        let mut n: u64 = 0;
+        let mut outcome = Outcome::Complete;
+        loop {
+            match tokio::time::timeout(read_timeout, body.frame()).await {
+                Err(_) => {
+                    outcome = Outcome::UpstreamTimeout;
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(_))) => {
+                    outcome = Outcome::UpstreamError;
+                    break;
+                }
+                Ok(Some(Ok(f))) => {
+                    if let Ok(d) = f.into_data() {
+                        hasher.update(&d);
+                        n += d.len() as u64;
+                        if tx.send(d).await.is_err() {
+                            outcome = Outcome::ClientDisconnected;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        drop(body);
+        let r = CallResult {
+            status: Some(status.as_u16()),
+            outcome,
+            response_sha256: hasher.finalize().into(),
+            response_bytes: n,
+            tokens_input: 0,
+            tokens_output: 0,
+        };
+        let signed = match receipt::sign(&state, &call, &r) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(reason_code = e.reason_code(), error = %e, "stream receipt not signed");
+                return;
+            }
+        };
+        if let Err(e) = receipt::persist(&state, &signed).await {
+            tracing::error!(reason_code = e.reason_code(), error = %e, "stream receipt not stored");
+        }
+        tracing::info!(provider = %call.provider, model = %call.model, outcome = outcome.as_str(), bytes = n, "stream receipted");
+        if outcome != Outcome::ClientDisconnected {
+            match claw_core::evidence::sse_trailer(&signed.envelope, Some(&signed.legacy)) {
+                Ok(t) => {
+                    let _ = tx.send(Bytes::from(t)).await;
+                }
+                Err(e) => tracing::error!(error = %e, "trailer not written"),
+            }
+        }
+    });
+    let mut resp = Response::new(GwBody::Stream(rx));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(CONTENT_TYPE, ct);
+    resp.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
+    resp
+}

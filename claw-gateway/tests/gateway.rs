@@ -1,0 +1,767 @@
+//! End-to-end tests of claw-gateway on loopback: a scripted upstream (OpenAI and Anthropic
+//! shapes, SSE, errors, a dropped stream) runs in-process, the gateway is the real server.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use claw_core::cst::{self, Claims};
+use claw_core::envelope::{Envelope, Signers, VerifyOptions};
+use claw_core::keys::SigningKey;
+use claw_core::wpc::{self, Policy};
+use claw_gateway::config::{self, Overrides};
+use claw_gateway::state::State;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+// ---------------------------------------------------------------- scripted upstream
+
+/// What the upstream received: (path, authorization-ish header, body bytes).
+type Seen = Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>;
+/// What the upstream sent in its last response body.
+type Sent = Arc<Mutex<Vec<u8>>>;
+
+struct ChanBody(mpsc::Receiver<Result<Bytes, std::io::Error>>);
+impl Body for ChanBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.0.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data)))
+    }
+}
+
+fn sse_chunks(anthropic: bool) -> Vec<String> {
+    if anthropic {
+        vec![
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-test\",\"content\":[],\"usage\":{\"input_tokens\":3,\"output_tokens\":0}}}\n\n".into(),
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n".into(),
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".into(),
+        ]
+    } else {
+        let mut v: Vec<String> = ["Hel", "lo", "!"]
+            .iter()
+            .map(|t| format!("data: {{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{t}\"}}}}]}}\n\n"))
+            .collect();
+        v.push("data: [DONE]\n\n".into());
+        v
+    }
+}
+
+async fn upstream(
+    req: Request<Incoming>,
+    seen: Seen,
+    sent: Sent,
+) -> Result<Response<ChanBody>, Infallible> {
+    let path = req.uri().path().to_string();
+    let auth = req
+        .headers()
+        .get("authorization")
+        .or_else(|| req.headers().get("x-api-key"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = req.into_body().collect().await.unwrap().to_bytes().to_vec();
+    seen.lock()
+        .unwrap()
+        .push((path.clone(), auth, body.clone()));
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let model = v["model"].as_str().unwrap_or("").to_string();
+    let stream = v["stream"].as_bool().unwrap_or(false);
+    let anthropic = path == "/v1/messages";
+    let (tx, rx) = mpsc::channel(16);
+    let mut resp = Response::builder();
+    if model == "m-error" {
+        let b = br#"{"error":{"message":"slow down","type":"rate_limit_error"}}"#.to_vec();
+        *sent.lock().unwrap() = b.clone();
+        tx.send(Ok(Bytes::from(b))).await.unwrap();
+        resp = resp.status(429).header("content-type", "application/json");
+    } else if stream {
+        resp = resp.header("content-type", "text/event-stream");
+        let chunks = sse_chunks(anthropic);
+        let drop_mid = model == "m-drop";
+        let sent = sent.clone();
+        tokio::spawn(async move {
+            let mut all = Vec::new();
+            for (i, c) in chunks.iter().enumerate() {
+                if drop_mid && i == 2 {
+                    *sent.lock().unwrap() = all;
+                    let _ = tx.send(Err(std::io::Error::other("dropped"))).await;
+                    return;
+                }
+                all.extend_from_slice(c.as_bytes());
+                let _ = tx.send(Ok(Bytes::from(c.clone()))).await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            *sent.lock().unwrap() = all;
+        });
+    } else {
+        let b = if anthropic {
+            json!({"id":"msg_1","type":"message","role":"assistant","model":model,
+                   "content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn",
+                   "usage":{"input_tokens":3,"output_tokens":2}})
+        } else {
+            json!({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":model,
+                   "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],
+                   "usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}})
+        };
+        // Pretty-printed with a trailing newline: the gateway must keep these bytes as sent.
+        let mut b = serde_json::to_vec_pretty(&b).unwrap();
+        b.push(b'\n');
+        *sent.lock().unwrap() = b.clone();
+        tx.send(Ok(Bytes::from(b))).await.unwrap();
+        resp = resp.header("content-type", "application/json");
+    }
+    Ok(resp.body(ChanBody(rx)).unwrap())
+}
+
+async fn start_upstream() -> (SocketAddr, Seen, Sent) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let seen: Seen = Arc::default();
+    let sent: Sent = Arc::default();
+    let (s2, t2) = (seen.clone(), sent.clone());
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = l.accept().await.unwrap();
+            let (s, t) = (s2.clone(), t2.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |r| upstream(r, s.clone(), t.clone()));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tcp), svc)
+                    .await;
+            });
+        }
+    });
+    (addr, seen, sent)
+}
+
+// ---------------------------------------------------------------- gateway fixture
+
+struct Fx {
+    _dir: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    addr: SocketAddr,
+    issuer: SigningKey,
+    gateway_did: String,
+    policy_hash: String,
+    seen: Seen,
+    sent: Sent,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Fx {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+fn write(p: &Path, s: &str) {
+    std::fs::write(p, s).unwrap();
+}
+
+async fn fixture() -> Fx {
+    let (up, seen, sent) = start_upstream().await;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().to_path_buf();
+    let gw = SigningKey::from_seed(&[1; 32]);
+    let issuer = SigningKey::from_seed(&[2; 32]);
+    let signer = SigningKey::from_seed(&[3; 32]);
+    write(&dir.join("gw.jwk"), &gw.to_jwk());
+    write(&dir.join("issuer.jwk"), &issuer.verifying_key().to_jwk());
+    let policy = Policy::parse(
+        json!({"policy_version":"1","policy_id":"p1","issuer_did":signer.verifying_key().did(),
+               "allowed_providers":["openai","anthropic"],
+               "allowed_models":["gpt-4o-mini","m-*","claude-*"]})
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    let env = wpc::sign_policy(&policy, &signer, claw_gateway::now_ms(), None).unwrap();
+    std::fs::create_dir_all(dir.join("wpc")).unwrap();
+    write(
+        &dir.join("wpc").join(format!("{}.json", policy.hash_b64u())),
+        &env.to_json().unwrap(),
+    );
+    let o = Overrides {
+        listen: Some("127.0.0.1:0".into()),
+        signing_key: Some(dir.join("gw.jwk")),
+        cst_issuers: vec![dir.join("issuer.jwk")],
+        audience: Some("claw-gateway".into()),
+        wpc_dir: Some(dir.join("wpc")),
+        wpc_signers: vec![signer.verifying_key().did()],
+        policy_hash: Some(policy.hash_b64u().to_string()),
+        overrides: Some(dir.join("switches.json")),
+        receipts_dir: Some(dir.join("receipts")),
+        receipts_log: Some(dir.join("receipts.jsonl")),
+        upstreams: vec![
+            format!("openai=http://{up}"),
+            format!("anthropic=http://{up}"),
+        ],
+        max_request_bytes: Some(64 * 1024),
+        ..Overrides::default()
+    };
+    let cfg = config::resolve(None, o).unwrap();
+    let state = Arc::new(State::load(cfg).unwrap());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    tokio::spawn(async move {
+        claw_gateway::server::serve(st, l, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Fx {
+        _dir: t,
+        dir,
+        addr,
+        issuer,
+        gateway_did: gw.verifying_key().did(),
+        policy_hash: policy.hash_b64u().to_string(),
+        seen,
+        sent,
+        state,
+        stop: Some(stop),
+    }
+}
+
+impl Fx {
+    fn token(&self, aud: &str, ttl: u64) -> String {
+        let c = Claims::new(
+            "did:key:z6MkAgent",
+            vec![aud.into()],
+            vec!["proxy:call".into()],
+        );
+        cst::issue(
+            &self.issuer,
+            &c,
+            ttl,
+            claw_gateway::now_ms() / 1000,
+            &mut rand_core::OsRng,
+        )
+        .unwrap()
+        .token
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> (StatusCode, Vec<u8>) {
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .build_http::<Full<Bytes>>();
+        let mut b = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr));
+        for (k, v) in headers {
+            b = b.header(*k, v);
+        }
+        let r = client
+            .request(b.body(Full::new(Bytes::from(body))).unwrap())
+            .await
+            .unwrap();
+        let st = r.status();
+        (
+            st,
+            r.into_body().collect().await.unwrap().to_bytes().to_vec(),
+        )
+    }
+
+    async fn chat(&self, headers: &[(&str, String)], body: Value) -> (StatusCode, Value, Vec<u8>) {
+        let (st, b) = self
+            .send(
+                "POST",
+                "/v1/chat/completions",
+                headers,
+                body.to_string().into_bytes(),
+            )
+            .await;
+        let v = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        (st, v, b)
+    }
+
+    fn verify(&self, env: &Value) -> Envelope {
+        let e = Envelope::from_value(env.clone()).unwrap();
+        e.verify(&VerifyOptions {
+            expected_type: "gateway_receipt",
+            signers: Signers::OneOf(std::slice::from_ref(&self.gateway_did)),
+            now: None,
+        })
+        .unwrap();
+        e
+    }
+}
+
+fn b64sha(b: &[u8]) -> String {
+    claw_core::b64::encode(Sha256::digest(b))
+}
+
+const EV: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test]
+async fn token_refusals_are_401_and_forward_nothing() {
+    let fx = fixture().await;
+    let body = json!({"model":"gpt-4o-mini","messages":[]});
+    let (st, v, _) = fx.chat(&[], body.clone()).await;
+    assert_eq!(st, 401);
+    assert_eq!(v["reason_code"], "TOKEN_REQUIRED");
+    assert_eq!(v["error"]["code"], "TOKEN_REQUIRED");
+    let (st, v, _) = fx
+        .chat(&[("x-cst", fx.token("someone-else", 300))], body.clone())
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_BAD_AUDIENCE"))
+    );
+    let (st, v, _) = fx.chat(&[("x-cst", "a.b.c".into())], body.clone()).await;
+    assert_eq!(st, 401, "{v}");
+    let other = SigningKey::from_seed(&[9; 32]);
+    let c = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["claw-gateway".into()],
+        vec!["proxy:call".into()],
+    );
+    let forged = cst::issue(
+        &other,
+        &c,
+        300,
+        claw_gateway::now_ms() / 1000,
+        &mut rand_core::OsRng,
+    )
+    .unwrap()
+    .token;
+    let (st, v, _) = fx.chat(&[("x-cst", forged)], body.clone()).await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_UNKNOWN_KID"))
+    );
+    let (st, v, _) = fx
+        .chat(
+            &[
+                ("x-cst", fx.token("claw-gateway", 300)),
+                ("x-scoped-token", fx.token("claw-gateway", 300)),
+            ],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_CONFLICT"))
+    );
+    // Wrong scope.
+    let c = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["claw-gateway".into()],
+        vec!["tool:run".into()],
+    );
+    let t = cst::issue(
+        &fx.issuer,
+        &c,
+        300,
+        claw_gateway::now_ms() / 1000,
+        &mut rand_core::OsRng,
+    )
+    .unwrap()
+    .token;
+    let (st, v, _) = fx.chat(&[("x-cst", t)], body).await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_INSUFFICIENT_SCOPE"))
+    );
+    assert!(
+        fx.seen.lock().unwrap().is_empty(),
+        "nothing reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn policy_refusals_are_403_and_forward_nothing() {
+    let fx = fixture().await;
+    let t = fx.token("claw-gateway", 300);
+    let (st, v, _) = fx
+        .chat(
+            &[("x-cst", t.clone())],
+            json!({"model":"gpt-5","messages":[]}),
+        )
+        .await;
+    assert_eq!(st, 403, "{v}");
+    assert_eq!(v["reason_code"], "POLICY_DEFAULT_DENY");
+    // google is not a configured upstream; a provider outside the policy: a policy without it.
+    let (st, v) = fx
+        .send(
+            "POST",
+            "/v1/proxy/google",
+            &[("x-cst", t.clone())],
+            br#"{"model":"m-1"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(st, 400, "{}", String::from_utf8_lossy(&v));
+    // An unknown policy hash: fail closed.
+    let (st, v, _) = fx
+        .chat(
+            &[
+                ("x-cst", t.clone()),
+                ("x-policy-hash", format!("{}A", "B".repeat(42))),
+            ],
+            json!({"model":"m-1"}),
+        )
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (403, Some("POLICY_NOT_FOUND"))
+    );
+    // Incident switch: deny a model, applied to the next request after reload.
+    write(
+        &fx.dir.join("switches.json"),
+        r#"{"denied_models":["gpt-4o*"],"denied_providers":["anthropic"]}"#,
+    );
+    fx.state.reload().unwrap();
+    let (st, v, _) = fx
+        .chat(&[("x-cst", t.clone())], json!({"model":"gpt-4o-mini"}))
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (403, Some("MODEL_DENIED_BY_OVERRIDE"))
+    );
+    let (st, _) = fx
+        .send(
+            "POST",
+            "/v1/messages",
+            &[("x-cst", t.clone())],
+            br#"{"model":"claude-x","max_tokens":5,"messages":[]}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(st, 403);
+    // Revoke the token by hash.
+    write(
+        &fx.dir.join("switches.json"),
+        &format!(r#"{{"revoked_token_hashes":["{}"]}}"#, cst::token_hash(&t)),
+    );
+    fx.state.reload().unwrap();
+    let (st, v, _) = fx.chat(&[("x-cst", t)], json!({"model":"m-1"})).await;
+    assert_eq!(
+        (st.as_u16(), v["reason_code"].as_str()),
+        (401, Some("TOKEN_REVOKED"))
+    );
+    assert!(
+        fx.seen.lock().unwrap().is_empty(),
+        "nothing reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn json_call_is_receipted_over_the_exact_bytes() {
+    let fx = fixture().await;
+    // Odd spacing: the gateway forwards these bytes unchanged.
+    let body =
+        br#"{ "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"hi"}] }"#.to_vec();
+    let h = [
+        ("x-cst", fx.token("claw-gateway", 300)),
+        ("x-run-id", "run_1".to_string()),
+        ("x-event-hash", EV.to_string()),
+        ("x-idempotency-key", "nonce_abc".to_string()),
+        ("authorization", "Bearer sk-test".to_string()),
+    ];
+    let (st, raw) = fx
+        .send("POST", "/v1/chat/completions", &h, body.clone())
+        .await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&raw));
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(v["choices"][0]["message"]["content"], "Hello!");
+    let env = fx.verify(&v["_receipt_envelope"]);
+    let p = &env.payload;
+    let seen = fx.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "/v1/chat/completions");
+    assert_eq!(
+        seen[0].1.as_deref(),
+        Some("Bearer sk-test"),
+        "provider auth passes through"
+    );
+    assert_eq!(seen[0].2, body, "upstream received the exact bytes");
+    assert_eq!(p["request_hash_b64u"], b64sha(&body));
+    assert_eq!(p["response_hash_b64u"], b64sha(&fx.sent.lock().unwrap()));
+    assert_eq!(p["binding"]["run_id"], "run_1");
+    assert_eq!(p["binding"]["event_hash_b64u"], EV);
+    assert_eq!(p["binding"]["nonce"], "nonce_abc");
+    assert_eq!(p["binding"]["policy_hash"], fx.policy_hash.as_str());
+    assert_eq!(
+        (p["tokens_input"].as_u64(), p["tokens_output"].as_u64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "complete");
+    assert_eq!(v["_receipt"]["binding"]["runId"], "run_1");
+    assert_eq!(v["_receipt"]["proxyDid"], fx.gateway_did.as_str());
+    // The response body carries it for the recorder (core rule).
+    let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
+    assert_eq!(c.envelope, v["_receipt_envelope"]);
+    // Recoverable by nonce, stored in both sinks.
+    let (st, r) = fx.send("GET", "/v1/receipt/nonce_abc", &[], vec![]).await;
+    assert_eq!(st, 200);
+    let r: Value = serde_json::from_slice(&r).unwrap();
+    assert_eq!(r["receipt_envelope"], v["_receipt_envelope"]);
+    assert_eq!(r["status"], 200);
+    assert_eq!(r["binding"]["run_id"], "run_1");
+    assert_eq!(
+        std::fs::read_dir(fx.dir.join("receipts")).unwrap().count(),
+        1
+    );
+    let log = std::fs::read_to_string(fx.dir.join("receipts.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    // The same nonce again: refused, not forwarded.
+    let (st, _) = fx.send("POST", "/v1/chat/completions", &h, body).await;
+    assert_eq!(st, 409);
+    assert_eq!(fx.seen.lock().unwrap().len(), 1);
+    let (st, _) = fx.send("GET", "/v1/receipt/nonce_nope", &[], vec![]).await;
+    assert_eq!(st, 404);
+}
+
+#[tokio::test]
+async fn anthropic_json_and_upstream_error_wrapped_with_receipt() {
+    let fx = fixture().await;
+    let t = fx.token("claw-gateway", 300);
+    let (st, raw) = fx
+        .send("POST", "/v1/messages", &[("x-cst", t.clone()), ("x-api-key", "sk-ant".into())],
+              br#"{"model":"claude-test","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.to_vec())
+        .await;
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(v["content"][0]["text"], "hi");
+    let env = fx.verify(&v["_receipt_envelope"]);
+    assert_eq!(env.payload["provider"], "anthropic");
+    assert_eq!(env.payload["tokens_input"], 3);
+    assert_eq!(fx.seen.lock().unwrap()[0].1.as_deref(), Some("sk-ant"));
+    // Upstream 429: status kept, body wrapped as the reference wraps it, receipt attached.
+    let (st, v, _) = fx.chat(&[("x-cst", t)], json!({"model":"m-error"})).await;
+    assert_eq!(st, 429);
+    assert_eq!(v["status"], 429);
+    assert_eq!(v["error"]["error"]["type"], "rate_limit_error");
+    let env = fx.verify(&v["_receipt_envelope"]);
+    assert_eq!(
+        env.payload["metadata"]["claw_gateway"]["upstream_status"],
+        429
+    );
+    assert_eq!(
+        env.payload["response_hash_b64u"],
+        b64sha(&fx.sent.lock().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn sse_passes_through_with_trailer_and_hash_of_upstream_bytes() {
+    let fx = fixture().await;
+    let h = [
+        ("x-cst", fx.token("claw-gateway", 300)),
+        ("x-idempotency-key", "nonce_sse".to_string()),
+    ];
+    let (st, raw) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &h,
+            br#"{"model":"m-1","stream":true,"messages":[]}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
+    let n = c.upstream_len.unwrap();
+    let upstream_bytes = fx.sent.lock().unwrap().clone();
+    assert_eq!(
+        &raw[..n],
+        &upstream_bytes[..],
+        "bytes pass through unchanged"
+    );
+    let env = fx.verify(&c.envelope);
+    assert_eq!(env.payload["response_hash_b64u"], b64sha(&upstream_bytes));
+    assert_eq!(env.payload["metadata"]["claw_gateway"]["stream"], true);
+    let text = String::from_utf8_lossy(&raw[n..]).to_string();
+    assert!(
+        text.starts_with(":clawproxy_receipt_envelope_b64u="),
+        "{text}"
+    );
+    assert!(text.contains("\n:clawproxy_receipt_b64u="), "{text}");
+    let (st, r) = fx.send("GET", "/v1/receipt/nonce_sse", &[], vec![]).await;
+    assert_eq!(st, 200);
+    let r: Value = serde_json::from_slice(&r).unwrap();
+    assert_eq!(r["receipt_envelope"], c.envelope);
+    // Anthropic SSE too.
+    let (st, raw) = fx
+        .send(
+            "POST",
+            "/v1/messages",
+            &[("x-cst", fx.token("claw-gateway", 300))],
+            br#"{"model":"claude-test","max_tokens":5,"stream":true,"messages":[]}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
+    assert!(String::from_utf8_lossy(&raw[..c.upstream_len.unwrap()]).contains("message_stop"));
+    fx.verify(&c.envelope);
+}
+
+#[tokio::test]
+async fn dropped_stream_still_gets_a_signed_receipt() {
+    let fx = fixture().await;
+    let h = [
+        ("x-cst", fx.token("claw-gateway", 300)),
+        ("x-idempotency-key", "nonce_drop".to_string()),
+    ];
+    let (st, raw) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &h,
+            br#"{"model":"m-drop","stream":true}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
+    let env = fx.verify(&c.envelope);
+    assert_eq!(
+        env.payload["metadata"]["claw_gateway"]["outcome"],
+        "upstream_error"
+    );
+    let partial = fx.sent.lock().unwrap().clone();
+    assert_eq!(
+        env.payload["response_hash_b64u"],
+        b64sha(&partial),
+        "hash of the bytes so far"
+    );
+    let (st, r) = fx.send("GET", "/v1/receipt/nonce_drop", &[], vec![]).await;
+    assert_eq!(st, 200);
+    let r: Value = serde_json::from_slice(&r).unwrap();
+    assert_eq!(r["outcome"], "upstream_error");
+    assert_eq!(r["truncated"], true);
+}
+
+#[tokio::test]
+async fn service_routes_bounds_and_bad_requests() {
+    let fx = fixture().await;
+    let (st, b) = fx.send("GET", "/health", &[], vec![]).await;
+    assert_eq!(st, 200);
+    assert_eq!(serde_json::from_slice::<Value>(&b).unwrap()["status"], "ok");
+    let (st, b) = fx.send("GET", "/v1/did", &[], vec![]).await;
+    assert_eq!(st, 200);
+    let d: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        d["deployment"]["receiptSignerDidKey"],
+        fx.gateway_did.as_str()
+    );
+    let (st, b) = fx.send("GET", "/nope", &[], vec![]).await;
+    assert_eq!(st, 404);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&b).unwrap()["reason_code"],
+        "NOT_FOUND"
+    );
+    let t = fx.token("claw-gateway", 300);
+    // Body above the bound: 413.
+    let big = format!(r#"{{"model":"m-1","x":"{}"}}"#, "a".repeat(70 * 1024));
+    let (st, b) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[("x-cst", t.clone())],
+            big.into_bytes(),
+        )
+        .await;
+    assert_eq!(st, 413, "{}", String::from_utf8_lossy(&b));
+    // Duplicate keys, no model, non-boolean stream: 400.
+    for body in [
+        &br#"{"model":"m-1","model":"m-2"}"#[..],
+        br#"{"messages":[]}"#,
+        br#"{"model":"m-1","stream":"yes"}"#,
+        b"[1]",
+    ] {
+        let (st, b) = fx
+            .send(
+                "POST",
+                "/v1/chat/completions",
+                &[("x-cst", t.clone())],
+                body.to_vec(),
+            )
+            .await;
+        assert_eq!(st, 400, "{}", String::from_utf8_lossy(&b));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&b).unwrap()["reason_code"],
+            "INVALID_REQUEST"
+        );
+    }
+    // Half a binding.
+    let (st, _) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[("x-cst", t.clone()), ("x-run-id", "r".into())],
+            br#"{"model":"m-1"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(st, 400);
+    assert!(fx.seen.lock().unwrap().is_empty());
+    let (st, b) = fx.send("GET", "/metrics", &[], vec![]).await;
+    assert_eq!(st, 200);
+    let m = String::from_utf8(b).unwrap();
+    assert!(
+        m.contains("claw_gateway_decisions_total{reason_code=\"REQUEST_TOO_LARGE\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("claw_gateway_requests_total{route=\"proxy\"}"),
+        "{m}"
+    );
+}
+
+#[test]
+fn example_config_and_switches_parse() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/gateway");
+    let fc = config::read_file(&root.join("gateway.toml")).unwrap();
+    let cfg = config::resolve(Some(fc), Overrides::default()).unwrap();
+    assert_eq!(cfg.upstreams["anthropic"], "https://api.anthropic.com");
+    assert_eq!(cfg.limits, config::Limits::default());
+    assert!(cfg.signing_key.ends_with("keys/gateway.jwk"));
+    let s = std::fs::read(root.join("switches.example.json")).unwrap();
+    claw_gateway::switches::Switches::parse(&s).unwrap();
+    // Flags override the file; bad values are refused with CONFIG_INVALID.
+    let fc = config::read_file(&root.join("gateway.toml")).unwrap();
+    let o = Overrides {
+        listen: Some("127.0.0.1:9".into()),
+        ..Overrides::default()
+    };
+    assert_eq!(config::resolve(Some(fc), o).unwrap().listen.port(), 9);
+    let fc = config::read_file(&root.join("gateway.toml")).unwrap();
+    let o = Overrides {
+        upstreams: vec!["openai=ftp://x".into()],
+        ..Overrides::default()
+    };
+    assert_eq!(
+        config::resolve(Some(fc), o).unwrap_err().reason_code(),
+        "CONFIG_INVALID"
+    );
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("g.toml");
+    write(&p, "listen = \"127.0.0.1:1\"\nbogus = 1\n");
+    assert!(config::read_file(&p)
+        .unwrap_err()
+        .to_string()
+        .contains("bogus"));
+}
