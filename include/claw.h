@@ -4,8 +4,10 @@
  * Conventions (see README "API conventions"):
  *  - every function returns a claw_result (uint32_t); CLAW_OK is 0;
  *  - fallible functions take a nullable `claw_error *` last and fill it on failure;
- *  - outputs are written only on success; strings returned by claw are freed with
- *    claw_string_free; every *_free accepts NULL;
+ *  - outputs are written only on success, except a policy decision, which a failed
+ *    call writes as a deny; CLAW_OK means the call worked, never that a request is
+ *    allowed (only decision == CLAW_DECISION_ALLOW is);
+ *  - strings returned by claw are freed with claw_string_free; every *_free accepts NULL;
  *  - handles documented as thread-safe may be shared between threads.
  */
 
@@ -765,9 +767,12 @@ claw_result claw_policy_info(const struct claw_policy *policy,
 // (Unix seconds; the clock is the caller's). `context_json` is a flat JSON object of string
 // values (e.g. `{"Data:Class":"internal","Request:HasHumanApproval":"true"}`), or NULL with
 // length 0 for none. Overrides in force are applied first. Nothing is allocated for the
-// decision itself; `*decision_out` is written only on success. A deny is a successful call
-// (`CLAW_OK` with `decision == CLAW_DECISION_DENY`); errors are for bad arguments only.
-// Thread-safe.
+// decision itself. A deny is a successful call (`CLAW_OK` with `decision ==
+// CLAW_DECISION_DENY`); errors are for bad arguments only. The result code says whether the
+// call worked, never whether the request is allowed: the request may proceed only when
+// `decision == CLAW_DECISION_ALLOW` (0 is no decision code, so a zeroed record is not an
+// allow). On failure a non-NULL `*decision_out` is written as a deny whose `reason_code` is
+// the error's reason. Thread-safe.
 claw_result claw_policy_decide(const struct claw_policy *policy,
                                const char *tool,
                                size_t tool_len,

@@ -180,6 +180,9 @@ def test_recorded_run_verifies_with_gateway_tier(run: Run) -> None:
     # Sequential signatures, a bytes input, and a DID key object agree.
     seq = run.verify(run.text.encode(), sig_mode="sequential", threads=1)
     assert json.loads(seq.to_json())["components"] == json.loads(v.to_json())["components"]
+    # An absurd thread count is clamped by the core (it used to never return).
+    many = run.verify(threads=10**8)
+    assert json.loads(many.to_json())["components"] == json.loads(v.to_json())["components"]
     assert run.verify(gateway_signers=[run.gateway_key.public_key()]).valid
 
 

@@ -689,16 +689,31 @@ function contextBytes(context) {
 // One decision record reused by every decide call (synchronous, single-threaded).
 const decisionBuf = Buffer.alloc(koffi.sizeof(claw_decision));
 
+/**
+ * The answer to one request. A JavaScript object is always truthy, so
+ * `if (policy.decide(tool)) run()` would run denied tools: test `decision.allowed`. To catch
+ * the comparisons that can be caught, a decision refuses to become a number or a boolean-ish
+ * primitive (`decision == true`, `decision > 0` throw a TypeError); it still prints.
+ */
+export class Decision {
+  constructor(verdict, reasonCode, statementId, policyHash) {
+    this.verdict = verdict;
+    this.allowed = verdict === Verdict.ALLOW;
+    this.reasonCode = reasonCode;
+    this.statementId = statementId;
+    this.policyHash = policyHash;
+    Object.freeze(this);
+  }
+  [Symbol.toPrimitive](hint) {
+    if (hint === 'string') return `Decision(${this.verdict}, ${this.reasonCode})`;
+    throw new TypeError(`a claw Decision has no truth or numeric value (this one is ${this.verdict}): test decision.allowed`);
+  }
+}
+
 function readDecision() {
   const d = koffi.decode(decisionBuf, claw_decision);
   const verdict = VERDICTS[d.decision] ?? 'unknown';
-  return {
-    verdict,
-    allowed: verdict === Verdict.ALLOW,
-    reasonCode: d.reason_code,
-    statementId: d.statement_id || null,
-    policyHash: d.policy_hash || null,
-  };
+  return new Decision(verdict, d.reason_code, d.statement_id || null, d.policy_hash || null);
 }
 
 /**

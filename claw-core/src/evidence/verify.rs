@@ -88,7 +88,8 @@ pub struct VerifyConfig {
     pub urm: Option<Value>,
     /// Signature checking strategy.
     pub sig_mode: SigMode,
-    /// Threads for `SigMode::Batch` signature checks and parallel work (0 = all available cores).
+    /// Threads for `SigMode::Batch` signature checks and parallel work (0 = all available
+    /// cores); at most [`crate::json::MAX_THREADS`], larger requests are clamped.
     pub threads: usize,
     /// Log operators whose signed roots are accepted in `log_inclusion_proof`s (empty =
     /// any `did:key` operator, as the reference).
@@ -189,10 +190,11 @@ impl VerifyConfig {
         if self.sig_mode == SigMode::Sequential {
             return 1;
         }
+        // A huge request (`threads = 10**8` from a binding) is clamped, never spawned.
         if self.threads > 0 {
-            return self.threads;
+            return crate::json::clamp_threads(self.threads);
         }
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::json::clamp_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 }
 

@@ -1,6 +1,6 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Literal, NoReturn, Optional, Sequence, Tuple, Union, final
 
 _JSONText = Union[str, bytes, bytearray]
 _JSONValue = Any
@@ -261,6 +261,9 @@ class Decision:
     def statement_id(self) -> Optional[str]: ...
     @property
     def policy_hash(self) -> Optional[str]: ...
+    def __bool__(self) -> NoReturn:
+        """Raises TypeError: test `.allowed` (a deny must never read as true)."""
+        ...
 
 @final
 class Policy:
