@@ -997,9 +997,12 @@ pub(crate) fn trust_pulse_from_bundle<'py>(
         0,
         None,
     )?;
-    let verified = py.detach(move || evidence::verify_bundle_for_use(&bytes, &cfg));
-    let verified = verified
-        .map_err(|v| claw_core::Error::new(claw_core::ErrorKind::Bundle, v.reason_code, v.reason))
+    let verified = py
+        .detach(move || {
+            evidence::verify_bundle_for_use(&bytes, &cfg).map_err(|v| {
+                claw_core::Error::new(claw_core::ErrorKind::Bundle, v.reason_code, v.reason)
+            })
+        })
         .py_err(py)?;
     let pulse =
         evidence::trust_pulse_from_bundle(&verified, ts(issued_at_ms), &mut rand_core::OsRng)

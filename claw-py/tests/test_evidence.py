@@ -508,7 +508,9 @@ def test_policy_replay(run: Run) -> None:
         )
 
     ok = run.verify(policy=policy(["read_*"]))
-    assert ok.valid and ok.components["policy"]["status"] == "pass"
+    # This recorder names no policy: replayed, but not shown to be bound to it (warn, never pass).
+    assert ok.valid and ok.components["policy"]["status"] == "warn"
+    assert ok.components["policy"]["code"] == "POLICY_BINDING_MISSING"
     denied = run.verify(policy=policy(["write_file"]))
     assert not denied.valid and denied.reason_code == "POLICY_VIOLATION"
     assert denied.components["policy"]["status"] == "fail"
