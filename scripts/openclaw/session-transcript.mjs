@@ -9,6 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import path from "node:path";
 import zlib from "node:zlib";
 
+process.stdout.on("error", (e) => process.exit(e.code === "EPIPE" ? 0 : 1));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
