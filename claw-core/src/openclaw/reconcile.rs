@@ -454,6 +454,8 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
     let (mut executed, mut blocked, mut no_result, mut covered) = (0, 0, 0, 0);
     let mut bypassed = Vec::new();
     let mut denied_ran = Vec::new();
+    // Executed calls take their receipts first; a blocked call only counts against the
+    // receipts left over (the same tool and arguments may be blocked once and allowed later).
     for c in &t.calls {
         let key = (c.tool.as_str(), c.args_hash_b64u.as_str());
         match c.outcome {
@@ -464,13 +466,14 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
                     None => bypassed.push(c),
                 }
             }
-            CallOutcome::Blocked => {
-                blocked += 1;
-                if pool.get_mut(&key).and_then(Vec::pop).is_some() {
-                    denied_ran.push(c);
-                }
-            }
+            CallOutcome::Blocked => blocked += 1,
             CallOutcome::NoResult => no_result += 1,
+        }
+    }
+    for c in t.calls.iter().filter(|c| c.outcome == CallOutcome::Blocked) {
+        let key = (c.tool.as_str(), c.args_hash_b64u.as_str());
+        if pool.get_mut(&key).and_then(Vec::pop).is_some() {
+            denied_ran.push(c);
         }
     }
     for c in &bypassed {
@@ -594,124 +597,5 @@ pub fn reconcile_records_json(
     Ok(reconcile(&t, &records))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn h(v: Value) -> String {
-        args_hash(&v)
-    }
-
-    const T: &str = r#"{"type":"session","version":3,"id":"s-1","timestamp":"2026-11-24T00:00:00Z"}
-{"type":"message","id":"m1","message":{"role":"user","content":[{"type":"text","text":"go"}]}}
-{"type":"message","id":"m2","message":{"role":"assistant","content":[{"type":"toolCall","id":"c1","name":"exec","arguments":{"command":"echo hi"}},{"type":"toolCall","id":"c2","name":"write","arguments":{"path":"a","content":"b"}}]}}
-{"type":"message","id":"m3","message":{"role":"toolResult","toolCallId":"c2","toolName":"write","content":[{"type":"text","text":"claw denied"}],"details":{"status":"blocked"},"isError":true}}
-{"type":"message","id":"m4","message":{"role":"toolResult","toolCallId":"c1","toolName":"exec","content":[{"type":"text","text":"hi"}],"isError":false}}
-"#;
-
-    fn rec(tool: &str, args: Value) -> ClawRecord {
-        ClawRecord {
-            receipt_id: format!("tr_{tool}"),
-            tool_name: tool.into(),
-            args_hash_b64u: h(args),
-        }
-    }
-
-    #[test]
-    fn parses_calls_and_outcomes() {
-        let t = Transcript::parse(T.as_bytes()).unwrap();
-        assert_eq!(t.session_id.as_deref(), Some("s-1"));
-        assert_eq!(t.calls.len(), 2);
-        assert_eq!(t.calls[0].outcome, CallOutcome::Executed);
-        assert_eq!(t.calls[1].outcome, CallOutcome::Blocked);
-        assert_eq!(t.calls[0].args_hash_b64u, h(json!({"command": "echo hi"})));
-    }
-
-    #[test]
-    fn clean_when_every_executed_call_has_a_receipt() {
-        let t = Transcript::parse(T.as_bytes()).unwrap();
-        let r = BundleRecords {
-            session_id: Some("s-1".into()),
-            run_id: None,
-            receipts: vec![rec("exec", json!({"command": "echo hi"}))],
-        };
-        let rep = reconcile(&t, &r);
-        assert!(!rep.has_critical(), "{:?}", rep.findings);
-        assert_eq!((rep.executed, rep.covered, rep.blocked), (1, 1, 1));
-        assert_eq!(rep.to_metadata()["status"], "clean");
-    }
-
-    #[test]
-    fn a_call_without_receipt_is_a_critical_bypass() {
-        let t = Transcript::parse(T.as_bytes()).unwrap();
-        let rep = reconcile(&t, &BundleRecords::default());
-        assert!(rep.has_critical());
-        assert_eq!(rep.findings[0].check_id, "claw.openclaw.call_bypassed_gate");
-        // Changed arguments do not count as covered either.
-        let r = BundleRecords {
-            receipts: vec![rec("exec", json!({"command": "echo other"}))],
-            ..BundleRecords::default()
-        };
-        let rep = reconcile(&t, &r);
-        assert!(rep.findings[0].detail.contains("other arguments"));
-        assert_eq!(rep.to_metadata()["status"], "findings");
-    }
-
-    #[test]
-    fn a_blocked_call_with_a_receipt_and_another_session_are_critical() {
-        let t = Transcript::parse(T.as_bytes()).unwrap();
-        let r = BundleRecords {
-            session_id: Some("s-2".into()),
-            run_id: None,
-            receipts: vec![
-                rec("exec", json!({"command": "echo hi"})),
-                rec("write", json!({"path": "a", "content": "b"})),
-            ],
-        };
-        let rep = reconcile(&t, &r);
-        let ids: Vec<&str> = rep.findings.iter().map(|f| f.check_id.as_str()).collect();
-        assert!(ids.contains(&"claw.openclaw.blocked_call_has_receipt"));
-        assert!(ids.contains(&"claw.openclaw.session_mismatch"));
-    }
-
-    #[test]
-    fn tool_search_bridge_is_judged_as_the_inner_tool() {
-        let t = r#"{"role":"assistant","content":[{"type":"toolCall","id":"b1","name":"tool_call","arguments":{"id":"openclaw:core:Read","args":{"path":"x"}}}]}
-{"role":"toolResult","toolCallId":"b1","content":[]}"#;
-        let t = Transcript::parse(t.as_bytes()).unwrap();
-        assert_eq!(t.calls[0].tool, "read");
-        assert!(t.calls[0].bridged);
-        let r = BundleRecords {
-            receipts: vec![rec("read", json!({"path": "x"}))],
-            ..BundleRecords::default()
-        };
-        assert!(!reconcile(&t, &r).has_critical());
-    }
-
-    #[test]
-    fn bad_input_gets_typed_errors() {
-        let code = |s: &str| Transcript::parse(s.as_bytes()).unwrap_err().reason_code();
-        assert_eq!(code(""), "OPENCLAW_TRANSCRIPT_EMPTY");
-        assert_eq!(code("{"), "OPENCLAW_TRANSCRIPT_INVALID_JSON");
-        assert_eq!(code("[1]"), "OPENCLAW_TRANSCRIPT_INVALID_JSON");
-        assert_eq!(code(r#"{"a":1,"a":2}"#), "OPENCLAW_TRANSCRIPT_INVALID_JSON");
-        assert_eq!(
-            code(r#"{"role":"assistant","content":[{"type":"toolCall","name":"x"}]}"#),
-            "OPENCLAW_TRANSCRIPT_INVALID"
-        );
-        assert_eq!(
-            code(
-                r#"{"role":"assistant","content":[{"type":"toolCall","id":"a","name":"x"},{"type":"toolCall","id":"a","name":"y"}]}"#
-            ),
-            "OPENCLAW_TRANSCRIPT_INVALID"
-        );
-        let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert_eq!(code(&deep), "OPENCLAW_TRANSCRIPT_INVALID_JSON");
-        assert_eq!(
-            reconcile_records_json(T.as_bytes(), None, b"{}")
-                .unwrap_err()
-                .reason_code(),
-            "OPENCLAW_RECEIPTS_INVALID"
-        );
-    }
-}
+// Tests: claw-core/tests/openclaw_reconcile.rs (rules on hand-made transcripts, and the real
+// OpenClaw 2026.9.6 transcripts and bundle).
