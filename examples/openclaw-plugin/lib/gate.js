@@ -531,6 +531,8 @@ export class ClawGate {
       harnessVersion: this.harnessVersion,
       harnessRuntime: `node ${process.version}; claw-openclaw-plugin ${PLUGIN_VERSION}`,
       namespaceExtra: {
+        // The run's policy binding (docs/SPEC.md §6.3 C4a): what `bundle verify --wpc` checks.
+        run: { policy: { hash_b64u: this.policyHash } },
         openclaw: {
           job: this.cfg.job,
           openclaw_run_id: run.id,
