@@ -412,6 +412,7 @@ fn a_policy_does_not_vouch_for_itself() {
     let evil = attacker.wpc("evil.json", |_| {}, None);
     let o = claw(&["openclaw", "policy", "--wpc", &evil, "--now", NOW_ARG]);
     assert_one_line_error(&o, 3, "SIGNER_NOT_ALLOWED");
+}
 
 #[test]
 fn reconcile_exit_codes_clean_bypass_bad_transcript_bad_bundle() {
