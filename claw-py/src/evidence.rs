@@ -950,6 +950,7 @@ pub(crate) fn verify_checkpoint_consistency(
 #[pyfunction]
 #[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = "enforce", trusted_log_signers = None))]
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::result_large_err)] // verify_bundle_for_use's Err is the verdict itself
 pub(crate) fn trust_pulse_from_bundle<'py>(
     py: Python<'py>,
     bundle: &Bound<'py, PyAny>,
