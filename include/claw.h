@@ -717,6 +717,22 @@ claw_result claw_merkle_clawlogs_verify_inclusion(const char *proof_json,
                                                   size_t proof_json_len,
                                                   struct claw_error *err);
 
+// Reconcile an OpenClaw session transcript (`transcript`, JSON Lines: `session` and
+// `message` entries as OpenClaw stores them, or bare messages) with the tool receipts claw
+// wrote for the run (`receipts_json`: a JSON array of `{receipt_id, tool_name,
+// args_hash_b64u}`). `session_id` (NULL with 0: unknown) is the session the evidence covers.
+// On success `*out` is `{"report": <findings in the audit's shape>, "metadata": <the
+// compact result to bind into the bundle>}` (free with `claw_string_free`).
+// Errors: `OPENCLAW_TRANSCRIPT_*`, `OPENCLAW_RECEIPTS_INVALID`, JSON reason codes.
+claw_result claw_openclaw_reconcile(const uint8_t *transcript,
+                                    size_t transcript_len,
+                                    const char *session_id,
+                                    size_t session_id_len,
+                                    const uint8_t *receipts_json,
+                                    size_t receipts_len,
+                                    char **out,
+                                    struct claw_error *err);
+
 // Parse, validate, hash and compile a WPC (v1 or v2) from JSON text. `parent` is the
 // compiled policy this one `inherits` from, or NULL; a policy that inherits and is given no
 // parent compiles, but every decision denies with `POLICY_PARENT_MISSING`. Refusals are

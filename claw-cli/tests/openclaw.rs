@@ -413,3 +413,49 @@ fn a_policy_does_not_vouch_for_itself() {
     let o = claw(&["openclaw", "policy", "--wpc", &evil, "--now", NOW_ARG]);
     assert_one_line_error(&o, 3, "SIGNER_NOT_ALLOWED");
 }
+
+#[test]
+fn reconcile_exit_codes_clean_bypass_bad_transcript_bad_bundle() {
+    let t = |n: &str| data(&format!("transcripts/{n}")).display().to_string();
+    let bundle = t("allow-deny-2026.9.6.bundle.json");
+    let now = "1796541300";
+    let run = |session: &str, bundle: &str| {
+        claw(&[
+            "openclaw",
+            "reconcile",
+            "--session",
+            session,
+            "--bundle",
+            bundle,
+            "--json",
+            "--now",
+            now,
+        ])
+    };
+    // The real plugin run: clean.
+    let o = run(&t("allow-deny-2026.9.6.jsonl"), &bundle);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["summary"]["critical"], 0);
+    assert_eq!(v["claw"]["covered"], 1);
+    // The same turn through `openclaw agent exec`: a bypass, exit 6.
+    let o = run(&t("agent-exec-2026.9.6.jsonl"), &bundle);
+    assert_eq!(o.status.code(), Some(6));
+    assert!(stdout(&o).contains("claw.openclaw.call_bypassed_gate"));
+    // A transcript that is not JSON Lines: exit 2, one line.
+    let f = Fixture::new();
+    let bad = f.path("bad.jsonl");
+    std::fs::write(&bad, "{\"type\":\"session\"\n").unwrap();
+    assert_one_line_error(&run(&bad, &bundle), 2, "OPENCLAW_TRANSCRIPT_INVALID_JSON");
+    // A tampered bundle: exit 3.
+    let tampered = f.path("tampered.bundle.json");
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    std::fs::write(&tampered, text.replacen("\"exec\"", "\"read\"", 1)).unwrap();
+    let o = run(&t("allow-deny-2026.9.6.jsonl"), &tampered);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -21,6 +21,7 @@ mod guard;
 mod json;
 mod keys;
 mod merkle;
+mod openclaw;
 mod policy;
 mod strings;
 mod version;

@@ -151,6 +151,7 @@ const C = {
   revocations_revoke_key: fn('claw_revocations_revoke_key', 'uint32_t', [T.revocations.ptr, T.verifying_key.ptr, ERR]),
   revocations_free: fn('claw_revocations_free', 'void', [T.revocations.ptr]),
   cst_token_hash: fn('claw_cst_token_hash', 'uint32_t', [IN, 'size_t', STR_OUT, ERR]),
+  openclaw_reconcile: fn('claw_openclaw_reconcile', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
   cst_issue: fn('claw_cst_issue', 'uint32_t', [T.signing_key.ptr, IN, 'size_t', 'uint64_t', 'uint64_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, STR_OUT, ERR]),
   cst_validate: fn('claw_cst_validate', 'uint32_t', [IN, 'size_t', T.keyset.ptr, IN, 'size_t', T.replay_guard.ptr, T.revocations.ptr, 'int64_t', STR_OUT, SIZE_OUT, ERR]),
 
@@ -1012,3 +1013,19 @@ export function trustPulse(b, { config, now = Date.now(), issuedAt = Date.now() 
   const c = optBytes(config, 'config', true);
   return JSON.parse(callString0(C.trust_pulse_from_bundle, bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), toMillis(issuedAt, 'issuedAt')));
 }
+
+/** OpenClaw: reconcile a run's transcript with claw's receipts (docs/SPEC.md §7.8). */
+export const openclaw = Object.freeze({
+  /**
+   * `transcript`: OpenClaw's session transcript (JSON Lines text or bytes); `receipts`: the
+   * run's tool receipts `[{receipt_id, tool_name, args_hash_b64u}]`; `sessionId`: the session
+   * the evidence covers. Returns `{ report, metadata }` (findings in the audit's shape, and
+   * the compact result a bundle binds).
+   */
+  reconcile(transcript, { receipts = [], sessionId } = {}) {
+    const t = textBytes(transcript, 'transcript');
+    const s = sessionId ? textBytes(sessionId, 'sessionId') : null;
+    const r = jsonBytes(receipts, 'receipts');
+    return JSON.parse(callString0(C.openclaw_reconcile, t, t.length, s, s ? s.length : 0, r, r.length));
+  },
+});

@@ -42,8 +42,9 @@ function gateFor(cfg, api) {
   let p = st.gates.get(key);
   if (!p) {
     p = (async () => {
+      let claw = null;
       try {
-        const claw = await loadBinding(cfg);
+        claw = await loadBinding(cfg);
         return ClawGate.open(cfg, {
           claw,
           logger: api.logger,
@@ -52,7 +53,8 @@ function gateFor(cfg, api) {
         });
       } catch (e) {
         api.logger?.error?.(`claw: cannot start, every tool call will be blocked: ${e?.reasonCode ?? ""} ${e?.message ?? e}`);
-        return new FailedGate(e);
+        // Still ends every run with evidence: a bundle saying the gate failed and why.
+        return new FailedGate(e, { claw, config: cfg, logger: api.logger, harnessVersion: openclawVersion(api) });
       }
     })();
     st.gates.set(key, p);

@@ -18,6 +18,24 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Print the config hash a baseline records: base64url(SHA-256(JCS(config))).
     Hash(HashArgs),
+    /// Reconcile OpenClaw's session transcript with a proof bundle: every executed call must
+    /// have a claw receipt with the same arguments hash; exit 6 when a call bypassed the gate.
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReconcileArgs {
+    /// OpenClaw's session transcript (JSON Lines: `session` and `message` entries).
+    #[arg(long, value_name = "FILE")]
+    session: PathBuf,
+    /// The run's proof bundle (verified first: signature, chain, receipts).
+    #[arg(long, value_name = "BUNDLE")]
+    bundle: PathBuf,
+    #[command(flatten)]
+    trust: common::TrustArgs,
+    /// Print the findings as JSON (the audit's shape) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -68,6 +86,7 @@ pub fn run(c: Command) -> Result<u8, Failure> {
         Command::Audit(a) => audit(a),
         Command::Policy(a) => policy(a),
         Command::Hash(a) => hash(a),
+        Command::Reconcile(a) => reconcile(a),
     }
 }
 
@@ -203,4 +222,44 @@ fn hash(a: HashArgs) -> Result<u8, Failure> {
     let config = read_config(&a.config)?;
     print(format!("{}\n", config.hash_b64u()).as_bytes())?;
     Ok(exit::OK)
+}
+
+fn reconcile(a: ReconcileArgs) -> Result<u8, Failure> {
+    let transcript = io::read_input(Some(&a.session))?;
+    let t = openclaw::Transcript::parse(&transcript).map_err(|e| {
+        Failure::new(
+            exit::BAD_INPUT,
+            e.reason_code(),
+            format!("{}: {e}", a.session.display()),
+        )
+    })?;
+    let mut cfg = a.trust.config()?;
+    // Completeness is this command's question; whether approvals are anchored to gateway
+    // receipts is `claw bundle verify`'s (a bundle built without a gateway is still read).
+    cfg.causal_mode = claw_core::evidence::CausalMode::Warn;
+    let bytes = io::read_input(Some(&a.bundle))?;
+    let bundle =
+        claw_core::evidence::Bundle::from_verified_json(&bytes, &cfg).map_err(Failure::verify)?;
+    let records = openclaw::records_from_bundle(&bundle);
+    let report = openclaw::reconcile(&t, &records);
+    if a.json {
+        print(&pretty(&report.to_json())?)?;
+    } else {
+        let mut out = String::new();
+        for f in &report.findings {
+            out.push_str(&format!(
+                "{:8} {}  {}\n         {}\n",
+                f.severity.as_str(),
+                f.check_id,
+                f.title,
+                f.detail
+            ));
+        }
+        print(out.as_bytes())?;
+    }
+    Ok(if report.has_critical() {
+        exit::CRITICAL_FINDING
+    } else {
+        exit::OK
+    })
 }

@@ -21,6 +21,7 @@
 //!
 //! docs/SPEC.md §6 describes every format and the verification algorithm in order.
 
+mod approval_binding;
 mod batch;
 mod bundle;
 mod carried;

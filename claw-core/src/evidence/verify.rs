@@ -1347,6 +1347,16 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
         ctx.skip("policy", "no policy supplied");
     }
 
+    // claw: approvals bound to the arguments they approved (docs/SPEC.md §7.9).
+    super::approval_binding::check(events, &event_idx, tools, has).map_err(|e| {
+        stop(
+            "receipts",
+            e.reason_code(),
+            e.message,
+            Some("tool_receipts"),
+        )
+    })?;
+
     // 35. Tiers.
     let gateway_counted = if cfg.spec_strict {
         with_log.min(verified)

@@ -122,7 +122,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub(crate) fn new(
         check_id: &str,
         severity: Severity,
         title: String,

@@ -13,6 +13,7 @@
 //! effective_agents(&config)             per agent: allowed tools, sandbox, exec host, elevated
 //! audit(&config, &wpc, baseline, ts)    -> AuditReport { findings, summary(), to_json(), to_text() }
 //! recommended_config(&wpc)              the tightest `tools` block (+ sandbox) for a WPC
+//! reconcile(&transcript, &records)     OpenClaw's session transcript against a bundle's receipts
 //! ```
 //!
 //! The WPC side is the [`WpcView`] trait: the tool stance of a verified contract. A WPC
@@ -26,6 +27,7 @@ pub mod effective;
 mod error;
 pub mod json5;
 pub mod recommend;
+pub mod reconcile;
 mod wpc_view;
 
 pub use audit::{
@@ -36,4 +38,5 @@ pub use config::{OpenClawConfig, SandboxMode};
 pub use effective::{effective_agents, EffectiveAgent};
 pub use error::OpenClawError;
 pub use recommend::recommended_config;
+pub use reconcile::{reconcile, records_from_bundle, ReconcileError, ReconcileReport, Transcript};
 pub use wpc_view::WpcTools;

@@ -2,6 +2,7 @@
 // and CST, and recorded as evidence. Pure logic over injected dependencies (the claw Node
 // binding, the file system, the clock), so tests can drive it with real hook events.
 
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { OverridesError, OverridesWatch } from "./overrides.js";
@@ -17,24 +18,96 @@ export const HOST_EXEC_MARKER = "host_exec";
 const MAX_DESCRIPTION = 512;
 const MAX_TITLE = 80;
 
-/** A gate that could not start: it blocks every tool call with the reason it failed. */
+/**
+ * A gate that could not start: it blocks every tool call with the reason it failed, and
+ * still ends every run with evidence. With the claw binding loaded (deps.claw) and an
+ * evidenceDir, each run gets a signed bundle whose hash-bound metadata says the gate failed
+ * and why, and whose event chain holds a deny decision for every call (nothing was allowed).
+ * Without the binding nothing can be signed: latest.json then names the run, no bundle, and
+ * the reason.
+ */
 export class FailedGate {
-  constructor(error) {
+  constructor(error, deps = {}) {
     this.reasonCode = error?.reasonCode ?? (typeof error?.code === "string" ? error.code : "CLAW_INIT_FAILED");
     let msg = String(error?.message ?? error).replace(/\s+/g, " ");
     if (msg.startsWith(`${this.reasonCode}: `)) msg = msg.slice(this.reasonCode.length + 2);
     this.message = msg.slice(0, 300);
+    this.claw = deps.claw ?? null;
+    this.cfg = deps.config ?? {};
+    this.now = deps.now ?? Date.now;
+    this.fs = { ...fs, ...(deps.fs ?? {}) };
+    this.log = deps.logger ?? { info() {}, warn() {}, error() {} };
+    this.harnessVersion = deps.harnessVersion ?? "unknown";
+    this.runs = new Map();
+    this.agentKey = null;
   }
-  async beforeToolCall(event) {
+
+  #run(runId) {
+    const id = runId || "run-unknown";
+    let run = this.runs.get(id);
+    if (run) return run;
+    run = { id, decisions: [], recorder: null };
+    if (this.claw) {
+      try {
+        this.agentKey ??= this.claw.SigningKey.generate();
+        run.recorder = new this.claw.Recorder(this.agentKey);
+        run.recorder.recordEvent("run_start", { harness: "openclaw", openclaw_run_id: id, job: this.cfg.job ?? null,
+          gate: "failed", reason_code: this.reasonCode }, { at: this.now() });
+      } catch (e) {
+        this.log.error?.(`claw: cannot record the failed gate's run: ${e?.message ?? e}`);
+        run.recorder = null;
+      }
+    }
+    this.runs.set(id, run);
+    return run;
+  }
+
+  async beforeToolCall(event, ctx = {}) {
+    const tool = String(event?.toolName ?? "?");
+    const run = this.#run(event?.runId ?? ctx.runId);
+    const at = this.now();
+    run.decisions.push({ at: new Date(at).toISOString(), tool, toolCallId: event?.toolCallId ?? ctx.toolCallId ?? null,
+      verdict: "deny", reasonCode: this.reasonCode });
+    try {
+      run.recorder?.recordDecision({ verdict: "deny", reasonCode: this.reasonCode }, { action: TOOL_ACTION, resource: tool, at });
+    } catch (e) {
+      this.log.error?.(`claw: recording the denial failed: ${e?.message ?? e}`);
+    }
     return {
       block: true,
       blockReason:
-        `claw blocked "${event?.toolName ?? "?"}": the policy gate could not start ` +
+        `claw blocked "${tool}": the policy gate could not start ` +
         `(${this.reasonCode}: ${this.message}). Every tool call is blocked until this is fixed.`,
     };
   }
   async afterToolCall() {}
-  async agentEnd() {}
+
+  /** The run's evidence: a bundle that says the gate failed (or, unsigned, why there is none). */
+  async agentEnd(event, ctx = {}) {
+    const dir = this.cfg.evidenceDir;
+    if (!dir) return null;
+    const run = this.#run(event?.runId ?? ctx.runId);
+    this.runs.delete(run.id);
+    const gate = { status: "failed", reason_code: this.reasonCode, message: this.message };
+    const job = this.cfg.job ?? "job-unknown";
+    if (!run.recorder) {
+      this.fs.mkdirSync(dir, { recursive: true });
+      writeAtomic(this.fs, path.join(dir, "latest.json"), JSON.stringify({ job, run: run.id, gate, bundle: null }, null, 2) + "\n");
+      return { bundle: null };
+    }
+    const at = this.now();
+    run.recorder.recordEvent("run_end", { success: event?.success ?? null, decisions: run.decisions.length }, { at });
+    const { bundle, trustPulse } = run.recorder.finish({
+      harnessId: "openclaw",
+      harnessVersion: this.harnessVersion,
+      harnessRuntime: `node ${process.version}; claw-openclaw-plugin ${PLUGIN_VERSION}`,
+      namespaceExtra: { openclaw: { job, openclaw_run_id: run.id, session_id: ctx.sessionId ?? null, gate } },
+      trustPulse: true,
+      at,
+    });
+    return writeEvidence(this.fs, { dir, job, run: run.id, agentKey: this.agentKey, bundle, trustPulse,
+      decisions: run.decisions, latest: { gate } });
+  }
 }
 
 function clip(s, n) {
@@ -66,6 +139,7 @@ export class ClawGate {
     this.harnessVersion = deps.harnessVersion ?? "unknown";
     this.openclawConfig = deps.openclawConfig; // api.config: where exec runs
     this.runs = new Map(); // runId -> run state
+    this.finished = new Set(); // runs whose evidence is written (bounded)
     this.alwaysApproved = new Set(); // tools a human answered "allow-always" for
     this.overrides = new OverridesWatch(config.overridesFile, this.fs);
   }
@@ -85,8 +159,15 @@ export class ClawGate {
       ? claw.SigningKey.fromJwk(this.fs.readFileSync(cfg.agentKeyFile, "utf8"))
       : claw.SigningKey.generate();
     this.agentDid = this.agentKey.did();
-    // Apply the overrides in force now (an invalid file fails the start: fail closed).
-    this.#applyOverrides();
+    // Apply the overrides in force now. An invalid file does not fail the start: every call
+    // is denied while it stays invalid (the watch re-throws until the file changes), and a
+    // fixed file reopens the gate on the next call, without a restart.
+    try {
+      this.#applyOverrides();
+    } catch (e) {
+      if (!(e instanceof OverridesError)) throw e;
+      this.log.warn?.(`claw: the overrides file is unusable, every call is denied until it is fixed: ${e.message}`);
+    }
     this.#checkToken();
     const hooks = this.openclawConfig?.plugins?.entries?.[PLUGIN_ID]?.hooks;
     if (this.openclawConfig && hooks?.allowConversationAccess !== true) {
@@ -202,7 +283,7 @@ export class ClawGate {
     let run = this.runs.get(id);
     if (!run) {
       const recorder = new this.claw.Recorder(this.agentKey);
-      run = { id, recorder, pending: new Map(), decisions: [], approvals: 0, finished: false };
+      run = { id, recorder, pending: new Map(), decisions: [], receipts: [], approvals: 0, finished: false };
       recorder.recordEvent(
         "run_start",
         {
@@ -221,6 +302,11 @@ export class ClawGate {
   }
 
   #where(d) {
+    const override = OVERRIDE_MEMBERS[d.reasonCode];
+    if (override) {
+      const hash = d.reasonCode === "OVERRIDE_POLICY_HASH_DENIED" ? ` ${shortHash(d.policyHash)}` : "";
+      return `override ${override}${hash} in ${this.cfg.overridesFile ?? "the overrides file"}, policy ${this.policyInfo.policy_id}@${shortHash(this.policyHash)}`;
+    }
     const stmt = d.statementId ? `statement ${d.statementId}` : "no statement allows it";
     return `${stmt}, policy ${this.policyInfo.policy_id}@${shortHash(d.policyHash ?? this.policyHash)}`;
   }
@@ -262,7 +348,8 @@ export class ClawGate {
         { verdict: "deny", reasonCode: code, policyHash: this.policyHash },
         { action: TOOL_ACTION, resource: tool, at: this.now() },
       );
-      return this.#blocked(tool, code, `the job's scoped token is not valid: ${String(e.message).slice(0, 200)}`);
+      const byOverride = code === "TOKEN_REVOKED" && this.overridesWereActive ? ` (revoked by the overrides file ${this.cfg.overridesFile})` : "";
+      return this.#blocked(tool, code, `the job's scoped token is not valid${byOverride}: ${String(e.message).slice(0, 200)}`);
     }
 
     const context = {};
@@ -316,7 +403,7 @@ export class ClawGate {
             MAX_DESCRIPTION,
           ),
           severity: /** @type {const} */ ("warning"),
-          timeoutMs: this.cfg.approvalTimeoutMs ?? 120000,
+          timeoutMs: this.cfg.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
           allowedDecisions: /** @type {("allow-once" | "allow-always" | "deny")[]} */ (["allow-once", "allow-always", "deny"]),
           onResolution: (resolution) => this.#onResolution(run, tool, callId, pending, resolution, ctx),
         },
@@ -325,32 +412,60 @@ export class ClawGate {
     return undefined;
   }
 
-  /** @param {string} resolution */
+  /**
+   * OpenClaw's answer to a requireApproval. A denial (or timeout, or cancellation) is
+   * recorded at once: no tool runs. An approval is held and recorded right before the tool
+   * receipt of the call it approved (after_tool_call), so in the event chain the approval is
+   * immediately followed by that call's receipt; its plan_hash_b64u = H(JCS(the approved
+   * arguments)) must equal the receipt's args_hash_b64u (docs/SPEC.md §7.9).
+   * @param {string} resolution
+   */
   #onResolution(run, tool, callId, pending, resolution, ctx) {
     try {
       const approved = resolution === "allow-once" || resolution === "allow-always";
       if (resolution === "allow-always") this.alwaysApproved.add(tool);
       pending.approved = approved;
-      const [approvalType, approverMethod] = approved
-        ? ["explicit_approve", "ui_click"]
-        : resolution === "deny"
-          ? ["explicit_deny", "ui_click"]
-          : ["timeout_deny", "timeout"];
-      const requester = ctx?.requester ?? {};
-      run.recorder.recordApproval({
-        approvalType,
-        approverSubject: requester.senderId ? `openclaw:${requester.channel ?? "?"}:${requester.senderId}` : "openclaw:approver",
-        approverMethod,
-        scope: { tool, tool_call_id: callId ?? null, job: this.cfg.job, resolution },
-        scopeSummary: `${resolution} for ${tool}`,
-        policyHash: this.policyHash,
+      const approval = {
+        resolution,
+        approved,
+        approver: approverOf(ctx),
         at: this.now(),
-      });
-      run.approvals += 1;
-      this.#note(run, { tool, toolCallId: callId, approval: resolution });
+      };
+      this.#note(run, { tool, toolCallId: callId, approval: resolution, approver: approval.approver.subject });
+      if (approved) {
+        pending.approval = approval;
+        run.heldApprovals ??= new Set();
+        run.heldApprovals.add(pending);
+      } else {
+        this.#recordApproval(run, tool, callId, pending, approval);
+      }
     } catch (e) {
       this.log.error?.(`claw: recording the approval failed: ${e.message}`);
     }
+  }
+
+  #recordApproval(run, tool, callId, pending, approval) {
+    const [approvalType, approverMethod] = approval.approved
+      ? ["explicit_approve", approval.approver.method]
+      : approval.resolution === "deny"
+        ? ["explicit_deny", approval.approver.method]
+        : ["timeout_deny", "timeout"];
+    run.recorder.recordApproval({
+      approvalType,
+      approverSubject: approval.approver.subject,
+      approverMethod,
+      scope: { tool, tool_call_id: callId ?? null, job: this.cfg.job, resolution: approval.resolution,
+        resolved_at: new Date(approval.at).toISOString(), args_hash_b64u: argsHash(this.claw, pending.params) },
+      scopeSummary: `${approval.resolution} for ${tool}`,
+      policyHash: this.policyHash,
+      // The exact arguments approved: plan_hash_b64u = H(JCS(params)) = the args hash the
+      // tool receipt of this call must carry.
+      plan: pending.params,
+      // Recorded now (the chain's clock only moves forward); the answer's time is in scope.
+      at: this.now(),
+    });
+    run.approvals += 1;
+    run.heldApprovals?.delete(pending);
   }
 
   /** after_tool_call: the tool receipt (hashes of params and result) for calls claw let run. */
@@ -367,6 +482,9 @@ export class ClawGate {
       return; // another hook (or the approval flow) stopped it: it did not run
     }
     const status = event?.error ? "error" : details?.status === "timeout" ? "timeout" : "success";
+    // The arguments that ran (another plugin's hook may have rewritten them after claw decided).
+    const ran = event?.params !== undefined ? jsonSafe(event.params) : pending.params;
+    if (pending.approval) this.#recordApproval(run, pending.tool, callId, pending, pending.approval);
     const record = (args, result) =>
       run.recorder.recordToolCall({
         toolName: pending.tool,
@@ -377,21 +495,31 @@ export class ClawGate {
         at: this.now(),
       });
     const result = jsonSafe({ result: event?.result ?? null, error: event?.error ?? null });
+    let args = ran;
     try {
-      pending.receiptId = record(pending.params, result);
+      pending.receiptId = record(args, result);
     } catch (e) {
       // Values the receipt rules refuse (e.g. array-index-like object keys) are hashed as text.
-      pending.receiptId = record({ json: JSON.stringify(pending.params) }, { json: JSON.stringify(result) });
+      args = { json: JSON.stringify(ran) };
+      pending.receiptId = record(args, { json: JSON.stringify(result) });
     }
+    run.receipts.push({ receipt_id: pending.receiptId, tool_name: pending.tool, args_hash_b64u: argsHash(this.claw, args) });
     this.#note(run, { tool: pending.tool, toolCallId: callId, receipt: pending.receiptId, status });
   }
 
   /** agent_end: sign the proof bundle and the Trust Pulse, write them to evidenceDir. */
   async agentEnd(event, ctx = {}) {
+    // Every run ends with evidence, also a run that made no tool call; and ends once.
     const runId = event?.runId ?? ctx.runId;
-    const run = this.runs.get(runId || "run-unknown");
-    if (!run || run.finished) return null;
+    if (this.finished.has(runId || "run-unknown")) return null;
+    const run = this.#run(runId);
+    if (run.finished) return null;
+    this.finished.add(run.id);
+    if (this.finished.size > 10000) this.finished.delete(this.finished.values().next().value);
     run.finished = true;
+    // Approvals whose tool never reported back: recorded now, after every receipt.
+    for (const p of [...(run.heldApprovals ?? [])]) this.#recordApproval(run, p.tool, null, p, p.approval);
+    const reconciliation = this.#reconcile(run, event, ctx);
     const at = this.now();
     run.recorder.recordEvent(
       "run_end",
@@ -403,12 +531,17 @@ export class ClawGate {
       harnessVersion: this.harnessVersion,
       harnessRuntime: `node ${process.version}; claw-openclaw-plugin ${PLUGIN_VERSION}`,
       namespaceExtra: {
+        // The run's policy binding (docs/SPEC.md §6.3 C4a): what `bundle verify --wpc` checks.
+        run: { policy: { hash_b64u: this.policyHash } },
         openclaw: {
           job: this.cfg.job,
           openclaw_run_id: run.id,
+          session_id: ctx.sessionId ?? null,
           policy_id: this.policyInfo.policy_id,
           policy_hash_b64u: this.policyHash,
           token_hash: this.tokenHash ?? null,
+          gate: { status: "open" },
+          reconciliation,
         },
       },
       trustPulse: true,
@@ -419,28 +552,99 @@ export class ClawGate {
       at,
     });
     run.recorder.close?.();
-    const dir = this.cfg.evidenceDir;
-    this.fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, safeName(`${this.cfg.job}.${run.id}`));
-    const files = {
-      bundle: `${base}.bundle.json`,
-      trustPulse: `${base}.trust-pulse.json`,
-      agentKey: `${base}.agent.pub.jwk`,
-      decisions: `${base}.decisions.jsonl`,
-    };
-    writeAtomic(this.fs, files.bundle, bundle);
-    writeAtomic(this.fs, files.trustPulse, JSON.stringify(trustPulse, null, 2) + "\n");
-    writeAtomic(this.fs, files.agentKey, this.agentKey.publicKey().toJwk() + "\n");
-    writeAtomic(this.fs, files.decisions, run.decisions.map((d) => JSON.stringify(d)).join("\n") + "\n");
-    writeAtomic(
-      this.fs,
-      path.join(dir, "latest.json"),
-      JSON.stringify({ job: this.cfg.job, run: run.id, agent_did: this.agentDid, policy_hash_b64u: this.policyHash, ...files }, null, 2) + "\n",
-    );
+    const files = writeEvidence(this.fs, {
+      dir: this.cfg.evidenceDir,
+      job: this.cfg.job,
+      run: run.id,
+      agentKey: this.agentKey,
+      bundle,
+      trustPulse,
+      decisions: run.decisions,
+      latest: { policy_hash_b64u: this.policyHash, reconciliation },
+    });
     this.runs.delete(run.id);
+    if (reconciliation?.critical) {
+      this.log.error?.(`claw: reconciliation found ${reconciliation.critical} call(s) that bypassed the gate: ${reconciliation.check_ids?.join(", ")}`);
+    }
     this.log.info?.(`claw: proof bundle written to ${files.bundle}`);
     return files;
   }
+
+  /**
+   * Reconcile OpenClaw's record of this run (agent_end's messages: every tool call and result
+   * it executed) with the receipts claw wrote (claw-core's rule, through libclaw). The
+   * compact result goes into the bundle's hash-bound metadata.
+   */
+  #reconcile(run, event, ctx) {
+    const messages = Array.isArray(event?.messages) ? event.messages : null;
+    if (!messages || !this.claw.openclaw?.reconcile) return { status: "unavailable" };
+    try {
+      const lines = [];
+      if (ctx.sessionId) lines.push(JSON.stringify({ type: "session", id: ctx.sessionId }));
+      for (const m of messages) lines.push(JSON.stringify({ type: "message", message: jsonSafe(m) }));
+      const { metadata } = this.claw.openclaw.reconcile(lines.join("\n") + "\n", {
+        receipts: run.receipts,
+        sessionId: ctx.sessionId,
+      });
+      return metadata;
+    } catch (e) {
+      this.log.error?.(`claw: reconciliation failed: ${e?.reasonCode ?? ""} ${e?.message ?? e}`);
+      return { status: "error", reason_code: e?.reasonCode ?? "CLAW_RECONCILE_FAILED" };
+    }
+  }
+}
+
+/** Which overrides member a reason code comes from (the wording of an override denial). */
+const OVERRIDE_MEMBERS = {
+  OVERRIDE_TOOL_DENIED: "denied_tools",
+  OVERRIDE_POLICY_HASH_DENIED: "denied_policy_hashes",
+  OVERRIDE_POLICY_HASH_MISMATCH: "required_policy_hash",
+};
+
+/** OpenClaw's default plugin approval window; OpenClaw caps what a plugin asks for. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 120000;
+
+/** H(JCS(args)), base64url: the args_hash_b64u a tool receipt of these arguments carries. */
+function argsHash(claw, args) {
+  return crypto.createHash("sha256").update(claw.jcs(args ?? {}), "utf8").digest("base64url");
+}
+
+/**
+ * Who answered an approval, as far as OpenClaw tells a plugin: onResolution receives only
+ * the decision, so the subject names the surface of the run the approval was asked on
+ * (the reviewer device, the chat sender on a channel, or the local terminal).
+ */
+function approverOf(ctx = {}) {
+  const r = ctx.requester ?? {};
+  if (ctx.approvalReviewerDeviceId) return { subject: `openclaw:device:${ctx.approvalReviewerDeviceId}`, method: "ui_click" };
+  if (ctx.turnSourceChannel) {
+    const who = r.senderId ?? ctx.turnSourceTo ?? "?";
+    return { subject: `openclaw:${ctx.turnSourceChannel}:${who}`, method: "ui_click" };
+  }
+  if (r.senderId) return { subject: `openclaw:${r.channel ?? "?"}:${r.senderId}`, method: "ui_click" };
+  return { subject: "openclaw:tui:embedded", method: "cli_confirm" };
+}
+
+/** Write a run's evidence files and point latest.json at them. */
+function writeEvidence(fsx, { dir, job, run, agentKey, bundle, trustPulse, decisions, latest = {} }) {
+  fsx.mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, safeName(`${job}.${run}`));
+  const files = {
+    bundle: `${base}.bundle.json`,
+    trustPulse: `${base}.trust-pulse.json`,
+    agentKey: `${base}.agent.pub.jwk`,
+    decisions: `${base}.decisions.jsonl`,
+  };
+  writeAtomic(fsx, files.bundle, bundle);
+  writeAtomic(fsx, files.trustPulse, JSON.stringify(trustPulse, null, 2) + "\n");
+  writeAtomic(fsx, files.agentKey, agentKey.publicKey().toJwk() + "\n");
+  writeAtomic(fsx, files.decisions, decisions.map((d) => JSON.stringify(d)).join("\n") + (decisions.length ? "\n" : ""));
+  writeAtomic(
+    fsx,
+    path.join(dir, "latest.json"),
+    JSON.stringify({ job, run, agent_did: agentKey.did(), ...latest, ...files }, null, 2) + "\n",
+  );
+  return files;
 }
 
 function safeName(s) {
