@@ -112,6 +112,9 @@ pub struct ReportArgs {
     html: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
+    /// Print `{"status", "reason_code", "html"}` instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(cmd: Command) -> Result<u8, Failure> {
@@ -421,10 +424,16 @@ fn report_cmd(a: ReportArgs) -> Result<u8, Failure> {
     let v = verify_bundle(&bytes, &cfg);
     let html = report::render(&bytes, &v, cfg.policy.is_some());
     io::write_file(&a.html, html.as_bytes(), false)?;
-    io::print_line(&format!(
-        "{}  report written to {}",
-        if v.is_valid() { "PASS" } else { "FAIL" },
-        a.html.display()
-    ))?;
+    let status = if v.is_valid() { "PASS" } else { "FAIL" };
+    if a.json {
+        let out = serde_json::json!({
+            "status": status,
+            "reason_code": v.reason_code,
+            "html": a.html.display().to_string(),
+        });
+        io::print_line(&out.to_string())?;
+    } else {
+        io::print_line(&format!("{status}  report written to {}", a.html.display()))?;
+    }
     Ok(verdict_code(&v))
 }

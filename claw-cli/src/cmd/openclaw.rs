@@ -59,6 +59,9 @@ pub struct HashArgs {
     /// The OpenClaw config (openclaw.json, JSON5).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
+    /// Print `{"config_hash_b64u"}` instead of the bare hash.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(c: Command) -> Result<u8, Failure> {
@@ -186,6 +189,11 @@ fn policy(a: PolicyArgs) -> Result<u8, Failure> {
 
 fn hash(a: HashArgs) -> Result<u8, Failure> {
     let config = read_config(&a.config)?;
-    print(format!("{}\n", config.hash_b64u()).as_bytes())?;
+    let line = if a.json {
+        serde_json::json!({ "config_hash_b64u": config.hash_b64u() }).to_string()
+    } else {
+        config.hash_b64u().to_string()
+    };
+    print(format!("{line}\n").as_bytes())?;
     Ok(exit::OK)
 }
