@@ -15,6 +15,8 @@ stage() {
   else failed=$((failed + 1)); echo "######## $name: FAILED"; fi
 }
 stage rust bash scripts/test-rust.sh
+# The stated rust-version builds (toolchain installed by rustup; scripts/test-msrv.sh).
+stage msrv bash scripts/test-msrv.sh
 stage c bash scripts/test-c.sh
 stage go bash scripts/test-go.sh
 stage node bash scripts/test-node.sh
