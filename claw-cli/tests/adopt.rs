@@ -243,3 +243,89 @@ fn json_output_of_text_commands() {
     assert_eq!(r["html"], p("r.html"));
     assert!(std::fs::metadata(p("r.html")).is_ok());
 }
+
+/// `claw openclaw audit --summary`: one finding per rule and agent naming every tool, the same
+/// tools and severities as the full report, the same exit code.
+#[test]
+fn openclaw_audit_summary_folds_per_tool_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../claw-core/tests/data/openclaw"
+    );
+    let signer = json_out(&claw(&["keygen", "--out", &p("signer"), "--json"]))["did"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!("{data}/wpc/coding-job.authoring.json")).unwrap(),
+    )
+    .unwrap();
+    doc["issuer_did"] = signer.clone().into();
+    std::fs::write(p("authoring.json"), doc.to_string()).unwrap();
+    let compiled = claw(&["wpc", "compile", &p("authoring.json")]);
+    std::fs::write(p("policy.json"), &compiled.stdout).unwrap();
+    let signed = claw(&["wpc", "sign", &p("policy.json"), "--key", &p("signer.jwk")]);
+    std::fs::write(p("wpc.json"), &signed.stdout).unwrap();
+    // A config that lets the agent call every core tool: many per-tool criticals.
+    std::fs::write(p("openclaw.json"), "{ tools: { profile: 'full' } }").unwrap();
+    let (cfg, wpc) = (p("openclaw.json"), p("wpc.json"));
+    let audit = |extra: &[&str]| {
+        let mut all = vec![
+            "openclaw", "audit", "--config", &cfg, "--wpc", &wpc, "--signer", &signer, "--json",
+        ];
+        all.extend_from_slice(extra);
+        let o = claw(&all);
+        assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["findings"].as_array().unwrap().clone()
+    };
+    let full = audit(&[]);
+    let summary = audit(&["--summary"]);
+    let per_tool = |fs: &[serde_json::Value], check: &str| {
+        fs.iter()
+            .filter(|f| f["checkId"] == check)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mut folded_rules = 0;
+    for check in ["claw.wpc.tool_denied", "claw.wpc.tool_not_allowed"] {
+        let many = per_tool(&full, check);
+        let one = per_tool(&summary, check);
+        if many.len() < 2 {
+            continue;
+        }
+        folded_rules += 1;
+        assert_eq!(one.len(), 1, "{check}: {one:?}");
+        assert_eq!(one[0]["severity"], many[0]["severity"]);
+        let title = one[0]["title"].as_str().unwrap();
+        assert!(
+            title.contains(&format!("can call {} tools", many.len())),
+            "{title}"
+        );
+        for f in &many {
+            // Every tool named by the full report is named by the summary's finding.
+            let t = f["title"].as_str().unwrap();
+            let tool = t.split('"').nth(3).unwrap();
+            assert!(title.contains(tool), "{tool} missing from {title}");
+            assert!(one[0]["remediation"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("\"{tool}\"")));
+        }
+    }
+    assert!(
+        folded_rules >= 1,
+        "the fixture produced no rule with several tools: {full:?}"
+    );
+    assert!(summary.len() < full.len());
+    // Findings that are not about one tool are the same in both.
+    let others = |fs: &[serde_json::Value]| {
+        fs.iter()
+            .filter(|f| !f["checkId"].as_str().unwrap().starts_with("claw.wpc.tool_"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(others(&full), others(&summary));
+}

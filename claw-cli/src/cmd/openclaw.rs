@@ -46,6 +46,9 @@ pub struct AuditArgs {
     /// Print the `openclaw security audit --json` shape instead of text.
     #[arg(long)]
     json: bool,
+    /// One finding per rule and agent, naming every tool it concerns, instead of one per tool.
+    #[arg(long)]
+    summary: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -164,7 +167,10 @@ fn audit(a: AuditArgs) -> Result<u8, Failure> {
     let policy = load_wpc(&a.wpc, now)?;
     let tools = wpc_tools(&policy, now)?;
     let baseline = a.baseline.as_deref().map(read_baseline).transpose()?;
-    let report = openclaw::audit(&config, &tools, baseline.as_ref(), Some(now));
+    let mut report = openclaw::audit(&config, &tools, baseline.as_ref(), Some(now));
+    if a.summary {
+        report = report.summarized();
+    }
     if a.json {
         print(&pretty(&report.to_json())?)?;
     } else {
