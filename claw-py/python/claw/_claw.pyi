@@ -1,6 +1,6 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Literal, NoReturn, Optional, Sequence, Tuple, Union, final
 
 _JSONText = Union[str, bytes, bytearray]
 _JSONValue = Any
@@ -377,6 +377,9 @@ class Decision:
     @property
     def policy_hash(self) -> Optional[str]:
         """Hash of the policy that decided (the policy, or the ancestor that decided)."""
+    def __bool__(self) -> NoReturn:
+        """Raises TypeError: test `.allowed` (a deny must never read as true)."""
+        ...
 
 @final
 class Policy:
@@ -830,10 +833,18 @@ def verify_checkpoint_consistency(
     two checkpoints `(old, new)`.
     """
 def trust_pulse_from_bundle(
-    bundle: Union[_JSONText, Dict[str, Any]], *, issued_at_ms: Optional[int] = None
+    bundle: _JSONText,
+    config: Union[_JSONText, Dict[str, Any], None] = None,
+    gateway_signers: Optional[Sequence[_Signer]] = None,
+    *,
+    now: Optional[int] = None,
+    issued_at_ms: Optional[int] = None,
+    causal_mode: Literal["enforce", "warn", "observe"] = "enforce",
+    trusted_log_signers: Optional[Sequence[_Signer]] = None,
 ) -> Dict[str, Any]:
-    """Derive a Trust Pulse (`trust_pulse.v1`, self-reported) from a bundle (envelope JSON or its
-    payload): tools and times; files are empty since bundles hold hashes only.
+    """Derive a Trust Pulse (`trust_pulse.v1`, self-reported) from a bundle that verifies under
+    the given trust (the same options as `verify_bundle`): tools and times; files are empty since
+    bundles hold hashes only.
     """
 def verify_log_inclusion_proof(
     proof: Union[_JSONText, Dict[str, Any]],
