@@ -51,7 +51,7 @@ names = w.namelist()
 meta = Parser().parsestr(w.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode())
 problems = []
 if "claw for Python" not in (meta.get_payload() or ""): problems.append("README is not the description")
-if meta.get("Description-Content-Type") != "text/markdown": problems.append("description type")
+if not (meta.get("Description-Content-Type") or "").startswith("text/markdown"): problems.append("description type")
 if meta.get("License-Expression") != "Apache-2.0": problems.append("License-Expression")
 if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names): problems.append("no LICENSE file")
 urls = {u.split(",")[0] for u in meta.get_all("Project-URL") or []}
