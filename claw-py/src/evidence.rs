@@ -973,6 +973,8 @@ pub(crate) fn trust_pulse_from_bundle<'py>(
         0,
         None,
     )?;
+    // The failing verdict is the answer (claw-core's verify_bundle_for_use).
+    #[allow(clippy::result_large_err)]
     let verified = py.detach(move || evidence::verify_bundle_for_use(&bytes, &cfg));
     let verified = verified
         .map_err(|v| claw_core::Error::new(claw_core::ErrorKind::Bundle, v.reason_code, v.reason))
