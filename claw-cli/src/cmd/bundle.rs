@@ -112,6 +112,9 @@ pub struct ReportArgs {
     html: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
+    /// Print `{"status", "reason_code", "html"}` instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(cmd: Command) -> Result<u8, Failure> {
@@ -414,13 +417,20 @@ fn report_cmd(a: ReportArgs) -> Result<u8, Failure> {
     let outcome = verify_bundle_for_use(&bytes, &cfg);
     let html = report::render(&bytes, &outcome, cfg.policy.is_some());
     io::write_file(&a.html, html.as_bytes(), false)?;
-    io::print_line(&format!(
-        "{}  report written to {}",
-        if outcome.is_ok() { "PASS" } else { "FAIL" },
-        a.html.display()
-    ))?;
-    Ok(match &outcome {
-        Ok(vb) => verdict_code(vb.verdict()),
-        Err(v) => verdict_code(v),
-    })
+    let v = match &outcome {
+        Ok(vb) => vb.verdict(),
+        Err(v) => v,
+    };
+    let status = if outcome.is_ok() { "PASS" } else { "FAIL" };
+    if a.json {
+        let out = serde_json::json!({
+            "status": status,
+            "reason_code": v.reason_code,
+            "html": a.html.display().to_string(),
+        });
+        io::print_line(&out.to_string())?;
+    } else {
+        io::print_line(&format!("{status}  report written to {}", a.html.display()))?;
+    }
+    Ok(verdict_code(v))
 }

@@ -42,6 +42,9 @@ pub struct IssueArgs {
     /// Issue as of this Unix time instead of now (for reproducible examples).
     #[arg(long)]
     now: Option<i64>,
+    /// Print `{"token", "token_hash"}` (the reference's hex token hash) instead of the bare token.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -92,7 +95,15 @@ fn issue(a: IssueArgs) -> Result<u8, Failure> {
     let now = a.now.unwrap_or_else(io::now_secs);
     let issued = cst::issue_with(&key, &claims, a.ttl, now, &mut rand_core::OsRng, &opts)
         .map_err(|e| Failure::input(e.into()))?;
-    io::print_line(&issued.token)?;
+    if a.json {
+        let out = serde_json::json!({
+            "token": issued.token,
+            "token_hash": cst::token_hash(&issued.token),
+        });
+        io::print_line(&out.to_string())?;
+    } else {
+        io::print_line(&issued.token)?;
+    }
     Ok(exit::OK)
 }
 

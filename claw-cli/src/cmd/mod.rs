@@ -3,6 +3,7 @@
 mod bundle;
 mod common;
 mod cst;
+mod docs;
 mod jcs;
 mod keygen;
 mod openclaw;
@@ -46,6 +47,10 @@ enum Command {
     /// OpenClaw: audit a config against a signed WPC, print the tightest tool config.
     #[command(subcommand)]
     Openclaw(openclaw::Command),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, claw(1), as roff to stdout.
+    Man,
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -59,5 +64,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Receipt(c) => receipt::run(c),
         Command::Run(c) => run::run(c),
         Command::Bundle(c) => bundle::run(c),
+        Command::Completions(a) => docs::completions(a),
+        Command::Man => docs::man(),
     }
 }

@@ -615,7 +615,7 @@ fn run(ctx: &mut Ctx<'_>, b: &Value) -> Result<(), Fail> {
             Some("signature_b64u"),
         ));
     }
-    if !key.is_some_and(|k| k.verify_b64u(claimed.as_bytes(), sig).is_ok()) {
+    if key.is_none_or(|k| k.verify_b64u(claimed.as_bytes(), sig).is_err()) {
         return Err(fail(
             S,
             "SIGNATURE_INVALID",
@@ -825,7 +825,7 @@ fn verify_attestation(
             Some("signer_did"),
         );
     };
-    if !key.is_some_and(|k| k.verify_b64u(claimed.as_bytes(), sig).is_ok()) {
+    if key.is_none_or(|k| k.verify_b64u(claimed.as_bytes(), sig).is_err()) {
         return err(
             "SIGNATURE_INVALID",
             "signature does not verify for signer_did",
@@ -891,7 +891,7 @@ fn execution_payload_ok(p: &Value) -> bool {
             .is_some_and(|x| js_trim(x).chars().count() >= 8 && schema::is_b64u_chars(x))
         && s("issued_at").and_then(parse_ms).is_some()
         && p.get("expires_at")
-            .map_or(true, |x| x.as_str().and_then(parse_ms).is_some())
+            .is_none_or(|x| x.as_str().and_then(parse_ms).is_some())
 }
 
 #[cfg(test)]

@@ -474,7 +474,7 @@ impl RunState {
                 let allow = if self.start.policy.is_some() {
                     let args_hash = json::canonicalize(args).map(hash::sha256_b64u)?;
                     let i = self.open_allows.iter().position(|(res, h)| {
-                        res == tool_name && h.as_ref().map_or(true, |h| *h == args_hash)
+                        res == tool_name && h.as_ref().is_none_or(|h| *h == args_hash)
                     });
                     if i.is_none() {
                         return Err(log_err(
@@ -833,10 +833,9 @@ fn check_scope(scope: &Value) -> Result<(), EvidenceError> {
         .as_object()
         .ok_or_else(|| invalid("scope", "must be an object"))?;
     for k in ["action", "resource"] {
-        if !o
-            .get(k)
+        if o.get(k)
             .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
+            .is_none_or(|s| s.is_empty())
         {
             return Err(invalid("scope", format!("{k} must be a non-empty string")));
         }

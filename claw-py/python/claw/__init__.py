@@ -5,6 +5,7 @@ instances of :class:`ClawError` subclasses, one per core error kind, each with t
 ``reason_code``.
 """
 
+from claw._reason_codes import ReasonCode
 from claw._claw import (
     Bundle,
     BundleError,
@@ -71,6 +72,7 @@ __all__ = [
     "PolicyError",
     "SignatureError",
     "TokenError",
+    "ReasonCode",
     # canonical JSON and hashing
     "jcs",
     "parse_json",
