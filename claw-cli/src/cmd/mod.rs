@@ -5,6 +5,7 @@ mod common;
 mod cst;
 mod jcs;
 mod keygen;
+mod mcp;
 mod openclaw;
 mod receipt;
 mod run;
@@ -46,6 +47,9 @@ enum Command {
     /// OpenClaw: audit a config against a signed WPC, print the tightest tool config.
     #[command(subcommand)]
     Openclaw(openclaw::Command),
+    /// MCP: run an MCP server behind the policy (`claw mcp wrap … -- COMMAND`).
+    #[command(subcommand)]
+    Mcp(mcp::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -59,5 +63,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Receipt(c) => receipt::run(c),
         Command::Run(c) => run::run(c),
         Command::Bundle(c) => bundle::run(c),
+        Command::Mcp(c) => mcp::run(c),
     }
 }

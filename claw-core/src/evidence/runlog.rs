@@ -114,6 +114,23 @@ pub enum RunOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scope_summary: Option<String>,
     },
+    /// A tool listing a proxy relayed (MCP `tools/list`): a `tools_listed` event whose
+    /// payload is the record (what the server offered, what the client was shown).
+    Listing(ListingRecord),
+}
+
+/// What a proxy relayed of a server's tool listing (docs/SPEC.md §10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingRecord {
+    /// The server's name (the proxy's `--server-name`).
+    pub server: String,
+    /// The tool names the server offered, in its order.
+    pub offered: Vec<String>,
+    /// The tool names shown to the client.
+    pub shown: Vec<String>,
+    /// SHA-256 (base64url) of the JCS bytes of the server's `tools/list` result.
+    pub offered_hash_b64u: String,
 }
 
 impl RunOp {
@@ -126,6 +143,7 @@ impl RunOp {
             RunOp::ModelBegin { .. } => "model_begin",
             RunOp::ModelReceipt { .. } => "model_receipt",
             RunOp::Approval { .. } => "approval",
+            RunOp::Listing(_) => "listing",
         }
     }
 }
@@ -524,6 +542,26 @@ impl RunState {
                 out
             }
             RunOp::ModelReceipt { receipt } => self.apply_model_receipt(receipt)?,
+            RunOp::Listing(l) => {
+                if l.server.is_empty() || l.offered_hash_b64u.is_empty() {
+                    return Err(invalid(
+                        "listing",
+                        "server and offered_hash_b64u must not be empty",
+                    ));
+                }
+                let payload =
+                    serde_json::to_value(l).map_err(|e| invalid("listing", e.to_string()))?;
+                let b = self.recorder.record_event(
+                    "tools_listed",
+                    &json::sorted(&payload),
+                    at_ms,
+                    &mut rng,
+                )?;
+                RunOut {
+                    event_hash_b64u: b.event_hash_b64u,
+                    ..RunOut::default()
+                }
+            }
             RunOp::Approval {
                 approval_type,
                 approver_subject,
