@@ -4,7 +4,7 @@ use std::io::{self, BufRead};
 
 /// One read.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line {
+pub enum Read {
     /// End of input.
     Eof,
     /// A line (without its `\n` / `\r\n`) in the buffer.
@@ -14,8 +14,8 @@ pub enum Line {
 }
 
 /// Read one line into `buf` (cleared first), keeping at most `max` bytes; a longer line is
-/// consumed up to its newline and reported as [`Line::TooLong`] without being buffered.
-pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Line> {
+/// consumed up to its newline and reported as [`Read::TooLong`] without being buffered.
+pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Read> {
     buf.clear();
     let mut seen = 0usize;
     let mut too_long = false;
@@ -27,7 +27,7 @@ pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Res
         };
         if avail.is_empty() {
             if seen == 0 {
-                return Ok(Line::Eof);
+                return Ok(Read::Eof);
             }
             break;
         }
@@ -51,12 +51,12 @@ pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Res
         }
     }
     if too_long {
-        return Ok(Line::TooLong(seen));
+        return Ok(Read::TooLong(seen));
     }
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    Ok(Line::Line)
+    Ok(Read::Line)
 }
 
 #[cfg(test)]
@@ -68,13 +68,13 @@ mod tests {
         let input = b"abc\r\n0123456789\nxy\nlast";
         let mut r = io::BufReader::with_capacity(4, &input[..]);
         let mut buf = Vec::new();
-        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Line::Line);
+        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Read::Line);
         assert_eq!(buf, b"abc");
-        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Line::TooLong(10));
-        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Line::Line);
+        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Read::TooLong(10));
+        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Read::Line);
         assert_eq!(buf, b"xy");
-        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Line::Line);
+        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Read::Line);
         assert_eq!(buf, b"last");
-        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Line::Eof);
+        assert_eq!(read_line(&mut r, &mut buf, 5).unwrap(), Read::Eof);
     }
 }

@@ -3,7 +3,7 @@
 //! strictly, decided on when it is a `tools/call`, and forwarded as the exact bytes read.
 
 use super::gate::{allows, Gate};
-use super::lines::{read_line, Line};
+use super::lines::{read_line, Read};
 use super::WrapArgs;
 use crate::{exit, Failure};
 use claw_core::mcp::{
@@ -107,7 +107,7 @@ impl Shared {
     }
 
     /// A message from the client.
-    fn from_client(&self, line: &[u8]) {
+    fn on_client_message(&self, line: &[u8]) {
         let msg = match mcp::parse_message(line, self.max_bytes) {
             Ok(m) => m,
             Err(e) => return self.refuse(&Value::Null, &e),
@@ -242,7 +242,7 @@ impl Shared {
     }
 
     /// A message from the server.
-    fn from_server(&self, line: &[u8]) {
+    fn on_server_message(&self, line: &[u8]) {
         let msg = match mcp::parse_message(line, self.max_bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -335,16 +335,16 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
         let mut buf = Vec::new();
         loop {
             match read_line(&mut r, &mut buf, s.max_bytes) {
-                Ok(Line::Eof) | Err(_) => break,
-                Ok(Line::TooLong(n)) => note(
+                Ok(Read::Eof) | Err(_) => break,
+                Ok(Read::TooLong(n)) => note(
                     "MCP_MESSAGE_TOO_LARGE",
                     &format!(
                         "message of {n} bytes from the server dropped (limit {})",
                         s.max_bytes
                     ),
                 ),
-                Ok(Line::Line) if buf.iter().all(u8::is_ascii_whitespace) => {}
-                Ok(Line::Line) => s.from_server(&buf),
+                Ok(Read::Line) if buf.iter().all(u8::is_ascii_whitespace) => {}
+                Ok(Read::Line) => s.on_server_message(&buf),
             }
         }
     });
@@ -356,16 +356,16 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
         let mut buf = Vec::new();
         loop {
             match read_line(&mut r, &mut buf, s.max_bytes) {
-                Ok(Line::Eof) | Err(_) => break,
-                Ok(Line::TooLong(n)) => s.refuse(
+                Ok(Read::Eof) | Err(_) => break,
+                Ok(Read::TooLong(n)) => s.refuse(
                     &Value::Null,
                     &McpError::TooLarge {
                         size: n,
                         limit: s.max_bytes,
                     },
                 ),
-                Ok(Line::Line) if buf.iter().all(u8::is_ascii_whitespace) => {}
-                Ok(Line::Line) => s.from_client(&buf),
+                Ok(Read::Line) if buf.iter().all(u8::is_ascii_whitespace) => {}
+                Ok(Read::Line) => s.on_client_message(&buf),
             }
         }
         // The client closed its side: close the server's stdin so it ends.
