@@ -225,18 +225,8 @@ pub(crate) fn io_err(path: &Path, e: std::io::Error) -> Failure {
     Failure::new(exit::IO, "IO_ERROR", format!("{}: {e}", path.display()))
 }
 
-/// Append whole lines to the log in one write, synced to disk.
+/// Append whole lines to the log in one write.
 fn append(dir: &Path, records: &[RunRecord], create: bool) -> Result<(), Failure> {
-    append_lines(dir, records, create, true)
-}
-
-/// Append whole lines to the log in one write; `sync`: wait until the data is on disk.
-pub(crate) fn append_lines(
-    dir: &Path,
-    records: &[RunRecord],
-    create: bool,
-    sync: bool,
-) -> Result<(), Failure> {
     use std::io::Write;
     let path = log_path(dir);
     let mut text = String::new();
@@ -258,7 +248,7 @@ pub(crate) fn append_lines(
     }
     let mut f = opts.open(&path).map_err(|e| io_err(&path, e))?;
     f.write_all(text.as_bytes())
-        .and_then(|_| if sync { f.sync_data() } else { Ok(()) })
+        .and_then(|_| f.sync_data())
         .map_err(|e| io_err(&path, e))
 }
 

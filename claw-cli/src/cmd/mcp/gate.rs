@@ -2,7 +2,7 @@
 //! scoped token, and the run directory the decisions, listings and receipts go into. One per
 //! proxy, behind a mutex (the relay threads take turns).
 
-use super::WrapArgs;
+use super::GateArgs;
 use crate::cmd::common::{now_ms, seed, verified_policy};
 use crate::cmd::run::{self, StartArgs};
 use crate::{exit, io, Failure};
@@ -10,6 +10,7 @@ use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, Run
 use claw_core::mcp::{self, Approval, CallDecision, Listing, ToolCall};
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
 use serde_json::{json, Value};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -28,6 +29,8 @@ struct Run {
     dir: PathBuf,
     key: PathBuf,
     state: RunState,
+    /// The log, open for appending (one write per record).
+    file: std::fs::File,
     /// The log's length after our last write: a longer log was appended to by another
     /// writer (e.g. `claw run approve`) and is replayed before our next record.
     log_len: u64,
@@ -77,7 +80,7 @@ fn failure(e: impl Into<claw_core::Error>) -> Failure {
 impl Gate {
     /// Verify the policy, open (or continue) the run, validate the token: everything that
     /// must hold before the server is started.
-    pub fn open(a: &WrapArgs) -> Result<Gate, Failure> {
+    pub fn open(a: &GateArgs) -> Result<Gate, Failure> {
         let now = now_ms();
         let env_bytes = io::read_input(Some(&a.wpc))?;
         let (verified, compiled) = verified_policy(&env_bytes, &a.signer, now / 1000)?;
@@ -193,10 +196,16 @@ impl Gate {
             .map_err(|e| Failure::verify(e.into()))?;
             gate.token = Some(tok);
         }
+        let path = run::log_path(dir);
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| run::io_err(&path, e))?;
         gate.run = Some(Run {
             dir: dir.clone(),
             key: key.clone(),
             log_len: log_len(dir)?,
+            file,
             state,
         });
         Ok(gate)
@@ -261,7 +270,11 @@ impl Gate {
         let Some(r) = &mut self.run else {
             return Ok(());
         };
-        let len = log_len(&r.dir)?;
+        let len = r
+            .file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| run::io_err(&run::log_path(&r.dir), e))?;
         if len != r.log_len {
             r.state = run::load(&r.dir, Some(&r.key))?;
             r.log_len = len;
@@ -276,8 +289,13 @@ impl Gate {
             return Ok(None);
         };
         let rec = r.state.apply(op, at_ms, seed()).map_err(failure)?;
-        run::append_lines(&r.dir, std::slice::from_ref(&rec), false, false)?;
-        r.log_len = log_len(&r.dir)?;
+        let mut line = rec.to_line().map_err(failure)?;
+        line.push('\n');
+        // One write of a whole line (O_APPEND), not synced (docs/SPEC.md §10.7).
+        r.file
+            .write_all(line.as_bytes())
+            .map_err(|e| run::io_err(&run::log_path(&r.dir), e))?;
+        r.log_len = r.log_len.saturating_add(line.len() as u64);
         Ok(Some(json!({
             "event_hash_b64u": rec.out.event_hash_b64u,
             "receipt_id": rec.out.receipt_id,
@@ -408,12 +426,7 @@ impl Gate {
     /// Sync the run log to disk (at exit).
     pub fn sync_to_disk(&self) {
         if let Some(r) = &self.run {
-            if let Ok(f) = std::fs::OpenOptions::new()
-                .append(true)
-                .open(run::log_path(&r.dir))
-            {
-                let _ = f.sync_data();
-            }
+            let _ = r.file.sync_data();
         }
     }
 }

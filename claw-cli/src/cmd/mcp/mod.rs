@@ -5,6 +5,7 @@
 //! The rules live in `claw_core::mcp`; this module does the I/O.
 
 mod gate;
+mod http;
 mod lines;
 mod stdio;
 
@@ -17,10 +18,35 @@ pub enum Command {
     /// Run an MCP server behind the policy: `claw mcp wrap --wpc P --signer DID -- npx SERVER`.
     /// Exits with the server's exit code.
     Wrap(WrapArgs),
+    /// The same proxy over the Streamable HTTP transport: listen on ADDR, relay POST /mcp to
+    /// the upstream MCP server's URL. Runs until killed.
+    ServeHttp(ServeHttpArgs),
 }
 
 #[derive(clap::Args, Debug)]
 pub struct WrapArgs {
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// The server command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeHttpArgs {
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Where to listen (host:port; port 0 picks one, printed on stdout as one JSON line).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// The upstream MCP server's Streamable HTTP endpoint (http://host:port/path).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+}
+
+/// What both transports decide and record with.
+#[derive(clap::Args, Debug)]
+pub struct GateArgs {
     /// The signed policy (WPC envelope) every tools/call is decided with.
     #[arg(long, value_name = "ENVELOPE")]
     pub wpc: PathBuf,
@@ -59,13 +85,11 @@ pub struct WrapArgs {
     /// The largest JSON-RPC message accepted either way, in bytes.
     #[arg(long, default_value_t = claw_core::mcp::DEFAULT_MAX_MESSAGE_BYTES)]
     pub max_message_bytes: usize,
-    /// The server command and its arguments (after `--`).
-    #[arg(last = true, required = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
 }
 
 pub fn run(cmd: Command) -> Result<u8, Failure> {
     match cmd {
         Command::Wrap(a) => stdio::wrap(a),
+        Command::ServeHttp(a) => http::serve(a),
     }
 }

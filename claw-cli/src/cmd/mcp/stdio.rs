@@ -296,7 +296,7 @@ fn random_prefix() -> String {
 
 /// `claw mcp wrap`: check everything, start the server, relay until it exits.
 pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
-    let gate = Gate::open(&a)?;
+    let gate = Gate::open(&a.gate)?;
     let (prog, args) = a
         .command
         .split_first()
@@ -326,7 +326,7 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
         client_name: Mutex::new(String::from("unknown")),
         next_ask: AtomicU64::new(1),
         ask_prefix: random_prefix(),
-        max_bytes: a.max_message_bytes,
+        max_bytes: a.gate.max_message_bytes,
     });
 
     let s = Arc::clone(&shared);
