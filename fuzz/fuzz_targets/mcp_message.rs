@@ -33,7 +33,10 @@ fn b64(s: &str) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in s.as_bytes().chunks(3) {
-        let n = c.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         for i in 0..=c.len() {
             out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
         }
@@ -68,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
             m
         }
         Message::Response { id, outcome: Ok(r) } => mcp::result_response(id, r.clone()),
-        Message::Response { id, outcome: Err(e) } => {
+        Message::Response {
+            id,
+            outcome: Err(e),
+        } => {
             serde_json::json!({"jsonrpc": "2.0", "id": id, "error": e})
         }
     };
@@ -84,7 +90,14 @@ fuzz_target!(|data: &[u8]| {
             _ => None,
         }
         .and_then(Value::as_str);
-        assert!(mcp::check_http_headers(Some(method), name, &msg, name.is_some()).is_ok());
+        // A name that itself looks like the sentinel must be sent encoded (SEP-2243).
+        let plain_ok = name.is_none_or(|n| {
+            !n.get(..9)
+                .is_some_and(|p| p.eq_ignore_ascii_case("=?base64?"))
+        });
+        if plain_ok {
+            assert!(mcp::check_http_headers(Some(method), name, &msg, name.is_some()).is_ok());
+        }
         if let Some(n) = name {
             let sentinel = format!("=?base64?{}?=", b64(n));
             assert!(mcp::check_http_headers(Some(method), Some(&sentinel), &msg, true).is_ok());
@@ -99,23 +112,37 @@ fuzz_target!(|data: &[u8]| {
             let h = call.args_hash_b64u().expect("arguments are strict JSON");
             assert_eq!(h.len(), 43);
             for server in ["fs", "other"] {
-                let d = mcp::decide_call(&snap, &call.name, server, 1_790_000_000, 1_790_000_000, Approval::None);
+                let d = mcp::decide_call(
+                    &snap,
+                    &call.name,
+                    server,
+                    1_790_000_000,
+                    1_790_000_000,
+                    Approval::None,
+                );
                 if call.name.starts_with("write_") {
                     assert_eq!(d.verdict, Verdict::Deny);
                 }
                 if d.verdict != Verdict::Allow {
                     let r = mcp::denial_result(&call.name, server, &d);
                     assert_eq!(r["isError"], true);
-                    assert_eq!(r["_meta"]["claw.dev/decision"]["reason_code"], d.reason_code.as_str());
+                    assert_eq!(
+                        r["_meta"]["claw.dev/decision"]["reason_code"],
+                        d.reason_code.as_str()
+                    );
                 }
             }
         }
     }
     if let Message::Response { outcome: Ok(r), .. } = &msg {
-        if let Ok(l) = mcp::filter_tools_list(r, |n| mcp::listing_visible(&snap, n, 1_790_000_000)) {
+        if let Ok(l) = mcp::filter_tools_list(r, |n| mcp::listing_visible(&snap, n, 1_790_000_000))
+        {
             assert!(l.shown.iter().all(|s| l.offered.contains(s)));
             assert!(l.shown.iter().all(|s| !s.starts_with("write_")));
-            assert_eq!(l.result["tools"].as_array().map(Vec::len), Some(l.shown.len()));
+            assert_eq!(
+                l.result["tools"].as_array().map(Vec::len),
+                Some(l.shown.len())
+            );
         }
     }
 });
