@@ -89,14 +89,8 @@ fn export_bundle(data: &[u8], batch: &VerifyConfig, seq: &VerifyConfig) {
     if !a.valid {
         return;
     }
-    let inner = a
-        .proof_bundle
-        .as_ref()
-        .expect("a VALID export verified its proof bundle");
-    assert!(
-        inner.valid,
-        "a VALID export bundle holds a VALID proof bundle"
-    );
+    let inner = a.proof_bundle.as_ref().expect("a VALID export verified its proof bundle");
+    assert!(inner.valid, "a VALID export bundle holds a VALID proof bundle");
     let doc: serde_json::Value = serde_json::from_slice(data).expect("VALID input is JSON");
     let bundle = doc.get("bundle").unwrap_or(&doc);
     let artifacts = &bundle["artifacts"];
@@ -107,12 +101,7 @@ fn export_bundle(data: &[u8], batch: &VerifyConfig, seq: &VerifyConfig) {
         "audit_result_attestation_envelopes",
     ]
     .iter()
-    .map(|k| {
-        artifacts
-            .get(*k)
-            .and_then(|x| x.as_array())
-            .map_or(0, Vec::len)
-    })
+    .map(|k| artifacts.get(*k).and_then(|x| x.as_array()).map_or(0, Vec::len))
     .sum();
     assert_eq!(a.manifest_entries_verified, 1 + attestations);
 }

@@ -34,9 +34,7 @@ impl WpcView for Table {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(cfg) = OpenClawConfig::parse(data) else {
-        return;
-    };
+    let Ok(cfg) = OpenClawConfig::parse(data) else { return };
     let _ = effective_agents(&cfg);
     let report = audit(&cfg, &Table, None, Some(0));
     let _ = report.to_text();
