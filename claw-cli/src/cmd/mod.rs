@@ -6,6 +6,7 @@ mod cst;
 mod docs;
 mod jcs;
 mod keygen;
+mod mcp;
 mod openclaw;
 mod receipt;
 mod run;
@@ -51,6 +52,9 @@ enum Command {
     Completions(docs::CompletionsArgs),
     /// Print the man page, claw(1), as roff to stdout.
     Man,
+    /// MCP: run an MCP server behind the policy (`claw mcp wrap … -- COMMAND`).
+    #[command(subcommand)]
+    Mcp(mcp::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -66,5 +70,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Bundle(c) => bundle::run(c),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
+        Command::Mcp(c) => mcp::run(c),
     }
 }

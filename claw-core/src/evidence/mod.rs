@@ -69,9 +69,9 @@ pub use receipts::{
 };
 pub use recorder::{PendingModelCall, Recorder};
 pub use runlog::{
-    check_disclosures, parse_run_log, ApprovalState, DecisionRecord, Disclosure, RunOp, RunOut,
-    RunPolicy, RunRecord, RunStart, RunState, RunToken, DISCLOSURE_BUDGET_BYTES,
-    MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
+    check_disclosures, parse_run_log, ApprovalState, DecisionRecord, Disclosure, ElicitationRecord,
+    ListingRecord, RunOp, RunOut, RunPolicy, RunRecord, RunStart, RunState, RunToken,
+    DISCLOSURE_BUDGET_BYTES, MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
 };
 pub use verify::{
     verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_log_inclusion_proof,
