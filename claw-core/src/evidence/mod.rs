@@ -21,14 +21,17 @@
 //!
 //! docs/SPEC.md §6 describes every format and the verification algorithm in order.
 
+mod aggregate;
 mod batch;
 mod bundle;
 mod causal;
 mod chain;
+mod commit;
 mod config;
 mod export;
 mod ids;
 mod merkle_proofs;
+mod options;
 mod pulse;
 mod receipts;
 mod recorder;
@@ -37,10 +40,18 @@ mod schema;
 mod verify;
 mod wire;
 
+pub use aggregate::{
+    is_aggregate_bundle, verify_aggregate_bundle, verify_aggregate_bundle_value, AggregateVerdict,
+    AGGREGATE_TTL_SKEW_MS,
+};
 pub use batch::{SigMode, TABLE_MIN_SIGNATURES};
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};
+pub use commit::{
+    commit_failure_json, verify_commit_signature, verify_commit_signature_value, CommitError,
+    CommitForm, VerifiedCommit, MAX_COMMIT_SIG_BYTES,
+};
 pub use config::{parse_clawverify_config, Allowlists};
 pub use export::{
     is_export_bundle, verify_document, verify_export_bundle, verify_export_bundle_value,
@@ -51,6 +62,7 @@ pub use merkle_proofs::{
     verify_consistency_proof, verify_receipt_proof, Checkpoint, ConsistencyProof, ReceiptProof,
     ReceiptProofVerdict, CHECKPOINT_ENVELOPE_TYPE, LEAF_RULE, TREE_ALG,
 };
+pub use options::{VerifyOptions, WpcReplayOptions, MAX_OPTIONS_BYTES, OPTION_MEMBERS};
 pub use pulse::{safe_relative_path, trust_pulse_from_bundle, TrustPulse, TRUST_PULSE_SCHEMA};
 pub use receipts::{
     sign_receipt_envelope, ApprovalType, ApproverMethod, Binding, Delegation, EffectClass, Gateway,
@@ -63,6 +75,7 @@ pub use runlog::{
     RunPolicy, RunRecord, RunStart, RunState, RunToken, DISCLOSURE_BUDGET_BYTES,
     MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
 };
+pub use schema::UNVERIFIED_METADATA_MEMBERS;
 pub use verify::{
     verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
     PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
