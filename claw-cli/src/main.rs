@@ -56,8 +56,9 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            // One line, no secrets: the reason code first so scripts can match on it.
-            let msg = f.message.replace('\n', " ");
+            // One line, no secrets: the reason code first so scripts can match on it; control
+            // and bidi characters from outside escaped (docs/SPEC.md §12.4).
+            let msg = claw_core::escape::escape(&f.message);
             eprintln!("claw: {}: {}", f.reason, msg);
             ExitCode::from(f.code)
         }

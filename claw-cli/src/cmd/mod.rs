@@ -1,12 +1,14 @@
 //! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
 
 mod bundle;
+mod commit;
 mod common;
 mod cst;
 mod jcs;
 mod keygen;
 mod openclaw;
 mod receipt;
+mod refcli;
 mod run;
 mod wpc;
 
@@ -46,6 +48,13 @@ enum Command {
     /// OpenClaw: audit a config against a signed WPC, print the tightest tool config.
     #[command(subcommand)]
     Openclaw(openclaw::Command),
+    /// Commit signatures: verify (`message_signature` over `commit:<sha>`, `commit_proof`).
+    #[command(subcommand)]
+    Commit(commit::Command),
+    /// The reference CLI's syntax and exit codes (0 PASS, 1 FAIL, 2 ERROR):
+    /// `claw verify proof-bundle --input FILE [--urm FILE] [--config FILE] [--json]`.
+    #[command(subcommand)]
+    Verify(refcli::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -59,5 +68,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Receipt(c) => receipt::run(c),
         Command::Run(c) => run::run(c),
         Command::Bundle(c) => bundle::run(c),
+        Command::Commit(c) => commit::run(c),
+        Command::Verify(c) => refcli::run(c),
     }
 }

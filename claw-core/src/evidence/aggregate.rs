@@ -475,13 +475,15 @@ fn run(out: &mut Out, env: &Value, cfg: &VerifyConfig) -> Result<ProofTier, Fail
                     &json!({"receipt_type": "gateway_receipt", "payload": r["payload"]}),
                 );
                 match receipts_seen.get(rid) {
-                    Some(prev) if *prev != fp => return Err(fail(
-                        "CAUSAL_AGGREGATE_RECEIPT_REPLAY",
-                        format!(
+                    Some(prev) if *prev != fp => {
+                        return Err(fail(
+                            "CAUSAL_AGGREGATE_RECEIPT_REPLAY",
+                            format!(
                             "receipt_id {rid:?} appears in several members with different content"
                         ),
-                        Some(format!("{field}.receipt_id")),
-                    )),
+                            Some(format!("{field}.receipt_id")),
+                        ))
+                    }
                     Some(_) => {}
                     None => {
                         receipts_seen.insert(rid.to_string(), fp);

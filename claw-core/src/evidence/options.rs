@@ -5,7 +5,8 @@
 //!
 //! Unknown top-level members and unknown allowlist names are refused (`CONFIG_ERROR`): a
 //! misspelt `causal_mode` silently verifying in the default mode is the failure this rule
-//! exists for. One exception: `trusted_signer_dids`, which the reference's own config files
+//! exists for. Messages quote outside text as is: every surface escapes at its sink
+//! ([`crate::escape`]). One exception: `trusted_signer_dids`, which the reference's own config files
 //! carry and its loader ignores, is accepted and ignored.
 
 use super::causal::CausalMode;
@@ -98,8 +99,7 @@ impl VerifyOptions {
             .ok_or_else(|| bad("the options must be a JSON object"))?;
         if let Some(k) = o.keys().find(|k| !OPTION_MEMBERS.contains(&k.as_str())) {
             return Err(bad(format!(
-                "unknown member {:?} (known: {})",
-                crate::escape::escape(k),
+                "unknown member \"{k}\" (known: {})",
                 OPTION_MEMBERS.join(", ")
             )));
         }
@@ -166,10 +166,7 @@ impl VerifyOptions {
                 .keys()
                 .find(|k| !matches!(k.as_str(), "envelope" | "signers"))
             {
-                return Err(bad(format!(
-                    "wpc: unknown member {:?}",
-                    crate::escape::escape(k)
-                )));
+                return Err(bad(format!("wpc: unknown member \"{k}\"")));
             }
             let envelope = w
                 .get("envelope")
@@ -189,10 +186,7 @@ impl VerifyOptions {
     /// `gateway_signers`).
     pub fn add_gateway(&mut self, did: &str) -> Result<(), Error> {
         if !did.starts_with("did:") {
-            return Err(bad(format!(
-                "gateway signer {:?}: expected a DID",
-                crate::escape::escape(did)
-            )));
+            return Err(bad(format!("gateway signer \"{did}\": expected a DID")));
         }
         if !self
             .allowlists
@@ -269,8 +263,7 @@ fn read_allowlists(v: Option<&Value>) -> Result<Allowlists, Error> {
     };
     if let Some(k) = lists.keys().find(|k| !ALLOWLISTS.contains(&k.as_str())) {
         return Err(bad(format!(
-            "unknown allowlist {:?} (known: {})",
-            crate::escape::escape(k),
+            "unknown allowlist \"{k}\" (known: {})",
             ALLOWLISTS.join(", ")
         )));
     }
