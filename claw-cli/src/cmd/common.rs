@@ -49,6 +49,24 @@ pub fn seed() -> [u8; 32] {
     s
 }
 
+/// A token argument: the token itself, or `@FILE`. One rule for both forms: the token's
+/// bytes are used as given; a file may end with one line ending (`\n` or `\r\n`, as `claw
+/// cst issue > FILE` writes), which is removed, and nothing else is trimmed, so whitespace
+/// the argument form refuses is refused from a file too.
+pub fn token_arg(arg: &str) -> Result<String, Failure> {
+    match arg.strip_prefix('@') {
+        Some(path) => {
+            let text = io::read_text(Path::new(path))?;
+            let t = text
+                .strip_suffix("\r\n")
+                .or_else(|| text.strip_suffix('\n'))
+                .unwrap_or(&text);
+            Ok(t.to_string())
+        }
+        None => Ok(arg.to_string()),
+    }
+}
+
 /// A bad command-line argument.
 pub fn bad_arg(message: impl Into<String>) -> Failure {
     Failure::new(exit::BAD_INPUT, "INVALID_ARGUMENT", message)

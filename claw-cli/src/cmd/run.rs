@@ -331,10 +331,7 @@ fn start(a: StartArgs) -> Result<u8, Failure> {
         }
         None => None,
         Some(t) => {
-            let token = match t.strip_prefix('@') {
-                Some(p) => io::read_text(Path::new(p))?.trim().to_string(),
-                None => t.clone(),
-            };
+            let token = super::common::token_arg(t)?;
             if a.cst_issuer.is_empty() {
                 return Err(bad_arg("--cst needs at least one trusted --cst-issuer"));
             }

@@ -69,7 +69,7 @@ impl OpenClawError {
         match self {
             OpenClawError::TooLarge { .. } => "OPENCLAW_CONFIG_TOO_LARGE",
             OpenClawError::TooDeep { .. } => "OPENCLAW_CONFIG_TOO_DEEP",
-            OpenClawError::InvalidUtf8 { .. } => "OPENCLAW_CONFIG_INVALID_UTF8",
+            OpenClawError::InvalidUtf8 { .. } => "INVALID_UTF8",
             OpenClawError::Syntax { .. } => "OPENCLAW_JSON5_SYNTAX",
             OpenClawError::DuplicateKey { .. } => "OPENCLAW_JSON5_DUPLICATE_KEY",
             OpenClawError::LoneSurrogate { .. } => "OPENCLAW_JSON5_LONE_SURROGATE",
