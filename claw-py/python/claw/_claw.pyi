@@ -527,9 +527,10 @@ class Bundle:
         gateway_signers: Optional[Sequence[_Signer]] = None,
         *,
         now: Optional[int] = None,
-        causal_mode: _CausalMode = "enforce",
-        spec_strict: bool = False,
+        causal_mode: Optional[_CausalMode] = None,
+        spec_strict: Optional[bool] = None,
         trusted_log_signers: Optional[Sequence[_Signer]] = None,
+        urm: Optional[Dict[str, Any]] = None,
         policy: Optional[Policy] = None,
     ) -> Bundle: ...
 
@@ -569,11 +570,11 @@ def verify_bundle(
     gateway_signers: Optional[Sequence[_Signer]] = None,
     *,
     now: Optional[int] = None,
-    causal_mode: _CausalMode = "enforce",
-    spec_strict: bool = False,
+    causal_mode: Optional[_CausalMode] = None,
+    spec_strict: Optional[bool] = None,
     trusted_log_signers: Optional[Sequence[_Signer]] = None,
-    sig_mode: Literal["batch", "sequential"] = "batch",
-    threads: int = 0,
+    sig_mode: Optional[Literal["batch", "sequential"]] = None,
+    threads: Optional[int] = None,
     urm: Any = None,
     policy: Optional[Policy] = None,
 ) -> Verdict: ...
