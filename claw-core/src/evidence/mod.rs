@@ -28,6 +28,7 @@ mod causal;
 mod chain;
 mod commit;
 mod config;
+mod document;
 mod export;
 mod ids;
 mod merkle_proofs;
@@ -53,6 +54,9 @@ pub use commit::{
     CommitForm, VerifiedCommit, MAX_COMMIT_SIG_BYTES,
 };
 pub use config::{parse_clawverify_config, Allowlists};
+pub use document::{
+    locate_document, AmbiguousDocument, Located, VerifiedBundle, AMBIGUOUS_DOCUMENT,
+};
 pub use export::{
     is_export_bundle, verify_document, verify_export_bundle, verify_export_bundle_value,
     DocumentVerdict, ExportVerdict, EXPORT_CONTENT_TYPE, EXPORT_TTL_SKEW_MS,
@@ -77,8 +81,8 @@ pub use runlog::{
 };
 pub use schema::UNVERIFIED_METADATA_MEMBERS;
 pub use verify::{
-    verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
-    PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
+    verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_log_inclusion_proof,
+    Component, ComponentStatus, PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
 };
 pub use wire::ParseEnumError;
 
