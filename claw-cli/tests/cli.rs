@@ -268,6 +268,8 @@ fn cst_issue_and_verify_with_exit_codes() {
             &public,
             "--policy-hash",
             hash,
+            "--mission",
+            "job-1",
         ])
     };
     for ending in ["", "\n", "\r\n"] {
@@ -291,6 +293,8 @@ fn cst_issue_and_verify_with_exit_codes() {
         &public,
         "--policy-hash",
         hash,
+        "--mission",
+        "job-1",
     ]);
     assert!(!by_arg.status.success());
     let by_file = at(&format!("{spaced}\n"));

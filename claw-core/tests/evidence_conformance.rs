@@ -155,3 +155,36 @@ fn receipt_enum_spellings_are_the_reference_schemas() {
         assert_eq!(reference, names, "{schema} {property}");
     }
 }
+
+/// An aggregate bundle is located by the one-document rule (§6.8): `{"envelope": …}` is read,
+/// a wrapper that also carries envelope members is refused, not read as either document.
+#[test]
+fn aggregate_wrappers_follow_the_one_document_rule() {
+    let golden: Value = json::parse(
+        &std::fs::read(clawsig().join(
+            "fixtures/protocol-conformance/r48-r49-v02/aggregate_bundle/aggregate_pass_golden.v1.json",
+        ))
+        .unwrap(),
+        &json::Limits::STRICT,
+    )
+    .unwrap();
+    let mut cfg = conformance_config();
+    cfg.now_ms = time::parse_rfc3339_millis(AGGREGATE_NOW).unwrap();
+    let wrapped = serde_json::json!({"envelope": golden, "description": "x"});
+    let v = claw_core::evidence::verify_aggregate_bundle_value(&wrapped, &cfg);
+    assert!(v.valid, "{v:?}");
+    assert_eq!(v.member_count, 2);
+    let ambiguous = serde_json::json!({"envelope": golden, "payload": {}});
+    assert!(!claw_core::evidence::is_aggregate_bundle(&ambiguous));
+    let v = claw_core::evidence::verify_aggregate_bundle_value(&ambiguous, &cfg);
+    assert_eq!(v.reason_code, "AMBIGUOUS_DOCUMENT");
+    // A member changed after signing breaks the aggregate's hash first.
+    let mut tampered = golden.clone();
+    tampered["payload"]["artifacts"]["member_bundles"][0]["payload"]["bundle_id"] = "x".into();
+    let v = claw_core::evidence::verify_aggregate_bundle_value(&tampered, &cfg);
+    assert_eq!(v.reason_code, "HASH_MISMATCH");
+    // Too late: the aggregate expired on 2026-03-31 (plus the 5-minute skew).
+    cfg.now_ms = time::parse_rfc3339_millis("2026-04-01T00:00:00.000Z").unwrap();
+    let v = claw_core::evidence::verify_aggregate_bundle_value(&golden, &cfg);
+    assert_eq!(v.reason_code, "EXPIRED_TTL");
+}

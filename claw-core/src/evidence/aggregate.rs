@@ -6,6 +6,7 @@
 //! receipt replays, identities, TTLs, duplicate bundles and runs, rate-limit claims), and
 //! finally the fleet summary.
 
+use super::document::{locate_document, Located};
 use super::export::verify_export_bundle_value;
 use super::schema::{self, ArrayLimits, SchemaError};
 use super::verify::{did_format_ok, did_key, parse_input, verify_bundle_value, ProofTier};
@@ -75,23 +76,20 @@ impl AggregateVerdict {
     }
 }
 
-/// Is `v` an aggregate bundle envelope (or `{"envelope": …}` wrapping one)? The reference
-/// CLI's test: `envelope_type` is `aggregate_bundle` and `payload.aggregate_version` is "1".
+/// Is `v` an aggregate bundle envelope (or `{"envelope": …}` wrapping one, located by the
+/// one-document rule of §6.8)? The reference CLI's test: `envelope_type` is
+/// `aggregate_bundle` and `payload.aggregate_version` is "1". An ambiguous root is not (the
+/// proof-bundle verifier refuses it).
 pub fn is_aggregate_bundle(v: &Value) -> bool {
-    let env = unwrap(v);
+    let Ok(Located::ProofBundle(env)) = locate_document(v) else {
+        return false;
+    };
     env.get("envelope_type").and_then(Value::as_str) == Some("aggregate_bundle")
         && env
             .get("payload")
             .and_then(|p| p.get("aggregate_version"))
             .and_then(Value::as_str)
             == Some("1")
-}
-
-fn unwrap(v: &Value) -> &Value {
-    match v.get("envelope") {
-        Some(e) if v.get("envelope_version").is_none() => e,
-        _ => v,
-    }
 }
 
 /// Verify an aggregate bundle (its envelope JSON, or `{"envelope": …}`).
@@ -105,7 +103,15 @@ pub fn verify_aggregate_bundle(bytes: &[u8], cfg: &VerifyConfig) -> AggregateVer
 /// [`verify_aggregate_bundle`] on a strictly parsed value.
 pub fn verify_aggregate_bundle_value(v: &Value, cfg: &VerifyConfig) -> AggregateVerdict {
     let mut out = Out::new(cfg);
-    let r = run(&mut out, unwrap(v), cfg);
+    let r = match locate_document(v) {
+        Ok(Located::ProofBundle(env)) => run(&mut out, env, cfg),
+        Ok(_) => Err(fail(
+            "SCHEMA_VALIDATION_FAILED",
+            "an export bundle is not an aggregate bundle",
+            None,
+        )),
+        Err(e) => Err(fail(e.reason_code(), e.to_string(), None)),
+    };
     out.finish(r)
 }
 
