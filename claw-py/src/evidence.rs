@@ -972,7 +972,7 @@ pub(crate) fn verify_checkpoint_consistency(
 /// `verify_bundle`) and the pulse is read from the envelope exactly as verified (docs/SPEC.md
 /// §6.8); a bundle that does not verify raises `BundleError` with the verdict's reason code.
 #[pyfunction]
-#[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = "enforce", trusted_log_signers = None))]
+#[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = None, trusted_log_signers = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn trust_pulse_from_bundle<'py>(
     py: Python<'py>,
@@ -981,7 +981,7 @@ pub(crate) fn trust_pulse_from_bundle<'py>(
     gateway_signers: Option<Vec<Bound<'py, PyAny>>>,
     now: Option<i64>,
     issued_at_ms: Option<i64>,
-    causal_mode: &str,
+    causal_mode: Option<&str>,
     trusted_log_signers: Option<Vec<Bound<'py, PyAny>>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let bytes = require_text(bundle, "bundle")?;
@@ -991,10 +991,11 @@ pub(crate) fn trust_pulse_from_bundle<'py>(
         gateway_signers,
         now,
         causal_mode,
-        false,
+        None,
         trusted_log_signers,
-        "batch",
-        0,
+        None,
+        None,
+        None,
         None,
     )?;
     let verified = py.detach(move || evidence::verify_bundle_for_use(&bytes, &cfg));

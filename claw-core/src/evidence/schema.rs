@@ -1771,59 +1771,6 @@ pub(crate) fn export_bundle(l: ArrayLimits) -> S {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn first_error_path_and_closed_objects() {
-        let s = receipt_binding();
-        assert!(s.validate(&json!({"run_id":"r"}), "$").is_ok());
-        let e = s.validate(&json!({"run_id":"r","x":1}), "$").unwrap_err();
-        assert!(e.message.contains("additional property \"x\""), "{e:?}");
-        let e = s.validate(&json!({"phase":"nap"}), "$.b").unwrap_err();
-        assert_eq!(e.path, "$.b.phase");
-        let one = S::OneOf(vec![tool_v1(), tool_v2()]);
-        assert!(one.validate(&json!({"receipt_version":"2"}), "$").is_err());
-        assert!(Pat::Eip155.matches("eip155:1:0x0123456789abcdef0123456789ABCDEF01234567"));
-        assert!(!Pat::Eip155.matches("eip155:1:0x0123"));
-        assert!(Pat::Uri.matches("https://example.com/a?b"));
-        assert!(Pat::Uri.matches("urn:isbn:1"));
-        for bad in [
-            "",
-            "example.com",
-            "1http://x",
-            "ht tp://x",
-            "https://a b",
-            ":x",
-        ] {
-            assert!(!Pat::Uri.matches(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn tee_execution_needs_its_claims() {
-        let s = execution_attestation();
-        let base = json!({"attestation_version": "1", "attestation_id": "a",
-            "execution_type": "sandbox_execution", "agent_did": "did:key:zA",
-            "attester_did": "did:key:zB", "issued_at": "2026-02-11T00:00:00.000Z"});
-        assert!(s.validate(&base, "$").is_ok());
-        let mut tee = base.clone();
-        tee["execution_type"] = json!("tee_execution");
-        assert_eq!(s.validate(&tee, "$").unwrap_err().path, "$");
-        tee["runtime_metadata"] = json!({"image": "x"});
-        assert_eq!(
-            s.validate(&tee, "$").unwrap_err().path,
-            "$.runtime_metadata"
-        );
-        tee["runtime_metadata"]["tee"] = json!({"attestation_type": "generic_tee",
-            "root_id": "r", "tcb_version": "1", "measurements": {"measurement_hash_b64u": "AAAAAAAA"},
-            "evidence_ref": {"resource_type": "quote", "resource_hash_b64u": "AAAAAAAA"}});
-        assert!(s.validate(&tee, "$").is_ok());
-    }
-}
-
 /// `aggregate_bundle_envelope.v1` with `aggregate_bundle.v1` and its members' schemas
 /// (`proof_bundle_envelope.v1` or `export_bundle.v1`) inlined.
 pub(crate) fn aggregate_envelope(l: ArrayLimits) -> S {
@@ -1902,4 +1849,57 @@ pub(crate) fn aggregate_envelope(l: ArrayLimits) -> S {
             ("expires_at", dt()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn first_error_path_and_closed_objects() {
+        let s = receipt_binding();
+        assert!(s.validate(&json!({"run_id":"r"}), "$").is_ok());
+        let e = s.validate(&json!({"run_id":"r","x":1}), "$").unwrap_err();
+        assert!(e.message.contains("additional property \"x\""), "{e:?}");
+        let e = s.validate(&json!({"phase":"nap"}), "$.b").unwrap_err();
+        assert_eq!(e.path, "$.b.phase");
+        let one = S::OneOf(vec![tool_v1(), tool_v2()]);
+        assert!(one.validate(&json!({"receipt_version":"2"}), "$").is_err());
+        assert!(Pat::Eip155.matches("eip155:1:0x0123456789abcdef0123456789ABCDEF01234567"));
+        assert!(!Pat::Eip155.matches("eip155:1:0x0123"));
+        assert!(Pat::Uri.matches("https://example.com/a?b"));
+        assert!(Pat::Uri.matches("urn:isbn:1"));
+        for bad in [
+            "",
+            "example.com",
+            "1http://x",
+            "ht tp://x",
+            "https://a b",
+            ":x",
+        ] {
+            assert!(!Pat::Uri.matches(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tee_execution_needs_its_claims() {
+        let s = execution_attestation();
+        let base = json!({"attestation_version": "1", "attestation_id": "a",
+            "execution_type": "sandbox_execution", "agent_did": "did:key:zA",
+            "attester_did": "did:key:zB", "issued_at": "2026-02-11T00:00:00.000Z"});
+        assert!(s.validate(&base, "$").is_ok());
+        let mut tee = base.clone();
+        tee["execution_type"] = json!("tee_execution");
+        assert_eq!(s.validate(&tee, "$").unwrap_err().path, "$");
+        tee["runtime_metadata"] = json!({"image": "x"});
+        assert_eq!(
+            s.validate(&tee, "$").unwrap_err().path,
+            "$.runtime_metadata"
+        );
+        tee["runtime_metadata"]["tee"] = json!({"attestation_type": "generic_tee",
+            "root_id": "r", "tcb_version": "1", "measurements": {"measurement_hash_b64u": "AAAAAAAA"},
+            "evidence_ref": {"resource_type": "quote", "resource_hash_b64u": "AAAAAAAA"}});
+        assert!(s.validate(&tee, "$").is_ok());
+    }
 }

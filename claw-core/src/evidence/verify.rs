@@ -529,6 +529,7 @@ fn new_ctx(cfg: &VerifyConfig) -> Ctx<'_> {
 /// Verify a bundle and, when it is VALID, hand back the [`VerifiedBundle`]: the only way a
 /// consumer (report, Trust Pulse, receipt proofs) gets at a bundle's content. `Err` is the
 /// failing verdict.
+#[allow(clippy::result_large_err)] // one verdict per verification, returned once
 pub fn verify_bundle_for_use(bytes: &[u8], cfg: &VerifyConfig) -> Result<VerifiedBundle, Verdict> {
     match verify_bytes(bytes, cfg, true) {
         (v, Some((env, _, _))) if v.is_valid() => Ok(VerifiedBundle::new(env, v)),
