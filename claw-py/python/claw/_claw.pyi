@@ -597,7 +597,7 @@ def trust_pulse_from_bundle(
     *,
     now: Optional[int] = None,
     issued_at_ms: Optional[int] = None,
-    causal_mode: Literal["enforce", "warn", "observe"] = "enforce",
+    causal_mode: Optional[Literal["enforce", "warn", "observe"]] = None,
     trusted_log_signers: Optional[Sequence[_Signer]] = None,
 ) -> Dict[str, Any]: ...
 def verify_log_inclusion_proof(
