@@ -973,7 +973,7 @@ pub(crate) fn verify_checkpoint_consistency(
 /// §6.8); a bundle that does not verify raises `BundleError` with the verdict's reason code.
 #[pyfunction]
 #[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = None, trusted_log_signers = None))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::result_large_err)] // one verdict per call
 pub(crate) fn trust_pulse_from_bundle<'py>(
     py: Python<'py>,
     bundle: &Bound<'py, PyAny>,
