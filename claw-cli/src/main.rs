@@ -73,8 +73,13 @@ fn main() -> ExitCode {
 /// Prints a failure on stderr: `claw: REASON_CODE: message`, or with `--json` one line
 /// `{"error":"message","reason_code":"REASON_CODE","exit_code":N}`; returns its exit code.
 fn report(f: &Failure, json: bool) -> ExitCode {
-    // One line, no secrets: the reason code first so scripts can match on it.
-    let msg = f.message.replace('\n', " ");
+    // One line, no secrets: the reason code first so scripts can match on it; control and bidi
+    // characters from outside escaped (docs/SPEC.md §12.4). JSON output escapes by itself.
+    let msg = if json {
+        f.message.replace('\n', " ")
+    } else {
+        claw_core::escape::escape(&f.message)
+    };
     if json {
         let v = serde_json::json!({"error": msg, "reason_code": f.reason, "exit_code": f.code});
         eprintln!("{v}");

@@ -106,7 +106,7 @@ impl JsonError {
         match self {
             JsonError::TooLarge { .. } => "JSON_TOO_LARGE",
             JsonError::TooDeep { .. } => "JSON_TOO_DEEP",
-            JsonError::InvalidUtf8 { .. } => "JSON_INVALID_UTF8",
+            JsonError::InvalidUtf8 { .. } => "INVALID_UTF8",
             JsonError::Syntax { .. } => "JSON_SYNTAX",
             JsonError::DuplicateKey { .. } => "JSON_DUPLICATE_KEY",
             JsonError::LoneSurrogate { .. } => "JSON_LONE_SURROGATE",

@@ -13,6 +13,7 @@ pub mod b64;
 pub mod cst;
 pub mod envelope;
 pub mod error;
+pub mod escape;
 pub mod evidence;
 pub mod hash;
 pub mod json;

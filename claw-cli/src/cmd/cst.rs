@@ -108,12 +108,7 @@ fn issue(a: IssueArgs) -> Result<u8, Failure> {
 }
 
 fn verify(a: VerifyArgs) -> Result<u8, Failure> {
-    let token = match a.token.strip_prefix('@') {
-        Some(path) => io::read_text(std::path::Path::new(path))?
-            .trim()
-            .to_string(),
-        None => a.token.clone(),
-    };
+    let token = super::common::token_arg(&a.token)?;
     let mut keys = KeySet::new();
     for issuer in &a.issuer {
         add_issuer(&mut keys, issuer)?;

@@ -1,6 +1,7 @@
 //! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
 
 mod bundle;
+mod commit;
 mod common;
 mod cst;
 mod docs;
@@ -9,6 +10,7 @@ mod keygen;
 mod mcp;
 mod openclaw;
 mod receipt;
+mod refcli;
 mod run;
 mod wpc;
 
@@ -55,6 +57,13 @@ enum Command {
     /// MCP: run an MCP server behind the policy (`claw mcp wrap … -- COMMAND`).
     #[command(subcommand)]
     Mcp(mcp::Command),
+    /// Commit signatures: verify (`message_signature` over `commit:<sha>`, `commit_proof`).
+    #[command(subcommand)]
+    Commit(commit::Command),
+    /// The reference CLI's syntax and exit codes (0 PASS, 1 FAIL, 2 ERROR):
+    /// `claw verify proof-bundle --input FILE [--urm FILE] [--config FILE] [--json]`.
+    #[command(subcommand)]
+    Verify(refcli::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -71,5 +80,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
         Command::Mcp(c) => mcp::run(c),
+        Command::Commit(c) => commit::run(c),
+        Command::Verify(c) => refcli::run(c),
     }
 }

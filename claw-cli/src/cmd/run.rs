@@ -358,10 +358,7 @@ pub(crate) fn start_run(a: StartArgs) -> Result<RunState, Failure> {
         }
         None => None,
         Some(t) => {
-            let token = match t.strip_prefix('@') {
-                Some(p) => io::read_text(Path::new(p))?.trim().to_string(),
-                None => t.clone(),
-            };
+            let token = super::common::token_arg(t)?;
             if a.cst_issuer.is_empty() {
                 return Err(bad_arg("--cst needs at least one trusted --cst-issuer"));
             }

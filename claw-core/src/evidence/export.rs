@@ -138,15 +138,20 @@ pub enum DocumentVerdict {
     Proof(Verdict),
     /// It carried `export_version` ([`is_export_bundle`]).
     Export(ExportVerdict),
+    /// It was an `aggregate_bundle` envelope ([`super::is_aggregate_bundle`]).
+    Aggregate(super::AggregateVerdict),
 }
 
-/// Verify `bytes` as an export bundle when the document carries `export_version`, else as a
-/// proof bundle, parsing it once (what `claw bundle verify` does).
+/// Verify `bytes` as an aggregate bundle when it is an `aggregate_bundle` envelope, as an
+/// export bundle when the document carries `export_version`, else as a proof bundle,
+/// parsing it once (what `claw bundle verify` does).
 pub fn verify_document(bytes: &[u8], cfg: &VerifyConfig) -> DocumentVerdict {
     match parse_input(bytes, cfg) {
         Ok(doc) => {
             // An ambiguous root is refused by the proof-bundle verifier (AMBIGUOUS_DOCUMENT).
-            let out = if is_export_bundle(&doc) {
+            let out = if super::is_aggregate_bundle(&doc) {
+                DocumentVerdict::Aggregate(super::verify_aggregate_bundle_value(&doc, cfg))
+            } else if is_export_bundle(&doc) {
                 DocumentVerdict::Export(verify_export_bundle_value(&doc, cfg))
             } else {
                 DocumentVerdict::Proof(verify_bundle_value(&doc, cfg))

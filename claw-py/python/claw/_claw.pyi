@@ -746,9 +746,10 @@ class Bundle:
         gateway_signers: Optional[Sequence[_Signer]] = None,
         *,
         now: Optional[int] = None,
-        causal_mode: _CausalMode = "enforce",
-        spec_strict: bool = False,
+        causal_mode: Optional[_CausalMode] = None,
+        spec_strict: Optional[bool] = None,
         trusted_log_signers: Optional[Sequence[_Signer]] = None,
+        urm: Optional[Dict[str, Any]] = None,
         policy: Optional[Policy] = None,
     ) -> Bundle:
         """Verify a bundle (as `verify_bundle`) and, when VALID, rebuild its Merkle log so receipt
@@ -804,11 +805,11 @@ def verify_bundle(
     gateway_signers: Optional[Sequence[_Signer]] = None,
     *,
     now: Optional[int] = None,
-    causal_mode: _CausalMode = "enforce",
-    spec_strict: bool = False,
+    causal_mode: Optional[_CausalMode] = None,
+    spec_strict: Optional[bool] = None,
     trusted_log_signers: Optional[Sequence[_Signer]] = None,
-    sig_mode: Literal["batch", "sequential"] = "batch",
-    threads: int = 0,
+    sig_mode: Optional[Literal["batch", "sequential"]] = None,
+    threads: Optional[int] = None,
     urm: Any = None,
     policy: Optional[Policy] = None,
 ) -> Verdict:
@@ -845,7 +846,7 @@ def trust_pulse_from_bundle(
     *,
     now: Optional[int] = None,
     issued_at_ms: Optional[int] = None,
-    causal_mode: Literal["enforce", "warn", "observe"] = "enforce",
+    causal_mode: Optional[Literal["enforce", "warn", "observe"]] = None,
     trusted_log_signers: Optional[Sequence[_Signer]] = None,
 ) -> Dict[str, Any]:
     """Derive a Trust Pulse (`trust_pulse.v1`, self-reported) from a bundle that verifies under
