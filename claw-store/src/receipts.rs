@@ -89,7 +89,7 @@ impl RedisState {
         let reply: Value = self.inner.pool.with(|c| {
             redis::cmd("SET")
                 .arg(&key)
-                .arg(value)
+                .arg(&value)
                 .arg("PX")
                 .arg(ms(ttl))
                 .query(c)
