@@ -4,7 +4,6 @@
 # (claw_store::testing::RedisServer, or the trap below), so nothing is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$(pwd)/target}
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "installing redis-server (apt-get)"
   if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
