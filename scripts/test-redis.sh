@@ -14,4 +14,6 @@ fi
 redis-server --version
 # Rust: exactly-once across threads, instances and 4 processes x 8 threads x 1,000 tokens;
 # propagation; outage and recovery; data loss; garbage in the store.
+# CLI: claw cst verify --state / claw cst revoke --state (tests/cli.rs runs the binary).
+cargo build -p claw-cli --quiet
 cargo test -p claw-store
