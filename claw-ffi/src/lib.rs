@@ -22,6 +22,7 @@ mod json;
 mod keys;
 mod merkle;
 mod policy;
+mod state;
 mod strings;
 mod version;
 
