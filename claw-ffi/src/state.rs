@@ -84,8 +84,12 @@ pub unsafe extern "C" fn claw_state_revoke(
 ) -> claw_result {
     boundary(err, || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
-        let (s, value) =
-            unsafe { (try_ref(state, "state")?, try_str(value, value_len, "value")?) };
+        let (s, value) = unsafe {
+            (
+                try_ref(state, "state")?,
+                try_str(value, value_len, "value")?,
+            )
+        };
         if value.is_empty() {
             return Err(Fail::new(
                 claw_result_code::CLAW_ERR_INVALID_ARGUMENT,

@@ -21,7 +21,9 @@ fn secs(name: &str, v: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(v)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| PyValueError::new_err(format!("{name} must be a positive number of seconds")))
+        .ok_or_else(|| {
+            PyValueError::new_err(format!("{name} must be a positive number of seconds"))
+        })
 }
 
 /// Replay guard, revocation list and receipt store shared by every process using the same
@@ -37,19 +39,19 @@ impl PyRedisState {
     /// Open the state at `url` (`redis://`, `rediss://`, `redis+cluster://`,
     /// `redis+sentinel://`). Redis need not be up: until it is, every use fails closed.
     #[new]
-    #[pyo3(signature = (url, *, namespace = "claw".to_string(), timeout = 2.0,
+    #[pyo3(signature = (url, *, namespace = "claw", timeout = 2.0,
                         max_staleness = 5.0, poll_interval = 1.0, quarantine_after_reset = 3600.0))]
     fn new(
         py: Python<'_>,
         url: &str,
-        namespace: String,
+        namespace: &str,
         timeout: f64,
         max_staleness: f64,
         poll_interval: f64,
         quarantine_after_reset: f64,
     ) -> PyResult<PyRedisState> {
         let mut cfg = StateConfig::default();
-        cfg.namespace = namespace;
+        cfg.namespace = namespace.to_string();
         cfg.timeout = secs("timeout", timeout)?;
         cfg.max_staleness = secs("max_staleness", max_staleness)?;
         cfg.poll_interval = secs("poll_interval", poll_interval)?;
@@ -93,7 +95,11 @@ impl PyRedisState {
         entries.extend(kid.into_iter().map(Revocation::Kid));
         entries.extend(key.iter().map(|k| Revocation::key(&k.inner)));
         entries.extend(policy_hash.into_iter().map(Revocation::PolicyHash));
-        entries.extend(token.iter().map(|t| Revocation::TokenHash(cst::token_hash(t))));
+        entries.extend(
+            token
+                .iter()
+                .map(|t| Revocation::TokenHash(cst::token_hash(t))),
+        );
         entries.extend(token_hash.into_iter().map(Revocation::TokenHash));
         if entries.is_empty() {
             return Err(PyValueError::new_err("nothing to revoke"));

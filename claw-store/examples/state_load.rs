@@ -27,13 +27,21 @@ fn issuer() -> SigningKey {
 
 fn worker(mode: &str, url: &str, n: usize, threads: usize, start_at: u128) {
     let now = (epoch_ms() / 1000) as i64;
-    let mut c = Claims::new("did:key:z6MkAgent", vec!["gw".into()], vec!["tool:run".into()]);
+    let mut c = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["gw".into()],
+        vec!["tool:run".into()],
+    );
     c.mission_id = Some("job".into());
     let per = n / threads;
     let tokens: Vec<Vec<String>> = (0..threads)
         .map(|_| {
             (0..per)
-                .map(|_| cst::issue(&issuer(), &c, 600, now, &mut rand_core::OsRng).unwrap().token)
+                .map(|_| {
+                    cst::issue(&issuer(), &c, 600, now, &mut rand_core::OsRng)
+                        .unwrap()
+                        .token
+                })
                 .collect()
         })
         .collect();
@@ -88,7 +96,10 @@ fn run(mode: &str, url: &str, procs: usize, n: usize, threads: usize) -> (f64, u
     let children: Vec<_> = (0..procs)
         .map(|_| {
             Command::new(&exe)
-                .env("CLAW_LOAD_WORKER", format!("{mode} {url} {n} {threads} {start_at}"))
+                .env(
+                    "CLAW_LOAD_WORKER",
+                    format!("{mode} {url} {n} {threads} {start_at}"),
+                )
                 .stdout(Stdio::piped())
                 .spawn()
                 .unwrap()
@@ -116,7 +127,13 @@ fn run(mode: &str, url: &str, procs: usize, n: usize, threads: usize) -> (f64, u
 fn main() {
     if let Ok(args) = std::env::var("CLAW_LOAD_WORKER") {
         let a: Vec<&str> = args.split(' ').collect();
-        worker(a[0], a[1], a[2].parse().unwrap(), a[3].parse().unwrap(), a[4].parse().unwrap());
+        worker(
+            a[0],
+            a[1],
+            a[2].parse().unwrap(),
+            a[3].parse().unwrap(),
+            a[4].parse().unwrap(),
+        );
         return;
     }
     let n: usize = std::env::args()
@@ -125,7 +142,9 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(2, |p| p.get());
     let server = RedisServer::start().expect("redis-server");
     let url = server.url();
-    println!("{n} validations per process, {threads} threads per process, redis-server on loopback");
+    println!(
+        "{n} validations per process, {threads} threads per process, redis-server on loopback"
+    );
     println!("| guard | processes | validations/s | p50 µs | p99 µs | vs in-memory |");
     println!("|---|---|---|---|---|---|");
     for procs in [1, 4] {
@@ -138,8 +157,14 @@ fn main() {
         );
     }
     let mut c = server.connection().unwrap();
-    let info: String = redis::cmd("INFO").arg("commandstats").query(&mut c).unwrap();
-    for l in info.lines().filter(|l| l.starts_with("cmdstat_set:") || l.starts_with("cmdstat_mget:")) {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut c)
+        .unwrap();
+    for l in info
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_set:") || l.starts_with("cmdstat_mget:"))
+    {
         println!("redis {l}");
     }
 }

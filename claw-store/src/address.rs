@@ -1,9 +1,7 @@
 //! State addresses: `redis://`, `rediss://` (TLS), `redis+cluster://`, `redis+sentinel://`.
 
 use claw_core::cst::StateError;
-use redis::{
-    ConnectionInfo, IntoConnectionInfo, ProtocolVersion, RedisConnectionInfo, TlsMode,
-};
+use redis::{ConnectionInfo, IntoConnectionInfo, ProtocolVersion, RedisConnectionInfo, TlsMode};
 
 /// Bound on a state address, in bytes.
 pub const MAX_ADDRESS_BYTES: usize = 4096;
@@ -229,10 +227,18 @@ mod tests {
             }
             _ => panic!(),
         }
-        assert_eq!(a.to_string(), "redis+cluster://u:***@h1:7000,h2:7001,h3:7002");
+        assert_eq!(
+            a.to_string(),
+            "redis+cluster://u:***@h1:7000,h2:7001,h3:7002"
+        );
         let a = Address::parse("redis+sentinel://:pw@s1:26379,s2:26379/mymaster/3").unwrap();
         match &a.topology {
-            Topology::Sentinel { sentinels, master, redis, tls } => {
+            Topology::Sentinel {
+                sentinels,
+                master,
+                redis,
+                tls,
+            } => {
                 assert_eq!(sentinels.len(), 2);
                 assert_eq!(master, "mymaster");
                 assert_eq!(redis.db, 3);

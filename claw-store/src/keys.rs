@@ -51,7 +51,11 @@ impl Keys {
 
     /// `<ns>:r:<hex SHA-256(u64be len(job) ‖ job ‖ jti)>`: one use of a jti for a job.
     pub(crate) fn replay(&self, jti: &str, job: &str) -> String {
-        format!("{}:r:{}", self.ns, hex(&claw_core::cst::replay_key(jti, job)))
+        format!(
+            "{}:r:{}",
+            self.ns,
+            hex(&claw_core::cst::replay_key(jti, job))
+        )
     }
 
     /// `<ns>:n:<hex SHA-256(nonce)>`: a request nonce and its receipt.

@@ -86,7 +86,11 @@ fn broken(e: &RedisError) -> bool {
 }
 
 impl Pool {
-    pub(crate) fn new(addr: &Address, max_idle: usize, timeout: Duration) -> Result<Pool, StateError> {
+    pub(crate) fn new(
+        addr: &Address,
+        max_idle: usize,
+        timeout: Duration,
+    ) -> Result<Pool, StateError> {
         let address = addr.to_string();
         let err = |e: RedisError| map_err(&address, &e);
         let connector = match &addr.topology {

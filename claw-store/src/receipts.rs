@@ -40,7 +40,9 @@ fn decode(v: &Value) -> Result<Option<NonceState>, StateError> {
             Some((b'R', rest)) if rest.len() <= MAX_RECEIPT_BYTES => {
                 Ok(Some(NonceState::Done(rest.to_vec())))
             }
-            _ => Err(StateError::Corrupt("nonce record is not P or R<receipt>".into())),
+            _ => Err(StateError::Corrupt(
+                "nonce record is not P or R<receipt>".into(),
+            )),
         },
         _ => Err(StateError::Corrupt("nonce record is not a string".into())),
     }
@@ -65,7 +67,9 @@ impl RedisState {
         match parts.as_slice() {
             [Value::Int(1)] => Ok(NonceState::Reserved),
             [Value::Int(0), v] => Ok(decode(v)?.unwrap_or(NonceState::Pending)),
-            _ => Err(StateError::Corrupt("reserve reply has the wrong shape".into())),
+            _ => Err(StateError::Corrupt(
+                "reserve reply has the wrong shape".into(),
+            )),
         }
     }
 

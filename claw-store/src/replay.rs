@@ -92,7 +92,10 @@ impl ReplayGuard for RedisState {
                     )))
                 })
                 .collect(),
-            Err(e) => uses.iter().map(|_| Err(ReplayError::Store(e.clone()))).collect(),
+            Err(e) => uses
+                .iter()
+                .map(|_| Err(ReplayError::Store(e.clone())))
+                .collect(),
         }
     }
 }

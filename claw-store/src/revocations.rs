@@ -2,9 +2,7 @@
 //! keeps a local copy, confirmed current at least every poll interval (`docs/SPEC.md §9.4`).
 
 use crate::{Inner, RedisState};
-use claw_core::cst::{
-    Revocation, RevocationList, RevocationSource, RevocationStore, StateError,
-};
+use claw_core::cst::{Revocation, RevocationList, RevocationSource, RevocationStore, StateError};
 use rand_core::RngCore;
 use redis::{Script, Value};
 use std::sync::atomic::Ordering;

@@ -58,10 +58,7 @@ impl RedisServer {
         } else {
             cmd.args(["--appendonly", "no"]);
         }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -74,7 +71,9 @@ impl RedisServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Err(std::io::Error::other("redis-server did not answer PING within 10 s"))
+        Err(std::io::Error::other(
+            "redis-server did not answer PING within 10 s",
+        ))
     }
 
     /// `redis://127.0.0.1:<port>`.

@@ -12,7 +12,11 @@ fn claw_bin() -> PathBuf {
     }
     let exe = std::env::current_exe().unwrap();
     let p = exe.parent().unwrap().parent().unwrap().join("claw");
-    assert!(p.exists(), "{} missing: cargo build -p claw-cli first", p.display());
+    assert!(
+        p.exists(),
+        "{} missing: cargo build -p claw-cli first",
+        p.display()
+    );
     p
 }
 
@@ -44,16 +48,37 @@ fn verify_consumes_the_jti_and_revoke_reaches_the_next_verify() {
     let key = dir.join("issuer.jwk");
     let issue = |mission: &str| {
         ok(&claw(&[
-            "cst", "issue", "--key", key.to_str().unwrap(), "--sub", "did:key:z6MkAgent",
-            "--aud", "gw", "--scope", "tool:run", "--mission", mission,
+            "cst",
+            "issue",
+            "--key",
+            key.to_str().unwrap(),
+            "--sub",
+            "did:key:z6MkAgent",
+            "--aud",
+            "gw",
+            "--scope",
+            "tool:run",
+            "--mission",
+            mission,
         ]))
         .trim()
         .to_string()
     };
     let verify = |t: &str, mission: &str, state: &str| {
         claw(&[
-            "cst", "verify", t, "--issuer", did, "--aud", "gw", "--scope", "tool:run",
-            "--mission", mission, "--state", state,
+            "cst",
+            "verify",
+            t,
+            "--issuer",
+            did,
+            "--aud",
+            "gw",
+            "--scope",
+            "tool:run",
+            "--mission",
+            mission,
+            "--state",
+            state,
         ])
     };
     let t = issue("job-1");
@@ -61,10 +86,22 @@ fn verify_consumes_the_jti_and_revoke_reaches_the_next_verify() {
     // One-time use: a second process refuses it.
     fails(&verify(&t, "job-1", &url), 3, "TOKEN_REPLAYED");
     // Without --state the in-memory default is unchanged (no replay across processes).
-    ok(&claw(&["cst", "verify", &t, "--issuer", did, "--aud", "gw", "--mission", "job-1"]));
+    ok(&claw(&[
+        "cst",
+        "verify",
+        &t,
+        "--issuer",
+        did,
+        "--aud",
+        "gw",
+        "--mission",
+        "job-1",
+    ]));
     // Revocation by jti, by token, by kid: the next verify refuses.
     let t2 = issue("job-2");
-    let claims = ok(&claw(&["cst", "verify", &t2, "--issuer", did, "--aud", "gw"]));
+    let claims = ok(&claw(&[
+        "cst", "verify", &t2, "--issuer", did, "--aud", "gw",
+    ]));
     let jti = claims
         .split("\"jti\": \"")
         .nth(1)
@@ -81,13 +118,33 @@ fn verify_consumes_the_jti_and_revoke_reaches_the_next_verify() {
     fails(&verify(&t4, "job-4", &url), 3, "TOKEN_REVOKED");
     // Store unreachable: refused, never accepted.
     let dead = "redis://127.0.0.1:1";
-    fails(&verify(&issue("job-5"), "job-5", dead), 3, "STATE_STORE_UNAVAILABLE");
-    fails(&claw(&["cst", "revoke", "--jti", "x", "--state", dead]), 1, "STATE_STORE_UNAVAILABLE");
+    fails(
+        &verify(&issue("job-5"), "job-5", dead),
+        3,
+        "STATE_STORE_UNAVAILABLE",
+    );
+    fails(
+        &claw(&["cst", "revoke", "--jti", "x", "--state", dead]),
+        1,
+        "STATE_STORE_UNAVAILABLE",
+    );
     // Bad input.
-    fails(&claw(&["cst", "revoke", "--state", &url]), 2, "STATE_REQUEST_INVALID");
-    fails(&verify(&t, "job-1", "http://nope"), 2, "STATE_REQUEST_INVALID");
+    fails(
+        &claw(&["cst", "revoke", "--state", &url]),
+        2,
+        "STATE_REQUEST_INVALID",
+    );
+    fails(
+        &verify(&t, "job-1", "http://nope"),
+        2,
+        "STATE_REQUEST_INVALID",
+    );
     let long = "x".repeat(5000);
-    fails(&claw(&["cst", "revoke", "--jti", &long, "--state", &url]), 2, "STATE_REQUEST_INVALID");
+    fails(
+        &claw(&["cst", "revoke", "--jti", &long, "--state", &url]),
+        2,
+        "STATE_REQUEST_INVALID",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

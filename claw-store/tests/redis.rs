@@ -35,11 +35,7 @@ fn keyset() -> KeySet {
 }
 
 fn token(ttl: u64) -> String {
-    let mut c = Claims::new(
-        "did:key:z6MkAgent",
-        vec![AUD.into()],
-        vec![ACTION.into()],
-    );
+    let mut c = Claims::new("did:key:z6MkAgent", vec![AUD.into()], vec![ACTION.into()]);
     c.mission_id = Some(JOB.into());
     cst::issue(&issuer(), &c, ttl, now(), &mut rand_core::OsRng)
         .unwrap()
@@ -123,7 +119,8 @@ fn replay_keys_are_hashed_and_expire_with_the_token() {
     let s = server();
     let st = open(&s);
     let t = now();
-    st.check_and_record("secret-jti", "secret-job", t + 5, t).unwrap();
+    st.check_and_record("secret-jti", "secret-job", t + 5, t)
+        .unwrap();
     let mut c = s.connection().unwrap();
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut c).unwrap();
     let replay: Vec<&String> = keys.iter().filter(|k| k.starts_with("claw:r:")).collect();
@@ -208,7 +205,13 @@ fn four_processes_eight_threads_one_winner_per_token() {
     let children: Vec<_> = (0..4)
         .map(|_| {
             Command::new(&exe)
-                .args(["--exact", "race_worker", "--ignored", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "race_worker",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env("CLAW_RACE_URL", s.url())
                 .env("CLAW_RACE_TOKENS", &file)
                 .stdout(Stdio::piped())
@@ -244,7 +247,8 @@ fn a_revocation_reaches_every_instance_within_the_bound() {
     let mut worst = Duration::ZERO;
     for kind in 0..4 {
         let t = token(300);
-        let verified = cst::validate(&t, &keys, &ValidationOptions::new(AUD, ACTION), now()).unwrap();
+        let verified =
+            cst::validate(&t, &keys, &ValidationOptions::new(AUD, ACTION), now()).unwrap();
         let entry = match kind {
             0 => Revocation::Jti(verified.jti.clone().unwrap()),
             1 => Revocation::TokenHash(cst::token_hash(&t)),
@@ -254,7 +258,10 @@ fn a_revocation_reaches_every_instance_within_the_bound() {
         let start = Instant::now();
         a.revoke(&[entry]).unwrap();
         // The instance that revoked applies it at once.
-        assert_eq!(validate(&a, &t, &keys).unwrap_err().reason_code(), "TOKEN_REVOKED");
+        assert_eq!(
+            validate(&a, &t, &keys).unwrap_err().reason_code(),
+            "TOKEN_REVOKED"
+        );
         for other in [&b, &c] {
             loop {
                 let mut o = ValidationOptions::new(AUD, ACTION);
@@ -263,7 +270,10 @@ fn a_revocation_reaches_every_instance_within_the_bound() {
                     Err(e) if e.reason_code() == "TOKEN_REVOKED" => break,
                     _ => {}
                 }
-                assert!(start.elapsed() < Duration::from_secs(2), "not propagated in 2 s");
+                assert!(
+                    start.elapsed() < Duration::from_secs(2),
+                    "not propagated in 2 s"
+                );
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
@@ -273,7 +283,10 @@ fn a_revocation_reaches_every_instance_within_the_bound() {
         }
     }
     // The bound documented in SPEC §9.4 is the poll interval (pub/sub is the fast path).
-    assert!(worst <= fast().poll_interval * 3, "propagation took {worst:?}");
+    assert!(
+        worst <= fast().poll_interval * 3,
+        "propagation took {worst:?}"
+    );
     eprintln!("revocation propagation (worst of the kinds): {worst:?}");
     // A new instance starts with everything.
     let d = open(&s);
@@ -295,18 +308,25 @@ fn an_outage_refuses_everything_and_recovery_needs_no_restart() {
     let during = token(300);
     let e = validate(&st, &during, &keys).unwrap_err();
     assert!(
-        matches!(e.reason_code(), "STATE_STORE_UNAVAILABLE" | "STATE_STORE_STALE"),
+        matches!(
+            e.reason_code(),
+            "STATE_STORE_UNAVAILABLE" | "STATE_STORE_STALE"
+        ),
         "{e}"
     );
     std::thread::sleep(fast().max_staleness + Duration::from_millis(100));
     let mut ro = ValidationOptions::new(AUD, ACTION);
     ro.revocations = Some(&st);
     assert_eq!(
-        cst::validate(&during, &keys, &ro, now()).unwrap_err().reason_code(),
+        cst::validate(&during, &keys, &ro, now())
+            .unwrap_err()
+            .reason_code(),
         "STATE_STORE_STALE"
     );
     assert_eq!(
-        st.check_and_record("x", JOB, now() + 60, now()).unwrap_err().reason_code(),
+        st.check_and_record("x", JOB, now() + 60, now())
+            .unwrap_err()
+            .reason_code(),
         "STATE_STORE_UNAVAILABLE"
     );
     // Back (with its append-only file): service resumes by itself.
@@ -314,8 +334,14 @@ fn an_outage_refuses_everything_and_recovery_needs_no_restart() {
     st.wait_ready(Duration::from_secs(5)).unwrap();
     validate(&st, &during, &keys).unwrap();
     // Nothing accepted twice across the outage.
-    assert_eq!(validate(&st, &before, &keys).unwrap_err().reason_code(), "TOKEN_REPLAYED");
-    assert_eq!(validate(&st, &during, &keys).unwrap_err().reason_code(), "TOKEN_REPLAYED");
+    assert_eq!(
+        validate(&st, &before, &keys).unwrap_err().reason_code(),
+        "TOKEN_REPLAYED"
+    );
+    assert_eq!(
+        validate(&st, &during, &keys).unwrap_err().reason_code(),
+        "TOKEN_REPLAYED"
+    );
 }
 
 #[test]
@@ -325,7 +351,8 @@ fn redis_restarted_empty_is_detected_and_revocations_are_written_back() {
     let keys = keyset();
     let used = token(300);
     validate(&st, &used, &keys).unwrap();
-    st.revoke(&[Revocation::Jti("revoked-before-the-loss".into())]).unwrap();
+    st.revoke(&[Revocation::Jti("revoked-before-the-loss".into())])
+        .unwrap();
     s.restart().unwrap();
     // The instance that lived through the loss sees a new epoch (at its next heartbeat, or
     // now): it refuses one-time uses for the quarantine (the lost records could be
@@ -335,7 +362,10 @@ fn redis_restarted_empty_is_detected_and_revocations_are_written_back() {
     assert_eq!(e.reason_code(), "STATE_STORE_UNAVAILABLE", "{e}");
     assert!(e.to_string().contains("lost its data"), "{e}");
     let fresh = token(300);
-    assert_eq!(validate(&st, &fresh, &keys).unwrap_err().reason_code(), "STATE_STORE_UNAVAILABLE");
+    assert_eq!(
+        validate(&st, &fresh, &keys).unwrap_err().reason_code(),
+        "STATE_STORE_UNAVAILABLE"
+    );
     // ... and writes back the revocations it knew, so every instance has them again.
     let other = open(&s);
     assert!(other
@@ -345,7 +375,10 @@ fn redis_restarted_empty_is_detected_and_revocations_are_written_back() {
     // What SPEC §9.6 says about an instance that did not see the loss: it has no record of
     // the earlier use, so the token is accepted once more (hence persistence / quarantine).
     validate(&other, &used, &keys).unwrap();
-    assert_eq!(validate(&other, &used, &keys).unwrap_err().reason_code(), "TOKEN_REPLAYED");
+    assert_eq!(
+        validate(&other, &used, &keys).unwrap_err().reason_code(),
+        "TOKEN_REPLAYED"
+    );
 }
 
 #[test]
@@ -359,46 +392,105 @@ fn garbage_in_the_store_is_an_error_never_a_panic() {
     };
     // Version that is not a number.
     set(&mut c, "{claw:rev}:ver", "not-a-number");
-    assert_eq!(st.sync_now().unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
-    let _: () = redis::cmd("DEL").arg("{claw:rev}:ver").query(&mut c).unwrap();
+    assert_eq!(
+        st.sync_now().unwrap_err().reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
+    let _: () = redis::cmd("DEL")
+        .arg("{claw:rev}:ver")
+        .query(&mut c)
+        .unwrap();
     st.sync_now().unwrap();
     // The set key holding a string (wrong type).
     set(&mut c, "{claw:rev}:set", "x");
-    assert_eq!(st.sync_now().unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
+    assert_eq!(
+        st.sync_now().unwrap_err().reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
     // A member claw never writes.
-    let _: () = redis::cmd("DEL").arg("{claw:rev}:set").query(&mut c).unwrap();
-    let _: () = redis::cmd("SADD").arg("{claw:rev}:set").arg("bogus").query(&mut c).unwrap();
-    assert_eq!(st.sync_now().unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
+    let _: () = redis::cmd("DEL")
+        .arg("{claw:rev}:set")
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("SADD")
+        .arg("{claw:rev}:set")
+        .arg("bogus")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(
+        st.sync_now().unwrap_err().reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
     // Announced by a version bump, the background thread finds it too.
-    let _: () = redis::cmd("INCR").arg("{claw:rev}:ver").query(&mut c).unwrap();
+    let _: () = redis::cmd("INCR")
+        .arg("{claw:rev}:ver")
+        .query(&mut c)
+        .unwrap();
     // While the store stays corrupt, the copy goes stale and validations are refused with
     // the corruption as the reason.
     std::thread::sleep(fast().max_staleness + Duration::from_millis(200));
-    assert_eq!(st.current().unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
-    let _: () = redis::cmd("DEL").arg("{claw:rev}:set").query(&mut c).unwrap();
+    assert_eq!(
+        st.current().unwrap_err().reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
+    let _: () = redis::cmd("DEL")
+        .arg("{claw:rev}:set")
+        .query(&mut c)
+        .unwrap();
     st.wait_ready(Duration::from_secs(5)).unwrap();
     // The epoch holding a list.
-    let _: () = redis::cmd("DEL").arg("{claw:rev}:epoch").query(&mut c).unwrap();
-    let _: () = redis::cmd("RPUSH").arg("{claw:rev}:epoch").arg("x").query(&mut c).unwrap();
-    assert_eq!(st.sync_now().unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
+    let _: () = redis::cmd("DEL")
+        .arg("{claw:rev}:epoch")
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("RPUSH")
+        .arg("{claw:rev}:epoch")
+        .arg("x")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(
+        st.sync_now().unwrap_err().reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
     // A replay key of another type: the key exists, so the use is refused (fail closed).
     let nonce_key = |n: &[u8]| {
         use sha2::Digest;
         let h = sha2::Sha256::digest(n);
-        format!("claw:n:{}", h.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!(
+            "claw:n:{}",
+            h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
     };
     // Nonce records: a wrong value, a wrong type.
     set(&mut c, &nonce_key(b"n1"), "garbage");
-    assert_eq!(st.nonce_state(b"n1").unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
     assert_eq!(
-        st.reserve_nonce(b"n1", Duration::from_secs(5)).unwrap_err().reason_code(),
+        st.nonce_state(b"n1").unwrap_err().reason_code(),
         "STATE_STORE_CORRUPT"
     );
-    let _: () = redis::cmd("DEL").arg(nonce_key(b"n2")).query(&mut c).unwrap();
-    let _: () = redis::cmd("HSET").arg(nonce_key(b"n2")).arg("a").arg("b").query(&mut c).unwrap();
-    assert_eq!(st.nonce_state(b"n2").unwrap_err().reason_code(), "STATE_STORE_CORRUPT");
     assert_eq!(
-        st.reserve_nonce(b"n2", Duration::from_secs(5)).unwrap_err().reason_code(),
+        st.reserve_nonce(b"n1", Duration::from_secs(5))
+            .unwrap_err()
+            .reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
+    let _: () = redis::cmd("DEL")
+        .arg(nonce_key(b"n2"))
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(nonce_key(b"n2"))
+        .arg("a")
+        .arg("b")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(
+        st.nonce_state(b"n2").unwrap_err().reason_code(),
+        "STATE_STORE_CORRUPT"
+    );
+    assert_eq!(
+        st.reserve_nonce(b"n2", Duration::from_secs(5))
+            .unwrap_err()
+            .reason_code(),
         "STATE_STORE_CORRUPT"
     );
 }
@@ -417,11 +509,16 @@ fn nonces_and_receipts_are_shared() {
         b.reserve_nonce(b"k1", ttl).unwrap(),
         NonceState::Done(b"{\"receipt\":1}".to_vec())
     );
-    assert_eq!(b.receipt(b"k1").unwrap().as_deref(), Some(&b"{\"receipt\":1}"[..]));
+    assert_eq!(
+        b.receipt(b"k1").unwrap().as_deref(),
+        Some(&b"{\"receipt\":1}"[..])
+    );
     assert_eq!(a.nonce_state(b"unknown").unwrap(), None);
     let big = vec![0u8; claw_store::MAX_RECEIPT_BYTES + 1];
     assert_eq!(
-        a.complete_nonce(b"k2", &big, ttl).unwrap_err().reason_code(),
+        a.complete_nonce(b"k2", &big, ttl)
+            .unwrap_err()
+            .reason_code(),
         "STATE_REQUEST_INVALID"
     );
 }
@@ -436,7 +533,10 @@ fn unreachable_at_start_fails_closed_then_recovers() {
     let t = token(300);
     let e = validate(&st, &t, &keys).unwrap_err();
     assert_eq!(e.reason_code(), "STATE_STORE_UNAVAILABLE", "{e}");
-    assert_eq!(st.current().unwrap_err().reason_code(), "STATE_STORE_UNAVAILABLE");
+    assert_eq!(
+        st.current().unwrap_err().reason_code(),
+        "STATE_STORE_UNAVAILABLE"
+    );
     s.restart().unwrap();
     st.wait_ready(Duration::from_secs(5)).unwrap();
     validate(&st, &t, &keys).unwrap();

@@ -4,10 +4,10 @@
  * one-time use across two handles, a revocation made through one honoured by the other, fail
  * closed when the store is unreachable, bad input.
  */
+#define _POSIX_C_SOURCE 199309L
 #include "check.h"
 
 #include <time.h>
-#include <unistd.h>
 
 static const char *CLAIMS =
     "{\"sub\":\"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK\",\"aud\":[\"gateway\"],"
@@ -63,7 +63,8 @@ int main(void) {
     memset(&err, 0, sizeof err);
     rc = validate(t2, ks, a, &err);
     if (rc == CLAW_ERR_TOKEN && strcmp(err.reason_code, "TOKEN_REVOKED") == 0) break;
-    usleep(5000);
+    struct timespec five_ms = {0, 5000000};
+    nanosleep(&five_ms, NULL);
   }
   CHECK(rc == CLAW_ERR_TOKEN && strcmp(err.reason_code, "TOKEN_REVOKED") == 0, "t2 not revoked on a: %s", err.reason_code);
   char *t3 = issue(sk);

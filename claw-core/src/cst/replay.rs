@@ -35,7 +35,11 @@ pub trait ReplayGuard: Send + Sync {
 
     /// Record several uses at once (one result per use, in order). Shared stores override
     /// it to use one round trip; the default calls [`ReplayGuard::check_and_record`] for each.
-    fn check_and_record_many(&self, uses: &[ReplayUse<'_>], now: i64) -> Vec<Result<(), ReplayError>> {
+    fn check_and_record_many(
+        &self,
+        uses: &[ReplayUse<'_>],
+        now: i64,
+    ) -> Vec<Result<(), ReplayError>> {
         uses.iter()
             .map(|u| self.check_and_record(u.jti, u.job, u.expires_at, now))
             .collect()

@@ -135,7 +135,9 @@ impl Revocation {
             "jti" => Revocation::Jti(value.to_string()),
             "kid" => Revocation::Kid(value.to_string()),
             "policy" => Revocation::PolicyHash(value.to_string()),
-            "key" => Revocation::Key(unhex32(value).ok_or_else(|| corrupt("key is not 64 hex digits"))?),
+            "key" => {
+                Revocation::Key(unhex32(value).ok_or_else(|| corrupt("key is not 64 hex digits"))?)
+            }
             "token" => {
                 unhex32(value).ok_or_else(|| corrupt("token hash is not 64 hex digits"))?;
                 Revocation::TokenHash(value.to_ascii_lowercase())
@@ -215,7 +217,10 @@ mod tests {
             assert_eq!(e.reason_code(), "STATE_STORE_CORRUPT", "{bad:?}");
         }
         assert_eq!(
-            Revocation::Jti("x".repeat(2000)).check().unwrap_err().reason_code(),
+            Revocation::Jti("x".repeat(2000))
+                .check()
+                .unwrap_err()
+                .reason_code(),
             "STATE_REQUEST_INVALID"
         );
     }
@@ -224,8 +229,11 @@ mod tests {
     fn in_memory_revocations_implement_the_store_traits() {
         let r = Revocations::default();
         assert!(r.current().unwrap().is_empty());
-        RevocationStore::revoke(&r, &[Revocation::Jti("a".into()), Revocation::Kid("k".into())])
-            .unwrap();
+        RevocationStore::revoke(
+            &r,
+            &[Revocation::Jti("a".into()), Revocation::Kid("k".into())],
+        )
+        .unwrap();
         let l = r.current().unwrap();
         assert!(!l.is_empty());
         let mut expected = RevocationList::new();
