@@ -2,7 +2,6 @@
 //! `ReplayGuard` or `Revocations` is accepted. Failures raise `claw.TokenError` with the
 //! store's reason code (`STATE_STORE_UNAVAILABLE`, `STATE_STORE_STALE`, ...).
 
-use crate::errors::IntoPyResult;
 use crate::keys::PyVerifyingKey;
 use claw_core::cst::{self, Revocation, RevocationStore, StateError, TokenError};
 use claw_store::{RedisState, StateConfig};
@@ -12,9 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn state_err(py: Python<'_>, e: StateError) -> PyErr {
-    Err::<(), _>(TokenError::State(e))
-        .py_err(py)
-        .expect_err("an Err converts to an exception")
+    crate::errors::to_py(py, &claw_core::Error::from(TokenError::State(e)))
 }
 
 fn secs(name: &str, v: f64) -> PyResult<Duration> {
