@@ -4,8 +4,10 @@
  * Conventions (see README "API conventions"):
  *  - every function returns a claw_result (uint32_t); CLAW_OK is 0;
  *  - fallible functions take a nullable `claw_error *` last and fill it on failure;
- *  - outputs are written only on success; strings returned by claw are freed with
- *    claw_string_free; every *_free accepts NULL;
+ *  - outputs are written only on success, except a policy decision, which a failed
+ *    call writes as a deny; CLAW_OK means the call worked, never that a request is
+ *    allowed (only decision == CLAW_DECISION_ALLOW is);
+ *  - strings returned by claw are freed with claw_string_free; every *_free accepts NULL;
  *  - handles documented as thread-safe may be shared between threads.
  */
 
@@ -553,8 +555,10 @@ claw_result claw_bundle_receipt_proof(const char *bundle_json,
 
 // Verify a receipt proof offline: the checkpoint's signature (by `expected_agent_did` when
 // given, NUL-free, `len` bytes; NULL with 0 for any), the receipt's inclusion under the
-// checkpoint root, the receipt's own signature (a gateway receipt's signer must be in
-// `gateway_signers_json`, a JSON array of DIDs, when given) and its binding to the run.
+// checkpoint root, the receipt checked as `claw_bundle_verify` checks it (a gateway receipt
+// must be a signed envelope by a signer in `gateway_signers_json`, a JSON array of DIDs: none
+// given is `DEPENDENCY_NOT_CONFIGURED`; a tool receipt's signature and agent) and its binding
+// to the run.
 // On success `*verdict_out` is `{"kind":…,"receipt_id":…,"run_id":…,"agent_did":…,
 // "leaf_index":n,"tree_size":n,"root_b64u":…,"receipt_signer_did":…|null}`.
 claw_result claw_receipt_proof_verify(const char *proof_json,
@@ -566,11 +570,17 @@ claw_result claw_receipt_proof_verify(const char *proof_json,
                                       char **verdict_out,
                                       struct claw_error *err);
 
-// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a bundle
-// envelope or payload, stamped `issued_at_ms`. Verify the bundle first: this reads it as
-// given. On success `*pulse_out` is the Trust Pulse document as canonical JSON.
+// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a proof
+// bundle, stamped `issued_at_ms`. The bundle is verified first (`config_json` and `now_ms` as
+// in `claw_bundle_verify`) and the pulse is read from the envelope exactly as verified
+// (docs/SPEC.md §6.8); a bundle that does not verify (including an ambiguous document root,
+// `AMBIGUOUS_DOCUMENT`) fails with `CLAW_ERR_BUNDLE` and the verdict's reason code. On
+// success `*pulse_out` is the Trust Pulse document as canonical JSON.
 claw_result claw_trust_pulse_from_bundle(const char *bundle_json,
                                          size_t bundle_json_len,
+                                         const char *config_json,
+                                         size_t config_json_len,
+                                         int64_t now_ms,
                                          int64_t issued_at_ms,
                                          char **pulse_out,
                                          struct claw_error *err);
@@ -762,9 +772,12 @@ claw_result claw_policy_info(const struct claw_policy *policy,
 // (Unix seconds; the clock is the caller's). `context_json` is a flat JSON object of string
 // values (e.g. `{"Data:Class":"internal","Request:HasHumanApproval":"true"}`), or NULL with
 // length 0 for none. Overrides in force are applied first. Nothing is allocated for the
-// decision itself; `*decision_out` is written only on success. A deny is a successful call
-// (`CLAW_OK` with `decision == CLAW_DECISION_DENY`); errors are for bad arguments only.
-// Thread-safe.
+// decision itself. A deny is a successful call (`CLAW_OK` with `decision ==
+// CLAW_DECISION_DENY`); errors are for bad arguments only. The result code says whether the
+// call worked, never whether the request is allowed: the request may proceed only when
+// `decision == CLAW_DECISION_ALLOW` (0 is no decision code, so a zeroed record is not an
+// allow). On failure a non-NULL `*decision_out` is written as a deny whose `reason_code` is
+// the error's reason. Thread-safe.
 claw_result claw_policy_decide(const struct claw_policy *policy,
                                const char *tool,
                                size_t tool_len,

@@ -121,7 +121,7 @@ EOF
   # 4a. the tight config claw derives from this WPC is one OpenClaw accepts.
   if [ "$scenario" = allow-deny ] && [ "${SKIP_STATIC:-0}" != 1 ]; then
     mkdir -p "$T/validate"
-    "$CLAW" openclaw policy --wpc "$T/wpc.env.json" >"$T/validate/openclaw.json"
+    "$CLAW" openclaw policy --wpc "$T/wpc.env.json" --signer "$ISSUER" >"$T/validate/openclaw.json"
     chmod 600 "$T/validate/openclaw.json"
     if env HOME="$T/validate" OPENCLAW_STATE_DIR="$T/validate/state" OPENCLAW_CONFIG_PATH="$T/validate/openclaw.json" \
          timeout -k 5 60 "$OPENCLAW_BIN" config validate >"$T/validate/out.txt" 2>&1; then
@@ -227,7 +227,7 @@ EOF
     # The same run's openclaw.json, audited against the same WPC: it sets no tool policy, so
     # OpenClaw itself would let write through; only the plugin stopped it.
     set +e
-    "$CLAW" openclaw audit --config "$T/openclaw.json" --wpc "$T/wpc.env.json" --json >"$T/audit.json"
+    "$CLAW" openclaw audit --config "$T/openclaw.json" --wpc "$T/wpc.env.json" --signer "$ISSUER" --json >"$T/audit.json"
     local arc=$?
     set -e
     check "claw openclaw audit on this config exits 6 (critical findings)" test "$arc" -eq 6

@@ -5,7 +5,10 @@
 //! makes no request of any kind (inline CSS, no scripts, no images or fonts, a
 //! Content-Security-Policy of `default-src 'none'; style-src 'unsafe-inline'`).
 
-use claw_core::evidence::{check_disclosures, ComponentStatus, Verdict, CLAW_NAMESPACE};
+use claw_core::evidence::{
+    check_disclosures, locate_document, ComponentStatus, Located, Verdict, VerifiedBundle,
+    CLAW_NAMESPACE,
+};
 use claw_core::{hash, json};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -134,30 +137,49 @@ footer{color:var(--muted);font-size:12.5px;margin-top:26px}
 @media print{body{background:#fff}.card,.stat{break-inside:avoid}}
 "#;
 
-/// Render the report of `bytes` (a bundle file) verified as `v`.
-pub fn render(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
+/// Render the report of `bytes` (a bundle file) given the verifier's outcome. A PASS page is
+/// drawn from the [`VerifiedBundle`] only (the envelope exactly as verified, §6.8); a FAIL
+/// page shows, under its "nothing below is vouched for" notice, the document the verifier
+/// located in `bytes`, or nothing when the root is ambiguous or not JSON.
+pub fn render(
+    bytes: &[u8],
+    outcome: &Result<VerifiedBundle, Verdict>,
+    policy_replayed: bool,
+) -> String {
+    let failed_doc;
+    let (v, bundle) = match outcome {
+        Ok(vb) => (vb.verdict(), Some(vb.envelope())),
+        Err(v) => {
+            failed_doc = json::parse(
+                bytes,
+                &json::Limits::STRICT.with_max_bytes(bytes.len().max(1)),
+            )
+            .ok();
+            let located = failed_doc.as_ref().and_then(|d| match locate_document(d) {
+                Ok(Located::ProofBundle(e)) => Some(e),
+                _ => None,
+            });
+            (v, located)
+        }
+    };
     // Line breaks after the page's own closing tags keep the source readable; bundle text
     // is escaped, so these strings can only be the page's markup.
-    render_page(bytes, v, policy_replayed)
+    render_page(bytes, v, bundle, outcome.is_ok(), policy_replayed)
         .replace("</style>", "</style>\n")
         .replace("</section>", "</section>\n")
         .replace("</tr>", "</tr>\n")
 }
 
-fn render_page(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
-    let parsed = json::parse(
-        bytes,
-        &json::Limits::STRICT.with_max_bytes(bytes.len().max(1)),
-    )
-    .ok()
-    .map(|b| match b.get("envelope") {
-        Some(e) if b.get("payload").is_none() => e.clone(),
-        _ => b,
-    });
+fn render_page(
+    bytes: &[u8],
+    v: &Verdict,
+    located: Option<&Value>,
+    pass: bool,
+    policy_replayed: bool,
+) -> String {
     let empty = Value::Null;
-    let bundle = parsed.as_ref().unwrap_or(&empty);
+    let bundle = located.unwrap_or(&empty);
     let payload = payload_of(bundle);
-    let pass = v.is_valid();
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">");
@@ -219,8 +241,8 @@ fn render_page(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
         h.push_str("</dl><p class=\"small\">Nothing below this box is vouched for: the contents of a bundle that fails verification may have been altered. They are shown to help locate the problem.</p></section>");
     }
 
-    if parsed.is_none() {
-        h.push_str("<section class=\"card\"><h2>Contents</h2><p>The file is not a JSON document; there is nothing more to show.</p></section>");
+    if located.is_none() {
+        h.push_str("<section class=\"card\"><h2>Contents</h2><p>The file holds no single proof bundle (it is not JSON, or its root is ambiguous); there is nothing more to show.</p></section>");
         footer(&mut h, bytes, v);
         return h;
     }
@@ -321,7 +343,7 @@ fn render_page(bytes: &[u8], v: &Verdict, policy_replayed: bool) -> String {
     );
     let _ = write!(
         h,
-        "<dt>Run</dt><dd>{}</dd><dt>Agent</dt><dd>{}</dd><dt>Bundle</dt><dd>{} <span class=\"small\">signed {}</span></dd><dt>Started</dt><dd>{} <span class=\"small\">ended {}</span></dd>",
+        "<dt>Run</dt><dd>{}</dd><dt>Agent</dt><dd>{}</dd><dt>Bundle</dt><dd>{} <span class=\"small\">issued {} (envelope issued_at: not covered by the signature)</span></dd><dt>Started</dt><dd>{} <span class=\"small\">ended {}</span></dd>",
         code(v.run_id.as_deref().unwrap_or("—")),
         code(st(payload, "agent_did").unwrap_or("—")),
         code(st(payload, "bundle_id").unwrap_or("—")),

@@ -1543,3 +1543,113 @@ fn the_demo_script_runs_end_to_end() {
     }
     assert_inert(&std::fs::read_to_string(dir.path().join("report.html")).unwrap());
 }
+
+/// Issue 12, found from outside on these commands: one document, one verdict. A genuine
+/// bundle wrapped beside an invented payload, or beside an export-bundle wrapper, is refused
+/// by `verify`, `report`, `pulse` and `prove` alike (`AMBIGUOUS_DOCUMENT`), and the report
+/// never shows the invented run; the report says the envelope's `issued_at` is unsigned;
+/// `check-proof` needs a trusted gateway for a gateway receipt; `verify --wpc P` fails a run
+/// bound to another policy.
+#[test]
+fn one_document_one_verdict_on_every_bundle_command() {
+    let s = Setup::new();
+    ok(&s.start("run"));
+    let model_receipt = json_out(&s.model("run"))["receipt_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&s.tool("run", "read", r#"{"path":"src/lib.rs"}"#));
+    let bundle = s.p("bundle.json");
+    ok(&claw(&[
+        "bundle", "build", "--run-dir", &s.p("run"), "--out", &bundle,
+    ]));
+    let trust = s.trust();
+    let genuine: Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let mut invented = genuine["payload"].clone();
+    invented["bundle_id"] = "bundle_INVENTED_RUN".into();
+    let wrapped = [
+        s.write(
+            "wrapped1.json",
+            &serde_json::json!({"envelope": genuine, "payload": invented}).to_string(),
+        ),
+        s.write(
+            "wrapped2.json",
+            &serde_json::json!({"bundle": {"export_version": "1"}, "envelope": genuine})
+                .to_string(),
+        ),
+    ];
+    for w in &wrapped {
+        let o = claw(&with(&["bundle", "verify", w], &trust));
+        assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+        assert!(stdout(&o).starts_with("FAIL  AMBIGUOUS_DOCUMENT: "), "{}", stdout(&o));
+        let html = s.p("wrapped.html");
+        let o = claw(&with(&["bundle", "report", w, "--html", &html], &trust));
+        assert_eq!(o.status.code(), Some(3));
+        let page = std::fs::read_to_string(&html).unwrap();
+        assert!(page.contains("AMBIGUOUS_DOCUMENT"));
+        assert!(!page.contains("bundle_INVENTED_RUN"));
+        assert!(!page.contains(">PASS<"));
+        assert_one_line_error(
+            &claw(&with(&["bundle", "pulse", w], &trust)),
+            3,
+            "AMBIGUOUS_DOCUMENT",
+        );
+        assert_one_line_error(
+            &claw(&with(&["bundle", "prove", w, "--receipt", &model_receipt], &trust)),
+            3,
+            "AMBIGUOUS_DOCUMENT",
+        );
+    }
+    // The genuine bundle: the report labels issued_at as outside the signature.
+    let html = s.p("genuine.html");
+    ok(&claw(&with(&["bundle", "report", &bundle, "--html", &html], &trust)));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("not covered by the signature"));
+    assert!(!page.contains("signed 20"), "issued_at shown as signed");
+
+    // check-proof: a gateway receipt's proof needs a trusted gateway signer.
+    let proof = ok(&claw(&with(
+        &["bundle", "prove", &bundle, "--receipt", &model_receipt],
+        &trust,
+    )));
+    let proof_path = s.write("gw-proof.json", &proof);
+    assert_eq!(
+        json_out(&claw(&with(&["bundle", "check-proof", &proof_path], &trust)))["status"],
+        "PASS"
+    );
+    assert_one_line_error(
+        &claw(&["bundle", "check-proof", &proof_path]),
+        3,
+        "DEPENDENCY_NOT_CONFIGURED",
+    );
+    assert_one_line_error(
+        &claw(&["bundle", "check-proof", &proof_path, "--gateway", &s.agent]),
+        3,
+        "RECEIPT_VERIFICATION_FAILED",
+    );
+
+    // --wpc P on a run bound to the policy the run started under passes; against another
+    // policy (signed by the same trusted signer, allowing at least as much) it fails.
+    let mut other: Value =
+        serde_json::from_str(&std::fs::read_to_string(s.p("policy.json")).unwrap()).unwrap();
+    other["policy_id"] = "another-policy".into();
+    s.write("other.json", &other.to_string());
+    let env = ok(&claw(&[
+        "wpc", "sign", &s.p("other.json"), "--key", &s.p("signer.jwk"),
+    ]));
+    let other_env = s.write("other.env.json", &env);
+    let replay = |policy: &str| {
+        json_out(&claw(&with(
+            &[
+                "bundle", "verify", &bundle, "--wpc", policy, "--signer", &s.signer, "--json",
+            ],
+            &trust,
+        )))
+    };
+    let v = replay(&s.p("policy.env.json"));
+    assert_eq!(v["status"], "PASS", "{v}");
+    assert_eq!(v["components"]["policy"]["status"], "pass");
+    let v = replay(&other_env);
+    assert_eq!(v["status"], "FAIL", "{v}");
+    assert_eq!(v["reason_code"], "POLICY_BINDING_MISMATCH", "{v}");
+}

@@ -13,9 +13,25 @@ fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The fixtures' policy signer (seed 7): trusted through `CLAW_WPC_SIGNER` in every run
+/// below unless a test says otherwise.
+fn fixture_signer() -> String {
+    SigningKey::from_seed(&[7u8; 32]).verifying_key().did()
+}
+
 fn claw(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_claw"))
         .args(args)
+        .env("CLAW_WPC_SIGNER", fixture_signer())
+        .output()
+        .expect("run claw")
+}
+
+/// `claw` with no trusted signer in the environment.
+fn claw_no_env(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_claw"))
+        .args(args)
+        .env_remove("CLAW_WPC_SIGNER")
         .output()
         .expect("run claw")
 }
@@ -354,4 +370,46 @@ fn errors_are_typed_one_liners() {
         &config("01-personal-coding.json5"),
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A WPC vouching for itself: without `--signer` or `CLAW_WPC_SIGNER` the commands refuse
+/// (they used to trust the envelope's own issuer_did); a self-signed policy by a key nobody
+/// trusts fails with SIGNER_NOT_ALLOWED when a signer is configured.
+#[test]
+fn a_policy_does_not_vouch_for_itself() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let o = claw_no_env(&["openclaw", "policy", "--wpc", &wpc, "--now", NOW_ARG]);
+    assert_one_line_error(&o, 2, "TRUSTED_SIGNER_REQUIRED");
+    let o = claw_no_env(&[
+        "openclaw",
+        "audit",
+        "--config",
+        &config("01-personal-coding.json5"),
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+    ]);
+    assert_one_line_error(&o, 2, "TRUSTED_SIGNER_REQUIRED");
+    // The flag works without the environment.
+    let o = claw_no_env(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &wpc,
+        "--signer",
+        &f.did(),
+        "--now",
+        NOW_ARG,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // An attacker's self-signed policy (issuer_did = its own key) is not trusted.
+    let attacker = Fixture {
+        dir: tempfile::tempdir().unwrap(),
+        key: SigningKey::from_seed(&[9u8; 32]),
+    };
+    let evil = attacker.wpc("evil.json", |_| {}, None);
+    let o = claw(&["openclaw", "policy", "--wpc", &evil, "--now", NOW_ARG]);
+    assert_one_line_error(&o, 3, "SIGNER_NOT_ALLOWED");
 }

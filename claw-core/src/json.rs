@@ -90,6 +90,14 @@ pub enum JsonError {
     /// number; or, when serializing, an integer held as such beyond ±(2^53 − 1).
     #[error("integer at {path} is beyond 2^53 and would not be read exactly by a JavaScript peer")]
     InexactInteger { path: String },
+    /// The value would take more memory than its [`Budget`] allows: many tiny values (empty
+    /// arrays, one-digit numbers, nested brackets) cost far more in memory than in text.
+    #[error("JSON value needs more than {limit} bytes of memory to hold ({detail})")]
+    TooComplex { limit: usize, detail: &'static str },
+    /// Canonical output would exceed its bound (a structure with shared references expands
+    /// exponentially when written out).
+    #[error("canonical JSON output would exceed {limit} bytes")]
+    OutputTooLarge { limit: usize },
 }
 
 impl JsonError {
@@ -104,6 +112,8 @@ impl JsonError {
             JsonError::LoneSurrogate { .. } => "JSON_LONE_SURROGATE",
             JsonError::NumberOutOfRange { .. } => "JSON_NUMBER_OUT_OF_RANGE",
             JsonError::InexactInteger { .. } => "JSON_INEXACT_INTEGER",
+            JsonError::TooComplex { .. } => "JSON_TOO_COMPLEX",
+            JsonError::OutputTooLarge { .. } => "JSON_OUTPUT_TOO_LARGE",
         }
     }
 
@@ -120,9 +130,139 @@ impl JsonError {
                 let rest = path.strip_prefix('$').unwrap_or(path).to_string();
                 *path = format!("${seg}{rest}");
             }
-            JsonError::TooLarge { .. } | JsonError::InvalidUtf8 { .. } => {}
+            JsonError::TooLarge { .. }
+            | JsonError::InvalidUtf8 { .. }
+            | JsonError::TooComplex { .. }
+            | JsonError::OutputTooLarge { .. } => {}
         }
         self
+    }
+}
+
+/// Bytes of memory a parsed value may take per byte of its JSON text (see [`Budget`]).
+pub const MAX_MEMORY_PER_INPUT_BYTE: usize = 16;
+/// Memory any value may take whatever its size (small documents are never refused for shape).
+pub const MEMORY_FLOOR_BYTES: usize = 8 << 20;
+/// Threads any multi-threaded entry point uses at most, whatever the caller asks: more than
+/// this gains nothing on CPU-bound work and a huge request (`threads = 10**8`) must not spawn.
+pub const MAX_THREADS: usize = 64;
+
+/// `threads` clamped to `1..=`[`MAX_THREADS`].
+pub fn clamp_threads(threads: usize) -> usize {
+    threads.clamp(1, MAX_THREADS)
+}
+
+/// The memory a [`Value`] is allowed to take while it is built, charged value by value.
+///
+/// Memory is estimated from the value's shape (an upper bound of what `serde_json::Value`
+/// allocates: the value's slot, each string's heap buffer, each object member's entry and
+/// index, each container's allocation and its growth slack), so a refusal comes before the
+/// memory is spent. The parser's budget is [`MAX_MEMORY_PER_INPUT_BYTE`] per input byte plus
+/// [`MEMORY_FLOOR_BYTES`]: a hostile shape (`[[[[…]]]]`, `[[],[],…]`, `[0,0,…]`) costs 20–70
+/// times its text and is refused with `JSON_TOO_COMPLEX`, while real documents (receipts,
+/// policies, tokens: mostly strings) cost 2–4 times theirs. Bindings that build a value from
+/// a caller's structure (Python objects) charge the same budget.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    spent: usize,
+    limit: usize,
+}
+
+impl Budget {
+    /// Size of one value slot.
+    const VALUE: usize = std::mem::size_of::<Value>();
+    /// Bookkeeping of one heap allocation (allocator header and rounding).
+    const ALLOC: usize = 16;
+    /// One object member besides its value: the entry's hash and key `String`, the index
+    /// slot, and the entry vector's growth slack (up to one more entry).
+    const MEMBER: usize = 8 + 24 + 16 + Self::VALUE + 32;
+    /// A nonempty object's two allocations and the spare entries a small object starts with.
+    const OBJECT: usize = 2 * Self::ALLOC + 2 * (8 + 24 + Self::VALUE);
+
+    /// The budget for parsing `input_len` bytes of JSON text.
+    pub fn for_input(input_len: usize) -> Budget {
+        Budget::with_limit(
+            input_len
+                .saturating_mul(MAX_MEMORY_PER_INPUT_BYTE)
+                .saturating_add(MEMORY_FLOOR_BYTES),
+        )
+    }
+
+    /// A budget of `limit` bytes.
+    pub fn with_limit(limit: usize) -> Budget {
+        Budget { spent: 0, limit }
+    }
+
+    /// Bytes charged so far.
+    pub fn spent(&self) -> usize {
+        self.spent
+    }
+
+    /// The limit in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    #[inline]
+    fn charge(&mut self, bytes: usize, detail: &'static str) -> Result<(), JsonError> {
+        self.spent = self.spent.saturating_add(bytes);
+        if self.spent > self.limit {
+            Err(JsonError::TooComplex {
+                limit: self.limit,
+                detail,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// One value (its slot in the parent container, or the root).
+    #[inline]
+    pub fn value(&mut self) -> Result<(), JsonError> {
+        self.charge(Self::VALUE, "too many values for the input size")
+    }
+
+    /// A string of `len` bytes (a value or a key), beside its slot.
+    #[inline]
+    pub fn string(&mut self, len: usize) -> Result<(), JsonError> {
+        if len == 0 {
+            return Ok(());
+        }
+        // The allocator's smallest chunk is 32 bytes.
+        self.charge(
+            (len + Self::ALLOC).max(32),
+            "too many strings for the input size",
+        )
+    }
+
+    /// One object member besides its key's bytes and its value.
+    #[inline]
+    pub fn member(&mut self) -> Result<(), JsonError> {
+        self.charge(Self::MEMBER, "too many object members for the input size")
+    }
+
+    /// A finished array of `len` items in a buffer of `capacity` (the unused slots).
+    #[inline]
+    pub fn array(&mut self, len: usize, capacity: usize) -> Result<(), JsonError> {
+        if capacity == 0 {
+            return Ok(());
+        }
+        self.charge(
+            (capacity - len.min(capacity)) * Self::VALUE + Self::ALLOC,
+            "too many arrays for the input size",
+        )
+    }
+
+    /// A nonempty object's allocations (its entries and its index table, which start with
+    /// room for several members).
+    #[inline]
+    pub fn object(&mut self) -> Result<(), JsonError> {
+        self.charge(Self::OBJECT, "too many objects for the input size")
+    }
+
+    /// Add what a part charged (the parallel parser's parts) and check the total.
+    fn absorb(&mut self, spent: usize) -> Result<(), JsonError> {
+        self.charge(spent, "the value needs too much memory for the input size")
     }
 }
 
@@ -150,8 +290,18 @@ impl fmt::Display for PathSeg<'_> {
     }
 }
 
-/// Parse `input` strictly under `limits`.
+/// Parse `input` strictly under `limits`, its memory bounded by [`Budget::for_input`].
 pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
+    let mut budget = Budget::for_input(input.len());
+    parse_within(input, limits, &mut budget)
+}
+
+/// [`parse`] charging `budget` (which then tells what the value was charged).
+pub fn parse_within(
+    input: &[u8],
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Value, JsonError> {
     if input.len() > limits.max_bytes {
         return Err(JsonError::TooLarge {
             size: input.len(),
@@ -162,8 +312,11 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
         offset: e.valid_up_to(),
     })?;
     let mut p = Parser::new(text, limits, 1);
+    p.budget = budget.clone();
     p.skip_ws();
-    let v = p.value(1)?;
+    let v = p.value(1);
+    *budget = p.budget.clone();
+    let v = v?;
     p.skip_ws();
     if p.pos != p.s.len() {
         return Err(p.syntax("trailing characters after the JSON value"));
@@ -184,6 +337,7 @@ pub fn parse_with_threads(
     limits: &Limits,
     threads: usize,
 ) -> Result<Value, JsonError> {
+    let threads = clamp_threads(threads);
     if threads <= 1 || input.len() < PAR_MIN_BYTES || input.len() > limits.max_bytes {
         return parse(input, limits);
     }
@@ -206,6 +360,7 @@ pub fn parse_with_threads(
 /// [`parse_with_threads`] splits) are taken out, cut into parts and freed in parallel.
 /// Freeing a parsed 100 MB document is a large share of the time spent on it.
 pub fn drop_with_threads(mut v: Value, threads: usize) {
+    let threads = clamp_threads(threads);
     fn take_big(v: &mut Value, depth: usize, out: &mut Vec<Vec<Value>>) {
         if depth > PAR_MAX_DEPTH {
             return;
@@ -319,6 +474,8 @@ struct Parser<'a> {
     /// More than 1 only on the [`parse_with_threads`] path, where any error means "parse again
     /// serially" (so its errors need not be exact).
     threads: usize,
+    /// Memory the value may take ([`Budget::for_input`] of the whole text).
+    budget: Budget,
 }
 
 impl<'a> Parser<'a> {
@@ -330,6 +487,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             limits,
             threads,
+            budget: Budget::for_input(text.len()),
         }
     }
 
@@ -361,6 +519,7 @@ impl<'a> Parser<'a> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+        self.budget.value()?;
         match self.peek() {
             None => Err(self.syntax("unexpected end of input")),
             Some(b'{') => self.object(depth),
@@ -394,12 +553,14 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return Ok(Value::Object(map));
         }
+        self.budget.object()?;
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
                 return Err(self.syntax("expected a string key"));
             }
             let key = self.string()?;
+            self.budget.member()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return Err(self
@@ -463,6 +624,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    self.budget.array(items.len(), items.capacity())?;
                     return Ok(Value::Array(items));
                 }
                 _ => return Err(self.syntax("expected ',' or ']' in array")),
@@ -502,13 +664,22 @@ impl<'a> Parser<'a> {
         }
         cuts.push(n);
         let (text, limits, sep) = (self.text, self.limits, &sep);
-        let parts: Vec<Result<Vec<Value>, JsonError>> = std::thread::scope(|sc| {
+        // Each part may spend the share of the remaining budget its bytes are of the array's.
+        let left = self.budget.limit().saturating_sub(self.budget.spent());
+        let span = close - start;
+        let parts: Vec<Result<(Vec<Value>, usize), JsonError>> = std::thread::scope(|sc| {
             let hs: Vec<_> = cuts
                 .windows(2)
                 .map(|w| {
                     let (from, to) = (w[0], w[1]);
+                    let part_bytes = sep[to] - sep[from];
+                    let share = u128::try_from(left).unwrap_or(u128::MAX)
+                        * u128::try_from(part_bytes).unwrap_or(u128::MAX)
+                        / u128::try_from(span.max(1)).unwrap_or(1);
+                    let share = usize::try_from(share).unwrap_or(usize::MAX);
                     sc.spawn(move || {
                         let mut p = Parser::new(text, limits, 1);
+                        p.budget = Budget::with_limit(share);
                         let mut out = Vec::with_capacity(to - from);
                         // `to` ≤ n = sep.len() − 1, so `sep[k + 1]` is in bounds.
                         for k in from..to {
@@ -520,7 +691,7 @@ impl<'a> Parser<'a> {
                                 return Err(p.syntax("element does not end at its separator"));
                             }
                         }
-                        Ok(out)
+                        Ok((out, p.budget.spent()))
                     })
                 })
                 .collect();
@@ -530,8 +701,11 @@ impl<'a> Parser<'a> {
         });
         let mut items = Vec::with_capacity(n);
         for part in parts {
-            items.extend(part?);
+            let (part, spent) = part?;
+            self.budget.absorb(spent)?;
+            items.extend(part);
         }
+        self.budget.array(items.len(), items.capacity())?;
         // Each separator the scan found is a ',' (commas) or the closing ']' (close); every
         // element parsed strictly between two of them.
         self.pos = close + 1;
@@ -575,6 +749,7 @@ impl<'a> Parser<'a> {
                 None => return Err(self.syntax("unterminated string")),
                 Some(b'"') => {
                     self.pos += 1;
+                    self.budget.string(out.len())?;
                     return Ok(out);
                 }
                 Some(b'\\') => {
@@ -744,6 +919,51 @@ pub(crate) trait Sink {
     fn byte(&mut self, b: u8) {
         self.put(&[b]);
     }
+    /// `Some(limit)` once a bounded sink refused bytes past its limit.
+    #[inline]
+    fn overflow(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// A `Vec` that takes at most `limit` bytes; past it, it stops growing and reports the
+/// overflow, which the serializer turns into [`JsonError::OutputTooLarge`].
+struct BoundedVec {
+    buf: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl Sink for BoundedVec {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.over || self.buf.len() + bytes.len() > self.limit {
+            self.over = true;
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+    #[inline]
+    fn overflow(&self) -> Option<usize> {
+        self.over.then_some(self.limit)
+    }
+}
+
+/// [`canonicalize`] with its output bounded: more than `max_bytes` of canonical text fails
+/// with `JSON_OUTPUT_TOO_LARGE` as soon as the bound is passed (nothing past it is written).
+/// Every serialization of a caller-provided structure (the bindings' `jcs`, `claw jcs`)
+/// goes through here with [`Limits::STRICT`]'s `max_bytes`: what is written can be read back.
+pub fn canonicalize_within(v: &Value, max_bytes: usize) -> Result<Vec<u8>, JsonError> {
+    let mut out = BoundedVec {
+        buf: Vec::with_capacity(256),
+        limit: max_bytes,
+        over: false,
+    };
+    write_value(&mut out, v, KeyOrder::Jcs, 0)?;
+    match out.overflow() {
+        Some(limit) => Err(JsonError::OutputTooLarge { limit }),
+        None => Ok(out.buf),
+    }
 }
 
 impl Sink for Vec<u8> {
@@ -847,6 +1067,9 @@ pub(crate) fn write_value<O: Sink>(
         Value::Array(items) => {
             out.byte(b'[');
             for (i, item) in items.iter().enumerate() {
+                if let Some(limit) = out.overflow() {
+                    return Err(JsonError::OutputTooLarge { limit });
+                }
                 if i > 0 {
                     out.byte(b',');
                 }
@@ -903,6 +1126,9 @@ fn write_member<O: Sink>(
     order: KeyOrder,
     depth: usize,
 ) -> Result<(), JsonError> {
+    if let Some(limit) = out.overflow() {
+        return Err(JsonError::OutputTooLarge { limit });
+    }
     if i > 0 {
         out.byte(b',');
     }
@@ -1169,7 +1395,7 @@ pub fn sort_keys_in_place(v: &mut Value) {
 
 /// Parse strictly and return the RFC 8785 canonical bytes.
 pub fn canonicalize_bytes(input: &[u8], limits: &Limits) -> Result<Vec<u8>, JsonError> {
-    canonicalize(&parse(input, limits)?)
+    canonicalize_within(&parse(input, limits)?, limits.max_bytes)
 }
 
 #[cfg(test)]
@@ -1181,7 +1407,10 @@ mod tests {
     fn parse_with_threads_matches_parse() {
         let item = |i: usize| {
             format!(
-                r#" {{"id":"r{i}","s":"a\"b[c{{d,e\\","n":[{i},{{"x":[1,2,{{}}]}}],"u":"\u00e9\ud83d\ude00"}} "#
+                r#" {{"id":"r{i}","s":"a\"b[c{{d,e\\","n":[{i},{{"x":[1,2,{{}}]}}],"u":"\u00e9\ud83d\ude00","pad":"{}"}} "#,
+                // Receipt-sized: the small values alone would cost more memory per input
+                // byte than the parser's budget allows (see `memory_is_bounded_per_input_byte`).
+                "p".repeat(300)
             )
         };
         let items: Vec<String> = (0..40_000).map(item).collect();
@@ -1394,6 +1623,110 @@ mod tests {
             parse(b"[1,2,3]", &small).unwrap_err().reason_code(),
             "JSON_TOO_LARGE"
         );
+    }
+
+    /// `[item,item,…]` of about `bytes` bytes.
+    fn repeated(item: &str, bytes: usize) -> String {
+        let n = bytes / (item.len() + 1);
+        format!("[{}]", vec![item; n].join(","))
+    }
+
+    /// Shapes that cost 20–70 times their size in memory are refused before the memory is
+    /// spent (serial and threaded parsers alike), with a stable code; documents of real
+    /// shapes of the same size are not. A 1 MiB floor keeps small documents of any shape.
+    #[test]
+    fn memory_is_bounded_per_input_byte() {
+        let nested16 = format!("{}{}", "[".repeat(15), "]".repeat(15));
+        let tiny_objects = (0..200_000)
+            .map(|i| format!("{{\"k{}\":0}}", i % 10))
+            .collect::<Vec<_>>()
+            .join(",");
+        for (name, text) in [
+            ("nested16", repeated(&nested16, 4 << 20)),
+            ("empty arrays", repeated("[]", 4 << 20)),
+            ("empty objects", repeated("{}", 4 << 20)),
+            ("digits", repeated("0", 4 << 20)),
+            ("letters", repeated("\"a\"", 4 << 20)),
+            ("tiny objects", format!("[{tiny_objects}]")),
+        ] {
+            for threads in [1, 4] {
+                let e =
+                    parse_with_threads(text.as_bytes(), &Limits::STRICT, threads).expect_err(name);
+                assert_eq!(
+                    e.reason_code(),
+                    "JSON_TOO_COMPLEX",
+                    "{name}, {threads} threads"
+                );
+                assert!(e.to_string().contains("bytes of memory"), "{e}");
+            }
+        }
+        // A receipt-like document of the same size parses.
+        let receipt = r#"{"receipt_id":"rcpt_00000001","tool_name":"shell.exec","args_hash_b64u":"mK1g_juiUE4SnMxLuqPiQCLFI5nZKqiP7CVEUSKk87o","latency_ms":7,"ok":true,"score":0.5}"#;
+        let real = repeated(receipt, 4 << 20);
+        assert!(parse(real.as_bytes(), &Limits::STRICT).is_ok());
+        assert!(parse_with_threads(real.as_bytes(), &Limits::STRICT, 4).is_ok());
+        // Below the floor any shape parses.
+        assert!(parse(repeated(&nested16, 32 << 10).as_bytes(), &Limits::STRICT).is_ok());
+    }
+
+    /// The charged memory is an upper bound of what the value holds: a value's slot, every
+    /// string's bytes, every member.
+    #[test]
+    fn budget_charges_every_part() {
+        let mut b = Budget::for_input(0);
+        parse_within(br#"{"abc":["defg",1,[]]}"#, &Limits::STRICT, &mut b).unwrap();
+        let slot = std::mem::size_of::<Value>();
+        // 5 values, a member, the key and the string, the outer array's slack.
+        assert!(
+            b.spent() >= 5 * slot + Budget::MEMBER + 3 + 4,
+            "{}",
+            b.spent()
+        );
+        let mut tight = Budget::with_limit(3 * slot);
+        assert_eq!(
+            parse_within(b"[1,2,3]", &Limits::STRICT, &mut tight)
+                .unwrap_err()
+                .reason_code(),
+            "JSON_TOO_COMPLEX"
+        );
+    }
+
+    /// Canonical output is bounded; nothing past the bound is kept.
+    #[test]
+    fn canonical_output_is_bounded() {
+        let v = parse_str(&repeated("\"abcdefgh\"", 4096)).unwrap();
+        let full = canonicalize(&v).unwrap();
+        assert_eq!(canonicalize_within(&v, full.len()).unwrap(), full);
+        assert_eq!(
+            canonicalize_within(&v, full.len() - 1)
+                .unwrap_err()
+                .reason_code(),
+            "JSON_OUTPUT_TOO_LARGE"
+        );
+        // Input that expands when canonicalized (1e20 → 100000000000000000000).
+        let grows = repeated("1e20", 1000);
+        let limits = Limits::STRICT.with_max_bytes(grows.len());
+        assert_eq!(
+            canonicalize_bytes(grows.as_bytes(), &limits)
+                .unwrap_err()
+                .reason_code(),
+            "JSON_OUTPUT_TOO_LARGE"
+        );
+    }
+
+    #[test]
+    fn threads_are_clamped() {
+        assert_eq!(clamp_threads(0), 1);
+        assert_eq!(clamp_threads(100_000_000), MAX_THREADS);
+        // A huge thread count on a document the threaded parser splits: same value, and
+        // no attempt to spawn a hundred million threads.
+        let doc = repeated(
+            r#"{"receipt_id":"rcpt_00000001","tool_name":"shell.exec","args_hash_b64u":"mK1g_juiUE4SnMxLuqPiQCLFI5nZKqiP7CVEUSKk87o"}"#,
+            2 << 20,
+        );
+        let v = parse_with_threads(doc.as_bytes(), &Limits::STRICT, 100_000_000).unwrap();
+        assert_eq!(v, parse_str(&doc).unwrap());
+        drop_with_threads(v, 100_000_000);
     }
 
     #[test]

@@ -79,8 +79,12 @@ fn mint(c: &Claims) -> String {
         .token
 }
 
+/// The runtime of [`base_claims`]' job (a token naming a job is refused by a runtime that
+/// names none).
 fn opts() -> ValidationOptions<'static> {
-    ValidationOptions::new(AUD, ACTION)
+    let mut o = ValidationOptions::new(AUD, ACTION);
+    o.job = Some("job-1");
+    o
 }
 
 fn code(r: Result<cst::VerifiedClaims, TokenError>) -> &'static str {
@@ -926,8 +930,14 @@ fn job_binding() {
     c.mission_id = None;
     let unbound = mint(&c);
     let mut o = opts();
-    // No job named, binding not required: both accepted.
-    assert_eq!(code(cst::validate(&bound, &keys, &o, NOW)), "ok");
+    o.job = None;
+    // No job named, binding not required: the unbound token is accepted; the bound one is
+    // refused, as a pinned token is where the runtime names no policy (one rule: a binding
+    // the runtime cannot check refuses the token).
+    assert_eq!(
+        code(cst::validate(&bound, &keys, &o, NOW)),
+        "TOKEN_MISSION_MISMATCH"
+    );
     assert_eq!(code(cst::validate(&unbound, &keys, &o, NOW)), "ok");
     o.job = Some("job-2");
     assert_eq!(
@@ -945,6 +955,10 @@ fn job_binding() {
     o.job = None;
     assert_eq!(
         code(cst::validate(&bound, &keys, &o, NOW)),
+        "TOKEN_MISSION_MISMATCH"
+    );
+    assert_eq!(
+        code(cst::validate(&unbound, &keys, &o, NOW)),
         "TOKEN_MISSION_REQUIRED"
     );
 }
@@ -999,10 +1013,11 @@ fn replay_mode_bound_to_job() {
     let keys = keyset();
     let t = mint(&base_claims()); // mission_id job-1
     let mut o = opts();
+    o.job = None;
     o.replay = ReplayMode::BoundToJob;
     assert_eq!(
         code(cst::validate(&t, &keys, &o, NOW)),
-        "TOKEN_MISSION_REQUIRED"
+        "TOKEN_MISSION_MISMATCH"
     );
     o.job = Some("job-1");
     for i in 0..3 {

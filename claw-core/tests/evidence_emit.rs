@@ -362,10 +362,12 @@ fn trust_pulse_is_bound_and_never_uplifts() {
     let v = verify_bundle(b.to_json().unwrap().as_bytes(), &config());
     assert!(v.valid, "{v:?}");
     assert_eq!(v.proof_tier, ProofTier::SelfTier);
-    // Derived from a bundle: tools only.
-    let from_bundle =
-        claw_core::evidence::trust_pulse_from_bundle(&b.envelope().to_value(), T0 + 100, &mut rng)
+    // Derived from a verified bundle: tools only.
+    let verified =
+        claw_core::evidence::verify_bundle_for_use(b.to_json().unwrap().as_bytes(), &config())
             .unwrap();
+    let from_bundle =
+        claw_core::evidence::trust_pulse_from_bundle(&verified, T0 + 100, &mut rng).unwrap();
     assert_eq!(from_bundle.to_value()["tools"], tp["tools"]);
     assert_eq!(from_bundle.to_value()["files"], json!([]));
 }
@@ -538,7 +540,12 @@ fn policy_replay_denial_is_a_policy_violation() {
     ));
     let v = verify_bundle(text.as_bytes(), &cfg);
     assert!(v.valid);
-    assert_eq!(v.component("policy").unwrap().status, ComponentStatus::Pass);
+    // This recorder named no policy: replayed, but the run is not shown to be bound to it.
+    let c = v.component("policy").unwrap();
+    assert_eq!(
+        (c.status, c.code),
+        (ComponentStatus::Warn, "POLICY_BINDING_MISSING")
+    );
 }
 
 /// §7 step 8 with a real WPC: tool receipts are replayed against the compiled policy; only

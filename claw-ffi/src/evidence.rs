@@ -1003,8 +1003,10 @@ pub unsafe extern "C" fn claw_bundle_receipt_proof(
 
 /// Verify a receipt proof offline: the checkpoint's signature (by `expected_agent_did` when
 /// given, NUL-free, `len` bytes; NULL with 0 for any), the receipt's inclusion under the
-/// checkpoint root, the receipt's own signature (a gateway receipt's signer must be in
-/// `gateway_signers_json`, a JSON array of DIDs, when given) and its binding to the run.
+/// checkpoint root, the receipt checked as `claw_bundle_verify` checks it (a gateway receipt
+/// must be a signed envelope by a signer in `gateway_signers_json`, a JSON array of DIDs: none
+/// given is `DEPENDENCY_NOT_CONFIGURED`; a tool receipt's signature and agent) and its binding
+/// to the run.
 /// On success `*verdict_out` is `{"kind":…,"receipt_id":…,"run_id":…,"agent_did":…,
 /// "leaf_index":n,"tree_size":n,"root_b64u":…,"receipt_signer_did":…|null}`.
 #[no_mangle]
@@ -1059,22 +1061,41 @@ pub unsafe extern "C" fn claw_receipt_proof_verify(
     })
 }
 
-/// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a bundle
-/// envelope or payload, stamped `issued_at_ms`. Verify the bundle first: this reads it as
-/// given. On success `*pulse_out` is the Trust Pulse document as canonical JSON.
+/// Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a proof
+/// bundle, stamped `issued_at_ms`. The bundle is verified first (`config_json` and `now_ms`
+/// as in `claw_bundle_verify`) and the pulse is read from the envelope exactly as verified
+/// (docs/SPEC.md §6.8); a bundle that does not verify (including an ambiguous document root,
+/// `AMBIGUOUS_DOCUMENT`) fails with `CLAW_ERR_BUNDLE` and the verdict's reason code. On
+/// success `*pulse_out` is the Trust Pulse document as canonical JSON.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn claw_trust_pulse_from_bundle(
     bundle_json: *const c_char,
     bundle_json_len: usize,
+    config_json: *const c_char,
+    config_json_len: usize,
+    now_ms: i64,
     issued_at_ms: i64,
     pulse_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
     boundary(err, || {
         try_out(pulse_out, "pulse_out")?;
-        // SAFETY: caller contract on the pointer/length pair.
-        let v = unsafe { try_json(bundle_json, bundle_json_len, "bundle_json")? };
-        let p = evidence::trust_pulse_from_bundle(&v, issued_at_ms, &mut rand_core::OsRng)
+        // SAFETY: caller contract on every pointer/length pair.
+        let (text, cfg) = unsafe {
+            (
+                try_str(bundle_json, bundle_json_len, "bundle_json")?,
+                verify_config(config_json, config_json_len, now_ms)?,
+            )
+        };
+        let verified = evidence::verify_bundle_for_use(text.as_bytes(), &cfg).map_err(|v| {
+            Fail::from(claw_core::Error::new(
+                claw_core::error::ErrorKind::Bundle,
+                v.reason_code,
+                v.reason,
+            ))
+        })?;
+        let p = evidence::trust_pulse_from_bundle(&verified, issued_at_ms, &mut rand_core::OsRng)
             .map_err(ev_fail)?;
         let text = p.to_json().map_err(ev_fail)?;
         // SAFETY: `pulse_out` checked above.

@@ -113,6 +113,48 @@ unsafe fn write_decision(out: *mut claw_decision, d: &Decision<'_>) {
     }
 }
 
+/// Run a decide export: on any failure `*decision_out` (when not NULL) is written as a deny
+/// carrying the failure's reason code, so a caller that reads the decision without checking
+/// the result still never sees an allow (fail closed; docs/SPEC.md §4.9).
+fn decide_export(
+    decision_out: *mut claw_decision,
+    err: *mut claw_error,
+    body: impl FnOnce() -> Result<(), Fail>,
+) -> claw_result {
+    let mut reason = "INTERNAL_ERROR";
+    let rc = boundary(err, || {
+        body().inspect_err(|f| {
+            reason = f.reason;
+        })
+    });
+    if rc != claw_result_code::CLAW_OK as claw_result && !decision_out.is_null() {
+        let deny = claw_decision_code::CLAW_DECISION_DENY as u32;
+        // SAFETY: caller contract: a non-NULL `decision_out` points to a writable record;
+        // each array has its declared length.
+        unsafe {
+            std::ptr::addr_of_mut!((*decision_out).decision).write(deny);
+            copy_c_string(
+                std::ptr::addr_of_mut!((*decision_out).reason_code).cast(),
+                CLAW_DECISION_REASON_LEN,
+                reason,
+            );
+            for (field, len) in [
+                (
+                    std::ptr::addr_of_mut!((*decision_out).statement_id).cast::<c_char>(),
+                    CLAW_STATEMENT_ID_LEN,
+                ),
+                (
+                    std::ptr::addr_of_mut!((*decision_out).policy_hash).cast::<c_char>(),
+                    CLAW_POLICY_HASH_LEN,
+                ),
+            ] {
+                copy_c_string(field, len, "");
+            }
+        }
+    }
+    rc
+}
+
 /// A policy error as a C failure: envelope refusals keep their own result code
 /// (`CLAW_ERR_ENVELOPE`), everything else is `CLAW_ERR_POLICY`.
 pub(crate) fn policy_fail(e: PolicyError) -> Fail {
@@ -421,9 +463,12 @@ unsafe fn decide(
 /// (Unix seconds; the clock is the caller's). `context_json` is a flat JSON object of string
 /// values (e.g. `{"Data:Class":"internal","Request:HasHumanApproval":"true"}`), or NULL with
 /// length 0 for none. Overrides in force are applied first. Nothing is allocated for the
-/// decision itself; `*decision_out` is written only on success. A deny is a successful call
-/// (`CLAW_OK` with `decision == CLAW_DECISION_DENY`); errors are for bad arguments only.
-/// Thread-safe.
+/// decision itself. A deny is a successful call (`CLAW_OK` with `decision ==
+/// CLAW_DECISION_DENY`); errors are for bad arguments only. The result code says whether the
+/// call worked, never whether the request is allowed: the request may proceed only when
+/// `decision == CLAW_DECISION_ALLOW` (0 is no decision code, so a zeroed record is not an
+/// allow). On failure a non-NULL `*decision_out` is written as a deny whose `reason_code` is
+/// the error's reason. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn claw_policy_decide(
     policy: *const claw_policy,
@@ -435,7 +480,7 @@ pub unsafe extern "C" fn claw_policy_decide(
     decision_out: *mut claw_decision,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
+    decide_export(decision_out, err, || {
         // SAFETY: forwarded caller contract.
         unsafe {
             decide(
@@ -471,7 +516,7 @@ pub unsafe extern "C" fn claw_policy_decide_request(
     decision_out: *mut claw_decision,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
+    decide_export(decision_out, err, || {
         // SAFETY: caller contract on the pointer/length pair.
         let action = unsafe { try_str(action, action_len, "action")? };
         // SAFETY: forwarded caller contract.

@@ -942,21 +942,44 @@ pub(crate) fn verify_checkpoint_consistency(
     Ok((PyCheckpoint { inner: a }, PyCheckpoint { inner: b }))
 }
 
-/// Derive a Trust Pulse (`trust_pulse.v1`, self-reported) from a bundle (envelope JSON or its
-/// payload): tools and times; files are empty since bundles hold hashes only.
+/// Derive a Trust Pulse (`trust_pulse.v1`, self-reported) from a proof bundle (JSON text):
+/// tools and times; files are empty since bundles hold hashes only. The bundle is verified
+/// first (`config`, `gateway_signers`, `now`, `causal_mode`, `trusted_log_signers` as in
+/// `verify_bundle`) and the pulse is read from the envelope exactly as verified (docs/SPEC.md
+/// §6.8); a bundle that does not verify raises `BundleError` with the verdict's reason code.
 #[pyfunction]
-#[pyo3(signature = (bundle, *, issued_at_ms = None))]
+#[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = "enforce", trusted_log_signers = None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn trust_pulse_from_bundle<'py>(
     py: Python<'py>,
     bundle: &Bound<'py, PyAny>,
+    config: Option<&Bound<'py, PyAny>>,
+    gateway_signers: Option<Vec<Bound<'py, PyAny>>>,
+    now: Option<i64>,
     issued_at_ms: Option<i64>,
+    causal_mode: &str,
+    trusted_log_signers: Option<Vec<Bound<'py, PyAny>>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let v = match text_bytes(bundle)? {
-        Some(b) => claw_core::json::parse(&b, &limits()).py_err(py)?,
-        None => value(bundle)?,
-    };
-    let pulse = evidence::trust_pulse_from_bundle(&v, ts(issued_at_ms), &mut rand_core::OsRng)
+    let bytes = require_text(bundle, "bundle")?;
+    let cfg = verify_config(
+        py,
+        config,
+        gateway_signers,
+        now,
+        causal_mode,
+        false,
+        trusted_log_signers,
+        "batch",
+        0,
+        None,
+    )?;
+    let verified = py.detach(move || evidence::verify_bundle_for_use(&bytes, &cfg));
+    let verified = verified
+        .map_err(|v| claw_core::Error::new(claw_core::ErrorKind::Bundle, v.reason_code, v.reason))
         .py_err(py)?;
+    let pulse =
+        evidence::trust_pulse_from_bundle(&verified, ts(issued_at_ms), &mut rand_core::OsRng)
+            .py_err(py)?;
     convert::to_py(py, pulse.to_value())
 }
 

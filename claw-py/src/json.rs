@@ -54,7 +54,7 @@ pub(crate) fn jcs<'py>(
             .py_err(py)?,
         None => {
             let v = convert::to_value(value)?;
-            json::canonicalize(&v).py_err(py)?
+            json::canonicalize_within(&v, Limits::STRICT.max_bytes).py_err(py)?
         }
     };
     Ok(PyBytes::new(py, &out))

@@ -72,6 +72,16 @@ impl PyDecision {
         self.inner.policy_hash.as_deref()
     }
 
+    /// Truth testing is refused: `if policy.decide(tool): run()` would run denied tools if
+    /// a decision were truthy, and `approval_required` is neither yes nor no. Test
+    /// `.allowed` (docs/SPEC.md §4.9).
+    fn __bool__(&self) -> PyResult<bool> {
+        Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "a claw.Decision has no truth value (this one is {:?}): test decision.allowed, or compare decision.decision with \"allow\"",
+            verdict_str(self.inner.verdict)
+        )))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Decision(decision='{}', reason_code='{}', statement_id={})",

@@ -180,6 +180,9 @@ def test_recorded_run_verifies_with_gateway_tier(run: Run) -> None:
     # Sequential signatures, a bytes input, and a DID key object agree.
     seq = run.verify(run.text.encode(), sig_mode="sequential", threads=1)
     assert json.loads(seq.to_json())["components"] == json.loads(v.to_json())["components"]
+    # An absurd thread count is clamped by the core (it used to never return).
+    many = run.verify(threads=10**8)
+    assert json.loads(many.to_json())["components"] == json.loads(v.to_json())["components"]
     assert run.verify(gateway_signers=[run.gateway_key.public_key()]).valid
 
 
@@ -209,8 +212,44 @@ def test_trust_pulse(run: Run) -> None:
     assert pulse["agent_did"] == run.agent.did and pulse["evidence_class"] == "self_reported"
     assert {"name": "read_file", "calls": 3} in pulse["tools"]
     assert {f["path"] for f in pulse["files"]} == {f"src/file_{i}.py" for i in range(3)}
-    derived = claw.trust_pulse_from_bundle(run.text, issued_at_ms=run.t_end)
+    derived = claw.trust_pulse_from_bundle(
+        run.text, gateway_signers=[run.gateway.did], issued_at_ms=run.t_end
+    )
     assert derived["tools"] == pulse["tools"] and derived["files"] == []
+
+
+def test_trust_pulse_reads_only_the_verified_document(run: Run) -> None:
+    """Issue 12, one document, one verdict: the pulse used to be read from an invented
+    `payload` beside the genuine `envelope`; the bundle is now verified first and an
+    ambiguous root is refused."""
+    genuine = json.loads(run.text)
+    invented = dict(genuine["payload"], tool_receipts=[], bundle_id="bundle_invented")
+    for wrapped in (
+        {"envelope": genuine, "payload": invented},
+        {"bundle": {"export_version": "1"}, "envelope": genuine},
+    ):
+        with pytest.raises(claw.BundleError) as ei:
+            claw.trust_pulse_from_bundle(json.dumps(wrapped), gateway_signers=[run.gateway.did])
+        assert ei.value.reason_code == "AMBIGUOUS_DOCUMENT"
+        assert claw.verify_bundle(json.dumps(wrapped)).reason_code == "AMBIGUOUS_DOCUMENT"
+    # Unverified input is not read at all: without the trusted gateway the bundle fails.
+    with pytest.raises(claw.BundleError) as ei:
+        claw.trust_pulse_from_bundle(run.text)
+    assert ei.value.reason_code == "DEPENDENCY_NOT_CONFIGURED"
+
+
+def test_gateway_receipt_proof_needs_a_trusted_gateway(run: Run) -> None:
+    """Issue 12: a gateway receipt's proof passed with no gateway configured; it is checked
+    as bundle verify checks the receipt."""
+    proof = run.bundle.receipt_proof(run.receipts[0])
+    assert json.loads(proof)["kind"] == "gateway_receipt"
+    assert claw.verify_receipt_proof(proof, gateway_signers=[run.gateway.did])
+    with pytest.raises(claw.ClawError) as ei:
+        claw.verify_receipt_proof(proof)
+    assert ei.value.reason_code == "DEPENDENCY_NOT_CONFIGURED"
+    with pytest.raises(claw.ClawError) as ei:
+        claw.verify_receipt_proof(proof, gateway_signers=[run.agent.did])
+    assert ei.value.reason_code == "RECEIPT_VERIFICATION_FAILED"
 
 
 def test_receipt_proofs(run: Run) -> None:
@@ -227,7 +266,7 @@ def test_receipt_proofs(run: Run) -> None:
     assert ei.value.reason_code == "PROOF_BUNDLE_AGENT_MISMATCH"
     proof["leaf_index"] = (proof["leaf_index"] + 1) % proof["tree_size"]
     with pytest.raises(claw.ClawError) as ei:
-        claw.verify_receipt_proof(json.dumps(proof))
+        claw.verify_receipt_proof(json.dumps(proof), gateway_signers=[run.gateway.did])
     assert ei.value.reason_code == "INCLUSION_PROOF_INVALID"
     with pytest.raises(claw.BundleError) as ei:
         run.bundle.receipt_proof("tr_nope")

@@ -123,6 +123,33 @@ def test_values_without_json_form(value: Any, what: str) -> None:
     assert what in str(ei.value)
 
 
+def test_shared_references_are_bounded() -> None:
+    # `l = [l, l]` nested 22 deep stands for 2**22 values (25 MB of output): refused by the
+    # core's memory budget after a bounded amount of work, not expanded.
+    shared: Any = []
+    for _ in range(22):
+        shared = [shared, shared]
+    with pytest.raises(claw.CanonicalizationError) as ei:
+        claw.jcs(shared)
+    assert ei.value.reason_code == "JSON_TOO_COMPLEX"
+    # The same through a dict, and text that canonicalizes past the output bound.
+    d: Any = {}
+    for i in range(22):
+        d = {"a": d, "b": d}
+    with pytest.raises(claw.CanonicalizationError) as ei:
+        claw.jcs(d)
+    assert ei.value.reason_code == "JSON_TOO_COMPLEX"
+    # Output past 16 MiB (1e20 is written as 100000000000000000000): refused, not returned.
+    with pytest.raises(claw.CanonicalizationError) as ei:
+        claw.jcs([1e20] * 800_000)
+    assert ei.value.reason_code == "JSON_OUTPUT_TOO_LARGE"
+    # A small shared structure is fine (it is written out in full).
+    small: Any = [1]
+    for _ in range(8):
+        small = [small, small]
+    assert len(claw.jcs(small)) > 2**8
+
+
 def test_error_paths_name_the_value_at_fault() -> None:
     with pytest.raises(claw.CanonicalizationError) as ei:
         claw.jcs({"a": [{"x y": [0, math.nan]}]})

@@ -165,6 +165,13 @@ def test_statements_conditions_and_request_validation() -> None:
         )
     )
     assert p.decide("read_file", now=NOW).statement_id == "read"
+    # A decision has no truth value: `if p.decide(tool): run()` must not run a denied tool.
+    for tool in ("read_secrets", "read_file", "deploy"):
+        with pytest.raises(TypeError, match="allowed"):
+            bool(p.decide(tool, now=NOW))
+    with pytest.raises(TypeError):
+        if p.decide("read_secrets", now=NOW):
+            pytest.fail("a deny was truthy")
     d = p.decide("read_secrets", now=NOW)
     assert (d.decision, d.reason_code, d.statement_id) == ("deny", "POLICY_VIOLATION", "no-secrets")
     assert p.decide("deploy", context={"Env:Stage": "staging"}, now=NOW).allowed

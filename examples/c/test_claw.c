@@ -81,6 +81,22 @@ static void test_jcs(void) {
   CHECK(strcmp(err.reason_code, "JSON_TOO_DEEP") == 0, "deep: %s", err.reason_code);
   free(deep);
 
+  /* Many tiny values: 12 MiB of "[[[[[[[[]]]]]]]]," costs ~100 times its size to hold and is
+     refused before the memory is spent (the core's budget per input byte). */
+  const char *unit = "[[[[[[[[]]]]]]]],";
+  size_t n = (12u << 20) / strlen(unit), cap = n * strlen(unit) + 2;
+  char *tiny = malloc(cap);
+  size_t at = 0;
+  tiny[at++] = '[';
+  for (size_t i = 0; i < n; i++) {
+    memcpy(tiny + at, unit, strlen(unit));
+    at += strlen(unit);
+  }
+  tiny[at - 1] = ']';
+  EXPECT_RC(claw_jcs(tiny, at, &out, NULL, &err), CLAW_ERR_JSON);
+  CHECK(strcmp(err.reason_code, "JSON_TOO_COMPLEX") == 0, "tiny values: %s", err.reason_code);
+  free(tiny);
+
   /* NULL pointers. */
   EXPECT_RC(claw_jcs(NULL, 5, &out, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
   EXPECT_RC(claw_jcs(doc, strlen(doc), NULL, NULL, &err), CLAW_ERR_NULL_ARGUMENT);

@@ -41,10 +41,9 @@ static void test_recorder_and_bundle(void) {
            "{\"provider\":\"openai\",\"model\":\"gpt-5\",\"request\":\"hi\",\"response\":\"hello\","
            "\"tokens_input\":3,\"tokens_output\":5,\"latency_ms\":100,\"timestamp_ms\":%lld}",
            (long long)(T0 + 1000));
-  EXPECT_RC(claw_recorder_record_model_call(rec, gw, "gw-test", 7, buf, strlen(buf), &s, &err), CLAW_OK);
-  CHECK(s && strncmp(s, "rcpt_", 5) == 0, "gateway receipt id %s", s ? s : "(null)");
-  claw_string_free(s);
-  s = NULL;
+  char *gw_receipt = NULL;
+  EXPECT_RC(claw_recorder_record_model_call(rec, gw, "gw-test", 7, buf, strlen(buf), &gw_receipt, &err), CLAW_OK);
+  CHECK(gw_receipt && strncmp(gw_receipt, "rcpt_", 5) == 0, "gateway receipt id %s", gw_receipt ? gw_receipt : "(null)");
 
   const char *decision = "{\"action\":\"tool:execute\",\"resource\":\"read\",\"effect\":\"allow\",\"reason_code\":\"POLICY_ALLOW\"}";
   EXPECT_RC(claw_recorder_record_decision(rec, decision, strlen(decision), T0 + 1100, &s, &err), CLAW_OK);
@@ -221,16 +220,43 @@ static void test_recorder_and_bundle(void) {
   EXPECT_ERR(claw_receipt_proof_verify("{}", 2, NULL, 0, LIT("[1]"), &pv, &err), CLAW_ERR_INVALID_ARGUMENT, "INVALID_SIGNER_LIST", &err);
   CHECK(pv == NULL, "output written on failure");
   claw_string_free(proof);
+  proof = NULL;
+
+  /* A gateway receipt's proof needs a trusted gateway signer, as in claw_bundle_verify:
+     none configured is DEPENDENCY_NOT_CONFIGURED, another signer fails. */
+  char gw_list[256];
+  snprintf(gw_list, sizeof gw_list, "[\"%s\"]", gw_did);
+  EXPECT_RC(claw_bundle_receipt_proof(bundle, bundle_len, config, strlen(config), T0 + 5000, gw_receipt, strlen(gw_receipt), &proof, &err), CLAW_OK);
+  EXPECT_RC(claw_receipt_proof_verify(proof, proof ? strlen(proof) : 0, agent_did, strlen(agent_did), gw_list, strlen(gw_list), &pv, &err), CLAW_OK);
+  CHECK(pv && strstr(pv, "\"kind\":\"gateway_receipt\""), "gateway proof verdict %s", pv ? pv : "(null)");
+  claw_string_free(pv);
+  pv = NULL;
+  EXPECT_ERR(claw_receipt_proof_verify(proof, proof ? strlen(proof) : 0, agent_did, strlen(agent_did), NULL, 0, &pv, &err), CLAW_ERR_BUNDLE, "DEPENDENCY_NOT_CONFIGURED", &err);
+  snprintf(gw_list, sizeof gw_list, "[\"%s\"]", agent_did);
+  EXPECT_ERR(claw_receipt_proof_verify(proof, proof ? strlen(proof) : 0, agent_did, strlen(agent_did), gw_list, strlen(gw_list), &pv, &err), CLAW_ERR_BUNDLE, "RECEIPT_VERIFICATION_FAILED", &err);
+  CHECK(pv == NULL, "output written on failure");
+  claw_string_free(proof);
+  claw_string_free(gw_receipt);
 
   /* Trust Pulse from the bundle. */
   char *tp = NULL;
-  EXPECT_RC(claw_trust_pulse_from_bundle(bundle, bundle_len, T0 + 6000, &tp, &err), CLAW_OK);
+  EXPECT_RC(claw_trust_pulse_from_bundle(bundle, bundle_len, config, strlen(config), T0 + 5000, T0 + 6000, &tp, &err), CLAW_OK);
   CHECK(tp && strstr(tp, "\"read\""), "pulse %s", tp ? tp : "(null)");
   claw_string_free(tp);
   tp = NULL;
-  EXPECT_ERR(claw_trust_pulse_from_bundle(LIT("{}"), T0, &tp, &err), CLAW_ERR_BUNDLE, "SCHEMA_VALIDATION_FAILED", &err);
-  EXPECT_ERR(claw_trust_pulse_from_bundle(LIT("{"), T0, &tp, &err), CLAW_ERR_JSON, "JSON_SYNTAX", &err);
-  EXPECT_ERR(claw_trust_pulse_from_bundle(NULL, 1, T0, &tp, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
+  /* One document, one verdict: the genuine bundle wrapped beside an invented payload is
+     refused (the pulse used to be read from the invented payload). */
+  size_t wrapped_cap = bundle_len + 128;
+  char *wrapped = malloc(wrapped_cap);
+  CHECK(wrapped != NULL, "malloc");
+  int wn = snprintf(wrapped, wrapped_cap, "{\"envelope\":%s,\"payload\":{\"agent_did\":\"did:key:zInvented\"}}", bundle);
+  EXPECT_ERR(claw_trust_pulse_from_bundle(wrapped, (size_t)wn, config, strlen(config), T0 + 5000, T0, &tp, &err), CLAW_ERR_BUNDLE, "AMBIGUOUS_DOCUMENT", &err);
+  free(wrapped);
+  /* Unverified input is never read: a bundle without its gateway allowlist fails. */
+  EXPECT_ERR(claw_trust_pulse_from_bundle(bundle, bundle_len, NULL, 0, T0 + 5000, T0, &tp, &err), CLAW_ERR_BUNDLE, "DEPENDENCY_NOT_CONFIGURED", &err);
+  EXPECT_ERR(claw_trust_pulse_from_bundle(LIT("{}"), NULL, 0, T0, T0, &tp, &err), CLAW_ERR_BUNDLE, "MALFORMED_ENVELOPE", &err);
+  EXPECT_ERR(claw_trust_pulse_from_bundle(LIT("{"), NULL, 0, T0, T0, &tp, &err), CLAW_ERR_BUNDLE, "INVALID_JSON", &err);
+  EXPECT_ERR(claw_trust_pulse_from_bundle(NULL, 1, NULL, 0, T0, T0, &tp, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
   CHECK(tp == NULL, "pulse written on failure");
 
   /* Recorder construction. */

@@ -64,10 +64,17 @@ static void test_decide(void) {
   EXPECT_RC(claw_policy_decide(p, "", 0, NULL, 0, NOW, &d, &err), CLAW_OK);
   CHECK(d.decision == CLAW_DECISION_DENY && strcmp(d.reason_code, "POLICY_REQUEST_INVALID") == 0, "%s", d.reason_code);
 
-  /* Bad input: every case fails with a code and leaves the decision untouched. */
-  claw_decision untouched;
-  memset(&untouched, 0x5a, sizeof untouched);
-  d = untouched;
+  /* The result code is not the decision: a deny is CLAW_OK, and only CLAW_DECISION_ALLOW
+     allows (0 is no decision code, so a zeroed record never reads as an allow). */
+  EXPECT_RC(claw_policy_decide(p, "exec", 4, NULL, 0, NOW, &d, &err), CLAW_OK);
+  CHECK(d.decision == CLAW_DECISION_DENY && d.decision != CLAW_DECISION_ALLOW, "exec %u", d.decision);
+  CHECK(CLAW_DECISION_ALLOW != 0, "a zeroed decision must not be an allow");
+
+  /* Bad input: every case fails with a code and writes the decision as a deny carrying the
+     error's reason (fail closed: a caller reading it without checking the code is denied). */
+  claw_decision garbage;
+  memset(&garbage, 0x5a, sizeof garbage);
+  d = garbage;
   EXPECT_ERR(claw_policy_decide(NULL, "read", 4, NULL, 0, NOW, &d, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
   EXPECT_ERR(claw_policy_decide(p, NULL, 4, NULL, 0, NOW, &d, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
   EXPECT_ERR(claw_policy_decide(p, "read", 4, NULL, 0, NOW, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
@@ -81,7 +88,15 @@ static void test_decide(void) {
   EXPECT_ERR(claw_policy_decide(p, "read", (size_t)-1, NULL, 0, NOW, &d, &err), CLAW_ERR_INVALID_ARGUMENT, "INPUT_TOO_LARGE", &err);
   EXPECT_ERR(claw_policy_decide_request(p, NULL, 3, "x", 1, NULL, 0, NOW, 0, &d, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
   EXPECT_ERR(claw_policy_decide_request(p, "a\xc3", 2, "x", 1, NULL, 0, NOW, 0, &d, &err), CLAW_ERR_INVALID_UTF8, "INVALID_UTF8", &err);
-  CHECK(memcmp(&d, &untouched, sizeof d) == 0, "decision written on failure");
+  CHECK(d.decision == CLAW_DECISION_DENY && strcmp(d.reason_code, "INVALID_UTF8") == 0 && d.statement_id[0] == 0 &&
+            d.policy_hash[0] == 0,
+        "decision after a failure: %u %s", d.decision, d.reason_code);
+  /* Even a record that held an allow before the failed call. */
+  EXPECT_RC(claw_policy_decide(p, "read", 4, NULL, 0, NOW, &d, &err), CLAW_OK);
+  CHECK(d.decision == CLAW_DECISION_ALLOW, "read %u", d.decision);
+  EXPECT_ERR(claw_policy_decide(p, "read", 4, "[]", 2, NOW, &d, &err), CLAW_ERR_INVALID_ARGUMENT, "INVALID_CONTEXT", &err);
+  CHECK(d.decision == CLAW_DECISION_DENY && strcmp(d.reason_code, "INVALID_CONTEXT") == 0, "%u %s", d.decision,
+        d.reason_code);
   /* A NULL error record is allowed. */
   EXPECT_RC(claw_policy_decide(NULL, "read", 4, NULL, 0, NOW, &d, NULL), CLAW_ERR_NULL_ARGUMENT);
 

@@ -23,6 +23,7 @@ package claw
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 )
@@ -96,7 +97,8 @@ var (
 
 // ReasonCode is the stable reason code of a claw error, or "" for any other error.
 func ReasonCode(err error) string {
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Reason
 	}
 	return ""

@@ -203,13 +203,18 @@ func VerifyBundle(bundle []byte, config []byte, policy *Policy, now time.Time) (
 	return &v, nil
 }
 
-// TrustPulseFromBundle derives a Trust Pulse document from a (verified) bundle.
-func TrustPulseFromBundle(bundle []byte, issuedAt time.Time) (string, error) {
+// TrustPulseFromBundle verifies a proof bundle at now with an optional verifier
+// configuration (as VerifyBundle) and derives a Trust Pulse document, stamped issuedAt, from
+// the envelope exactly as verified. A bundle that does not verify is an *Error (code
+// ResultBundle, the verdict's reason code).
+func TrustPulseFromBundle(bundle []byte, config []byte, now time.Time, issuedAt time.Time) (string, error) {
 	bp, bn := cbytes(bundle)
+	cp, cn := cbytes(config)
 	var out *C.char
 	var e C.claw_error
-	rc := C.claw_trust_pulse_from_bundle(bp, bn, C.int64_t(issuedAt.UnixMilli()), &out, &e)
+	rc := C.claw_trust_pulse_from_bundle(bp, bn, cp, cn, C.int64_t(now.UnixMilli()), C.int64_t(issuedAt.UnixMilli()), &out, &e)
 	runtime.KeepAlive(bundle)
+	runtime.KeepAlive(config)
 	if err := check(rc, &e); err != nil {
 		return "", err
 	}

@@ -80,7 +80,13 @@ func TestBundleBuildAndVerify(t *testing.T) {
 	if _, err := VerifyBundle([]byte(bundle), []byte(`{"config_version":"2"}`), nil, now); ReasonCode(err) != "CONFIG_ERROR" {
 		t.Fatalf("bad config: %v", err)
 	}
-	if tp, err := TrustPulseFromBundle([]byte(bundle), t0); err != nil || !strings.Contains(tp, `"read"`) {
+	if tp, err := TrustPulseFromBundle([]byte(bundle), config, now, t0); err != nil || !strings.Contains(tp, `"read"`) {
 		t.Fatalf("pulse from bundle: %v", err)
+	}
+	// One document, one verdict: a genuine bundle wrapped beside an invented payload is
+	// refused, not read.
+	wrapped := `{"envelope":` + bundle + `,"payload":{"agent_did":"did:key:zInvented"}}`
+	if _, err := TrustPulseFromBundle([]byte(wrapped), config, now, t0); ReasonCode(err) != "AMBIGUOUS_DOCUMENT" {
+		t.Fatalf("ambiguous root: %v", err)
 	}
 }

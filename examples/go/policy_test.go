@@ -2,6 +2,7 @@ package claw
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -67,6 +68,44 @@ func TestPolicyDecide(t *testing.T) {
 	}
 	if _, err := PolicyFromJSON([]byte(`{"policy_version":"3"}`), nil); ReasonCode(err) != "UNKNOWN_SCHEMA_VERSION" {
 		t.Fatalf("v3: %v", err)
+	}
+}
+
+// A decision reads as allowed only when it is an Allow: a deny comes back with a nil error
+// (the call worked), the zero Decision is not an allow, and a failed call returns a decision
+// that is not an allow.
+func TestDecisionIsNeverAllowedUnlessAllow(t *testing.T) {
+	p := loadPolicy(t)
+	defer p.Close()
+	d, err := p.Decide("exec", nil, now)
+	if err != nil || d.Allowed() || d.Verdict == Allow {
+		t.Fatalf("deny: %+v %v", d, err)
+	}
+	if (Decision{}).Allowed() {
+		t.Fatal("the zero Decision reads as allowed")
+	}
+	d, err = p.Decide("read", map[string]string{"a": "x"}, now)
+	if err != nil || !d.Allowed() {
+		t.Fatalf("read: %+v %v", d, err)
+	}
+	d, err = p.Decide("read\xff", nil, now)
+	if err == nil || d.Allowed() {
+		t.Fatalf("failed call: %+v %v", d, err)
+	}
+}
+
+// ReasonCode sees through wrapping (errors.As), as errors.Is does.
+func TestReasonCodeOfAWrappedError(t *testing.T) {
+	_, err := PolicyFromJSON([]byte(`{"policy_version":"3"}`), nil)
+	wrapped := fmt.Errorf("loading policy: %w", err)
+	twice := fmt.Errorf("startup: %w", wrapped)
+	for _, e := range []error{err, wrapped, twice} {
+		if ReasonCode(e) != "UNKNOWN_SCHEMA_VERSION" || !errors.Is(e, ErrPolicy) {
+			t.Fatalf("%v: reason %q", e, ReasonCode(e))
+		}
+	}
+	if ReasonCode(errors.New("other")) != "" || ReasonCode(nil) != "" {
+		t.Fatal("a foreign error has a reason code")
 	}
 }
 

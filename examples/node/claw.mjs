@@ -182,7 +182,7 @@ const C = {
   bundle_verify: fn('claw_bundle_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', T.policy.ptr, 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
   bundle_receipt_proof: fn('claw_bundle_receipt_proof', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', IN, 'size_t', STR_OUT, ERR]),
   receipt_proof_verify: fn('claw_receipt_proof_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
-  trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', 'int64_t', STR_OUT, ERR]),
+  trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', 'int64_t', STR_OUT, ERR]),
 
   envelope_verify: fn('claw_envelope_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
 };
@@ -689,16 +689,31 @@ function contextBytes(context) {
 // One decision record reused by every decide call (synchronous, single-threaded).
 const decisionBuf = Buffer.alloc(koffi.sizeof(claw_decision));
 
+/**
+ * The answer to one request. A JavaScript object is always truthy, so
+ * `if (policy.decide(tool)) run()` would run denied tools: test `decision.allowed`. To catch
+ * the comparisons that can be caught, a decision refuses to become a number or a boolean-ish
+ * primitive (`decision == true`, `decision > 0` throw a TypeError); it still prints.
+ */
+export class Decision {
+  constructor(verdict, reasonCode, statementId, policyHash) {
+    this.verdict = verdict;
+    this.allowed = verdict === Verdict.ALLOW;
+    this.reasonCode = reasonCode;
+    this.statementId = statementId;
+    this.policyHash = policyHash;
+    Object.freeze(this);
+  }
+  [Symbol.toPrimitive](hint) {
+    if (hint === 'string') return `Decision(${this.verdict}, ${this.reasonCode})`;
+    throw new TypeError(`a claw Decision has no truth or numeric value (this one is ${this.verdict}): test decision.allowed`);
+  }
+}
+
 function readDecision() {
   const d = koffi.decode(decisionBuf, claw_decision);
   const verdict = VERDICTS[d.decision] ?? 'unknown';
-  return {
-    verdict,
-    allowed: verdict === Verdict.ALLOW,
-    reasonCode: d.reason_code,
-    statementId: d.statement_id || null,
-    policyHash: d.policy_hash || null,
-  };
+  return new Decision(verdict, d.reason_code, d.statement_id || null, d.policy_hash || null);
 }
 
 /**
@@ -982,8 +997,11 @@ export const bundle = Object.freeze({
   },
 });
 
-/** Derive a Trust Pulse document (object) from a (verified) bundle. */
-export function trustPulse(b, { issuedAt = Date.now() } = {}) {
+/** Verify a proof bundle (`config`, `now` as in `bundle.verify`) and derive a Trust Pulse
+ * document (object) from the envelope exactly as verified; throws ClawError if it does not
+ * verify. */
+export function trustPulse(b, { config, now = Date.now(), issuedAt = Date.now() } = {}) {
   const bb = jsonBytes(b, 'bundle');
-  return JSON.parse(callString0(C.trust_pulse_from_bundle, bb, bb.length, toMillis(issuedAt, 'issuedAt')));
+  const c = optBytes(config, 'config', true);
+  return JSON.parse(callString0(C.trust_pulse_from_bundle, bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), toMillis(issuedAt, 'issuedAt')));
 }

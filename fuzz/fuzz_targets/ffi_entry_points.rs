@@ -776,7 +776,16 @@ fn bundles(data: &[u8]) {
         }
         let mut pulse: *mut c_char = ptr::null_mut();
         if check(
-            claw_trust_pulse_from_bundle(p, data.len(), T0_MS, &mut pulse, &mut err),
+            claw_trust_pulse_from_bundle(
+                p,
+                data.len(),
+                ptr::null(),
+                0,
+                T0_MS,
+                T0_MS,
+                &mut pulse,
+                &mut err,
+            ),
             &err,
         ) {
             let _: Value = serde_json::from_str(&take(pulse)).expect("pulse JSON");

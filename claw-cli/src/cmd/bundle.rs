@@ -1,10 +1,10 @@
 //! `claw bundle`: build, verify, prove, check-proof, pulse, report.
 
-use super::common::{bad_arg, now_ms, parse_json, read_json, seed, TrustArgs};
+use super::common::{bad_arg, now_ms, read_json, seed, TrustArgs};
 use super::run as runlog;
 use crate::{exit, io, report, Failure};
 use claw_core::evidence::{
-    trust_pulse_from_bundle, verify_bundle, verify_document, verify_receipt_proof, Bundle,
+    trust_pulse_from_bundle, verify_bundle_for_use, verify_document, verify_receipt_proof, Bundle,
     BundleOptions, Component, ComponentStatus, DocumentVerdict, ExportVerdict, RunOp, Verdict,
     CLAW_NAMESPACE,
 };
@@ -318,16 +318,12 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
     Ok(verdict_code(&v))
 }
 
-fn verified_or_fail(v: &Verdict) -> Result<(), Failure> {
-    if v.is_valid() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            exit::VERIFY_FAILED,
-            v.reason_code,
-            format!("the bundle does not verify: {}", v.reason),
-        ))
-    }
+fn verify_failure(v: &Verdict) -> Failure {
+    Failure::new(
+        exit::VERIFY_FAILED,
+        v.reason_code,
+        format!("the bundle does not verify: {}", v.reason),
+    )
 }
 
 fn prove(a: ProveArgs) -> Result<u8, Failure> {
@@ -372,16 +368,16 @@ fn check_proof(a: CheckProofArgs) -> Result<u8, Failure> {
 fn pulse(a: PulseArgs) -> Result<u8, Failure> {
     let cfg = a.trust.config()?;
     let bytes = io::read_input(Some(&a.bundle))?;
-    verified_or_fail(&verify_bundle(&bytes, &cfg))?;
-    let bundle = parse_json(&bytes, &a.bundle)?;
+    // Everything below reads the envelope the verifier verified, never the file again.
+    let bundle = verify_bundle_for_use(&bytes, &cfg).map_err(|v| verify_failure(&v))?;
     let text = match &a.pulse {
         Some(p) => {
             let doc = read_json(p)?;
             let canon = json::canonicalize(&doc).map_err(|e| Failure::input(e.into()))?;
             let got = hash::sha256_b64u(&canon);
-            let payload = bundle.get("envelope").unwrap_or(&bundle);
-            let bound = payload
-                .pointer("/payload/metadata")
+            let bound = bundle
+                .payload()
+                .get("metadata")
                 .and_then(|m| m.get(CLAW_NAMESPACE))
                 .and_then(|n| n.get("trust_pulse"))
                 .and_then(|t| t.get("artifact_hash_b64u"))
@@ -404,12 +400,9 @@ fn pulse(a: PulseArgs) -> Result<u8, Failure> {
                 }
             }
         }
-        None => {
-            let payload = bundle.get("envelope").unwrap_or(&bundle);
-            trust_pulse_from_bundle(payload, cfg.now_ms, &mut rand_core::OsRng)
-                .and_then(|tp| tp.to_json())
-                .map_err(failed)?
-        }
+        None => trust_pulse_from_bundle(&bundle, cfg.now_ms, &mut rand_core::OsRng)
+            .and_then(|tp| tp.to_json())
+            .map_err(failed)?,
     };
     io::print_line(&text)?;
     Ok(exit::OK)
@@ -418,13 +411,16 @@ fn pulse(a: PulseArgs) -> Result<u8, Failure> {
 fn report_cmd(a: ReportArgs) -> Result<u8, Failure> {
     let cfg = a.trust.config()?;
     let bytes = io::read_input(Some(&a.bundle))?;
-    let v = verify_bundle(&bytes, &cfg);
-    let html = report::render(&bytes, &v, cfg.policy.is_some());
+    let outcome = verify_bundle_for_use(&bytes, &cfg);
+    let html = report::render(&bytes, &outcome, cfg.policy.is_some());
     io::write_file(&a.html, html.as_bytes(), false)?;
     io::print_line(&format!(
         "{}  report written to {}",
-        if v.is_valid() { "PASS" } else { "FAIL" },
+        if outcome.is_ok() { "PASS" } else { "FAIL" },
         a.html.display()
     ))?;
-    Ok(verdict_code(&v))
+    Ok(match &outcome {
+        Ok(vb) => verdict_code(vb.verdict()),
+        Err(v) => verdict_code(v),
+    })
 }

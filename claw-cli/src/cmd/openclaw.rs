@@ -25,7 +25,9 @@ pub struct WpcArgs {
     /// Signed WPC envelope (`work_policy_contract`).
     #[arg(long, value_name = "ENVELOPE")]
     wpc: PathBuf,
-    /// Trusted policy signer (did:key); repeatable. Default: the policy's own issuer_did.
+    /// Trusted policy signer (did:key); repeatable. Without it, the DIDs in the environment
+    /// variable CLAW_WPC_SIGNER (comma-separated); without either the command refuses
+    /// (TRUSTED_SIGNER_REQUIRED): a policy's own issuer_did does not vouch for it.
     #[arg(long = "signer", value_name = "DID")]
     signers: Vec<String>,
     /// Evaluate as of this Unix time instead of now (envelope expiry, report timestamp).
@@ -85,26 +87,39 @@ fn read_config(path: &Path) -> Result<OpenClawConfig, Failure> {
     })
 }
 
+/// The environment variable naming the trusted WPC signers when `--signer` is not given.
+pub const WPC_SIGNER_ENV: &str = "CLAW_WPC_SIGNER";
+
+/// The trusted policy signers: `--signer`, else [`WPC_SIGNER_ENV`]; never the envelope's
+/// own `issuer_did` (a policy vouching for itself proves only that someone signed it).
+fn trusted_signers(a: &WpcArgs) -> Result<Vec<String>, Failure> {
+    if !a.signers.is_empty() {
+        return Ok(a.signers.clone());
+    }
+    let from_env: Vec<String> = std::env::var(WPC_SIGNER_ENV)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect();
+    if from_env.is_empty() {
+        return Err(Failure::new(
+            exit::BAD_INPUT,
+            "TRUSTED_SIGNER_REQUIRED",
+            format!("no trusted policy signer: pass --signer DID or set {WPC_SIGNER_ENV} (the WPC's own issuer_did cannot vouch for it)"),
+        ));
+    }
+    Ok(from_env)
+}
+
 /// Verify the WPC envelope (hash, signature, trusted signer, expiry) and read the policy.
-/// The trusted signers default to the policy's own `issuer_did`.
 fn load_wpc(a: &WpcArgs, now_ms: i64) -> Result<Policy, Failure> {
+    let signers = trusted_signers(a)?;
     let bytes = io::read_input(Some(&a.wpc))?;
+    // Not an envelope at all is bad input (exit 2), not a verification failure.
     let limits = Limits::STRICT.with_max_bytes(MAX_POLICY_BYTES + 64 * 1024);
-    let env = Envelope::parse(&bytes, &limits).map_err(|e| Failure::input(e.into()))?;
-    let signers: Vec<String> = if a.signers.is_empty() {
-        match env.payload.get("issuer_did").and_then(|v| v.as_str()) {
-            Some(d) => vec![d.to_string()],
-            None => {
-                return Err(Failure::new(
-                    exit::BAD_INPUT,
-                    "SCHEMA_VALIDATION_FAILED",
-                    "the WPC has no issuer_did; pass --signer",
-                ))
-            }
-        }
-    } else {
-        a.signers.clone()
-    };
+    Envelope::parse(&bytes, &limits).map_err(|e| Failure::input(e.into()))?;
     let (verified, _) = common::verified_policy(&bytes, &signers, now_ms.div_euclid(1000))?;
     let policy = verified.into_policy();
     if let Some(parent) = policy.inherits() {

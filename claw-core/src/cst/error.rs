@@ -178,9 +178,9 @@ pub enum TokenError {
     /// named no job).
     #[error("claim mission_id is required: {0}")]
     MissionRequired(&'static str),
-    /// `mission_id` is not the job the runtime is executing.
-    #[error("claim mission_id does not match the job being executed")]
-    MissionMismatch,
+    /// `mission_id` is not the job the runtime is executing, or the runtime named no job.
+    #[error("claim mission_id does not match the job being executed ({0})")]
+    MissionMismatch(&'static str),
     /// jti-once replay mode and the token has no `jti`.
     #[error("claim jti is required by the replay mode")]
     JtiRequired,
@@ -227,7 +227,7 @@ impl TokenError {
             TokenError::PolicyPinRequired => "TOKEN_POLICY_PIN_REQUIRED",
             TokenError::PolicyHashMismatch(_) => "POLICY_HASH_MISMATCH",
             TokenError::MissionRequired(_) => "TOKEN_MISSION_REQUIRED",
-            TokenError::MissionMismatch => "TOKEN_MISSION_MISMATCH",
+            TokenError::MissionMismatch(_) => "TOKEN_MISSION_MISMATCH",
             TokenError::JtiRequired => "TOKEN_JTI_REQUIRED",
             TokenError::Replay(e) => e.reason_code(),
             TokenError::State(e) => e.reason_code(),

@@ -55,7 +55,9 @@ pub struct ValidationOptions<'a> {
     pub action: Option<&'a str>,
     /// When set, `sub` must equal it.
     pub subject: Option<&'a str>,
-    /// The job the runtime is executing. When set, a token's `mission_id` must equal it.
+    /// The job the runtime is executing. A token's `mission_id` must equal it; a token that
+    /// names a job fails when this is `None` (the binding cannot be honoured), as a pinned
+    /// policy fails without [`Self::runtime_policy_hash`].
     pub job: Option<&'a str>,
     /// Require job binding: a token without `mission_id`, or a runtime that names no job,
     /// fails (`TOKEN_MISSION_REQUIRED`). Implied by [`ReplayMode::BoundToJob`].
@@ -285,18 +287,21 @@ pub fn validate(
     // 11: job binding.
     let binding_required =
         opts.require_job_binding || matches!(opts.replay, ReplayMode::BoundToJob);
+    // One rule with the policy pin above: a binding the token carries and the runtime cannot
+    // check (it names no job) refuses the token, whatever the options say.
     match (claims.mission_id.as_deref(), opts.job) {
         (Some(mission), Some(job)) => {
             if mission != job {
-                return Err(TokenError::MissionMismatch);
+                return Err(TokenError::MissionMismatch(
+                    "the token is bound to another job",
+                ));
             }
         }
-        (Some(_), None) if binding_required => {
-            return Err(TokenError::MissionRequired(
-                "job binding is required but the runtime named no job",
+        (Some(_), None) => {
+            return Err(TokenError::MissionMismatch(
+                "the token is bound to a job and the runtime named no job",
             ))
         }
-        (Some(_), None) => {}
         (None, _) if binding_required => {
             return Err(TokenError::MissionRequired(
                 "the token is not bound to a job",

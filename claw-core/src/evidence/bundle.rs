@@ -295,6 +295,8 @@ impl Bundle {
             return Err(verdict_error(&verdict));
         }
         let (env, leaves, checkpoint) = parsed;
+        let env = Envelope::from_value(env)
+            .map_err(|e| Error::new(ErrorKind::Bundle, e.reason_code(), e.to_string()))?;
         let Some(checkpoint) = checkpoint else {
             return Err(Error::new(
                 ErrorKind::Bundle,

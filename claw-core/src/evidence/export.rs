@@ -6,6 +6,7 @@
 //! lists every step.
 
 use super::config::Allowlists;
+use super::document::{locate_document, Located};
 use super::schema::{self, ArrayLimits, SchemaError};
 use super::verify::{
     arr, did_format_ok, did_key, invalid_json, js_hash, parse_input, verdict_json,
@@ -107,11 +108,10 @@ impl ExportVerdict {
 }
 
 /// Whether a parsed document is an export bundle (or `{"bundle": <export bundle>}`, the
-/// reference's fixture form) rather than a proof bundle: it carries `export_version`.
+/// reference's fixture form) rather than a proof bundle, by [`locate_document`]'s rule (an
+/// ambiguous root is neither).
 pub fn is_export_bundle(v: &Value) -> bool {
-    v.get("export_version").is_some()
-        || v.get("bundle")
-            .is_some_and(|b| b.get("export_version").is_some())
+    matches!(locate_document(v), Ok(Located::Export(_)))
 }
 
 /// Verify an export bundle: the bundle JSON, or an object `{"bundle": …}` wrapping it.
@@ -145,6 +145,7 @@ pub enum DocumentVerdict {
 pub fn verify_document(bytes: &[u8], cfg: &VerifyConfig) -> DocumentVerdict {
     match parse_input(bytes, cfg) {
         Ok(doc) => {
+            // An ambiguous root is refused by the proof-bundle verifier (AMBIGUOUS_DOCUMENT).
             let out = if is_export_bundle(&doc) {
                 DocumentVerdict::Export(verify_export_bundle_value(&doc, cfg))
             } else {
@@ -164,13 +165,14 @@ pub fn verify_document(bytes: &[u8], cfg: &VerifyConfig) -> DocumentVerdict {
 /// `audit_result_attestation_signer_dids`: an empty list fails closed, as in the
 /// reference), their log inclusion proofs against `cfg.trusted_log_signer_dids`.
 pub fn verify_export_bundle_value(v: &Value, cfg: &VerifyConfig) -> ExportVerdict {
-    // As the reference CLI: a `bundle` member is the export bundle.
-    let bundle = match v.get("bundle") {
-        Some(b) if v.is_object() => b,
-        _ => v,
-    };
+    // As the reference CLI: a `bundle` member is the export bundle; the one rule of
+    // [`locate_document`] decides (§6.8).
     let mut ctx = Ctx::new(cfg);
-    let outcome = run(&mut ctx, bundle);
+    let outcome = match locate_document(v) {
+        Ok(Located::Export(bundle)) => run(&mut ctx, bundle),
+        Ok(Located::ProofBundle(_)) => run(&mut ctx, v),
+        Err(e) => Err(fail("input", e.reason_code(), e.to_string(), None)),
+    };
     ctx.finish(outcome)
 }
 

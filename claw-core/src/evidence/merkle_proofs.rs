@@ -393,9 +393,11 @@ pub struct ReceiptProofVerdict {
 
 /// Verify a receipt proof offline: the checkpoint's signature (by its `agent_did`, which
 /// must equal `expected_agent_did` when given), the inclusion of the receipt's leaf under
-/// the checkpoint root, the receipt's own envelope signature when it has one (a gateway
-/// receipt's signer must be in `gateway_signers` when that list is non-empty), and that the
-/// receipt's binding names the checkpoint's run.
+/// the checkpoint root, the receipt itself with every check [`super::verify_bundle`] makes
+/// for it in a bundle of the checkpoint's agent (a gateway receipt must be a signed envelope
+/// by one of `gateway_signers`: an empty list is `DEPENDENCY_NOT_CONFIGURED`; a tool
+/// receipt's signature and `agent_did`), and that the receipt's binding names the
+/// checkpoint's run. Envelope expiry is not checked (a proof is verified at no given time).
 pub fn verify_receipt_proof(
     proof: &[u8],
     expected_agent_did: Option<&str>,
@@ -484,21 +486,13 @@ pub fn verify_receipt_proof(
         kind,
         value: receipt.clone(),
     };
-    let mut receipt_signer_did = None;
-    if receipt.get("envelope_type").is_some() {
-        let signer = super::verify::verify_receipt_envelope_standalone(kind, receipt)?;
-        if kind == ReceiptKind::Gateway
-            && !gateway_signers.is_empty()
-            && !gateway_signers.contains(&signer)
-        {
-            return Err(err(
-                ErrorKind::Bundle,
-                "RECEIPT_VERIFICATION_FAILED",
-                "gateway receipt signer is not in the allowlist",
-            ));
-        }
-        receipt_signer_did = Some(signer);
-    }
+    // The receipt is checked as `verify_bundle` checks it in a bundle of this agent
+    // (§6.5): a bare gateway payload, an untrusted gateway signer (or none configured), a
+    // tool receipt of another agent or with a bad signature are refused.
+    let mut cfg = super::verify::VerifyConfig::new(i64::MIN);
+    cfg.allowlists.gateway_receipt_signer_dids = gateway_signers.to_vec();
+    let receipt_signer_did =
+        super::verify::verify_receipt_as_in_bundle(kind, receipt, &cp.agent_did, &cfg)?;
     let run = r
         .binding()
         .and_then(|b| b.get("run_id"))

@@ -26,6 +26,7 @@ mod bundle;
 mod causal;
 mod chain;
 mod config;
+mod document;
 mod export;
 mod ids;
 mod merkle_proofs;
@@ -42,6 +43,9 @@ pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};
 pub use config::{parse_clawverify_config, Allowlists};
+pub use document::{
+    locate_document, AmbiguousDocument, Located, VerifiedBundle, AMBIGUOUS_DOCUMENT,
+};
 pub use export::{
     is_export_bundle, verify_document, verify_export_bundle, verify_export_bundle_value,
     DocumentVerdict, ExportVerdict, EXPORT_CONTENT_TYPE, EXPORT_TTL_SKEW_MS,
@@ -64,8 +68,8 @@ pub use runlog::{
     MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
 };
 pub use verify::{
-    verify_bundle, verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus,
-    PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
+    verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_log_inclusion_proof,
+    Component, ComponentStatus, PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
 };
 pub use wire::ParseEnumError;
 

@@ -3,6 +3,7 @@
 //! `evidence_class` is always `self_reported`, `tier_uplift` always `false`, and the
 //! verifier ignores it when computing tiers.
 
+use super::document::VerifiedBundle;
 use super::{ids, EvidenceError};
 use crate::{hash, json, time};
 use rand_core::CryptoRngCore;
@@ -201,20 +202,16 @@ impl TrustPulse {
     }
 }
 
-/// Derive a Trust Pulse from a (verified) bundle envelope or payload: tools and call counts
-/// from its tool receipts, times from its event chain. A bundle holds only hashes of tool
-/// arguments, so `files` is empty; the recorder's own pulse ([`super::Bundle::trust_pulse`])
-/// includes the files it saw.
+/// Derive a Trust Pulse from a verified bundle ([`super::verify_bundle_for_use`]): tools and
+/// call counts from its tool receipts, times from its event chain, all read from the payload
+/// the verifier checked. A bundle holds only hashes of tool arguments, so `files` is empty;
+/// the recorder's own pulse ([`super::Bundle::trust_pulse`]) includes the files it saw.
 pub fn trust_pulse_from_bundle(
-    bundle: &Value,
+    bundle: &VerifiedBundle,
     issued_at_ms: i64,
     rng: &mut impl CryptoRngCore,
 ) -> Result<TrustPulse, EvidenceError> {
-    let payload = if bundle.get("envelope_type").is_some() {
-        bundle.get("payload").unwrap_or(&Value::Null)
-    } else {
-        bundle
-    };
+    let payload = bundle.payload();
     let agent_did = payload
         .get("agent_did")
         .and_then(Value::as_str)

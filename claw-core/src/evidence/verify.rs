@@ -7,11 +7,11 @@ use super::batch::{self, SigJob, SigMode};
 use super::bundle::{event_index, CLAW_NAMESPACE};
 use super::causal::{self, CausalMode};
 use super::config::Allowlists;
+use super::document::{locate_document, Located, VerifiedBundle};
 use super::merkle_proofs::{self, Checkpoint, LEAF_ORDER, LEAF_RULE, TREE_ALG};
 use super::receipts::{Receipt, ReceiptKind, MAX_LATENCY_MS, MAX_TOKENS};
 use super::schema::{self, is_b64u_chars, ArrayLimits, SchemaError};
 use super::{first_err, par_map};
-use crate::envelope::Envelope;
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, KeyOrder};
 use crate::keys::VerifyingKey;
@@ -88,7 +88,8 @@ pub struct VerifyConfig {
     pub urm: Option<Value>,
     /// Signature checking strategy.
     pub sig_mode: SigMode,
-    /// Threads for `SigMode::Batch` signature checks and parallel work (0 = all available cores).
+    /// Threads for `SigMode::Batch` signature checks and parallel work (0 = all available
+    /// cores); at most [`crate::json::MAX_THREADS`], larger requests are clamped.
     pub threads: usize,
     /// Log operators whose signed roots are accepted in `log_inclusion_proof`s (empty =
     /// any `did:key` operator, as the reference).
@@ -189,10 +190,11 @@ impl VerifyConfig {
         if self.sig_mode == SigMode::Sequential {
             return 1;
         }
+        // A huge request (`threads = 10**8` from a binding) is clamped, never spawned.
         if self.threads > 0 {
-            return self.threads;
+            return crate::json::clamp_threads(self.threads);
         }
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::json::clamp_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 }
 
@@ -386,7 +388,9 @@ fn stop(
     }
 }
 
-type Parsed = (Envelope, Vec<Receipt>, Option<Checkpoint>);
+/// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
+/// receipts in Merkle leaf order and the checkpoint.
+pub(crate) type Parsed = (Value, Vec<Receipt>, Option<Checkpoint>);
 
 struct Ctx<'c> {
     cfg: &'c VerifyConfig,
@@ -466,7 +470,8 @@ impl Ctx<'_> {
     }
 }
 
-/// Verify a proof bundle: the envelope JSON, or an object `{"envelope": …}` wrapping it.
+/// Verify a proof bundle: the envelope JSON, or an object `{"envelope": …}` wrapping it
+/// (located by [`locate_document`]; an ambiguous root fails `AMBIGUOUS_DOCUMENT`).
 pub fn verify_bundle(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
     verify_bytes(bytes, cfg, false).0
 }
@@ -521,13 +526,29 @@ fn new_ctx(cfg: &VerifyConfig) -> Ctx<'_> {
     }
 }
 
+/// Verify a bundle and, when it is VALID, hand back the [`VerifiedBundle`]: the only way a
+/// consumer (report, Trust Pulse, receipt proofs) gets at a bundle's content. `Err` is the
+/// failing verdict.
+pub fn verify_bundle_for_use(bytes: &[u8], cfg: &VerifyConfig) -> Result<VerifiedBundle, Verdict> {
+    match verify_bytes(bytes, cfg, true) {
+        (v, Some((env, _, _))) if v.is_valid() => Ok(VerifiedBundle::new(env, v)),
+        (v, _) => Err(v),
+    }
+}
+
 fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
     let mut ctx = new_ctx(cfg);
-    let env = match root.get("envelope") {
-        Some(e) if root.get("envelope_version").is_none() => e,
-        _ => root,
+    // The one rule that picks the document (§6.8); nothing else reads the root.
+    let outcome = match locate_document(root) {
+        Ok(Located::ProofBundle(env)) => run(&mut ctx, env, keep),
+        Ok(Located::Export(_)) => Err(stop(
+            "envelope",
+            "MALFORMED_ENVELOPE",
+            "an export bundle, not a proof bundle envelope",
+            None,
+        )),
+        Err(e) => Err(stop("envelope", e.reason_code(), e.to_string(), None)),
     };
-    let outcome = run(&mut ctx, env, keep);
     ctx.verdict(outcome)
 }
 
@@ -1276,8 +1297,9 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
         None => ctx.skip("merkle", "no claw Merkle metadata"),
     }
 
-    // claw: policy replay.
+    // claw: policy replay, after checking that the run was bound to that policy (§6.3).
     if let Some(pol) = &cfg.policy {
+        let named = check_policy_binding(payload, &pol.policy_hash_b64u)?;
         let mut n = 0;
         for (kind, items) in [(ReceiptKind::Tool, tools), (ReceiptKind::SideEffect, ses)] {
             for (i, r) in items.iter().enumerate() {
@@ -1301,13 +1323,25 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
                 n += 1;
             }
         }
-        ctx.pass(
-            "policy",
-            format!(
-                "{n} receipts replayed against policy {}",
-                pol.policy_hash_b64u
-            ),
-        );
+        if named == 0 {
+            ctx.set(
+                "policy",
+                ComponentStatus::Warn,
+                "POLICY_BINDING_MISSING",
+                format!(
+                    "{n} receipts replayed against policy {}, but the bundle names no policy hash: the run is not shown to have been bound to it",
+                    pol.policy_hash_b64u
+                ),
+            );
+        } else {
+            ctx.pass(
+                "policy",
+                format!(
+                    "{n} receipts replayed against policy {}, which the run is bound to ({named} statements)",
+                    pol.policy_hash_b64u
+                ),
+            );
+        }
     } else {
         ctx.skip("policy", "no policy supplied");
     }
@@ -1340,11 +1374,64 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
         "basic"
     };
     if keep {
-        if let Ok(e) = Envelope::from_value(env.clone()) {
-            ctx.parsed = Some((e, leaves, checkpoint));
-        }
+        ctx.parsed = Some((env.clone(), leaves, checkpoint));
     }
     Ok((tier, trust))
+}
+
+/// Before receipts are replayed against the policy `want` (`--wpc`): the run must be bound
+/// to it. Every policy hash the signed payload states — the run's
+/// `metadata["claw.dev/v1"].run.policy.hash_b64u`, each receipt's `binding.policy_hash`,
+/// an approval's `policy_hash_b64u` — must equal `want` (`POLICY_BINDING_MISMATCH`): a run
+/// made under another policy is not "replayed against P". Returns how many statements
+/// named it (0: the run names no policy; the caller reports `POLICY_BINDING_MISSING` as a
+/// warning, since recorders without a binding context make such bundles).
+fn check_policy_binding(payload: &Value, want: &str) -> Result<usize, Stop> {
+    const C: &str = "policy";
+    let mut named = 0usize;
+    let mut check = |got: Option<&Value>, field: String| -> Result<(), Stop> {
+        let Some(got) = got else { return Ok(()) };
+        named += 1;
+        if got.as_str() == Some(want) {
+            return Ok(());
+        }
+        Err(stop(
+            C,
+            "POLICY_BINDING_MISMATCH",
+            format!(
+                "{field} is {}, not the hash {want} of the policy replayed against",
+                got
+            ),
+            Some(&field),
+        ))
+    };
+    check(
+        payload
+            .get("metadata")
+            .and_then(|m| m.get(CLAW_NAMESPACE))
+            .and_then(|n| n.get("run"))
+            .and_then(|r| r.get("policy"))
+            .and_then(|p| p.get("hash_b64u")),
+        format!("payload.metadata[{CLAW_NAMESPACE:?}].run.policy.hash_b64u"),
+    )?;
+    for kind in ReceiptKind::ALL {
+        for (i, r) in arr(payload, kind.array_name()).iter().enumerate() {
+            let p = if r.get("envelope_type").is_some() {
+                &r["payload"]
+            } else {
+                r
+            };
+            let at = format!("payload.{}[{i}]", kind.array_name());
+            check(
+                p.get("binding").and_then(|b| b.get("policy_hash")),
+                format!("{at}.binding.policy_hash"),
+            )?;
+            if kind == ReceiptKind::HumanApproval {
+                check(p.get("policy_hash_b64u"), format!("{at}.policy_hash_b64u"))?;
+            }
+        }
+    }
+    Ok(named)
 }
 
 fn check_chain(events: &[Value], threads: usize) -> Result<(), Stop> {
@@ -2252,62 +2339,79 @@ struct Leaf<'a> {
     item: &'a Value,
 }
 
-/// Verify a receipt envelope on its own (receipt proofs): gateway envelope v1 or tool
-/// receipt envelope v1/v2 (with co-signatures); returns the signer DID.
-pub(crate) fn verify_receipt_envelope_standalone(
+/// Check one receipt outside its bundle (receipt proofs, §6.5) with exactly what
+/// [`verify_bundle`] checks for it, through the same functions: the receipt array's item
+/// schema (a gateway receipt must be a signed `gateway_receipt` envelope; a bare payload is
+/// refused), the reference's generic gateway checks with the signer in
+/// `cfg.allowlists.gateway_receipt_signer_dids` (none configured:
+/// `DEPENDENCY_NOT_CONFIGURED`), a tool receipt's hash, signature, co-signatures, expiry
+/// and `agent_did` (it must be `agent_did`, the agent whose checkpoint commits to it), the
+/// support receipts' version and agent. The binding to the run is the caller's check.
+/// Returns the envelope signer, if the receipt is an envelope.
+pub(crate) fn verify_receipt_as_in_bundle(
     kind: ReceiptKind,
     r: &Value,
-) -> Result<String, Error> {
-    let err = |code: &'static str, m: &str| Error::new(ErrorKind::Bundle, code, m.to_string());
-    let s = match kind {
-        ReceiptKind::Gateway => schema::gateway_envelope(),
-        ReceiptKind::Tool => {
-            schema::S::OneOf(vec![schema::tool_v1_envelope(), schema::tool_v2_envelope()])
-        }
-        _ => {
-            return Err(err(
-                "SCHEMA_VALIDATION_FAILED",
-                "this receipt kind has no envelope in a bundle",
-            ))
-        }
+    agent_did: &str,
+    cfg: &VerifyConfig,
+) -> Result<Option<String>, Error> {
+    let to_err = |s: Stop| Error::new(ErrorKind::Bundle, s.code, s.reason);
+    let limits = ArrayLimits {
+        receipts: cfg.limits.max_receipts,
+        rate_limit_claims: cfg.limits.max_rate_limit_claims,
     };
-    s.validate(r, "$").map_err(|e| {
-        err(
-            "SCHEMA_VALIDATION_FAILED",
-            &format!("{}: {}", e.path, e.message),
+    let item = match kind {
+        ReceiptKind::Gateway => schema::gateway_envelope(),
+        ReceiptKind::Tool => schema::S::OneOf(vec![
+            schema::tool_v1(),
+            schema::tool_v1_envelope(),
+            schema::tool_v2(),
+            schema::tool_v2_envelope(),
+        ]),
+        _ => schema_item(kind.array_name(), limits),
+    };
+    item.validate(r, "$").map_err(|e| {
+        Error::new(
+            ErrorKind::Bundle,
+            schema_code(&e),
+            format!("{}: {}", e.path, e.message),
         )
     })?;
-    if str_of(r, "hash_algorithm") != Some("SHA-256")
-        || js_hash(&r["payload"]).as_deref() != str_of(r, "payload_hash_b64u")
-    {
-        return Err(err(
-            "HASH_MISMATCH",
-            "receipt payload_hash_b64u does not match",
-        ));
-    }
-    let msg = str_of(r, "payload_hash_b64u").unwrap_or("").as_bytes();
-    let check = |did: &str, sig: &str, code: &'static str| -> Result<(), Error> {
-        match did_key(did) {
-            Ok(Some(k)) if k.verify_b64u(msg, sig).is_ok() => Ok(()),
-            Err(()) => Err(err(
-                "INVALID_DID_FORMAT",
-                "signer is not an Ed25519 did:key",
-            )),
-            _ => Err(err(code, "receipt signature does not verify")),
+    let one = std::slice::from_ref(r);
+    match kind {
+        ReceiptKind::Gateway => {
+            let (gw_pre, _, jobs) = prepare_receipts(one, &[], cfg, 1);
+            let sig_ok = batch::verify_all(&jobs, SigMode::Sequential, 1);
+            let pre = &gw_pre[0];
+            match (&pre.pre, pre.job) {
+                (Ok(()), Some(j)) if sig_ok[j] => {}
+                (Err((code @ "DEPENDENCY_NOT_CONFIGURED", m)), _) => {
+                    return Err(Error::new(ErrorKind::Bundle, code, m.clone()))
+                }
+                (Err((code, m)), _) => {
+                    return Err(Error::new(
+                        ErrorKind::Bundle,
+                        "RECEIPT_VERIFICATION_FAILED",
+                        format!("gateway receipt: {code} {m}"),
+                    ))
+                }
+                (Ok(()), _) => {
+                    return Err(Error::new(
+                        ErrorKind::Bundle,
+                        "RECEIPT_VERIFICATION_FAILED",
+                        "gateway receipt: SIGNATURE_INVALID signature does not verify",
+                    ))
+                }
+            }
         }
-    };
-    let signer = str_of(r, "signer_did").unwrap_or("");
-    check(
-        signer,
-        str_of(r, "signature_b64u").unwrap_or(""),
-        "SIGNATURE_INVALID",
-    )?;
-    for co in arr(r, "co_signatures") {
-        check(
-            str_of(co, "signer_did").unwrap_or(""),
-            str_of(co, "signature_b64u").unwrap_or(""),
-            "CO_SIGNATURE_INVALID",
-        )?;
+        ReceiptKind::Tool => {
+            let (_, tool_pre, jobs) = prepare_receipts(&[], one, cfg, 1);
+            let sig_ok = batch::verify_all(&jobs, SigMode::Sequential, 1);
+            check_tool_receipt(0, r, &tool_pre[0], &sig_ok, agent_did, None, cfg)
+                .map_err(to_err)?;
+        }
+        _ => check_support_one(0, r, kind.array_name(), agent_did).map_err(to_err)?,
     }
-    Ok(signer.to_string())
+    Ok(r.get("envelope_type")
+        .and_then(|_| str_of(r, "signer_did"))
+        .map(str::to_string))
 }

@@ -15,6 +15,10 @@ pub enum OpenClawError {
     /// Arrays/objects nest deeper than the reader's bound.
     #[error("OpenClaw config nests deeper than {limit} at {path}")]
     TooDeep { path: String, limit: usize },
+    /// The config would take more memory than the JSON budget allows for its size
+    /// ([`crate::json::Budget`]): a hostile shape, not a config.
+    #[error("OpenClaw config needs more than {limit} bytes of memory to hold ({detail})")]
+    TooComplex { limit: usize, detail: &'static str },
     /// The input is not valid UTF-8.
     #[error("OpenClaw config is not valid UTF-8 (byte offset {offset})")]
     InvalidUtf8 { offset: usize },
@@ -69,6 +73,7 @@ impl OpenClawError {
         match self {
             OpenClawError::TooLarge { .. } => "OPENCLAW_CONFIG_TOO_LARGE",
             OpenClawError::TooDeep { .. } => "OPENCLAW_CONFIG_TOO_DEEP",
+            OpenClawError::TooComplex { .. } => "OPENCLAW_CONFIG_TOO_COMPLEX",
             OpenClawError::InvalidUtf8 { .. } => "OPENCLAW_CONFIG_INVALID_UTF8",
             OpenClawError::Syntax { .. } => "OPENCLAW_JSON5_SYNTAX",
             OpenClawError::DuplicateKey { .. } => "OPENCLAW_JSON5_DUPLICATE_KEY",
@@ -94,6 +99,7 @@ impl From<OpenClawError> for crate::Error {
         let kind = match e {
             OpenClawError::TooLarge { .. }
             | OpenClawError::TooDeep { .. }
+            | OpenClawError::TooComplex { .. }
             | OpenClawError::InvalidUtf8 { .. }
             | OpenClawError::Syntax { .. }
             | OpenClawError::DuplicateKey { .. }

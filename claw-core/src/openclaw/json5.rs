@@ -21,7 +21,7 @@
 //! Lone surrogates in `\u` escapes are refused (a Rust string cannot hold them).
 
 use super::error::OpenClawError;
-use crate::json::MAX_SAFE_INTEGER;
+use crate::json::{Budget, JsonError, MAX_SAFE_INTEGER};
 use serde_json::{Map, Number, Value};
 use std::fmt::Write as _;
 
@@ -65,6 +65,7 @@ pub fn parse(input: &[u8], limits: &Json5Limits) -> Result<Value, OpenClawError>
         pos: 0,
         limits,
         path: Vec::new(),
+        budget: Budget::for_input(text.len()),
     };
     p.skip_ws()?;
     let v = p.value(1)?;
@@ -91,6 +92,18 @@ struct Parser<'a> {
     pos: usize,
     limits: &'a Json5Limits,
     path: Vec<Seg>,
+    /// Memory the value may take: the strict JSON parser's budget for the same input size.
+    budget: Budget,
+}
+
+fn too_complex(e: JsonError) -> OpenClawError {
+    match e {
+        JsonError::TooComplex { limit, detail } => OpenClawError::TooComplex { limit, detail },
+        _ => OpenClawError::TooComplex {
+            limit: 0,
+            detail: "memory budget",
+        },
+    }
 }
 
 /// JSON5 `WhiteSpace` (ECMAScript 5.1 §7.2: TAB, VT, FF, SP, NBSP, BOM and category Zs) and
@@ -235,11 +248,16 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, OpenClawError> {
+        self.budget.value().map_err(too_complex)?;
         match self.peek() {
             None => Err(self.syntax("unexpected end of input")),
             Some('{') => self.object(depth),
             Some('[') => self.array(depth),
-            Some(q @ ('"' | '\'')) => Ok(Value::String(self.string(q)?)),
+            Some(q @ ('"' | '\'')) => {
+                let s = self.string(q)?;
+                self.budget.string(s.len()).map_err(too_complex)?;
+                Ok(Value::String(s))
+            }
             Some('+' | '-' | '.' | '0'..='9') => self.number(),
             Some(c) if is_id_start(c) => {
                 let start = self.pos;
@@ -308,6 +326,11 @@ impl Parser<'_> {
                 Some(q @ ('"' | '\'')) => self.string(q)?,
                 _ => self.identifier()?,
             };
+            self.budget.string(key.len()).map_err(too_complex)?;
+            self.budget.member().map_err(too_complex)?;
+            if map.is_empty() {
+                self.budget.object().map_err(too_complex)?;
+            }
             if map.contains_key(&key) {
                 let (line, column) = self.line_col(key_at);
                 return Err(OpenClawError::DuplicateKey {
@@ -350,6 +373,9 @@ impl Parser<'_> {
             match self.peek() {
                 Some(']') => {
                     self.bump();
+                    self.budget
+                        .array(items.len(), items.capacity())
+                        .map_err(too_complex)?;
                     return Ok(Value::Array(items));
                 }
                 None => return Err(self.syntax("unterminated array")),
@@ -366,6 +392,9 @@ impl Parser<'_> {
                 }
                 Some(']') => {
                     self.bump();
+                    self.budget
+                        .array(items.len(), items.capacity())
+                        .map_err(too_complex)?;
                     return Ok(Value::Array(items));
                 }
                 _ => return Err(self.syntax("expected ',' or ']' in array")),

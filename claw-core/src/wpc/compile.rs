@@ -550,8 +550,17 @@ impl CompiledPolicy {
     /// result is [`ReplayVerdict::Violation`] when, in this policy or any ancestor, an
     /// unconditional Deny statement matches, no Allow statement matches the action and
     /// resource at all, or a required parent is missing; otherwise
-    /// [`ReplayVerdict::NotDisproved`] (some context could have allowed it).
+    /// [`ReplayVerdict::NotDisproved`] (some context could have allowed it). An action or
+    /// resource the live decision refuses (`POLICY_REQUEST_INVALID`: empty, over-long,
+    /// control characters) is a violation with that reason, by the same check.
     pub fn replay(&self, action: &str, resource: &str) -> ReplayVerdict {
+        if !action_and_resource_valid(action, resource) {
+            return ReplayVerdict::Violation {
+                reason: ReasonCode::RequestInvalid,
+                statement_id: None,
+                policy_hash: self.hash.to_string(),
+            };
+        }
         let mut node = Some(self);
         while let Some(p) = node {
             let layer = &p.layer;
@@ -670,7 +679,7 @@ pub enum ReplayVerdict {
     /// No request context could have allowed the action.
     Violation {
         /// `POLICY_VIOLATION` (unconditional Deny), `POLICY_DEFAULT_DENY` (nothing allows
-        /// it) or `POLICY_PARENT_MISSING`.
+        /// it), `POLICY_PARENT_MISSING` or `POLICY_REQUEST_INVALID`.
         reason: ReasonCode,
         /// The unconditional Deny statement, when one decided.
         statement_id: Option<String>,
@@ -767,8 +776,15 @@ enum Chain<'p> {
 }
 
 pub(crate) fn request_is_valid(req: &Request<'_>) -> bool {
+    action_and_resource_valid(req.action, req.resource)
+}
+
+/// The request validation of a live decision ([`CompiledPolicy::decide`]) and of an offline
+/// replay ([`CompiledPolicy::replay`]): one function, so a name the live path refuses as
+/// `POLICY_REQUEST_INVALID` (empty, over-long, control characters) is refused in replay too.
+fn action_and_resource_valid(action: &str, resource: &str) -> bool {
     let ok = |s: &str, max: usize| !s.is_empty() && s.len() <= max && !has_control(s);
-    ok(req.action, MAX_ACTION_BYTES) && ok(req.resource, MAX_RESOURCE_BYTES)
+    ok(action, MAX_ACTION_BYTES) && ok(resource, MAX_RESOURCE_BYTES)
 }
 
 const HOURS: [&str; 24] = [

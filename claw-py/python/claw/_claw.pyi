@@ -1,6 +1,6 @@
 """Type stubs of the native module ``claw._claw`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Literal, NoReturn, Optional, Sequence, Tuple, Union, final
 
 _JSONText = Union[str, bytes, bytearray]
 _JSONValue = Any
@@ -292,6 +292,9 @@ class Decision:
     def statement_id(self) -> Optional[str]: ...
     @property
     def policy_hash(self) -> Optional[str]: ...
+    def __bool__(self) -> NoReturn:
+        """Raises TypeError: test `.allowed` (a deny must never read as true)."""
+        ...
 
 @final
 class Policy:
@@ -618,7 +621,14 @@ def verify_checkpoint_consistency(
     text: _JSONText, *, expected_agent: Optional[str] = None
 ) -> Tuple[Checkpoint, Checkpoint]: ...
 def trust_pulse_from_bundle(
-    bundle: Union[_JSONText, Dict[str, Any]], *, issued_at_ms: Optional[int] = None
+    bundle: _JSONText,
+    config: Union[_JSONText, Dict[str, Any], None] = None,
+    gateway_signers: Optional[Sequence[_Signer]] = None,
+    *,
+    now: Optional[int] = None,
+    issued_at_ms: Optional[int] = None,
+    causal_mode: Literal["enforce", "warn", "observe"] = "enforce",
+    trusted_log_signers: Optional[Sequence[_Signer]] = None,
 ) -> Dict[str, Any]: ...
 def verify_log_inclusion_proof(
     proof: Union[_JSONText, Dict[str, Any]],

@@ -51,6 +51,9 @@ test('evidence: record a run, build and verify the bundle, receipt proof, trust 
   const pv = bundle.verifyReceiptProof(proof, { expectedAgentDid: agent.did() });
   assert.equal(pv.kind, 'tool_receipt');
   assert.throws(() => bundle.verifyReceiptProof(proof, { expectedAgentDid: gw.did() }), (e) => e.code === Result.ERR_MERKLE);
-  assert.ok(JSON.stringify(trustPulse(b, { issuedAt: t0 + 6000 })).includes('"read"'));
+  assert.ok(JSON.stringify(trustPulse(b, { config, now: t0 + 5000, issuedAt: t0 + 6000 })).includes('"read"'));
+  // One document, one verdict: a genuine bundle wrapped beside an invented payload is refused.
+  const wrapped = `{"envelope":${typeof b === 'string' ? b : JSON.stringify(b)},"payload":{"agent_did":"did:key:zInvented"}}`;
+  assert.throws(() => trustPulse(wrapped, { config, now: t0 + 5000 }), (e) => e.reasonCode === 'AMBIGUOUS_DOCUMENT');
   for (const h of [rec, policy, gw, agent]) h.close();
 });

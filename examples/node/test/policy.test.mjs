@@ -1,10 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Policy, Result, SigningKey, Verdict } from '../claw.mjs';
+import { Decision, Policy, Result, SigningKey, Verdict } from '../claw.mjs';
 
 const now = new Date(1770768000 * 1000);
 const policyText = readFileSync(new URL('../../testdata/policy.v2.json', import.meta.url), 'utf8');
+
+test('policy: a decision never reads as allowed unless it is an allow', () => {
+  const p = Policy.fromJson(policyText);
+  const deny = p.decide('exec', { now });
+  assert.ok(deny instanceof Decision);
+  assert.equal(deny.allowed, false);
+  // Objects are truthy in JavaScript; the comparisons a caller might write instead throw.
+  assert.throws(() => deny == true, (e) => e instanceof TypeError && /decision\.allowed/.test(e.message));
+  assert.throws(() => deny > 0, TypeError);
+  assert.throws(() => Number(deny), TypeError);
+  assert.equal(`${deny}`, 'Decision(deny, POLICY_VIOLATION)');
+  assert.ok(Object.isFrozen(deny));
+  assert.throws(() => { 'use strict'; deny.allowed = true; }, TypeError);
+  const allow = p.decide('read', { now });
+  assert.equal(allow.allowed, true);
+  assert.throws(() => allow == true, TypeError);
+  // A failed call throws: there is no decision to misread.
+  assert.throws(() => p.decide('read', { context: { a: 1 }, now }), (e) => e.reasonCode === 'INVALID_CONTEXT');
+});
 
 test('policy: decide, approval, overrides, info', () => {
   const p = Policy.fromJson(policyText);

@@ -9,8 +9,9 @@
 use claw_adversarial::*;
 use claw_core::b64;
 use claw_core::evidence::{
-    verify_bundle, verify_consistency_proof, verify_log_inclusion_proof, verify_receipt_proof,
-    Recorder, ToolCall, ToolStatus,
+    verify_bundle, verify_bundle_for_use, verify_consistency_proof, verify_document,
+    verify_log_inclusion_proof, verify_receipt_proof, Bundle, BundleOptions, DocumentVerdict,
+    PolicyReplay, Recorder, ToolCall, ToolStatus, CHECKPOINT_ENVELOPE_TYPE, LEAF_RULE, TREE_ALG,
 };
 use claw_core::hash::sha256;
 use claw_core::keys::SigningKey;
@@ -315,4 +316,183 @@ fn consistency_proof_truncation_other_run_other_agent() {
     other_agent["to"] = x.checkpoint(T0_MS).expect("cp").to_value();
     let err = verify_consistency_proof(other_agent.to_string().as_bytes(), None).unwrap_err();
     assert_eq!(err.reason_code(), "PROOF_BUNDLE_AGENT_MISMATCH");
+}
+
+// --- One document, one verdict (issue 12) -------------------------------------------------
+
+/// A genuine bundle wrapped as `{"envelope": <genuine>, "payload": <invented>}`: the
+/// verifier used to check `envelope` while the report and the pulse read the invented
+/// `payload` under the PASS. The root is ambiguous and refused by every entry point.
+#[test]
+fn genuine_envelope_wrapped_beside_an_invented_payload() {
+    let genuine = bundle_value(&issuer(), 40, &["read_file"]);
+    let mut invented = genuine["payload"].clone();
+    invented["bundle_id"] = "bundle_invented".into();
+    invented["tool_receipts"] = json!([]);
+    let wrapped = json!({"envelope": genuine, "payload": invented, "signature_b64u": "x"});
+    let text = wrapped.to_string();
+    assert_eq!(verdict(&text), "AMBIGUOUS_DOCUMENT");
+    let refused = verify_bundle_for_use(text.as_bytes(), &verify_config()).unwrap_err();
+    assert_eq!(refused.reason_code, "AMBIGUOUS_DOCUMENT");
+    match verify_document(text.as_bytes(), &verify_config()) {
+        DocumentVerdict::Proof(v) => assert_eq!(v.reason_code, "AMBIGUOUS_DOCUMENT"),
+        DocumentVerdict::Export(v) => panic!("read as an export bundle: {}", v.reason_code),
+    }
+    // The plain wrapper (with a description) still verifies, and what a consumer reads is
+    // exactly the envelope that was verified.
+    let plain = json!({"envelope": genuine, "description": "fixture"}).to_string();
+    let ok = verify_bundle_for_use(plain.as_bytes(), &verify_config()).expect("valid");
+    assert_eq!(ok.envelope(), &genuine);
+}
+
+/// `{"bundle": {"export_version": …}, "envelope": <genuine>}` failed `verify` (read as an
+/// export bundle) but passed `report`, `pulse` and `prove` (which read `envelope`).
+#[test]
+fn export_wrapper_beside_a_genuine_envelope() {
+    let genuine = bundle_value(&issuer(), 41, &["read_file"]);
+    let text = json!({"bundle": {"export_version": "1"}, "envelope": genuine}).to_string();
+    match verify_document(text.as_bytes(), &verify_config()) {
+        DocumentVerdict::Proof(v) => assert_eq!(v.reason_code, "AMBIGUOUS_DOCUMENT"),
+        DocumentVerdict::Export(v) => panic!("read as an export bundle: {}", v.reason_code),
+    }
+    assert_eq!(verdict(&text), "AMBIGUOUS_DOCUMENT");
+    let e = Bundle::from_verified_json(text.as_bytes(), &verify_config()).unwrap_err();
+    assert_eq!(e.reason_code(), "AMBIGUOUS_DOCUMENT");
+}
+
+/// A one-leaf receipt proof over `receipt`, its checkpoint signed by `agent`: what anyone
+/// holding an agent key can always make.
+fn one_leaf_proof(agent: &SigningKey, run_id: &str, kind: &str, receipt: &Value) -> String {
+    let leaf = claw_core::json::canonicalize(&json!({"kind": kind, "receipt": receipt})).unwrap();
+    let cp = json!({
+        "checkpoint_version": "1", "run_id": run_id, "agent_did": agent.verifying_key().did(),
+        "tree_alg": TREE_ALG, "leaf_rule": LEAF_RULE, "tree_size": 1,
+        "root_b64u": b64::encode(rfc9162::leaf_hash(&leaf)), "event_count": 0,
+        "timestamp": "2026-04-01T00:00:00.000Z",
+    });
+    let cp = parse(&signed_envelope(CHECKPOINT_ENVELOPE_TYPE, &cp, agent));
+    json!({
+        "proof_version": "1", "proof_type": "claw.receipt_inclusion", "kind": kind,
+        "receipt": receipt, "leaf_index": 0, "tree_size": 1, "audit_path_b64u": [],
+        "checkpoint": cp,
+    })
+    .to_string()
+}
+
+/// A bare, unsigned gateway receipt payload (model rewritten) as a leaf of a checkpoint the
+/// agent signs: `bundle verify` refuses it in a bundle, so a receipt proof must too.
+#[test]
+fn receipt_proof_of_a_bare_unsigned_gateway_payload() {
+    let b = bundle_value(&issuer(), 42, &[]);
+    let mut bare = b["payload"]["receipts"][0]["payload"].clone();
+    bare["model"] = "model-never-called".into();
+    let run = bare["binding"]["run_id"].as_str().unwrap().to_string();
+    let proof = one_leaf_proof(&issuer(), &run, "gateway_receipt", &bare);
+    let gw = [gateway().did()];
+    let e = verify_receipt_proof(proof.as_bytes(), Some(&issuer().verifying_key().did()), &gw)
+        .unwrap_err();
+    assert_eq!(e.reason_code(), "SCHEMA_VALIDATION_FAILED");
+}
+
+/// A genuine gateway receipt proven with no trusted gateway configured: any gateway signer
+/// used to pass; as in `bundle verify`, that is `DEPENDENCY_NOT_CONFIGURED`, and a signer
+/// that is not the trusted one fails.
+#[test]
+fn gateway_receipt_proof_without_a_trusted_gateway() {
+    let b = honest_bundle(&issuer(), 43, &["read_file"]);
+    let gw_leaf = b
+        .leaves()
+        .iter()
+        .find(|r| r.kind.type_name() == "gateway_receipt")
+        .expect("gateway leaf");
+    let proof = b
+        .receipt_proof(gw_leaf.receipt_id())
+        .unwrap()
+        .to_json()
+        .unwrap();
+    assert!(verify_receipt_proof(proof.as_bytes(), None, &[gateway().did()]).is_ok());
+    let e = verify_receipt_proof(proof.as_bytes(), None, &[]).unwrap_err();
+    assert_eq!(e.reason_code(), "DEPENDENCY_NOT_CONFIGURED");
+    let other = [attacker().verifying_key().did()];
+    let e = verify_receipt_proof(proof.as_bytes(), None, &other).unwrap_err();
+    assert_eq!(e.reason_code(), "RECEIPT_VERIFICATION_FAILED");
+}
+
+/// A tool receipt signed by another key for another agent, as a leaf of the issuer's
+/// checkpoint: its `agent_did` is not the checkpoint's agent.
+#[test]
+fn receipt_proof_of_a_tool_receipt_of_another_agent() {
+    let a = bundle_value(&attacker(), 44, &["deploy_prod"]);
+    let tr = a["payload"]["tool_receipts"][0].clone();
+    let run = tr["payload"]["binding"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let proof = one_leaf_proof(&issuer(), &run, "tool_receipt", &tr);
+    let e = verify_receipt_proof(proof.as_bytes(), None, &[gateway().did()]).unwrap_err();
+    assert_eq!(e.reason_code(), "PROOF_BUNDLE_AGENT_MISMATCH");
+    // The same receipt in its own agent's checkpoint is fine.
+    let own = one_leaf_proof(&attacker(), &run, "tool_receipt", &tr);
+    assert!(verify_receipt_proof(own.as_bytes(), None, &[gateway().did()]).is_ok());
+}
+
+/// A run bound to `policy_hash` (every receipt binding carries it).
+fn bundle_bound_to(policy_hash: &str, seed: u64, tool: &str) -> String {
+    let mut rng = TestRng::new(seed);
+    let mut rec = Recorder::new(issuer(), &mut rng);
+    rec.set_binding_context(Some(policy_hash), None).unwrap();
+    rec.record_event("run_start", &json!({"task": "bound"}), T0_MS, &mut rng)
+        .unwrap();
+    rec.record_tool_call(
+        &ToolCall {
+            tool_name: tool,
+            tool_version: None,
+            args: &json!({}),
+            result: &json!({"ok": true}),
+            result_status: ToolStatus::Success,
+            latency_ms: 1,
+            timestamp_ms: T0_MS + 5,
+        },
+        &mut rng,
+    )
+    .unwrap();
+    rec.finish(&BundleOptions::default(), T0_MS + 10, &mut rng)
+        .unwrap()
+        .to_json()
+        .unwrap()
+}
+
+/// `bundle verify --wpc P` on a run made under an attacker's allow-all policy Q: the
+/// receipts replay fine against a permissive P, but the run was bound to Q.
+#[test]
+fn policy_replay_of_a_run_bound_to_another_policy() {
+    use claw_core::wpc::{CompiledPolicy, Policy};
+    let compile = |id: &str| {
+        let doc = json!({"policy_version": "2", "policy_id": id, "issuer_did": "did:key:z6MkI",
+            "statements": [{"sid": "all", "effect": "Allow", "actions": ["tool:*"], "resources": ["*"]}]});
+        std::sync::Arc::new(
+            CompiledPolicy::compile(&Policy::parse(doc.to_string().as_bytes()).unwrap()).unwrap(),
+        )
+    };
+    let (p, q) = (compile("auditor"), compile("attacker"));
+    let mut cfg = verify_config();
+    cfg.policy = Some(PolicyReplay::from_policy(p.clone()));
+    let under_q = bundle_bound_to(q.hash_b64u(), 45, "deploy_prod");
+    let v = verify_bundle(under_q.as_bytes(), &cfg);
+    assert_eq!(v.reason_code, "POLICY_BINDING_MISMATCH", "{}", v.reason);
+    let under_p = bundle_bound_to(p.hash_b64u(), 46, "deploy_prod");
+    let v = verify_bundle(under_p.as_bytes(), &cfg);
+    assert!(v.valid, "{}", v.reason);
+    assert_eq!(v.component("policy").unwrap().code, "OK");
+}
+
+/// Documented: the bundle envelope's `issued_at` is outside the signature (the reference's
+/// envelope rule signs `payload_hash_b64u` only). Rewritten, the bundle still verifies;
+/// `VerifiedBundle` names it `unsigned_issued_at` and the report labels it unsigned.
+#[test]
+fn bundle_issued_at_is_not_signed() {
+    let mut b = bundle_value(&issuer(), 47, &["read_file"]);
+    b["issued_at"] = "1999-01-01T00:00:00.000Z".into();
+    let v = verify_bundle_for_use(b.to_string().as_bytes(), &verify_config()).expect("valid");
+    assert_eq!(v.unsigned_issued_at(), Some("1999-01-01T00:00:00.000Z"));
 }

@@ -556,3 +556,33 @@ fn decisions_racing_a_policy_swap_never_mix_policies() {
         t.join().expect("decider thread");
     }
 }
+
+// --- Replay and live decision -------------------------------------------------------------
+
+/// Issue 12: offline replay (`bundle verify --wpc`) passed tool names that a live decision
+/// refuses as `POLICY_REQUEST_INVALID` (NUL, newline, 5,000 characters). Both now go through
+/// the same request validation: what the live path refuses, replay refuses with that reason.
+#[test]
+fn replay_refuses_the_tool_names_a_live_decision_refuses() {
+    let allow_all = CompiledPolicy::compile(&policy(
+        "allow-all",
+        json!([{"sid": "all", "effect": "Allow", "actions": ["tool:*"], "resources": ["*"]}]),
+    ))
+    .expect("compile");
+    let long = "a".repeat(5000);
+    for name in ["read\0file", "read\nfile", long.as_str(), ""] {
+        assert_eq!(tool(&allow_all, name), "POLICY_REQUEST_INVALID", "{name:?}");
+        match allow_all.replay(ACTION, name) {
+            claw_core::wpc::ReplayVerdict::Violation { reason, .. } => {
+                assert_eq!(reason.as_str(), "POLICY_REQUEST_INVALID", "{name:?}")
+            }
+            v => panic!("replay of {name:?} passed: {v:?}"),
+        }
+    }
+    // A name both accept stays accepted by both.
+    assert_eq!(tool(&allow_all, "read_file"), "POLICY_ALLOW");
+    assert_eq!(
+        allow_all.replay(ACTION, "read_file"),
+        claw_core::wpc::ReplayVerdict::NotDisproved
+    );
+}

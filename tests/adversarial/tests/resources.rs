@@ -90,3 +90,63 @@ fn openclaw_effective_policy_at_the_list_bound() {
     let agents = effective_agents(&config);
     assert_eq!(agents.len(), 1);
 }
+
+/// An honest bundle's payload padded with `extra` (a JSON value written after the
+/// `metadata` key's opening) so the hostile part sits inside a real signed-looking bundle.
+fn bundle_with(extra: &str) -> String {
+    let text = honest_bundle(&issuer(), 42, &["read_file"])
+        .to_json()
+        .expect("json");
+    text.replacen(r#""payload":{"#, &format!(r#""payload":{{"x":{extra},"#), 1)
+}
+
+/// 8 MiB of arrays nested 16 deep (`[[[[…]]]]`) inside a bundle: parsing it took 1.2 GB of
+/// memory (150 times its size) before any signature was checked, and 64 MiB aborted the
+/// process. The strict parser now charges every value's memory as it builds it and refuses
+/// past 16 bytes per input byte (+ 8 MiB), with the parser's code inside `INVALID_JSON`.
+#[test]
+fn bundle_of_arrays_nested_16_deep() {
+    let unit = format!("{}{}", "[".repeat(15), "]".repeat(15));
+    let hostile = format!("[{}]", vec![unit.as_str(); (8 << 20) / 31].join(","));
+    let text = bundle_with(&hostile);
+    let v = verify_bundle(text.as_bytes(), &verify_config());
+    assert_eq!(v.reason_code, "INVALID_JSON");
+    assert!(v.reason.contains("bytes of memory"), "{}", v.reason);
+    let e = claw_core::json::parse(
+        text.as_bytes(),
+        &claw_core::json::Limits::STRICT.with_max_bytes(1 << 30),
+    )
+    .unwrap_err();
+    assert_eq!(e.reason_code(), "JSON_TOO_COMPLEX");
+}
+
+/// The other cheap-text, costly-memory shapes: empty arrays and objects, one-digit numbers,
+/// one-letter strings, one-member objects (20–60 times their size to hold).
+#[test]
+fn bundle_of_many_tiny_values() {
+    for (name, unit) in [
+        ("empty arrays", "[]"),
+        ("empty objects", "{}"),
+        ("digits", "0"),
+        ("letters", "\"a\""),
+        ("tiny objects", "{\"k\":0}"),
+    ] {
+        let n = (8 << 20) / (unit.len() + 1);
+        let hostile = format!("[{}]", vec![unit; n].join(","));
+        let v = verify_bundle(bundle_with(&hostile).as_bytes(), &verify_config());
+        assert_eq!(v.reason_code, "INVALID_JSON", "{name}");
+        assert!(v.reason.contains("bytes of memory"), "{name}: {}", v.reason);
+    }
+}
+
+/// The same budget guards the OpenClaw config reader (JSON5).
+#[test]
+fn openclaw_config_of_many_tiny_values() {
+    let n = (3 << 20) / 3;
+    let hostile = format!("{{\"x\":[{}]}}", vec!["[]"; n].join(","));
+    let e = claw_core::openclaw::OpenClawConfig::parse(hostile.as_bytes()).unwrap_err();
+    assert_eq!(
+        claw_core::Error::from(e).reason_code(),
+        "OPENCLAW_CONFIG_TOO_COMPLEX"
+    );
+}

@@ -261,6 +261,20 @@ fn replay_across_jobs_is_refused_by_job_binding() {
     assert_eq!(code(&token, &plain), "TOKEN_MISSION_MISMATCH");
 }
 
+/// A token bound to a job, presented to a runtime that names no job: refused, as a token
+/// pinned to a policy is refused by a runtime that names no policy (one rule for both).
+#[test]
+fn job_bound_token_where_the_runtime_names_no_job() {
+    let token = signed_claims(|c| {
+        c.insert("mission_id".into(), json!("job-1"));
+    });
+    assert_eq!(code(&token, &opts()), "TOKEN_MISSION_MISMATCH");
+    let pinned = signed_claims(|c| {
+        c.insert("policy_hash_b64u".into(), json!("A".repeat(43)));
+    });
+    assert_eq!(code(&pinned, &opts()), "POLICY_HASH_MISMATCH");
+}
+
 /// A token bound to no job, presented where job binding is required.
 #[test]
 fn unbound_token_where_job_binding_is_required() {
