@@ -1561,7 +1561,12 @@ fn one_document_one_verdict_on_every_bundle_command() {
     ok(&s.tool("run", "read", r#"{"path":"src/lib.rs"}"#));
     let bundle = s.p("bundle.json");
     ok(&claw(&[
-        "bundle", "build", "--run-dir", &s.p("run"), "--out", &bundle,
+        "bundle",
+        "build",
+        "--run-dir",
+        &s.p("run"),
+        "--out",
+        &bundle,
     ]));
     let trust = s.trust();
     let genuine: Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
@@ -1581,7 +1586,11 @@ fn one_document_one_verdict_on_every_bundle_command() {
     for w in &wrapped {
         let o = claw(&with(&["bundle", "verify", w], &trust));
         assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
-        assert!(stdout(&o).starts_with("FAIL  AMBIGUOUS_DOCUMENT: "), "{}", stdout(&o));
+        assert!(
+            stdout(&o).starts_with("FAIL  AMBIGUOUS_DOCUMENT: "),
+            "{}",
+            stdout(&o)
+        );
         let html = s.p("wrapped.html");
         let o = claw(&with(&["bundle", "report", w, "--html", &html], &trust));
         assert_eq!(o.status.code(), Some(3));
@@ -1595,14 +1604,20 @@ fn one_document_one_verdict_on_every_bundle_command() {
             "AMBIGUOUS_DOCUMENT",
         );
         assert_one_line_error(
-            &claw(&with(&["bundle", "prove", w, "--receipt", &model_receipt], &trust)),
+            &claw(&with(
+                &["bundle", "prove", w, "--receipt", &model_receipt],
+                &trust,
+            )),
             3,
             "AMBIGUOUS_DOCUMENT",
         );
     }
     // The genuine bundle: the report labels issued_at as outside the signature.
     let html = s.p("genuine.html");
-    ok(&claw(&with(&["bundle", "report", &bundle, "--html", &html], &trust)));
+    ok(&claw(&with(
+        &["bundle", "report", &bundle, "--html", &html],
+        &trust,
+    )));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("not covered by the signature"));
     assert!(!page.contains("signed 20"), "issued_at shown as signed");
@@ -1614,7 +1629,10 @@ fn one_document_one_verdict_on_every_bundle_command() {
     )));
     let proof_path = s.write("gw-proof.json", &proof);
     assert_eq!(
-        json_out(&claw(&with(&["bundle", "check-proof", &proof_path], &trust)))["status"],
+        json_out(&claw(&with(
+            &["bundle", "check-proof", &proof_path],
+            &trust
+        )))["status"],
         "PASS"
     );
     assert_one_line_error(
@@ -1635,7 +1653,11 @@ fn one_document_one_verdict_on_every_bundle_command() {
     other["policy_id"] = "another-policy".into();
     s.write("other.json", &other.to_string());
     let env = ok(&claw(&[
-        "wpc", "sign", &s.p("other.json"), "--key", &s.p("signer.jwk"),
+        "wpc",
+        "sign",
+        &s.p("other.json"),
+        "--key",
+        &s.p("signer.jwk"),
     ]));
     let other_env = s.write("other.env.json", &env);
     let replay = |policy: &str| {
