@@ -22,6 +22,7 @@ stage go bash scripts/test-go.sh
 stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
 stage gateway bash scripts/test-gateway.sh
+stage redis bash scripts/test-redis.sh
 stage demo bash scripts/demo.sh
 stage report bash scripts/test-report.sh
 stage mcp bash scripts/test-mcp.sh

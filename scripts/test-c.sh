@@ -7,7 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# test_state.c needs a Redis: one on a free loopback port for this run, stopped on exit.
+source scripts/ensure-redis.sh
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
+redis_pid=$!
+trap 'kill "$redis_pid" 2>/dev/null; rm -rf "$out"' EXIT
+export CLAW_TEST_REDIS_URL=redis://127.0.0.1:$redis_port
 prefix="$out/prefix"
 bash scripts/install-c.sh "$prefix" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"

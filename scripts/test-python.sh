@@ -77,6 +77,9 @@ if command -v readelf >/dev/null && readelf -d "$so" | grep -q 'NEEDED.*libpytho
   echo "test-python: $so links libpython" >&2; exit 1
 fi
 
+# claw.RedisState's tests (tests/test_state.py) start a redis-server of their own.
+source scripts/ensure-redis.sh
+
 # 4. Tests. pytest writes nothing into the repository (no cache, no bytecode, no Hypothesis
 # database); claw-py/ has no claw/ folder, so `import claw` is the installed wheel. mypy runs from
 # an empty folder so it sees no second copy of the package. The tests find shared/ beside the

@@ -39,6 +39,7 @@ __all__ = [
     "issue_cst",
     "verify_cst",
     "KeySet",
+    "RedisState",
     "ReplayGuard",
     "Revocations",
     "compile_policy",
@@ -307,6 +308,36 @@ class Revocations:
     def revoke_token_hash(self, token_hash: str) -> None:
         """Revoke one token by its hash (`cst_token_hash`)."""
 
+@final
+class RedisState:
+    """Replay guard, revocations and receipts shared through Redis (docs/SPEC.md section 9)."""
+
+    def __new__(
+        cls,
+        url: str,
+        *,
+        namespace: str = "claw",
+        timeout: float = 2.0,
+        max_staleness: float = 5.0,
+        poll_interval: float = 1.0,
+        quarantine_after_reset: float = 3600.0,
+    ) -> RedisState: ...
+    def wait_ready(self, timeout: float = 5.0) -> None: ...
+    def revoke(
+        self,
+        *,
+        jti: Sequence[str] = ...,
+        kid: Sequence[str] = ...,
+        key: Sequence[VerifyingKey] = ...,
+        policy_hash: Sequence[str] = ...,
+        token: Sequence[str] = ...,
+        token_hash: Sequence[str] = ...,
+    ) -> int: ...
+    @property
+    def revocation_version(self) -> int: ...
+    @property
+    def address(self) -> str: ...
+
 def issue_cst(
     key: SigningKey,
     claims: Dict[str, Any],
@@ -335,8 +366,8 @@ def verify_cst(
     max_ttl: Optional[int] = None,
     clock_skew: int = 60,
     now: Optional[int] = None,
-    replay_guard: Optional[ReplayGuard] = None,
-    revocations: Optional[Revocations] = None,
+    replay_guard: Union[ReplayGuard, RedisState, None] = None,
+    revocations: Union[Revocations, RedisState, None] = None,
 ) -> Dict[str, Any]:
     """Verify a CST for `audience` and the action `scope`, with every check of the core in its
     order (docs/SPEC.md §5); returns the verified claims as a dict. Raises `TokenError` with
