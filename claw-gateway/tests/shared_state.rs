@@ -337,3 +337,36 @@ async fn three_gateways_share_one_redis() {
     drop(admin);
     drop(gws);
 }
+
+#[test]
+fn state_config_is_checked() {
+    let t = tempfile::tempdir().unwrap();
+    let base = Overrides {
+        signing_key: Some(t.path().join("gw.jwk")),
+        cst_issuers: vec![t.path().join("issuer.jwk")],
+        audience: Some("claw-gateway".into()),
+        upstreams: vec!["openai=http://127.0.0.1:9".into()],
+        ..Overrides::default()
+    };
+    let once_alone = Overrides {
+        one_time_tokens: true,
+        ..base.clone()
+    };
+    let e = config::resolve(None, once_alone).unwrap_err();
+    assert!(e.to_string().contains("one_time_tokens needs"), "{e}");
+    let bad = Overrides {
+        state: Some("http://127.0.0.1:6379".into()),
+        ..base.clone()
+    };
+    let e = config::resolve(None, bad).unwrap_err();
+    assert_eq!(e.reason_code(), "CONFIG_INVALID");
+    assert!(e.to_string().starts_with("state: "), "{e}");
+    let good = Overrides {
+        state: Some("redis://127.0.0.1:6379".into()),
+        one_time_tokens: true,
+        ..base
+    };
+    let c = config::resolve(None, good).unwrap();
+    assert_eq!(c.state.as_deref(), Some("redis://127.0.0.1:6379"));
+    assert!(c.one_time_tokens);
+}
