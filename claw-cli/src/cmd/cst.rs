@@ -153,7 +153,9 @@ fn revoke(a: RevokeArgs) -> Result<u8, Failure> {
     }
     entries.extend(a.policy_hash.into_iter().map(Revocation::PolicyHash));
     for t in &a.token {
-        entries.push(Revocation::TokenHash(cst::token_hash(&super::common::token_arg(t)?)));
+        entries.push(Revocation::TokenHash(cst::token_hash(
+            &super::common::token_arg(t)?,
+        )));
     }
     entries.extend(a.token_hash.into_iter().map(Revocation::TokenHash));
     if entries.is_empty() {

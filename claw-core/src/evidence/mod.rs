@@ -21,8 +21,8 @@
 //!
 //! docs/SPEC.md §6 describes every format and the verification algorithm in order.
 
-mod approval_binding;
 mod aggregate;
+mod approval_binding;
 mod batch;
 mod bundle;
 mod carried;
