@@ -17,6 +17,7 @@ pub mod proxy;
 pub mod receipt;
 pub mod server;
 pub mod sink;
+pub mod sse_usage;
 pub mod state;
 pub mod switches;
 pub mod upstream;
