@@ -49,7 +49,10 @@ http { $temps keepalive_requests 1000000;
     location = / { return 200 'ok'; }
     location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; }
     location = /sse/v1/chat/completions { default_type text/event-stream; return 200 "$SSE"; }
-    location = /big/v1/chat/completions { default_type text/event-stream; alias $T/www/big.sse; }
+    # nginx's static module refuses POST: the 1 GiB body is fetched from itself with GET.
+    location = /big/v1/chat/completions { proxy_method GET; proxy_pass_request_body off;
+      proxy_set_header Content-Length ""; proxy_buffering off; proxy_pass http://127.0.0.1:$UP/big.sse; }
+    location = /big.sse { default_type text/event-stream; types { } root $T/www; }
   } }
 CONF
 cat > "$T/proxy.conf" <<CONF
