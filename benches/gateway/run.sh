@@ -48,7 +48,7 @@ http { $temps keepalive_requests 1000000;
   server { listen 127.0.0.1:$UP;
     location = / { return 200 'ok'; }
     location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; }
-    location = /sse/v1/chat/completions { default_type text/event-stream; return 200 "$SSE"; }
+    location = /sse/v1/chat/completions { default_type text/event-stream; return 200 '$SSE'; }
     # nginx's static module refuses POST: the 1 GiB body is fetched from itself with GET.
     location = /big/v1/chat/completions { proxy_method GET; proxy_pass_request_body off;
       proxy_set_header Content-Length ""; proxy_buffering off; proxy_pass http://127.0.0.1:$UP/big.sse; }
@@ -73,7 +73,7 @@ k="$T/keys"; mkdir -p "$k" "$T/wpc"
 "$CLAW" keygen --out "$k/issuer" >/dev/null
 signer=$("$CLAW" keygen --out "$k/signer")
 agent=$("$CLAW" keygen --out "$k/agent")
-echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer\",\"allowed_providers\":[\"openai\"],\"allowed_models\":[\"m-*\"]}" > "$T/policy.json"
+echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer\",\"allowed_models\":[\"m-*\"]}" > "$T/policy.json"
 "$CLAW" wpc sign "$T/policy.json" --key "$k/signer.jwk" > "$T/policy.env.json"
 ph=$("$CLAW" wpc verify "$T/policy.env.json" --signer "$signer")
 cp "$T/policy.env.json" "$T/wpc/$ph.json"
@@ -112,9 +112,9 @@ for n in direct:http://127.0.0.1:$UP nginx:http://127.0.0.1:$PX gateway:$GWURL; 
 done
 ttfb() { # median time to first byte (ms) of a streamed call, one connection per call
   for _ in $(seq "$TTFB_N"); do
-    curl -s -o /dev/null -w '%{time_starttransfer}\n' -X POST -H "X-CST: $CST" -H 'content-type: application/json' \
+    curl -s -o /dev/null -w '%{time_starttransfer} %{http_code}\n' -X POST -H "X-CST: $CST" -H 'content-type: application/json' \
       -d '{"model":"m-1","stream":true,"messages":[]}' "$1"
-  done | sort -n | awk '{a[NR]=$1} END{printf "median %.3f ms, p90 %.3f ms\n", a[int(NR/2)+1]*1000, a[int(NR*0.9)]*1000}'
+  done | awk '$2 != 200 {print "HTTP " $2 > "/dev/stderr"; exit 1} {print $1}' | sort -n | awk '{a[NR]=$1} END{printf "median %.3f ms, p90 %.3f ms\n", a[int(NR/2)+1]*1000, a[int(NR*0.9)]*1000}'
 }
 echo "ttfb direct:  $(ttfb "http://127.0.0.1:$UP/sse/v1/chat/completions")"
 echo "ttfb nginx:   $(ttfb "http://127.0.0.1:$PX/sse/v1/chat/completions")"
