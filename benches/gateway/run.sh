@@ -78,14 +78,19 @@ echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer
 ph=$("$CLAW" wpc verify "$T/policy.env.json" --signer "$signer")
 cp "$T/policy.env.json" "$T/wpc/$ph.json"
 CST=$("$CLAW" cst issue --key "$k/issuer.jwk" --sub "$agent" --aud claw-gateway --scope proxy:call --ttl 3600)
-"$GW" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
-  --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
-  --upstream "openai=http://127.0.0.1:$UP" --upstream "sse=http://127.0.0.1:$UP/sse" \
-  --upstream "big=http://127.0.0.1:$UP/big" --max-concurrent 4096 > "$T/gw.out" 2> "$T/gw.err" &
-gwpid=$!; pids+=($gwpid)
-for _ in $(seq 100); do grep -q listening "$T/gw.out" 2>/dev/null && break; sleep 0.1; done
-GWURL=$(sed -n 's/^listening on //p' "$T/gw.out" | head -1)
-[ -n "$GWURL" ] || { cat "$T/gw.err" >&2; exit 1; }
+start_gw() { # start_gw NAME UPSTREAM_BASE: sets GWURL, gwpid
+  "$GW" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
+    --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
+    --upstream "openai=$2" --max-concurrent 4096 > "$T/$1.out" 2> "$T/$1.err" &
+  gwpid=$!; pids+=($gwpid)
+  for _ in $(seq 100); do grep -q listening "$T/$1.out" 2>/dev/null && break; sleep 0.1; done
+  GWURL=$(sed -n 's/^listening on //p' "$T/$1.out" | head -1)
+  [ -n "$GWURL" ] || { cat "$T/$1.err" >&2; exit 1; }
+}
+# One gateway per upstream body (the provider route is fixed: /v1/chat/completions).
+start_gw sse "http://127.0.0.1:$UP/sse"; SSEURL=$GWURL
+start_gw big "http://127.0.0.1:$UP/big"; BIGURL=$GWURL; bigpid=$gwpid
+start_gw gw "http://127.0.0.1:$UP"
 
 BODY='{"model":"m-1","messages":[{"role":"user","content":"hi"}]}'
 cat > "$T/post.lua" <<LUA
@@ -118,12 +123,12 @@ ttfb() { # median time to first byte (ms) of a streamed call, one connection per
 }
 echo "ttfb direct:  $(ttfb "http://127.0.0.1:$UP/sse/v1/chat/completions")"
 echo "ttfb nginx:   $(ttfb "http://127.0.0.1:$PX/sse/v1/chat/completions")"
-echo "ttfb gateway: $(ttfb "$GWURL/v1/proxy/sse")"
-rss() { awk '/VmRSS/{print $2}' "/proc/$gwpid/status"; }
-echo "gateway RSS idle after load: $(rss) KiB"
+echo "ttfb gateway: $(ttfb "$SSEURL/v1/chat/completions")"
+rss() { awk '/VmRSS/{print $2}' "/proc/$bigpid/status"; }
+echo "streaming gateway RSS before: $(rss) KiB"
 peak=0
 curl -s -o /dev/null -w 'streamed %{size_download} bytes in %{time_total} s\n' -X POST -H "X-CST: $CST" \
-  -H 'content-type: application/json' -d '{"model":"m-1","stream":true,"messages":[]}' "$GWURL/v1/proxy/big" > "$T/big.out" &
+  -H 'content-type: application/json' -d '{"model":"m-1","stream":true,"messages":[]}' "$BIGURL/v1/chat/completions" > "$T/big.out" &
 cpid=$!
 while kill -0 "$cpid" 2>/dev/null; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.05; done
 wait "$cpid" || true
