@@ -18,6 +18,7 @@ pub mod receipt;
 pub mod server;
 pub mod shared;
 pub mod sink;
+pub mod sse_usage;
 pub mod state;
 pub mod switches;
 pub mod upstream;

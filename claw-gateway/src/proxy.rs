@@ -394,6 +394,7 @@ async fn proxy(
             .parse()
             .map_err(|_| GatewayError::UnknownProvider(provider.clone()))?
     };
+    let mut loaded = None;
     let enforced_policy = match &policy_hash {
         Some(hash) => {
             let p = state.policy(hash, now)?;
@@ -404,11 +405,16 @@ async fn proxy(
                 upstream_uri.host().unwrap_or(""),
                 now,
             )?;
+            loaded = Some(p);
             Some(hash.clone())
         }
         None if state.config.require_policy => return Err(GatewayError::PolicyRequired),
         None => None,
     };
+    // 4b. The policy's redaction rules and receipt privacy mode (WPC v1).
+    let v1 = loaded.as_ref().and_then(|p| p.policy.as_v1());
+    let privacy = privacy_mode(h, v1)?;
+    let (request_bytes, redacted) = redact(request_bytes, v1, limit)?;
     state.metrics.decision("ALLOW");
     // 5. The binding the receipt will carry.
     let binding = match (run_id, event_hash) {
@@ -477,6 +483,8 @@ async fn proxy(
         started,
         started_ms,
         request_sha256: Sha256::digest(&request_bytes).into(),
+        privacy,
+        redacted,
     };
     // 7. Forward.
     let up_req = upstream_request(
@@ -536,6 +544,46 @@ async fn proxy(
         ));
     }
     buffered_response(state, call, up, read_timeout).await
+}
+
+/// The receipt privacy mode of the call (`X-Receipt-Privacy-Mode`, the policy's
+/// `receipt_privacy_mode`; `docs/SPEC.md §8.3` step 6).
+fn privacy_mode(
+    h: &HeaderMap,
+    v1: Option<&wpc::WpcV1>,
+) -> Result<wpc::ReceiptPrivacyMode, GatewayError> {
+    let asked = header(h, "x-receipt-privacy-mode")?.and_then(wpc::ReceiptPrivacyMode::from_wire);
+    Ok(wpc::receipt_privacy_mode(
+        v1.and_then(|p| p.receipt_privacy_mode),
+        asked,
+    ))
+}
+
+/// Apply the policy's `redaction_rules` to the request body: the redacted body (compact
+/// JSON, members in their order) is what is forwarded and hashed; a body no rule matches
+/// is forwarded unchanged.
+fn redact(
+    body: Bytes,
+    v1: Option<&wpc::WpcV1>,
+    limit: usize,
+) -> Result<(Bytes, bool), GatewayError> {
+    let Some(rules) = v1
+        .and_then(|p| p.redaction_rules.as_deref())
+        .filter(|r| !r.is_empty())
+    else {
+        return Ok((body, false));
+    };
+    let mut v = claw_core::json::parse(
+        &body,
+        &claw_core::json::Limits::STRICT.with_max_bytes(limit),
+    )
+    .map_err(|e| GatewayError::bad("INVALID_REQUEST", format!("request body: {e}")))?;
+    if !wpc::apply_redaction_rules(&mut v, rules) {
+        return Ok((body, false));
+    }
+    let out = serde_json::to_vec(&v)
+        .map_err(|e| GatewayError::bad("INVALID_REQUEST", format!("request body: {e}")))?;
+    Ok((Bytes::from(out), true))
 }
 
 /// The policy's answer for this call: provider and model (`model:invoke`, resource the
@@ -838,6 +886,7 @@ fn stream_response(
         let _guard = guard;
         let mut hasher = Sha256::new();
         let mut n: u64 = 0;
+        let mut usage = crate::sse_usage::SseUsage::default();
         let mut outcome = Outcome::Complete;
         loop {
             match tokio::time::timeout(read_timeout, body.frame()).await {
@@ -853,6 +902,7 @@ fn stream_response(
                 Ok(Some(Ok(f))) => {
                     if let Ok(d) = f.into_data() {
                         hasher.update(&d);
+                        usage.feed(&d);
                         n += d.len() as u64;
                         if tx.send(d).await.is_err() {
                             outcome = Outcome::ClientDisconnected;
@@ -868,8 +918,8 @@ fn stream_response(
             outcome,
             response_sha256: hasher.finalize().into(),
             response_bytes: n,
-            tokens_input: 0,
-            tokens_output: 0,
+            tokens_input: usage.input,
+            tokens_output: usage.output,
         };
         let signed = match receipt::sign(&state, &call, &r) {
             Ok(s) => s,

@@ -53,6 +53,10 @@ pub struct Call {
     pub started: Instant,
     pub started_ms: i64,
     pub request_sha256: [u8; 32],
+    /// The privacy mode the call asked for (header, policy); receipts are `hash_only`.
+    pub privacy: claw_core::wpc::ReceiptPrivacyMode,
+    /// The policy's redaction rules changed the forwarded body.
+    pub redacted: bool,
 }
 
 /// What happened.
@@ -100,6 +104,11 @@ pub fn sign(state: &State, call: &Call, r: &CallResult) -> Result<Signed, Gatewa
     gw.insert("response_bytes".into(), json!(r.response_bytes));
     gw.insert("stream".into(), json!(call.stream));
     gw.insert("upstream_status".into(), json!(r.status));
+    gw.insert(
+        "privacy_mode_requested".into(),
+        json!(call.privacy.as_str()),
+    );
+    gw.insert("redacted".into(), json!(call.redacted));
     let mut md = Map::new();
     md.insert(METADATA_KEY.into(), Value::Object(gw));
     md.insert("privacy_mode".into(), json!("hash_only"));

@@ -48,6 +48,7 @@ fn sse_chunks(anthropic: bool) -> Vec<String> {
         vec![
             "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-test\",\"content\":[],\"usage\":{\"input_tokens\":3,\"output_tokens\":0}}}\n\n".into(),
             "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n".into(),
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":6}}\n\n".into(),
             "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".into(),
         ]
     } else {
@@ -55,6 +56,7 @@ fn sse_chunks(anthropic: bool) -> Vec<String> {
             .iter()
             .map(|t| format!("data: {{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{t}\"}}}}]}}\n\n"))
             .collect();
+        v.push("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4,\"total_tokens\":13}}\n\n".into());
         v.push("data: [DONE]\n\n".into());
         v
     }
@@ -595,6 +597,14 @@ async fn sse_passes_through_with_trailer_and_hash_of_upstream_bytes() {
     let env = fx.verify(&c.envelope);
     assert_eq!(env.payload["response_hash_b64u"], b64sha(&upstream_bytes));
     assert_eq!(env.payload["metadata"]["claw_gateway"]["stream"], true);
+    assert_eq!(
+        (
+            env.payload["tokens_input"].as_u64(),
+            env.payload["tokens_output"].as_u64()
+        ),
+        (Some(9), Some(4)),
+        "usage read from the stream's usage chunk"
+    );
     let text = String::from_utf8_lossy(&raw[n..]).to_string();
     assert!(
         text.starts_with(":clawproxy_receipt_envelope_b64u="),
@@ -617,7 +627,15 @@ async fn sse_passes_through_with_trailer_and_hash_of_upstream_bytes() {
     assert_eq!(st, 200);
     let c = claw_core::evidence::receipt_from_response(&raw).unwrap();
     assert!(String::from_utf8_lossy(&raw[..c.upstream_len.unwrap()]).contains("message_stop"));
-    fx.verify(&c.envelope);
+    let env = fx.verify(&c.envelope);
+    assert_eq!(
+        (
+            env.payload["tokens_input"].as_u64(),
+            env.payload["tokens_output"].as_u64()
+        ),
+        (Some(3), Some(6)),
+        "message_start input, message_delta output"
+    );
 }
 
 #[tokio::test]
@@ -764,4 +782,137 @@ fn example_config_and_switches_parse() {
         .unwrap_err()
         .to_string()
         .contains("bogus"));
+}
+
+/// Sign `policy` (v1 JSON, issuer filled in) into the fixture's policy directory; its hash.
+fn add_policy(fx: &Fx, mut policy: Value) -> String {
+    let signer = SigningKey::from_seed(&[3; 32]);
+    policy["issuer_did"] = json!(signer.verifying_key().did());
+    let p = Policy::parse(policy.to_string().as_bytes()).unwrap();
+    let env = wpc::sign_policy(&p, &signer, claw_gateway::now_ms(), None).unwrap();
+    write(
+        &fx.dir.join("wpc").join(format!("{}.json", p.hash_b64u())),
+        &env.to_json().unwrap(),
+    );
+    p.hash_b64u().to_string()
+}
+
+#[tokio::test]
+async fn policy_redaction_rules_and_privacy_mode() {
+    let fx = fixture().await;
+    let hash = add_policy(
+        &fx,
+        json!({"policy_version":"1","policy_id":"p-redact","issuer_did":"",
+               "allowed_providers":["openai"],"allowed_models":["m-*"],
+               "redaction_rules":[
+                   {"path":"$.messages[*].content","action":"mask"},
+                   {"path":"$.user","action":"remove"},
+                   {"path":"$.metadata.ssn","action":"hash"}],
+               "receipt_privacy_mode":"encrypted"}),
+    );
+    let body =
+        br#"{"model":"m-1", "user":"alice@example.com","metadata":{"ssn":"123-45-6789","k":1},
+        "messages":[{"role":"user","content":"my card is 4111"}]}"#
+            .to_vec();
+    let h = [
+        ("x-cst", fx.token("claw-gateway", 300)),
+        ("x-policy-hash", hash.clone()),
+    ];
+    let (st, raw) = fx
+        .send("POST", "/v1/chat/completions", &h, body.clone())
+        .await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&raw));
+    let forwarded = fx.seen.lock().unwrap()[0].2.clone();
+    let want = br#"{"model":"m-1","metadata":{"ssn":"[HASH:string]","k":1},"messages":[{"role":"user","content":"[REDACTED]"}]}"#;
+    assert_eq!(
+        String::from_utf8_lossy(&forwarded),
+        String::from_utf8_lossy(want),
+        "the provider receives the redacted body"
+    );
+    let text = String::from_utf8_lossy(&forwarded);
+    assert!(!text.contains("alice") && !text.contains("4111") && !text.contains("6789"));
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    let env = fx.verify(&v["_receipt_envelope"]);
+    let p = &env.payload;
+    assert_eq!(
+        p["request_hash_b64u"],
+        b64sha(want),
+        "hash of the redacted bytes"
+    );
+    assert_eq!(p["binding"], Value::Null);
+    assert_eq!(p["metadata"]["claw_gateway"]["redacted"], true);
+    // The policy asks for encrypted receipts; the gateway does not encrypt: hash_only.
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["privacy_mode_requested"],
+        "encrypted"
+    );
+    assert_eq!(p["metadata"]["privacy_mode"], "hash_only");
+    assert_eq!(v["_receipt"]["privacyMode"], "hash_only");
+
+    // No rule matches: the exact bytes go through. The caller can lower to hash_only.
+    let plain = br#"{ "model":"m-1","messages":[] }"#.to_vec();
+    let h2 = [
+        ("x-cst", fx.token("claw-gateway", 300)),
+        ("x-policy-hash", hash.clone()),
+        ("x-receipt-privacy-mode", "hash_only".to_string()),
+    ];
+    let (st, raw) = fx
+        .send("POST", "/v1/chat/completions", &h2, plain.clone())
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(fx.seen.lock().unwrap()[1].2, plain);
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    let p = &fx.verify(&v["_receipt_envelope"]).payload;
+    assert_eq!(p["request_hash_b64u"], b64sha(&plain));
+    assert_eq!(p["metadata"]["claw_gateway"]["redacted"], false);
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["privacy_mode_requested"],
+        "hash_only"
+    );
+
+    // A policy forcing hash_only wins over a caller asking for encrypted; the default
+    // policy has no rules: bytes unchanged.
+    let (st, raw) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[
+                ("x-cst", fx.token("claw-gateway", 300)),
+                ("x-receipt-privacy-mode", "encrypted".to_string()),
+            ],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(fx.seen.lock().unwrap()[2].2, body);
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    let p = &fx.verify(&v["_receipt_envelope"]).payload;
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["privacy_mode_requested"], "encrypted",
+        "no policy mode: the caller's request is recorded"
+    );
+    let forced = add_policy(
+        &fx,
+        json!({"policy_version":"1","policy_id":"p-hash","issuer_did":"",
+               "allowed_models":["m-*"],"receipt_privacy_mode":"hash_only"}),
+    );
+    let (st, raw) = fx
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[
+                ("x-cst", fx.token("claw-gateway", 300)),
+                ("x-policy-hash", forced),
+                ("x-receipt-privacy-mode", "encrypted".to_string()),
+            ],
+            plain,
+        )
+        .await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&raw));
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    let p = &fx.verify(&v["_receipt_envelope"]).payload;
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["privacy_mode_requested"],
+        "hash_only"
+    );
 }

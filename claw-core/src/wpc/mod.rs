@@ -28,6 +28,7 @@ mod decision;
 mod error;
 mod glob;
 mod policy;
+mod redact;
 mod runtime;
 mod schema;
 mod signed;
@@ -46,6 +47,7 @@ pub use decision::{
 };
 pub use error::PolicyError;
 pub use policy::{policy_hash_b64u, Policy, PolicyBody, PolicyVersion, MAX_POLICY_BYTES};
+pub use redact::{apply_redaction_rules, receipt_privacy_mode, MASK as REDACTION_MASK};
 pub use runtime::{Overrides, PolicyRuntime, Snapshot, MAX_OVERRIDES_BYTES};
 pub use schema::{
     ConditionMap, ConditionOperator, Conditions, CoverageEnforcement, Effect, ModelIdentityTier,

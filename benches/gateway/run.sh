@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Gateway load benchmark (BENCHMARKS.md "Gateway"). Runnable by hand, never part of make test.
+#
+# One run, one machine, one upstream (nginx answering from memory / a static file):
+#   direct      wrk -> upstream
+#   nginx       wrk -> nginx proxy_pass -> upstream
+#   gateway     wrk -> claw-gateway (release; CST validation, WPC v1 policy, signed receipt)
+#                      -> upstream
+# Prints p50/p99 at concurrency 1, requests/s at concurrency 64, streaming time to first
+# byte (median of N curl calls) and the gateway's peak RSS while streaming a 1 GiB SSE body.
+# Needs: nginx, wrk, curl (apt-get install -y nginx wrk curl), cargo.
+# Env: DURATION (default 10s), TTFB_N (default 200), CLAW_BIN / CLAW_GATEWAY_BIN (else built).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${DURATION:-10s}
+TTFB_N=${TTFB_N:-200}
+target=${CARGO_TARGET_DIR:-$PWD/target}
+for b in nginx wrk curl; do
+  command -v "$b" >/dev/null || { echo "needs $b (apt-get install -y nginx wrk curl)" >&2; exit 2; }
+done
+if [ -z "${CLAW_GATEWAY_BIN:-}" ] || [ -z "${CLAW_BIN:-}" ]; then
+  cargo build --release -p claw-gateway -p claw-cli >&2
+fi
+GW=${CLAW_GATEWAY_BIN:-$target/release/claw-gateway}
+CLAW=${CLAW_BIN:-$target/release/claw}
+NGINX=$(command -v nginx)
+
+T=$(mktemp -d /tmp/claw-gw-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; exit 1; }
+
+UP=$(free_port); PX=$(free_port)
+mkdir -p "$T/www" "$T/tmp"
+# 1 GiB SSE body: one event line per 64 KiB would be realistic; zeros are the worst case for
+# the usage reader (no line ends) and cost nothing on disk.
+truncate -s 1G "$T/www/big.sse"
+JSON='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
+SSE='data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}\n\ndata: [DONE]\n\n'
+common="daemon off; master_process off; worker_processes 1; events { worker_connections 4096; }"
+temps="client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/p; fastcgi_temp_path $T/tmp/f; uwsgi_temp_path $T/tmp/u; scgi_temp_path $T/tmp/s; access_log off;"
+cat > "$T/upstream.conf" <<CONF
+$common pid $T/up.pid; error_log $T/up.err;
+http { $temps keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP;
+    location = / { return 200 'ok'; }
+    location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; }
+    location = /sse/v1/chat/completions { default_type text/event-stream; return 200 '$SSE'; }
+    # nginx's static module refuses POST: the 1 GiB body is fetched from itself with GET.
+    location = /big/v1/chat/completions { proxy_method GET; proxy_pass_request_body off;
+      proxy_set_header Content-Length ""; proxy_buffering off; proxy_pass http://127.0.0.1:$UP/big.sse; }
+    location = /big.sse { default_type text/event-stream; types { } root $T/www; }
+  } }
+CONF
+cat > "$T/proxy.conf" <<CONF
+$common pid $T/px.pid; error_log $T/px.err;
+http { $temps keepalive_requests 1000000;
+  upstream up { server 127.0.0.1:$UP; keepalive 128; }
+  server { listen 127.0.0.1:$PX;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  } }
+CONF
+"$NGINX" -p "$T" -c "$T/upstream.conf" & pids+=($!)
+"$NGINX" -p "$T" -c "$T/proxy.conf" & pids+=($!)
+wait_port "$UP"; wait_port "$PX"
+
+# Keys, a signed v1 policy, a CST.
+k="$T/keys"; mkdir -p "$k" "$T/wpc"
+"$CLAW" keygen --out "$k/gw" >/dev/null
+"$CLAW" keygen --out "$k/issuer" >/dev/null
+signer=$("$CLAW" keygen --out "$k/signer")
+agent=$("$CLAW" keygen --out "$k/agent")
+echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer\",\"allowed_models\":[\"m-*\"]}" > "$T/policy.json"
+"$CLAW" wpc sign "$T/policy.json" --key "$k/signer.jwk" > "$T/policy.env.json"
+ph=$("$CLAW" wpc verify "$T/policy.env.json" --signer "$signer")
+cp "$T/policy.env.json" "$T/wpc/$ph.json"
+CST=$("$CLAW" cst issue --key "$k/issuer.jwk" --sub "$agent" --aud claw-gateway --scope proxy:call --ttl 3600)
+start_gw() { # start_gw NAME UPSTREAM_BASE: sets GWURL, gwpid
+  "$GW" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
+    --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
+    --upstream "openai=$2" --max-concurrent 4096 > "$T/$1.out" 2> "$T/$1.err" &
+  gwpid=$!; pids+=($gwpid)
+  for _ in $(seq 100); do grep -q listening "$T/$1.out" 2>/dev/null && break; sleep 0.1; done
+  GWURL=$(sed -n 's/^listening on //p' "$T/$1.out" | head -1)
+  [ -n "$GWURL" ] || { cat "$T/$1.err" >&2; exit 1; }
+}
+# One gateway per upstream body (the provider route is fixed: /v1/chat/completions).
+start_gw sse "http://127.0.0.1:$UP/sse"; SSEURL=$GWURL
+start_gw big "http://127.0.0.1:$UP/big"; BIGURL=$GWURL; bigpid=$gwpid
+start_gw gw "http://127.0.0.1:$UP"
+
+BODY='{"model":"m-1","messages":[{"role":"user","content":"hi"}]}'
+cat > "$T/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$BODY'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-CST"] = "$CST"
+LUA
+# Sanity: the gateway answers 200 with a receipt.
+curl -sf -X POST -H "X-CST: $CST" -H 'content-type: application/json' -d "$BODY" "$GWURL/v1/chat/completions" \
+  | grep -q '"_receipt_envelope"' || { echo "gateway sanity call failed" >&2; cat "$T/gw.err" >&2; exit 1; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+lat() { wrk -t1 -c1 -d"$DURATION" --latency -s "$T/post.lua" "$1" | awk '/^ +50%/{p50=$2} /^ +99%/{p99=$2} END{print "p50 " p50 ", p99 " p99}'; }
+thr() { wrk -t2 -c64 -d"$DURATION" -s "$T/post.lua" "$1" | awk '/Requests\/sec/{print $2 " req/s"} /Non-2xx/{print "NON-2xx: " $0}'; }
+for n in direct:http://127.0.0.1:$UP nginx:http://127.0.0.1:$PX gateway:$GWURL; do
+  name=${n%%:*}; url=${n#*:}
+  echo "c=1  $name: $(lat "$url/v1/chat/completions")"
+done
+for n in direct:http://127.0.0.1:$UP nginx:http://127.0.0.1:$PX gateway:$GWURL; do
+  name=${n%%:*}; url=${n#*:}
+  echo "c=64 $name: $(thr "$url/v1/chat/completions" | tr '\n' ' ')"
+done
+ttfb() { # median time to first byte (ms) of a streamed call, one connection per call
+  for _ in $(seq "$TTFB_N"); do
+    curl -s -o /dev/null -w '%{time_starttransfer} %{http_code}\n' -X POST -H "X-CST: $CST" -H 'content-type: application/json' \
+      -d '{"model":"m-1","stream":true,"messages":[]}' "$1"
+  done | awk '$2 != 200 {print "HTTP " $2 > "/dev/stderr"; exit 1} {print $1}' | sort -n | awk '{a[NR]=$1} END{printf "median %.3f ms, p90 %.3f ms\n", a[int(NR/2)+1]*1000, a[int(NR*0.9)]*1000}'
+}
+echo "ttfb direct:  $(ttfb "http://127.0.0.1:$UP/sse/v1/chat/completions")"
+echo "ttfb nginx:   $(ttfb "http://127.0.0.1:$PX/sse/v1/chat/completions")"
+echo "ttfb gateway: $(ttfb "$SSEURL/v1/chat/completions")"
+rss() { awk '/VmRSS/{print $2}' "/proc/$bigpid/status"; }
+echo "streaming gateway RSS before: $(rss) KiB"
+peak=0
+curl -s -o /dev/null -w 'streamed %{size_download} bytes in %{time_total} s\n' -X POST -H "X-CST: $CST" \
+  -H 'content-type: application/json' -d '{"model":"m-1","stream":true,"messages":[]}' "$BIGURL/v1/chat/completions" > "$T/big.out" &
+cpid=$!
+while kill -0 "$cpid" 2>/dev/null; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.05; done
+wait "$cpid" || true
+echo "1 GiB stream through the gateway: $(cat "$T/big.out"); peak RSS $peak KiB, after $(rss) KiB"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
