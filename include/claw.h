@@ -173,6 +173,11 @@ typedef struct claw_revocations claw_revocations;
 // handle may be used from several threads at once.
 typedef struct claw_signing_key claw_signing_key;
 
+// Shared state (replay records, revocations) in Redis. Thread-safe: share one handle
+// between every thread of a process; every process using the same URL sees the same
+// state. A background thread keeps the revocation copy current; `claw_state_free` stops it.
+typedef struct claw_state claw_state;
+
 // An Ed25519 public key that passed the canonical-encoding and small-order checks.
 // Immutable; thread-safe.
 typedef struct claw_verifying_key claw_verifying_key;
@@ -837,6 +842,55 @@ claw_result claw_policy_set_overrides(const struct claw_policy *policy,
 
 // Free a policy. NULL is accepted. No other thread may be using it.
 void claw_policy_free(struct claw_policy *policy);
+
+// Open the shared state at `url` (`url_len` bytes of UTF-8): `redis://`, `rediss://`
+// (TLS), `redis+cluster://h1:p1,h2:p2`, `redis+sentinel://s1:p1,s2:p2/master`. Redis need
+// not be up: until it is, validations fail closed (`CLAW_ERR_TOKEN`,
+// `STATE_STORE_UNAVAILABLE`). A malformed URL is `CLAW_ERR_INVALID_ARGUMENT`,
+// `STATE_REQUEST_INVALID` (the message never shows the password).
+claw_result claw_state_new_from_url(const char *url,
+                                    size_t url_len,
+                                    struct claw_state **out,
+                                    struct claw_error *err);
+
+// Wait up to `timeout_ms` for the revocation copy to be confirmed current; on timeout the
+// last error (`STATE_STORE_UNAVAILABLE`, ...).
+claw_result claw_state_wait_ready(const struct claw_state *state,
+                                  uint32_t timeout_ms,
+                                  struct claw_error *err);
+
+// Revoke in the shared store, by `kind` (a `claw_revocation_kind` value), the `value`
+// (`value_len` bytes of UTF-8, non-empty). Every process using the store refuses matching
+// tokens within the propagation bound (`docs/SPEC.md §9.4`); this one at once.
+claw_result claw_state_revoke(const struct claw_state *state,
+                              uint32_t kind,
+                              const char *value,
+                              size_t value_len,
+                              struct claw_error *err);
+
+// Revoke in the shared store every token signed by `key`.
+claw_result claw_state_revoke_key(const struct claw_state *state,
+                                  const struct claw_verifying_key *key,
+                                  struct claw_error *err);
+
+// `claw_cst_validate` with the shared state as replay guard (for `"jti_once_per_job"`:
+// the token's jti is consumed for its job across every process using the store) and as
+// revocation list. The same options and output; store failures are `CLAW_ERR_TOKEN` with
+// `STATE_STORE_UNAVAILABLE`, `STATE_STORE_STALE` or `STATE_STORE_CORRUPT`.
+claw_result claw_cst_validate_with_state(const char *token,
+                                         size_t token_len,
+                                         const struct claw_keyset *keyset,
+                                         const char *options_json,
+                                         size_t options_json_len,
+                                         const struct claw_state *state,
+                                         int64_t now_s,
+                                         char **claims_out,
+                                         size_t *claims_len_out,
+                                         struct claw_error *err);
+
+// Free a state handle (stops its background thread). NULL is accepted. No other thread
+// may be using it.
+void claw_state_free(struct claw_state *state);
 
 // Free a string returned by claw. NULL is accepted and ignored. The bytes are overwritten
 // with zeros before the memory is released (some strings, like private JWKs, are secrets).

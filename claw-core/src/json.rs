@@ -106,7 +106,7 @@ impl JsonError {
         match self {
             JsonError::TooLarge { .. } => "JSON_TOO_LARGE",
             JsonError::TooDeep { .. } => "JSON_TOO_DEEP",
-            JsonError::InvalidUtf8 { .. } => "JSON_INVALID_UTF8",
+            JsonError::InvalidUtf8 { .. } => "INVALID_UTF8",
             JsonError::Syntax { .. } => "JSON_SYNTAX",
             JsonError::DuplicateKey { .. } => "JSON_DUPLICATE_KEY",
             JsonError::LoneSurrogate { .. } => "JSON_LONE_SURROGATE",
@@ -1271,14 +1271,14 @@ pub fn format_es6(v: f64) -> String {
     let mut s = String::with_capacity(32);
     if k <= n && n <= 21 {
         s.push_str(&digits);
-        s.extend(std::iter::repeat('0').take((n - k) as usize));
+        s.extend(std::iter::repeat_n('0', (n - k) as usize));
     } else if 0 < n && n <= 21 {
         s.push_str(&digits[..n as usize]);
         s.push('.');
         s.push_str(&digits[n as usize..]);
     } else if -6 < n && n <= 0 {
         s.push_str("0.");
-        s.extend(std::iter::repeat('0').take((-n) as usize));
+        s.extend(std::iter::repeat_n('0', (-n) as usize));
         s.push_str(&digits);
     } else {
         s.push_str(&digits[..1]);

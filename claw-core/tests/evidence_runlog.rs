@@ -4,8 +4,9 @@
 mod evidence_util;
 
 use claw_core::evidence::{
-    check_disclosures, parse_run_log, verify_bundle, BundleOptions, DecisionRecord, EvidenceError,
-    ModelCall, RunOp, RunPolicy, RunRecord, RunStart, RunState,
+    check_disclosures, parse_run_log, verify_bundle, BundleOptions, DecisionRecord,
+    ElicitationRecord, EvidenceError, ListingRecord, ModelCall, RunOp, RunPolicy, RunRecord,
+    RunStart, RunState,
 };
 use claw_core::{hash, json};
 use evidence_util::{agent_key, config, gateway, TestRng, T0};
@@ -427,4 +428,71 @@ fn disclosures_stay_within_budget() {
             .len()
             <= 16_384
     );
+}
+
+/// The MCP proxy's records (docs/SPEC.md §10): a listing and a human's elicitation answer are
+/// events with their record as payload; they replay, an edited one diverges, empty fields are
+/// refused, and a run made of them, a decision and a tool receipt builds a bundle that verifies.
+#[test]
+fn mcp_listing_and_elicitation_records_replay() {
+    let mut rng = TestRng::new(9);
+    let (mut st, rec) = RunState::start(agent_key(), start(), T0, seed(&mut rng)).unwrap();
+    let args = json!({"path": "/srv/a.txt"});
+    let args_hash = hash::sha256_b64u(json::canonicalize(&args).unwrap());
+    let listing = RunOp::Listing(ListingRecord {
+        server: "fs".into(),
+        offered: vec!["read_file".into(), "write_file".into()],
+        shown: vec!["read_file".into()],
+        offered_hash_b64u: args_hash.clone(),
+    });
+    let answer = RunOp::Elicitation(ElicitationRecord {
+        server: "fs".into(),
+        tool: "read_file".into(),
+        args_hash_b64u: args_hash.clone(),
+        approved: true,
+        approver: "mcp-client:test".into(),
+    });
+    let mut lines = vec![rec.to_line().unwrap()];
+    for (i, op) in [
+        listing,
+        answer,
+        decision("read_file", "allow", &args, None),
+        tool("read_file", &args),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = st
+            .apply(op, T0 + 10 * (i as i64 + 1), seed(&mut rng))
+            .unwrap();
+        lines.push(r.to_line().unwrap());
+    }
+    let events = st.recorder().events();
+    assert_eq!(events[1].event_type, "tools_listed");
+    assert_eq!(events[2].event_type, "mcp_elicitation");
+    let text = lines.join("\n") + "\n";
+    assert_eq!(replay_code(&text), "OK");
+    // The shown list edited: the event hash recorded in `out` no longer matches.
+    let edited = text.replacen(
+        r#""shown":["read_file"]"#,
+        r#""shown":["read_file","write_file"]"#,
+        1,
+    );
+    assert_ne!(edited, text);
+    assert_eq!(replay_code(&edited), "RUN_LOG_DIVERGED");
+    let edited = text.replacen(r#""approved":true"#, r#""approved":false"#, 1);
+    assert_eq!(replay_code(&edited), "RUN_LOG_DIVERGED");
+    // Empty names are refused.
+    let bad = RunOp::Listing(ListingRecord {
+        server: String::new(),
+        offered: vec![],
+        shown: vec![],
+        offered_hash_b64u: args_hash,
+    });
+    assert!(st.apply(bad, T0 + 100, seed(&mut rng)).is_err());
+    let bundle = st
+        .finish(&BundleOptions::default(), T0 + 60_000, &mut rng)
+        .unwrap();
+    let v = verify_bundle(bundle.to_json().unwrap().as_bytes(), &config());
+    assert!(v.is_valid(), "{v:?}");
 }

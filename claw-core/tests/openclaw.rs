@@ -617,7 +617,7 @@ fn malformed_configs_give_typed_errors() {
         ("not-an-object.json5", "OPENCLAW_CONFIG_INVALID"),
         ("infinity.json5", "OPENCLAW_JSON5_NUMBER_NOT_FINITE"),
         ("lone-surrogate.json5", "OPENCLAW_JSON5_LONE_SURROGATE"),
-        ("invalid-utf8.json5", "OPENCLAW_CONFIG_INVALID_UTF8"),
+        ("invalid-utf8.json5", "INVALID_UTF8"),
     ]
     .into_iter()
     .collect();

@@ -9,8 +9,8 @@ use crate::guard::boundary;
 use crate::keys::{claw_signing_key, claw_verifying_key};
 use crate::strings::to_c_string;
 use claw_core::cst::{
-    self, Claims, InMemoryReplayGuard, IssueOptions, KeySet, ReplayMode, RevocationList,
-    Revocations, ValidationOptions,
+    self, Claims, InMemoryReplayGuard, IssueOptions, KeySet, ReplayGuard, ReplayMode,
+    RevocationList, RevocationSource, Revocations, ValidationOptions,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -451,57 +451,92 @@ pub unsafe extern "C" fn claw_cst_validate(
     err: *mut claw_error,
 ) -> claw_result {
     boundary(err, || {
-        try_out(claims_out, "claims_out")?;
-        // SAFETY: caller contract on the handles and every pointer/length pair.
-        let (token, keys, ov, guard, revs) = unsafe {
-            (
-                try_str(token, token_len, "token")?,
-                try_ref(keyset, "keyset")?,
-                try_json(options_json, options_json_len, "options_json")?,
-                replay_guard.as_ref(),
-                revocations.as_ref(),
+        // SAFETY: caller contract: NULL or live handles.
+        let (guard, revs) = unsafe { (replay_guard.as_ref(), revocations.as_ref()) };
+        // SAFETY: the remaining pointers are checked by validate_with under the same contract.
+        unsafe {
+            validate_with(
+                token,
+                token_len,
+                keyset,
+                options_json,
+                options_json_len,
+                guard.map(|g| &g.inner as &dyn ReplayGuard),
+                revs.map(|r| &r.inner as &dyn RevocationSource),
+                now_s,
+                claims_out,
+                claims_len_out,
             )
-        };
-        let o: Options = serde_json::from_value(ov)
-            .map_err(|e| invalid("INVALID_OPTIONS", format!("options_json: {e}")))?;
-        let mut opts = ValidationOptions::new(&o.audience, &o.action);
-        opts.subject = o.subject.as_deref();
-        opts.job = o.job.as_deref();
-        opts.require_job_binding = o.require_job_binding;
-        opts.runtime_policy_hash = o.runtime_policy_hash.as_deref();
-        opts.require_policy_pin = o.require_policy_pin;
-        opts.max_ttl_seconds = o.max_ttl_seconds;
-        opts.require_scope_hash = o.require_scope_hash;
-        if let Some(s) = o.clock_skew_seconds {
-            opts.clock_skew_seconds = s;
         }
-        opts.replay = match o.replay.as_deref() {
-            None | Some("off") => ReplayMode::Off,
-            Some("bound_to_job") => ReplayMode::BoundToJob,
-            Some("jti_once_per_job") => match guard {
-                Some(g) => ReplayMode::JtiOncePerJob(&g.inner),
-                None => return Err(crate::ffi::null("replay_guard")),
-            },
-            Some(other) => {
-                return Err(invalid(
-                    "INVALID_OPTIONS",
-                    format!("options_json.replay: unknown mode {other:?}"),
-                ))
-            }
-        };
-        opts.revocations = revs.map(|r| &r.inner);
-        let verified = cst::validate(token, &keys.inner, &opts, now_s).map_err(token_fail)?;
-        let mut m = Map::new();
-        m.insert("kid".into(), Value::String(verified.kid().to_string()));
-        m.insert(
-            "claims".into(),
-            Value::Object(verified.claims().to_json_object()),
-        );
-        let bytes = claw_core::json::canonicalize(&Value::Object(m))
-            .map_err(|e| Fail::from(claw_core::Error::from(e)))?;
-        // SAFETY: `claims_out` checked above.
-        unsafe { write_string(claims_out, claims_len_out, bytes) }
     })
+}
+
+/// The body of `claw_cst_validate` for any replay guard and revocation source (the
+/// in-memory handles, or a `claw_state`).
+///
+/// # Safety
+/// Every pointer/length pair as in `claw_cst_validate`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn validate_with(
+    token: *const c_char,
+    token_len: usize,
+    keyset: *const claw_keyset,
+    options_json: *const c_char,
+    options_json_len: usize,
+    guard: Option<&dyn ReplayGuard>,
+    revs: Option<&dyn RevocationSource>,
+    now_s: i64,
+    claims_out: *mut *mut c_char,
+    claims_len_out: *mut usize,
+) -> Result<(), Fail> {
+    try_out(claims_out, "claims_out")?;
+    // SAFETY: caller contract on the handles and every pointer/length pair.
+    let (token, keys, ov) = unsafe {
+        (
+            try_str(token, token_len, "token")?,
+            try_ref(keyset, "keyset")?,
+            try_json(options_json, options_json_len, "options_json")?,
+        )
+    };
+    let o: Options = serde_json::from_value(ov)
+        .map_err(|e| invalid("INVALID_OPTIONS", format!("options_json: {e}")))?;
+    let mut opts = ValidationOptions::new(&o.audience, &o.action);
+    opts.subject = o.subject.as_deref();
+    opts.job = o.job.as_deref();
+    opts.require_job_binding = o.require_job_binding;
+    opts.runtime_policy_hash = o.runtime_policy_hash.as_deref();
+    opts.require_policy_pin = o.require_policy_pin;
+    opts.max_ttl_seconds = o.max_ttl_seconds;
+    opts.require_scope_hash = o.require_scope_hash;
+    if let Some(s) = o.clock_skew_seconds {
+        opts.clock_skew_seconds = s;
+    }
+    opts.replay = match o.replay.as_deref() {
+        None | Some("off") => ReplayMode::Off,
+        Some("bound_to_job") => ReplayMode::BoundToJob,
+        Some("jti_once_per_job") => match guard {
+            Some(g) => ReplayMode::JtiOncePerJob(g),
+            None => return Err(crate::ffi::null("replay_guard")),
+        },
+        Some(other) => {
+            return Err(invalid(
+                "INVALID_OPTIONS",
+                format!("options_json.replay: unknown mode {other:?}"),
+            ))
+        }
+    };
+    opts.revocations = revs;
+    let verified = cst::validate(token, &keys.inner, &opts, now_s).map_err(token_fail)?;
+    let mut m = Map::new();
+    m.insert("kid".into(), Value::String(verified.kid().to_string()));
+    m.insert(
+        "claims".into(),
+        Value::Object(verified.claims().to_json_object()),
+    );
+    let bytes = claw_core::json::canonicalize(&Value::Object(m))
+        .map_err(|e| Fail::from(claw_core::Error::from(e)))?;
+    // SAFETY: `claims_out` checked above.
+    unsafe { write_string(claims_out, claims_len_out, bytes) }
 }
 
 #[cfg(test)]

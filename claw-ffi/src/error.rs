@@ -120,7 +120,8 @@ pub(crate) fn fill_error(err: *mut claw_error, f: &Fail) {
     if let Some(e) = unsafe { err.as_mut() } {
         e.code = f.code as claw_result;
         copy_truncated(&mut e.reason_code, f.reason);
-        copy_truncated(&mut e.message, &f.message);
+        // Outside text never reaches the caller's log raw (docs/SPEC.md §12.4).
+        copy_truncated(&mut e.message, &claw_core::escape::escape(&f.message));
     }
 }
 

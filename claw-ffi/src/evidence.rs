@@ -881,73 +881,31 @@ pub unsafe extern "C" fn claw_recorder_free(recorder: *mut claw_recorder) {
     unsafe { free_handle(recorder) }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyIn {
-    #[serde(default)]
-    config_version: Option<String>,
-    #[serde(default)]
-    allowlists: Option<Value>,
-    #[serde(default)]
-    causal_mode: Option<String>,
-    #[serde(default)]
-    ttl_skew_ms: Option<i64>,
-    #[serde(default)]
-    trusted_log_signer_dids: Option<Vec<String>>,
-    #[serde(default)]
-    spec_strict: Option<bool>,
-}
-
-/// The verifier configuration from the C arguments.
+/// The verifier configuration from the C arguments: `config_json` is the core's options
+/// document (`VerifyOptions`, docs/SPEC.md §12), read by the core; `now_ms` is the caller's
+/// clock, used unless the options say `verify_at`.
 unsafe fn verify_config(
     config_json: *const c_char,
     config_json_len: usize,
     now_ms: i64,
 ) -> Result<VerifyConfig, Fail> {
-    let mut cfg = VerifyConfig::new(now_ms);
     if config_json.is_null() && config_json_len == 0 {
-        return Ok(cfg);
+        return Ok(VerifyConfig::new(now_ms));
     }
     // SAFETY: forwarded caller contract.
-    let v = unsafe { try_json(config_json, config_json_len, "config_json")? };
-    let c: VerifyIn = serde_json::from_value(v.clone())
-        .map_err(|e| invalid("CONFIG_ERROR", format!("config_json: {e}")))?;
-    if c.allowlists.is_some() || c.config_version.is_some() {
-        let mut file = Map::new();
-        file.insert(
-            "config_version".into(),
-            Value::String(c.config_version.unwrap_or_else(|| "1".into())),
-        );
-        if let Some(a) = c.allowlists {
-            file.insert("allowlists".into(), a);
-        }
-        cfg.allowlists = evidence::parse_clawverify_config(&canonical(&Value::Object(file))?)
-            .map_err(Fail::from)?;
-    }
-    if let Some(m) = c.causal_mode {
-        // A configuration error like any other member of config_json, not an evidence one.
-        cfg.causal_mode = m.parse().map_err(|e: ParseEnumError| {
-            invalid("CONFIG_ERROR", format!("config_json.causal_mode: {e}"))
-        })?;
-    }
-    if let Some(s) = c.ttl_skew_ms {
-        cfg.ttl_skew_ms = s;
-    }
-    if let Some(d) = c.trusted_log_signer_dids {
-        cfg.trusted_log_signer_dids = d;
-    }
-    if let Some(s) = c.spec_strict {
-        cfg.spec_strict = s;
-    }
-    Ok(cfg)
+    let bytes =
+        unsafe { crate::ffi::try_bytes(config_json.cast(), config_json_len, "config_json")? };
+    evidence::VerifyOptions::parse(bytes)
+        .and_then(|o| o.to_config(now_ms))
+        .map_err(Fail::from)
 }
 
 /// Verify a proof bundle (its envelope JSON, or `{"envelope":…}`) at `now_ms`, following
 /// the reference verifier's check order and reason codes. `config_json` (NULL with 0 for
-/// none) is a clawverify configuration, optionally with claw's extra members:
-/// `{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…},
-/// "causal_mode":"enforce"|"warn"|"observe","ttl_skew_ms":n,"trusted_log_signer_dids":[…],
-/// "spec_strict":bool}`. `policy` (NULL for none) is the compiled policy the run was pinned
+/// none) is the verifier options document of docs/SPEC.md §12: a clawverify configuration
+/// (`{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…}}`) with any of
+/// claw's members (`causal_mode`, `ttl_skew_ms`, `trusted_log_signer_dids`, `spec_strict`,
+/// `sig_mode`, `threads`, `verify_at`, `urm`, `wpc`); an unknown member is `CONFIG_ERROR`. `policy` (NULL for none) is the compiled policy the run was pinned
 /// to: every tool receipt is replayed against it, and one no context could have allowed
 /// fails the bundle with `POLICY_VIOLATION`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
 /// says whether the bundle is VALID, and `*verdict_out` is the verdict (`valid`,

@@ -23,6 +23,7 @@ mod keys;
 mod merkle;
 mod openclaw;
 mod policy;
+mod state;
 mod strings;
 mod version;
 

@@ -5,6 +5,7 @@ use crate::convert;
 use crate::envelope::now_secs;
 use crate::errors::IntoPyResult;
 use crate::keys::{PySigningKey, PyVerifyingKey};
+use crate::state::PyRedisState;
 use claw_core::cst::{self, Claims, IssueOptions, ReplayMode, ValidationOptions};
 use claw_core::keys::VerifyingKey;
 use pyo3::exceptions::PyTypeError;
@@ -260,8 +261,8 @@ pub(crate) fn verify_cst<'py>(
     max_ttl: Option<u64>,
     clock_skew: u32,
     now: Option<i64>,
-    replay_guard: Option<&Bound<'py, PyReplayGuard>>,
-    revocations: Option<&Bound<'py, PyRevocations>>,
+    replay_guard: Option<&Bound<'py, PyAny>>,
+    revocations: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let owned;
     let keys: &cst::KeySet = if let Ok(ks) = issuers.cast::<PyKeySet>() {
@@ -274,8 +275,45 @@ pub(crate) fn verify_cst<'py>(
         &owned.inner
     };
     let now = now.unwrap_or_else(now_secs);
-    let guard = replay_guard.map(|g| &g.get().inner);
-    let revs = revocations.map(|r| &r.get().inner);
+    // In-memory (ReplayGuard, Revocations) or shared (RedisState): the core sees traits.
+    let (mem_guard, redis_guard) = match replay_guard {
+        None => (None, None),
+        Some(g) => {
+            if let Ok(g) = g.cast::<PyReplayGuard>() {
+                (Some(g.clone()), None)
+            } else if let Ok(s) = g.cast::<PyRedisState>() {
+                (None, Some(std::sync::Arc::clone(&s.get().inner)))
+            } else {
+                return Err(PyTypeError::new_err(
+                    "replay_guard must be a claw.ReplayGuard or a claw.RedisState",
+                ));
+            }
+        }
+    };
+    let (mem_revs, redis_revs) = match revocations {
+        None => (None, None),
+        Some(r) => {
+            if let Ok(r) = r.cast::<PyRevocations>() {
+                (Some(r.clone()), None)
+            } else if let Ok(s) = r.cast::<PyRedisState>() {
+                (None, Some(std::sync::Arc::clone(&s.get().inner)))
+            } else {
+                return Err(PyTypeError::new_err(
+                    "revocations must be a claw.Revocations or a claw.RedisState",
+                ));
+            }
+        }
+    };
+    let guard: Option<&dyn cst::ReplayGuard> = match (&mem_guard, &redis_guard) {
+        (Some(g), _) => Some(&g.get().inner),
+        (_, Some(s)) => Some(&**s),
+        _ => None,
+    };
+    let revs: Option<&dyn cst::RevocationSource> = match (&mem_revs, &redis_revs) {
+        (Some(r), _) => Some(&r.get().inner),
+        (_, Some(s)) => Some(&**s),
+        _ => None,
+    };
     let verified = py
         .detach(|| {
             let mut opts = ValidationOptions::new(&audience, "");

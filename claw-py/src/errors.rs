@@ -56,7 +56,8 @@ pyo3::create_exception!(
 
 /// The Python exception for a core error: the class of its kind, with `reason_code` set.
 pub(crate) fn to_py(py: Python<'_>, e: &Error) -> PyErr {
-    let msg = e.message().to_string();
+    // Outside text never reaches a log or terminal raw (docs/SPEC.md §12.4).
+    let msg = claw_core::escape::escape(e.message()).into_owned();
     let err = match e.kind() {
         ErrorKind::Canonicalization => CanonicalizationError::new_err(msg),
         ErrorKind::Key => KeyFormatError::new_err(msg),

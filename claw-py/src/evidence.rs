@@ -12,7 +12,7 @@ use crate::policy::PyPolicy;
 use claw_core::envelope::Envelope;
 use claw_core::evidence::{
     self, BundleOptions, Delegation, HumanApproval, ModelCall, ParseEnumError, PendingModelCall,
-    PolicyReplay, Recorder, SideEffect, ToolCall, VerifyConfig,
+    PolicyReplay, Recorder, SideEffect, ToolCall, VerifyConfig, VerifyOptions,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -718,7 +718,7 @@ impl PyBundle {
     /// Verify a bundle (as `verify_bundle`) and, when VALID, rebuild its Merkle log so receipt
     /// proofs can be cut from it. Raises `BundleError` with the verdict's code otherwise.
     #[staticmethod]
-    #[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = "enforce", spec_strict = false, trusted_log_signers = None, policy = None))]
+    #[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = None, spec_strict = None, trusted_log_signers = None, urm = None, policy = None))]
     #[allow(clippy::too_many_arguments)]
     fn from_verified_json(
         py: Python<'_>,
@@ -726,9 +726,10 @@ impl PyBundle {
         config: Option<&Bound<'_, PyAny>>,
         gateway_signers: Option<Vec<Bound<'_, PyAny>>>,
         now: Option<i64>,
-        causal_mode: &str,
-        spec_strict: bool,
+        causal_mode: Option<&str>,
+        spec_strict: Option<bool>,
         trusted_log_signers: Option<Vec<Bound<'_, PyAny>>>,
+        urm: Option<&Bound<'_, PyAny>>,
         policy: Option<&Bound<'_, PyPolicy>>,
     ) -> PyResult<PyBundle> {
         let bytes = require_text(text, "text")?;
@@ -740,8 +741,9 @@ impl PyBundle {
             causal_mode,
             spec_strict,
             trusted_log_signers,
-            "batch",
-            0,
+            None,
+            None,
+            urm,
             policy,
         )?;
         let inner = py
@@ -760,39 +762,59 @@ impl PyBundle {
     }
 }
 
-/// The verifier's configuration from the binding's arguments.
+/// The verifier's configuration from the binding's arguments: `config` is the core's
+/// options document (`VerifyOptions`, docs/SPEC.md §12, read by the core); each keyword
+/// given sets the one member it names, converted to its type here and nothing more.
 #[allow(clippy::too_many_arguments)]
 fn verify_config(
     py: Python<'_>,
     config: Option<&Bound<'_, PyAny>>,
     gateway_signers: Option<Vec<Bound<'_, PyAny>>>,
     now: Option<i64>,
-    causal_mode: &str,
-    spec_strict: bool,
+    causal_mode: Option<&str>,
+    spec_strict: Option<bool>,
     trusted_log_signers: Option<Vec<Bound<'_, PyAny>>>,
-    sig_mode: &str,
-    threads: usize,
+    sig_mode: Option<&str>,
+    threads: Option<usize>,
+    urm: Option<&Bound<'_, PyAny>>,
     policy: Option<&Bound<'_, PyPolicy>>,
 ) -> PyResult<VerifyConfig> {
-    let mut cfg = VerifyConfig::new(now.map_or_else(now_ms, |s| s.saturating_mul(1000)));
-    if let Some(c) = config {
-        let bytes = match text_bytes(c)? {
-            Some(b) => b,
-            None => claw_core::json::canonicalize(&value(c)?).py_err(py)?,
-        };
-        cfg.allowlists = evidence::parse_clawverify_config(&bytes).py_err(py)?;
-    }
+    let mut o = match config {
+        None => VerifyOptions::default(),
+        Some(c) => match text_bytes(c)? {
+            Some(b) => VerifyOptions::parse(&b).py_err(py)?,
+            None => VerifyOptions::from_value(&value(c)?).py_err(py)?,
+        },
+    };
     if let Some(g) = gateway_signers {
-        cfg.allowlists.gateway_receipt_signer_dids.extend(dids(&g)?);
+        for d in dids(&g)? {
+            o.add_gateway(&d).py_err(py)?;
+        }
     }
     if let Some(t) = trusted_log_signers {
-        cfg.trusted_log_signer_dids = dids(&t)?;
+        o.trusted_log_signer_dids = dids(&t)?;
     }
-    cfg.causal_mode = choice("causal_mode", causal_mode)?;
-    cfg.sig_mode = choice("sig_mode", sig_mode)?;
-    cfg.threads = threads;
-    cfg.spec_strict = spec_strict;
-    cfg.policy = policy.map(|p| PolicyReplay::from_policy(Arc::clone(&p.get().compiled)));
+    if let Some(m) = causal_mode {
+        o.causal_mode = Some(choice("causal_mode", m)?);
+    }
+    if let Some(m) = sig_mode {
+        o.sig_mode = Some(choice("sig_mode", m)?);
+    }
+    if let Some(t) = threads {
+        o.threads = t;
+    }
+    if let Some(s) = spec_strict {
+        o.spec_strict = s;
+    }
+    if let Some(u) = urm {
+        o.urm = Some(value(u)?);
+    }
+    let mut cfg = o
+        .to_config(now.map_or_else(now_ms, |s| s.saturating_mul(1000)))
+        .py_err(py)?;
+    if let Some(p) = policy {
+        cfg.policy = Some(PolicyReplay::from_policy(Arc::clone(&p.get().compiled)));
+    }
     Ok(cfg)
 }
 
@@ -880,14 +902,16 @@ impl PyVerdict {
 /// reference verifier's order and codes plus claw's Merkle checks; never raises for a bad
 /// bundle: read `Verdict.valid` and `Verdict.reason_code`. The GIL is released meanwhile.
 ///
-/// `config`: a reference `clawverify` config (JSON text or dict) with the allowlists;
-/// `gateway_signers`: gateway DIDs/keys to trust in addition; `now`: Unix seconds (default the
-/// clock); `causal_mode`: "enforce" | "warn" | "observe"; `spec_strict`: protocol-text checks
-/// the reference does not make; `sig_mode`: "batch" | "sequential"; `threads`: 0 = all cores;
+/// `config`: the verifier options (JSON text or dict, docs/SPEC.md §12): a reference
+/// `clawverify` config with any of claw's members; the keywords below set one member each,
+/// over the config's. `gateway_signers`: gateway DIDs/keys to trust in addition; `now`: Unix
+/// seconds (default the clock; the config's `verify_at` wins); `causal_mode`: "enforce" |
+/// "warn" | "observe"; `spec_strict`: protocol-text checks the reference does not make;
+/// `sig_mode`: "batch" | "sequential"; `threads`: 0 = all cores; `urm`: the URM document;
 /// `policy`: replay the tool receipts against this `Policy` (what no context could allow is a
 /// `POLICY_VIOLATION`).
 #[pyfunction]
-#[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = "enforce", spec_strict = false, trusted_log_signers = None, sig_mode = "batch", threads = 0, urm = None, policy = None))]
+#[pyo3(signature = (text, config = None, gateway_signers = None, *, now = None, causal_mode = None, spec_strict = None, trusted_log_signers = None, sig_mode = None, threads = None, urm = None, policy = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_bundle(
     py: Python<'_>,
@@ -895,16 +919,16 @@ pub(crate) fn verify_bundle(
     config: Option<&Bound<'_, PyAny>>,
     gateway_signers: Option<Vec<Bound<'_, PyAny>>>,
     now: Option<i64>,
-    causal_mode: &str,
-    spec_strict: bool,
+    causal_mode: Option<&str>,
+    spec_strict: Option<bool>,
     trusted_log_signers: Option<Vec<Bound<'_, PyAny>>>,
-    sig_mode: &str,
-    threads: usize,
+    sig_mode: Option<&str>,
+    threads: Option<usize>,
     urm: Option<&Bound<'_, PyAny>>,
     policy: Option<&Bound<'_, PyPolicy>>,
 ) -> PyResult<PyVerdict> {
     let bytes = require_text(text, "text")?;
-    let mut cfg = verify_config(
+    let cfg = verify_config(
         py,
         config,
         gateway_signers,
@@ -914,9 +938,9 @@ pub(crate) fn verify_bundle(
         trusted_log_signers,
         sig_mode,
         threads,
+        urm,
         policy,
     )?;
-    cfg.urm = urm.map(value).transpose()?;
     let inner = py.detach(move || evidence::verify_bundle(&bytes, &cfg));
     Ok(PyVerdict { inner })
 }
@@ -971,9 +995,8 @@ pub(crate) fn verify_checkpoint_consistency(
 /// `verify_bundle`) and the pulse is read from the envelope exactly as verified (docs/SPEC.md
 /// §6.8); a bundle that does not verify raises `BundleError` with the verdict's reason code.
 #[pyfunction]
-#[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = "enforce", trusted_log_signers = None))]
-#[allow(clippy::too_many_arguments)]
-#[allow(clippy::result_large_err)] // the closure returns the full verdict on refusal (cold path)
+#[pyo3(signature = (bundle, config = None, gateway_signers = None, *, now = None, issued_at_ms = None, causal_mode = None, trusted_log_signers = None))]
+#[allow(clippy::too_many_arguments, clippy::result_large_err)] // one verdict per call
 pub(crate) fn trust_pulse_from_bundle<'py>(
     py: Python<'py>,
     bundle: &Bound<'py, PyAny>,
@@ -981,7 +1004,7 @@ pub(crate) fn trust_pulse_from_bundle<'py>(
     gateway_signers: Option<Vec<Bound<'py, PyAny>>>,
     now: Option<i64>,
     issued_at_ms: Option<i64>,
-    causal_mode: &str,
+    causal_mode: Option<&str>,
     trusted_log_signers: Option<Vec<Bound<'py, PyAny>>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let bytes = require_text(bundle, "bundle")?;
@@ -991,10 +1014,11 @@ pub(crate) fn trust_pulse_from_bundle<'py>(
         gateway_signers,
         now,
         causal_mode,
-        false,
+        None,
         trusted_log_signers,
-        "batch",
-        0,
+        None,
+        None,
+        None,
         None,
     )?;
     let verified = py

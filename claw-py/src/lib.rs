@@ -16,6 +16,7 @@ mod json;
 mod keys;
 mod merkle;
 mod policy;
+mod state;
 
 /// Native part of the `claw` package. Import `claw`, not this module.
 #[pyo3::pymodule(name = "_claw")]
@@ -48,6 +49,9 @@ mod claw_native {
         cst_scope_hash, cst_token_hash, issue_cst, verify_cst, PyKeySet, PyReplayGuard,
         PyRevocations,
     };
+
+    #[pymodule_export]
+    use crate::state::PyRedisState;
 
     #[pymodule_export]
     use crate::policy::{compile_policy, PyDecision, PyPolicy, PyPolicyRuntime};

@@ -454,6 +454,15 @@ def test_causal_anchoring() -> None:
     assert not claw.verify_bundle(b.to_json()).valid
     observed = claw.verify_bundle(b.to_json(), causal_mode="observe")
     assert observed.valid and observed.proof_tier == "self"
+    # The same option through the one options document (what the CLI's --config and the C
+    # ABI's config_json read), and a keyword overriding the document's member.
+    assert claw.verify_bundle(b.to_json(), {"config_version": "1", "causal_mode": "observe"}).valid
+    assert claw.verify_bundle(b.to_json(), '{"causal_mode": "observe"}').valid
+    assert not claw.verify_bundle(b.to_json(), {"causal_mode": "observe"}, causal_mode="enforce").valid
+    # A misspelt member is refused, not ignored.
+    with pytest.raises(claw.ClawError) as ci:
+        claw.verify_bundle(b.to_json(), {"causal_mdoe": "observe"})
+    assert ci.value.reason_code == "CONFIG_ERROR"
 
 
 def test_delegation_and_extra_metadata() -> None:

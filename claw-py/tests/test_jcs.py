@@ -225,7 +225,7 @@ def test_strict_text(text: str, code: str) -> None:
 def test_invalid_utf8_bytes() -> None:
     with pytest.raises(claw.CanonicalizationError) as ei:
         claw.jcs(b'"\xff"')
-    assert ei.value.reason_code == "JSON_INVALID_UTF8"
+    assert ei.value.reason_code == "INVALID_UTF8"
 
 
 def test_str_is_text_not_a_string_value() -> None:

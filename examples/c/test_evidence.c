@@ -198,8 +198,8 @@ static void test_recorder_and_bundle(void) {
   claw_string_free(verdict);
   verdict = NULL;
   EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"config_version\":\"2\"}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INPUT, "CONFIG_ERROR", &err);
-  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"causal_mode\":\"lax\"}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_ARGUMENT, "CONFIG_ERROR", &err);
-  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"unknown\":1}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_ARGUMENT, "CONFIG_ERROR", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"causal_mode\":\"lax\"}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INPUT, "CONFIG_ERROR", &err);
+  EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, LIT("{\"unknown\":1}"), NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INPUT, "CONFIG_ERROR", &err);
   EXPECT_ERR(claw_bundle_verify(NULL, 5, NULL, 0, NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
   EXPECT_ERR(claw_bundle_verify(bundle, bundle_len, NULL, 0, NULL, T0, &valid, NULL, NULL, &err), CLAW_ERR_NULL_ARGUMENT, "NULL_ARGUMENT", &err);
   EXPECT_ERR(claw_bundle_verify("\xff", 1, NULL, 0, NULL, T0, &valid, &verdict, NULL, &err), CLAW_ERR_INVALID_UTF8, "INVALID_UTF8", &err);

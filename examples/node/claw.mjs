@@ -12,11 +12,15 @@
 //  - JSON inputs may be given as a string (JSON text), a Buffer/Uint8Array (UTF-8 JSON
 //    text) or a plain value (serialized with JSON.stringify).
 //
-// The shared library is found at $CLAW_LIBRARY, else ../../target/release/libclaw.so
-// relative to this file (or $CARGO_TARGET_DIR/release), else the system's libclaw.so.
+// The shared library is found without hand-set paths: $CLAW_LIBRARY if set, else next to this
+// file (a package that ships libclaw), else the build's target directory ($CARGO_TARGET_DIR or
+// ../../target of this checkout, release), else the install locations of scripts/install-c.sh
+// (~/.local/lib, /usr/local/lib, /usr/lib and the multiarch dirs), else the dynamic loader's
+// own search (ld.so.cache, LD_LIBRARY_PATH).
 
 import koffi from 'koffi';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,8 +31,13 @@ export function libraryCandidates() {
   const name = process.platform === 'darwin' ? 'libclaw.dylib' : 'libclaw.so';
   const c = [];
   if (process.env.CLAW_LIBRARY) c.push(process.env.CLAW_LIBRARY);
+  c.push(join(here, name), join(here, 'lib', name));
   if (process.env.CARGO_TARGET_DIR) c.push(join(process.env.CARGO_TARGET_DIR, 'release', name));
   c.push(join(here, '..', '..', 'target', 'release', name));
+  const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[process.arch];
+  c.push(join(homedir(), '.local', 'lib', name), join('/usr/local/lib', name));
+  if (multiarch) c.push(join('/usr/lib', multiarch, name));
+  c.push(join('/usr/lib64', name), join('/usr/lib', name));
   c.push(name);
   return c;
 }

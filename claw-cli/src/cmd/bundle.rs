@@ -4,9 +4,9 @@ use super::common::{bad_arg, now_ms, read_json, seed, TrustArgs};
 use super::run as runlog;
 use crate::{exit, io, report, Failure};
 use claw_core::evidence::{
-    trust_pulse_from_bundle, verify_bundle_for_use, verify_document, verify_receipt_proof, Bundle,
-    BundleOptions, Component, ComponentStatus, DocumentVerdict, ExportVerdict, RunOp, Verdict,
-    CLAW_NAMESPACE,
+    trust_pulse_from_bundle, verify_bundle_for_use, verify_document, verify_receipt_proof,
+    AggregateVerdict, Bundle, BundleOptions, Component, ComponentStatus, DocumentVerdict,
+    ExportVerdict, RunOp, Verdict, CLAW_NAMESPACE,
 };
 use claw_core::{hash, json};
 use serde_json::{json, Value};
@@ -16,8 +16,8 @@ use std::path::PathBuf;
 pub enum Command {
     /// Build and sign the proof bundle of a run directory (`claw run …`).
     Build(BuildArgs),
-    /// Verify a proof bundle, or an export bundle (a document with `export_version`, or
-    /// `{"bundle": …}`), offline. Exit 0 PASS, 3 FAIL.
+    /// Verify a proof bundle, an export bundle (a document with `export_version`, or
+    /// `{"bundle": …}`) or an aggregate bundle, offline. Exit 0 PASS, 3 FAIL.
     Verify(VerifyArgs),
     /// Print the inclusion proof of one receipt against the bundle's signed checkpoint
     /// (the bundle is verified first).
@@ -112,6 +112,9 @@ pub struct ReportArgs {
     html: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
+    /// Print `{"status", "reason_code", "html"}` instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(cmd: Command) -> Result<u8, Failure> {
@@ -285,15 +288,42 @@ fn human_export(v: &ExportVerdict) -> String {
     s
 }
 
-/// Control characters from the bundle never reach the terminal.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+/// Text form of an aggregate bundle's verdict.
+fn human_aggregate(v: &AggregateVerdict) -> String {
+    let mut s = String::new();
+    if v.is_valid() {
+        s.push_str("PASS  aggregate bundle verified\n");
+    } else {
+        s.push_str(&format!(
+            "FAIL  {}: {}\n",
+            v.reason_code,
+            one_line(&v.reason)
+        ));
+        if let Some(f) = &v.field {
+            s.push_str(&format!("field       {}\n", one_line(f)));
+        }
+    }
+    s.push_str(&format!("proof tier  {} (fleet)\n", v.proof_tier.as_str()));
+    for (k, val) in [("aggregate", &v.aggregate_id), ("issuer", &v.signer_did)] {
+        if let Some(x) = val {
+            s.push_str(&format!("{k:<12}{}\n", one_line(x)));
+        }
+    }
+    s.push_str(&format!(
+        "members     {} ({} agents, {} runs)\nverified at {}\n",
+        v.member_count, v.unique_agents, v.total_runs, v.verified_at
+    ));
+    s
+}
+
+/// Control and bidi characters from the bundle never reach the terminal (the core's one
+/// escaping rule, docs/SPEC.md §12.4).
+pub(crate) fn one_line(s: &str) -> String {
+    claw_core::escape::escape(s).into_owned()
 }
 
 fn verify(a: VerifyArgs) -> Result<u8, Failure> {
-    let cfg = a.trust.config()?;
+    let cfg = a.trust.config_for(&a.bundle)?;
     let bytes = io::read_input(Some(&a.bundle))?;
     let v = match verify_document(&bytes, &cfg) {
         DocumentVerdict::Export(v) => {
@@ -301,6 +331,18 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
                 io::print_line(&v.to_json().to_string())?;
             } else {
                 io::write_stdout(human_export(&v).as_bytes())?;
+            }
+            return Ok(if v.is_valid() {
+                exit::OK
+            } else {
+                exit::VERIFY_FAILED
+            });
+        }
+        DocumentVerdict::Aggregate(v) => {
+            if a.json {
+                io::print_line(&v.to_json().to_string())?;
+            } else {
+                io::write_stdout(human_aggregate(&v).as_bytes())?;
             }
             return Ok(if v.is_valid() {
                 exit::OK
@@ -327,7 +369,7 @@ fn verify_failure(v: &Verdict) -> Failure {
 }
 
 fn prove(a: ProveArgs) -> Result<u8, Failure> {
-    let cfg = a.trust.config()?;
+    let cfg = a.trust.config_for(&a.bundle)?;
     let bytes = io::read_input(Some(&a.bundle))?;
     let bundle = Bundle::from_verified_json(&bytes, &cfg).map_err(|e| {
         Failure::new(
@@ -344,9 +386,9 @@ fn prove(a: ProveArgs) -> Result<u8, Failure> {
 fn check_proof(a: CheckProofArgs) -> Result<u8, Failure> {
     let mut gateways = a.gateway.clone();
     if let Some(p) = &a.config {
-        let lists = claw_core::evidence::parse_clawverify_config(&io::read_input(Some(p))?)
+        let o = claw_core::evidence::VerifyOptions::parse(&io::read_input(Some(p))?)
             .map_err(Failure::input)?;
-        gateways.extend(lists.gateway_receipt_signer_dids);
+        gateways.extend(o.allowlists.gateway_receipt_signer_dids);
     }
     let bytes = io::read_input(Some(&a.proof))?;
     let v = verify_receipt_proof(&bytes, a.agent.as_deref(), &gateways).map_err(Failure::verify)?;
@@ -366,7 +408,7 @@ fn check_proof(a: CheckProofArgs) -> Result<u8, Failure> {
 }
 
 fn pulse(a: PulseArgs) -> Result<u8, Failure> {
-    let cfg = a.trust.config()?;
+    let cfg = a.trust.config_for(&a.bundle)?;
     let bytes = io::read_input(Some(&a.bundle))?;
     // Everything below reads the envelope the verifier verified, never the file again.
     let bundle = verify_bundle_for_use(&bytes, &cfg).map_err(|v| verify_failure(&v))?;
@@ -409,18 +451,25 @@ fn pulse(a: PulseArgs) -> Result<u8, Failure> {
 }
 
 fn report_cmd(a: ReportArgs) -> Result<u8, Failure> {
-    let cfg = a.trust.config()?;
+    let cfg = a.trust.config_for(&a.bundle)?;
     let bytes = io::read_input(Some(&a.bundle))?;
     let outcome = verify_bundle_for_use(&bytes, &cfg);
     let html = report::render(&bytes, &outcome, cfg.policy.is_some());
     io::write_file(&a.html, html.as_bytes(), false)?;
-    io::print_line(&format!(
-        "{}  report written to {}",
-        if outcome.is_ok() { "PASS" } else { "FAIL" },
-        a.html.display()
-    ))?;
-    Ok(match &outcome {
-        Ok(vb) => verdict_code(vb.verdict()),
-        Err(v) => verdict_code(v),
-    })
+    let v = match &outcome {
+        Ok(vb) => vb.verdict(),
+        Err(v) => v,
+    };
+    let status = if outcome.is_ok() { "PASS" } else { "FAIL" };
+    if a.json {
+        let out = serde_json::json!({
+            "status": status,
+            "reason_code": v.reason_code,
+            "html": a.html.display().to_string(),
+        });
+        io::print_line(&out.to_string())?;
+    } else {
+        io::print_line(&format!("{status}  report written to {}", a.html.display()))?;
+    }
+    Ok(verdict_code(v))
 }

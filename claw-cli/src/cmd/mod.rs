@@ -1,12 +1,16 @@
 //! Subcommands. Each module parses its arguments, reads files, calls the core, and prints.
 
 mod bundle;
+mod commit;
 mod common;
 mod cst;
+mod docs;
 mod jcs;
 mod keygen;
+mod mcp;
 mod openclaw;
 mod receipt;
+mod refcli;
 mod run;
 mod wpc;
 
@@ -46,6 +50,20 @@ enum Command {
     /// OpenClaw: audit a config against a signed WPC, print the tightest tool config.
     #[command(subcommand)]
     Openclaw(openclaw::Command),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, claw(1), as roff to stdout.
+    Man,
+    /// MCP: run an MCP server behind the policy (`claw mcp wrap … -- COMMAND`).
+    #[command(subcommand)]
+    Mcp(mcp::Command),
+    /// Commit signatures: verify (`message_signature` over `commit:<sha>`, `commit_proof`).
+    #[command(subcommand)]
+    Commit(commit::Command),
+    /// The reference CLI's syntax and exit codes (0 PASS, 1 FAIL, 2 ERROR):
+    /// `claw verify proof-bundle --input FILE [--urm FILE] [--config FILE] [--json]`.
+    #[command(subcommand)]
+    Verify(refcli::Command),
 }
 
 /// Run the parsed command; returns the exit code on success paths (allow/deny/...).
@@ -59,5 +77,10 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Receipt(c) => receipt::run(c),
         Command::Run(c) => run::run(c),
         Command::Bundle(c) => bundle::run(c),
+        Command::Completions(a) => docs::completions(a),
+        Command::Man => docs::man(),
+        Command::Mcp(c) => mcp::run(c),
+        Command::Commit(c) => commit::run(c),
+        Command::Verify(c) => refcli::run(c),
     }
 }

@@ -66,6 +66,9 @@ pub struct AuditArgs {
     /// Print the `openclaw security audit --json` shape instead of text.
     #[arg(long)]
     json: bool,
+    /// One finding per rule and agent, naming every tool it concerns, instead of one per tool.
+    #[arg(long)]
+    summary: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -88,6 +91,9 @@ pub struct HashArgs {
     /// The OpenClaw config (openclaw.json, JSON5).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
+    /// Print `{"config_hash_b64u"}` instead of the bare hash.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(c: Command) -> Result<u8, Failure> {
@@ -204,7 +210,10 @@ fn audit(a: AuditArgs) -> Result<u8, Failure> {
     let policy = load_wpc(&a.wpc, now)?;
     let tools = wpc_tools(&policy, now)?;
     let baseline = a.baseline.as_deref().map(read_baseline).transpose()?;
-    let report = openclaw::audit(&config, &tools, baseline.as_ref(), Some(now));
+    let mut report = openclaw::audit(&config, &tools, baseline.as_ref(), Some(now));
+    if a.summary {
+        report = report.summarized();
+    }
     if a.json {
         print(&pretty(&report.to_json())?)?;
     } else {
@@ -239,7 +248,12 @@ fn policy(a: PolicyArgs) -> Result<u8, Failure> {
 
 fn hash(a: HashArgs) -> Result<u8, Failure> {
     let config = read_config(&a.config)?;
-    print(format!("{}\n", config.hash_b64u()).as_bytes())?;
+    let line = if a.json {
+        serde_json::json!({ "config_hash_b64u": config.hash_b64u() }).to_string()
+    } else {
+        config.hash_b64u().to_string()
+    };
+    print(format!("{line}\n").as_bytes())?;
     Ok(exit::OK)
 }
 

@@ -57,31 +57,31 @@ pub struct DirArgs {
 pub struct StartArgs {
     /// The run directory (created if missing; must not hold a run yet).
     #[arg(long)]
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// The agent's private JWK (signs tool receipts and the bundle).
     #[arg(long, value_name = "FILE")]
-    agent_key: PathBuf,
+    pub(crate) agent_key: PathBuf,
     /// The signed policy (WPC envelope) the run executes under.
     #[arg(long, value_name = "ENVELOPE")]
-    wpc: PathBuf,
+    pub(crate) wpc: PathBuf,
     /// The policy's trusted signer (repeatable).
     #[arg(long = "wpc-signer", value_name = "DID", required = true)]
-    wpc_signer: Vec<String>,
+    pub(crate) wpc_signer: Vec<String>,
     /// The scoped token (compact JWS, or @FILE).
     #[arg(long, value_name = "TOKEN")]
-    cst: Option<String>,
+    pub(crate) cst: Option<String>,
     /// The token's trusted issuer: a did:key or a public JWK file (repeatable).
     #[arg(long = "cst-issuer", value_name = "DID|FILE", requires = "cst")]
-    cst_issuer: Vec<String>,
+    pub(crate) cst_issuer: Vec<String>,
     /// The audience the token must name.
     #[arg(long, value_name = "AUD", requires = "cst")]
-    aud: Option<String>,
+    pub(crate) aud: Option<String>,
     /// The job: the token's mission_id must equal it.
     #[arg(long, value_name = "JOB", requires = "cst")]
-    mission: Option<String>,
+    pub(crate) mission: Option<String>,
     /// The run id (default: run_<uuid>).
     #[arg(long)]
-    run_id: Option<String>,
+    pub(crate) run_id: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -227,11 +227,11 @@ pub fn run(cmd: Command) -> Result<u8, Failure> {
     }
 }
 
-fn log_path(dir: &Path) -> PathBuf {
+pub(crate) fn log_path(dir: &Path) -> PathBuf {
     dir.join(LOG_FILE)
 }
 
-fn io_err(path: &Path, e: std::io::Error) -> Failure {
+pub(crate) fn io_err(path: &Path, e: std::io::Error) -> Failure {
     Failure::new(exit::IO, "IO_ERROR", format!("{}: {e}", path.display()))
 }
 
@@ -296,7 +296,7 @@ pub fn load(dir: &Path, agent_key: Option<&Path>) -> Result<RunState, Failure> {
 }
 
 /// A record time: now, but never before the run's latest record.
-fn at(st: &RunState) -> i64 {
+pub(crate) fn at(st: &RunState) -> i64 {
     now_ms().max(st.last_at_ms())
 }
 
@@ -307,6 +307,23 @@ fn print_json(v: &Value) -> Result<(), Failure> {
 }
 
 fn start(a: StartArgs) -> Result<u8, Failure> {
+    let st = start_run(a)?;
+    let s = st.start_info();
+    let mut out = Map::new();
+    out.insert("run_id".into(), json!(s.run_id));
+    out.insert("agent_did".into(), json!(s.agent_did));
+    if let Some(p) = &s.policy {
+        out.insert("policy_hash_b64u".into(), json!(p.hash_b64u));
+    }
+    if let Some(t) = &s.token {
+        out.insert("token_scope_hash_b64u".into(), json!(t.scope_hash_b64u));
+    }
+    print_json(&Value::Object(out))?;
+    Ok(exit::OK)
+}
+
+/// Open a run: verify the policy and the token, write the `start` record (a new log).
+pub(crate) fn start_run(a: StartArgs) -> Result<RunState, Failure> {
     if log_path(&a.dir).exists() {
         return Err(Failure::new(
             exit::BAD_INPUT,
@@ -341,10 +358,7 @@ fn start(a: StartArgs) -> Result<u8, Failure> {
         }
         None => None,
         Some(t) => {
-            let token = match t.strip_prefix('@') {
-                Some(p) => io::read_text(Path::new(p))?.trim().to_string(),
-                None => t.clone(),
-            };
+            let token = super::common::token_arg(t)?;
             if a.cst_issuer.is_empty() {
                 return Err(bad_arg("--cst needs at least one trusted --cst-issuer"));
             }
@@ -394,18 +408,7 @@ fn start(a: StartArgs) -> Result<u8, Failure> {
         RunState::start(agent, run_start, now, seed()).map_err(|e| Failure::input(e.into()))?;
     std::fs::create_dir_all(&a.dir).map_err(|e| io_err(&a.dir, e))?;
     append(&a.dir, &[rec], true)?;
-    let s = st.start_info();
-    let mut out = Map::new();
-    out.insert("run_id".into(), json!(s.run_id));
-    out.insert("agent_did".into(), json!(s.agent_did));
-    if let Some(p) = &s.policy {
-        out.insert("policy_hash_b64u".into(), json!(p.hash_b64u));
-    }
-    if let Some(t) = &s.token {
-        out.insert("token_scope_hash_b64u".into(), json!(t.scope_hash_b64u));
-    }
-    print_json(&Value::Object(out))?;
-    Ok(exit::OK)
+    Ok(st)
 }
 
 /// A trusted issuer as a public JWK: a did:key, or a public JWK file.
@@ -422,7 +425,7 @@ fn issuer_jwk(issuer: &str) -> Result<Value, Failure> {
 }
 
 /// Validate the run's token for `action` (None: inspection at start) at `now`.
-fn validate_token(
+pub(crate) fn validate_token(
     t: &RunToken,
     mission: Option<&str>,
     agent_did: &str,

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub enum Command {
     /// Print the policy hash (base64url SHA-256 of the JCS payload, 43 characters).
     Hash {
+        /// Print a JSON object instead of text.
+        #[arg(long)]
+        json: bool,
         /// A WPC payload, or a signed WPC envelope (its payload is hashed; the signature is
         /// not checked: use `claw wpc verify` for that).
         file: PathBuf,
@@ -42,6 +45,9 @@ pub enum Command {
         /// The policy hash the envelope must carry.
         #[arg(long, allow_hyphen_values = true)]
         hash: Option<String>,
+        /// Print a JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Decide one tool call; prints {"decision","reason_code","statement_id"}.
     /// Exit code: 0 allow, 4 deny, 5 approval required.
@@ -78,9 +84,9 @@ pub struct CheckArgs {
 
 pub fn run(cmd: Command) -> Result<u8, Failure> {
     match cmd {
-        Command::Hash { file } => {
+        Command::Hash { file, json } => {
             let policy = load_policy(&file, None)?;
-            io::print_line(policy.hash_b64u())?;
+            print_hash(policy.hash_b64u(), None, json)?;
             Ok(exit::OK)
         }
         Command::Compile { file } => {
@@ -110,6 +116,7 @@ pub fn run(cmd: Command) -> Result<u8, Failure> {
             envelope,
             signer,
             hash,
+            json,
         } => {
             let bytes = io::read_input(Some(&envelope))?;
             let signers = if signer.is_empty() {
@@ -120,11 +127,27 @@ pub fn run(cmd: Command) -> Result<u8, Failure> {
             let verified =
                 wpc::verify_policy_envelope(&bytes, signers, hash.as_deref(), Some(io::now_secs()))
                     .map_err(|e| Failure::verify(e.into()))?;
-            io::print_line(verified.policy().hash_b64u())?;
+            print_hash(
+                verified.policy().hash_b64u(),
+                Some(&verified.envelope().signer_did),
+                json,
+            )?;
             Ok(exit::OK)
         }
         Command::Check(a) => check(a),
     }
+}
+
+/// The policy hash as a line of text, or `{"policy_hash_b64u", "signer_did"}` with `--json`.
+fn print_hash(hash: &str, signer: Option<&str>, json: bool) -> Result<(), Failure> {
+    if !json {
+        return io::print_line(hash);
+    }
+    let mut out = serde_json::json!({ "policy_hash_b64u": hash });
+    if let Some(s) = signer {
+        out["signer_did"] = s.into();
+    }
+    io::print_line(&out.to_string())
 }
 
 /// Read a WPC payload, or a signed envelope (verified against `signers` when given).

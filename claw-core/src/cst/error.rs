@@ -42,6 +42,10 @@ pub enum ReplayError {
     /// The guard's store could not be consulted (for shared stores: network, lock, backend).
     #[error("replay guard unavailable: {0}")]
     Unavailable(String),
+    /// A shared store failed (unreachable, corrupt data); its reason code is the store's
+    /// (`STATE_STORE_UNAVAILABLE`, `STATE_STORE_CORRUPT`, ...).
+    #[error(transparent)]
+    Store(#[from] super::state::StateError),
 }
 
 impl ReplayError {
@@ -51,6 +55,7 @@ impl ReplayError {
             ReplayError::Replayed => "TOKEN_REPLAYED",
             ReplayError::CapacityExceeded { .. } => "REPLAY_GUARD_FULL",
             ReplayError::Unavailable(_) => "REPLAY_PROTECTION_FAILED",
+            ReplayError::Store(e) => e.reason_code(),
         }
     }
 }
@@ -179,6 +184,9 @@ pub enum TokenError {
     /// jti-once replay mode and the token has no `jti`.
     #[error("claim jti is required by the replay mode")]
     JtiRequired,
+    /// The revocations could not be consulted (shared store unreachable, stale, corrupt).
+    #[error(transparent)]
+    State(#[from] super::state::StateError),
     /// The replay guard refused the use.
     #[error(transparent)]
     Replay(#[from] ReplayError),
@@ -222,6 +230,7 @@ impl TokenError {
             TokenError::MissionMismatch(_) => "TOKEN_MISSION_MISMATCH",
             TokenError::JtiRequired => "TOKEN_JTI_REQUIRED",
             TokenError::Replay(e) => e.reason_code(),
+            TokenError::State(e) => e.reason_code(),
             TokenError::InvalidKeySet(_) => "SIGNING_CONFIG_INVALID",
             TokenError::InvalidIssue(_) => "TOKEN_ISSUE_INVALID",
         }

@@ -32,6 +32,7 @@ pub mod jws;
 mod keyset;
 mod replay;
 mod revocation;
+mod state;
 mod validate;
 
 pub use claims::{
@@ -41,8 +42,11 @@ pub use claims::{
 pub use error::{ReplayError, RevokedBy, TokenError};
 pub use issue::{issue, issue_with, IssueOptions, IssuedToken};
 pub use keyset::{KeySet, MAX_JWKS_BYTES, MAX_KID_BYTES};
-pub use replay::{InMemoryReplayGuard, ReplayGuard};
+pub use replay::{replay_key, InMemoryReplayGuard, ReplayGuard, ReplayUse};
 pub use revocation::{RevocationList, Revocations};
+pub use state::{
+    Revocation, RevocationSource, RevocationStore, StateError, MAX_REVOCATION_ENTRY_BYTES,
+};
 pub use validate::{
     validate, ReplayMode, ValidationOptions, VerifiedClaims, DEFAULT_CLOCK_SKEW_SECONDS,
 };

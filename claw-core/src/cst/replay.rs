@@ -15,7 +15,13 @@ use std::sync::{Mutex, MutexGuard};
 ///   seconds; the validator passes the token's `exp` plus the clock skew, the last moment
 ///   the token could still validate). After that it may be forgotten.
 /// * **Fail closed**: a guard that cannot record (full, unreachable) returns an error, never
-///   `Ok(())`.
+///   `Ok(())`. A guard that does not know whether a use was recorded (the store went away
+///   mid-request) returns an error too; the use may then stay consumed (refused later as a
+///   replay), never accepted twice.
+///
+/// "Exactly once" therefore means: per `(jti, job)` pair, across every instance sharing the
+/// guard, at most one `Ok(())` until `expires_at`, and exactly one when the store is
+/// reachable. Shared stores are specified in `docs/SPEC.md §9`.
 pub trait ReplayGuard: Send + Sync {
     /// Accept the first use of `(jti, job)` and record it until `expires_at`; refuse a
     /// second use with [`ReplayError::Replayed`].
@@ -26,6 +32,29 @@ pub trait ReplayGuard: Send + Sync {
         expires_at: i64,
         now: i64,
     ) -> Result<(), ReplayError>;
+
+    /// Record several uses at once (one result per use, in order). Shared stores override
+    /// it to use one round trip; the default calls [`ReplayGuard::check_and_record`] for each.
+    fn check_and_record_many(
+        &self,
+        uses: &[ReplayUse<'_>],
+        now: i64,
+    ) -> Vec<Result<(), ReplayError>> {
+        uses.iter()
+            .map(|u| self.check_and_record(u.jti, u.job, u.expires_at, now))
+            .collect()
+    }
+}
+
+/// One use for [`ReplayGuard::check_and_record_many`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayUse<'a> {
+    /// The token's `jti`.
+    pub jti: &'a str,
+    /// The runtime's job (`""` when it names none).
+    pub job: &'a str,
+    /// Keep the record at least until then (epoch seconds).
+    pub expires_at: i64,
 }
 
 const DEFAULT_SHARDS: usize = 16;
@@ -101,13 +130,19 @@ impl InMemoryReplayGuard {
     }
 
     fn key(jti: &str, job: &str) -> [u8; 32] {
-        // Length-prefix the job so ("ab","c") and ("a","bc") differ.
-        let mut buf = Vec::with_capacity(8 + job.len() + jti.len());
-        buf.extend_from_slice(&(job.len() as u64).to_be_bytes());
-        buf.extend_from_slice(job.as_bytes());
-        buf.extend_from_slice(jti.as_bytes());
-        hash::sha256(buf)
+        replay_key(jti, job)
     }
+}
+
+/// The fixed-size identity of a `(jti, job)` use: SHA-256(u64 big-endian len(job) ‖ job ‖
+/// jti). The job is length-prefixed so ("ab","c") and ("a","bc") differ. Shared stores key
+/// their records by it (no raw token data in the store; `docs/SPEC.md §9`).
+pub fn replay_key(jti: &str, job: &str) -> [u8; 32] {
+    let mut buf = Vec::with_capacity(8 + job.len() + jti.len());
+    buf.extend_from_slice(&(job.len() as u64).to_be_bytes());
+    buf.extend_from_slice(job.as_bytes());
+    buf.extend_from_slice(jti.as_bytes());
+    hash::sha256(buf)
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {

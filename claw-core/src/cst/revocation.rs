@@ -58,6 +58,55 @@ impl RevocationList {
         self
     }
 
+    /// Add one entry (the form shared stores exchange, [`super::Revocation`]).
+    pub fn apply(&mut self, entry: &super::Revocation) -> &mut Self {
+        use super::Revocation as R;
+        match entry {
+            R::Jti(v) => self.revoke_jti(v.as_str()),
+            R::Kid(v) => self.revoke_kid(v.as_str()),
+            R::Key(k) => {
+                self.keys.insert(*k);
+                self
+            }
+            R::PolicyHash(v) => self.revoke_policy_hash(v.as_str()),
+            R::TokenHash(v) => self.revoke_token_hash(v.as_str()),
+        }
+    }
+
+    /// Whether this exact entry is in the list.
+    pub fn contains(&self, entry: &super::Revocation) -> bool {
+        use super::Revocation as R;
+        match entry {
+            R::Jti(v) => self.jtis.contains(v),
+            R::Kid(v) => self.kids.contains(v),
+            R::Key(k) => self.keys.contains(k),
+            R::PolicyHash(v) => self.policy_hashes.contains(v),
+            R::TokenHash(v) => self.token_hashes.contains(&v.to_ascii_lowercase()),
+        }
+    }
+
+    /// Every entry, in no particular order (what a shared store writes back after it lost
+    /// its data).
+    pub fn entries(&self) -> Vec<super::Revocation> {
+        use super::Revocation as R;
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.jtis.iter().cloned().map(R::Jti));
+        out.extend(self.kids.iter().cloned().map(R::Kid));
+        out.extend(self.keys.iter().copied().map(R::Key));
+        out.extend(self.policy_hashes.iter().cloned().map(R::PolicyHash));
+        out.extend(self.token_hashes.iter().cloned().map(R::TokenHash));
+        out
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.jtis.len()
+            + self.kids.len()
+            + self.keys.len()
+            + self.policy_hashes.len()
+            + self.token_hashes.len()
+    }
+
     /// Whether nothing is revoked.
     pub fn is_empty(&self) -> bool {
         self.jtis.is_empty()

@@ -5,7 +5,7 @@ use super::error::{quoted, TokenError};
 use super::jws;
 use super::keyset::KeySet;
 use super::replay::ReplayGuard;
-use super::revocation::Revocations;
+use super::state::RevocationSource;
 use crate::{b64, json};
 use serde_json::Value;
 use std::fmt;
@@ -80,8 +80,11 @@ pub struct ValidationOptions<'a> {
     pub max_token_bytes: usize,
     /// The replay mode.
     pub replay: ReplayMode<'a>,
-    /// Revocations to consult (a snapshot is taken once per validation).
-    pub revocations: Option<&'a Revocations>,
+    /// Revocations to consult (a snapshot is taken once per validation): the in-memory
+    /// [`super::Revocations`], or a shared store's local copy. A source that cannot vouch for
+    /// its copy fails the validation with its reason code (`STATE_STORE_UNAVAILABLE`,
+    /// `STATE_STORE_STALE`, ...).
+    pub revocations: Option<&'a dyn RevocationSource>,
 }
 
 impl<'a> ValidationOptions<'a> {
@@ -153,7 +156,8 @@ fn ct_eq(a: &str, b: &str) -> bool {
 ///    (`TOKEN_INVALID_CLAIMS`);
 /// 6. `exp`, `nbf`, `iat`, max TTL (`TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`,
 ///    `TOKEN_ISSUED_IN_FUTURE`, `TOKEN_TTL_EXCEEDS_POLICY`);
-/// 7. revocation (`TOKEN_REVOKED`);
+/// 7. revocation (`TOKEN_REVOKED`; a source that cannot answer: `STATE_STORE_UNAVAILABLE`,
+///    `STATE_STORE_STALE`, `STATE_STORE_CORRUPT`);
 /// 8. audience, subject, scope (`TOKEN_BAD_AUDIENCE`, `TOKEN_SUB_MISMATCH`,
 ///    `TOKEN_INSUFFICIENT_SCOPE`);
 /// 9. scope hash presence, delegation, scope hash value (`TOKEN_SCOPE_HASH_REQUIRED`,
@@ -163,7 +167,7 @@ fn ct_eq(a: &str, b: &str) -> bool {
 /// 11. job binding (`TOKEN_MISSION_REQUIRED`, `TOKEN_MISSION_MISMATCH`);
 /// 12. replay, last, so only a token that passed everything consumes its `jti`
 ///     (`TOKEN_JTI_REQUIRED`, `TOKEN_REPLAYED`, `REPLAY_GUARD_FULL`,
-///     `REPLAY_PROTECTION_FAILED`).
+///     `REPLAY_PROTECTION_FAILED`, a shared store's `STATE_STORE_*`).
 pub fn validate(
     token: &str,
     keys: &KeySet,
@@ -224,7 +228,7 @@ pub fn validate(
 
     // 7: revocation.
     if let Some(revocations) = opts.revocations {
-        let list = revocations.snapshot();
+        let list = revocations.current()?;
         if let Some(by) = list.check(
             &kid,
             key,

@@ -1,12 +1,10 @@
 //! Verifier configuration in the reference verifier's file format
 //! (`clawverify.config.*.json`): `{"config_version":"1", "allowlists": {…}}`.
 //!
-//! Like the reference loader, only the six allowlists below are read, each a list of DIDs;
-//! non-string items are dropped and other members (e.g. `trusted_signer_dids`) are ignored.
+//! Like the reference loader, the six allowlists below are lists of DIDs whose non-string
+//! items are dropped; the other members are claw's options (see [`super::VerifyOptions`]).
 
-use crate::error::{Error, ErrorKind};
-use crate::json;
-use serde_json::Value;
+use crate::error::Error;
 
 /// The allowlists of a verifier configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,46 +20,11 @@ pub struct Allowlists {
     pub audit_result_attestation_signer_dids: Vec<String>,
 }
 
-/// Parse a `clawverify.config.*.json` file. Refused (`CONFIG_ERROR`) unless it is strict
-/// JSON, an object, and has `config_version: "1"`.
+/// Parse a `clawverify.config.*.json` file and return its allowlists: the file is read as
+/// [`super::VerifyOptions`] (so it is refused, `CONFIG_ERROR`, unless it is strict JSON, an
+/// object, with `config_version` "1" when present, and no unknown member).
 pub fn parse_clawverify_config(bytes: &[u8]) -> Result<Allowlists, Error> {
-    let bad = |m: &str| Error::new(ErrorKind::Input, "CONFIG_ERROR", m.to_string());
-    let v = json::parse(bytes, &json::Limits::STRICT)?;
-    let o = v
-        .as_object()
-        .ok_or_else(|| bad("config must be a JSON object"))?;
-    if o.get("config_version").and_then(Value::as_str) != Some("1") {
-        return Err(bad("config_version must be \"1\""));
-    }
-    let lists = match o.get("allowlists") {
-        None => return Ok(Allowlists::default()),
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err(bad("allowlists must be an object")),
-    };
-    let read = |k: &str| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for d in lists
-            .get(k)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            let d = d.trim();
-            if !d.is_empty() && !out.iter().any(|x| x == d) {
-                out.push(d.to_string());
-            }
-        }
-        out
-    };
-    Ok(Allowlists {
-        gateway_receipt_signer_dids: read("gateway_receipt_signer_dids"),
-        web_receipt_signer_dids: read("web_receipt_signer_dids"),
-        attestation_signer_dids: read("attestation_signer_dids"),
-        execution_attestation_signer_dids: read("execution_attestation_signer_dids"),
-        derivation_attestation_signer_dids: read("derivation_attestation_signer_dids"),
-        audit_result_attestation_signer_dids: read("audit_result_attestation_signer_dids"),
-    })
+    Ok(super::VerifyOptions::parse(bytes)?.allowlists)
 }
 
 #[cfg(test)]

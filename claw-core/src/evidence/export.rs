@@ -138,15 +138,20 @@ pub enum DocumentVerdict {
     Proof(Verdict),
     /// It carried `export_version` ([`is_export_bundle`]).
     Export(ExportVerdict),
+    /// It was an `aggregate_bundle` envelope ([`super::is_aggregate_bundle`]).
+    Aggregate(super::AggregateVerdict),
 }
 
-/// Verify `bytes` as an export bundle when the document carries `export_version`, else as a
-/// proof bundle, parsing it once (what `claw bundle verify` does).
+/// Verify `bytes` as an aggregate bundle when it is an `aggregate_bundle` envelope, as an
+/// export bundle when the document carries `export_version`, else as a proof bundle,
+/// parsing it once (what `claw bundle verify` does).
 pub fn verify_document(bytes: &[u8], cfg: &VerifyConfig) -> DocumentVerdict {
     match parse_input(bytes, cfg) {
         Ok(doc) => {
             // An ambiguous root is refused by the proof-bundle verifier (AMBIGUOUS_DOCUMENT).
-            let out = if is_export_bundle(&doc) {
+            let out = if super::is_aggregate_bundle(&doc) {
+                DocumentVerdict::Aggregate(super::verify_aggregate_bundle_value(&doc, cfg))
+            } else if is_export_bundle(&doc) {
                 DocumentVerdict::Export(verify_export_bundle_value(&doc, cfg))
             } else {
                 DocumentVerdict::Proof(verify_bundle_value(&doc, cfg))
@@ -615,7 +620,7 @@ fn run(ctx: &mut Ctx<'_>, b: &Value) -> Result<(), Fail> {
             Some("signature_b64u"),
         ));
     }
-    if !key.is_some_and(|k| k.verify_b64u(claimed.as_bytes(), sig).is_ok()) {
+    if key.is_none_or(|k| k.verify_b64u(claimed.as_bytes(), sig).is_err()) {
         return Err(fail(
             S,
             "SIGNATURE_INVALID",
@@ -825,7 +830,7 @@ fn verify_attestation(
             Some("signer_did"),
         );
     };
-    if !key.is_some_and(|k| k.verify_b64u(claimed.as_bytes(), sig).is_ok()) {
+    if key.is_none_or(|k| k.verify_b64u(claimed.as_bytes(), sig).is_err()) {
         return err(
             "SIGNATURE_INVALID",
             "signature does not verify for signer_did",
@@ -891,7 +896,7 @@ fn execution_payload_ok(p: &Value) -> bool {
             .is_some_and(|x| js_trim(x).chars().count() >= 8 && schema::is_b64u_chars(x))
         && s("issued_at").and_then(parse_ms).is_some()
         && p.get("expires_at")
-            .map_or(true, |x| x.as_str().and_then(parse_ms).is_some())
+            .is_none_or(|x| x.as_str().and_then(parse_ms).is_some())
 }
 
 #[cfg(test)]

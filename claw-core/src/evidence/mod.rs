@@ -21,17 +21,20 @@
 //!
 //! docs/SPEC.md §6 describes every format and the verification algorithm in order.
 
+mod aggregate;
 mod approval_binding;
 mod batch;
 mod bundle;
 mod carried;
 mod causal;
 mod chain;
+mod commit;
 mod config;
 mod document;
 mod export;
 mod ids;
 mod merkle_proofs;
+mod options;
 mod pulse;
 mod receipts;
 mod recorder;
@@ -40,6 +43,10 @@ mod schema;
 mod verify;
 mod wire;
 
+pub use aggregate::{
+    is_aggregate_bundle, verify_aggregate_bundle, verify_aggregate_bundle_value, AggregateVerdict,
+    AGGREGATE_TTL_SKEW_MS,
+};
 pub use batch::{SigMode, TABLE_MIN_SIGNATURES};
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
 pub use carried::{
@@ -48,6 +55,10 @@ pub use carried::{
 };
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};
+pub use commit::{
+    commit_failure_json, verify_commit_signature, verify_commit_signature_value, CommitError,
+    CommitForm, VerifiedCommit, MAX_COMMIT_SIG_BYTES,
+};
 pub use config::{parse_clawverify_config, Allowlists};
 pub use document::{
     locate_document, AmbiguousDocument, Located, VerifiedBundle, AMBIGUOUS_DOCUMENT,
@@ -61,6 +72,7 @@ pub use merkle_proofs::{
     verify_consistency_proof, verify_receipt_proof, Checkpoint, ConsistencyProof, ReceiptProof,
     ReceiptProofVerdict, CHECKPOINT_ENVELOPE_TYPE, LEAF_RULE, TREE_ALG,
 };
+pub use options::{VerifyOptions, WpcReplayOptions, MAX_OPTIONS_BYTES, OPTION_MEMBERS};
 pub use pulse::{safe_relative_path, trust_pulse_from_bundle, TrustPulse, TRUST_PULSE_SCHEMA};
 pub use receipts::{
     sign_receipt_envelope, ApprovalType, ApproverMethod, Binding, Delegation, EffectClass, Gateway,
@@ -69,10 +81,11 @@ pub use receipts::{
 };
 pub use recorder::{PendingModelCall, Recorder};
 pub use runlog::{
-    check_disclosures, parse_run_log, ApprovalState, DecisionRecord, Disclosure, RunOp, RunOut,
-    RunPolicy, RunRecord, RunStart, RunState, RunToken, DISCLOSURE_BUDGET_BYTES,
-    MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
+    check_disclosures, parse_run_log, ApprovalState, DecisionRecord, Disclosure, ElicitationRecord,
+    ListingRecord, RunOp, RunOut, RunPolicy, RunRecord, RunStart, RunState, RunToken,
+    DISCLOSURE_BUDGET_BYTES, MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
 };
+pub use schema::UNVERIFIED_METADATA_MEMBERS;
 pub use verify::{
     verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_log_inclusion_proof,
     Component, ComponentStatus, PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,

@@ -114,6 +114,45 @@ pub enum RunOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scope_summary: Option<String>,
     },
+    /// A tool listing a proxy relayed (MCP `tools/list`): a `tools_listed` event whose
+    /// payload is the record (what the server offered, what the client was shown).
+    Listing(ListingRecord),
+    /// A human's answer to a proxy's approval question (MCP elicitation): an
+    /// `mcp_elicitation` event whose payload is the record. Unlike `approval` it makes no
+    /// receipt, so a run without model calls (nothing to anchor a human-approval receipt to)
+    /// still builds a bundle the reference accepts; the decision that follows names the
+    /// answer's event.
+    Elicitation(ElicitationRecord),
+}
+
+/// A human's answer to an approval question asked through MCP elicitation (docs/SPEC.md §10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElicitationRecord {
+    /// The server's name.
+    pub server: String,
+    /// The tool of the call asked about.
+    pub tool: String,
+    /// SHA-256 (base64url) of the JCS bytes of the call's arguments.
+    pub args_hash_b64u: String,
+    /// Whether the human approved.
+    pub approved: bool,
+    /// Who answered, as the client named itself (`mcp-client:NAME`).
+    pub approver: String,
+}
+
+/// What a proxy relayed of a server's tool listing (docs/SPEC.md §10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingRecord {
+    /// The server's name (the proxy's `--server-name`).
+    pub server: String,
+    /// The tool names the server offered, in its order.
+    pub offered: Vec<String>,
+    /// The tool names shown to the client.
+    pub shown: Vec<String>,
+    /// SHA-256 (base64url) of the JCS bytes of the server's `tools/list` result.
+    pub offered_hash_b64u: String,
 }
 
 impl RunOp {
@@ -126,6 +165,8 @@ impl RunOp {
             RunOp::ModelBegin { .. } => "model_begin",
             RunOp::ModelReceipt { .. } => "model_receipt",
             RunOp::Approval { .. } => "approval",
+            RunOp::Listing(_) => "listing",
+            RunOp::Elicitation(_) => "elicitation",
         }
     }
 }
@@ -474,7 +515,7 @@ impl RunState {
                 let allow = if self.start.policy.is_some() {
                     let args_hash = json::canonicalize(args).map(hash::sha256_b64u)?;
                     let i = self.open_allows.iter().position(|(res, h)| {
-                        res == tool_name && h.as_ref().map_or(true, |h| *h == args_hash)
+                        res == tool_name && h.as_ref().is_none_or(|h| *h == args_hash)
                     });
                     if i.is_none() {
                         return Err(log_err(
@@ -524,6 +565,24 @@ impl RunState {
                 out
             }
             RunOp::ModelReceipt { receipt } => self.apply_model_receipt(receipt)?,
+            RunOp::Listing(l) => {
+                if l.server.is_empty() || l.offered_hash_b64u.is_empty() {
+                    return Err(invalid(
+                        "listing",
+                        "server and offered_hash_b64u must not be empty",
+                    ));
+                }
+                self.plain_event("tools_listed", l, at_ms, &mut rng)?
+            }
+            RunOp::Elicitation(e) => {
+                if e.server.is_empty() || e.tool.is_empty() || e.args_hash_b64u.is_empty() {
+                    return Err(invalid(
+                        "elicitation",
+                        "server, tool and args_hash_b64u must not be empty",
+                    ));
+                }
+                self.plain_event("mcp_elicitation", e, at_ms, &mut rng)?
+            }
             RunOp::Approval {
                 approval_type,
                 approver_subject,
@@ -588,6 +647,25 @@ impl RunState {
             seed_b64u: b64::encode(seed),
             op,
             out,
+        })
+    }
+
+    /// Append an event whose payload is `record` (keys sorted); no receipt.
+    fn plain_event(
+        &mut self,
+        event_type: &str,
+        record: &impl Serialize,
+        at_ms: i64,
+        rng: &mut SeedRng,
+    ) -> Result<RunOut, EvidenceError> {
+        let payload =
+            serde_json::to_value(record).map_err(|e| invalid(event_type, e.to_string()))?;
+        let b = self
+            .recorder
+            .record_event(event_type, &json::sorted(&payload), at_ms, rng)?;
+        Ok(RunOut {
+            event_hash_b64u: b.event_hash_b64u,
+            ..RunOut::default()
         })
     }
 
@@ -833,10 +911,9 @@ fn check_scope(scope: &Value) -> Result<(), EvidenceError> {
         .as_object()
         .ok_or_else(|| invalid("scope", "must be an object"))?;
     for k in ["action", "resource"] {
-        if !o
-            .get(k)
+        if o.get(k)
             .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
+            .is_none_or(|s| s.is_empty())
         {
             return Err(invalid("scope", format!("{k} must be a non-empty string")));
         }

@@ -979,14 +979,32 @@ fn metadata() -> S {
                     ],
                 ),
             ),
-            // Reference features claw does not verify: fail closed when present.
-            ("policy_binding", S::Unsupported),
-            ("runner_measurement", S::Unsupported),
-            ("prompt_pack", S::Unsupported),
-            ("system_prompt_report", S::Unsupported),
-        ],
+        ]
+        .into_iter()
+        // Reference evidence claw does not verify: fail closed when present.
+        .chain(
+            UNVERIFIED_METADATA_MEMBERS
+                .iter()
+                .map(|k| (*k, S::Unsupported)),
+        )
+        .collect(),
     )
 }
+
+/// Members of a proof bundle's `payload.metadata` that the reference verifies as evidence
+/// (its `verify-proof-bundle.ts` reads and checks them) and claw does not: a bundle carrying
+/// one is refused (`UNKNOWN_SCHEMA_ID`) instead of passing with the evidence unchecked
+/// (docs/SPEC.md §6.3, "Evidence claw does not verify").
+pub const UNVERIFIED_METADATA_MEMBERS: [&str; 8] = [
+    "policy_binding",
+    "runner_measurement",
+    "runner_attestation_receipt",
+    "reviewer_signoff_receipts",
+    "data_handling",
+    "revoked_policy_issuer_keys",
+    "prompt_pack",
+    "system_prompt_report",
+];
 
 /// Array bounds used by the bundle schema.
 #[derive(Debug, Clone, Copy)]
@@ -1749,6 +1767,86 @@ pub(crate) fn export_bundle(l: ArrayLimits) -> S {
             ("issued_at", dt()),
             ("expires_at", dt()),
             ("metadata", obj_any()),
+        ],
+    )
+}
+
+/// `aggregate_bundle_envelope.v1` with `aggregate_bundle.v1` and its members' schemas
+/// (`proof_bundle_envelope.v1` or `export_bundle.v1`) inlined.
+pub(crate) fn aggregate_envelope(l: ArrayLimits) -> S {
+    let count = || S::Num {
+        min: Some(1.0),
+        int: false,
+    };
+    let payload = obj(
+        true,
+        &[
+            "aggregate_version",
+            "aggregate_id",
+            "created_at",
+            "issuer_did",
+            "manifest",
+            "artifacts",
+            "metadata",
+        ],
+        vec![
+            ("aggregate_version", S::Const("1")),
+            ("aggregate_id", nonempty()),
+            ("created_at", dt()),
+            ("expires_at", dt()),
+            ("issuer_did", did()),
+            ("manifest", export_manifest()),
+            (
+                "artifacts",
+                obj(
+                    true,
+                    &["member_bundles"],
+                    vec![(
+                        "member_bundles",
+                        arr(
+                            S::OneOf(vec![bundle_envelope(l), export_bundle(l)]),
+                            1,
+                            1000,
+                        ),
+                    )],
+                ),
+            ),
+            (
+                "metadata",
+                obj(
+                    false,
+                    &["fleet_summary"],
+                    vec![(
+                        "fleet_summary",
+                        obj(
+                            true,
+                            &["total_members", "unique_agents", "total_runs"],
+                            vec![
+                                ("total_members", count()),
+                                ("unique_agents", count()),
+                                ("total_runs", count()),
+                                ("fleet_proof_tier", string()),
+                            ],
+                        ),
+                    )],
+                ),
+            ),
+        ],
+    );
+    obj(
+        true,
+        &ENVELOPE_REQUIRED,
+        vec![
+            ("envelope_version", S::Const("1")),
+            ("envelope_type", S::Const("aggregate_bundle")),
+            ("payload", payload),
+            ("payload_hash_b64u", b64u8()),
+            ("hash_algorithm", S::Enum(SHA256_BLAKE3)),
+            ("signature_b64u", b64u8()),
+            ("algorithm", S::Enum(ED25519)),
+            ("signer_did", did()),
+            ("issued_at", dt()),
+            ("expires_at", dt()),
         ],
     )
 }

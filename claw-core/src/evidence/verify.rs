@@ -1461,7 +1461,7 @@ fn check_chain(events: &[Value], threads: usize) -> Result<(), Stop> {
     let structural = par_map(&idx, threads, |&i| -> Result<(), Stop> {
         let e = &events[i];
         for k in ["event_id", "run_id", "event_type"] {
-            if str_of(e, k).map_or(true, str::is_empty) {
+            if str_of(e, k).is_none_or(str::is_empty) {
                 return Err(bad(i, &format!("missing or empty {k}")));
             }
         }
@@ -1763,7 +1763,7 @@ fn gateway_generic(
     if str_of(p, "receipt_version") != Some("1")
         || ["receipt_id", "gateway_id", "provider", "model"]
             .iter()
-            .any(|k| str_of(p, k).map_or(true, str::is_empty))
+            .any(|k| str_of(p, k).is_none_or(str::is_empty))
         || !is_b64u_chars(str_of(p, "request_hash_b64u").unwrap_or(""))
         || !is_b64u_chars(str_of(p, "response_hash_b64u").unwrap_or(""))
         || !int_in("tokens_input", MAX_TOKENS)
@@ -2030,7 +2030,7 @@ fn count_attestations(atts: &[Value], agent_did: &str, cfg: &VerifyConfig) -> us
                 return false;
             }
             if let Some(exp) = a.get("expires_at") {
-                if parse_ms(exp.as_str()).map_or(true, |ms| cfg.now_ms > ms) {
+                if parse_ms(exp.as_str()).is_none_or(|ms| cfg.now_ms > ms) {
                     return false;
                 }
             }
@@ -2111,7 +2111,7 @@ pub fn verify_log_inclusion_proof(
         Ok(k) => k,
     };
     let sig = proof["root_signature"]["sig_b64u"].as_str().unwrap_or("");
-    if !key.is_some_and(|k| k.verify_b64u(root.as_bytes(), sig).is_ok()) {
+    if key.is_none_or(|k| k.verify_b64u(root.as_bytes(), sig).is_err()) {
         return Err(err(
             "SIGNATURE_INVALID",
             "log root signature does not verify",

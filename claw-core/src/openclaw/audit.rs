@@ -119,6 +119,9 @@ pub struct Finding {
     pub detail: String,
     /// What to change, when there is something to change.
     pub remediation: Option<String>,
+    /// The agent and tool a per-tool finding is about (`None` for the other findings); lets
+    /// [`AuditReport::summarized`] fold one rule's findings into one.
+    pub subject: Option<(String, String)>,
 }
 
 impl Finding {
@@ -135,7 +138,13 @@ impl Finding {
             title,
             detail,
             remediation,
+            subject: None,
         }
+    }
+
+    fn about(mut self, agent: &str, tool: &str) -> Finding {
+        self.subject = Some((agent.to_string(), tool.to_string()));
+        self
     }
 
     /// The finding as OpenClaw writes it (`remediation` omitted when absent).
@@ -279,6 +288,42 @@ impl AuditReport {
         s
     }
 
+    /// The same report with one finding per rule and agent instead of one per tool: the
+    /// per-tool findings of one check (e.g. `claw.wpc.tool_not_allowed`) for one agent become
+    /// one finding naming every tool, at the place of the first. Severities and the exit code
+    /// do not change; findings that are not about a tool are kept as they are.
+    pub fn summarized(&self) -> AuditReport {
+        let mut groups: Vec<(String, Severity, String, Vec<&Finding>)> = Vec::new();
+        let mut order: Vec<Result<usize, &Finding>> = Vec::new();
+        for f in &self.findings {
+            let Some((agent, _)) = &f.subject else {
+                order.push(Err(f));
+                continue;
+            };
+            let key = |g: &(String, Severity, String, Vec<&Finding>)| {
+                g.0 == f.check_id && g.1 == f.severity && &g.2 == agent
+            };
+            match groups.iter().position(key) {
+                Some(i) => groups[i].3.push(f),
+                None => {
+                    order.push(Ok(groups.len()));
+                    groups.push((f.check_id.clone(), f.severity, agent.clone(), vec![f]));
+                }
+            }
+        }
+        let findings = order
+            .into_iter()
+            .map(|o| match o {
+                Err(f) => f.clone(),
+                Ok(i) => fold(&groups[i].2, &groups[i].3),
+            })
+            .collect();
+        AuditReport {
+            findings,
+            ..self.clone()
+        }
+    }
+
     /// Whether any finding is critical (the CLI then exits with code 6).
     pub fn has_critical(&self) -> bool {
         self.findings
@@ -359,6 +404,49 @@ impl AuditReport {
             }
         }
         out
+    }
+}
+
+/// One finding for the per-tool findings `fs` (same check, severity and agent).
+fn fold(agent: &str, fs: &[&Finding]) -> Finding {
+    let first = fs[0];
+    if fs.len() == 1 {
+        return first.clone();
+    }
+    let tools: Vec<&str> = fs
+        .iter()
+        .filter_map(|f| f.subject.as_ref().map(|(_, t)| t.as_str()))
+        .collect();
+    let quoted = tools
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = match first.check_id.as_str() {
+        "claw.wpc.tool_denied" => "which the WPC denies",
+        "claw.wpc.tool_not_allowed" => "which the WPC does not allow",
+        "claw.wpc.tool_requires_approval" => "for which the WPC requires a human approval",
+        "claw.wpc.tool_conditional" => "which the WPC allows only under conditions",
+        _ => "flagged by this check",
+    };
+    let mut detail = format!("{} tools: {}.", tools.len(), tools.join(", "));
+    // The first tool's explanation stands for the others (same rule, same agent).
+    let _ = write!(detail, "\nFor example, {}", first.detail);
+    let remediation = first.remediation.as_ref().map(|r| {
+        let one = format!("\"{}\"", tools[0]);
+        r.replacen(&one, &quoted, 1)
+    });
+    Finding {
+        check_id: first.check_id.clone(),
+        severity: first.severity,
+        title: format!(
+            "Agent \"{agent}\" can call {} tools {what}: {}",
+            tools.len(),
+            tools.join(", ")
+        ),
+        detail,
+        remediation,
+        subject: None,
     }
 }
 
@@ -508,7 +596,8 @@ pub fn audit(
                     format!("Agent \"{}\" can call \"{tool}\", which the WPC denies", a.agent_id),
                     format!("{allowed_by}\n{policy_label} denies it: {}.", ruling_text(&r)),
                     Some(format!("Add \"{tool}\" to {}.", deny_key(a))),
-                )),
+                )
+                .about(&a.agent_id, tool)),
                 ToolStance::NotAllowed => findings.push(Finding::new(
                     "claw.wpc.tool_not_allowed",
                     Severity::Critical,
@@ -524,7 +613,8 @@ pub fn audit(
                         "Add \"{tool}\" to {}, or narrow the profile (`claw openclaw policy` prints the tightest tools block).",
                         deny_key(a)
                     )),
-                )),
+                )
+                .about(&a.agent_id, tool)),
                 ToolStance::ApprovalRequired => findings.push(Finding::new(
                     "claw.wpc.tool_requires_approval",
                     Severity::Info,
@@ -537,7 +627,8 @@ pub fn audit(
                         ruling_text(&r)
                     ),
                     None,
-                )),
+                )
+                .about(&a.agent_id, tool)),
                 ToolStance::Conditional => findings.push(Finding::new(
                     "claw.wpc.tool_conditional",
                     Severity::Info,
@@ -550,7 +641,8 @@ pub fn audit(
                         ruling_text(&r)
                     ),
                     None,
-                )),
+                )
+                .about(&a.agent_id, tool)),
                 ToolStance::Allowed => {}
             }
         }

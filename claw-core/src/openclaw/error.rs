@@ -74,7 +74,7 @@ impl OpenClawError {
             OpenClawError::TooLarge { .. } => "OPENCLAW_CONFIG_TOO_LARGE",
             OpenClawError::TooDeep { .. } => "OPENCLAW_CONFIG_TOO_DEEP",
             OpenClawError::TooComplex { .. } => "OPENCLAW_CONFIG_TOO_COMPLEX",
-            OpenClawError::InvalidUtf8 { .. } => "OPENCLAW_CONFIG_INVALID_UTF8",
+            OpenClawError::InvalidUtf8 { .. } => "INVALID_UTF8",
             OpenClawError::Syntax { .. } => "OPENCLAW_JSON5_SYNTAX",
             OpenClawError::DuplicateKey { .. } => "OPENCLAW_JSON5_DUPLICATE_KEY",
             OpenClawError::LoneSurrogate { .. } => "OPENCLAW_JSON5_LONE_SURROGATE",

@@ -815,7 +815,7 @@ cd",
             parse(b"\xff", &Json5Limits::CONFIG)
                 .unwrap_err()
                 .reason_code(),
-            "OPENCLAW_CONFIG_INVALID_UTF8"
+            "INVALID_UTF8"
         );
     }
 

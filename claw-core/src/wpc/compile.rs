@@ -645,7 +645,7 @@ impl CompiledPolicy {
             }
         }
         let min = |cur: &mut Option<u16>| {
-            if cur.map_or(true, |c| i < c) {
+            if cur.is_none_or(|c| i < c) {
                 *cur = Some(i);
             }
         };
@@ -656,7 +656,7 @@ impl CompiledPolicy {
                 Tri::Unresolved => 2,
                 Tri::False => return,
             };
-            if acc.deny.map_or(true, |d| (rank, i) < d) {
+            if acc.deny.is_none_or(|d| (rank, i) < d) {
                 acc.deny = Some((rank, i));
             }
         } else {

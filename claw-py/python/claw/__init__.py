@@ -5,6 +5,7 @@ instances of :class:`ClawError` subclasses, one per core error kind, each with t
 ``reason_code``.
 """
 
+from claw._reason_codes import ReasonCode
 from claw._claw import (
     Bundle,
     BundleError,
@@ -24,6 +25,7 @@ from claw._claw import (
     PolicyError,
     PolicyRuntime,
     Recorder,
+    RedisState,
     ReplayGuard,
     Revocations,
     SignatureError,
@@ -71,6 +73,7 @@ __all__ = [
     "PolicyError",
     "SignatureError",
     "TokenError",
+    "ReasonCode",
     # canonical JSON and hashing
     "jcs",
     "parse_json",
@@ -93,6 +96,7 @@ __all__ = [
     "issue_cst",
     "verify_cst",
     "KeySet",
+    "RedisState",
     "ReplayGuard",
     "Revocations",
     "cst_token_hash",

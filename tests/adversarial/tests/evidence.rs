@@ -337,6 +337,7 @@ fn genuine_envelope_wrapped_beside_an_invented_payload() {
     match verify_document(text.as_bytes(), &verify_config()) {
         DocumentVerdict::Proof(v) => assert_eq!(v.reason_code, "AMBIGUOUS_DOCUMENT"),
         DocumentVerdict::Export(v) => panic!("read as an export bundle: {}", v.reason_code),
+        DocumentVerdict::Aggregate(v) => panic!("read as an aggregate: {}", v.reason_code),
     }
     // The plain wrapper (with a description) still verifies, and what a consumer reads is
     // exactly the envelope that was verified.
@@ -354,6 +355,7 @@ fn export_wrapper_beside_a_genuine_envelope() {
     match verify_document(text.as_bytes(), &verify_config()) {
         DocumentVerdict::Proof(v) => assert_eq!(v.reason_code, "AMBIGUOUS_DOCUMENT"),
         DocumentVerdict::Export(v) => panic!("read as an export bundle: {}", v.reason_code),
+        DocumentVerdict::Aggregate(v) => panic!("read as an aggregate: {}", v.reason_code),
     }
     assert_eq!(verdict(&text), "AMBIGUOUS_DOCUMENT");
     let e = Bundle::from_verified_json(text.as_bytes(), &verify_config()).unwrap_err();

@@ -1,0 +1,437 @@
+//! The proxy's decision point: the policy runtime with the incident overrides file, the
+//! scoped token, and the run directory the decisions, listings and receipts go into. One per
+//! proxy, behind a mutex (the relay threads take turns).
+
+use super::GateArgs;
+use crate::cmd::common::{now_ms, seed, verified_policy};
+use crate::cmd::run::{self, StartArgs};
+use crate::{exit, io, Failure};
+use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
+use claw_core::mcp::{self, Approval, CallDecision, Listing, ToolCall};
+use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The incident overrides file, re-read when its size or modification time changes.
+#[derive(Debug)]
+struct OverridesFile {
+    path: PathBuf,
+    stamp: Option<(u64, SystemTime)>,
+    /// The reason every call is denied while the file is unreadable or invalid.
+    broken: Option<&'static str>,
+}
+
+/// The run directory being recorded into.
+#[derive(Debug)]
+struct Run {
+    dir: PathBuf,
+    key: PathBuf,
+    state: RunState,
+    /// The log, open for appending (one write per record).
+    file: std::fs::File,
+    /// The log's length after our last write: a longer log was appended to by another
+    /// writer (e.g. `claw run approve`) and is replayed before our next record.
+    log_len: u64,
+}
+
+/// The token the run is bound to, re-validated once it has expired.
+#[derive(Debug)]
+struct Token {
+    token: RunToken,
+    mission: Option<String>,
+    exp: Option<i64>,
+}
+
+/// A human's answer through elicitation, used once by the next decision on the same call.
+#[derive(Debug)]
+struct Answer {
+    tool: String,
+    args_hash: String,
+    approved: bool,
+}
+
+#[derive(Debug)]
+pub struct Gate {
+    answers: Vec<Answer>,
+    server: String,
+    runtime: PolicyRuntime,
+    policy_hash: String,
+    requirements: Requirements,
+    overrides: Option<OverridesFile>,
+    run: Option<Run>,
+    token: Option<Token>,
+    agent_did: Option<String>,
+    started_at: i64,
+}
+
+fn log_len(dir: &Path) -> Result<u64, Failure> {
+    let p = run::log_path(dir);
+    std::fs::metadata(&p)
+        .map(|m| m.len())
+        .map_err(|e| run::io_err(&p, e))
+}
+
+fn failure(e: impl Into<claw_core::Error>) -> Failure {
+    Failure::input(e.into())
+}
+
+impl Gate {
+    /// Verify the policy, open (or continue) the run, validate the token: everything that
+    /// must hold before the server is started.
+    pub fn open(a: &GateArgs) -> Result<Gate, Failure> {
+        let now = now_ms();
+        let env_bytes = io::read_input(Some(&a.wpc))?;
+        let (verified, compiled) = verified_policy(&env_bytes, &a.signer, now / 1000)?;
+        let policy_hash = verified.policy().hash_b64u().to_string();
+        let requirements = compiled.requirements();
+        let cst = match &a.cst {
+            Some(t) => Some(t.clone()),
+            None => std::env::var("CLAW_MCP_CST").ok().filter(|t| !t.is_empty()),
+        };
+        if cst.is_none() && (a.require_cst || requirements.require_cst()) {
+            return Err(Failure::new(
+                exit::VERIFY_FAILED,
+                "TOKEN_REQUIRED",
+                format!("policy {policy_hash} requires a scoped token (--cst or CLAW_MCP_CST)"),
+            ));
+        }
+        let runtime = PolicyRuntime::new(compiled);
+        let mut gate = Gate {
+            answers: Vec::new(),
+            server: a.server_name.clone(),
+            runtime,
+            policy_hash,
+            requirements,
+            overrides: a.overrides.as_ref().map(|p| OverridesFile {
+                path: p.clone(),
+                stamp: None,
+                broken: None,
+            }),
+            run: None,
+            token: None,
+            agent_did: None,
+            started_at: now / 1000,
+        };
+        if let Some(o) = &gate.overrides {
+            // An invalid overrides file at start is an error, not a silent deny-all.
+            let bytes = io::read_input(Some(&o.path))?;
+            let parsed = Overrides::parse(&bytes).map_err(failure)?;
+            gate.runtime.set_overrides(parsed).map_err(failure)?;
+            gate.refresh_overrides();
+        }
+        let (Some(dir), Some(key)) = (&a.run_dir, &a.agent_key) else {
+            if cst.is_some() {
+                return Err(crate::cmd::common::bad_arg(
+                    "--cst needs --run-dir and --agent-key",
+                ));
+            }
+            return Ok(gate);
+        };
+        let state = if run::log_path(dir).exists() {
+            run::load(dir, Some(key))?
+        } else {
+            if cst.is_some() && a.cst_issuer.is_empty() {
+                return Err(crate::cmd::common::bad_arg(
+                    "--cst needs at least one trusted --cst-issuer",
+                ));
+            }
+            run::start_run(StartArgs {
+                dir: dir.clone(),
+                agent_key: key.clone(),
+                wpc: a.wpc.clone(),
+                wpc_signer: a.signer.clone(),
+                cst: cst.clone(),
+                cst_issuer: a.cst_issuer.clone(),
+                aud: Some(a.cst_aud.clone().unwrap_or_else(|| a.server_name.clone())),
+                mission: None,
+                run_id: None,
+            })?
+        };
+        let start = state.start_info().clone();
+        match &start.policy {
+            Some(p) if p.hash_b64u == gate.policy_hash => {}
+            _ => {
+                return Err(Failure::new(
+                    exit::BAD_INPUT,
+                    "RUN_POLICY_MISMATCH",
+                    format!(
+                        "{} holds a run under another policy than {}",
+                        dir.display(),
+                        gate.policy_hash
+                    ),
+                ))
+            }
+        }
+        if cst.is_some() && start.token.is_none() {
+            return Err(Failure::new(
+                exit::BAD_INPUT,
+                "RUN_TOKEN_MISMATCH",
+                format!("{} holds a run started without a token", dir.display()),
+            ));
+        }
+        gate.agent_did = Some(start.agent_did.clone());
+        gate.started_at = state.started_at_ms() / 1000;
+        if let Some(t) = &start.token {
+            let tok = Token {
+                mission: t
+                    .claims
+                    .get("mission_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                exp: t.claims.get("exp").and_then(Value::as_i64),
+                token: t.clone(),
+            };
+            // Validated now for tool calls (a continued run's token may have expired since).
+            run::validate_token(
+                &tok.token,
+                tok.mission.as_deref(),
+                &start.agent_did,
+                &gate.policy_hash,
+                &gate.requirements,
+                Some(ACTION_TOOL_EXECUTE),
+                now / 1000,
+            )
+            .map_err(|e| Failure::verify(e.into()))?;
+            gate.token = Some(tok);
+        }
+        let path = run::log_path(dir);
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| run::io_err(&path, e))?;
+        gate.run = Some(Run {
+            dir: dir.clone(),
+            key: key.clone(),
+            log_len: log_len(dir)?,
+            file,
+            state,
+        });
+        Ok(gate)
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Re-read the overrides file if it changed since the last look.
+    fn refresh_overrides(&mut self) {
+        let Some(o) = &mut self.overrides else {
+            return;
+        };
+        let stamp = std::fs::metadata(&o.path)
+            .ok()
+            .and_then(|m| Some((m.len(), m.modified().ok()?)));
+        if stamp.is_some() && stamp == o.stamp {
+            return;
+        }
+        o.stamp = stamp;
+        let parsed = std::fs::read(&o.path)
+            .map_err(|_| "OVERRIDES_UNREADABLE")
+            .and_then(|b| Overrides::parse(&b).map_err(|_| "OVERRIDES_INVALID"));
+        o.broken = match parsed.map(|p| self.runtime.set_overrides(p)) {
+            Ok(Ok(())) => None,
+            Ok(Err(_)) => Some("OVERRIDES_INVALID"),
+            Err(code) => Some(code),
+        };
+    }
+
+    /// The time of the next record (never before the run's last one), in milliseconds.
+    fn now_ms(&self) -> i64 {
+        match &self.run {
+            Some(r) => run::at(&r.state),
+            None => now_ms(),
+        }
+    }
+
+    /// The token's verdict for a call at `now` (seconds): fully re-validated once expired.
+    fn token_refusal(&self, now: i64) -> Option<&'static str> {
+        let t = self.token.as_ref()?;
+        if t.exp.is_some_and(|exp| now < exp) {
+            return None;
+        }
+        let agent = self.agent_did.as_deref().unwrap_or_default();
+        run::validate_token(
+            &t.token,
+            t.mission.as_deref(),
+            agent,
+            &self.policy_hash,
+            &self.requirements,
+            Some(ACTION_TOOL_EXECUTE),
+            now,
+        )
+        .err()
+        .map(|e| e.reason_code())
+    }
+
+    /// Replay the log if another writer appended to it since our last write.
+    fn sync_run(&mut self) -> Result<(), Failure> {
+        let Some(r) = &mut self.run else {
+            return Ok(());
+        };
+        let len = r
+            .file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| run::io_err(&run::log_path(&r.dir), e))?;
+        if len != r.log_len {
+            r.state = run::load(&r.dir, Some(&r.key))?;
+            r.log_len = len;
+        }
+        Ok(())
+    }
+
+    /// Apply one operation to the run and append its record (not synced: the proxy syncs
+    /// when it ends; docs/SPEC.md §10).
+    fn record(&mut self, op: RunOp, at_ms: i64) -> Result<Option<Value>, Failure> {
+        let Some(r) = &mut self.run else {
+            return Ok(None);
+        };
+        let rec = r.state.apply(op, at_ms, seed()).map_err(failure)?;
+        let mut line = rec.to_line().map_err(failure)?;
+        line.push('\n');
+        // One write of a whole line (O_APPEND), not synced (docs/SPEC.md §10.7).
+        r.file
+            .write_all(line.as_bytes())
+            .map_err(|e| run::io_err(&run::log_path(&r.dir), e))?;
+        r.log_len = r.log_len.saturating_add(line.len() as u64);
+        Ok(Some(json!({
+            "event_hash_b64u": rec.out.event_hash_b64u,
+            "receipt_id": rec.out.receipt_id,
+        })))
+    }
+
+    /// Decide a `tools/call` and record the decision.
+    pub fn decide(&mut self, call: &ToolCall) -> Result<CallDecision, Failure> {
+        self.refresh_overrides();
+        self.sync_run()?;
+        let at = self.now_ms();
+        let args_hash = call.args_hash_b64u().map_err(failure)?;
+        let broken = self.overrides.as_ref().and_then(|o| o.broken);
+        let d = if let Some(code) = broken.or_else(|| self.token_refusal(at / 1000)) {
+            CallDecision::refused(code, &self.policy_hash)
+        } else {
+            // A recorded approval (`claw run approve`, a receipt) first, then an answer given
+            // through elicitation (an event; the decision names no receipt for it).
+            let recorded = self.run.as_ref().and_then(|r| {
+                r.state
+                    .unused_approval(ACTION_TOOL_EXECUTE, &call.name, Some(&args_hash))
+            });
+            let answer = self
+                .answers
+                .iter()
+                .position(|a| a.tool == call.name && a.args_hash == args_hash);
+            let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
+                (Some(ap), _) if ap.approval_type == "explicit_approve" => {
+                    Approval::Approved(&ap.receipt_id)
+                }
+                (Some(ap), _) => Approval::Denied(&ap.receipt_id),
+                (None, Some(a)) if a.approved => Approval::Approved(""),
+                (None, Some(_)) => Approval::Denied(""),
+                (None, None) => Approval::None,
+            };
+            let from_answer = recorded.is_none() && answer.is_some();
+            let mut d = mcp::decide_call(
+                &self.runtime.snapshot(),
+                &call.name,
+                &self.server,
+                at / 1000,
+                self.started_at,
+                approval,
+            );
+            if from_answer {
+                if let (Some(_), Some(i)) = (d.approval_receipt_id.take(), answer) {
+                    self.answers.remove(i);
+                }
+            }
+            d
+        };
+        self.record(RunOp::Decision(d.to_record(&call.name, &args_hash)), at)?;
+        Ok(d)
+    }
+
+    /// Record a human's answer (through MCP elicitation) about this very call.
+    pub fn record_approval(
+        &mut self,
+        call: &ToolCall,
+        approved: bool,
+        approver: &str,
+    ) -> Result<(), Failure> {
+        self.sync_run()?;
+        let at = self.now_ms();
+        let args_hash = call.args_hash_b64u().map_err(failure)?;
+        let op = RunOp::Elicitation(ElicitationRecord {
+            server: self.server.clone(),
+            tool: call.name.clone(),
+            args_hash_b64u: args_hash.clone(),
+            approved,
+            approver: approver.into(),
+        });
+        self.record(op, at)?;
+        self.answers.push(Answer {
+            tool: call.name.clone(),
+            args_hash,
+            approved,
+        });
+        Ok(())
+    }
+
+    /// Record the result of an allowed call: the tool receipt.
+    pub fn record_result(
+        &mut self,
+        call: &ToolCall,
+        result: Value,
+        status: &str,
+        latency_ms: u64,
+    ) -> Result<Option<Value>, Failure> {
+        self.sync_run()?;
+        let at = self.now_ms();
+        self.record(
+            RunOp::Tool {
+                tool_name: call.name.clone(),
+                tool_version: None,
+                args: call.arguments.clone(),
+                result,
+                result_status: status.into(),
+                latency_ms,
+            },
+            at,
+        )
+    }
+
+    /// Filter a `tools/list` result and record the listing.
+    pub fn listing(&mut self, result: &Value) -> Result<Listing, Failure> {
+        self.refresh_overrides();
+        self.sync_run()?;
+        let at = self.now_ms();
+        let broken = self.overrides.as_ref().is_some_and(|o| o.broken.is_some());
+        let snapshot = self.runtime.snapshot();
+        let listing = mcp::filter_tools_list(result, |name| {
+            !broken && mcp::listing_visible(&snapshot, name, at / 1000)
+        })
+        .map_err(failure)?;
+        self.record(
+            RunOp::Listing(ListingRecord {
+                server: self.server.clone(),
+                offered: listing.offered.clone(),
+                shown: listing.shown.clone(),
+                offered_hash_b64u: listing.offered_hash_b64u.clone(),
+            }),
+            at,
+        )?;
+        Ok(listing)
+    }
+
+    /// Sync the run log to disk (at exit).
+    pub fn sync_to_disk(&self) {
+        if let Some(r) = &self.run {
+            let _ = r.file.sync_data();
+        }
+    }
+}
+
+/// Whether a decision lets the call through.
+pub fn allows(d: &CallDecision) -> bool {
+    d.verdict == Verdict::Allow
+}

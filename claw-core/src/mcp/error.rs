@@ -1,0 +1,61 @@
+//! What the MCP rules refuse.
+
+/// A refused MCP message. Each variant has a stable reason code and the JSON-RPC error code
+/// sent back to the peer ([`McpError::rpc_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum McpError {
+    /// The message is larger than the proxy's bound.
+    #[error("message is {size} bytes, above the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+    /// The bytes are not strict JSON (syntax, duplicate keys, lone surrogates, numbers).
+    #[error("not strict JSON: {0}")]
+    Json(#[from] crate::json::JsonError),
+    /// A JSON array: JSON-RPC batches are not part of MCP since revision 2025-06-18.
+    #[error("JSON-RPC batches are not accepted (MCP has no batching since 2025-06-18)")]
+    Batch,
+    /// Valid JSON but not a JSON-RPC 2.0 message MCP allows.
+    #[error("invalid JSON-RPC message: {0}")]
+    InvalidMessage(String),
+    /// `tools/call` parameters without a tool name, or with non-object arguments.
+    #[error("invalid tools/call params: {0}")]
+    InvalidParams(String),
+    /// A `tools/list` result the proxy cannot read (no `tools` array).
+    #[error("invalid tools/list result from the server: {0}")]
+    InvalidListing(String),
+    /// An HTTP `Mcp-Method` / `Mcp-Name` header disagrees with the body, or a required one
+    /// is missing.
+    #[error("header {header} {detail}")]
+    HeaderMismatch {
+        header: &'static str,
+        detail: String,
+    },
+}
+
+impl McpError {
+    /// Stable, machine-readable reason code.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            McpError::TooLarge { .. } => "MCP_MESSAGE_TOO_LARGE",
+            McpError::Json(_) => "MCP_INVALID_JSON",
+            McpError::Batch => "MCP_BATCH_UNSUPPORTED",
+            McpError::InvalidMessage(_) => "MCP_INVALID_MESSAGE",
+            McpError::InvalidParams(_) => "MCP_INVALID_PARAMS",
+            McpError::InvalidListing(_) => "MCP_INVALID_LISTING",
+            McpError::HeaderMismatch { .. } => "MCP_HEADER_MISMATCH",
+        }
+    }
+
+    /// The JSON-RPC error code for the peer: -32700 parse error, -32600 invalid request,
+    /// -32602 invalid params, -32603 internal error (a server answer the proxy refuses),
+    /// -32020 `HeaderMismatch` (MCP 2026-07-28, Streamable HTTP).
+    pub fn rpc_code(&self) -> i64 {
+        match self {
+            McpError::Json(_) => -32700,
+            McpError::TooLarge { .. } | McpError::Batch | McpError::InvalidMessage(_) => -32600,
+            McpError::InvalidParams(_) => -32602,
+            McpError::InvalidListing(_) => -32603,
+            McpError::HeaderMismatch { .. } => -32020,
+        }
+    }
+}

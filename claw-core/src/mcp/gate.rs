@@ -1,0 +1,315 @@
+//! A `tools/call` as a policy decision, a refused call as an answer the model reads, a
+//! `tools/list` answer filtered to what the policy could allow, and the elicitation that asks
+//! a human for an approval.
+
+use super::McpError;
+use crate::evidence::DecisionRecord;
+use crate::wpc::{
+    NoContext, OwnedDecision, ReasonCode, ReplayVerdict, Request, Snapshot, Verdict,
+    ACTION_TOOL_EXECUTE,
+};
+use crate::{hash, json};
+use serde_json::{json, Map, Value};
+
+/// The context key that carries the MCP server's name (`--server-name`) in every
+/// `tools/call` decision, so a statement can name a server:
+/// `StringEquals {"Mcp:Server": "filesystem"}`.
+pub const KEY_MCP_SERVER: &str = "Mcp:Server";
+
+/// The `tools/call` parameters the proxy decides on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    /// `params.name`: the WPC resource.
+    pub name: String,
+    /// `params.arguments` (an object; `{}` when absent).
+    pub arguments: Value,
+}
+
+impl ToolCall {
+    /// Read `params` of a `tools/call` request: `name` a non-empty string, `arguments` absent
+    /// or an object.
+    pub fn from_params(params: Option<&Value>) -> Result<ToolCall, McpError> {
+        let bad = |d: &str| McpError::InvalidParams(d.to_string());
+        let p = params
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("params must be an object"))?;
+        let name = match p.get("name") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => return Err(bad("\"name\" must be a non-empty string")),
+        };
+        let arguments = match p.get("arguments") {
+            None => Value::Object(Map::new()),
+            Some(a @ Value::Object(_)) => a.clone(),
+            Some(_) => return Err(bad("\"arguments\" must be an object")),
+        };
+        Ok(ToolCall { name, arguments })
+    }
+
+    /// SHA-256 (base64url) of the JCS bytes of the arguments: the receipt's `args_hash_b64u`.
+    pub fn args_hash_b64u(&self) -> Result<String, McpError> {
+        Ok(hash::sha256_b64u(json::canonicalize(&self.arguments)?))
+    }
+}
+
+/// A recorded human answer about this very call (tool and argument hash), not used yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval<'a> {
+    /// Nobody answered.
+    None,
+    /// A human approved: the approval receipt's id.
+    Approved(&'a str),
+    /// A human refused: the approval receipt's id.
+    Denied(&'a str),
+}
+
+/// The decision about one call, ready to be recorded and acted on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallDecision {
+    /// Allow, Deny or ApprovalRequired.
+    pub verdict: Verdict,
+    /// The reason code (`POLICY_ALLOW`, `OVERRIDE_TOOL_DENIED`, `HUMAN_APPROVAL_DENIED`, …).
+    pub reason_code: String,
+    /// The deciding statement.
+    pub statement_id: Option<String>,
+    /// The deciding policy's hash.
+    pub policy_hash_b64u: Option<String>,
+    /// The approval this decision used up, if one decided it.
+    pub approval_receipt_id: Option<String>,
+}
+
+impl CallDecision {
+    /// The run log's `decision` record (docs/SPEC.md §6.6) for tool `tool`.
+    pub fn to_record(&self, tool: &str, args_hash_b64u: &str) -> DecisionRecord {
+        DecisionRecord {
+            action: ACTION_TOOL_EXECUTE.into(),
+            resource: tool.into(),
+            decision: self.verdict.as_str().into(),
+            reason_code: self.reason_code.clone(),
+            statement_id: self.statement_id.clone(),
+            policy_hash_b64u: self.policy_hash_b64u.clone(),
+            args_hash_b64u: Some(args_hash_b64u.into()),
+            approval_receipt_id: self.approval_receipt_id.clone(),
+        }
+    }
+
+    /// A denial that comes from outside the policy (an invalid token, unreadable overrides):
+    /// `reason_code` says which.
+    pub fn refused(reason_code: &str, policy_hash_b64u: &str) -> CallDecision {
+        CallDecision {
+            verdict: Verdict::Deny,
+            reason_code: reason_code.into(),
+            statement_id: None,
+            policy_hash_b64u: Some(policy_hash_b64u.into()),
+            approval_receipt_id: None,
+        }
+    }
+}
+
+/// Decide a call: `tool:execute` on the tool name, context `Mcp:Server` = `server` (the only
+/// caller key; `Request:HasHumanApproval` = `"true"` is added only for a recorded approval),
+/// at `now` (seconds) in a run started at `run_started_at`, overrides first (the snapshot).
+/// When the policy asks for an approval and `approval` is an approval of this call, the call
+/// is decided again with it, and the approval is used only if that allows; a recorded refusal
+/// denies with `HUMAN_APPROVAL_DENIED`.
+pub fn decide_call(
+    snapshot: &Snapshot,
+    tool: &str,
+    server: &str,
+    now: i64,
+    run_started_at: i64,
+    approval: Approval<'_>,
+) -> CallDecision {
+    let decide = |approved: bool| -> OwnedDecision {
+        let base = [(KEY_MCP_SERVER, server)];
+        let with = [
+            (KEY_MCP_SERVER, server),
+            (crate::wpc::KEY_HUMAN_APPROVAL, "true"),
+        ];
+        let ctx: &[(&str, &str)] = if approved { &with } else { &base };
+        snapshot
+            .decide(&Request::tool_call(tool, &ctx, now).with_run_started_at(run_started_at))
+            .into_owned()
+    };
+    let first = decide(false);
+    let mut used = None;
+    let d = match (first.verdict, approval) {
+        (Verdict::ApprovalRequired, Approval::Approved(id)) => {
+            let second = decide(true);
+            if second.verdict == Verdict::Allow {
+                used = Some(id.to_string());
+                second
+            } else {
+                first
+            }
+        }
+        (Verdict::ApprovalRequired, Approval::Denied(id)) => {
+            return CallDecision {
+                verdict: Verdict::Deny,
+                reason_code: "HUMAN_APPROVAL_DENIED".into(),
+                statement_id: first.statement_id,
+                policy_hash_b64u: first.policy_hash,
+                approval_receipt_id: Some(id.to_string()),
+            }
+        }
+        _ => first,
+    };
+    CallDecision {
+        verdict: d.verdict,
+        reason_code: d.reason.as_str().into(),
+        statement_id: d.statement_id,
+        policy_hash_b64u: d.policy_hash,
+        approval_receipt_id: used,
+    }
+}
+
+/// What the model reads for a refused call: a `tools/call` result with `isError: true`
+/// (so MCP clients hand it to the model rather than failing the turn), one text item
+/// `claw: REASON_CODE: …`, and `_meta["claw.dev/decision"]` with the decision.
+pub fn denial_result(tool: &str, server: &str, d: &CallDecision) -> Value {
+    let why = match d.verdict {
+        Verdict::ApprovalRequired => "needs a human approval, and none was given",
+        _ => "is not allowed by the policy",
+    };
+    let text = format!(
+        "claw: {}: tool {tool:?} of MCP server {server:?} {why}; the call was not sent to the server",
+        d.reason_code
+    );
+    let mut meta = Map::new();
+    meta.insert("decision".into(), json!(d.verdict.as_str()));
+    meta.insert("reason_code".into(), json!(d.reason_code));
+    if let Some(s) = &d.statement_id {
+        meta.insert("statement_id".into(), json!(s));
+    }
+    if let Some(h) = &d.policy_hash_b64u {
+        meta.insert("policy_hash_b64u".into(), json!(h));
+    }
+    json!({
+        "content": [{"type": "text", "text": text}],
+        "isError": true,
+        "_meta": {"claw.dev/decision": Value::Object(meta)},
+    })
+}
+
+/// Whether a listed tool is shown: hidden when the overrides deny it (or the whole policy)
+/// or when no request context could make the policy allow it (an unconditional Deny
+/// matches, or no Allow statement names it: [`crate::wpc::CompiledPolicy::replay`]).
+pub fn listing_visible(snapshot: &Snapshot, tool: &str, now: i64) -> bool {
+    let d = snapshot.decide(&Request::tool_call(tool, &NoContext, now));
+    if matches!(
+        d.reason,
+        ReasonCode::OverrideToolDenied
+            | ReasonCode::OverridePolicyHashDenied
+            | ReasonCode::OverridePolicyHashMismatch
+            | ReasonCode::RequestInvalid
+    ) {
+        return false;
+    }
+    matches!(
+        snapshot.policy().replay(ACTION_TOOL_EXECUTE, tool),
+        ReplayVerdict::NotDisproved
+    )
+}
+
+/// A `tools/list` result after filtering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// The result sent to the client: the server's, with only the shown tools.
+    pub result: Value,
+    /// The tool names the server offered, in its order (a tool without a string name is
+    /// listed as `""` and never shown).
+    pub offered: Vec<String>,
+    /// The tool names shown to the client.
+    pub shown: Vec<String>,
+    /// SHA-256 (base64url) of the JCS bytes of the server's whole result.
+    pub offered_hash_b64u: String,
+}
+
+/// Filter a `tools/list` result: keep the tools `visible` accepts, every other member of the
+/// result (`nextCursor`, `_meta`) unchanged.
+pub fn filter_tools_list(
+    result: &Value,
+    visible: impl Fn(&str) -> bool,
+) -> Result<Listing, McpError> {
+    let obj = result
+        .as_object()
+        .ok_or_else(|| McpError::InvalidListing("the result is not an object".into()))?;
+    let tools = obj
+        .get("tools")
+        .and_then(Value::as_array)
+        .ok_or_else(|| McpError::InvalidListing("\"tools\" is not an array".into()))?;
+    let mut offered = Vec::with_capacity(tools.len());
+    let mut shown = Vec::new();
+    let mut kept = Vec::new();
+    for t in tools {
+        let name = t.get("name").and_then(Value::as_str).unwrap_or("");
+        offered.push(name.to_string());
+        if !name.is_empty() && visible(name) {
+            shown.push(name.to_string());
+            kept.push(t.clone());
+        }
+    }
+    let mut out = obj.clone();
+    out.insert("tools".into(), Value::Array(kept));
+    Ok(Listing {
+        result: Value::Object(out),
+        offered,
+        shown,
+        offered_hash_b64u: hash::sha256_b64u(json::canonicalize(result)?),
+    })
+}
+
+/// The `elicitation/create` request (form mode) that asks the user to approve a call: one
+/// boolean field `approve`.
+pub fn elicitation_request(id: &Value, tool: &str, server: &str, arguments: &Value) -> Value {
+    let args = json::canonicalize(arguments)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let mut shown: String = args.chars().take(512).collect();
+    if shown.len() < args.len() {
+        shown.push('…');
+    }
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "method": "elicitation/create",
+        "params": {
+            "message": format!("claw: the policy needs your approval for tool {tool:?} of MCP server {server:?} with arguments {shown}"),
+            "requestedSchema": {
+                "type": "object",
+                "properties": {
+                    "approve": {"type": "boolean", "title": "Approve this call", "default": false}
+                },
+                "required": ["approve"]
+            }
+        }
+    })
+}
+
+/// Read the client's answer to [`elicitation_request`]: approved only for
+/// `{"action": "accept", "content": {"approve": true}}`; any other answer (decline, cancel,
+/// an error, a malformed result) is a refusal.
+pub fn elicitation_answer(outcome: &Result<Value, Value>) -> bool {
+    match outcome {
+        Ok(r) => {
+            r.get("action").and_then(Value::as_str) == Some("accept")
+                && r.get("content")
+                    .and_then(|c| c.get("approve"))
+                    .and_then(Value::as_bool)
+                    == Some(true)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Whether an `initialize` request's params declare the elicitation capability (form mode:
+/// `capabilities.elicitation` an object, empty or with `form`).
+pub fn client_supports_elicitation(initialize_params: Option<&Value>) -> bool {
+    match initialize_params
+        .and_then(|p| p.get("capabilities"))
+        .and_then(|c| c.get("elicitation"))
+        .and_then(Value::as_object)
+    {
+        Some(e) => e.is_empty() || e.contains_key("form"),
+        None => false,
+    }
+}

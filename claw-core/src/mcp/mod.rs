@@ -1,0 +1,29 @@
+//! MCP (Model Context Protocol) at the proxy boundary: the rules a proxy between an MCP
+//! client and an MCP server applies, shared by every transport (the stdio proxy of
+//! `claw mcp wrap`, the Streamable HTTP proxy). Pure: the transports read and write bytes,
+//! this module says what the bytes are and what to do with them (docs/SPEC.md §10).
+//!
+//! - [`message`]: one JSON-RPC 2.0 message, parsed strictly and bounded, classified as a
+//!   request, a notification or a response;
+//! - [`gate`]: a `tools/call` as a WPC request (tool name as the resource, the server's name
+//!   in the `Mcp:Server` context key), the decision with a recorded human approval, the
+//!   answer shown to the model when the call is refused, the `tools/list` filter, the
+//!   elicitation that asks a human;
+//! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body.
+
+mod error;
+pub mod gate;
+pub mod headers;
+pub mod message;
+
+pub use error::McpError;
+pub use gate::{
+    client_supports_elicitation, decide_call, denial_result, elicitation_answer,
+    elicitation_request, filter_tools_list, listing_visible, Approval, CallDecision, Listing,
+    ToolCall, KEY_MCP_SERVER,
+};
+pub use headers::{check_http_headers, decode_header_value};
+pub use message::{
+    error_response, parse_message, refusal, result_response, IdKey, Message,
+    DEFAULT_MAX_MESSAGE_BYTES,
+};

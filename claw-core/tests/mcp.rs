@@ -1,0 +1,231 @@
+//! The MCP gate rules (claw_core::mcp): a tools/call as a decision with the server in the
+//! context, approvals, overrides, the answer a refused call gets, the tools/list filter, the
+//! elicitation answer, and hostile messages.
+use claw_core::mcp::{self, Approval, ToolCall};
+use claw_core::wpc::{CompiledPolicy, Overrides, Policy, PolicyRuntime, Verdict};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const NOW: i64 = 1_790_000_000;
+
+fn runtime(statements: &str) -> PolicyRuntime {
+    let doc = format!(
+        r#"{{"policy_version":"2","policy_id":"p","issuer_did":"did:key:z6Mkx","statements":{statements}}}"#
+    );
+    let policy = Policy::parse(doc.as_bytes()).unwrap();
+    PolicyRuntime::new(Arc::new(CompiledPolicy::compile(&policy).unwrap()))
+}
+
+const FS_POLICY: &str = r#"[
+  {"sid":"reads","effect":"Allow","actions":["tool:execute"],"resources":["read_*","list_*"]},
+  {"sid":"fs-deletes","effect":"Allow","actions":["tool:execute"],"resources":["delete_*"],
+   "conditions":{"StringEquals":{"Mcp:Server":"fs"},"Bool":{"Request:HasHumanApproval":"true"}}},
+  {"sid":"no-writes","effect":"Deny","actions":["tool:execute"],"resources":["write_*"]}
+]"#;
+
+#[test]
+fn a_call_is_decided_on_its_tool_and_server() {
+    let rt = runtime(FS_POLICY);
+    let snap = rt.snapshot();
+    let d = mcp::decide_call(&snap, "read_file", "fs", NOW, NOW, Approval::None);
+    assert_eq!(
+        (d.verdict, d.reason_code.as_str()),
+        (Verdict::Allow, "POLICY_ALLOW")
+    );
+    assert_eq!(d.statement_id.as_deref(), Some("reads"));
+    let d = mcp::decide_call(&snap, "write_file", "fs", NOW, NOW, Approval::None);
+    assert_eq!(
+        (d.verdict, d.reason_code.as_str()),
+        (Verdict::Deny, "POLICY_VIOLATION")
+    );
+    // delete_* on server fs needs an approval; on another server it is never allowed.
+    let d = mcp::decide_call(&snap, "delete_file", "fs", NOW, NOW, Approval::None);
+    assert_eq!(
+        (d.verdict, d.reason_code.as_str()),
+        (Verdict::ApprovalRequired, "CAPABILITY_REQUIRES_APPROVAL")
+    );
+    let d = mcp::decide_call(&snap, "delete_file", "other", NOW, NOW, Approval::None);
+    assert_eq!(
+        (d.verdict, d.reason_code.as_str()),
+        (Verdict::Deny, "POLICY_DEFAULT_DENY")
+    );
+    // A recorded approval allows, and is used; a recorded refusal denies.
+    let d = mcp::decide_call(
+        &snap,
+        "delete_file",
+        "fs",
+        NOW,
+        NOW,
+        Approval::Approved("r1"),
+    );
+    assert_eq!(d.verdict, Verdict::Allow);
+    assert_eq!(d.approval_receipt_id.as_deref(), Some("r1"));
+    let d = mcp::decide_call(&snap, "delete_file", "fs", NOW, NOW, Approval::Denied("r2"));
+    assert_eq!(
+        (d.verdict, d.reason_code.as_str()),
+        (Verdict::Deny, "HUMAN_APPROVAL_DENIED")
+    );
+    // An approval never overrides an explicit Deny, and is not used then.
+    let d = mcp::decide_call(
+        &snap,
+        "write_file",
+        "fs",
+        NOW,
+        NOW,
+        Approval::Approved("r3"),
+    );
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert_eq!(d.approval_receipt_id, None);
+    // The record carries the argument hash.
+    let rec = d.to_record("write_file", "h");
+    assert_eq!(rec.args_hash_b64u.as_deref(), Some("h"));
+    assert_eq!(rec.decision, "deny");
+}
+
+#[test]
+fn overrides_apply_to_the_next_call() {
+    let rt = runtime(FS_POLICY);
+    assert_eq!(
+        mcp::decide_call(&rt.snapshot(), "read_file", "fs", NOW, NOW, Approval::None).verdict,
+        Verdict::Allow
+    );
+    rt.set_overrides(Overrides::none().deny_tool("read_*"))
+        .unwrap();
+    let d = mcp::decide_call(&rt.snapshot(), "read_file", "fs", NOW, NOW, Approval::None);
+    assert_eq!(d.reason_code, "OVERRIDE_TOOL_DENIED");
+    assert!(!mcp::listing_visible(&rt.snapshot(), "read_file", NOW));
+}
+
+#[test]
+fn listing_hides_what_can_never_be_allowed() {
+    let rt = runtime(FS_POLICY);
+    let snap = rt.snapshot();
+    let result = json!({
+        "tools": [
+            {"name": "read_file", "inputSchema": {"type": "object"}},
+            {"name": "write_file", "inputSchema": {"type": "object"}},
+            {"name": "delete_file", "inputSchema": {"type": "object"}},
+            {"name": "exec", "inputSchema": {"type": "object"}},
+            {"inputSchema": {"type": "object"}},
+        ],
+        "nextCursor": "c2"
+    });
+    let l = mcp::filter_tools_list(&result, |n| mcp::listing_visible(&snap, n, NOW)).unwrap();
+    assert_eq!(
+        l.offered,
+        ["read_file", "write_file", "delete_file", "exec", ""]
+    );
+    assert_eq!(l.shown, ["read_file", "delete_file"]);
+    assert_eq!(l.result["nextCursor"], "c2");
+    assert_eq!(l.result["tools"].as_array().unwrap().len(), 2);
+    assert_eq!(l.offered_hash_b64u.len(), 43);
+    for bad in [json!([]), json!({"tools": {}}), json!({})] {
+        let e = mcp::filter_tools_list(&bad, |_| true).unwrap_err();
+        assert_eq!(e.reason_code(), "MCP_INVALID_LISTING");
+    }
+}
+
+#[test]
+fn a_refused_call_reads_as_a_tool_error_with_the_reason() {
+    let rt = runtime(FS_POLICY);
+    let d = mcp::decide_call(&rt.snapshot(), "write_file", "fs", NOW, NOW, Approval::None);
+    let r = mcp::denial_result("write_file", "fs", &d);
+    assert_eq!(r["isError"], true);
+    let text = r["content"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("claw: POLICY_VIOLATION: "), "{text}");
+    assert_eq!(
+        r["_meta"]["claw.dev/decision"]["reason_code"],
+        "POLICY_VIOLATION"
+    );
+    assert_eq!(r["_meta"]["claw.dev/decision"]["statement_id"], "no-writes");
+}
+
+#[test]
+fn tool_call_params_are_checked() {
+    let c = ToolCall::from_params(Some(&json!({"name": "read_file"}))).unwrap();
+    assert_eq!(c.arguments, json!({}));
+    // The hash is of the JCS bytes: key order does not matter.
+    let a =
+        ToolCall::from_params(Some(&json!({"name": "t", "arguments": {"b": 1, "a": 2}}))).unwrap();
+    let b =
+        ToolCall::from_params(Some(&json!({"name": "t", "arguments": {"a": 2, "b": 1}}))).unwrap();
+    assert_eq!(a.args_hash_b64u().unwrap(), b.args_hash_b64u().unwrap());
+    for bad in [
+        None,
+        Some(json!({})),
+        Some(json!({"name": ""})),
+        Some(json!({"name": 1})),
+        Some(json!({"name": "t", "arguments": [1]})),
+    ] {
+        let e = ToolCall::from_params(bad.as_ref()).unwrap_err();
+        assert_eq!(e.reason_code(), "MCP_INVALID_PARAMS");
+        assert_eq!(e.rpc_code(), -32602);
+    }
+}
+
+#[test]
+fn only_an_accepted_true_approves() {
+    assert!(mcp::elicitation_answer(&Ok(
+        json!({"action": "accept", "content": {"approve": true}})
+    )));
+    for no in [
+        Ok(json!({"action": "accept", "content": {"approve": false}})),
+        Ok(json!({"action": "accept", "content": {"approve": "true"}})),
+        Ok(json!({"action": "decline"})),
+        Ok(json!({"action": "cancel", "content": {"approve": true}})),
+        Ok(json!(null)),
+        Err(json!({"code": -1, "message": "x"})),
+    ] {
+        assert!(!mcp::elicitation_answer(&no), "{no:?}");
+    }
+    assert!(mcp::client_supports_elicitation(Some(
+        &json!({"capabilities": {"elicitation": {}}})
+    )));
+    assert!(!mcp::client_supports_elicitation(Some(
+        &json!({"capabilities": {}})
+    )));
+    let req = mcp::elicitation_request(
+        &Value::from("x-1"),
+        "delete_file",
+        "fs",
+        &json!({"path": "a"}),
+    );
+    assert_eq!(req["method"], "elicitation/create");
+    assert_eq!(
+        req["params"]["requestedSchema"]["properties"]["approve"]["type"],
+        "boolean"
+    );
+}
+
+#[test]
+fn hostile_messages_get_typed_errors() {
+    let cases: &[(&[u8], &str, i64)] = &[
+        (b"", "MCP_INVALID_JSON", -32700),
+        (b"\xff\xfe", "MCP_INVALID_JSON", -32700),
+        (
+            br#"{"jsonrpc":"2.0","id":1,"method":"x\ud800"}"#,
+            "MCP_INVALID_JSON",
+            -32700,
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":9007199254740993,"method":"x"}"#,
+            "MCP_INVALID_JSON",
+            -32700,
+        ),
+        (br#"[]"#, "MCP_BATCH_UNSUPPORTED", -32600),
+        (br#"{"id":1,"method":"x"}"#, "MCP_INVALID_MESSAGE", -32600),
+        (br#"{"jsonrpc":"2.0"}"#, "MCP_INVALID_MESSAGE", -32600),
+    ];
+    for (bytes, code, rpc) in cases {
+        let e = mcp::parse_message(bytes, 1 << 20).unwrap_err();
+        assert_eq!(
+            (e.reason_code(), e.rpc_code()),
+            (*code, *rpc),
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
+        let r = mcp::refusal(&Value::Null, &e);
+        assert_eq!(r["error"]["code"], *rpc);
+        assert_eq!(r["error"]["data"]["reason_code"], *code);
+    }
+}

@@ -1,0 +1,148 @@
+//! Bytes as one MCP JSON-RPC message, through everything the MCP proxy does with it
+//! (claw_core::mcp): parse and classify, read `tools/call` params and decide them against a
+//! fixed policy, check the Streamable HTTP headers the body implies, filter a `tools/list`
+//! result.
+//!
+//! Checks beyond "never panics": an accepted message re-serialized parses to the same message;
+//! a refusal is a JSON-RPC error with the error's code; headers mirrored from the body (plain
+//! and in the Base64 sentinel) always agree and a changed method never does; a filtered listing
+//! shows a subset of what was offered and never a tool the policy denies unconditionally; a
+//! denied call's answer says its reason code.
+#![no_main]
+use claw_core::mcp::{self, Approval, Message, ToolCall};
+use claw_core::wpc::{CompiledPolicy, Policy, PolicyRuntime, Verdict};
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+
+const POLICY: &str = r#"{"policy_version":"2","policy_id":"fuzz","issuer_did":"did:key:z6Mkx","statements":[
+ {"sid":"reads","effect":"Allow","actions":["tool:execute"],"resources":["read_*"]},
+ {"sid":"edits","effect":"Allow","actions":["tool:execute"],"resources":["edit_*"],
+  "conditions":{"StringEquals":{"Mcp:Server":"fs"},"Bool":{"Request:HasHumanApproval":"true"}}},
+ {"sid":"no-writes","effect":"Deny","actions":["tool:execute"],"resources":["write_*"]}]}"#;
+
+fn runtime() -> &'static PolicyRuntime {
+    static RT: OnceLock<PolicyRuntime> = OnceLock::new();
+    RT.get_or_init(|| {
+        let p = Policy::parse(POLICY.as_bytes()).expect("fixed policy");
+        PolicyRuntime::new(Arc::new(CompiledPolicy::compile(&p).expect("compiles")))
+    })
+}
+
+fn b64(s: &str) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in s.as_bytes().chunks(3) {
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=c.len() {
+            out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+fuzz_target!(|data: &[u8]| {
+    let msg = match mcp::parse_message(data, 64 * 1024) {
+        Ok(m) => m,
+        Err(e) => {
+            let r = mcp::refusal(&Value::Null, &e);
+            assert_eq!(r["error"]["code"], e.rpc_code());
+            assert_eq!(r["error"]["data"]["reason_code"], e.reason_code());
+            return;
+        }
+    };
+    // Re-serialized, it reads back as the same message.
+    let v = match &msg {
+        Message::Request { id, method, params } => {
+            let mut m = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method});
+            if let Some(p) = params {
+                m["params"] = p.clone();
+            }
+            m
+        }
+        Message::Notification { method, params } => {
+            let mut m = serde_json::json!({"jsonrpc": "2.0", "method": method});
+            if let Some(p) = params {
+                m["params"] = p.clone();
+            }
+            m
+        }
+        Message::Response { id, outcome: Ok(r) } => mcp::result_response(id, r.clone()),
+        Message::Response {
+            id,
+            outcome: Err(e),
+        } => {
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "error": e})
+        }
+    };
+    let again = mcp::parse_message(&serde_json::to_vec(&v).expect("serializes"), 1 << 20)
+        .expect("re-reads");
+    assert_eq!(again, msg);
+
+    // Headers mirrored from the body agree; a changed method never does.
+    if let Some(method) = msg.method() {
+        let name = match method {
+            "tools/call" | "prompts/get" => msg.params().and_then(|p| p.get("name")),
+            "resources/read" => msg.params().and_then(|p| p.get("uri")),
+            _ => None,
+        }
+        .and_then(Value::as_str);
+        // A name that itself looks like the sentinel must be sent encoded (SEP-2243).
+        let plain_ok = name.is_none_or(|n| {
+            !n.get(..9)
+                .is_some_and(|p| p.eq_ignore_ascii_case("=?base64?"))
+        });
+        if plain_ok {
+            assert!(mcp::check_http_headers(Some(method), name, &msg, name.is_some()).is_ok());
+        }
+        if let Some(n) = name {
+            let sentinel = format!("=?base64?{}?=", b64(n));
+            assert!(mcp::check_http_headers(Some(method), Some(&sentinel), &msg, true).is_ok());
+        }
+        let other = format!("{method}x");
+        assert!(mcp::check_http_headers(Some(&other), name, &msg, false).is_err());
+    }
+
+    let snap = runtime().snapshot();
+    if msg.method() == Some("tools/call") {
+        if let Ok(call) = ToolCall::from_params(msg.params()) {
+            let h = call.args_hash_b64u().expect("arguments are strict JSON");
+            assert_eq!(h.len(), 43);
+            for server in ["fs", "other"] {
+                let d = mcp::decide_call(
+                    &snap,
+                    &call.name,
+                    server,
+                    1_790_000_000,
+                    1_790_000_000,
+                    Approval::None,
+                );
+                if call.name.starts_with("write_") {
+                    assert_eq!(d.verdict, Verdict::Deny);
+                }
+                if d.verdict != Verdict::Allow {
+                    let r = mcp::denial_result(&call.name, server, &d);
+                    assert_eq!(r["isError"], true);
+                    assert_eq!(
+                        r["_meta"]["claw.dev/decision"]["reason_code"],
+                        d.reason_code.as_str()
+                    );
+                }
+            }
+        }
+    }
+    if let Message::Response { outcome: Ok(r), .. } = &msg {
+        if let Ok(l) = mcp::filter_tools_list(r, |n| mcp::listing_visible(&snap, n, 1_790_000_000))
+        {
+            assert!(l.shown.iter().all(|s| l.offered.contains(s)));
+            assert!(l.shown.iter().all(|s| !s.starts_with("write_")));
+            assert_eq!(
+                l.result["tools"].as_array().map(Vec::len),
+                Some(l.shown.len())
+            );
+        }
+    }
+});

@@ -1,0 +1,101 @@
+"""Load generator: tools/call round trips to the same MCP server over stdio, direct and through
+`claw mcp wrap` (without and with a run directory, i.e. with a signed tool receipt per call),
+interleaved in one run. Prints a Markdown table for BENCHMARKS.md.
+
+Raw JSON-RPC over pipes (no SDK) so the client adds as little as possible; one call in flight.
+Environment: CLAW_BIN (a release build), CLAW_MCP_NPM (scripts/test-mcp.sh installs it);
+CLAW_MCP_BENCH_CALLS (per round, default 300), CLAW_MCP_BENCH_ROUNDS (default 5)."""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import CLAW, Keys, claw, npm_server  # noqa: E402
+
+CALLS = int(os.environ.get("CLAW_MCP_BENCH_CALLS", "300"))
+ROUNDS = int(os.environ.get("CLAW_MCP_BENCH_ROUNDS", "5"))
+
+
+class Peer:
+    def __init__(self, argv):
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, bufsize=0)
+        self.next = 0
+        self.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                 "clientInfo": {"name": "bench", "version": "1"}})
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, msg):
+        self.p.stdin.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+
+    def call(self, method, params):
+        self.next += 1
+        self.send({"jsonrpc": "2.0", "id": self.next, "method": method, "params": params})
+        while True:
+            m = json.loads(self.p.stdout.readline())
+            if m.get("id") == self.next:
+                return m
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def rtts(peer, n, tag):
+    out = []
+    for i in range(n):
+        t = time.perf_counter_ns()
+        r = peer.call("tools/call", {"name": "echo", "arguments": {"message": f"{tag} {i}"}})
+        out.append((time.perf_counter_ns() - t) / 1000)
+        assert "result" in r and not r["result"].get("isError"), r
+    return out
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def main():
+    tmp = Path(tempfile.mkdtemp())
+    keys = Keys(tmp)
+    pol = keys.policy("bench", [{"sid": "echo", "effect": "Allow", "actions": ["tool:execute"],
+                                 "resources": ["echo"]}])
+    server = [npm_server("mcp-server-everything"), "stdio"]
+    wrap = [CLAW, "mcp", "wrap", "--wpc", str(pol), "--signer", keys.signer, "--server-name", "everything"]
+    run_dir = tmp / "run"
+    configs = {
+        "direct": server,
+        "claw mcp wrap, no run dir": wrap + ["--", *server],
+        "claw mcp wrap --run-dir (receipt per call)": wrap + ["--run-dir", str(run_dir), "--agent-key",
+                                                             str(tmp / "agent.jwk"), "--", *server],
+    }
+    peers = {k: Peer(v) for k, v in configs.items()}
+    samples = {k: [] for k in configs}
+    for k, p in peers.items():  # warm-up
+        rtts(p, 50, "warm")
+    for r in range(ROUNDS):
+        for k, p in peers.items():
+            samples[k] += rtts(p, CALLS, f"r{r}")
+    for p in peers.values():
+        p.close()
+    receipts = sum(1 for l in (run_dir / "run.jsonl").read_text().splitlines() if '"type":"tool"' in l)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    print(f"machine: {platform.machine()} {cpu}, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}; {ROUNDS} interleaved rounds x {CALLS} calls per config; "
+          f"{receipts} tool receipts recorded")
+    base50 = pct(samples["direct"], 0.5)
+    print("| path | p50 | p99 | p50 added |")
+    print("|---|---|---|---|")
+    for k, xs in samples.items():
+        print(f"| {k} | {pct(xs, 0.5):.0f} µs | {pct(xs, 0.99):.0f} µs | {pct(xs, 0.5) - base50:+.0f} µs |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Shared set-up for the MCP proxy tests: the claw binary, keys, signed policies, the
+reference MCP servers installed by scripts/test-mcp.sh."""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CLAW = os.environ.get("CLAW_BIN", "claw")
+NPM_BIN = Path(os.environ["CLAW_MCP_NPM"]) / "node_modules" / ".bin"
+
+
+def claw(*args, check=True, **kw):
+    p = subprocess.run([CLAW, *args], capture_output=True, text=True, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"claw {' '.join(args)}: exit {p.returncode}: {p.stderr}")
+    return p
+
+
+def jcs_hash(value) -> str:
+    """SHA-256 (base64url, no padding) of the RFC 8785 bytes, computed by `claw jcs`."""
+    p = subprocess.run([CLAW, "jcs", "-"], input=json.dumps(value).encode(), capture_output=True)
+    assert p.returncode == 0, p.stderr
+    return base64.urlsafe_b64encode(hashlib.sha256(p.stdout).digest()).rstrip(b"=").decode()
+
+
+class Keys:
+    def __init__(self, d: Path):
+        self.dir = d
+        self.signer = claw("keygen", "--out", str(d / "signer")).stdout.strip()
+        self.agent = claw("keygen", "--out", str(d / "agent")).stdout.strip()
+        self.issuer = claw("keygen", "--out", str(d / "issuer")).stdout.strip()
+
+    def policy(self, name: str, statements, **extra) -> Path:
+        doc = {
+            "policy_version": "2",
+            "policy_id": name,
+            "issuer_did": self.signer,
+            "statements": statements,
+            **extra,
+        }
+        src = self.dir / f"{name}.json"
+        src.write_text(json.dumps(doc))
+        env = claw("wpc", "sign", str(src), "--key", str(self.dir / "signer.jwk")).stdout
+        out = self.dir / f"{name}.env.json"
+        out.write_text(env)
+        return out
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    return Keys(tmp_path_factory.mktemp("keys"))
+
+
+# What the filesystem server may do: read and list; edit with a human's approval on the
+# server named "fs"; never write; nothing else (move_file, create_directory, ... are hidden).
+FS_STATEMENTS = [
+    {"sid": "reads", "effect": "Allow", "actions": ["tool:execute"],
+     "resources": ["read_*", "list_*", "get_file_info"]},
+    {"sid": "fs-edits-approved", "effect": "Allow", "actions": ["tool:execute"],
+     "resources": ["edit_file"],
+     "conditions": {"StringEquals": {"Mcp:Server": "fs"},
+                    "Bool": {"Request:HasHumanApproval": "true"}}},
+    {"sid": "no-writes", "effect": "Deny", "actions": ["tool:execute"], "resources": ["write_file"]},
+]
+
+
+@pytest.fixture(scope="session")
+def fs_policy(keys):
+    return keys.policy("fs-policy", FS_STATEMENTS)
+
+
+def npm_server(name: str) -> str:
+    p = NPM_BIN / name
+    assert p.exists(), f"{p} missing: run scripts/test-mcp.sh"
+    return str(p)

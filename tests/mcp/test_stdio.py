@@ -1,0 +1,313 @@
+"""`claw mcp wrap` between the official MCP Python SDK (client, over stdio) and the official
+reference servers from npm: decisions, listings, receipts, bundles, elicitation, overrides,
+tokens, malformed input, exit codes."""
+import asyncio
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from mcp import ClientSession, StdioServerParameters, types
+from mcp.client.stdio import stdio_client
+
+from conftest import CLAW, claw, jcs_hash, npm_server
+
+
+def wrap_params(*, wpc, signer, server_name, server_cmd, run_dir=None, agent_key=None,
+                extra=(), env=None):
+    args = ["mcp", "wrap", "--wpc", str(wpc), "--signer", signer, "--server-name", server_name]
+    if run_dir is not None:
+        args += ["--run-dir", str(run_dir), "--agent-key", str(agent_key)]
+    args += list(extra)
+    args += ["--", *server_cmd]
+    e = dict(os.environ)
+    e.update(env or {})
+    return StdioServerParameters(command=CLAW, args=args, env=e)
+
+
+async def session_do(params, body, elicitation_callback=None):
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write, elicitation_callback=elicitation_callback) as s:
+            await s.initialize()
+            return await body(s)
+
+
+def text_of(result) -> str:
+    return "\n".join(c.text for c in result.content if getattr(c, "type", None) == "text")
+
+
+def bundle_of(run_dir: Path, tmp: Path):
+    out = tmp / "bundle.json"
+    claw("bundle", "build", "--run-dir", str(run_dir), "--out", str(out))
+    v = claw("bundle", "verify", "--json", str(out), check=False)
+    return json.loads(out.read_text()), json.loads(v.stdout), v.returncode
+
+
+def run_log(run_dir: Path):
+    return [json.loads(l) for l in (run_dir / "run.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def files(tmp_path):
+    root = tmp_path / "files"
+    root.mkdir()
+    (root / "notes.txt").write_text("the real content\n")
+    (root / "edit-me.txt").write_text("alpha\n")
+    return root
+
+
+def fs_cmd(root: Path, tee: Path | None = None):
+    server = [npm_server("mcp-server-filesystem"), str(root)]
+    if tee is None:
+        return server
+    # Keep a copy of every byte the server reads, to compare with the receipts.
+    return ["sh", "-c", f'tee "$0" | exec "$@"', str(tee), *server]
+
+
+def test_filesystem_server_behind_the_policy(keys, fs_policy, files, tmp_path):
+    run_dir = tmp_path / "run"
+    seen = tmp_path / "server-stdin.jsonl"
+    params = wrap_params(wpc=fs_policy, signer=keys.signer, server_name="fs",
+                         server_cmd=fs_cmd(files, seen), run_dir=run_dir,
+                         agent_key=keys.dir / "agent.jwk")
+
+    async def body(s):
+        listed = [t.name for t in (await s.list_tools()).tools]
+        read = await s.call_tool("read_text_file", {"path": str(files / "notes.txt")})
+        write = await s.call_tool("write_file", {"path": str(files / "new.txt"), "content": "x"})
+        move = await s.call_tool("move_file", {"source": str(files / "notes.txt"),
+                                               "destination": str(files / "moved.txt")})
+        return listed, read, write, move
+
+    listed, read, write, move = asyncio.run(session_do(params, body))
+    # tools/list: only what the policy could allow.
+    assert "read_text_file" in listed and "list_directory" in listed
+    assert "edit_file" in listed  # allowed with an approval
+    for hidden in ("write_file", "move_file", "create_directory"):
+        assert hidden not in listed
+    # An allowed read returns the real content.
+    assert not read.is_error
+    assert "the real content" in text_of(read)
+    # A denied write never reaches the server, and the filesystem is unchanged.
+    assert write.is_error
+    assert "claw: POLICY_VIOLATION:" in text_of(write)
+    assert not (files / "new.txt").exists()
+    assert move.is_error and "POLICY_DEFAULT_DENY" in text_of(move)
+    assert (files / "notes.txt").exists() and not (files / "moved.txt").exists()
+
+    # What the server received: no write_file, no move_file; the read's arguments.
+    calls = [json.loads(l) for l in seen.read_text().splitlines() if l.strip()]
+    calls = [m for m in calls if m.get("method") == "tools/call"]
+    assert [m["params"]["name"] for m in calls] == ["read_text_file"]
+
+    # The run log: the listing, three decisions, one tool receipt.
+    log = run_log(run_dir)
+    ops = [r["op"]["type"] for r in log]
+    assert ops == ["start", "listing", "decision", "tool", "decision", "decision"]
+    listing = log[1]["op"]
+    assert "write_file" in listing["offered"] and "write_file" not in listing["shown"]
+    assert listing["server"] == "fs"
+    assert [r["op"]["reason_code"] for r in log if r["op"]["type"] == "decision"] == [
+        "POLICY_ALLOW", "POLICY_VIOLATION", "POLICY_DEFAULT_DENY"]
+
+    # The bundle verifies, and its receipt's argument hash is the hash of what the server got.
+    bundle, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0 and verdict["status"] == "PASS", verdict
+    receipts = bundle["payload"]["tool_receipts"]
+    assert len(receipts) == 1
+    r = receipts[0]["payload"] if "payload" in receipts[0] else receipts[0]
+    assert r["tool_name"] == "read_text_file"
+    assert r["args_hash_b64u"] == jcs_hash(calls[0]["params"]["arguments"])
+
+
+def test_approval_through_elicitation(keys, fs_policy, files, tmp_path):
+    run_dir = tmp_path / "run"
+    params = wrap_params(wpc=fs_policy, signer=keys.signer, server_name="fs",
+                         server_cmd=fs_cmd(files), run_dir=run_dir,
+                         agent_key=keys.dir / "agent.jwk")
+    asked = []
+
+    async def answer(ctx, p):
+        asked.append(p.message)
+        approve = len(asked) == 1  # approve the first call, refuse the second
+        return types.ElicitResult(action="accept", content={"approve": approve})
+
+    async def body(s):
+        edit = {"path": str(files / "edit-me.txt"), "edits": [{"oldText": "alpha", "newText": "beta"}]}
+        first = await s.call_tool("edit_file", edit)
+        again = {"path": str(files / "edit-me.txt"), "edits": [{"oldText": "beta", "newText": "gamma"}]}
+        second = await s.call_tool("edit_file", again)
+        return first, second
+
+    first, second = asyncio.run(session_do(params, body, elicitation_callback=answer))
+    assert len(asked) == 2 and "edit_file" in asked[0]
+    assert not first.is_error, text_of(first)
+    assert "HUMAN_APPROVAL_DENIED" in text_of(second)
+    assert (files / "edit-me.txt").read_text() == "beta\n"
+    log = run_log(run_dir)
+    answers = [r["op"]["approved"] for r in log if r["op"]["type"] == "elicitation"]
+    assert answers == [True, False]
+    decisions = [r["op"]["reason_code"] for r in log if r["op"]["type"] == "decision"]
+    assert decisions == ["CAPABILITY_REQUIRES_APPROVAL", "POLICY_ALLOW",
+                         "CAPABILITY_REQUIRES_APPROVAL", "HUMAN_APPROVAL_DENIED"]
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict
+
+
+def test_approval_without_elicitation_is_refused(keys, fs_policy, files):
+    params = wrap_params(wpc=fs_policy, signer=keys.signer, server_name="fs",
+                         server_cmd=fs_cmd(files))
+
+    async def body(s):
+        return await s.call_tool("edit_file", {"path": str(files / "edit-me.txt"),
+                                              "edits": [{"oldText": "alpha", "newText": "beta"}]})
+
+    r = asyncio.run(session_do(params, body))
+    assert r.is_error and "claw: CAPABILITY_REQUIRES_APPROVAL:" in text_of(r)
+    assert (files / "edit-me.txt").read_text() == "alpha\n"
+
+
+def test_server_name_is_a_context_key(keys, fs_policy, files):
+    # The same policy, the server called something else: edit_file can never be allowed
+    # there, yet listing hides only what no context allows, so it is refused at the call.
+    params = wrap_params(wpc=fs_policy, signer=keys.signer, server_name="other",
+                         server_cmd=fs_cmd(files))
+
+    async def body(s):
+        return await s.call_tool("edit_file", {"path": str(files / "edit-me.txt"),
+                                              "edits": [{"oldText": "alpha", "newText": "beta"}]})
+
+    r = asyncio.run(session_do(params, body, elicitation_callback=None))
+    assert r.is_error and "POLICY_DEFAULT_DENY" in text_of(r)
+
+
+def test_overrides_apply_to_the_next_call(keys, fs_policy, files, tmp_path):
+    ov = tmp_path / "overrides.json"
+    ov.write_text("{}")
+    params = wrap_params(wpc=fs_policy, signer=keys.signer, server_name="fs",
+                         server_cmd=fs_cmd(files), extra=["--overrides", str(ov)])
+    path = str(files / "notes.txt")
+
+    async def body(s):
+        before = await s.call_tool("read_text_file", {"path": path})
+        ov.write_text(json.dumps({"denied_tools": ["read_*"]}))
+        after = await s.call_tool("read_text_file", {"path": path})
+        listed = [t.name for t in (await s.list_tools()).tools]
+        ov.write_text("{not json")
+        broken = await s.call_tool("list_directory", {"path": str(files)})
+        ov.write_text("{}")
+        time.sleep(0.01)
+        fixed = await s.call_tool("read_text_file", {"path": path})
+        return before, after, listed, broken, fixed
+
+    before, after, listed, broken, fixed = asyncio.run(session_do(params, body))
+    assert not before.is_error
+    assert after.is_error and "OVERRIDE_TOOL_DENIED" in text_of(after)
+    assert "read_text_file" not in listed and "list_directory" in listed
+    assert broken.is_error and "OVERRIDES_INVALID" in text_of(broken)
+    assert not fixed.is_error
+
+
+def test_everything_server(keys, tmp_path):
+    pol = keys.policy("everything", [
+        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo", "get-sum"]},
+    ])
+    run_dir = tmp_path / "run"
+    params = wrap_params(wpc=pol, signer=keys.signer, server_name="everything",
+                         server_cmd=[npm_server("mcp-server-everything"), "stdio"],
+                         run_dir=run_dir, agent_key=keys.dir / "agent.jwk")
+
+    async def body(s):
+        listed = sorted(t.name for t in (await s.list_tools()).tools)
+        echo = await s.call_tool("echo", {"message": "hello through claw"})
+        env = await s.call_tool("get-env", {})
+        return listed, echo, env
+
+    listed, echo, env = asyncio.run(session_do(params, body))
+    assert listed == ["echo", "get-sum"]
+    assert "hello through claw" in text_of(echo)
+    assert env.is_error and "POLICY_DEFAULT_DENY" in text_of(env)
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict
+
+
+def test_token_required_and_pinned(keys, files, tmp_path):
+    pol = keys.policy("needs-cst", [
+        {"sid": "reads", "effect": "Allow", "actions": ["tool:execute"], "resources": ["read_*"]},
+    ], metadata={"claw.dev/v1": {"token_requirements": {"require_cst": True, "pin_cst_to_policy_hash": True}}})
+    cmd = ["mcp", "wrap", "--wpc", str(pol), "--signer", keys.signer, "--server-name", "fs",
+           "--run-dir", str(tmp_path / "r0"), "--agent-key", str(keys.dir / "agent.jwk"),
+           "--", npm_server("mcp-server-filesystem"), str(files)]
+    p = subprocess.run([CLAW, *cmd], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert p.returncode == 3 and p.stderr.startswith("claw: TOKEN_REQUIRED: "), p.stderr
+    h = claw("wpc", "hash", str(keys.dir / "needs-cst.json")).stdout.strip()
+    tok = claw("cst", "issue", "--key", str(keys.dir / "issuer.jwk"), "--sub", keys.agent,
+               "--aud", "fs", "--scope", "tool:execute", "--policy-hash", h,
+               "--ttl", "300").stdout.strip()
+    (tmp_path / "tok").write_text(tok)
+    run_dir = tmp_path / "r1"
+    params = wrap_params(wpc=pol, signer=keys.signer, server_name="fs",
+                         server_cmd=fs_cmd(files), run_dir=run_dir,
+                         agent_key=keys.dir / "agent.jwk",
+                         extra=["--cst-issuer", keys.issuer], env={"CLAW_MCP_CST": "@" + str(tmp_path / "tok")})
+
+    async def body(s):
+        return await s.call_tool("read_text_file", {"path": str(files / "notes.txt")})
+
+    r = asyncio.run(session_do(params, body))
+    assert not r.is_error, text_of(r)
+    assert run_log(run_dir)[0]["op"]["token"]["scope_hash_b64u"]
+    # A token pinned to another policy is refused at start.
+    other = claw("cst", "issue", "--key", str(keys.dir / "issuer.jwk"), "--sub", keys.agent,
+                 "--aud", "fs", "--scope", "tool:execute", "--policy-hash", "A" * 43,
+                 "--ttl", "300").stdout.strip()
+    cmd2 = [c.replace("r0", "r2") for c in cmd]
+    p = subprocess.run([CLAW, *cmd2[:-3], "--cst", other, "--cst-issuer", keys.issuer, *cmd2[-3:]],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert p.returncode == 3, p.stderr
+    assert len(p.stderr.splitlines()) == 1 and p.stderr.startswith("claw: "), p.stderr
+
+
+def raw_proxy(keys, fs_policy, server_cmd, extra=()):
+    return subprocess.Popen(
+        [CLAW, "mcp", "wrap", "--wpc", str(fs_policy), "--signer", keys.signer, *extra, "--", *server_cmd],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_malformed_input_gets_json_rpc_errors(keys, fs_policy, files):
+    p = raw_proxy(keys, fs_policy, fs_cmd(files), extra=["--max-message-bytes", "4096"])
+    try:
+        lines = [
+            b"this is not json",
+            b'{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}',
+            b'[{"jsonrpc":"2.0","id":1,"method":"ping"}]',
+            b'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":5}}',
+            b'{"jsonrpc":"2.0","id":4,"method":"' + b"x" * 5000 + b'"}',
+            b'{"jsonrpc":"2.0","id":5,"method":"ping"}',
+        ]
+        p.stdin.write(b"\n".join(lines) + b"\n")
+        p.stdin.flush()
+        got = [json.loads(p.stdout.readline()) for _ in range(6)]
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    codes = [(g.get("error") or {}).get("code") for g in got]
+    reasons = [((g.get("error") or {}).get("data") or {}).get("reason_code") for g in got]
+    assert codes[:5] == [-32700, -32700, -32600, -32602, -32600]
+    assert reasons[:5] == ["MCP_INVALID_JSON", "MCP_INVALID_JSON", "MCP_BATCH_UNSUPPORTED",
+                           "MCP_INVALID_PARAMS", "MCP_MESSAGE_TOO_LARGE"]
+    # And the proxy still relays: the ping reached the server and came back.
+    assert got[5] == {"jsonrpc": "2.0", "id": 5, "result": {}}
+    assert p.returncode == 0
+
+
+def test_child_exit_code_and_stderr_pass_through(keys, fs_policy):
+    p = raw_proxy(keys, fs_policy, ["sh", "-c", "echo from-the-server >&2; exit 7"])
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 7
+    assert b"from-the-server" in err
+    p = raw_proxy(keys, fs_policy, ["sh", "-c", "kill -TERM $$"])
+    p.communicate(timeout=20)
+    assert p.returncode == 128 + 15
