@@ -78,7 +78,7 @@ fn report(f: &Failure, json: bool) -> ExitCode {
     let msg = if json {
         f.message.replace('\n', " ")
     } else {
-        claw_core::escape::escape(&f.message)
+        claw_core::escape::escape(&f.message).into_owned()
     };
     if json {
         let v = serde_json::json!({"error": msg, "reason_code": f.reason, "exit_code": f.code});

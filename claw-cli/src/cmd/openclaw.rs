@@ -266,7 +266,7 @@ fn reconcile(a: ReconcileArgs) -> Result<u8, Failure> {
             format!("{}: {e}", a.session.display()),
         )
     })?;
-    let mut cfg = a.trust.config()?;
+    let mut cfg = a.trust.config_for(&a.bundle)?;
     // Completeness is this command's question; whether approvals are anchored to gateway
     // receipts is `claw bundle verify`'s (a bundle built without a gateway is still read).
     cfg.causal_mode = claw_core::evidence::CausalMode::Warn;
