@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 python=${PYTHON:-python3}
+# tests/shared_state.rs starts its own redis-server (three gateways sharing it).
+source scripts/ensure-redis.sh
 echo "== gateway: cargo build (claw, claw-gateway)"
 cargo build -p claw-cli -p claw-gateway
 echo "== gateway: Rust end-to-end tests"

@@ -54,7 +54,20 @@ pub fn validate(
         o.require_job_binding = state.config.require_job_binding;
         o.runtime_policy_hash = policy_hash;
         o.require_scope_hash = state.config.require_scope_hash;
-        o.revocations = Some(&state.revocations);
+        let merged;
+        match &state.shared {
+            Some(sh) => {
+                merged = crate::shared::Merged {
+                    store: &sh.store,
+                    local: &state.revocations,
+                };
+                o.revocations = Some(&merged);
+                if state.config.one_time_tokens {
+                    o.replay = cst::ReplayMode::JtiOncePerJob(&*sh.store);
+                }
+            }
+            None => o.revocations = Some(&state.revocations),
+        }
         match cst::validate(token, &keys, &o, now) {
             Ok(v) => return Ok(v),
             Err(e) if e.reason_code() == "TOKEN_INSUFFICIENT_SCOPE" => {

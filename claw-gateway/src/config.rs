@@ -96,6 +96,10 @@ pub struct FileConfig {
     #[serde(default)]
     pub upstream_key_env: BTreeMap<String, String>,
     pub log_format: Option<String>,
+    /// Shared state (`docs/SPEC.md §9`): a Redis address.
+    pub state: Option<String>,
+    /// Each token is accepted once per job across every instance (needs `state`).
+    pub one_time_tokens: Option<bool>,
     #[serde(default)]
     pub limits: Option<Limits>,
 }
@@ -126,6 +130,8 @@ pub struct Overrides {
     pub body_timeout_ms: Option<u64>,
     pub upstream_read_timeout_ms: Option<u64>,
     pub shutdown_grace_ms: Option<u64>,
+    pub state: Option<String>,
+    pub one_time_tokens: bool,
 }
 
 /// The resolved configuration.
@@ -150,6 +156,10 @@ pub struct Config {
     pub upstream_key_env: BTreeMap<String, String>,
     pub json_logs: bool,
     pub limits: Limits,
+    /// Redis address of the shared state (`None`: everything stays in this process).
+    pub state: Option<String>,
+    /// One use per token (`jti`) and job across the instances sharing `state`.
+    pub one_time_tokens: bool,
 }
 
 /// Read a configuration file: TOML, or JSON when the name ends in `.json`.
@@ -335,7 +345,19 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
             "limits: max_concurrent, max_headers, max_request_bytes must be positive, max_header_bytes at least 1024",
         ));
     }
+    let state = o.state.or(f.state);
+    let one_time_tokens = o.one_time_tokens || f.one_time_tokens.unwrap_or(false);
+    if one_time_tokens && state.is_none() {
+        return Err(cerr(
+            "one_time_tokens needs the shared state (--state redis://...)",
+        ));
+    }
+    if let Some(u) = &state {
+        claw_store::Address::parse(u).map_err(|e| cerr(format!("state: {e}")))?;
+    }
     Ok(Config {
+        state,
+        one_time_tokens,
         listen,
         signing_key,
         gateway_id: o.gateway_id.or(f.gateway_id),

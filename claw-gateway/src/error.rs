@@ -66,6 +66,9 @@ pub enum GatewayError {
     /// The receipt sink failed.
     #[error("receipt sink: {0}")]
     Sink(#[from] SinkError),
+    /// The shared state store could not be consulted (`docs/SPEC.md §9.6`).
+    #[error("{0}")]
+    State(claw_core::cst::StateError),
 }
 
 impl GatewayError {
@@ -89,11 +92,16 @@ impl GatewayError {
             GatewayError::ReceiptNotFound(_) => "RECEIPT_NOT_FOUND",
             GatewayError::Receipt(_) => "RECEIPT_SIGNING_FAILED",
             GatewayError::Sink(e) => e.reason_code(),
+            GatewayError::State(e) => e.reason_code(),
         }
     }
 
     /// HTTP status.
     pub fn status(&self) -> StatusCode {
+        // The shared store did not answer (a token, a nonce, a receipt): try again later.
+        if self.reason_code().starts_with("STATE_STORE_") {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             GatewayError::TokenMissing | GatewayError::TokenConflict | GatewayError::Token(_) => {
                 StatusCode::UNAUTHORIZED
@@ -112,7 +120,9 @@ impl GatewayError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             GatewayError::NonceReused(_) => StatusCode::CONFLICT,
-            GatewayError::Receipt(_) | GatewayError::Sink(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            GatewayError::Receipt(_) | GatewayError::Sink(_) | GatewayError::State(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 

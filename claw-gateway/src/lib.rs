@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod proxy;
 pub mod receipt;
 pub mod server;
+pub mod shared;
 pub mod sink;
 pub mod state;
 pub mod switches;

@@ -101,6 +101,12 @@ struct Flags {
     /// Grace period for in-flight requests on SIGTERM, ms.
     #[arg(long, global = true)]
     shutdown_grace_ms: Option<u64>,
+    /// Shared state on Redis (replay guard, revocations, nonces, receipts): redis://HOST:PORT.
+    #[arg(long, value_name = "URL", global = true)]
+    state: Option<String>,
+    /// Accept each token once per job across every instance sharing --state.
+    #[arg(long, global = true)]
+    one_time_tokens: bool,
 }
 
 fn overrides(f: Flags) -> Overrides {
@@ -128,6 +134,8 @@ fn overrides(f: Flags) -> Overrides {
         body_timeout_ms: f.body_timeout_ms,
         upstream_read_timeout_ms: f.upstream_read_timeout_ms,
         shutdown_grace_ms: f.shutdown_grace_ms,
+        state: f.state,
+        one_time_tokens: f.one_time_tokens,
     }
 }
 
@@ -188,6 +196,8 @@ fn main() -> ExitCode {
                 "policy_dir": state.config.wpc_dir,
                 "receipts_dir": state.config.receipts_dir,
                 "receipts_log": state.config.receipts_log,
+                "state": state.shared.as_ref().map(|s| s.store.address().to_string()),
+                "one_time_tokens": state.config.one_time_tokens,
             });
             println!("{out}");
             return ExitCode::SUCCESS;

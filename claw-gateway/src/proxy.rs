@@ -348,7 +348,11 @@ async fn proxy(
         })?;
     }
     // 2. The token (full cst rules), bound to the run and the policy.
-    let claims = crate::auth::validate(state, token, run_id, policy_hash.as_deref(), now)?;
+    let claims = if state.shared.is_some() {
+        crate::shared::validate(state, token, run_id, policy_hash.as_deref(), now).await?
+    } else {
+        crate::auth::validate(state, token, run_id, policy_hash.as_deref(), now)?
+    };
     let upstream_base = state
         .config
         .upstreams
@@ -449,7 +453,9 @@ async fn proxy(
             None => None,
         },
     };
-    if let Some(n) = nonce {
+    if let (Some(n), Some(sh)) = (nonce, &state.shared) {
+        crate::shared::reserve(sh, n).await?;
+    } else if let Some(n) = nonce {
         let st = state.clone();
         let k = n.to_string();
         let exists =

@@ -39,6 +39,9 @@ pub enum SinkError {
     /// A receipt already exists under this key.
     #[error("a receipt is already stored under {0:?}")]
     Exists(String),
+    /// The shared state store failed (`docs/SPEC.md §9`).
+    #[error(transparent)]
+    State(#[from] claw_core::cst::StateError),
 }
 
 impl SinkError {
@@ -49,6 +52,7 @@ impl SinkError {
             SinkError::Invalid(_) => "RECEIPT_SINK_INVALID",
             SinkError::Corrupt(_) => "RECEIPT_CORRUPTED",
             SinkError::Exists(_) => "IDEMPOTENCY_KEY_REUSED",
+            SinkError::State(e) => e.reason_code(),
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct State {
     pub issuers: ArcSwap<KeySet>,
     pub switches: ArcSwap<Switches>,
     pub revocations: Revocations,
+    /// The shared state (`state = "redis://…"`), if configured.
+    pub shared: Option<crate::shared::Shared>,
     policies: Mutex<HashMap<String, Arc<LoadedPolicy>>>,
     pub sink: MultiSink,
     pub upstream: Upstream,
@@ -142,6 +144,15 @@ impl State {
                 JsonlSink::open(p).map_err(|e| ConfigError(e.to_string()))?,
             ));
         }
+        let shared = match &config.state {
+            Some(url) => {
+                let s = crate::shared::Shared::open(url)
+                    .map_err(|e| ConfigError(format!("state: {e}")))?;
+                sink.push(Box::new(s.sink()));
+                Some(s)
+            }
+            None => None,
+        };
         let upstream = Upstream::new(&config).map_err(|e| ConfigError(format!("upstream: {e}")))?;
         let mut watched: Vec<(PathBuf, Option<SystemTime>)> = config
             .cst_issuers
@@ -169,6 +180,7 @@ impl State {
             issuers: ArcSwap::from_pointee(issuers),
             switches: ArcSwap::from_pointee(switches),
             revocations,
+            shared,
             policies: Mutex::new(HashMap::new()),
             sink,
             upstream,
