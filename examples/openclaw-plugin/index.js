@@ -8,6 +8,7 @@
 // (state on globalThis). Any failure to start blocks every tool call: claw fails closed.
 
 import { ClawGate, FailedGate, PLUGIN_ID } from "./lib/gate.js";
+import { GATEWAY_PROVIDER_ID, wrapGatewayStreamFn } from "./lib/gateway.js";
 
 const STATE = Symbol.for("claw.openclaw-plugin");
 /** The Node binding of the claw C ABI (examples/node), a dependency of this package. */
@@ -94,6 +95,15 @@ const plugin = {
       } catch (e) {
         api.logger?.error?.(`claw: recording ${event.toolName} failed: ${e?.message ?? e}`);
       }
+    });
+    // The model provider `claw-gateway` (docs/SPEC.md §7.12): its baseUrl and static headers
+    // come from the config (`claw openclaw policy --gateway-url`); this plugin owns it, so it
+    // can add each call's binding headers and collect the gateway's receipt into the run.
+    api.registerProvider?.({
+      id: GATEWAY_PROVIDER_ID,
+      label: "claw-gateway (model calls receipted by claw's gateway)",
+      auth: [],
+      wrapStreamFn: (ctx) => wrapGatewayStreamFn(ctx, () => gateFor(cfg, api)),
     });
     // Needs plugins.entries.claw.hooks.allowConversationAccess: true (else never called).
     api.on("agent_end", async (event, ctx) => {

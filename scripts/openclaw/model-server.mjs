@@ -163,7 +163,7 @@ const server = http.createServer((req, res) => {
     let body = null;
     try { body = raw ? JSON.parse(raw) : null; } catch { body = { unparsed: raw.slice(0, 10000) }; }
     const path = (req.url ?? "").split("?")[0];
-    const entry = { n: 0, ts: new Date().toISOString(), method: req.method, url: req.url };
+    const entry = { n: 0, ts: new Date().toISOString(), method: req.method, url: req.url, headers: req.headers };
 
     if (req.method === "POST" && /\/chat\/completions$/.test(path)) {
       chatRequests += 1;

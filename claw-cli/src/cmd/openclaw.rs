@@ -75,6 +75,15 @@ pub struct AuditArgs {
 pub struct PolicyArgs {
     #[command(flatten)]
     wpc: WpcArgs,
+    /// Also route model calls through claw-gateway at this URL: adds the `claw-gateway`
+    /// model provider (baseUrl `<URL>/v1`, the CST from the env var CLAW_GATEWAY_CST), whose
+    /// calls the claw plugin binds to the run (docs/SPEC.md §7.12).
+    #[arg(long, value_name = "URL")]
+    gateway_url: Option<String>,
+    /// A model the gateway serves (repeatable; with --gateway-url); the first becomes the
+    /// agents' primary model `claw-gateway/<ID>`.
+    #[arg(long = "gateway-model", value_name = "ID", requires = "gateway_url")]
+    gateway_models: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -222,7 +231,17 @@ fn policy(a: PolicyArgs) -> Result<u8, Failure> {
     let policy = load_wpc(&a.wpc, now)?;
     let tools = wpc_tools(&policy, now)?;
     // serde_json keeps insertion order here (profile, alsoAllow, deny, ...).
-    let v = openclaw::recommended_config(&tools);
+    let mut v = openclaw::recommended_config(&tools);
+    if let Some(url) = &a.gateway_url {
+        let models = openclaw::gateway_models(url, &a.gateway_models)
+            .map_err(|e| Failure::new(exit::BAD_INPUT, e.reason_code(), e.to_string()))?;
+        v["models"] = models;
+        if let Some(first) = a.gateway_models.first() {
+            v["agents"]["defaults"]["model"] = serde_json::json!({
+                "primary": format!("{}/{first}", openclaw::recommend::GATEWAY_PROVIDER_ID)
+            });
+        }
+    }
     print(&pretty(&v)?)?;
     Ok(exit::OK)
 }

@@ -37,6 +37,6 @@ pub use audit::{
 pub use config::{OpenClawConfig, SandboxMode};
 pub use effective::{effective_agents, EffectiveAgent};
 pub use error::OpenClawError;
-pub use recommend::recommended_config;
+pub use recommend::{gateway_models, recommended_config, GatewayProviderError};
 pub use reconcile::{reconcile, records_from_bundle, ReconcileError, ReconcileReport, Transcript};
 pub use wpc_view::WpcTools;

@@ -88,3 +88,152 @@ pub fn recommended_config(wpc: &dyn WpcView) -> Value {
         "agents": { "defaults": { "sandbox": { "mode": "all" } } },
     })
 }
+
+/// The model provider id the claw plugin owns (docs/SPEC.md §7.12).
+pub const GATEWAY_PROVIDER_ID: &str = "claw-gateway";
+/// The environment variable OpenClaw reads the gateway CST from (an env SecretRef).
+pub const GATEWAY_CST_ENV: &str = "CLAW_GATEWAY_CST";
+const MAX_GATEWAY_URL: usize = 2048;
+const MAX_GATEWAY_MODELS: usize = 64;
+const MAX_MODEL_ID: usize = 256;
+
+/// Why a gateway provider block cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayProviderError {
+    /// The URL is not `http(s)://host[:port][/path]` without query, fragment or credentials.
+    Url(&'static str),
+    /// A model id is empty, too long, has control characters, or there are too many.
+    Model(&'static str),
+}
+
+impl GatewayProviderError {
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            Self::Url(_) => "OPENCLAW_GATEWAY_URL_INVALID",
+            Self::Model(_) => "OPENCLAW_GATEWAY_MODEL_INVALID",
+        }
+    }
+}
+
+impl std::fmt::Display for GatewayProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Url(m) | Self::Model(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for GatewayProviderError {}
+
+/// The `models` block that routes OpenClaw's model calls through claw-gateway:
+///
+/// ```json5
+/// { providers: { "claw-gateway": {
+///     baseUrl: "<gateway>/v1", api: "openai-completions",
+///     apiKey: "claw-gateway",   // placeholder: the gateway holds the provider key
+///     headers: { "X-CST": { source: "env", provider: "default", id: "CLAW_GATEWAY_CST" } },
+///     models: [{ id, name, input: ["text"], reasoning: false, contextWindow: 128000,
+///                maxTokens: 8192, cost: { zeros } }] } } }
+/// ```
+///
+/// The per-call binding headers (`X-Run-Id`, `X-Event-Hash`, `X-Span-Id`,
+/// `X-Parent-Span-Id`, `X-Idempotency-Key`) are added by the claw plugin, which owns the
+/// provider id `claw-gateway`. The CST is never written into the config: OpenClaw resolves
+/// the env SecretRef when it sends the call.
+pub fn gateway_models(url: &str, models: &[String]) -> Result<Value, GatewayProviderError> {
+    let base = gateway_base_url(url)?;
+    if models.len() > MAX_GATEWAY_MODELS {
+        return Err(GatewayProviderError::Model("more than 64 models"));
+    }
+    let mut list = Vec::new();
+    for m in models {
+        if m.is_empty() || m.len() > MAX_MODEL_ID || m.chars().any(char::is_control) {
+            return Err(GatewayProviderError::Model(
+                "a model id must be 1..=256 bytes without control characters",
+            ));
+        }
+        list.push(json!({
+            "id": m, "name": m, "input": ["text"], "reasoning": false,
+            "contextWindow": 128000, "maxTokens": 8192,
+            "cost": { "input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0 },
+        }));
+    }
+    Ok(json!({ "providers": { GATEWAY_PROVIDER_ID: {
+        "baseUrl": base,
+        "api": "openai-completions",
+        "apiKey": GATEWAY_PROVIDER_ID,
+        "headers": { "X-CST": { "source": "env", "provider": "default", "id": GATEWAY_CST_ENV } },
+        "models": list,
+    } } }))
+}
+
+/// `<url without trailing slash>/v1` (the gateway's OpenAI-compatible routes), after checking
+/// the URL's shape.
+fn gateway_base_url(url: &str) -> Result<String, GatewayProviderError> {
+    if url.len() > MAX_GATEWAY_URL {
+        return Err(GatewayProviderError::Url("longer than 2048 bytes"));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or(GatewayProviderError::Url(
+            "must start with http:// or https://",
+        ))?;
+    if rest
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '?' | '#' | '@' | '\\'))
+    {
+        return Err(GatewayProviderError::Url(
+            "no query, fragment, credentials, backslash or white space allowed",
+        ));
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err(GatewayProviderError::Url("the host is missing"));
+    }
+    let trimmed = url.trim_end_matches('/');
+    Ok(if trimmed.ends_with("/v1") {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}/v1")
+    })
+}
+
+#[cfg(test)]
+mod gateway_tests {
+    use super::*;
+
+    #[test]
+    fn gateway_block_points_at_v1_and_takes_the_cst_from_the_environment() {
+        let v = gateway_models("http://127.0.0.1:8787/", &["m-1".into()]).unwrap();
+        let p = &v["providers"]["claw-gateway"];
+        assert_eq!(p["baseUrl"], "http://127.0.0.1:8787/v1");
+        assert_eq!(p["headers"]["X-CST"]["id"], "CLAW_GATEWAY_CST");
+        assert_eq!(p["models"][0]["id"], "m-1");
+        let v = gateway_models("https://gw.example/v1", &[]).unwrap();
+        assert_eq!(
+            v["providers"]["claw-gateway"]["baseUrl"],
+            "https://gw.example/v1"
+        );
+    }
+
+    #[test]
+    fn bad_urls_and_models_are_refused_with_a_reason_code() {
+        for u in [
+            "ftp://x",
+            "http://",
+            "http:///v1",
+            "http://a?b",
+            "http://u:p@h",
+            "http://h/#x",
+            "http://h /",
+        ] {
+            let e = gateway_models(u, &[]).unwrap_err();
+            assert_eq!(e.reason_code(), "OPENCLAW_GATEWAY_URL_INVALID", "{u}");
+        }
+        let e = gateway_models("http://h", &[String::new()]).unwrap_err();
+        assert_eq!(e.reason_code(), "OPENCLAW_GATEWAY_MODEL_INVALID");
+        let e = gateway_models("http://h", &["a\nb".into()]).unwrap_err();
+        assert_eq!(e.reason_code(), "OPENCLAW_GATEWAY_MODEL_INVALID");
+    }
+}

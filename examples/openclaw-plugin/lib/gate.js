@@ -81,6 +81,10 @@ export class FailedGate {
     };
   }
   async afterToolCall() {}
+  /** No recorder to bind model calls to: they go out unbound (the gateway still receipts them). */
+  beginModelCall() {
+    return null;
+  }
 
   /** The run's evidence: a bundle that says the gate failed (or, unsigned, why there is none). */
   async agentEnd(event, ctx = {}) {
@@ -468,6 +472,39 @@ export class ClawGate {
     run.heldApprovals?.delete(pending);
   }
 
+  /**
+   * A model call through claw-gateway (docs/SPEC.md §7.12): records the `llm_call` event and
+   * returns the binding the gateway must sign, and `settle(receiptPromise)`, which attaches
+   * the receipt when it arrives (or abandons the call when none does). agent_end waits for
+   * every settle before it signs the bundle.
+   */
+  beginModelCall(runId, { provider, model }) {
+    const run = this.#run(runId);
+    if (run.finished) return null;
+    const binding = run.recorder.beginModelCall({ provider, model, at: this.now() });
+    run.gateway ??= { calls: 0, receipts: 0, missing: 0, pending: [] };
+    run.gateway.calls += 1;
+    const settle = (receiptPromise) => {
+      run.gateway.pending.push(
+        Promise.resolve(receiptPromise).then(
+          (envelope) => {
+            run.recorder.attachGatewayReceipt(envelope);
+            run.gateway.receipts += 1;
+          },
+        ).catch((e) => {
+          run.gateway.missing += 1;
+          this.log.error?.(`claw: model call without a gateway receipt: ${e?.reasonCode ?? ""} ${e?.message ?? e}`);
+          try {
+            run.recorder.abandonModelCall(binding.event_hash_b64u);
+          } catch (e2) {
+            this.log.error?.(`claw: abandoning the model call failed: ${e2?.message ?? e2}`);
+          }
+        }),
+      );
+    };
+    return { binding, settle };
+  }
+
   /** after_tool_call: the tool receipt (hashes of params and result) for calls claw let run. */
   async afterToolCall(event, ctx = {}) {
     const runId = event?.runId ?? ctx.runId;
@@ -517,6 +554,9 @@ export class ClawGate {
     this.finished.add(run.id);
     if (this.finished.size > 10000) this.finished.delete(this.finished.values().next().value);
     run.finished = true;
+    // Model calls still waiting for their gateway receipt (the bundle cannot be signed while
+    // a model call is pending).
+    if (run.gateway) await Promise.allSettled(run.gateway.pending);
     // Approvals whose tool never reported back: recorded now, after every receipt.
     for (const p of [...(run.heldApprovals ?? [])]) this.#recordApproval(run, p.tool, null, p, p.approval);
     const reconciliation = this.#reconcile(run, event, ctx);
@@ -542,13 +582,15 @@ export class ClawGate {
           token_hash: this.tokenHash ?? null,
           gate: { status: "open" },
           reconciliation,
+          ...(run.gateway ? { gateway: { model_calls: run.gateway.calls, receipts: run.gateway.receipts, missing: run.gateway.missing } } : {}),
         },
       },
       trustPulse: true,
-      // Approval receipts are anchored to gateway-receipt spans; OpenClaw's model calls do
-      // not go through claw's gateway here, so a run with approvals builds unanchored
-      // (verifiable in warn/observe causal mode; see the README).
-      causalAnchoring: run.approvals > 0 ? "off" : "require",
+      // Approval receipts are anchored to gateway-receipt spans. When every model call of the
+      // run came back with its gateway receipt (§7.12) they are anchored; otherwise (no
+      // gateway, or a receipt missing) a run with approvals builds unanchored (verifiable in
+      // warn/observe causal mode; see the README).
+      causalAnchoring: run.approvals > 0 && !(run.gateway?.receipts > 0 && run.gateway.missing === 0) ? "off" : "require",
       at,
     });
     run.recorder.close?.();
