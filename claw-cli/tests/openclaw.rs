@@ -510,7 +510,17 @@ fn reconcile_exit_codes_clean_bypass_bad_transcript_bad_bundle() {
     let f = Fixture::new();
     let bad = f.path("bad.jsonl");
     std::fs::write(&bad, "{\"type\":\"session\"\n").unwrap();
-    assert_one_line_error(&run(&bad, &bundle), 2, "OPENCLAW_TRANSCRIPT_INVALID_JSON");
+    // `run` passes --json, so the error is one JSON line on stderr.
+    let o = run(&bad, &bundle);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    let e: serde_json::Value = serde_json::from_str(&err).unwrap();
+    assert_eq!(
+        e["reason_code"], "OPENCLAW_TRANSCRIPT_INVALID_JSON",
+        "stderr: {err}"
+    );
+    assert_eq!(e["exit_code"], 2);
     // A tampered bundle: exit 3.
     let tampered = f.path("tampered.bundle.json");
     let text = std::fs::read_to_string(&bundle).unwrap();
