@@ -123,14 +123,14 @@ def test_revocations_from_claw_and_from_an_independent_writer(server: Server) ->
     deadline = time.time() + 2
     while True:
         try:
-            claw.verify_cst(t1, [key.public_key()], audience=AUD, revocations=b)
+            claw.verify_cst(t1, [key.public_key()], audience=AUD, mission_id=JOB, revocations=b)
         except claw.TokenError as e:
             assert e.reason_code == "TOKEN_REVOKED"
             break
         assert time.time() < deadline, "revocation did not reach the other instance"
         time.sleep(0.005)
     # redis-py writes a revocation exactly as SPEC §9.4 says (SADD, INCR, PUBLISH):
-    jti = claw.verify_cst(t2, [key.public_key()], audience=AUD)["jti"]
+    jti = claw.verify_cst(t2, [key.public_key()], audience=AUD, mission_id=JOB)["jti"]
     r = redis.Redis(port=server.port)
     entry = f"jti:{jti}"
     r.sadd("{claw:rev}:set", entry)
@@ -139,7 +139,7 @@ def test_revocations_from_claw_and_from_an_independent_writer(server: Server) ->
     deadline = time.time() + 2
     while True:
         try:
-            claw.verify_cst(t2, [key.public_key()], audience=AUD, revocations=a)
+            claw.verify_cst(t2, [key.public_key()], audience=AUD, mission_id=JOB, revocations=a)
         except claw.TokenError as e:
             assert e.reason_code == "TOKEN_REVOKED"
             break

@@ -322,7 +322,10 @@ class RedisState:
         poll_interval: float = 1.0,
         quarantine_after_reset: float = 3600.0,
     ) -> RedisState: ...
-    def wait_ready(self, timeout: float = 5.0) -> None: ...
+    def wait_ready(self, timeout: float = 5.0) -> None:
+        """Wait until the store has been reached and the revocation copy is current; raises
+        `TokenError` with `STATE_STORE_UNAVAILABLE` when that does not happen within `timeout`
+        seconds."""
     def revoke(
         self,
         *,
@@ -332,11 +335,15 @@ class RedisState:
         policy_hash: Sequence[str] = ...,
         token: Sequence[str] = ...,
         token_hash: Sequence[str] = ...,
-    ) -> int: ...
+    ) -> int:
+        """Revoke by jti, kid, key, policy hash, token or token hash in the shared store
+        (versioned, published to every instance); returns how many entries were added."""
     @property
-    def revocation_version(self) -> int: ...
+    def revocation_version(self) -> int:
+        """The version of the revocation set this instance's copy holds."""
     @property
-    def address(self) -> str: ...
+    def address(self) -> str:
+        """The store's address, without credentials."""
 
 def issue_cst(
     key: SigningKey,
