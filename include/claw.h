@@ -529,10 +529,10 @@ void claw_recorder_free(struct claw_recorder *recorder);
 
 // Verify a proof bundle (its envelope JSON, or `{"envelope":…}`) at `now_ms`, following
 // the reference verifier's check order and reason codes. `config_json` (NULL with 0 for
-// none) is a clawverify configuration, optionally with claw's extra members:
-// `{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…},
-// "causal_mode":"enforce"|"warn"|"observe","ttl_skew_ms":n,"trusted_log_signer_dids":[…],
-// "spec_strict":bool}`. `policy` (NULL for none) is the compiled policy the run was pinned
+// none) is the verifier options document of docs/SPEC.md §12: a clawverify configuration
+// (`{"config_version":"1","allowlists":{"gateway_receipt_signer_dids":[…],…}}`) with any of
+// claw's members (`causal_mode`, `ttl_skew_ms`, `trusted_log_signer_dids`, `spec_strict`,
+// `sig_mode`, `threads`, `verify_at`, `urm`, `wpc`); an unknown member is `CONFIG_ERROR`. `policy` (NULL for none) is the compiled policy the run was pinned
 // to: every tool receipt is replayed against it, and one no context could have allowed
 // fails the bundle with `POLICY_VIOLATION`. `CLAW_OK` means the verification ran: `*valid_out` (optional)
 // says whether the bundle is VALID, and `*verdict_out` is the verdict (`valid`,
@@ -581,8 +581,8 @@ claw_result claw_receipt_proof_verify(const char *proof_json,
                                       struct claw_error *err);
 
 // Derive a Trust Pulse (`trust_pulse.v1`: tools used, call counts, run times) from a proof
-// bundle, stamped `issued_at_ms`. The bundle is verified first (`config_json` and `now_ms` as
-// in `claw_bundle_verify`) and the pulse is read from the envelope exactly as verified
+// bundle, stamped `issued_at_ms`. The bundle is verified first (`config_json` and `now_ms`
+// as in `claw_bundle_verify`) and the pulse is read from the envelope exactly as verified
 // (docs/SPEC.md §6.8); a bundle that does not verify (including an ambiguous document root,
 // `AMBIGUOUS_DOCUMENT`) fails with `CLAW_ERR_BUNDLE` and the verdict's reason code. On
 // success `*pulse_out` is the Trust Pulse document as canonical JSON.

@@ -127,7 +127,7 @@ pub fn locate_document(root: &Value) -> Result<Located<'_>, AmbiguousDocument> {
                 && !matches!(
                     k.as_str(),
                     // Members an export bundle has under the same names.
-                    "hash_algorithm" | "signature_b64u" | "algorithm" | "issued_at"
+                    "hash_algorithm" | "signature_b64u" | "algorithm" | "issued_at" | "expires_at"
                 )
         }) {
             Some(k) => Err(AmbiguousDocument(format!(
