@@ -199,13 +199,17 @@ export const cst: Readonly<{
 export const Verdict: Readonly<{ ALLOW: 'allow'; DENY: 'deny'; APPROVAL_REQUIRED: 'approval_required' }>;
 export type VerdictName = 'allow' | 'deny' | 'approval_required';
 
-/** A decision: a deny is an answer, not an exception. */
-export interface Decision {
-  verdict: VerdictName | 'unknown';
-  allowed: boolean;
-  reasonCode: string;
-  statementId: string | null;
-  policyHash: string | null;
+/**
+ * A decision: a deny is an answer, not an exception. Test `decision.allowed`; a decision
+ * refuses numeric and primitive comparisons (`decision == true` throws a TypeError).
+ */
+export declare class Decision {
+  private constructor();
+  readonly verdict: VerdictName | 'unknown';
+  readonly allowed: boolean;
+  readonly reasonCode: string;
+  readonly statementId: string | null;
+  readonly policyHash: string | null;
 }
 
 /** A decision's context: condition keys to string values. */
@@ -344,4 +348,18 @@ export const bundle: Readonly<{
 }>;
 
 /** Derive a Trust Pulse document from a (verified) bundle. */
-export function trustPulse(b: JsonInput, options?: { issuedAt?: Time }): object;
+export function trustPulse(
+  b: JsonInput,
+  options?: { config?: JsonInput; now?: Time; issuedAt?: Time },
+): object;
+
+/** OpenClaw: reconcile a run's transcript with claw's receipts (docs/SPEC.md §7.8). */
+export const openclaw: Readonly<{
+  reconcile(
+    transcript: string | Uint8Array,
+    options?: {
+      receipts?: Array<{ receipt_id: string; tool_name: string; args_hash_b64u: string }>;
+      sessionId?: string;
+    },
+  ): { report: object; metadata: object };
+}>;
