@@ -100,7 +100,15 @@ fn verify_consumes_the_jti_and_revoke_reaches_the_next_verify() {
     // Revocation by jti, by token, by kid: the next verify refuses.
     let t2 = issue("job-2");
     let claims = ok(&claw(&[
-        "cst", "verify", &t2, "--issuer", did, "--aud", "gw",
+        "cst",
+        "verify",
+        &t2,
+        "--issuer",
+        did,
+        "--aud",
+        "gw",
+        "--mission",
+        "job-2",
     ]));
     let jti = claims
         .split("\"jti\": \"")

@@ -247,8 +247,9 @@ fn a_revocation_reaches_every_instance_within_the_bound() {
     let mut worst = Duration::ZERO;
     for kind in 0..4 {
         let t = token(300);
-        let verified =
-            cst::validate(&t, &keys, &ValidationOptions::new(AUD, ACTION), now()).unwrap();
+        let mut vo = ValidationOptions::new(AUD, ACTION);
+        vo.job = Some(JOB);
+        let verified = cst::validate(&t, &keys, &vo, now()).unwrap();
         let entry = match kind {
             0 => Revocation::Jti(verified.jti.clone().unwrap()),
             1 => Revocation::TokenHash(cst::token_hash(&t)),
@@ -265,6 +266,7 @@ fn a_revocation_reaches_every_instance_within_the_bound() {
         for other in [&b, &c] {
             loop {
                 let mut o = ValidationOptions::new(AUD, ACTION);
+                o.job = Some(JOB);
                 o.revocations = Some(other);
                 match cst::validate(&t, &keys, &o, now()) {
                     Err(e) if e.reason_code() == "TOKEN_REVOKED" => break,
@@ -316,6 +318,7 @@ fn an_outage_refuses_everything_and_recovery_needs_no_restart() {
     );
     std::thread::sleep(fast().max_staleness + Duration::from_millis(100));
     let mut ro = ValidationOptions::new(AUD, ACTION);
+    ro.job = Some(JOB);
     ro.revocations = Some(&st);
     assert_eq!(
         cst::validate(&during, &keys, &ro, now())
