@@ -185,21 +185,28 @@ fn verdict_code(v: &Verdict) -> u8 {
     }
 }
 
+/// The first lines of a verdict's text form: `PASS  WHAT verified`, or `FAIL  CODE: reason`
+/// and the failing field when known.
+fn verdict_head(what: &str, valid: bool, code: &str, reason: &str, field: Option<&str>) -> String {
+    if valid {
+        return format!("PASS  {what} verified\n");
+    }
+    let mut s = format!("FAIL  {code}: {}\n", one_line(reason));
+    if let Some(f) = field {
+        s.push_str(&format!("field       {}\n", one_line(f)));
+    }
+    s
+}
+
 /// Text form: the verdict first, then the facts, then every component.
 fn human(v: &Verdict) -> String {
-    let mut s = String::new();
-    if v.is_valid() {
-        s.push_str("PASS  bundle verified\n");
-    } else {
-        s.push_str(&format!(
-            "FAIL  {}: {}\n",
-            v.reason_code,
-            one_line(&v.reason)
-        ));
-        if let Some(f) = &v.field {
-            s.push_str(&format!("field       {}\n", one_line(f)));
-        }
-    }
+    let mut s = verdict_head(
+        "bundle",
+        v.is_valid(),
+        v.reason_code,
+        &v.reason,
+        v.field.as_deref(),
+    );
     s.push_str(&format!(
         "proof tier  {} (trust tier {})\n",
         v.proof_tier.as_str(),
@@ -247,19 +254,13 @@ fn components(s: &mut String, comps: &[Component], width: usize) {
 
 /// Text form of an export bundle's verdict, then the contained proof bundle's, indented.
 fn human_export(v: &ExportVerdict) -> String {
-    let mut s = String::new();
-    if v.is_valid() {
-        s.push_str("PASS  export bundle verified\n");
-    } else {
-        s.push_str(&format!(
-            "FAIL  {}: {}\n",
-            v.reason_code,
-            one_line(&v.reason)
-        ));
-        if let Some(f) = &v.field {
-            s.push_str(&format!("field       {}\n", one_line(f)));
-        }
-    }
+    let mut s = verdict_head(
+        "export bundle",
+        v.is_valid(),
+        v.reason_code,
+        &v.reason,
+        v.field.as_deref(),
+    );
     s.push_str(&format!("proof tier  {}\n", v.proof_tier().as_str()));
     for (k, val) in [
         ("export", &v.export_id),
@@ -290,19 +291,13 @@ fn human_export(v: &ExportVerdict) -> String {
 
 /// Text form of an aggregate bundle's verdict.
 fn human_aggregate(v: &AggregateVerdict) -> String {
-    let mut s = String::new();
-    if v.is_valid() {
-        s.push_str("PASS  aggregate bundle verified\n");
-    } else {
-        s.push_str(&format!(
-            "FAIL  {}: {}\n",
-            v.reason_code,
-            one_line(&v.reason)
-        ));
-        if let Some(f) = &v.field {
-            s.push_str(&format!("field       {}\n", one_line(f)));
-        }
-    }
+    let mut s = verdict_head(
+        "aggregate bundle",
+        v.is_valid(),
+        v.reason_code,
+        &v.reason,
+        v.field.as_deref(),
+    );
     s.push_str(&format!("proof tier  {} (fleet)\n", v.proof_tier.as_str()));
     for (k, val) in [("aggregate", &v.aggregate_id), ("issuer", &v.signer_did)] {
         if let Some(x) = val {
