@@ -792,6 +792,24 @@ pub fn merge_receipt(
     serde_json::to_vec(&Value::Object(obj)).unwrap_or_default()
 }
 
+/// The next data chunk of an upstream body, each frame within `read_timeout`: `Ok(None)` at
+/// the body's end, `Err` with the outcome when the upstream timed out or failed. Frames
+/// that carry no data (trailers) are skipped.
+async fn next_chunk(body: &mut Incoming, read_timeout: Duration) -> Result<Option<Bytes>, Outcome> {
+    loop {
+        match tokio::time::timeout(read_timeout, body.frame()).await {
+            Err(_) => return Err(Outcome::UpstreamTimeout),
+            Ok(None) => return Ok(None),
+            Ok(Some(Err(_))) => return Err(Outcome::UpstreamError),
+            Ok(Some(Ok(f))) => {
+                if let Ok(d) = f.into_data() {
+                    return Ok(Some(d));
+                }
+            }
+        }
+    }
+}
+
 async fn buffered_response(
     state: &Arc<State>,
     call: Call,
@@ -804,24 +822,18 @@ async fn buffered_response(
     let mut buf: Vec<u8> = Vec::new();
     let mut outcome = Outcome::Complete;
     loop {
-        match tokio::time::timeout(read_timeout, body.frame()).await {
-            Err(_) => {
-                outcome = Outcome::UpstreamTimeout;
+        match next_chunk(&mut body, read_timeout).await {
+            Err(o) => {
+                outcome = o;
                 break;
             }
             Ok(None) => break,
-            Ok(Some(Err(_))) => {
-                outcome = Outcome::UpstreamError;
-                break;
-            }
-            Ok(Some(Ok(f))) => {
-                if let Ok(d) = f.into_data() {
-                    if buf.len() + d.len() > max {
-                        outcome = Outcome::ResponseTooLarge;
-                        break;
-                    }
-                    buf.extend_from_slice(&d);
+            Ok(Some(d)) => {
+                if buf.len() + d.len() > max {
+                    outcome = Outcome::ResponseTooLarge;
+                    break;
                 }
+                buf.extend_from_slice(&d);
             }
         }
     }
@@ -889,25 +901,19 @@ fn stream_response(
         let mut usage = crate::sse_usage::SseUsage::default();
         let mut outcome = Outcome::Complete;
         loop {
-            match tokio::time::timeout(read_timeout, body.frame()).await {
-                Err(_) => {
-                    outcome = Outcome::UpstreamTimeout;
+            match next_chunk(&mut body, read_timeout).await {
+                Err(o) => {
+                    outcome = o;
                     break;
                 }
                 Ok(None) => break,
-                Ok(Some(Err(_))) => {
-                    outcome = Outcome::UpstreamError;
-                    break;
-                }
-                Ok(Some(Ok(f))) => {
-                    if let Ok(d) = f.into_data() {
-                        hasher.update(&d);
-                        usage.feed(&d);
-                        n += d.len() as u64;
-                        if tx.send(d).await.is_err() {
-                            outcome = Outcome::ClientDisconnected;
-                            break;
-                        }
+                Ok(Some(d)) => {
+                    hasher.update(&d);
+                    usage.feed(&d);
+                    n += d.len() as u64;
+                    if tx.send(d).await.is_err() {
+                        outcome = Outcome::ClientDisconnected;
+                        break;
                     }
                 }
             }
