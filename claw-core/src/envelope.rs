@@ -158,7 +158,8 @@ pub struct VerifiedEnvelope {
     pub expires_at_ms: Option<i64>,
 }
 
-const FIELDS: [&str; 10] = [
+/// The members of an envelope v1 (§3); no other member is accepted.
+pub(crate) const FIELDS: [&str; 10] = [
     "envelope_version",
     "envelope_type",
     "payload",

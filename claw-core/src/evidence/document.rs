@@ -16,21 +16,11 @@ use serde_json::Value;
 /// The reason code of an input whose root holds more than one document shape.
 pub const AMBIGUOUS_DOCUMENT: &str = "AMBIGUOUS_DOCUMENT";
 
-/// Members that make an object look like a proof-bundle envelope.
-const ENVELOPE_MEMBERS: [&str; 12] = [
-    "envelope_version",
-    "envelope_type",
-    "payload",
-    "payload_hash_b64u",
-    "hash_algorithm",
-    "signature_b64u",
-    "algorithm",
-    "signer_did",
-    "issued_at",
-    "expires_at",
-    "co_signatures",
-    "envelope",
-];
+/// Members that make an object look like a proof-bundle envelope: an envelope's own
+/// (`envelope::FIELDS`), the reference's `co_signatures`, and a wrapper's `envelope`.
+fn is_envelope_member(k: &str) -> bool {
+    crate::envelope::FIELDS.contains(&k) || matches!(k, "co_signatures" | "envelope")
+}
 
 /// Members that make an object look like an export bundle (or its wrapper).
 const EXPORT_MEMBERS: [&str; 7] = [
@@ -104,7 +94,7 @@ pub fn locate_document(root: &Value) -> Result<Located<'_>, AmbiguousDocument> {
     let foreign = |wrapped: &str| {
         o.keys()
             .filter(|k| k.as_str() != wrapped)
-            .find(|k| ENVELOPE_MEMBERS.contains(&k.as_str()) || EXPORT_MEMBERS.contains(&k.as_str()))
+            .find(|k| is_envelope_member(k) || EXPORT_MEMBERS.contains(&k.as_str()))
             .map(|k| {
                 AmbiguousDocument(format!(
                     "the wrapper of {wrapped:?} also carries {k:?}; only the wrapped document is read"
@@ -122,7 +112,7 @@ pub fn locate_document(root: &Value) -> Result<Located<'_>, AmbiguousDocument> {
             (None, None) => Ok(Located::ProofBundle(root)),
         },
         Some("export_version") => match o.keys().find(|k| {
-            ENVELOPE_MEMBERS.contains(&k.as_str())
+            is_envelope_member(k)
                 && !EXPORT_MEMBERS.contains(&k.as_str())
                 && !matches!(
                     k.as_str(),
