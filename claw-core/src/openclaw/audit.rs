@@ -175,6 +175,26 @@ pub struct Summary {
     pub info: usize,
 }
 
+impl Summary {
+    /// The counts of these findings, by severity.
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            match f.severity {
+                Severity::Critical => s.critical += 1,
+                Severity::Warn => s.warn += 1,
+                Severity::Info => s.info += 1,
+            }
+        }
+        s
+    }
+
+    /// `{critical, warn, info}`, the `summary` member of OpenClaw's `security audit --json`.
+    pub fn to_json(&self) -> Value {
+        json!({"critical": self.critical, "warn": self.warn, "info": self.info})
+    }
+}
+
 /// A recorded baseline to compare the config with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Baseline {
@@ -277,15 +297,7 @@ pub struct AuditReport {
 impl AuditReport {
     /// Finding counts.
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Critical => s.critical += 1,
-                Severity::Warn => s.warn += 1,
-                Severity::Info => s.info += 1,
-            }
-        }
-        s
+        Summary::of(&self.findings)
     }
 
     /// The same report with one finding per rule and agent instead of one per tool: the
@@ -339,10 +351,7 @@ impl AuditReport {
         if let Some(ts) = self.ts {
             m.insert("ts".into(), json!(ts));
         }
-        m.insert(
-            "summary".into(),
-            json!({"critical": s.critical, "warn": s.warn, "info": s.info}),
-        );
+        m.insert("summary".into(), s.to_json());
         m.insert(
             "findings".into(),
             Value::Array(self.findings.iter().map(Finding::to_json).collect()),

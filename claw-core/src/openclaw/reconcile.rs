@@ -368,15 +368,7 @@ pub struct ReconcileReport {
 impl ReconcileReport {
     /// Finding counts.
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Critical => s.critical += 1,
-                Severity::Warn => s.warn += 1,
-                Severity::Info => s.info += 1,
-            }
-        }
-        s
+        Summary::of(&self.findings)
     }
 
     /// Whether any finding is critical (a call bypassed the gate).
@@ -391,7 +383,7 @@ impl ReconcileReport {
     pub fn to_json(&self) -> Value {
         let s = self.summary();
         json!({
-            "summary": {"critical": s.critical, "warn": s.warn, "info": s.info},
+            "summary": s.to_json(),
             "findings": self.findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "claw": {
                 "sessionId": self.session_id,
