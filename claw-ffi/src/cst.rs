@@ -9,8 +9,8 @@ use crate::guard::boundary;
 use crate::keys::{claw_signing_key, claw_verifying_key};
 use crate::strings::to_c_string;
 use claw_core::cst::{
-    self, Claims, InMemoryReplayGuard, IssueOptions, KeySet, ReplayGuard, ReplayMode,
-    RevocationList, RevocationSource, Revocations, ValidationOptions,
+    self, Claims, InMemoryReplayGuard, IssueOptions, KeySet, ReplayGuard, ReplayMode, Revocation,
+    RevocationSource, Revocations, ValidationOptions,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -56,6 +56,27 @@ pub enum claw_revocation_kind {
 
 fn token_fail(e: impl Into<claw_core::Error>) -> Fail {
     Fail::from(e.into())
+}
+
+/// The revocation entry a `claw_revocation_kind` value and a non-empty UTF-8 value name, for
+/// the in-memory list and the shared store alike.
+pub(crate) fn revocation_of_kind(kind: u32, value: &str) -> Result<Revocation, Fail> {
+    if value.is_empty() {
+        return Err(invalid("EMPTY_VALUE", "value is empty"));
+    }
+    let v = value.to_string();
+    Ok(match kind {
+        1 => Revocation::Jti(v),
+        2 => Revocation::Kid(v),
+        3 => Revocation::PolicyHash(v),
+        4 => Revocation::TokenHash(v),
+        _ => {
+            return Err(invalid(
+                "INVALID_REVOCATION_KIND",
+                format!("kind {kind} is not a claw_revocation_kind"),
+            ))
+        }
+    })
 }
 
 fn invalid(reason: &'static str, msg: impl Into<String>) -> Fail {
@@ -234,30 +255,10 @@ pub unsafe extern "C" fn claw_revocations_revoke(
                 try_str(value, value_len, "value")?,
             )
         };
-        if value.is_empty() {
-            return Err(invalid("EMPTY_VALUE", "value is empty"));
-        }
-        let edit: fn(&mut RevocationList, &str) = match kind {
-            1 => |l, v| {
-                l.revoke_jti(v);
-            },
-            2 => |l, v| {
-                l.revoke_kid(v);
-            },
-            3 => |l, v| {
-                l.revoke_policy_hash(v);
-            },
-            4 => |l, v| {
-                l.revoke_token_hash(v);
-            },
-            _ => {
-                return Err(invalid(
-                    "INVALID_REVOCATION_KIND",
-                    format!("kind {kind} is not a claw_revocation_kind"),
-                ))
-            }
-        };
-        r.inner.update(|l| edit(l, value));
+        let entry = revocation_of_kind(kind, value)?;
+        r.inner.update(|l| {
+            l.apply(&entry);
+        });
         Ok(())
     })
 }

@@ -90,27 +90,7 @@ pub unsafe extern "C" fn claw_state_revoke(
                 try_str(value, value_len, "value")?,
             )
         };
-        if value.is_empty() {
-            return Err(Fail::new(
-                claw_result_code::CLAW_ERR_INVALID_ARGUMENT,
-                "EMPTY_VALUE",
-                "value is empty",
-            ));
-        }
-        let v = value.to_string();
-        let entry = match kind {
-            1 => Revocation::Jti(v),
-            2 => Revocation::Kid(v),
-            3 => Revocation::PolicyHash(v),
-            4 => Revocation::TokenHash(v),
-            _ => {
-                return Err(Fail::new(
-                    claw_result_code::CLAW_ERR_INVALID_ARGUMENT,
-                    "INVALID_REVOCATION_KIND",
-                    format!("kind {kind} is not a claw_revocation_kind"),
-                ))
-            }
-        };
+        let entry = crate::cst::revocation_of_kind(kind, value)?;
         s.inner.revoke(&[entry]).map_err(state_fail)
     })
 }
