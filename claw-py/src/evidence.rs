@@ -233,6 +233,15 @@ impl PyRecorder {
         })?;
         f(rec).py_err(py)
     }
+
+    /// Attach a gateway receipt to its pending call; refused, the call stays pending, as it
+    /// does in the core.
+    fn attach(&self, py: Python<'_>, pending: &PyPendingModelCall, env: &Envelope) -> PyResult<()> {
+        let p = pending.take()?;
+        let back = p.clone();
+        self.with(py, |r| r.attach_gateway_receipt(p, env))
+            .inspect_err(|_| *pending.lock() = Some(back))
+    }
 }
 
 fn ts(t: Option<i64>) -> i64 {
@@ -339,16 +348,7 @@ impl PyRecorder {
     ) -> PyResult<()> {
         let bytes = require_text(receipt, "receipt")?;
         let env = Envelope::parse(&bytes, &limits()).py_err(py)?;
-        let p = pending.take()?;
-        let back = p.clone();
-        match self.with(py, |r| r.attach_gateway_receipt(p, &env)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                // Refused: the call stays pending, as it is in the core.
-                *pending.lock() = Some(back);
-                Err(e)
-            }
-        }
+        self.attach(py, pending, &env)
     }
 
     /// Attach the gateway receipt a model response carries (`_receipt_envelope` of a JSON
@@ -363,15 +363,7 @@ impl PyRecorder {
         let body = require_text(response, "response")?;
         let carried = claw_core::evidence::receipt_from_response(&body).py_err(py)?;
         let env = Envelope::from_value(carried.envelope).py_err(py)?;
-        let p = pending.take()?;
-        let back = p.clone();
-        match self.with(py, |r| r.attach_gateway_receipt(p, &env)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                *pending.lock() = Some(back);
-                Err(e)
-            }
-        }
+        self.attach(py, pending, &env)
     }
 
     /// Close a pending call that produced no receipt.
