@@ -63,3 +63,20 @@ pub fn receipt_call() -> ModelCall<'static> {
         metadata: None,
     }
 }
+
+/// A `/proc/self/status` field in KiB (`VmRSS:`, `VmHWM:`), 0 where it cannot be read (not
+/// Linux). Used by the peak-memory binaries.
+pub fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}

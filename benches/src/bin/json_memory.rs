@@ -8,23 +8,8 @@
 //! shape name to measure it alone in a fresh process; with `UNBOUNDED=1` in the environment
 //! the value is parsed with no budget (the parser before the budget existed). The peak is reset between measurements
 //! by writing 5 to /proc/self/clear_refs (Linux). Results: ../BENCHMARKS.md.
-use claw_benches::{bundle_bytes, Mix};
+use claw_benches::{bundle_bytes, status_kib, Mix};
 use claw_core::json::{self, Budget, Limits};
-
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(field)?
-                .trim()
-                .strip_suffix("kB")?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
-}
 
 /// `[item,item,…]` of about `bytes` bytes.
 fn repeat(item: &str, bytes: usize) -> Vec<u8> {

@@ -4,24 +4,9 @@
 //! `cargo run --release --bin peak_memory -- [receipts=100000] [guard_entries=1000000] [only]`
 //! with `only` one of `batch`, `sequential`, `guard` to measure one thing in a fresh process.
 //! The peak is reset between measurements by writing 5 to /proc/self/clear_refs (Linux).
-use claw_benches::{bundle_bytes, config, Mix};
+use claw_benches::{bundle_bytes, config, status_kib, Mix};
 use claw_core::cst::{InMemoryReplayGuard, ReplayGuard};
 use claw_core::evidence::{verify_bundle, SigMode};
-
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(field)?
-                .trim()
-                .strip_suffix("kB")?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
-}
 
 fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
