@@ -213,7 +213,7 @@ fn render_page(
         h,
         "<div class=\"sub\">Proof tier <strong>{}</strong> · trust tier <strong>{}</strong> · verified offline at {}</div></div></section>",
         esc(v.proof_tier.as_str()),
-        esc(v.trust_tier),
+        esc(v.trust_tier.as_str()),
         esc(&v.verified_at)
     );
 

@@ -845,7 +845,7 @@ impl PyVerdict {
     }
     #[getter]
     fn trust_tier(&self) -> &'static str {
-        self.inner.trust_tier
+        self.inner.trust_tier.as_str()
     }
     #[getter]
     fn verified_at(&self) -> &str {

@@ -6,7 +6,7 @@ use crate::{exit, io, report, Failure};
 use claw_core::evidence::{
     trust_pulse_from_bundle, verify_bundle_for_use, verify_document, verify_receipt_proof,
     AggregateVerdict, Bundle, BundleOptions, Component, ComponentStatus, DocumentVerdict,
-    ExportVerdict, RunOp, Verdict, CLAW_NAMESPACE,
+    ExportVerdict, RunOp, Verdict, VerdictHead, CLAW_NAMESPACE,
 };
 use claw_core::{hash, json};
 use serde_json::{json, Value};
@@ -187,12 +187,12 @@ fn verdict_code(v: &Verdict) -> u8 {
 
 /// The first lines of a verdict's text form: `PASS  WHAT verified`, or `FAIL  CODE: reason`
 /// and the failing field when known.
-fn verdict_head(what: &str, valid: bool, code: &str, reason: &str, field: Option<&str>) -> String {
-    if valid {
+fn verdict_head(what: &str, h: VerdictHead<'_>) -> String {
+    if h.valid {
         return format!("PASS  {what} verified\n");
     }
-    let mut s = format!("FAIL  {code}: {}\n", one_line(reason));
-    if let Some(f) = field {
+    let mut s = format!("FAIL  {}: {}\n", h.reason_code, one_line(h.reason));
+    if let Some(f) = h.field {
         s.push_str(&format!("field       {}\n", one_line(f)));
     }
     s
@@ -200,13 +200,7 @@ fn verdict_head(what: &str, valid: bool, code: &str, reason: &str, field: Option
 
 /// Text form: the verdict first, then the facts, then every component.
 fn human(v: &Verdict) -> String {
-    let mut s = verdict_head(
-        "bundle",
-        v.is_valid(),
-        v.reason_code,
-        &v.reason,
-        v.field.as_deref(),
-    );
+    let mut s = verdict_head("bundle", v.head());
     s.push_str(&format!(
         "proof tier  {} (trust tier {})\n",
         v.proof_tier.as_str(),
@@ -254,13 +248,7 @@ fn components(s: &mut String, comps: &[Component], width: usize) {
 
 /// Text form of an export bundle's verdict, then the contained proof bundle's, indented.
 fn human_export(v: &ExportVerdict) -> String {
-    let mut s = verdict_head(
-        "export bundle",
-        v.is_valid(),
-        v.reason_code,
-        &v.reason,
-        v.field.as_deref(),
-    );
+    let mut s = verdict_head("export bundle", v.head());
     s.push_str(&format!("proof tier  {}\n", v.proof_tier().as_str()));
     for (k, val) in [
         ("export", &v.export_id),
@@ -291,13 +279,7 @@ fn human_export(v: &ExportVerdict) -> String {
 
 /// Text form of an aggregate bundle's verdict.
 fn human_aggregate(v: &AggregateVerdict) -> String {
-    let mut s = verdict_head(
-        "aggregate bundle",
-        v.is_valid(),
-        v.reason_code,
-        &v.reason,
-        v.field.as_deref(),
-    );
+    let mut s = verdict_head("aggregate bundle", v.head());
     s.push_str(&format!("proof tier  {} (fleet)\n", v.proof_tier.as_str()));
     for (k, val) in [("aggregate", &v.aggregate_id), ("issuer", &v.signer_did)] {
         if let Some(x) = val {

@@ -9,7 +9,9 @@
 use super::document::{locate_document, Located};
 use super::export::verify_export_bundle_value;
 use super::schema::{self, ArrayLimits, SchemaError};
-use super::verify::{did_format_ok, did_key, parse_input, verify_bundle_value, ProofTier};
+use super::verify::{
+    did_format_ok, did_key, parse_input, verify_bundle_value, ProofTier, VerdictHead,
+};
 use super::VerifyConfig;
 use crate::json::{self, KeyOrder};
 use crate::{b64, envelope, hash, time};
@@ -45,23 +47,27 @@ impl AggregateVerdict {
         self.valid
     }
 
+    /// Valid, reason code, reason, field, time.
+    pub fn head(&self) -> VerdictHead<'_> {
+        VerdictHead {
+            valid: self.valid,
+            reason_code: self.reason_code,
+            reason: &self.reason,
+            field: self.field.as_deref(),
+            verified_at: &self.verified_at,
+        }
+    }
+
     /// `{status, reason_code, reason, kind:"aggregate_bundle", verified_at, proof_tier,
     /// aggregate_id?, signer_did?, field?, counts: {members, unique_agents, total_runs}}`.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert(
-            "status".into(),
-            if self.valid { "PASS" } else { "FAIL" }.into(),
-        );
-        m.insert("reason_code".into(), self.reason_code.into());
-        m.insert("reason".into(), self.reason.clone().into());
+        self.head().write_json(&mut m);
         m.insert("kind".into(), "aggregate_bundle".into());
-        m.insert("verified_at".into(), self.verified_at.clone().into());
         m.insert("proof_tier".into(), self.proof_tier.as_str().into());
         for (k, v) in [
             ("aggregate_id", &self.aggregate_id),
             ("signer_did", &self.signer_did),
-            ("field", &self.field),
         ] {
             if let Some(v) = v {
                 m.insert(k.into(), v.clone().into());

@@ -13,17 +13,14 @@ use super::merkle_proofs::{
 use super::pulse::{PulseObserver, TrustPulse};
 use super::receipts::{Receipt, ReceiptKind};
 use super::verify::{self, Verdict, VerifyConfig};
-use super::{check_emittable, ids, invalid, EvidenceError};
+use super::{check_emittable, ids, invalid, EvidenceError, CLAW_NAMESPACE};
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, ErrorKind};
 use crate::keys::SigningKey;
 use crate::{b64, json};
 use rand_core::CryptoRngCore;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeSet, HashMap};
-
-/// The metadata namespace claw writes under (shared with WPC metadata).
-pub const CLAW_NAMESPACE: &str = "claw.dev/v1";
+use std::collections::BTreeSet;
 
 /// Bytes of `JSON.stringify(payload.metadata)` the reference accepts.
 pub(crate) const REFERENCE_METADATA_LIMIT: usize = 16_384;
@@ -320,13 +317,4 @@ impl Bundle {
 
 fn verdict_error(v: &Verdict) -> Error {
     Error::new(ErrorKind::Bundle, v.reason_code, v.reason.clone())
-}
-
-/// Event index by event hash, for leaf ordering.
-pub(crate) fn event_index(events: &[Value]) -> HashMap<&str, usize> {
-    events
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| Some((e.get("event_hash_b64u")?.as_str()?, i)))
-        .collect()
 }

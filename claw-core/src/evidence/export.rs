@@ -58,6 +58,17 @@ impl ExportVerdict {
         self.valid
     }
 
+    /// Valid, reason code, reason, field, time.
+    pub fn head(&self) -> VerdictHead<'_> {
+        VerdictHead {
+            valid: self.valid,
+            reason_code: self.reason_code,
+            reason: &self.reason,
+            field: self.field.as_deref(),
+            verified_at: &self.verified_at,
+        }
+    }
+
     /// A component by name.
     pub fn component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)
@@ -78,19 +89,13 @@ impl ExportVerdict {
     /// bundle verdict's JSON>}` (keys sorted).
     pub fn to_json(&self) -> Value {
         let mut m = verdict_json(
-            VerdictHead {
-                valid: self.valid,
-                reason_code: self.reason_code,
-                reason: &self.reason,
-                verified_at: &self.verified_at,
-                proof_tier: self.proof_tier(),
-                components: &self.components,
-            },
+            self.head(),
+            self.proof_tier(),
+            &self.components,
             [
                 ("export_id", &self.export_id),
                 ("issuer_did", &self.issuer_did),
                 ("bundle_hash_b64u", &self.bundle_hash_b64u),
-                ("field", &self.field),
             ],
             json!({
                 "manifest_entries": self.manifest_entries_verified,

@@ -48,7 +48,7 @@ pub use aggregate::{
     AGGREGATE_TTL_SKEW_MS,
 };
 pub use batch::{SigMode, TABLE_MIN_SIGNATURES};
-pub use bundle::{Bundle, BundleOptions, CausalAnchoring, CLAW_NAMESPACE};
+pub use bundle::{Bundle, BundleOptions, CausalAnchoring};
 pub use carried::{
     receipt_from_response, sse_trailer, CarriedReceipt, MAX_CARRIED_RESPONSE_BYTES,
     SSE_TRAILER_ENVELOPE, SSE_TRAILER_LEGACY,
@@ -69,8 +69,8 @@ pub use export::{
 };
 pub use ids::{new_id, uuid_v4};
 pub use merkle_proofs::{
-    verify_consistency_proof, verify_receipt_proof, Checkpoint, ConsistencyProof, ReceiptProof,
-    ReceiptProofVerdict, CHECKPOINT_ENVELOPE_TYPE, LEAF_RULE, TREE_ALG,
+    verify_consistency_proof, Checkpoint, ConsistencyProof, ReceiptProof, CHECKPOINT_ENVELOPE_TYPE,
+    LEAF_RULE, TREE_ALG,
 };
 pub use options::{VerifyOptions, WpcReplayOptions, MAX_OPTIONS_BYTES, OPTION_MEMBERS};
 pub use pulse::{safe_relative_path, trust_pulse_from_bundle, TrustPulse, TRUST_PULSE_SCHEMA};
@@ -88,8 +88,13 @@ pub use runlog::{
 pub use schema::UNVERIFIED_METADATA_MEMBERS;
 pub use verify::{
     verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_log_inclusion_proof,
-    Component, ComponentStatus, PolicyReplay, ProofTier, Verdict, VerifyConfig, VerifyLimits,
+    verify_receipt_proof, Component, ComponentStatus, Detail, PolicyReplay, ProofTier,
+    ReceiptProofVerdict, Step, TrustTier, Verdict, VerdictHead, VerifyConfig, VerifyFailure,
+    VerifyLimits,
 };
+
+/// The metadata namespace claw writes under (shared with WPC metadata).
+pub const CLAW_NAMESPACE: &str = "claw.dev/v1";
 pub use wire::ParseEnumError;
 
 /// Why evidence could not be produced (the verifier reports through [`Verdict`] instead).

@@ -1,0 +1,163 @@
+//! docs/SPEC.md §6.3 step 25 (gateway receipts counted: signature, binding to the run and an
+//! event) and the strict layer S of the reference's CLI [gateway].
+
+use super::super::par_map;
+use super::config::VerifyConfig;
+use super::failure::{Step, StepResult, VerifyFailure};
+use super::helpers::{b64u8, str_of};
+use super::prepare::GwPre;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Step 25's counts: gateway receipts signature-verified and fully verified (signed and
+/// bound), and one line per receipt that is not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct GatewayCount {
+    pub total: usize,
+    pub signature_verified: usize,
+    pub verified: usize,
+    pub problems: Vec<String>,
+}
+
+impl GatewayCount {
+    /// Every gateway receipt verified (vacuously with none).
+    pub fn all_verified(&self) -> bool {
+        self.verified == self.total
+    }
+}
+
+/// Step 25 (never fatal): each receipt's generic checks and signature (`pre`, `sig_ok`)
+/// and its binding to the chain's run and one of its events.
+pub(crate) fn count(
+    gw: &[Value],
+    pre: &[GwPre],
+    sig_ok: &[bool],
+    chain: Option<&(&str, &HashMap<&str, usize>)>,
+    threads: usize,
+) -> GatewayCount {
+    let bound = par_map(gw, threads, |r| {
+        chain.is_some_and(|(run, hashes)| {
+            let b = r.get("payload").and_then(|p| p.get("binding"));
+            let brun = b.and_then(|b| str_of(b, "run_id"));
+            let bev = b.and_then(|b| str_of(b, "event_hash_b64u"));
+            brun.is_some_and(|x| !x.is_empty() && x == *run)
+                && b64u8(bev)
+                && bev.is_some_and(|h| hashes.contains_key(h))
+        })
+    });
+    let mut c = GatewayCount {
+        total: gw.len(),
+        ..GatewayCount::default()
+    };
+    for (i, (pre, bound)) in pre.iter().zip(bound).enumerate() {
+        let sig = match (&pre.pre, pre.job) {
+            (Ok(()), Some(j)) if sig_ok[j] => Ok(()),
+            (Ok(()), _) => Err(("SIGNATURE_INVALID", "signature does not verify")),
+            (Err(e), _) => Err((e.reason_code(), e.message())),
+        };
+        if let Err((code, m)) = sig {
+            c.problems.push(format!("receipts[{i}]: {code} {m}"));
+            continue;
+        }
+        c.signature_verified += 1;
+        if bound {
+            c.verified += 1;
+        } else {
+            c.problems.push(format!(
+                "receipts[{i}]: RECEIPT_BINDING_MISMATCH not bound to the event chain"
+            ));
+        }
+    }
+    c
+}
+
+/// The strict layer S with gateway receipts present: an allowlist is configured and every
+/// receipt verified.
+pub(crate) fn check_strict(c: &GatewayCount, cfg: &VerifyConfig) -> StepResult {
+    const G: Step = Step::Gateway;
+    if cfg.allowlists.gateway_receipt_signer_dids.is_empty() {
+        return Err(VerifyFailure::dependency_not_configured(
+            G,
+            "gateway receipts present but no gateway signer allowlist is configured",
+            Some("payload.receipts"),
+        ));
+    }
+    if !c.all_verified() {
+        let f = if c.signature_verified == c.total {
+            VerifyFailure::receipt_binding_mismatch
+        } else {
+            VerifyFailure::receipt_verification_failed
+        };
+        return Err(f(G, c.problems.join("; "), Some("payload.receipts")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(total: usize, sig: usize, ok: usize) -> GatewayCount {
+        GatewayCount {
+            total,
+            signature_verified: sig,
+            verified: ok,
+            problems: vec!["receipts[0]: x".into()],
+        }
+    }
+
+    #[test]
+    fn strict_layer_codes() {
+        let mut cfg = VerifyConfig::new(0);
+        let code = |c: &GatewayCount, cfg: &VerifyConfig| {
+            check_strict(c, cfg).map_err(|e| e.reason_code())
+        };
+        assert_eq!(
+            code(&counted(1, 1, 1), &cfg),
+            Err("DEPENDENCY_NOT_CONFIGURED")
+        );
+        cfg.allowlists.gateway_receipt_signer_dids = vec!["did:key:z".into()];
+        assert_eq!(code(&counted(1, 1, 1), &cfg), Ok(()));
+        assert_eq!(
+            code(&counted(2, 2, 1), &cfg),
+            Err("RECEIPT_BINDING_MISMATCH")
+        );
+        assert_eq!(
+            code(&counted(2, 1, 1), &cfg),
+            Err("RECEIPT_VERIFICATION_FAILED")
+        );
+    }
+
+    #[test]
+    fn count_reports_unsigned_and_unbound_receipts() {
+        let gw = vec![
+            serde_json::json!({"payload": {"binding": {"run_id": "r", "event_hash_b64u": "AAAAAAAA"}}}),
+            serde_json::json!({"payload": {"binding": {"run_id": "other", "event_hash_b64u": "AAAAAAAA"}}}),
+            serde_json::json!({}),
+        ];
+        let pre = vec![
+            GwPre {
+                pre: Ok(()),
+                job: Some(0),
+            },
+            GwPre {
+                pre: Ok(()),
+                job: Some(1),
+            },
+            GwPre {
+                pre: Ok(()),
+                job: Some(2),
+            },
+        ];
+        let hashes: HashMap<&str, usize> = [("AAAAAAAA", 0)].into_iter().collect();
+        let c = count(&gw, &pre, &[true, true, false], Some(&("r", &hashes)), 1);
+        assert_eq!((c.total, c.signature_verified, c.verified), (3, 2, 1));
+        assert_eq!(
+            c.problems,
+            [
+                "receipts[1]: RECEIPT_BINDING_MISMATCH not bound to the event chain",
+                "receipts[2]: SIGNATURE_INVALID signature does not verify"
+            ]
+        );
+    }
+}

@@ -1,0 +1,449 @@
+//! Offline verification of proof bundles (protocol §7), in the reference verifier's check
+//! order and with its reason codes, plus claw's additions (log inclusion proofs, the Merkle
+//! checkpoint, policy replay, optional spec-strict checks).
+//!
+//! A pipeline of small steps, one per concern and file, run in the order docs/SPEC.md §6.3
+//! numbers them ([`run`]): [`envelope`] (1–9, 15–17), [`schema`] (9.75), [`payload`]
+//! (10–14), [`chain`] (18), [`rate_limits`] (19), [`urm`] (24), [`gateway`] (25, S),
+//! [`receipts`] (26–28, C2, C5), [`causal`] (29–32), [`attestations`] (34),
+//! [`log_inclusion`] (C1), [`merkle`] (C3), [`policy`] (C4a, C4), [`tiers`] (35). The
+//! envelope is read once into a typed [`view`] borrowed from the parsed input; a step that
+//! fails returns a [`VerifyFailure`], whose variant is the reason code.
+
+mod attestations;
+mod causal;
+mod chain;
+mod config;
+mod envelope;
+mod failure;
+mod gateway;
+mod helpers;
+mod in_bundle;
+mod log_inclusion;
+mod merkle;
+mod payload;
+mod policy;
+mod prepare;
+mod rate_limits;
+mod receipt_proof;
+mod receipts;
+mod schema;
+mod tiers;
+mod urm;
+mod verdict;
+mod view;
+
+pub use config::{PolicyReplay, VerifyConfig, VerifyLimits};
+pub use failure::{Detail, Step, VerifyFailure};
+pub use log_inclusion::verify_log_inclusion_proof;
+pub use receipt_proof::{verify_receipt_proof, ReceiptProofVerdict};
+pub use verdict::{Component, ComponentStatus, ProofTier, TrustTier, Verdict, VerdictHead};
+
+pub(crate) use helpers::{arr, did_format_ok, did_key, js_hash};
+pub(crate) use verdict::verdict_json;
+
+use super::batch;
+use super::document::{locate_document, Located, VerifiedBundle};
+use super::merkle_proofs::Checkpoint;
+use super::receipts::Receipt;
+use crate::json;
+use crate::time;
+use failure::{Detail as D, StepResult};
+use serde_json::Value;
+use std::collections::HashMap;
+use view::BundleView;
+
+/// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
+/// receipts in Merkle leaf order and the checkpoint.
+pub(crate) type Parsed = (Value, Vec<Receipt>, Option<Checkpoint>);
+
+/// The components found so far, the identifiers and counts, while the steps run.
+struct Ctx<'c> {
+    cfg: &'c VerifyConfig,
+    components: Vec<Component>,
+    bundle_id: Option<String>,
+    agent_did: Option<String>,
+    run_id: Option<String>,
+    counts: (usize, usize, usize),
+    parsed: Option<Parsed>,
+}
+
+impl<'c> Ctx<'c> {
+    fn new(cfg: &'c VerifyConfig) -> Ctx<'c> {
+        Ctx {
+            cfg,
+            components: Vec::new(),
+            bundle_id: None,
+            agent_did: None,
+            run_id: None,
+            counts: (0, 0, 0),
+            parsed: None,
+        }
+    }
+
+    fn set(
+        &mut self,
+        step: Step,
+        status: ComponentStatus,
+        code: &'static str,
+        detail: impl Into<String>,
+    ) {
+        self.components.push(Component {
+            name: step.as_str(),
+            status,
+            code,
+            detail: detail.into(),
+        });
+    }
+    fn pass(&mut self, step: Step, detail: impl Into<String>) {
+        self.set(step, ComponentStatus::Pass, "OK", detail);
+    }
+    fn skip(&mut self, step: Step, detail: impl Into<String>) {
+        self.set(step, ComponentStatus::Skipped, "OK", detail);
+    }
+
+    fn verdict(mut self, outcome: StepResult<(ProofTier, TrustTier)>) -> (Verdict, Option<Parsed>) {
+        let verified_at = time::format_rfc3339_millis(self.cfg.now_ms);
+        let (valid, code, reason, field, tier, trust) = match outcome {
+            Ok((tier, trust)) => (true, "OK", "bundle verified".to_string(), None, tier, trust),
+            Err(f) => {
+                let step = f.step();
+                let (code, reason, field) = f.into_parts();
+                self.set(step, ComponentStatus::Fail, code, reason.clone());
+                let unknown = (ProofTier::Unknown, TrustTier::Unknown);
+                (false, code, reason, field, unknown.0, unknown.1)
+            }
+        };
+        (
+            Verdict {
+                valid,
+                reason_code: code,
+                reason,
+                field,
+                verified_at,
+                proof_tier: tier,
+                trust_tier: trust,
+                bundle_id: self.bundle_id,
+                agent_did: self.agent_did,
+                run_id: self.run_id,
+                components: self.components,
+                receipts_count: self.counts.0,
+                receipts_signature_verified_count: self.counts.1,
+                receipts_verified_count: self.counts.2,
+            },
+            if valid { self.parsed } else { None },
+        )
+    }
+}
+
+/// Verify a proof bundle: the envelope JSON, or an object `{"envelope": …}` wrapping it
+/// (located by [`locate_document`]; an ambiguous root fails `AMBIGUOUS_DOCUMENT`).
+pub fn verify_bundle(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
+    verify_bytes(bytes, cfg, false).0
+}
+
+pub(crate) fn verify_bundle_keep(bytes: &[u8], cfg: &VerifyConfig) -> (Verdict, Option<Parsed>) {
+    verify_bytes(bytes, cfg, true)
+}
+
+fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
+    match parse_input(bytes, cfg) {
+        Ok(v) => {
+            let out = verify_inner(&v, cfg, keep);
+            json::drop_with_threads(v, cfg.thread_count());
+            out
+        }
+        Err(e) => (invalid_json(cfg, &e), None),
+    }
+}
+
+/// The verifiers' strict parse of their input: `cfg.limits`' size and depth, exact integers,
+/// on the configured threads.
+pub(crate) fn parse_input(bytes: &[u8], cfg: &VerifyConfig) -> Result<Value, json::JsonError> {
+    let limits = json::Limits {
+        max_bytes: cfg.limits.max_bytes,
+        max_depth: cfg.limits.max_depth,
+        exact_integers: true,
+    };
+    json::parse_with_threads(bytes, &limits, cfg.thread_count())
+}
+
+/// The proof-bundle verdict on input that is not strict JSON.
+pub(crate) fn invalid_json(cfg: &VerifyConfig, e: &json::JsonError) -> Verdict {
+    Ctx::new(cfg)
+        .verdict(Err(VerifyFailure::InvalidJson(D::new(
+            Step::Envelope,
+            e.to_string(),
+            None,
+        ))))
+        .0
+}
+
+/// Verify an already parsed (strict) bundle value.
+pub fn verify_bundle_value(v: &Value, cfg: &VerifyConfig) -> Verdict {
+    verify_inner(v, cfg, false).0
+}
+
+/// Verify a bundle and, when it is VALID, hand back the [`VerifiedBundle`]: the only way a
+/// consumer (report, Trust Pulse, receipt proofs) gets at a bundle's content. `Err` is the
+/// failing verdict.
+#[allow(clippy::result_large_err)] // one verdict per verification, returned once
+pub fn verify_bundle_for_use(bytes: &[u8], cfg: &VerifyConfig) -> Result<VerifiedBundle, Verdict> {
+    match verify_bytes(bytes, cfg, true) {
+        (v, Some((env, _, _))) if v.is_valid() => Ok(VerifiedBundle::new(env, v)),
+        (v, _) => Err(v),
+    }
+}
+
+fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
+    let mut ctx = Ctx::new(cfg);
+    // The one rule that picks the document (§6.8); nothing else reads the root.
+    let outcome = match locate_document(root) {
+        Ok(Located::ProofBundle(env)) => run(&mut ctx, env, keep),
+        Ok(Located::Export(_)) => Err(VerifyFailure::malformed_envelope(
+            Step::Envelope,
+            "an export bundle, not a proof bundle envelope",
+            None,
+        )),
+        Err(e) => Err(VerifyFailure::from_code(
+            e.reason_code(),
+            D::new(Step::Envelope, e.to_string(), None),
+        )),
+    };
+    ctx.verdict(outcome)
+}
+
+/// The steps, in the order of docs/SPEC.md §6.3; the first failure stops.
+fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> StepResult<(ProofTier, TrustTier)> {
+    let cfg = ctx.cfg;
+    let threads = cfg.thread_count();
+
+    // 1–9.
+    let header = envelope::check_header(env, cfg)?;
+    // 9.75 (legacy receipt entries set aside; the hash still covers the original payload).
+    let checked = schema::set_aside_legacy(env);
+    let env = checked.as_ref();
+    schema::check(env, cfg, threads)?;
+    ctx.pass(Step::Schema, "proof_bundle_envelope.v1");
+    let v = BundleView::new(env);
+    ctx.bundle_id = v.bundle_id.map(str::to_string);
+    ctx.agent_did = Some(v.agent_did.to_string());
+    ctx.run_id = v.run_id.map(str::to_string);
+
+    // 10–14.
+    payload::check(&v, &header, cfg, threads)?;
+
+    // Speculative work, run while the bundle hash is computed: gateway receipt and tool
+    // receipt hashes and every signature.
+    let (bundle_hash, gw_pre, tool_pre, sig_ok) = std::thread::scope(|s| {
+        let hash_job = (threads > 1).then(|| s.spawn(|| js_hash(header.payload)));
+        let (gw_pre, tool_pre, jobs) = prepare::prepare_receipts(v.gateway, v.tools, cfg, threads);
+        let sig_ok = batch::verify_all(&jobs, cfg.sig_mode, threads);
+        let bundle_hash = match hash_job {
+            Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            None => js_hash(header.payload),
+        };
+        (bundle_hash, gw_pre, tool_pre, sig_ok)
+    });
+
+    // 15–17.
+    envelope::check_signature(&header, bundle_hash.as_deref())?;
+    ctx.pass(Step::Envelope, "proof_bundle envelope signed by agent_did");
+
+    // 18. Event index by event hash: the chain's hash set for bindings and the leaf order.
+    let event_idx = helpers::event_index(v.events);
+    let chain: Option<(&str, &HashMap<&str, usize>)> = if v.events.is_empty() {
+        ctx.skip(Step::EventChain, "no event chain");
+        None
+    } else {
+        chain::check(v.events, threads)?;
+        ctx.pass(
+            Step::EventChain,
+            format!("{} events linked and recomputed", v.events.len()),
+        );
+        Some((v.run_id.unwrap_or(""), &event_idx))
+    };
+    let chain_run = chain.as_ref().map(|c| c.0);
+
+    // 19.
+    if v.rate_limit_claims.is_empty() {
+        ctx.skip(Step::RateLimits, "no rate_limit_claims");
+    } else {
+        rate_limits::check(v.rate_limit_claims, v.run_id)?;
+        ctx.pass(
+            Step::RateLimits,
+            format!("{} claims", v.rate_limit_claims.len()),
+        );
+    }
+
+    // 24.
+    let urm_valid = match v.urm {
+        Some(u) => {
+            let ok = urm::check(u, cfg.urm.as_ref(), v.agent_did, chain_run, v.events)?;
+            ctx.pass(Step::Urm, "URM document matches its reference");
+            Some(ok)
+        }
+        None => None,
+    };
+
+    // 25 (counted; the strict layer below decides).
+    let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain.as_ref(), threads);
+    ctx.counts = (gw.total, gw.signature_verified, gw.verified);
+
+    // 26–28.
+    receipts::check_tools(
+        v.tools,
+        &tool_pre,
+        &sig_ok,
+        v.agent_did,
+        chain.as_ref(),
+        cfg,
+        threads,
+    )?;
+    receipts::check_support(v.side_effects, "side_effect_receipts", v.agent_did, threads)?;
+    receipts::check_support(v.approvals, "human_approval_receipts", v.agent_did, threads)?;
+    if v.support_count() == 0 {
+        ctx.skip(
+            Step::Receipts,
+            "no tool, side-effect, approval or delegation receipts",
+        );
+    } else {
+        ctx.pass(
+            Step::Receipts,
+            format!(
+                "{} tool, {} side-effect, {} approval, {} delegation receipts",
+                v.tools.len(),
+                v.side_effects.len(),
+                v.approvals.len(),
+                v.delegations.len()
+            ),
+        );
+    }
+
+    // 29–32.
+    match causal::check(&v, cfg.causal_mode, threads)? {
+        causal::CausalOutcome::Observed => {
+            ctx.skip(Step::Causal, "causal connectivity not checked (observe)")
+        }
+        causal::CausalOutcome::Anchored(spans) => {
+            ctx.pass(Step::Causal, format!("{spans} declared spans"))
+        }
+        causal::CausalOutcome::Warned(code, m) => {
+            ctx.set(Step::Causal, ComponentStatus::Warn, code, m)
+        }
+    }
+
+    // 34 (counted).
+    let att_verified = attestations::count(v.attestations, v.agent_did, cfg);
+    if v.attestations.is_empty() {
+        ctx.skip(Step::Attestations, "none");
+    } else {
+        let st = if att_verified == v.attestations.len() {
+            ComponentStatus::Pass
+        } else {
+            ComponentStatus::Warn
+        };
+        ctx.set(
+            Step::Attestations,
+            st,
+            "OK",
+            format!(
+                "{att_verified}/{} attestations verified",
+                v.attestations.len()
+            ),
+        );
+    }
+
+    // S. The reference CLI's strict layer (what the conformance suite checks).
+    if v.gateway.is_empty() {
+        ctx.skip(Step::Gateway, "no gateway receipts");
+    } else {
+        gateway::check_strict(&gw, cfg)?;
+        ctx.pass(
+            Step::Gateway,
+            format!(
+                "{} gateway receipts allowlisted, signed and bound",
+                gw.verified
+            ),
+        );
+    }
+
+    // C1.
+    let with_log = log_inclusion::check(v.gateway, cfg)?;
+    if with_log == 0 {
+        ctx.skip(Step::LogInclusion, "no log inclusion proofs");
+    } else {
+        ctx.pass(
+            Step::LogInclusion,
+            format!("{with_log} log inclusion proofs verified"),
+        );
+    }
+
+    // C2.
+    if cfg.spec_strict {
+        receipts::check_sorted(&v)?;
+    }
+
+    // C3.
+    let (leaves, checkpoint) = merkle::check(
+        v.payload,
+        v.events,
+        &event_idx,
+        v.agent_did,
+        chain_run,
+        threads,
+        keep,
+    )?;
+    match &checkpoint {
+        Some(c) => ctx.pass(
+            Step::Merkle,
+            format!("{} leaves, root {}", c.tree_size, c.root_b64u),
+        ),
+        None => ctx.skip(Step::Merkle, "no claw Merkle metadata"),
+    }
+
+    // C4a, C4: policy replay, after checking that the run was bound to that policy.
+    if let Some(pol) = &cfg.policy {
+        let r = policy::check(&v, pol)?;
+        if r.named == 0 {
+            ctx.set(
+                Step::Policy,
+                ComponentStatus::Warn,
+                "POLICY_BINDING_MISSING",
+                format!(
+                    "{} receipts replayed against policy {}, but the bundle names no policy hash: the run is not shown to have been bound to it",
+                    r.receipts, pol.policy_hash_b64u
+                ),
+            );
+        } else {
+            ctx.pass(
+                Step::Policy,
+                format!(
+                    "{} receipts replayed against policy {}, which the run is bound to ({} statements)",
+                    r.receipts, pol.policy_hash_b64u, r.named
+                ),
+            );
+        }
+    } else {
+        ctx.skip(Step::Policy, "no policy supplied");
+    }
+
+    // C5.
+    receipts::check_approvals(&v, &event_idx)?;
+
+    // 35.
+    let counted = tiers::Counted {
+        attestations_verified: att_verified,
+        attestations: v.attestations.len(),
+        gateway_verified: gw.verified,
+        gateway: gw.total,
+        with_log_proof: with_log,
+        event_chain: chain.is_some(),
+        urm: urm_valid,
+        spec_strict: cfg.spec_strict,
+    };
+    if keep {
+        ctx.parsed = Some((env.clone(), leaves, checkpoint));
+    }
+    Ok((tiers::proof_tier(&counted), tiers::trust_tier(&counted)))
+}

@@ -1,0 +1,188 @@
+//! docs/SPEC.md §6.3 step 9.75: the strict schema `proof_bundle_envelope.v1` [schema], with
+//! legacy raw receipt entries set aside first. The schema rules themselves are
+//! `evidence/schema.rs`'s; this step applies them (the big arrays' items in parallel) and
+//! maps an error to its reason code.
+
+use super::super::par_map;
+use super::super::receipts::ReceiptKind;
+use super::super::schema::{self, ArrayLimits, SchemaError};
+use super::config::VerifyConfig;
+use super::failure::{Detail, Step, StepResult, VerifyFailure};
+use super::helpers::arr;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Legacy raw receipt entries (`receipt_type` without `envelope_type`) are set aside for the
+/// schema check and everything after it; the payload hash still covers the original payload.
+pub(crate) fn set_aside_legacy(env: &Value) -> Cow<'_, Value> {
+    let legacy = |r: &Value| r.get("envelope_type").is_none() && r.get("receipt_type").is_some();
+    match env["payload"].get("receipts").and_then(Value::as_array) {
+        Some(rs) if rs.iter().any(legacy) => {
+            let mut e = env.clone();
+            if let Some(Value::Array(rs)) = e.get_mut("payload").and_then(|p| p.get_mut("receipts"))
+            {
+                rs.retain(|r| !legacy(r));
+            }
+            Cow::Owned(e)
+        }
+        _ => Cow::Borrowed(env),
+    }
+}
+
+/// Step 9.75 on the envelope (legacy entries already set aside).
+pub(crate) fn check(env: &Value, cfg: &VerifyConfig, threads: usize) -> StepResult {
+    schema_check(env, cfg, threads).map_err(|e| failure(e, Step::Schema, true))
+}
+
+/// A schema error as a failure at `step` (`with_field`: the error's path is the field).
+pub(crate) fn failure(e: SchemaError, step: Step, with_field: bool) -> VerifyFailure {
+    let message = format!("{}: {}", e.path, e.message);
+    let code = schema_code(&e);
+    let field = with_field.then_some(e.path);
+    VerifyFailure::from_code(
+        code,
+        Detail {
+            step,
+            message,
+            field,
+        },
+    )
+}
+
+/// The item schema of one receipt array (a receipt checked outside its bundle, §6.5).
+pub(crate) fn receipt_item(kind: ReceiptKind, cfg: &VerifyConfig) -> schema::S {
+    match kind {
+        ReceiptKind::Gateway => schema::gateway_envelope(),
+        ReceiptKind::Tool => tool_item(),
+        _ => schema_item(kind.array_name(), limits(cfg)),
+    }
+}
+
+fn limits(cfg: &VerifyConfig) -> ArrayLimits {
+    ArrayLimits {
+        receipts: cfg.limits.max_receipts,
+        rate_limit_claims: cfg.limits.max_rate_limit_claims,
+    }
+}
+
+fn tool_item() -> schema::S {
+    schema::S::OneOf(vec![
+        schema::tool_v1(),
+        schema::tool_v1_envelope(),
+        schema::tool_v2(),
+        schema::tool_v2_envelope(),
+    ])
+}
+
+/// The reference's step-9.75 code for a schema error (causal fields get causal codes).
+fn schema_code(e: &SchemaError) -> &'static str {
+    if e.unsupported {
+        return "UNKNOWN_SCHEMA_ID";
+    }
+    let p = e.path.as_str();
+    if !p.contains("binding.") {
+        return "SCHEMA_VALIDATION_FAILED";
+    }
+    if p.ends_with(".phase") {
+        "CAUSAL_PHASE_INVALID"
+    } else if p.ends_with(".attribution_confidence") || p.ends_with(".attributionConfidence") {
+        "CAUSAL_CONFIDENCE_OUT_OF_RANGE"
+    } else if p.ends_with("span_id") || p.ends_with("SpanId") || p.ends_with(".spanId") {
+        "CAUSAL_BINDING_NORMALIZATION_FAILED"
+    } else {
+        "SCHEMA_VALIDATION_FAILED"
+    }
+}
+
+/// Schema validation with the big arrays' items checked in parallel. The first error is
+/// deterministic: the envelope without array items first, then arrays in schema order.
+fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), SchemaError> {
+    let limits = ArrayLimits {
+        receipts: cfg.limits.max_receipts,
+        rate_limit_claims: cfg.limits.max_rate_limit_claims,
+    };
+    let big: [(&str, schema::S); 6] = [
+        ("event_chain", schema_event()),
+        ("receipts", schema::gateway_envelope()),
+        (
+            "tool_receipts",
+            schema::S::OneOf(vec![
+                schema::tool_v1(),
+                schema::tool_v1_envelope(),
+                schema::tool_v2(),
+                schema::tool_v2_envelope(),
+            ]),
+        ),
+        (
+            "side_effect_receipts",
+            schema_item("side_effect_receipts", limits),
+        ),
+        (
+            "human_approval_receipts",
+            schema_item("human_approval_receipts", limits),
+        ),
+        (
+            "delegation_receipts",
+            schema_item("delegation_receipts", limits),
+        ),
+    ];
+    let payload = env.get("payload");
+    let large =
+        payload.is_some_and(|p| big.iter().map(|(k, _)| arr(p, k).len()).sum::<usize>() > 512);
+    if !large {
+        return schema::bundle_envelope(limits).validate(env, "$");
+    }
+    // Items replaced by placeholders of the same length for the structural pass (the big
+    // arrays are not copied).
+    let big_keys: Vec<&str> = big.iter().map(|(k, _)| *k).collect();
+    let shallow = shallow_copy(env, &big_keys);
+    let skeleton = schema::bundle_envelope_with_any_items(
+        limits,
+        &big.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+    );
+    skeleton.validate(&shallow, "$")?;
+    let Some(p) = payload else { return Ok(()) };
+    for (k, item) in &big {
+        let items = arr(p, k);
+        let idx: Vec<usize> = (0..items.len()).collect();
+        let parent = format!("$.payload.{k}");
+        let errs = par_map(&idx, threads, |i| {
+            item.validate_item(&items[*i], &parent, *i).err()
+        });
+        if let Some(e) = errs.into_iter().flatten().next() {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn shallow_copy(env: &Value, big: &[&str]) -> Value {
+    let mut out = Map::new();
+    for (k, v) in env.as_object().into_iter().flatten() {
+        if k != "payload" {
+            out.insert(k.clone(), v.clone());
+            continue;
+        }
+        let mut p = Map::new();
+        for (pk, pv) in v.as_object().into_iter().flatten() {
+            match pv {
+                Value::Array(a) if big.contains(&pk.as_str()) => {
+                    p.insert(pk.clone(), Value::Array(vec![Value::Null; a.len()]));
+                }
+                _ => {
+                    p.insert(pk.clone(), pv.clone());
+                }
+            }
+        }
+        out.insert(k.clone(), Value::Object(p));
+    }
+    Value::Object(out)
+}
+
+fn schema_event() -> schema::S {
+    schema::event_item()
+}
+
+fn schema_item(k: &str, l: ArrayLimits) -> schema::S {
+    schema::array_item(k, l)
+}
