@@ -226,7 +226,9 @@ impl ProofTier {
 /// Outcome of one component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComponentStatus {
+    /// Checked and correct.
     Pass,
+    /// Checked and wrong: the bundle is invalid.
     Fail,
     /// Checked, problem reported without failing the bundle (e.g. causal `warn` mode).
     Warn,
@@ -248,33 +250,46 @@ impl ComponentStatus {
 /// One component's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
+    /// The component (`envelope`, `event_chain`, `receipts`, ...).
     pub name: &'static str,
+    /// Its outcome.
     pub status: ComponentStatus,
     /// `OK` or the reason code.
     pub code: &'static str,
+    /// What was found, for people.
     pub detail: String,
 }
 
 /// The verifier's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// Whether the bundle verified.
     pub valid: bool,
     /// `OK` when valid, else one reason code.
     pub reason_code: &'static str,
+    /// A human-readable explanation of `reason_code`.
     pub reason: String,
     /// JSON path of the failing field, when known.
     pub field: Option<String>,
+    /// What the bundle proves (highest tier its verified evidence reaches).
     pub proof_tier: ProofTier,
     /// The reference's trust tier (`unknown`, `basic`, `verified`, `attested`, `full`).
     pub trust_tier: &'static str,
+    /// RFC 3339 time of the verification (the injected clock).
     pub verified_at: String,
+    /// The bundle's `bundle_id`, when it could be read.
     pub bundle_id: Option<String>,
+    /// The bundle's `agent_did`, when it could be read.
     pub agent_did: Option<String>,
+    /// The run id the bundle's events carry, when it could be read.
     pub run_id: Option<String>,
+    /// Each check's result, in order.
     pub components: Vec<Component>,
     /// Gateway receipts: total, signature-verified, fully verified (signature and binding).
     pub receipts_count: usize,
+    /// Gateway receipts whose signature verified.
     pub receipts_signature_verified_count: usize,
+    /// Gateway receipts whose signature and binding both verified.
     pub receipts_verified_count: usize,
 }
 
@@ -472,6 +487,45 @@ impl Ctx<'_> {
 
 /// Verify a proof bundle: the envelope JSON, or an object `{"envelope": …}` wrapping it
 /// (located by [`locate_document`]; an ambiguous root fails `AMBIGUOUS_DOCUMENT`).
+///
+/// Never fails with an error: the answer is a [`Verdict`] (valid or not, one reason code,
+/// the proof tier, each component's result). `bundle_json` below is a bundle built by a
+/// [`super::Recorder`] (see its example).
+///
+/// ```
+/// # use claw_core::evidence::{BundleOptions, Recorder, ToolCall, ToolStatus};
+/// # use claw_core::keys::SigningKey;
+/// # use serde_json::json;
+/// # let mut rng = rand_core::OsRng;
+/// # let now_ms = 1_800_000_000_000;
+/// # let agent = SigningKey::generate(&mut rng);
+/// # let mut rec = Recorder::with_run_id(agent, "run_docs")?;
+/// # for path in ["src/a.rs", "src/b.rs", "src/a.rs"] {
+/// #     let args = json!({"path": path});
+/// #     let call = ToolCall { tool_name: "read_file", tool_version: None, args: &args,
+/// #         result: &json!("..."), result_status: ToolStatus::Success, latency_ms: 1,
+/// #         timestamp_ms: now_ms };
+/// #     rec.record_tool_call(&call, &mut rng)?;
+/// # }
+/// # let bundle = rec.finish(&BundleOptions::default(), now_ms + 10, &mut rng)?;
+/// # let bundle_json = bundle.to_json()?;
+/// use claw_core::evidence::{verify_bundle, ProofTier, VerifyConfig};
+///
+/// let cfg = VerifyConfig::new(now_ms + 20); // verification time, Unix milliseconds
+/// let verdict = verify_bundle(bundle_json.as_bytes(), &cfg);
+/// assert!(verdict.valid);
+/// assert_eq!(verdict.reason_code, "OK");
+/// // Agent-signed only: no gateway receipt from an allowlisted gateway, so tier `self`.
+/// assert_eq!(verdict.proof_tier, ProofTier::SelfTier);
+/// assert_eq!(verdict.to_json()["status"], "PASS");
+///
+/// // One byte changed in the signed payload: refused, with the reason.
+/// let tampered = bundle_json.replacen("read_file", "read_fila", 1);
+/// let verdict = verify_bundle(tampered.as_bytes(), &cfg);
+/// assert!(!verdict.valid);
+/// assert_eq!(verdict.reason_code, "HASH_MISMATCH");
+/// # Ok::<(), claw_core::evidence::EvidenceError>(())
+/// ```
 pub fn verify_bundle(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
     verify_bytes(bytes, cfg, false).0
 }

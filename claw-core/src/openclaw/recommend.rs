@@ -107,6 +107,7 @@ pub enum GatewayProviderError {
 }
 
 impl GatewayProviderError {
+    /// The stable reason code of this error.
     pub fn reason_code(&self) -> &'static str {
         match self {
             Self::Url(_) => "OPENCLAW_GATEWAY_URL_INVALID",
