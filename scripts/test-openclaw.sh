@@ -71,8 +71,8 @@ if [ ! -f "$ROOT/examples/node/node_modules/koffi/package.json" ]; then
   (cd "$ROOT/examples/node" && npm install --no-package-lock --loglevel=error >&2)
 fi
 # Copy the binding into the plugin (not a symlink), so the plugin folder is self-contained.
-if [ ! -f "$PLUGIN/node_modules/claw-node-example/claw.mjs" ] ||
-   ! cmp -s "$ROOT/examples/node/claw.mjs" "$PLUGIN/node_modules/claw-node-example/claw.mjs"; then
+if [ ! -f "$PLUGIN/node_modules/claw-node/claw.mjs" ] ||
+   ! cmp -s "$ROOT/examples/node/claw.mjs" "$PLUGIN/node_modules/claw-node/claw.mjs"; then
   rm -rf "$PLUGIN/node_modules"
   (cd "$PLUGIN" && npm install --install-links --no-package-lock --loglevel=error >&2)
 fi
