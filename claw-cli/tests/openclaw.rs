@@ -579,7 +579,8 @@ fn policy_without_a_docker_daemon_recommends_a_config_without_the_sandbox() {
     assert!(rec["tools"].get("exec").is_none(), "{rec}");
     let deny = rec["tools"]["deny"].to_string();
     assert!(
-        deny.contains("\"exec\"") && deny.contains("\"process\""),
+        deny.contains("\"group:runtime\"")
+            || (deny.contains("\"exec\"") && deny.contains("\"process\"")),
         "{deny}"
     );
     // --sandbox none gives the same config; it passes the audit against the same WPC.

@@ -294,17 +294,6 @@ fn policy(a: PolicyArgs) -> Result<u8, Failure> {
         SandboxChoice::Auto if docker_daemon_present() => Isolation::Docker,
         SandboxChoice::Auto => Isolation::Host,
     };
-    if isolation == Isolation::Host {
-        let why = if a.sandbox == SandboxChoice::Auto {
-            "no Docker daemon answers"
-        } else {
-            "--sandbox none"
-        };
-        eprintln!(
-            "claw: note: {why}; recommending a config without OpenClaw's sandbox: {}",
-            isolation.trade_off(&tools)
-        );
-    }
     // serde_json keeps insertion order here (profile, alsoAllow, deny, ...).
     let mut v = openclaw::recommended_config_for(&tools, isolation);
     if let Some(url) = &a.gateway_url {
@@ -316,6 +305,17 @@ fn policy(a: PolicyArgs) -> Result<u8, Failure> {
                 "primary": format!("{}/{first}", openclaw::recommend::GATEWAY_PROVIDER_ID)
             });
         }
+    }
+    if isolation == Isolation::Host {
+        let why = if a.sandbox == SandboxChoice::Auto {
+            "no Docker daemon answers"
+        } else {
+            "--sandbox none"
+        };
+        eprintln!(
+            "claw: note: {why}; recommending a config without OpenClaw's sandbox: {}",
+            isolation.trade_off(&tools)
+        );
     }
     print(&pretty(&v)?)?;
     Ok(exit::OK)
