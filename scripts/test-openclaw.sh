@@ -71,8 +71,8 @@ if [ ! -f "$ROOT/examples/node/node_modules/koffi/package.json" ]; then
   (cd "$ROOT/examples/node" && npm install --no-package-lock --loglevel=error >&2)
 fi
 # Copy the binding into the plugin (not a symlink), so the plugin folder is self-contained.
-if [ ! -f "$PLUGIN/node_modules/claw-node-example/claw.mjs" ] ||
-   ! cmp -s "$ROOT/examples/node/claw.mjs" "$PLUGIN/node_modules/claw-node-example/claw.mjs"; then
+if [ ! -f "$PLUGIN/node_modules/claw-node/claw.mjs" ] ||
+   ! cmp -s "$ROOT/examples/node/claw.mjs" "$PLUGIN/node_modules/claw-node/claw.mjs"; then
   rm -rf "$PLUGIN/node_modules"
   (cd "$PLUGIN" && npm install --install-links --no-package-lock --loglevel=error >&2)
 fi
@@ -137,15 +137,19 @@ EOF
   local SIGNERS="[\"$ISSUER\"]"
   [ "$scenario" = failclosed ] && SIGNERS="[\"$TOKEN_ISSUER\"]" # the wrong key: nothing verifies
 
-  # 4a. the tight config claw derives from this WPC is one OpenClaw accepts.
+  # 4a. the tight config claw derives from this WPC is one OpenClaw accepts, with the Docker
+  # sandbox and without it (--sandbox none, for machines with no Docker daemon).
   if [ "$scenario" = allow-deny ] && [ "${SKIP_STATIC:-0}" != 1 ]; then
     mkdir -p "$T/validate"
-    "$CLAW" openclaw policy --wpc "$T/wpc.env.json" --signer "$ISSUER" >"$T/validate/openclaw.json"
-    chmod 600 "$T/validate/openclaw.json"
-    if env HOME="$T/validate" OPENCLAW_STATE_DIR="$T/validate/state" OPENCLAW_CONFIG_PATH="$T/validate/openclaw.json" \
-         timeout -k 5 60 "$OPENCLAW_BIN" config validate >"$T/validate/out.txt" 2>&1; then
-      log "claw openclaw policy output: $(head -1 "$T/validate/out.txt")"
-    else log "FAIL: openclaw config validate refused the claw openclaw policy output"; cat "$T/validate/out.txt" >&2; FAILED=1; fi
+    for sandbox in docker none; do
+      "$CLAW" openclaw policy --wpc "$T/wpc.env.json" --signer "$ISSUER" --sandbox "$sandbox" \
+        >"$T/validate/openclaw.json" 2>/dev/null
+      chmod 600 "$T/validate/openclaw.json"
+      if env HOME="$T/validate" OPENCLAW_STATE_DIR="$T/validate/state" OPENCLAW_CONFIG_PATH="$T/validate/openclaw.json" \
+           timeout -k 5 60 "$OPENCLAW_BIN" config validate >"$T/validate/out.txt" 2>&1; then
+        log "claw openclaw policy --sandbox $sandbox output: $(head -1 "$T/validate/out.txt")"
+      else log "FAIL: openclaw config validate refused the claw openclaw policy --sandbox $sandbox output"; cat "$T/validate/out.txt" >&2; FAILED=1; fi
+    done
   fi
 
   # The scripted model: one allowed tool (exec) and one denied tool (write).

@@ -33,18 +33,22 @@ if ! cmp -s claw-py/requirements-build.txt "$tools/.requirements-build.txt" 2>/d
   cp claw-py/requirements-build.txt "$tools/.requirements-build.txt"
 fi
 
-# 2. The wheel.
-step "maturin build --release"
+# 2. The wheel, for manylinux_2_17 (glibc 2.17 and later: manylinux2014), whatever this
+# machine's glibc: maturin links through zig (the ziglang package from PyPI) against glibc
+# 2.17's symbol versions. The release build is cached in the target directory.
+step "maturin build --release --zig --compatibility manylinux_2_17"
 rm -rf "$build/wheels"
-(cd claw-py && CARGO_TARGET_DIR=$target "$tools/bin/maturin" build --release --out "$build/wheels")
+# maturin runs zig as `python -m ziglang` with the first python on PATH: the tools venv's.
+(cd claw-py && PATH="$tools/bin:$PATH" CARGO_TARGET_DIR=$target "$tools/bin/maturin" build \
+  --release --zig --compatibility manylinux_2_17 --out "$build/wheels")
 wheels=("$build"/wheels/claw_py-*-abi3-*.whl)
 [ -f "${wheels[0]}" ] || { echo "test-python: no abi3 wheel was built" >&2; exit 1; }
 wheel=${wheels[0]}
 echo "built $(basename "$wheel")"
 # What an index shows: the wheel carries the README, the licence file and expression, the
-# project URLs and classifiers, and a manylinux platform tag.
+# project URLs and classifiers, and the manylinux_2_17 platform tag (file name and WHEEL).
 "$python" - "$wheel" <<'PY'
-import sys, zipfile
+import platform, sys, zipfile
 from email.parser import Parser
 w = zipfile.ZipFile(sys.argv[1])
 names = w.namelist()
@@ -58,11 +62,21 @@ urls = {u.split(",")[0] for u in meta.get_all("Project-URL") or []}
 if not {"Homepage", "Repository", "Changelog", "Security"} <= urls: problems.append(f"Project-URL {urls}")
 cls = meta.get_all("Classifier") or []
 if "Programming Language :: Python :: 3.9" not in cls or "Typing :: Typed" not in cls: problems.append("classifiers")
-if "-manylinux" not in sys.argv[1] and "manylinux" not in sys.argv[1]: problems.append("not a manylinux wheel")
+if meta.get("Requires-Python") != ">=3.9": problems.append(f"Requires-Python {meta.get('Requires-Python')}")
+tag = f"cp39-abi3-manylinux_2_17_{platform.machine()}"
+wheel_file = w.read(next(n for n in names if n.endswith(".dist-info/WHEEL"))).decode()
+tags = [l.split(":", 1)[1].strip() for l in wheel_file.splitlines() if l.startswith("Tag:")]
+if tag not in tags: problems.append(f"WHEEL tags {tags}, expected {tag}")
+if not sys.argv[1].endswith(f".manylinux_2_17_{platform.machine()}.whl"): problems.append("file name tag")
 if problems:
     sys.exit(f"test-python: wheel metadata: {problems}")
-print("wheel metadata: README, licence, URLs, classifiers, manylinux tag")
+print(f"wheel metadata: README, licence, URLs, classifiers, {tag}")
 PY
+# An independent reader of the ELF symbol versions (auditwheel, PyPA's own tool) agrees
+# that the extension needs nothing newer than glibc 2.17.
+"$tools/bin/auditwheel" show "$wheel" | tr '\n' ' ' | grep -q "consistent with the following platform tag: \"manylinux_2_17_$(uname -m)\"" || {
+  "$tools/bin/auditwheel" show "$wheel" >&2; echo "test-python: auditwheel: not manylinux_2_17" >&2; exit 1; }
+echo "auditwheel: consistent with manylinux_2_17_$(uname -m)"
 
 # 3. A fresh virtual environment: pinned test deps, then the wheel (no source tree on the path).
 venv=$build/test-venv

@@ -6,6 +6,10 @@ echo "== rust: fmt"
 cargo fmt --all --check
 echo "== rust: clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== rust: cargo doc (claw-core: every public item documented, no broken links)"
+# lib.rs has #![warn(missing_docs)]: clippy -D warnings above and rustdoc -D warnings here
+# turn an undocumented public item into a failure.
+RUSTDOCFLAGS="-D warnings" cargo doc -p claw-core --no-deps --quiet
 echo "== rust: python jsonschema (evidence schema test)"
 python3 -c 'import jsonschema, rfc3339_validator' 2>/dev/null || python3 -m pip install --quiet jsonschema rfc3339-validator
 echo "== rust: tests"
@@ -13,5 +17,13 @@ echo "== rust: tests"
 source scripts/ensure-redis.sh
 # claw-store needs redis-server: its tests run in the redis stage (scripts/test-redis.sh).
 cargo test --workspace --exclude claw-store --quiet 2>&1 | tee "${TMPDIR:-/tmp}/claw-rust-tests.log"
+# The doc examples of the main entry points ran above (cargo test runs doctests); fail if one
+# of them is gone.
+doctests=$(cargo test -p claw-core --doc --quiet -- --list 2>/dev/null)
+for entry in 'json::parse' 'CompiledPolicy::decide' 'cst::validate::validate' 'cst (line' \
+             'recorder::Recorder' 'verify::verify_bundle' 'trust_pulse_from_bundle'; do
+  grep -qF -- "$entry" <<<"$doctests" || { echo "test-rust: claw-core lost its doc example for $entry" >&2; exit 1; }
+done
+echo "claw-core doc examples: $(grep -c ': test$' <<<"$doctests")"
 echo "== rust: README quick start"
 cargo run --quiet -p claw-core --example quickstart

@@ -179,7 +179,16 @@ fn audit_exits_6_on_critical_and_prints_text_or_json() {
 fn policy_output_is_a_config_that_passes_the_audit() {
     let f = Fixture::new();
     let wpc = f.wpc("wpc.json", |_| {}, None);
-    let o = claw(&["openclaw", "policy", "--wpc", &wpc, "--now", NOW_ARG]);
+    let o = claw(&[
+        "openclaw",
+        "policy",
+        "--wpc",
+        &wpc,
+        "--now",
+        NOW_ARG,
+        "--sandbox",
+        "docker",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rec: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(rec["tools"]["profile"], "minimal");
@@ -208,6 +217,8 @@ fn policy_with_a_gateway_adds_the_claw_gateway_provider_and_still_passes_the_aud
         "http://127.0.0.1:8787",
         "--gateway-model",
         "gpt-test",
+        "--sandbox",
+        "docker",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rec: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -532,4 +543,146 @@ fn reconcile_exit_codes_clean_bypass_bad_transcript_bad_bundle() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// `claw openclaw policy` with `DOCKER_HOST` set, so the Docker probe does not depend on
+/// this machine.
+fn policy_cmd(wpc: &str, extra: &[&str], docker_host: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_claw"))
+        .args(["openclaw", "policy", "--wpc", wpc, "--now", NOW_ARG])
+        .args(extra)
+        .env("CLAW_WPC_SIGNER", fixture_signer())
+        .env("DOCKER_HOST", docker_host)
+        .output()
+        .expect("run claw")
+}
+
+#[test]
+fn policy_without_a_docker_daemon_recommends_a_config_without_the_sandbox() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let nowhere = format!("unix://{}", f.path("no-docker.sock"));
+    // auto (the default), no daemon at DOCKER_HOST: the host config, and the trade-off said.
+    let auto = policy_cmd(&wpc, &[], &nowhere);
+    assert!(auto.status.success());
+    let note = String::from_utf8(auto.stderr.clone()).unwrap();
+    assert!(
+        note.starts_with("claw: note: no Docker daemon answers;"),
+        "{note}"
+    );
+    assert!(
+        note.contains("exec/process and terminal/computer/nodes are denied"),
+        "{note}"
+    );
+    let rec: serde_json::Value = serde_json::from_str(&stdout(&auto)).unwrap();
+    assert_eq!(rec["agents"]["defaults"]["sandbox"]["mode"], "off");
+    assert!(rec["tools"].get("exec").is_none(), "{rec}");
+    let deny = rec["tools"]["deny"].to_string();
+    assert!(
+        deny.contains("\"group:runtime\"")
+            || (deny.contains("\"exec\"") && deny.contains("\"process\"")),
+        "{deny}"
+    );
+    // --sandbox none gives the same config; it passes the audit against the same WPC.
+    let none = policy_cmd(&wpc, &["--sandbox", "none"], "tcp://127.0.0.1:9");
+    assert_eq!(stdout(&none), stdout(&auto));
+    let cfg = f.path("no-docker.json5");
+    std::fs::write(&cfg, stdout(&none)).unwrap();
+    let o = claw(&[
+        "openclaw", "audit", "--config", &cfg, "--wpc", &wpc, "--now", NOW_ARG,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 critical, 0 warn"), "{}", stdout(&o));
+
+    // A daemon answering on the socket: the Docker sandbox config, no note.
+    let sock = f.path("docker.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let docker = policy_cmd(&wpc, &[], &format!("unix://{sock}"));
+    assert!(docker.status.success() && docker.stderr.is_empty());
+    let rec: serde_json::Value = serde_json::from_str(&stdout(&docker)).unwrap();
+    assert_eq!(rec["agents"]["defaults"]["sandbox"]["mode"], "all");
+    assert_eq!(rec["tools"]["exec"]["host"], "sandbox");
+    // A bad choice is a usage error.
+    let bad = policy_cmd(&wpc, &["--sandbox", "podman"], &nowhere);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn audit_counts_what_the_claw_plugin_blocks_as_mitigated_when_it_runs_the_same_wpc() {
+    let f = Fixture::new();
+    let wpc = f.wpc("wpc.json", |_| {}, None);
+    let other = f.wpc(
+        "other.json",
+        |d| d["policy_name"] = "another-job".into(),
+        None,
+    );
+    let base = std::fs::read_to_string(config("04-drifted.json5")).unwrap();
+    let with_plugin = |policy: &str| {
+        let cfg = base.replace(
+            "plugins: { entries: { claw: { enabled: true } } },",
+            &format!(
+                "plugins: {{ allow: [\"claw\"], entries: {{ claw: {{ enabled: true, config: {{ policy: {policy:?}, \
+                 policySigners: [\"{}\"], job: \"job-1\", evidenceDir: \"/tmp/e\" }} }} }} }},",
+                fixture_signer()
+            ),
+        );
+        assert_ne!(cfg, base);
+        let p = f.path(&format!("cfg-{}.json5", policy.len()));
+        std::fs::write(&p, cfg).unwrap();
+        p
+    };
+    let audit = |cfg: &str, extra: &[&str]| {
+        let mut args = vec![
+            "openclaw", "audit", "--config", cfg, "--wpc", &wpc, "--json", "--now", NOW_ARG,
+        ];
+        args.extend_from_slice(extra);
+        let o = claw(&args);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        (o.status.code(), v)
+    };
+    let by_check = |v: &serde_json::Value, check: &str| -> Vec<serde_json::Value> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["checkId"] == check)
+            .cloned()
+            .collect()
+    };
+    // Same WPC: what the plugin blocks is a mitigated warning; this config has nothing else
+    // critical, so the audit passes.
+    let same = with_plugin(&wpc);
+    let (code, v) = audit(&same, &[]);
+    assert_eq!(code, Some(0), "{v:#}");
+    let denied = by_check(&v, "claw.wpc.tool_denied");
+    assert!(!denied.is_empty());
+    for d in &denied {
+        assert_eq!(d["severity"], "warn");
+        assert!(d["mitigatedBy"].as_str().unwrap().contains(&wpc), "{d}");
+    }
+    assert_eq!(by_check(&v, "claw.openclaw.plugin_enforces_wpc").len(), 1);
+    // --ignore-plugin: the plain audit.
+    let (code, v) = audit(&same, &["--ignore-plugin"]);
+    assert_eq!(code, Some(6));
+    assert!(by_check(&v, "claw.wpc.tool_denied")
+        .iter()
+        .all(|d| d["severity"] == "critical"));
+    // Another policy, or a missing file: nothing mitigated, and a warning says why.
+    for cfg in [
+        with_plugin(&other),
+        with_plugin(&f.path("missing.wpc.json")),
+    ] {
+        let (code, v) = audit(&cfg, &[]);
+        assert_eq!(code, Some(6));
+        assert!(v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("mitigatedBy").is_none()));
+        assert_eq!(
+            by_check(&v, "claw.openclaw.plugin_policy_differs").len(),
+            1,
+            "{v:#}"
+        );
+    }
 }

@@ -59,7 +59,12 @@ pub enum EnvelopeError {
     UnknownVersion(String),
     /// `envelope_type` is not the one the caller expects.
     #[error("unexpected envelope_type {found:?} (expected {expected:?})")]
-    UnknownType { found: String, expected: String },
+    UnknownType {
+        /// The `envelope_type` the envelope carries.
+        found: String,
+        /// The `envelope_type` the caller asked for.
+        expected: String,
+    },
     /// `hash_algorithm` is not SHA-256.
     #[error("unknown hash_algorithm {0:?}")]
     UnknownHashAlgorithm(String),
@@ -113,15 +118,25 @@ impl EnvelopeError {
 /// A parsed, **unverified** envelope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
+    /// Always `"1"` once verified.
     pub envelope_version: String,
+    /// What the payload is (`proof_bundle`, `gateway_receipt`, ...).
     pub envelope_type: String,
+    /// The signed JSON payload.
     pub payload: Value,
+    /// base64url SHA-256 of the payload's canonical JSON bytes.
     pub payload_hash_b64u: String,
+    /// The hash algorithm named by the envelope (`SHA-256`).
     pub hash_algorithm: String,
+    /// base64url Ed25519 signature over the UTF-8 bytes of `payload_hash_b64u`.
     pub signature_b64u: String,
+    /// The signature algorithm named by the envelope (`Ed25519`).
     pub algorithm: String,
+    /// The signer's `did:key`.
     pub signer_did: String,
+    /// RFC 3339 time of issue.
     pub issued_at: String,
+    /// RFC 3339 expiry, when the envelope has one.
     pub expires_at: Option<String>,
 }
 
@@ -149,12 +164,19 @@ pub struct VerifyOptions<'a> {
 /// An envelope whose hash and signature were checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedEnvelope {
+    /// What the payload is (`proof_bundle`, `gateway_receipt`, ...).
     pub envelope_type: String,
+    /// The signed JSON payload.
     pub payload: Value,
+    /// base64url SHA-256 of the payload's canonical JSON bytes.
     pub payload_hash_b64u: String,
+    /// The signer's public key (from `signer_did`).
     pub signer: VerifyingKey,
+    /// The signer's `did:key`.
     pub signer_did: String,
+    /// `issued_at` in Unix milliseconds.
     pub issued_at_ms: i64,
+    /// `expires_at` in Unix milliseconds, when present.
     pub expires_at_ms: Option<i64>,
 }
 

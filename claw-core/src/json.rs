@@ -63,41 +63,81 @@ impl Default for Limits {
 pub enum JsonError {
     /// The input is larger than [`Limits::max_bytes`].
     #[error("JSON input is {size} bytes, above the limit of {limit}")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// Size of the input in bytes.
+        size: usize,
+        /// The bound that was exceeded.
+        limit: usize,
+    },
     /// Arrays/objects nest deeper than [`Limits::max_depth`].
     #[error("JSON nesting deeper than {limit} at {path}")]
-    TooDeep { path: String, limit: usize },
+    TooDeep {
+        /// JSON path of the value at fault (`$.a[0]`).
+        path: String,
+        /// The bound that was exceeded.
+        limit: usize,
+    },
     /// The input is not valid UTF-8.
     #[error("JSON input is not valid UTF-8 (byte offset {offset})")]
-    InvalidUtf8 { offset: usize },
+    InvalidUtf8 {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// The text is not JSON.
     #[error("invalid JSON at {path} (byte offset {offset}): {detail}")]
     Syntax {
+        /// JSON path of the value at fault (`$.a[0]`).
         path: String,
+        /// Byte offset in the input.
         offset: usize,
+        /// What was expected or found.
         detail: &'static str,
     },
     /// An object has the same key twice.
     #[error("duplicate key {key:?} in object at {path}")]
-    DuplicateKey { path: String, key: String },
+    DuplicateKey {
+        /// JSON path of the value at fault (`$.a[0]`).
+        path: String,
+        /// The repeated key.
+        key: String,
+    },
     /// A `\u` escape encodes half of a surrogate pair without the other half.
     #[error("lone surrogate escape in string at {path} (byte offset {offset})")]
-    LoneSurrogate { path: String, offset: usize },
+    LoneSurrogate {
+        /// JSON path of the value at fault (`$.a[0]`).
+        path: String,
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// A number that is not a finite IEEE 754 double (e.g. `1e400`).
     #[error("number at {path} is outside the range of a double")]
-    NumberOutOfRange { path: String },
+    NumberOutOfRange {
+        /// JSON path of the value at fault (`$.a[0]`).
+        path: String,
+    },
     /// An integer literal beyond 2^53 that JavaScript peers would silently read as another
     /// number; or, when serializing, an integer held as such beyond ±(2^53 − 1).
     #[error("integer at {path} is beyond 2^53 and would not be read exactly by a JavaScript peer")]
-    InexactInteger { path: String },
+    InexactInteger {
+        /// JSON path of the value at fault (`$.a[0]`).
+        path: String,
+    },
     /// The value would take more memory than its [`Budget`] allows: many tiny values (empty
     /// arrays, one-digit numbers, nested brackets) cost far more in memory than in text.
     #[error("JSON value needs more than {limit} bytes of memory to hold ({detail})")]
-    TooComplex { limit: usize, detail: &'static str },
+    TooComplex {
+        /// The bound that was exceeded.
+        limit: usize,
+        /// What was expected or found.
+        detail: &'static str,
+    },
     /// Canonical output would exceed its bound (a structure with shared references expands
     /// exponentially when written out).
     #[error("canonical JSON output would exceed {limit} bytes")]
-    OutputTooLarge { limit: usize },
+    OutputTooLarge {
+        /// The bound that was exceeded.
+        limit: usize,
+    },
 }
 
 impl JsonError {
@@ -291,6 +331,26 @@ impl fmt::Display for PathSeg<'_> {
 }
 
 /// Parse `input` strictly under `limits`, its memory bounded by [`Budget::for_input`].
+///
+/// The one reader of outside JSON: a duplicate key, a lone surrogate or a number outside
+/// I-JSON is an error with its reason code, never a silent choice.
+///
+/// ```
+/// use claw_core::json::{self, JsonError, Limits};
+///
+/// let v = json::parse(br#"{"tool":"read","args":{"path":"a.txt"}}"#, &Limits::STRICT)?;
+/// assert_eq!(v["args"]["path"], "a.txt");
+///
+/// // Two readers could disagree on which `tool` counts: refused.
+/// let err = json::parse(br#"{"tool":"read","tool":"shell"}"#, &Limits::STRICT).unwrap_err();
+/// assert!(matches!(err, JsonError::DuplicateKey { .. }));
+/// assert_eq!(err.reason_code(), "JSON_DUPLICATE_KEY");
+///
+/// // Bounded: a limit on size (and depth, and memory per input byte).
+/// let small = Limits::STRICT.with_max_bytes(8);
+/// assert_eq!(json::parse(b"[1,2,3,4,5]", &small).unwrap_err().reason_code(), "JSON_TOO_LARGE");
+/// # Ok::<(), JsonError>(())
+/// ```
 pub fn parse(input: &[u8], limits: &Limits) -> Result<Value, JsonError> {
     let mut budget = Budget::for_input(input.len());
     parse_within(input, limits, &mut budget)

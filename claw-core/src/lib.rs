@@ -6,6 +6,7 @@
 //! The crate does no I/O, holds no global state and contains no `unsafe`: the bindings
 //! (`claw-ffi`, `claw-py`) and the `claw` CLI add transport, never rules.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 // Library code must not unwrap data that came from outside; tests may.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

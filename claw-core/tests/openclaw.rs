@@ -7,8 +7,9 @@
 
 use claw_core::openclaw::catalog;
 use claw_core::openclaw::{
-    audit, changed_sections, effective_agents, recommended_config, AuditReport, Baseline,
-    OpenClawConfig, OpenClawError, SectionChange, Severity, ToolRuling, ToolStance, WpcView,
+    audit, audit_with_plugin, changed_sections, effective_agents, recommended_config,
+    recommended_config_for, AuditReport, Baseline, Isolation, OpenClawConfig, OpenClawError,
+    PluginCoverage, SectionChange, Severity, ToolRuling, ToolStance, WpcView, MITIGATED_BY_PLUGIN,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -801,4 +802,190 @@ fn a_denied_host_exec_tool_class_also_forbids_host_execution() {
     let policy = claw_core::wpc::compile_authoring(&doc.to_string()).unwrap();
     let w = WpcTools::new(&policy, 1_800_000_000).unwrap();
     assert!(w.forbids_host_exec().is_none());
+}
+
+/// `name`'s config with the claw plugin loaded (policy at `policy`).
+fn with_claw_plugin(name: &str, policy: &str) -> OpenClawConfig {
+    let mut v = config(name).value().clone();
+    v["plugins"] = serde_json::json!({
+        "allow": ["claw"],
+        "entries": { "claw": { "enabled": true, "config": {
+            "policy": policy, "policySigners": ["did:key:z6MkPolicyIssuer"],
+            "job": "job-1", "evidenceDir": "/var/lib/claw" } } }
+    });
+    OpenClawConfig::from_value(v).unwrap()
+}
+
+#[test]
+fn the_claw_plugin_loaded_with_the_same_wpc_mitigates_what_it_blocks() {
+    let wpc = coding_wpc();
+    // 04: denied and not-allowed tools, host exec (sandbox off), plugin tools.
+    let cfg = with_claw_plugin("04-drifted.json5", "/etc/claw/job.wpc.json");
+    let plain = audit(&cfg, &wpc, None, None);
+    assert!(plain.has_critical());
+    let same = PluginCoverage::assess(&cfg, wpc.policy_hash(), |path| {
+        assert_eq!(path, "/etc/claw/job.wpc.json");
+        Ok(wpc.policy_hash().to_string())
+    });
+    assert!(same.enforces());
+    let r = audit_with_plugin(&cfg, &wpc, None, None, &same);
+    // Every critical finding of a covered check is now a warning marked mitigated; nothing
+    // else changed; no critical remains in this config (04 has no host-reach tool allowed).
+    let covered =
+        |f: &claw_core::openclaw::Finding| MITIGATED_BY_PLUGIN.contains(&f.check_id.as_str());
+    let before: Vec<_> = plain.findings.iter().filter(|f| covered(f)).collect();
+    assert!(before.len() > 5, "{}", plain.to_text());
+    assert!(before.iter().all(|f| f.severity == Severity::Critical));
+    let after: Vec<_> = r.findings.iter().filter(|f| covered(f)).collect();
+    assert_eq!(after.len(), before.len());
+    for f in &after {
+        assert_eq!(f.severity, Severity::Warn, "{}", f.title);
+        assert!(
+            f.title.ends_with("(mitigated: the claw plugin blocks it)"),
+            "{}",
+            f.title
+        );
+        assert!(f
+            .mitigated_by
+            .as_deref()
+            .unwrap()
+            .contains("/etc/claw/job.wpc.json"));
+        assert_eq!(
+            f.to_json()["mitigatedBy"],
+            f.mitigated_by.clone().unwrap().as_str()
+        );
+    }
+    assert_eq!(count(&r, "claw.openclaw.plugin_enforces_wpc"), 1);
+    assert!(!r.has_critical(), "{}", r.to_text());
+    // What the plugin does not cover keeps its severity.
+    for check in [
+        "claw.wpc.plugin_tools_unrestricted",
+        "claw.openclaw.effective_tools",
+    ] {
+        let sev = |rep: &AuditReport| -> Vec<Severity> {
+            rep.findings
+                .iter()
+                .filter(|f| f.check_id == check)
+                .map(|f| f.severity)
+                .collect()
+        };
+        assert_eq!(sev(&plain), sev(&r), "{check}");
+    }
+    // The summary keeps the mark.
+    let folded = r.summarized();
+    let denied = folded
+        .findings
+        .iter()
+        .find(|f| f.check_id == "claw.wpc.tool_denied")
+        .unwrap();
+    assert_eq!(denied.severity, Severity::Warn);
+    assert!(denied.mitigated_by.is_some() && denied.title.contains("mitigated"));
+
+    // Host-reach tools that the WPC allows are not blocked by the plugin: still critical.
+    let reach_wpc = TableWpc::new()
+        .deny("no-host", &["host_exec"])
+        .allow(&["*"]);
+    let cfg7 = with_claw_plugin("07-docs-per-agent-sandbox.json5", "p.json");
+    let same7 = PluginCoverage::assess(&cfg7, reach_wpc.policy_hash(), |_| {
+        Ok(reach_wpc.policy_hash().to_string())
+    });
+    let r7 = audit_with_plugin(&cfg7, &reach_wpc, None, None, &same7);
+    assert!(r7
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "claw.wpc.host_reach_tool")
+        .all(|f| f.severity == Severity::Critical && f.mitigated_by.is_none()));
+    assert_eq!(count(&r7, "claw.wpc.host_reach_tool"), 3);
+    assert!(r7
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "claw.wpc.host_exec_unsandboxed")
+        .all(|f| f.severity == Severity::Warn));
+}
+
+#[test]
+fn the_claw_plugin_with_another_or_no_policy_mitigates_nothing() {
+    let wpc = coding_wpc();
+    let cfg = with_claw_plugin("04-drifted.json5", "/etc/claw/other.wpc.json");
+    let plain = audit(&cfg, &wpc, None, None);
+    for coverage in [
+        PluginCoverage::assess(&cfg, wpc.policy_hash(), |_| Ok("B".repeat(43))),
+        PluginCoverage::assess(&cfg, wpc.policy_hash(), |_| Err("no such file".into())),
+    ] {
+        assert!(!coverage.enforces());
+        let r = audit_with_plugin(&cfg, &wpc, None, None, &coverage);
+        assert_eq!(r.summary().critical, plain.summary().critical);
+        assert!(r.findings.iter().all(|f| f.mitigated_by.is_none()));
+        assert_eq!(count(&r, "claw.openclaw.plugin_policy_differs"), 1);
+        assert_eq!(count(&r, "claw.openclaw.plugin_enforces_wpc"), 0);
+    }
+    // The same config without the plugin section: nothing is assessed as loaded.
+    let bare = config("04-drifted.json5");
+    let absent = PluginCoverage::assess(&bare, wpc.policy_hash(), |_| unreachable!());
+    assert!(matches!(absent, PluginCoverage::Absent(_)));
+    assert_eq!(
+        audit_with_plugin(&bare, &wpc, None, None, &absent),
+        audit(&bare, &wpc, None, None)
+    );
+}
+
+#[test]
+fn the_recommended_config_without_docker_passes_the_audit() {
+    let exec_no_host = TableWpc::new()
+        .deny("no-host", &["host_exec"])
+        .allow(&["*"]);
+    for wpc in [
+        coding_wpc(),
+        exec_no_host,
+        TableWpc::new().allow(&["read", "exec"]),
+        TableWpc::new().allow(&["read"]),
+        TableWpc::new(),
+    ] {
+        let rec = recommended_config_for(&wpc, Isolation::Host);
+        let cfg = OpenClawConfig::from_value(rec.clone()).unwrap();
+        let r = audit(&cfg, &wpc, None, None);
+        let bad: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{}\n{}",
+            serde_json::to_string_pretty(&rec).unwrap(),
+            r.to_text()
+        );
+        // No container: sandbox off, no sandbox tool list.
+        assert_eq!(rec["agents"]["defaults"]["sandbox"]["mode"], "off");
+        assert!(rec["tools"].get("sandbox").is_none());
+        assert_eq!(rec["tools"]["elevated"]["enabled"], false);
+        let forbids = wpc.forbids_host_exec().is_some();
+        let want: Vec<&str> = catalog::CORE_TOOLS
+            .iter()
+            .copied()
+            .filter(|t| wpc.tool(t).stance.permits_some_calls())
+            .filter(|t| {
+                !(forbids
+                    && (catalog::HOST_EXEC_TOOLS.contains(t)
+                        || catalog::HOST_REACH_TOOLS.contains(t)))
+            })
+            .collect();
+        assert_eq!(r.agents[0].allowed, want);
+        // The trade-off is stated, and names what it gives up.
+        let t = Isolation::Host.trade_off(&wpc);
+        if forbids {
+            assert!(
+                !r.agents[0].allows("exec") && t.contains("exec/process"),
+                "{t}"
+            );
+        } else if wpc.tool("exec").stance.permits_some_calls() {
+            assert_eq!(rec["tools"]["exec"]["host"], "gateway");
+            assert!(t.contains("runs on the host"), "{t}");
+        }
+    }
+    // The Docker recommendation is unchanged by the new parameter.
+    assert_eq!(
+        recommended_config_for(&coding_wpc(), Isolation::Docker),
+        recommended_config(&coding_wpc())
+    );
 }

@@ -12,7 +12,7 @@ import { GATEWAY_PROVIDER_ID, wrapGatewayStreamFn } from "./lib/gateway.js";
 
 const STATE = Symbol.for("claw.openclaw-plugin");
 /** The Node binding of the claw C ABI (examples/node), a dependency of this package. */
-const BINDING = "claw-node-example";
+const BINDING = "claw-node";
 
 function processState() {
   globalThis[STATE] ??= { gates: new Map() };

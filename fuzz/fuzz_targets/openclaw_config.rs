@@ -4,7 +4,8 @@
 #![no_main]
 use claw_core::json;
 use claw_core::openclaw::{
-    audit, effective_agents, recommended_config, OpenClawConfig, ToolRuling, ToolStance, WpcView,
+    audit, audit_with_plugin, effective_agents, recommended_config, recommended_config_for,
+    Isolation, OpenClawConfig, PluginCoverage, ToolRuling, ToolStance, WpcView,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -43,4 +44,10 @@ fuzz_target!(|data: &[u8]| {
     let back = OpenClawConfig::parse(&canon).expect("its canonical JSON reads back");
     assert_eq!(back.hash_b64u(), cfg.hash_b64u());
     let _ = OpenClawConfig::from_value(recommended_config(&Table)).expect("recommendation reads");
+    let _ = OpenClawConfig::from_value(recommended_config_for(&Table, Isolation::Host))
+        .expect("the no-Docker recommendation reads");
+    // Whatever its `plugins` section, the plugin assessment and the plugin-aware audit of
+    // an accepted config do not panic.
+    let plugin = PluginCoverage::assess(&cfg, Table.policy_hash(), |p| Ok(p.to_string()));
+    let _ = audit_with_plugin(&cfg, &Table, None, Some(0), &plugin).summarized().to_json();
 });

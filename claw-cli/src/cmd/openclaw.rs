@@ -6,7 +6,7 @@ use super::common;
 use crate::{exit, io, Failure};
 use claw_core::envelope::Envelope;
 use claw_core::json::Limits;
-use claw_core::openclaw::{self, Baseline, OpenClawConfig, WpcTools};
+use claw_core::openclaw::{self, Baseline, Isolation, OpenClawConfig, PluginCoverage, WpcTools};
 use claw_core::wpc::{Policy, MAX_POLICY_BYTES};
 use std::path::{Path, PathBuf};
 
@@ -69,6 +69,21 @@ pub struct AuditArgs {
     /// One finding per rule and agent, naming every tool it concerns, instead of one per tool.
     #[arg(long)]
     summary: bool,
+    /// Ignore the claw plugin: do not count what it blocks as mitigated, even when the config
+    /// loads it with this WPC (`plugins.entries.claw.config.policy`).
+    #[arg(long)]
+    ignore_plugin: bool,
+}
+
+/// Where `claw openclaw policy` puts the agent's tools.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxChoice {
+    /// Docker when a Docker daemon answers (DOCKER_HOST, else /var/run/docker.sock), else none.
+    Auto,
+    /// OpenClaw's Docker sandbox (sandbox mode "all", exec host "sandbox").
+    Docker,
+    /// No sandbox (no Docker daemon): tools run on the host; see the trade-off printed.
+    None,
 }
 
 #[derive(clap::Args, Debug)]
@@ -84,6 +99,10 @@ pub struct PolicyArgs {
     /// agents' primary model `claw-gateway/<ID>`.
     #[arg(long = "gateway-model", value_name = "ID", requires = "gateway_url")]
     gateway_models: Vec<String>,
+    /// Run tools in OpenClaw's Docker sandbox, or on the host when there is no Docker daemon
+    /// (the config's trade-off is printed on stderr).
+    #[arg(long, value_enum, default_value = "auto")]
+    sandbox: SandboxChoice,
 }
 
 #[derive(clap::Args, Debug)]
@@ -210,7 +229,15 @@ fn audit(a: AuditArgs) -> Result<u8, Failure> {
     let policy = load_wpc(&a.wpc, now)?;
     let tools = wpc_tools(&policy, now)?;
     let baseline = a.baseline.as_deref().map(read_baseline).transpose()?;
-    let mut report = openclaw::audit(&config, &tools, baseline.as_ref(), Some(now));
+    let plugin = if a.ignore_plugin {
+        PluginCoverage::Absent("--ignore-plugin".into())
+    } else {
+        PluginCoverage::assess(&config, policy.hash_b64u(), |path| {
+            plugin_policy_hash(path, now)
+        })
+    };
+    let mut report =
+        openclaw::audit_with_plugin(&config, &tools, baseline.as_ref(), Some(now), &plugin);
     if a.summary {
         report = report.summarized();
     }
@@ -226,12 +253,49 @@ fn audit(a: AuditArgs) -> Result<u8, Failure> {
     })
 }
 
+/// The hash of the signed policy the claw plugin is configured with: the envelope at `path`
+/// (relative paths are read from the current directory, as the plugin reads them from
+/// OpenClaw's), its hash and signature checked. Which signer the plugin trusts is the
+/// plugin's own check at start (it blocks every call when it fails): the audit only asks
+/// whether the two policies are the same document.
+fn plugin_policy_hash(path: &str, now_ms: i64) -> Result<String, String> {
+    let bytes = io::read_input(Some(Path::new(path))).map_err(|e| e.message)?;
+    let verified = claw_core::wpc::verify_policy_envelope(
+        &bytes,
+        claw_core::envelope::Signers::Any,
+        None,
+        Some(now_ms.div_euclid(1000)),
+    )
+    .map_err(|e| format!("{}: {e}", e.reason_code()))?;
+    Ok(verified.policy().hash_b64u().to_string())
+}
+
+/// Whether a Docker daemon answers: a connection to the unix socket of `DOCKER_HOST`
+/// (`unix://PATH`), else `/var/run/docker.sock`. Another `DOCKER_HOST` scheme (tcp, ssh)
+/// is taken as a daemon being there: it is not probed.
+fn docker_daemon_present() -> bool {
+    let socket = match std::env::var("DOCKER_HOST") {
+        Ok(h) if !h.is_empty() => match h.strip_prefix("unix://") {
+            Some(p) => PathBuf::from(p),
+            None => return true,
+        },
+        _ => PathBuf::from("/var/run/docker.sock"),
+    };
+    std::os::unix::net::UnixStream::connect(socket).is_ok()
+}
+
 fn policy(a: PolicyArgs) -> Result<u8, Failure> {
     let now = now_ms(a.wpc.now);
     let policy = load_wpc(&a.wpc, now)?;
     let tools = wpc_tools(&policy, now)?;
+    let isolation = match a.sandbox {
+        SandboxChoice::Docker => Isolation::Docker,
+        SandboxChoice::None => Isolation::Host,
+        SandboxChoice::Auto if docker_daemon_present() => Isolation::Docker,
+        SandboxChoice::Auto => Isolation::Host,
+    };
     // serde_json keeps insertion order here (profile, alsoAllow, deny, ...).
-    let mut v = openclaw::recommended_config(&tools);
+    let mut v = openclaw::recommended_config_for(&tools, isolation);
     if let Some(url) = &a.gateway_url {
         let models = openclaw::gateway_models(url, &a.gateway_models)
             .map_err(|e| Failure::new(exit::BAD_INPUT, e.reason_code(), e.to_string()))?;
@@ -241,6 +305,17 @@ fn policy(a: PolicyArgs) -> Result<u8, Failure> {
                 "primary": format!("{}/{first}", openclaw::recommend::GATEWAY_PROVIDER_ID)
             });
         }
+    }
+    if isolation == Isolation::Host {
+        let why = if a.sandbox == SandboxChoice::Auto {
+            "no Docker daemon answers"
+        } else {
+            "--sandbox none"
+        };
+        eprintln!(
+            "claw: note: {why}; recommending a config without OpenClaw's sandbox: {}",
+            isolation.trade_off(&tools)
+        );
     }
     print(&pretty(&v)?)?;
     Ok(exit::OK)

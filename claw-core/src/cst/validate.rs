@@ -168,6 +168,35 @@ fn ct_eq(a: &str, b: &str) -> bool {
 /// 12. replay, last, so only a token that passed everything consumes its `jti`
 ///     (`TOKEN_JTI_REQUIRED`, `TOKEN_REPLAYED`, `REPLAY_GUARD_FULL`,
 ///     `REPLAY_PROTECTION_FAILED`, a shared store's `STATE_STORE_*`).
+///
+/// ```
+/// use claw_core::cst::{self, Claims, KeySet, ValidationOptions};
+/// use claw_core::keys::SigningKey;
+///
+/// let issuer = SigningKey::generate(&mut rand_core::OsRng);
+/// let mut claims = Claims::new("did:key:z6MkAgent", vec!["gateway".into()], vec!["tool:run".into()]);
+/// claims.mission_id = Some("job-42".into());
+/// let now = 1_800_000_000;
+/// let token = cst::issue(&issuer, &claims, 300, now, &mut rand_core::OsRng)?.token;
+/// let keys = KeySet::from_dids([issuer.verifying_key().did().as_str()])?;
+///
+/// let mut opts = ValidationOptions::new("gateway", "tool:run");
+/// opts.job = Some("job-42");
+/// assert_eq!(cst::validate(&token, &keys, &opts, now + 1)?.sub, "did:key:z6MkAgent");
+///
+/// // Each refusal carries a stable reason code.
+/// opts.job = Some("job-43");
+/// let other_job = cst::validate(&token, &keys, &opts, now + 1).unwrap_err();
+/// assert_eq!(other_job.reason_code(), "TOKEN_MISSION_MISMATCH");
+/// opts.job = Some("job-42");
+/// // Past `exp` (issued for 300 s) and the default 60 s clock skew:
+/// let expired = cst::validate(&token, &keys, &opts, now + 360).unwrap_err();
+/// assert_eq!(expired.reason_code(), "TOKEN_EXPIRED");
+/// let wrong_scope = ValidationOptions::new("gateway", "tool:delete");
+/// let err = cst::validate(&token, &keys, &wrong_scope, now + 1).unwrap_err();
+/// assert_eq!(err.reason_code(), "TOKEN_INSUFFICIENT_SCOPE");
+/// # Ok::<(), claw_core::cst::TokenError>(())
+/// ```
 pub fn validate(
     token: &str,
     keys: &KeySet,

@@ -25,19 +25,27 @@ pub const AGGREGATE_TTL_SKEW_MS: i64 = 300_000;
 /// The verifier's answer about an aggregate bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AggregateVerdict {
+    /// Whether every check passed.
     pub valid: bool,
     /// `OK` when valid, else one reason code.
     pub reason_code: &'static str,
+    /// A human-readable explanation of `reason_code`.
     pub reason: String,
     /// JSON path of the failing field, when known.
     pub field: Option<String>,
+    /// RFC 3339 time of the verification (the injected clock).
     pub verified_at: String,
+    /// The aggregate's `aggregate_id`, when it could be read.
     pub aggregate_id: Option<String>,
+    /// The aggregate envelope's signer, when it could be read.
     pub signer_did: Option<String>,
     /// The fleet's proof tier: the lowest of its members' (unknown when invalid).
     pub proof_tier: ProofTier,
+    /// Number of member bundles.
     pub member_count: usize,
+    /// Number of distinct agent DIDs among the members.
     pub unique_agents: usize,
+    /// Number of distinct runs among the members.
     pub total_runs: usize,
 }
 

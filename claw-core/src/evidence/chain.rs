@@ -12,14 +12,19 @@ use serde_json::{Map, Value};
 /// One entry of the event chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// Unique id of the event.
     pub event_id: String,
+    /// The run this event belongs to.
     pub run_id: String,
+    /// What happened (`run_start`, `tool_call`, `llm_call`, ...).
     pub event_type: String,
     /// RFC 3339 with milliseconds and `Z` (JavaScript `toISOString`).
     pub timestamp: String,
+    /// base64url SHA-256 of the payload's canonical JSON bytes.
     pub payload_hash_b64u: String,
     /// `None` for the first event.
     pub prev_hash_b64u: Option<String>,
+    /// base64url SHA-256 of this event's canonical header (links the next event).
     pub event_hash_b64u: String,
 }
 

@@ -95,6 +95,7 @@ impl CommitForm {
 /// A commit signature whose signature verified: what it establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedCommit {
+    /// Which of the two signed forms this was.
     pub form: CommitForm,
     /// The commit, lower-case hex (7–64 digits).
     pub commit_sha: String,
@@ -102,7 +103,9 @@ pub struct VerifiedCommit {
     pub signer_did: String,
     /// `commit_proof` only: the repository and claim it names, and the branch if given.
     pub repository: Option<String>,
+    /// `commit_proof` only: the repository claim id.
     pub repo_claim_id: Option<String>,
+    /// `commit_proof` only: the branch, when given.
     pub branch: Option<String>,
 }
 

@@ -11,12 +11,15 @@ use crate::error::Error;
 pub struct Allowlists {
     /// Gateway receipt signers (`gateway_receipt_signer_dids`).
     pub gateway_receipt_signer_dids: Vec<String>,
+    /// Web receipt signers (`web_receipt_signer_dids`).
     pub web_receipt_signer_dids: Vec<String>,
     /// Attesters whose `attestations[]` entries count (`attestation_signer_dids`).
     pub attestation_signer_dids: Vec<String>,
+    /// Execution attestation signers (export bundles).
     pub execution_attestation_signer_dids: Vec<String>,
     /// Derivation attestation signers (export bundles).
     pub derivation_attestation_signer_dids: Vec<String>,
+    /// Audit-result attestation signers (export bundles).
     pub audit_result_attestation_signer_dids: Vec<String>,
 }
 

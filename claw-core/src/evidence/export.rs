@@ -28,21 +28,30 @@ pub const EXPORT_CONTENT_TYPE: &str = "application/json";
 /// The verifier's answer for an export bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportVerdict {
+    /// Whether every check passed.
     pub valid: bool,
     /// `OK` when valid, else one reason code.
     pub reason_code: &'static str,
+    /// A human-readable explanation of `reason_code`.
     pub reason: String,
     /// Path of the failing field, when known (`manifest.entries[…].sha256_b64u`,
     /// `artifacts.proof_bundle_envelope.payload_hash_b64u`, …).
     pub field: Option<String>,
+    /// RFC 3339 time of the verification (the injected clock).
     pub verified_at: String,
+    /// The export's `export_id`, when it could be read.
     pub export_id: Option<String>,
+    /// The export envelope's signer, when it could be read.
     pub issuer_did: Option<String>,
+    /// The proof bundle envelope's `payload_hash_b64u`, when it could be read.
     pub bundle_hash_b64u: Option<String>,
     /// Manifest entries matched against the artifacts (all of them, or 0).
     pub manifest_entries_verified: usize,
+    /// Execution attestations whose signature and subject verified.
     pub execution_attestations_verified: usize,
+    /// Derivation attestations whose signature and subject verified.
     pub derivation_attestations_verified: usize,
+    /// Audit-result attestations whose signature and subject verified.
     pub audit_result_attestations_verified: usize,
     /// `input, schema, timestamps, manifest, signature, proof_bundle,
     /// execution_attestations, derivation_attestations, audit_result_attestations`, as far

@@ -169,9 +169,13 @@ pub(crate) fn read_hashes(v: Option<&Value>, field: &str) -> Result<Vec<[u8; 32]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
     envelope: Envelope,
+    /// The run whose receipts the tree holds.
     pub run_id: String,
+    /// The agent that signed the checkpoint.
     pub agent_did: String,
+    /// Number of leaves in the tree.
     pub tree_size: u64,
+    /// base64url RFC 9162 root hash of the tree.
     pub root_b64u: String,
     /// Number of events covered (the receipts of these events are all in the tree).
     pub event_count: u64,
@@ -329,12 +333,17 @@ impl Checkpoint {
 /// vendor verifies all three offline without the rest of the bundle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReceiptProof {
+    /// Which receipt array the receipt comes from.
     pub kind: ReceiptKind,
     /// The receipt exactly as in the bundle array.
     pub receipt: Value,
+    /// The receipt's leaf index in the tree.
     pub leaf_index: u64,
+    /// Number of leaves in the tree.
     pub tree_size: u64,
+    /// The RFC 9162 inclusion proof, leaf to root.
     pub audit_path: Vec<[u8; 32]>,
+    /// The signed checkpoint the proof leads to.
     pub checkpoint: Checkpoint,
 }
 
@@ -380,8 +389,11 @@ impl ReceiptProof {
 /// Two checkpoints of one run and the RFC 9162 consistency proof between them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsistencyProof {
+    /// The older checkpoint.
     pub from: Checkpoint,
+    /// The newer checkpoint.
     pub to: Checkpoint,
+    /// The RFC 9162 consistency proof from `from` to `to`.
     pub path: Vec<[u8; 32]>,
 }
 

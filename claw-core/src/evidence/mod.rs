@@ -103,13 +103,28 @@ pub use wire::ParseEnumError;
 pub enum EvidenceError {
     /// A caller-supplied value is out of the range the schemas or the reference accept.
     #[error("invalid {field}: {detail}")]
-    InvalidInput { field: String, detail: String },
+    InvalidInput {
+        /// The input field at fault.
+        field: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// An object key that JavaScript would reorder (an array index such as "0" or "42").
     #[error("object key {key:?} at {path} is an array index; JSON.stringify would move it first, so the reference's hash would differ")]
-    IndexLikeKey { path: String, key: String },
+    IndexLikeKey {
+        /// JSON path of the object holding the key.
+        path: String,
+        /// The offending key.
+        key: String,
+    },
     /// A timestamp earlier than the previous event's.
     #[error("timestamp {got} is earlier than the previous event ({last})")]
-    ClockRegression { got: String, last: String },
+    ClockRegression {
+        /// The new timestamp.
+        got: String,
+        /// The previous event's timestamp.
+        last: String,
+    },
     /// A receipt or pending call does not belong to this run / event.
     #[error("binding mismatch: {0}")]
     BindingMismatch(String),
@@ -119,7 +134,9 @@ pub enum EvidenceError {
     /// A side-effect or approval receipt has no causal span (see [`CausalAnchoring`]).
     #[error("{kind} {receipt_id} is not anchored to a gateway-receipt span; the reference verifier's default mode would reject the bundle")]
     UnanchoredReceipt {
+        /// The receipt kind (`side_effect_receipt`, `human_approval_receipt`).
         kind: &'static str,
+        /// The unanchored receipt's id.
         receipt_id: String,
     },
     /// No receipt with this id, or no such checkpoint.
@@ -133,10 +150,20 @@ pub enum EvidenceError {
     Json(#[from] crate::json::JsonError),
     /// A run log line is malformed or breaks a rule of the log (see [`RunState`]).
     #[error("run log line {line}: {detail}")]
-    RunLog { line: u64, detail: String },
+    RunLog {
+        /// 1-based line number in the run log.
+        line: u64,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// Replaying a run log did not reproduce what the log says was recorded.
     #[error("run log line {line} does not replay: {detail}")]
-    RunLogDiverged { line: u64, detail: String },
+    RunLogDiverged {
+        /// 1-based line number in the run log.
+        line: u64,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// A model response carries no gateway receipt (no `_receipt_envelope` member, no SSE
     /// trailer), or the one it carries cannot be read.
     #[error("no gateway receipt carried by the response: {0}")]

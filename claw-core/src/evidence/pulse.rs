@@ -206,6 +206,40 @@ impl TrustPulse {
 /// call counts from its tool receipts, times from its event chain, all read from the payload
 /// the verifier checked. A bundle holds only hashes of tool arguments, so `files` is empty;
 /// the recorder's own pulse ([`super::Bundle::trust_pulse`]) includes the files it saw.
+///
+/// ```
+/// # use claw_core::evidence::{BundleOptions, Recorder, ToolCall, ToolStatus};
+/// # use claw_core::keys::SigningKey;
+/// # use serde_json::json;
+/// # let mut rng = rand_core::OsRng;
+/// # let now_ms = 1_800_000_000_000;
+/// # let agent = SigningKey::generate(&mut rng);
+/// # let mut rec = Recorder::with_run_id(agent, "run_docs")?;
+/// # for path in ["src/a.rs", "src/b.rs", "src/a.rs"] {
+/// #     let args = json!({"path": path});
+/// #     let call = ToolCall { tool_name: "read_file", tool_version: None, args: &args,
+/// #         result: &json!("..."), result_status: ToolStatus::Success, latency_ms: 1,
+/// #         timestamp_ms: now_ms };
+/// #     rec.record_tool_call(&call, &mut rng)?;
+/// # }
+/// # let bundle = rec.finish(&BundleOptions::default(), now_ms + 10, &mut rng)?;
+/// # let bundle_json = bundle.to_json()?;
+/// use claw_core::evidence::{trust_pulse_from_bundle, verify_bundle_for_use, VerifyConfig};
+///
+/// // The recorder's pulse: tools and the files their arguments named.
+/// let pulse = bundle.trust_pulse().expect("BundleOptions::default() derives one").to_value();
+/// assert_eq!(pulse["tools"], json!([{"name": "read_file", "calls": 3}]));
+/// assert_eq!(pulse["files"][0], json!({"path": "src/a.rs", "touches": 2}));
+/// assert_eq!(pulse["evidence_class"], "self_reported");
+///
+/// // A consumer derives one from the verified bundle alone (tools, never file names).
+/// let verified = verify_bundle_for_use(bundle_json.as_bytes(), &VerifyConfig::new(now_ms + 20))
+///     .expect("the bundle verifies");
+/// let derived = trust_pulse_from_bundle(&verified, now_ms + 30, &mut rng)?;
+/// assert_eq!(derived.to_value()["tools"], pulse["tools"]);
+/// assert_eq!(derived.to_value()["files"], json!([]));
+/// # Ok::<(), claw_core::evidence::EvidenceError>(())
+/// ```
 pub fn trust_pulse_from_bundle(
     bundle: &VerifiedBundle,
     issued_at_ms: i64,

@@ -92,7 +92,9 @@ impl ReceiptKind {
 /// bundle schema holds as payloads).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receipt {
+    /// Which receipt array it belongs to.
     pub kind: ReceiptKind,
+    /// The envelope or payload, as the bundle holds it.
     pub value: Value,
 }
 
@@ -152,6 +154,7 @@ fn finish(m: Map<String, Value>) -> Result<Value, EvidenceError> {
 /// What ties a receipt to the run: `receipt_binding.v1`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Binding {
+    /// The run the receipt belongs to.
     pub run_id: String,
     /// Hash of the event in the chain this receipt belongs to.
     pub event_hash_b64u: String,
@@ -224,14 +227,19 @@ impl Binding {
 /// One model call as seen by the gateway.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelCall<'a> {
+    /// The model provider (`openai`, `anthropic`, ...).
     pub provider: &'a str,
+    /// The model id.
     pub model: &'a str,
     /// The request bytes forwarded upstream (hashed, never embedded).
     pub request: &'a [u8],
     /// The response bytes received (hashed, never embedded).
     pub response: &'a [u8],
+    /// Input tokens the provider reported.
     pub tokens_input: u64,
+    /// Output tokens the provider reported.
     pub tokens_output: u64,
+    /// Wall time in milliseconds.
     pub latency_ms: u64,
     /// When the receipt is issued (Unix milliseconds).
     pub timestamp_ms: i64,
@@ -360,22 +368,30 @@ impl Gateway {
 /// `result_status` of a tool receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToolStatus {
+    /// It completed.
     Success,
+    /// It failed.
     Error,
+    /// It timed out.
     Timeout,
 }
 
 /// One tool invocation.
 #[derive(Debug, Clone, Copy)]
 pub struct ToolCall<'a> {
+    /// The tool's name.
     pub tool_name: &'a str,
+    /// The tool's version, when known.
     pub tool_version: Option<&'a str>,
     /// Arguments, hashed as SHA-256(JCS(args)).
     pub args: &'a Value,
     /// Result, hashed as SHA-256(JCS(result)).
     pub result: &'a Value,
+    /// How the call ended.
     pub result_status: ToolStatus,
+    /// Wall time in milliseconds.
     pub latency_ms: u64,
+    /// When it happened (Unix milliseconds).
     pub timestamp_ms: i64,
 }
 
@@ -417,32 +433,47 @@ impl ToolCall<'_> {
 /// `effect_class` of a side-effect receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EffectClass {
+    /// `network_egress`: data sent over the network.
     NetworkEgress,
+    /// `filesystem_write`: a file written.
     FilesystemWrite,
+    /// `external_api_write`: a write through an external API.
     ExternalApiWrite,
 }
 
 /// `response_status` of a side-effect receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseStatus {
+    /// It completed.
     Success,
+    /// It failed.
     Error,
+    /// It timed out.
     Timeout,
+    /// It was refused.
     Denied,
 }
 
 /// One side effect (network egress, file write, external API write).
 #[derive(Debug, Clone, Copy)]
 pub struct SideEffect<'a> {
+    /// What kind of effect it is.
     pub effect_class: EffectClass,
     /// The target (URL, path, resource name) as bytes; hashed.
     pub target: &'a [u8],
+    /// The vendor or service, when known.
     pub vendor_id: Option<&'a str>,
+    /// The request bytes; hashed, never embedded.
     pub request: &'a [u8],
+    /// The response bytes; hashed, never embedded.
     pub response: &'a [u8],
+    /// How it ended, when known.
     pub response_status: Option<ResponseStatus>,
+    /// Bytes written, when known.
     pub bytes_written: Option<u64>,
+    /// Wall time in milliseconds.
     pub latency_ms: u64,
+    /// When it happened (Unix milliseconds).
     pub timestamp_ms: i64,
 }
 
@@ -495,37 +526,53 @@ impl SideEffect<'_> {
 /// `approval_type` of a human-approval receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApprovalType {
+    /// `explicit_approve`: a human approved.
     ExplicitApprove,
+    /// `explicit_deny`: a human denied.
     ExplicitDeny,
+    /// `auto_approve`: approved by rule without a human.
     AutoApprove,
+    /// `timeout_deny`: denied because nobody answered in time.
     TimeoutDeny,
 }
 
 /// `approver_method` of a human-approval receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApproverMethod {
+    /// `ui_click`: in a user interface.
     UiClick,
+    /// `cli_confirm`: at a command-line prompt.
     CliConfirm,
+    /// `api_call`: through an API.
     ApiCall,
+    /// `policy_auto`: by policy, without a human.
     PolicyAuto,
+    /// It timed out.
     Timeout,
 }
 
 /// One human approval (or denial).
 #[derive(Debug, Clone, Copy)]
 pub struct HumanApproval<'a> {
+    /// What was decided.
     pub approval_type: ApprovalType,
+    /// Who decided (a user id, an email, a DID).
     pub approver_subject: &'a str,
+    /// How the decision was given, when known.
     pub approver_method: Option<ApproverMethod>,
     /// The approved scope claims; `scope_hash_b64u` = SHA-256(JCS(scope)).
     pub scope: &'a Value,
     /// Human-readable summary (at most 1024 characters).
     pub scope_summary: Option<&'a str>,
+    /// The policy in force, when known.
     pub policy_hash_b64u: Option<&'a str>,
+    /// The capability (e.g. a token id) minted by the approval, if any.
     pub minted_capability_id: Option<&'a str>,
+    /// Lifetime of the minted capability, if any.
     pub minted_capability_ttl_seconds: Option<u64>,
     /// The plan shown to the approver; `plan_hash_b64u` = SHA-256(JCS(plan)).
     pub plan: Option<&'a Value>,
+    /// When it happened (Unix milliseconds).
     pub timestamp_ms: i64,
 }
 
@@ -580,6 +627,7 @@ impl HumanApproval<'_> {
 /// A delegation of work to another agent.
 #[derive(Debug, Clone, Copy)]
 pub struct Delegation<'a> {
+    /// The delegate agent's DID.
     pub delegate_did: &'a str,
     /// The task description given to the delegate; hashed.
     pub task_description: &'a [u8],
@@ -587,7 +635,9 @@ pub struct Delegation<'a> {
     pub delegate_bundle_hash_b64u: &'a str,
     /// Hash of the WPC subset passed to the delegate.
     pub delegation_policy: Option<&'a str>,
+    /// When the work was delegated (Unix milliseconds).
     pub delegated_at_ms: i64,
+    /// When the delegate finished (Unix milliseconds), if it has.
     pub completed_at_ms: Option<i64>,
 }
 

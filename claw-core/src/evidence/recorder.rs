@@ -22,11 +22,41 @@ use std::collections::BTreeSet;
 /// the span fields when the gateway is claw's own [`Gateway`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingModelCall {
+    /// The receipt binding the gateway must sign into its receipt.
     pub binding: Binding,
     event_index: usize,
 }
 
 /// Records one run (see the module documentation of [`crate::evidence`]).
+///
+/// ```
+/// use claw_core::evidence::{verify_bundle, BundleOptions, Recorder, ToolCall, ToolStatus, VerifyConfig};
+/// use claw_core::keys::SigningKey;
+/// use serde_json::json;
+///
+/// let mut rng = rand_core::OsRng;
+/// let now_ms = 1_800_000_000_000; // time is injected, never read
+/// let agent = SigningKey::generate(&mut rng);
+/// let mut rec = Recorder::with_run_id(agent, "run_docs")?;
+/// let receipt_id = rec.record_tool_call(
+///     &ToolCall {
+///         tool_name: "read_file",
+///         tool_version: None,
+///         args: &json!({"path": "README.md"}),
+///         result: &json!("# claw"),
+///         result_status: ToolStatus::Success,
+///         latency_ms: 3,
+///         timestamp_ms: now_ms,
+///     },
+///     &mut rng,
+/// )?;
+/// assert!(receipt_id.starts_with("tr_"));
+/// // The signed proof bundle: event chain, receipts, Merkle checkpoint, Trust Pulse.
+/// let bundle = rec.finish(&BundleOptions::default(), now_ms + 10, &mut rng)?;
+/// let verdict = verify_bundle(bundle.to_json()?.as_bytes(), &VerifyConfig::new(now_ms + 20));
+/// assert!(verdict.valid, "{}", verdict.reason);
+/// # Ok::<(), claw_core::evidence::EvidenceError>(())
+/// ```
 #[derive(Debug)]
 pub struct Recorder {
     run_id: String,

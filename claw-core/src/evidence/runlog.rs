@@ -87,8 +87,10 @@ pub enum RunOp {
     Decision(DecisionRecord),
     /// An executed tool call: a `tool_call` event and a tool receipt signed by the agent.
     Tool {
+        /// The tool's name.
         tool_name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The tool's version, when known.
         tool_version: Option<String>,
         /// The arguments (the receipt holds SHA-256 of their JCS bytes).
         args: Value,
@@ -96,22 +98,34 @@ pub enum RunOp {
         result: Value,
         /// `success`, `error` or `timeout`.
         result_status: String,
+        /// Wall time in milliseconds.
         latency_ms: u64,
     },
     /// A model call about to be sent: an `llm_call` event; the call stays pending.
-    ModelBegin { provider: String, model: String },
+    ModelBegin {
+        /// The model provider.
+        provider: String,
+        /// The model id.
+        model: String,
+    },
     /// The gateway receipt (a signed `gateway_receipt` envelope) of a pending model call.
-    ModelReceipt { receipt: Value },
+    ModelReceipt {
+        /// The `gateway_receipt` envelope as the gateway returned it.
+        receipt: Value,
+    },
     /// A human approval or denial: a `human_approval` event and receipt.
     Approval {
         /// `explicit_approve` or `explicit_deny`.
         approval_type: String,
+        /// Who decided.
         approver_subject: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// `ui_click`, `cli_confirm`, `api_call`, ... when known.
         approver_method: Option<String>,
         /// What is approved: `{"action", "resource", "args_hash_b64u"?}`.
         scope: Value,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Human-readable summary of the scope.
         scope_summary: Option<String>,
     },
     /// A tool listing a proxy relayed (MCP `tools/list`): a `tools_listed` event whose
@@ -175,6 +189,7 @@ impl RunOp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunStart {
+    /// The run's id.
     pub run_id: String,
     /// The agent's DID; the key that replays the log must have it.
     pub agent_did: String,
@@ -196,6 +211,7 @@ pub struct RunStart {
 pub struct RunPolicy {
     /// `policy_hash_b64u` (bound into every receipt as `binding.policy_hash`).
     pub hash_b64u: String,
+    /// The policy's `policy_id`.
     pub policy_id: String,
     /// The DID that signed the envelope (trusted by whoever started the run).
     pub signer_did: String,
@@ -233,8 +249,10 @@ pub struct DecisionRecord {
     /// `TOKEN_EXPIRED`, …).
     pub reason_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The statement that decided, when one did.
     pub statement_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The policy that decided, when there is one.
     pub policy_hash_b64u: Option<String>,
     /// SHA-256 of the JCS bytes of the call's arguments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,10 +265,13 @@ pub struct DecisionRecord {
 /// A human approval recorded in the run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalState {
+    /// The approval receipt's id.
     pub receipt_id: String,
     /// `explicit_approve` or `explicit_deny`.
     pub approval_type: String,
+    /// Who decided.
     pub approver_subject: String,
+    /// What is approved: `{"action", "resource", "args_hash_b64u"?}`.
     pub scope: Value,
     /// Whether a decision has used it.
     pub consumed: bool,
@@ -952,7 +973,9 @@ fn check_out(r: &RunRecord, got: &RunOut) -> Result<(), EvidenceError> {
 /// One event payload disclosed in `metadata["claw.dev/v1"].run.events`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disclosure {
+    /// The event's id in the chain.
     pub event_id: String,
+    /// The disclosed payload.
     pub payload: Value,
     /// The event exists in the chain and `SHA-256(JCS(payload))` is its
     /// `payload_hash_b64u`.

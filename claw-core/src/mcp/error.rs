@@ -7,7 +7,12 @@
 pub enum McpError {
     /// The message is larger than the proxy's bound.
     #[error("message is {size} bytes, above the limit of {limit}")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// Size of the message in bytes.
+        size: usize,
+        /// The bound.
+        limit: usize,
+    },
     /// The bytes are not strict JSON (syntax, duplicate keys, lone surrogates, numbers).
     #[error("not strict JSON: {0}")]
     Json(#[from] crate::json::JsonError),
@@ -27,7 +32,9 @@ pub enum McpError {
     /// is missing.
     #[error("header {header} {detail}")]
     HeaderMismatch {
+        /// The header name.
         header: &'static str,
+        /// What is wrong with it.
         detail: String,
     },
 }

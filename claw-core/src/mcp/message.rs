@@ -16,20 +16,27 @@ const MAX_DEPTH: usize = 64;
 pub enum Message {
     /// A request: `id` (string or integer), `method`, optional object `params`.
     Request {
+        /// The JSON-RPC `id`.
         id: Value,
+        /// The method name.
         method: String,
+        /// The `params` object, when present.
         params: Option<Value>,
     },
     /// A notification: `method` without `id`.
     Notification {
+        /// The method name.
         method: String,
+        /// The `params` object, when present.
         params: Option<Value>,
     },
     /// A response: `id` (null only for an error about an unreadable request) and exactly one
     /// of `result` (`Ok`) or `error` (`Err`, an object with an integer `code` and a string
     /// `message`).
     Response {
+        /// The JSON-RPC `id`.
         id: Value,
+        /// `Ok(result)` or `Err(error)`.
         outcome: Result<Value, Value>,
     },
 }

@@ -6,6 +6,7 @@ use super::catalog;
 use super::config::{OpenClawConfig, SandboxMode};
 use super::effective::{effective_agents, EffectiveAgent, ProfileSource, ANY_PLUGIN_TOOL};
 use super::error::OpenClawError;
+use super::plugin::{PluginCoverage, CLAW_PLUGIN_POLICY_PATH};
 use crate::json;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
@@ -122,6 +123,9 @@ pub struct Finding {
     /// The agent and tool a per-tool finding is about (`None` for the other findings); lets
     /// [`AuditReport::summarized`] fold one rule's findings into one.
     pub subject: Option<(String, String)>,
+    /// What already stops what this finding describes at run time (the claw plugin loaded
+    /// with the same WPC); the severity was lowered from critical to warn because of it.
+    pub mitigated_by: Option<String>,
 }
 
 impl Finding {
@@ -139,6 +143,7 @@ impl Finding {
             detail,
             remediation,
             subject: None,
+            mitigated_by: None,
         }
     }
 
@@ -147,7 +152,8 @@ impl Finding {
         self
     }
 
-    /// The finding as OpenClaw writes it (`remediation` omitted when absent).
+    /// The finding as OpenClaw writes it (`remediation` omitted when absent), plus
+    /// `mitigatedBy` when the claw plugin covers it.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("checkId".into(), Value::String(self.check_id.clone()));
@@ -159,6 +165,9 @@ impl Finding {
         m.insert("detail".into(), Value::String(self.detail.clone()));
         if let Some(r) = &self.remediation {
             m.insert("remediation".into(), Value::String(r.clone()));
+        }
+        if let Some(by) = &self.mitigated_by {
+            m.insert("mitigatedBy".into(), Value::String(by.clone()));
         }
         Value::Object(m)
     }
@@ -445,17 +454,22 @@ fn fold(agent: &str, fs: &[&Finding]) -> Finding {
         let one = format!("\"{}\"", tools[0]);
         r.replacen(&one, &quoted, 1)
     });
+    let mut title = format!(
+        "Agent \"{agent}\" can call {} tools {what}: {}",
+        tools.len(),
+        tools.join(", ")
+    );
+    if first.mitigated_by.is_some() {
+        title.push_str(MITIGATED_TITLE);
+    }
     Finding {
         check_id: first.check_id.clone(),
         severity: first.severity,
-        title: format!(
-            "Agent \"{agent}\" can call {} tools {what}: {}",
-            tools.len(),
-            tools.join(", ")
-        ),
+        title,
         detail,
         remediation,
         subject: None,
+        mitigated_by: first.mitigated_by.clone(),
     }
 }
 
@@ -490,12 +504,43 @@ fn why_allowed(a: &EffectiveAgent) -> String {
     }
 }
 
-/// Run the audit. `ts` (epoch milliseconds) is copied into the report.
+/// The checks whose calls the claw plugin blocks at run time when it is loaded with the
+/// audited WPC: a tool the WPC denies or does not allow (decided per call in
+/// `before_tool_call`), and exec/process on the host when the WPC forbids host execution
+/// (the plugin reads the same sandbox, exec host and elevated settings and blocks the call).
+/// Plugin and MCP tools, host-reach tools the WPC allows, and config drift are not covered.
+pub const MITIGATED_BY_PLUGIN: &[&str] = &[
+    "claw.wpc.tool_denied",
+    "claw.wpc.tool_not_allowed",
+    "claw.wpc.host_exec_unsandboxed",
+    "claw.wpc.host_exec_elevated",
+];
+
+const MITIGATED_TITLE: &str = " (mitigated: the claw plugin blocks it)";
+
+/// Run the audit. `ts` (epoch milliseconds) is copied into the report. The claw plugin is
+/// not taken into account (see [`audit_with_plugin`]).
 pub fn audit(
     config: &OpenClawConfig,
     wpc: &dyn WpcView,
     baseline: Option<&Baseline>,
     ts: Option<i64>,
+) -> AuditReport {
+    let none = PluginCoverage::Absent("not assessed".into());
+    audit_with_plugin(config, wpc, baseline, ts, &none)
+}
+
+/// [`audit`], aware of the claw plugin: when `plugin` says the config loads it with the
+/// audited WPC, each critical finding of [`MITIGATED_BY_PLUGIN`] becomes a warning marked
+/// `mitigated_by` (the config still lets the call reach the plugin, so fixing it keeps a
+/// second layer), and an info finding says so; when the plugin runs another policy, a
+/// warning says that and nothing is lowered.
+pub fn audit_with_plugin(
+    config: &OpenClawConfig,
+    wpc: &dyn WpcView,
+    baseline: Option<&Baseline>,
+    ts: Option<i64>,
+    plugin: &PluginCoverage,
 ) -> AuditReport {
     let agents = effective_agents(config);
     let mut findings = Vec::new();
@@ -822,6 +867,7 @@ pub fn audit(
         }
     }
 
+    plugin_findings(&mut findings, plugin, wpc);
     findings.sort_by_key(|f| f.severity);
     AuditReport {
         ts,
@@ -866,4 +912,58 @@ fn list_locations(config: &OpenClawConfig) -> Vec<(String, &Vec<String>, bool)> 
         }
     }
     out
+}
+
+/// Lower what the claw plugin covers, and say what the plugin does.
+fn plugin_findings(findings: &mut Vec<Finding>, plugin: &PluginCoverage, wpc: &dyn WpcView) {
+    match plugin {
+        PluginCoverage::SamePolicy { policy_path } => {
+            // A path from the config: shown with controls and bidi characters escaped.
+            let policy_path = crate::escape::escape(policy_path);
+            let by = format!("claw plugin ({CLAW_PLUGIN_POLICY_PATH} = {policy_path})");
+            let mut lowered = 0;
+            for f in findings.iter_mut() {
+                if f.severity == Severity::Critical
+                    && MITIGATED_BY_PLUGIN.contains(&f.check_id.as_str())
+                {
+                    f.severity = Severity::Warn;
+                    f.title.push_str(MITIGATED_TITLE);
+                    f.detail.push_str(
+                        "\nMitigated: the claw plugin is loaded with this WPC and blocks these calls before they run. OpenClaw's own config still lets them reach the plugin; fixing it keeps a second layer if the plugin is removed or fails to load.",
+                    );
+                    f.mitigated_by = Some(by.clone());
+                    lowered += 1;
+                }
+            }
+            findings.push(Finding::new(
+                "claw.openclaw.plugin_enforces_wpc",
+                Severity::Info,
+                "The claw plugin is loaded with this WPC".into(),
+                format!(
+                    "{CLAW_PLUGIN_POLICY_PATH} ({policy_path}) is the WPC \"{}\" ({}); it decides every tool call.\n{lowered} critical finding(s) lowered to warn as mitigated: {}.",
+                    wpc.policy_id(),
+                    wpc.policy_hash(),
+                    MITIGATED_BY_PLUGIN.join(", ")
+                ),
+                None,
+            ));
+        }
+        PluginCoverage::OtherPolicy {
+            policy_path,
+            detail,
+        } => findings.push(Finding::new(
+            "claw.openclaw.plugin_policy_differs",
+            Severity::Warn,
+            "The claw plugin is loaded with another policy".into(),
+            format!(
+                "{CLAW_PLUGIN_POLICY_PATH} ({}): {}. Nothing is counted as mitigated.",
+                crate::escape::escape(policy_path),
+                crate::escape::escape(detail)
+            ),
+            Some(format!(
+                "Point {CLAW_PLUGIN_POLICY_PATH} at the audited WPC, or audit the plugin's policy."
+            )),
+        )),
+        PluginCoverage::Absent(_) => {}
+    }
 }

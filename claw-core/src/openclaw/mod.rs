@@ -12,6 +12,7 @@
 //!     .hash_b64u()                      base64url(SHA-256(JCS(config))), for baselines
 //! effective_agents(&config)             per agent: allowed tools, sandbox, exec host, elevated
 //! audit(&config, &wpc, baseline, ts)    -> AuditReport { findings, summary(), to_json(), to_text() }
+//! audit_with_plugin(.., &PluginCoverage) the same, with what the loaded claw plugin covers
 //! recommended_config(&wpc)              the tightest `tools` block (+ sandbox) for a WPC
 //! reconcile(&transcript, &records)     OpenClaw's session transcript against a bundle's receipts
 //! ```
@@ -26,17 +27,21 @@ pub mod config;
 pub mod effective;
 mod error;
 pub mod json5;
+pub mod plugin;
 pub mod recommend;
 pub mod reconcile;
 mod wpc_view;
 
 pub use audit::{
-    audit, changed_sections, AuditReport, Baseline, Finding, SectionChange, Severity, Summary,
-    ToolRuling, ToolStance, WpcView, HOST_EXEC_MARKER,
+    audit, audit_with_plugin, changed_sections, AuditReport, Baseline, Finding, SectionChange,
+    Severity, Summary, ToolRuling, ToolStance, WpcView, HOST_EXEC_MARKER, MITIGATED_BY_PLUGIN,
 };
 pub use config::{OpenClawConfig, SandboxMode};
 pub use effective::{effective_agents, EffectiveAgent};
 pub use error::OpenClawError;
-pub use recommend::{gateway_models, recommended_config, GatewayProviderError};
+pub use plugin::{PluginCoverage, CLAW_PLUGIN_ID};
+pub use recommend::{
+    gateway_models, recommended_config, recommended_config_for, GatewayProviderError, Isolation,
+};
 pub use reconcile::{reconcile, records_from_bundle, ReconcileError, ReconcileReport, Transcript};
 pub use wpc_view::WpcTools;

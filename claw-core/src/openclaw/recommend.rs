@@ -32,11 +32,63 @@ use serde_json::{json, Map, Value};
 ///   drop WPC-allowed tools such as `web_fetch`).
 /// * Only core tools are listed: a WPC may name plugin tools, which this OpenClaw release
 ///   cannot know about.
+///
+/// OpenClaw's sandbox is a Docker container; for a machine without a Docker daemon see
+/// [`recommended_config_for`] with [`Isolation::Host`].
 pub fn recommended_config(wpc: &dyn WpcView) -> Value {
+    recommended_config_for(wpc, Isolation::Docker)
+}
+
+/// Where the recommended config runs the agent's tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// In OpenClaw's sandbox (a Docker container per session): needs a Docker daemon.
+    Docker,
+    /// On the host, without a sandbox: for a machine with no Docker daemon. See
+    /// [`Isolation::trade_off`].
+    Host,
+}
+
+impl Isolation {
+    /// `docker` or `host`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Isolation::Docker => "docker",
+            Isolation::Host => "host",
+        }
+    }
+
+    /// What the config gives up, in one paragraph, for `wpc`.
+    pub fn trade_off(self, wpc: &dyn WpcView) -> String {
+        match self {
+            Isolation::Docker => "tools run in OpenClaw's Docker sandbox (sandbox.mode \"all\", exec host \"sandbox\", which fails closed when no Docker daemon answers)".into(),
+            Isolation::Host if wpc.forbids_host_exec().is_some() => format!(
+                "no Docker sandbox: the WPC forbids host execution, so {} and {} are denied although the WPC may allow them (no shell for the agent); the remaining tools act on the host with the OpenClaw process's rights, limited only by the WPC (the claw plugin decides each call)",
+                catalog::HOST_EXEC_TOOLS.join("/"),
+                catalog::HOST_REACH_TOOLS.join("/")
+            ),
+            Isolation::Host => "no Docker sandbox: every allowed tool, exec included, runs on the host with the OpenClaw process's rights; the only boundary is the WPC, decided per call by the claw plugin (run OpenClaw as an unprivileged user in a dedicated workspace)".into(),
+        }
+    }
+}
+
+/// [`recommended_config`] for a chosen [`Isolation`]. With [`Isolation::Host`]:
+/// `agents.defaults.sandbox.mode: "off"` (no container), no `sandbox.tools` block; when the
+/// WPC forbids host execution, `exec`, `process` and the host-reach tools (`terminal`,
+/// `computer`, `nodes`) are denied whatever the WPC allows, since nothing would keep them off
+/// the host; otherwise `tools.exec.host: "gateway"` says plainly that commands run on the
+/// host. `elevated` stays disabled. The audit of this config against the same WPC has no
+/// warning or critical finding either.
+pub fn recommended_config_for(wpc: &dyn WpcView, isolation: Isolation) -> Value {
+    let no_host_exec = isolation == Isolation::Host && wpc.forbids_host_exec().is_some();
     let mut allowed: Vec<&str> = Vec::new();
     let mut denied: Vec<&str> = Vec::new();
     for t in catalog::CORE_TOOLS {
-        if wpc.tool(t).stance.permits_some_calls() {
+        let host_only =
+            catalog::HOST_EXEC_TOOLS.contains(t) || catalog::HOST_REACH_TOOLS.contains(t);
+        if no_host_exec && host_only {
+            denied.push(t);
+        } else if wpc.tool(t).stance.permits_some_calls() {
             allowed.push(t);
         } else {
             denied.push(t);
@@ -77,15 +129,20 @@ pub fn recommended_config(wpc: &dyn WpcView) -> Value {
         tools.insert("deny".into(), json!(deny));
     }
     tools.insert("elevated".into(), json!({ "enabled": false }));
-    if catalog::HOST_EXEC_TOOLS.iter().any(|t| allowed.contains(t)) {
-        tools.insert("exec".into(), json!({ "host": "sandbox" }));
+    let runs_exec = catalog::HOST_EXEC_TOOLS.iter().any(|t| allowed.contains(t));
+    let (exec_host, sandbox_mode) = match isolation {
+        Isolation::Docker => ("sandbox", "all"),
+        Isolation::Host => ("gateway", "off"),
+    };
+    if runs_exec {
+        tools.insert("exec".into(), json!({ "host": exec_host }));
     }
-    if !allowed.is_empty() {
+    if isolation == Isolation::Docker && !allowed.is_empty() {
         tools.insert("sandbox".into(), json!({ "tools": { "allow": allowed } }));
     }
     json!({
         "tools": Value::Object(tools),
-        "agents": { "defaults": { "sandbox": { "mode": "all" } } },
+        "agents": { "defaults": { "sandbox": { "mode": sandbox_mode } } },
     })
 }
 
@@ -107,6 +164,7 @@ pub enum GatewayProviderError {
 }
 
 impl GatewayProviderError {
+    /// The stable reason code of this error.
     pub fn reason_code(&self) -> &'static str {
         match self {
             Self::Url(_) => "OPENCLAW_GATEWAY_URL_INVALID",

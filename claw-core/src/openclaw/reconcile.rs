@@ -34,16 +34,36 @@ const MAX_DEPTH: usize = 64;
 pub enum ReconcileError {
     /// Larger than [`MAX_TRANSCRIPT_BYTES`], or more lines or calls than allowed.
     #[error("session transcript too large: {what} above the limit of {limit}")]
-    TooLarge { what: &'static str, limit: usize },
+    TooLarge {
+        /// What was too large (bytes, lines, calls).
+        what: &'static str,
+        /// The bound.
+        limit: usize,
+    },
     /// A line is not a JSON object (1-based line number).
     #[error("session transcript line {line}: {detail}")]
-    Line { line: usize, detail: String },
+    Line {
+        /// 1-based line in the transcript.
+        line: usize,
+        /// What is wrong.
+        detail: String,
+    },
     /// A message or tool call lacks a field the reconciliation needs.
     #[error("session transcript line {line}: {detail}")]
-    Shape { line: usize, detail: &'static str },
+    Shape {
+        /// 1-based line in the transcript.
+        line: usize,
+        /// What is wrong.
+        detail: &'static str,
+    },
     /// Two tool calls with one id.
     #[error("session transcript line {line}: tool call id {id:?} appears twice")]
-    DuplicateCall { line: usize, id: String },
+    DuplicateCall {
+        /// 1-based line in the transcript.
+        line: usize,
+        /// The repeated tool call id.
+        id: String,
+    },
     /// The transcript records no session and no message.
     #[error("session transcript is empty")]
     Empty,

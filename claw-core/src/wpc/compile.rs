@@ -395,6 +395,29 @@ impl CompiledPolicy {
 
     /// Decide `req`. Default deny; an explicit (or unevaluable) Deny wins; every ancestor
     /// must allow too; see `docs/SPEC.md §4` for the full order.
+    ///
+    /// ```
+    /// use claw_core::wpc::{self, CompiledPolicy, NoContext, ReasonCode, Request, Verdict};
+    ///
+    /// let policy = wpc::compile_authoring(
+    ///     r#"{ "policy_name": "docs",
+    ///          "issuer_did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+    ///          "allowed_tools": ["read"],
+    ///          "denied_tools": ["shell_exec"],
+    ///          "approvals": [{ "action": "send_email", "required": true }] }"#,
+    /// )?;
+    /// let compiled = CompiledPolicy::compile(&policy)?;
+    /// let now = 1_800_000_000; // the core never reads a clock
+    /// let decide = |tool| compiled.decide(&Request::tool_call(tool, &NoContext, now));
+    ///
+    /// assert_eq!(decide("read").verdict, Verdict::Allow);
+    /// assert_eq!(decide("shell_exec").reason, ReasonCode::PolicyViolation);
+    /// assert_eq!(decide("send_email").verdict, Verdict::ApprovalRequired);
+    /// // Fail closed: a tool the policy does not name is denied.
+    /// let unknown = decide("rm_rf");
+    /// assert_eq!((unknown.verdict, unknown.reason.as_str()), (Verdict::Deny, "POLICY_DEFAULT_DENY"));
+    /// # Ok::<(), claw_core::wpc::PolicyError>(())
+    /// ```
     pub fn decide<'p>(&'p self, req: &Request<'_>) -> Decision<'p> {
         if !request_is_valid(req) {
             return Decision {

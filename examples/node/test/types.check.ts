@@ -4,7 +4,7 @@
 import {
   ClawError, Policy, Recorder, SigningKey, KeySet, ReplayGuard, Revocations, Verdict,
   bundle, cst, jcs, merkle, version, type Decision,
-} from 'claw-node-example';
+} from 'claw-node';
 
 declare const console: { log(...args: unknown[]): void };
 

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import * as claw from "claw-node-example";
+import * as claw from "claw-node";
 
 export { claw };
 

@@ -72,8 +72,11 @@ impl Step {
 /// path of the failing field when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
+    /// The pipeline step that found the failure.
     pub step: Step,
+    /// What was found, for people.
     pub message: String,
+    /// JSON path of the failing field, when known.
     pub field: Option<String>,
 }
 
@@ -84,7 +87,7 @@ macro_rules! failures {
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
         #[non_exhaustive]
         pub enum VerifyFailure {
-            $($(#[$doc])* #[error("{}", .0.message)] $variant(Detail),)*
+            $(#[doc = concat!("Reason code `", $code, "`.")] $(#[$doc])* #[error("{}", .0.message)] $variant(Detail),)*
             /// A code passed through unchanged from a lower layer's error (the checkpoint
             /// envelope, a log inclusion proof) that is not one of the variants above. None
             /// is known: the unit tests hold the lower layers' codes to this list.

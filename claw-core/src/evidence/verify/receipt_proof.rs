@@ -14,12 +14,19 @@ use serde_json::Value;
 /// What a verified receipt proof establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptProofVerdict {
+    /// Which receipt array the receipt comes from.
     pub kind: ReceiptKind,
+    /// The receipt's `receipt_id`.
     pub receipt_id: String,
+    /// The run whose receipts the tree holds.
     pub run_id: String,
+    /// The agent that signed the checkpoint.
     pub agent_did: String,
+    /// The receipt's leaf index in the tree.
     pub leaf_index: u64,
+    /// Number of leaves in the tree.
     pub tree_size: u64,
+    /// base64url RFC 9162 root hash of the tree.
     pub root_b64u: String,
     /// The receipt's own signer when it is an envelope (gateway or tool-receipt envelope).
     pub receipt_signer_did: Option<String>,

@@ -72,7 +72,9 @@ impl PartialEq<&str> for TrustTier {
 /// Outcome of one component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComponentStatus {
+    /// Checked and correct.
     Pass,
+    /// Checked and wrong: the bundle is invalid.
     Fail,
     /// Checked, problem reported without failing the bundle (e.g. causal `warn` mode).
     Warn,
@@ -94,10 +96,13 @@ impl ComponentStatus {
 /// One component's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
+    /// The component (`envelope`, `event_chain`, `receipts`, ...).
     pub name: &'static str,
+    /// Its outcome.
     pub status: ComponentStatus,
     /// `OK` or the reason code.
     pub code: &'static str,
+    /// What was found, for people.
     pub detail: String,
 }
 
@@ -107,9 +112,11 @@ pub struct Component {
 /// it; its one JSON form is [`VerdictHead::write_json`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerdictHead<'a> {
+    /// Whether the document verified.
     pub valid: bool,
     /// `OK` when valid, else one reason code.
     pub reason_code: &'static str,
+    /// A human-readable explanation of `reason_code`.
     pub reason: &'a str,
     /// JSON path of the failing field, when known.
     pub field: Option<&'a str>,
@@ -142,23 +149,33 @@ impl VerdictHead<'_> {
 /// The verifier's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// Whether the bundle verified.
     pub valid: bool,
     /// `OK` when valid, else one reason code.
     pub reason_code: &'static str,
+    /// A human-readable explanation of `reason_code`.
     pub reason: String,
     /// JSON path of the failing field, when known.
     pub field: Option<String>,
+    /// What the bundle proves (highest tier its verified evidence reaches).
     pub proof_tier: ProofTier,
     /// The reference's trust tier.
     pub trust_tier: TrustTier,
+    /// RFC 3339 time of the verification (the injected clock).
     pub verified_at: String,
+    /// The bundle's `bundle_id`, when it could be read.
     pub bundle_id: Option<String>,
+    /// The bundle's `agent_did`, when it could be read.
     pub agent_did: Option<String>,
+    /// The run id the bundle's events carry, when it could be read.
     pub run_id: Option<String>,
+    /// Each check's result, in order.
     pub components: Vec<Component>,
-    /// Gateway receipts: total, signature-verified, fully verified (signature and binding).
+    /// Gateway receipts in the bundle.
     pub receipts_count: usize,
+    /// Gateway receipts whose signature verified.
     pub receipts_signature_verified_count: usize,
+    /// Gateway receipts whose signature and binding both verified.
     pub receipts_verified_count: usize,
 }
 
