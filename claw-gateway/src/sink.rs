@@ -234,9 +234,11 @@ impl DirSink {
 
     fn path(&self, key: &str) -> PathBuf {
         let h = claw_core::hash::sha256(key.as_bytes());
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut name = String::with_capacity(69);
         for b in h {
-            name.push_str(&format!("{b:02x}"));
+            name.push(char::from(DIGITS[usize::from(b >> 4)]));
+            name.push(char::from(DIGITS[usize::from(b & 15)]));
         }
         name.push_str(".json");
         self.dir.join(name)

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
-use claw_core::cst::{KeySet, Revocations};
+use claw_core::cst::{KeySet, Revocations, SignatureMemo};
 use claw_core::envelope::Signers;
 use claw_core::evidence::Gateway;
 use claw_core::keys::SigningKey;
@@ -26,6 +26,8 @@ use crate::upstream::Upstream;
 const MAX_KEY_FILE_BYTES: u64 = 256 * 1024;
 /// Policies kept verified and compiled in memory.
 const POLICY_CACHE_ENTRIES: usize = 1024;
+/// Token signatures remembered as verified (`claw_core::cst::SignatureMemo`).
+const SIGNATURE_MEMO_ENTRIES: usize = 16_384;
 /// Hashes remembered as missing from the policy directory.
 const POLICY_NEGATIVE_ENTRIES: usize = 4096;
 
@@ -59,6 +61,9 @@ pub struct State {
     pub issuers: ArcSwap<KeySet>,
     pub switches: ArcSwap<Switches>,
     pub revocations: Revocations,
+    /// CST signatures already verified: a run's token is checked once per issuer key, every
+    /// other rule on every call.
+    pub signature_memo: SignatureMemo,
     /// The shared state (`state = "redis://…"`), if configured.
     pub shared: Option<crate::shared::Shared>,
     policies: Mutex<PolicyCache>,
@@ -193,6 +198,7 @@ impl State {
             issuers: ArcSwap::from_pointee(issuers),
             switches: ArcSwap::from_pointee(switches),
             revocations,
+            signature_memo: SignatureMemo::new(SIGNATURE_MEMO_ENTRIES),
             shared,
             policies: Mutex::new(PolicyCache::default()),
             sink,
