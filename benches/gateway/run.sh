@@ -11,7 +11,7 @@
 # byte (median of N curl calls) and the gateway's peak RSS while streaming a 1 GiB SSE body.
 # Needs: nginx, wrk, curl (apt-get install -y nginx wrk curl), cargo.
 # Env: DURATION (default 10s), ROUNDS (default 3), TTFB_N (default 200), CLAW_BIN /
-# CLAW_GATEWAY_BIN (else built).
+# CLAW_GATEWAY_BIN (else built), CLAW_GATEWAY_BASELINE_BIN (another build, measured alongside).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
@@ -82,7 +82,7 @@ cp "$T/policy.env.json" "$T/wpc/$ph.json"
 CST=$("$CLAW" cst issue --key "$k/issuer.jwk" --sub "$agent" --aud claw-gateway --scope proxy:call --ttl 3600)
 start_gw() { # start_gw NAME UPSTREAM_BASE [ARGS...]: sets GWURL, gwpid
   local name=$1 base=$2; shift 2
-  "$GW" "$@" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
+  "${GWBIN:-$GW}" "$@" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
     --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
     --upstream "openai=$base" --max-concurrent 4096 > "$T/$name.out" 2> "$T/$name.err" &
   gwpid=$!; pids+=($gwpid)
@@ -97,6 +97,13 @@ start_gw big "http://127.0.0.1:$UP/big"; BIGURL=$GWURL; bigpid=$gwpid
 start_gw sinks "http://127.0.0.1:$UP" --receipts-dir "$T/receipts" --receipts-log "$T/receipts.jsonl"
 SINKURL=$GWURL; sinkpid=$gwpid
 start_gw gw "http://127.0.0.1:$UP"
+GWPLAIN=$GWURL; gwplainpid=$gwpid
+# Optional: an older build measured in the same rounds (e.g. main before a change).
+if [ -n "${CLAW_GATEWAY_BASELINE_BIN:-}" ]; then
+  GWBIN=$CLAW_GATEWAY_BASELINE_BIN start_gw base "http://127.0.0.1:$UP"
+  BASEURL=$GWURL; basepid=$gwpid
+fi
+GWURL=$GWPLAIN; gwpid=$gwplainpid
 
 BODY='{"model":"m-1","messages":[{"role":"user","content":"hi"}]}'
 cat > "$T/post.lua" <<LUA
@@ -120,6 +127,7 @@ HZ=$(getconf CLK_TCK)
 # nginx, for nginx the proxy, for the gateways the gateway; the upstream's share is not
 # counted).
 targets="direct:http://127.0.0.1:$UP:$uppid nginx:http://127.0.0.1:$PX:$pxpid gateway:$GWURL:$gwpid gateway+sinks:$SINKURL:$sinkpid"
+[ -n "${BASEURL:-}" ] && targets="$targets baseline-gateway:$BASEURL:$basepid"
 for r in $(seq "$ROUNDS"); do
   for n in $targets; do
     name=${n%%:*}; rest=${n#*:}; url=${rest%:*}

@@ -117,7 +117,7 @@ fn negative_entries_are_bounded() {
     let t = tempfile::tempdir().unwrap();
     let st = state(t.path(), Some(60_000));
     for i in 0..5_000u32 {
-        let h = claw_core::b64::encode(claw_core::hash::sha256(&i.to_be_bytes()));
+        let h = claw_core::b64::encode(claw_core::hash::sha256(i.to_be_bytes()));
         assert_eq!(code(st.policy_at(&h, T0)), "POLICY_NOT_FOUND");
     }
     let (found, missing) = st.policy_cache_len();

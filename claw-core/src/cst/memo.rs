@@ -149,11 +149,8 @@ mod tests {
         );
         // A forged signature is never entered.
         let (head, sig) = tok.rsplit_once('.').unwrap();
-        let bad_sig = if sig.starts_with('A') {
-            format!("B{}", &sig[1..])
-        } else {
-            format!("A{}", &sig[1..])
-        };
+        let first = if sig.starts_with('A') { 'B' } else { 'A' };
+        let bad_sig = format!("{first}{}", &sig[1..]);
         let forged = format!("{head}.{bad_sig}");
         for _ in 0..2 {
             assert_ne!(code(validate(&forged, &keys, &o, NOW)), "OK");
