@@ -6,10 +6,12 @@
 #   nginx       wrk -> nginx proxy_pass -> upstream
 #   gateway     wrk -> claw-gateway (release; CST validation, WPC v1 policy, signed receipt)
 #                      -> upstream
+#   gateway+sinks  the same with --receipts-dir and --receipts-log (fsync'd, group commit)
 # Prints p50/p99 at concurrency 1, requests/s at concurrency 64, streaming time to first
 # byte (median of N curl calls) and the gateway's peak RSS while streaming a 1 GiB SSE body.
 # Needs: nginx, wrk, curl (apt-get install -y nginx wrk curl), cargo.
-# Env: DURATION (default 10s), TTFB_N (default 200), CLAW_BIN / CLAW_GATEWAY_BIN (else built).
+# Env: DURATION (default 10s), ROUNDS (default 3), TTFB_N (default 200), CLAW_BIN /
+# CLAW_GATEWAY_BIN (else built), CLAW_GATEWAY_BASELINE_BIN (another build, measured alongside).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
@@ -63,8 +65,8 @@ http { $temps keepalive_requests 1000000;
     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
   } }
 CONF
-"$NGINX" -p "$T" -c "$T/upstream.conf" & pids+=($!)
-"$NGINX" -p "$T" -c "$T/proxy.conf" & pids+=($!)
+"$NGINX" -p "$T" -c "$T/upstream.conf" & uppid=$!; pids+=($uppid)
+"$NGINX" -p "$T" -c "$T/proxy.conf" & pxpid=$!; pids+=($pxpid)
 wait_port "$UP"; wait_port "$PX"
 
 # Keys, a signed v1 policy, a CST.
@@ -78,19 +80,30 @@ echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer
 ph=$("$CLAW" wpc verify "$T/policy.env.json" --signer "$signer")
 cp "$T/policy.env.json" "$T/wpc/$ph.json"
 CST=$("$CLAW" cst issue --key "$k/issuer.jwk" --sub "$agent" --aud claw-gateway --scope proxy:call --ttl 3600)
-start_gw() { # start_gw NAME UPSTREAM_BASE: sets GWURL, gwpid
-  "$GW" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
+start_gw() { # start_gw NAME UPSTREAM_BASE [ARGS...]: sets GWURL, gwpid
+  local name=$1 base=$2; shift 2
+  "${GWBIN:-$GW}" "$@" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
     --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
-    --upstream "openai=$2" --max-concurrent 4096 > "$T/$1.out" 2> "$T/$1.err" &
+    --upstream "openai=$base" --max-concurrent 4096 > "$T/$name.out" 2> "$T/$name.err" &
   gwpid=$!; pids+=($gwpid)
-  for _ in $(seq 100); do grep -q listening "$T/$1.out" 2>/dev/null && break; sleep 0.1; done
-  GWURL=$(sed -n 's/^listening on //p' "$T/$1.out" | head -1)
-  [ -n "$GWURL" ] || { cat "$T/$1.err" >&2; exit 1; }
+  for _ in $(seq 100); do grep -q listening "$T/$name.out" 2>/dev/null && break; sleep 0.1; done
+  GWURL=$(sed -n 's/^listening on //p' "$T/$name.out" | head -1)
+  [ -n "$GWURL" ] || { cat "$T/$name.err" >&2; exit 1; }
 }
 # One gateway per upstream body (the provider route is fixed: /v1/chat/completions).
 start_gw sse "http://127.0.0.1:$UP/sse"; SSEURL=$GWURL
 start_gw big "http://127.0.0.1:$UP/big"; BIGURL=$GWURL; bigpid=$gwpid
+# With both receipt sinks (fsync'd, group commit) on the same disk as the run's temp dir.
+start_gw sinks "http://127.0.0.1:$UP" --receipts-dir "$T/receipts" --receipts-log "$T/receipts.jsonl"
+SINKURL=$GWURL; sinkpid=$gwpid
 start_gw gw "http://127.0.0.1:$UP"
+GWPLAIN=$GWURL; gwplainpid=$gwpid
+# Optional: an older build measured in the same rounds (e.g. main before a change).
+if [ -n "${CLAW_GATEWAY_BASELINE_BIN:-}" ]; then
+  GWBIN=$CLAW_GATEWAY_BASELINE_BIN start_gw base "http://127.0.0.1:$UP"
+  BASEURL=$GWURL; basepid=$gwpid
+fi
+GWURL=$GWPLAIN; gwpid=$gwplainpid
 
 BODY='{"model":"m-1","messages":[{"role":"user","content":"hi"}]}'
 cat > "$T/post.lua" <<LUA
@@ -105,16 +118,34 @@ curl -sf -X POST -H "X-CST: $CST" -H 'content-type: application/json' -d "$BODY"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-lat() { wrk -t1 -c1 -d"$DURATION" --latency -s "$T/post.lua" "$1" | awk '/^ +50%/{p50=$2} /^ +99%/{p99=$2} END{print "p50 " p50 ", p99 " p99}'; }
-thr() { wrk -t2 -c64 -d"$DURATION" -s "$T/post.lua" "$1" | awk '/Requests\/sec/{print $2 " req/s"} /Non-2xx/{print "NON-2xx: " $0}'; }
-for n in direct:http://127.0.0.1:$UP nginx:http://127.0.0.1:$PX gateway:$GWURL; do
-  name=${n%%:*}; url=${n#*:}
-  echo "c=1  $name: $(lat "$url/v1/chat/completions")"
+ROUNDS=${ROUNDS:-3}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks
+HZ=$(getconf CLK_TCK)
+# Interleaved: each round measures every target once at c=1, then once at c=64, so load
+# from other users of the machine falls on all of them alike. Per point: p50, p99 (c=1);
+# requests/s and the serving process's CPU time per request (c=64: for direct the upstream
+# nginx, for nginx the proxy, for the gateways the gateway; the upstream's share is not
+# counted).
+targets="direct:http://127.0.0.1:$UP:$uppid nginx:http://127.0.0.1:$PX:$pxpid gateway:$GWURL:$gwpid gateway+sinks:$SINKURL:$sinkpid"
+[ -n "${BASEURL:-}" ] && targets="$targets baseline-gateway:$BASEURL:$basepid"
+for r in $(seq "$ROUNDS"); do
+  for n in $targets; do
+    name=${n%%:*}; rest=${n#*:}; url=${rest%:*}
+    wrk -t1 -c1 -d"$DURATION" --latency -s "$T/post.lua" "$url/v1/chat/completions" \
+      | awk -v r="$r" -v n="$name" '/^ +50%/{p50=$2} /^ +99%/{p99=$2} /Non-2xx/{bad=$0} END{print "round " r " c=1  " n ": p50 " p50 ", p99 " p99 (bad ? " " bad : "")}'
+  done
+  for n in $targets; do
+    name=${n%%:*}; rest=${n#*:}; url=${rest%:*}; pid=${rest##*:}
+    c0=$(cpu_ticks "$pid")
+    out=$(wrk -t2 -c64 -d"$DURATION" -s "$T/post.lua" "$url/v1/chat/completions")
+    c1=$(cpu_ticks "$pid")
+    echo "$out" | awk -v r="$r" -v n="$name" -v dc=$((c1 - c0)) -v hz="$HZ" \
+      '/requests in/{req=$1} /Requests\/sec/{rps=$2} /Non-2xx/{bad=$0}
+       END{printf "round %s c=64 %s: %s req/s, CPU %.1f us/req%s\n", r, n, rps, dc / hz * 1e6 / req, (bad ? " " bad : "")}'
+  done
+  echo "round $r load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-for n in direct:http://127.0.0.1:$UP nginx:http://127.0.0.1:$PX gateway:$GWURL; do
-  name=${n%%:*}; url=${n#*:}
-  echo "c=64 $name: $(thr "$url/v1/chat/completions" | tr '\n' ' ')"
-done
+echo "receipts written by gateway+sinks: $(find "$T/receipts" -name '*.json' | wc -l) files, $(wc -l < "$T/receipts.jsonl") log lines"
 ttfb() { # median time to first byte (ms) of a streamed call, one connection per call
   for _ in $(seq "$TTFB_N"); do
     curl -s -o /dev/null -w '%{time_starttransfer} %{http_code}\n' -X POST -H "X-CST: $CST" -H 'content-type: application/json' \

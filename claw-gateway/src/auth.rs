@@ -54,6 +54,7 @@ pub fn validate(
         o.require_job_binding = state.config.require_job_binding;
         o.runtime_policy_hash = policy_hash;
         o.require_scope_hash = state.config.require_scope_hash;
+        o.signature_memo = Some(&state.signature_memo);
         let merged;
         match &state.shared {
             Some(sh) => {

@@ -50,6 +50,9 @@ pub struct Limits {
     pub max_concurrent: usize,
     /// On SIGTERM, how long in-flight requests may take to finish.
     pub shutdown_grace_ms: u64,
+    /// How long "this policy is not in the policy directory" is remembered before the
+    /// directory is read again for that hash (0: read it on every request).
+    pub policy_negative_ttl_ms: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +68,7 @@ impl Default for Limits {
             upstream_read_timeout_ms: 300_000,
             max_concurrent: 512,
             shutdown_grace_ms: 10_000,
+            policy_negative_ttl_ms: 1_000,
         }
     }
 }

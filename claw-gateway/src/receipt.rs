@@ -80,9 +80,11 @@ pub struct Signed {
 }
 
 fn hex(b: &[u8; 32]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(64);
     for x in b {
-        s.push_str(&format!("{x:02x}"));
+        s.push(char::from(DIGITS[usize::from(x >> 4)]));
+        s.push(char::from(DIGITS[usize::from(x & 15)]));
     }
     s
 }
@@ -210,4 +212,19 @@ pub async fn persist(state: &Arc<State>, s: &Signed) -> Result<(), GatewayError>
         .await
         .map_err(|e| GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string())))??;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_lowercase_two_digits_per_byte() {
+        let mut b = [0u8; 32];
+        b[0] = 0x0f;
+        b[1] = 0xa0;
+        b[31] = 0xff;
+        let h = super::hex(&b);
+        assert_eq!(h.len(), 64);
+        assert!(h.starts_with("0fa000"));
+        assert!(h.ends_with("00ff"));
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
-use claw_core::cst::{KeySet, Revocations};
+use claw_core::cst::{KeySet, Revocations, SignatureMemo};
 use claw_core::envelope::Signers;
 use claw_core::evidence::Gateway;
 use claw_core::keys::SigningKey;
@@ -26,12 +26,27 @@ use crate::upstream::Upstream;
 const MAX_KEY_FILE_BYTES: u64 = 256 * 1024;
 /// Policies kept verified and compiled in memory.
 const POLICY_CACHE_ENTRIES: usize = 1024;
+/// Token signatures remembered as verified (`claw_core::cst::SignatureMemo`).
+const SIGNATURE_MEMO_ENTRIES: usize = 16_384;
+/// Hashes remembered as missing from the policy directory.
+const POLICY_NEGATIVE_ENTRIES: usize = 4096;
 
 /// A verified, compiled policy.
 #[derive(Debug)]
 pub struct LoadedPolicy {
     pub policy: Policy,
     pub compiled: CompiledPolicy,
+    /// The envelope's `expires_at` (Unix ms): from then on the cached copy is not used.
+    pub expires_at_ms: Option<i64>,
+}
+
+/// What the gateway remembers of the policy directory: verified policies (until their
+/// envelope expires) and hashes that were not there (for `policy_negative_ttl_ms`).
+#[derive(Debug, Default)]
+struct PolicyCache {
+    found: HashMap<String, Arc<LoadedPolicy>>,
+    /// Hash → Unix ms until which "not in the directory" is answered without reading it.
+    missing: HashMap<String, i64>,
 }
 
 /// The running gateway's state.
@@ -46,9 +61,12 @@ pub struct State {
     pub issuers: ArcSwap<KeySet>,
     pub switches: ArcSwap<Switches>,
     pub revocations: Revocations,
+    /// CST signatures already verified: a run's token is checked once per issuer key, every
+    /// other rule on every call.
+    pub signature_memo: SignatureMemo,
     /// The shared state (`state = "redis://…"`), if configured.
     pub shared: Option<crate::shared::Shared>,
-    policies: Mutex<HashMap<String, Arc<LoadedPolicy>>>,
+    policies: Mutex<PolicyCache>,
     pub sink: MultiSink,
     pub upstream: Upstream,
     pub metrics: Metrics,
@@ -180,8 +198,9 @@ impl State {
             issuers: ArcSwap::from_pointee(issuers),
             switches: ArcSwap::from_pointee(switches),
             revocations,
+            signature_memo: SignatureMemo::new(SIGNATURE_MEMO_ENTRIES),
             shared,
-            policies: Mutex::new(HashMap::new()),
+            policies: Mutex::new(PolicyCache::default()),
             sink,
             upstream,
             metrics: Metrics::default(),
@@ -236,21 +255,48 @@ impl State {
     }
 
     /// The policy with this hash from the policy directory: signed by a trusted signer,
-    /// hash checked, compiled; cached.
+    /// hash checked, envelope not expired at `now` (Unix seconds), compiled. Cached: a
+    /// cached policy is used until its envelope's `expires_at` (then the directory is read
+    /// and verified again, so an expired policy is refused and a re-signed one is found);
+    /// a hash that is not in the directory is answered `POLICY_NOT_FOUND` without reading
+    /// it again for `limits.policy_negative_ttl_ms`.
     pub fn policy(&self, hash: &str, now: i64) -> Result<Arc<LoadedPolicy>, GatewayError> {
+        self.policy_at(hash, now.saturating_mul(1000))
+    }
+
+    /// Entries in the policy cache: (verified policies, hashes remembered as missing).
+    pub fn policy_cache_len(&self) -> (usize, usize) {
+        let c = self.policies.lock().unwrap_or_else(|p| p.into_inner());
+        (c.found.len(), c.missing.len())
+    }
+
+    /// [`State::policy`] at `now_ms` (Unix milliseconds).
+    pub fn policy_at(&self, hash: &str, now_ms: i64) -> Result<Arc<LoadedPolicy>, GatewayError> {
         if !claw_core::hash::is_b64u_sha256(hash) {
             return Err(GatewayError::bad(
                 "POLICY_HASH_INVALID",
                 "X-Policy-Hash must be a base64url SHA-256 (43 characters)",
             ));
         }
-        if let Some(p) = self
-            .policies
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(hash)
+        // The envelope check is `now_s * 1000 >= expires_at` (whole seconds): the cache
+        // uses the same clock so a hit is never accepted where a fresh load is refused.
+        let now = now_ms.div_euclid(1000);
         {
-            return Ok(p.clone());
+            let mut cache = self.policies.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(p) = cache.found.get(hash) {
+                match p.expires_at_ms {
+                    Some(exp) if now.saturating_mul(1000) >= exp => {
+                        cache.found.remove(hash);
+                    }
+                    _ => return Ok(p.clone()),
+                }
+            }
+            if let Some(&until) = cache.missing.get(hash) {
+                if now_ms < until {
+                    return Err(GatewayError::PolicyNotFound(hash.to_string()));
+                }
+                cache.missing.remove(hash);
+            }
         }
         let dir = self
             .config
@@ -261,7 +307,24 @@ impl State {
         let path = dir.join(format!("{hash}.json"));
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(_) => return Err(GatewayError::PolicyNotFound(hash.to_string())),
+            Err(e) => {
+                // Only "not there" is remembered; any other read error is retried.
+                let ttl =
+                    i64::try_from(self.config.limits.policy_negative_ttl_ms).unwrap_or(i64::MAX);
+                if e.kind() == std::io::ErrorKind::NotFound && ttl > 0 {
+                    let mut cache = self.policies.lock().unwrap_or_else(|p| p.into_inner());
+                    if cache.missing.len() >= POLICY_NEGATIVE_ENTRIES {
+                        cache.missing.retain(|_, until| now_ms < *until);
+                        if cache.missing.len() >= POLICY_NEGATIVE_ENTRIES {
+                            cache.missing.clear();
+                        }
+                    }
+                    cache
+                        .missing
+                        .insert(hash.to_string(), now_ms.saturating_add(ttl));
+                }
+                return Err(GatewayError::PolicyNotFound(hash.to_string()));
+            }
         };
         let perr = |source| GatewayError::Policy {
             hash: hash.to_string(),
@@ -274,14 +337,19 @@ impl State {
             Some(now),
         )
         .map_err(perr)?;
+        let expires_at_ms = verified.envelope().expires_at_ms;
         let policy = verified.into_policy();
         let compiled = CompiledPolicy::compile(&policy).map_err(perr)?;
-        let loaded = Arc::new(LoadedPolicy { policy, compiled });
+        let loaded = Arc::new(LoadedPolicy {
+            policy,
+            compiled,
+            expires_at_ms,
+        });
         let mut cache = self.policies.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= POLICY_CACHE_ENTRIES {
-            cache.clear();
+        if cache.found.len() >= POLICY_CACHE_ENTRIES {
+            cache.found.clear();
         }
-        cache.insert(hash.to_string(), loaded.clone());
+        cache.found.insert(hash.to_string(), loaded.clone());
         Ok(loaded)
     }
 }

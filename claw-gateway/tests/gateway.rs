@@ -916,3 +916,52 @@ async fn policy_redaction_rules_and_privacy_mode() {
         "hash_only"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_all_have_durable_retrievable_receipts() {
+    // Both sinks commit in groups (docs/SPEC.md §8.6): every response is released only once
+    // its receipt is durable, so each of these concurrent calls' receipts is on disk (in the
+    // directory and in the log, read back from a fresh handle) and served by nonce.
+    let fx = Arc::new(fixture().await);
+    let n = 24;
+    let calls: Vec<_> = (0..n)
+        .map(|i| {
+            let fx = fx.clone();
+            tokio::spawn(async move {
+                let h = [
+                    ("x-cst", fx.token("claw-gateway", 300)),
+                    ("x-idempotency-key", format!("group_{i}")),
+                ];
+                let (st, v, _) = fx
+                    .chat(&h, json!({"model":"gpt-4o-mini","messages":[]}))
+                    .await;
+                assert_eq!(st, 200, "{v}");
+                v["_receipt_envelope"].clone()
+            })
+        })
+        .collect();
+    let mut envs = Vec::new();
+    for c in calls {
+        envs.push(c.await.unwrap());
+    }
+    let log = claw_gateway::sink::JsonlSink::open(&fx.dir.join("receipts.jsonl")).unwrap();
+    let dir = claw_gateway::sink::DirSink::open(&fx.dir.join("receipts")).unwrap();
+    for (i, env) in envs.iter().enumerate() {
+        let key = format!("group_{i}");
+        let (st, r) = fx
+            .send("GET", &format!("/v1/receipt/{key}"), &[], vec![])
+            .await;
+        assert_eq!(st, 200);
+        let r: Value = serde_json::from_slice(&r).unwrap();
+        assert_eq!(&r["receipt_envelope"], env);
+        use claw_gateway::sink::ReceiptSink;
+        for stored in [log.get(&key).unwrap(), dir.get(&key).unwrap()] {
+            let stored: Value = serde_json::from_slice(&stored.expect("stored")).unwrap();
+            assert_eq!(&stored, env);
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(fx.dir.join("receipts")).unwrap().count(),
+        n
+    );
+}

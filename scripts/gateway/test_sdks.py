@@ -214,12 +214,23 @@ def test_process_switches_slow_clients_and_sigterm(tmp_path):
         assert data == b"" or data.startswith(b"HTTP/1.1 408"), data
         assert time.time() - t0 < 12, "the gateway did not cut off a slow client"
         s.close()
-        # SIGTERM during a slow stream: the stream completes with its trailer.
+        # SIGTERM during a slow stream: the stream completes with its trailer, and its
+        # receipt is on disk in both sinks (group commit included) when the process exits.
+        nonce = "sigterm-stream-1"
         with httpx.Client(timeout=30) as c:
-            with c.stream("POST", g.url + "/v1/chat/completions", headers=hdr,
+            with c.stream("POST", g.url + "/v1/chat/completions", headers={**hdr, "X-Idempotency-Key": nonce},
                           json={"model": "slow", "stream": True, "messages": []}) as resp:
                 time.sleep(0.2)
                 g.gateway.send_signal(signal.SIGTERM)
                 body = b"".join(resp.iter_bytes())
         assert b":clawproxy_receipt_envelope_b64u=" in body
         assert g.gateway.wait(timeout=15) == 0
+        i = body.rindex(b":clawproxy_receipt_envelope_b64u=")
+        t = body[i:].split(b"\n")[0].split(b"=", 1)[1]
+        env = json.loads(base64.urlsafe_b64decode(t + b"=" * (-len(t) % 4)))
+        name = hashlib.sha256(nonce.encode()).hexdigest() + ".json"
+        with open(os.path.join(g.receipts_dir, name)) as f:
+            assert json.load(f) == env
+        with open(os.path.join(g.workdir, "receipts.jsonl")) as f:
+            lines = [json.loads(line) for line in f]
+        assert [line["receipt_envelope"] for line in lines if line["key"] == nonce] == [env]

@@ -30,6 +30,7 @@ mod error;
 mod issue;
 pub mod jws;
 mod keyset;
+mod memo;
 mod replay;
 mod revocation;
 mod state;
@@ -42,6 +43,7 @@ pub use claims::{
 pub use error::{ReplayError, RevokedBy, TokenError};
 pub use issue::{issue, issue_with, IssueOptions, IssuedToken};
 pub use keyset::{KeySet, MAX_JWKS_BYTES, MAX_KID_BYTES};
+pub use memo::SignatureMemo;
 pub use replay::{replay_key, InMemoryReplayGuard, ReplayGuard, ReplayUse};
 pub use revocation::{RevocationList, Revocations};
 pub use state::{

@@ -4,6 +4,7 @@ use super::claims::Claims;
 use super::error::{quoted, TokenError};
 use super::jws;
 use super::keyset::KeySet;
+use super::memo::SignatureMemo;
 use super::replay::ReplayGuard;
 use super::state::RevocationSource;
 use crate::{b64, json};
@@ -85,6 +86,9 @@ pub struct ValidationOptions<'a> {
     /// its copy fails the validation with its reason code (`STATE_STORE_UNAVAILABLE`,
     /// `STATE_STORE_STALE`, ...).
     pub revocations: Option<&'a dyn RevocationSource>,
+    /// Signatures already verified by this process ([`SignatureMemo`]): step 4 is answered
+    /// from it for a token seen before under the same key; every other step still runs.
+    pub signature_memo: Option<&'a SignatureMemo>,
 }
 
 impl<'a> ValidationOptions<'a> {
@@ -105,6 +109,7 @@ impl<'a> ValidationOptions<'a> {
             max_token_bytes: jws::DEFAULT_MAX_TOKEN_BYTES,
             replay: ReplayMode::Off,
             revocations: None,
+            signature_memo: None,
         }
     }
 }
@@ -210,8 +215,12 @@ pub fn validate(
     let kid = header.kid.ok_or(TokenError::MissingKid)?;
     let key = keys.lookup(kid, now)?;
     // 4: the signature, over the bytes as received.
-    key.verify(compact.signing_input, &compact.signature()?)
-        .map_err(|_| TokenError::SignatureInvalid)?;
+    let sig = compact.signature()?;
+    match opts.signature_memo {
+        Some(memo) => memo.verify(key, compact.signing_input, &sig),
+        None => key.verify(compact.signing_input, &sig),
+    }
+    .map_err(|_| TokenError::SignatureInvalid)?;
     // 5: claims, only now that they are authentic.
     let payload = b64::decode(compact.payload_b64)
         .map_err(|e| TokenError::Malformed(format!("payload segment: {e}")))?;
