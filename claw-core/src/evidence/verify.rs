@@ -101,6 +101,8 @@ pub struct VerifyConfig {
     /// Replay tool and side-effect receipts against this policy (WPC); a Deny fails with
     /// `POLICY_VIOLATION`.
     pub policy: Option<PolicyReplay>,
+    /// Where to report progress (parse, schema, signatures); nowhere by default.
+    pub progress: super::ProgressSink,
 }
 
 /// A pinned policy to replay receipts against: a function from (receipt kind, receipt
@@ -183,6 +185,7 @@ impl VerifyConfig {
             trusted_log_signer_dids: Vec::new(),
             spec_strict: false,
             policy: None,
+            progress: super::ProgressSink::none(),
         }
     }
 
@@ -499,7 +502,10 @@ pub(super) fn parse_input(bytes: &[u8], cfg: &VerifyConfig) -> Result<Value, jso
         max_depth: cfg.limits.max_depth,
         exact_integers: true,
     };
-    json::parse_with_threads(bytes, &limits, cfg.thread_count())
+    cfg.progress.step("parse", bytes.len());
+    let v = json::parse_with_threads(bytes, &limits, cfg.thread_count());
+    cfg.progress.advance(bytes.len());
+    v
 }
 
 /// The proof-bundle verdict on input that is not strict JSON.
@@ -650,18 +656,10 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
         receipts: cfg.limits.max_receipts,
         rate_limit_claims: cfg.limits.max_rate_limit_claims,
     };
-    let big: [(&str, schema::S); 6] = [
+    let big: [(&str, schema::Schema); 6] = [
         ("event_chain", schema_event()),
         ("receipts", schema::gateway_envelope()),
-        (
-            "tool_receipts",
-            schema::S::OneOf(vec![
-                schema::tool_v1(),
-                schema::tool_v1_envelope(),
-                schema::tool_v2(),
-                schema::tool_v2_envelope(),
-            ]),
-        ),
+        ("tool_receipts", schema::tool_item()),
         (
             "side_effect_receipts",
             schema_item("side_effect_receipts", limits),
@@ -685,18 +683,17 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
     // arrays are not copied).
     let big_keys: Vec<&str> = big.iter().map(|(k, _)| *k).collect();
     let shallow = shallow_copy(env, &big_keys);
-    let skeleton = schema::bundle_envelope_with_any_items(
-        limits,
-        &big.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-    );
+    let skeleton = schema::bundle_envelope(limits).without_split_items();
     skeleton.validate(&shallow, "$")?;
     let Some(p) = payload else { return Ok(()) };
     for (k, item) in &big {
         let items = arr(p, k);
         let idx: Vec<usize> = (0..items.len()).collect();
         let parent = format!("$.payload.{k}");
-        let errs = par_map(&idx, threads, |i| {
-            item.validate_item(&items[*i], &parent, *i).err()
+        let errs = cfg.progress.chunked("schema", &idx, |c| {
+            par_map(c, threads, |i| {
+                item.validate_item(&items[*i], &parent, *i).err()
+            })
         });
         if let Some(e) = errs.into_iter().flatten().next() {
             return Err(e);
@@ -728,11 +725,11 @@ fn shallow_copy(env: &Value, big: &[&str]) -> Value {
     Value::Object(out)
 }
 
-fn schema_event() -> schema::S {
+fn schema_event() -> schema::Schema {
     schema::event_item()
 }
 
-fn schema_item(k: &str, l: ArrayLimits) -> schema::S {
+fn schema_item(k: &str, l: ArrayLimits) -> schema::Schema {
     schema::array_item(k, l)
 }
 
@@ -1023,7 +1020,9 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> Result<(ProofTier, &'stati
     let (bundle_hash, gw_pre, tool_pre, sig_ok) = std::thread::scope(|s| {
         let hash_job = (threads > 1).then(|| s.spawn(|| js_hash(original_payload)));
         let (gw_pre, tool_pre, jobs) = prepare_receipts(gw, tools, cfg, threads);
-        let sig_ok = batch::verify_all(&jobs, cfg.sig_mode, threads);
+        let sig_ok = cfg.progress.chunked("signatures", &jobs, |c| {
+            batch::verify_all(c, cfg.sig_mode, threads)
+        });
         let bundle_hash = match hash_job {
             Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
             None => js_hash(original_payload),
@@ -2372,12 +2371,7 @@ pub(crate) fn verify_receipt_as_in_bundle(
     };
     let item = match kind {
         ReceiptKind::Gateway => schema::gateway_envelope(),
-        ReceiptKind::Tool => schema::S::OneOf(vec![
-            schema::tool_v1(),
-            schema::tool_v1_envelope(),
-            schema::tool_v2(),
-            schema::tool_v2_envelope(),
-        ]),
+        ReceiptKind::Tool => schema::tool_item(),
         _ => schema_item(kind.array_name(), limits),
     };
     item.validate(r, "$").map_err(|e| {
