@@ -191,7 +191,7 @@ impl Binding {
         json::sorted(&Value::Object(m))
     }
 
-    fn check(&self) -> Result<(), EvidenceError> {
+    pub(crate) fn check(&self) -> Result<(), EvidenceError> {
         non_empty("binding.run_id", &self.run_id)?;
         if !hash::is_b64u_sha256(&self.event_hash_b64u) {
             return Err(invalid(

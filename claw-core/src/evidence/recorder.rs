@@ -323,10 +323,17 @@ impl Recorder {
             event_hash_b64u: crate::hash::sha256_b64u(b""),
             ..Binding::default()
         };
-        call.payload(&self.agent_did, &probe, &receipt_id)?;
+        // The arguments and result are hashed once: the payload built with the probe gets
+        // the real binding once the event is appended.
+        let mut payload = call.payload(&self.agent_did, &probe, &receipt_id)?;
         let idx = self.push_event("tool_call", &Value::Object(ev), call.timestamp_ms, rng)?;
         let binding = self.binding_for(idx, rng);
-        let payload = call.payload(&self.agent_did, &binding, &receipt_id)?;
+        binding.check()?;
+        let mut bv = binding.to_value();
+        crate::json::sort_keys_in_place(&mut bv);
+        if let Some(m) = payload.as_object_mut() {
+            m.insert("binding".into(), bv);
+        }
         let env = super::receipts::sign_receipt_envelope(
             ReceiptKind::Tool,
             &payload,

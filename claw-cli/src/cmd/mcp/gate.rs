@@ -2,6 +2,7 @@
 //! scoped token, and the run directory the decisions, listings and receipts go into. One per
 //! proxy, behind a mutex (the relay threads take turns).
 
+use super::lock::{lock_run_dir, RunDirLock};
 use super::GateArgs;
 use crate::cmd::common::{now_ms, seed, verified_policy};
 use crate::cmd::run::{self, StartArgs};
@@ -26,6 +27,8 @@ struct OverridesFile {
 /// The run directory being recorded into.
 #[derive(Debug)]
 struct Run {
+    /// Held while the proxy runs: no second proxy records into the directory.
+    _lock: RunDirLock,
     dir: PathBuf,
     key: PathBuf,
     state: RunState,
@@ -47,6 +50,7 @@ struct Token {
 /// A human's answer through elicitation, used once by the next decision on the same call.
 #[derive(Debug)]
 struct Answer {
+    server: String,
     tool: String,
     args_hash: String,
     approved: bool,
@@ -55,7 +59,6 @@ struct Answer {
 #[derive(Debug)]
 pub struct Gate {
     answers: Vec<Answer>,
-    server: String,
     runtime: PolicyRuntime,
     policy_hash: String,
     requirements: Requirements,
@@ -100,7 +103,6 @@ impl Gate {
         let runtime = PolicyRuntime::new(compiled);
         let mut gate = Gate {
             answers: Vec::new(),
-            server: a.server_name.clone(),
             runtime,
             policy_hash,
             requirements,
@@ -129,6 +131,7 @@ impl Gate {
             }
             return Ok(gate);
         };
+        let lock = lock_run_dir(dir)?;
         let state = if run::log_path(dir).exists() {
             run::load(dir, Some(key))?
         } else {
@@ -202,6 +205,7 @@ impl Gate {
             .open(&path)
             .map_err(|e| run::io_err(&path, e))?;
         gate.run = Some(Run {
+            _lock: lock,
             dir: dir.clone(),
             key: key.clone(),
             log_len: log_len(dir)?,
@@ -209,10 +213,6 @@ impl Gate {
             state,
         });
         Ok(gate)
-    }
-
-    pub fn server(&self) -> &str {
-        &self.server
     }
 
     /// Re-read the overrides file if it changed since the last look.
@@ -302,8 +302,8 @@ impl Gate {
         })))
     }
 
-    /// Decide a `tools/call` and record the decision.
-    pub fn decide(&mut self, call: &ToolCall) -> Result<CallDecision, Failure> {
+    /// Decide a `tools/call` to the MCP server named `server` and record the decision.
+    pub fn decide(&mut self, call: &ToolCall, server: &str) -> Result<CallDecision, Failure> {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
@@ -318,10 +318,9 @@ impl Gate {
                 r.state
                     .unused_approval(ACTION_TOOL_EXECUTE, &call.name, Some(&args_hash))
             });
-            let answer = self
-                .answers
-                .iter()
-                .position(|a| a.tool == call.name && a.args_hash == args_hash);
+            let answer = self.answers.iter().position(|a| {
+                a.server == server && a.tool == call.name && a.args_hash == args_hash
+            });
             let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
                 (Some(ap), _) if ap.approval_type == "explicit_approve" => {
                     Approval::Approved(&ap.receipt_id)
@@ -335,7 +334,7 @@ impl Gate {
             let mut d = mcp::decide_call(
                 &self.runtime.snapshot(),
                 &call.name,
-                &self.server,
+                server,
                 at / 1000,
                 self.started_at,
                 approval,
@@ -355,6 +354,7 @@ impl Gate {
     pub fn record_approval(
         &mut self,
         call: &ToolCall,
+        server: &str,
         approved: bool,
         approver: &str,
     ) -> Result<(), Failure> {
@@ -362,7 +362,7 @@ impl Gate {
         let at = self.now_ms();
         let args_hash = call.args_hash_b64u().map_err(failure)?;
         let op = RunOp::Elicitation(ElicitationRecord {
-            server: self.server.clone(),
+            server: server.into(),
             tool: call.name.clone(),
             args_hash_b64u: args_hash.clone(),
             approved,
@@ -370,6 +370,7 @@ impl Gate {
         });
         self.record(op, at)?;
         self.answers.push(Answer {
+            server: server.into(),
             tool: call.name.clone(),
             args_hash,
             approved,
@@ -400,8 +401,8 @@ impl Gate {
         )
     }
 
-    /// Filter a `tools/list` result and record the listing.
-    pub fn listing(&mut self, result: &Value) -> Result<Listing, Failure> {
+    /// Filter a `tools/list` result of the MCP server named `server` and record the listing.
+    pub fn listing(&mut self, result: &Value, server: &str) -> Result<Listing, Failure> {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
@@ -413,7 +414,7 @@ impl Gate {
         .map_err(failure)?;
         self.record(
             RunOp::Listing(ListingRecord {
-                server: self.server.clone(),
+                server: server.into(),
                 offered: listing.offered.clone(),
                 shown: listing.shown.clone(),
                 offered_hash_b64u: listing.offered_hash_b64u.clone(),

@@ -1,205 +1,89 @@
-//! The Streamable HTTP relay (`claw mcp serve-http`): an MCP endpoint at `POST /mcp` that
-//! decides and records like the stdio proxy, and relays to one upstream MCP server over
-//! HTTP/1.1. Plain `http://` upstreams only; one request per connection (`Connection: close`);
-//! GET (the optional server-to-client stream) is answered 405, which the transport allows.
+//! The Streamable HTTP relay (`claw mcp serve-http`): one MCP endpoint per upstream MCP
+//! server (`POST /mcp/NAME`, or `/mcp` for an unnamed one) that decides and records like the
+//! stdio proxy, the route's name being the `Mcp:Server` context key, and relays to the
+//! upstream over HTTP/1.1. Plain `http://` upstreams only; one request per connection
+//! (`Connection: close`); GET (the optional server-to-client stream) is answered 405, which
+//! the transport allows. An approval is asked through elicitation inside the call's own
+//! answer stream (SSE) when the session's client declared the capability.
 
 use super::gate::{allows, Gate};
+use super::http_routes::{parse_routes, Route};
+use super::http_wire::{read_body, read_head, respond, respond_json, sse_event, start_sse, Head};
 use super::ServeHttpArgs;
 use crate::{exit, Failure};
-use claw_core::mcp::{self, denial_result, refusal, result_response, McpError, Message, ToolCall};
+use claw_core::mcp::{
+    self, client_supports_elicitation, denial_result, refusal, result_response, CallDecision,
+    McpError, Message, ToolCall,
+};
+use claw_core::wpc::Verdict;
 use serde_json::Value;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::collections::HashMap;
+use std::io::{self, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// The largest request or response head.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// At most this many client connections are served at once (beyond: 503).
 const MAX_CONNECTIONS: usize = 64;
-
-#[derive(Debug)]
-struct Upstream {
-    addr: String,
-    host: String,
-    path: String,
-}
-
-fn parse_upstream(url: &str) -> Result<Upstream, Failure> {
-    let bad = || {
-        crate::cmd::common::bad_arg(format!(
-            "--upstream {url:?}: expected http://HOST:PORT/PATH"
-        ))
-    };
-    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if host.is_empty() || host.contains('@') {
-        return Err(bad());
-    }
-    let addr = if host.contains(':') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    Ok(Upstream {
-        addr,
-        host: host.to_string(),
-        path: path.to_string(),
-    })
-}
-
-/// A request or response head: the first line and the headers (names lower-cased).
-#[derive(Debug)]
-struct Head {
-    line: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Head {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn count(&self, name: &str) -> usize {
-        self.headers.iter().filter(|(k, _)| k == name).count()
-    }
-}
-
-fn bad_data(m: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, m.to_string())
-}
-
-fn read_head(r: &mut impl BufRead) -> io::Result<Head> {
-    let mut total = 0usize;
-    let mut line = Vec::new();
-    let mut next = |r: &mut dyn BufRead, line: &mut Vec<u8>| -> io::Result<String> {
-        line.clear();
-        let n = r
-            .take((MAX_HEAD_BYTES - total.min(MAX_HEAD_BYTES)) as u64)
-            .read_until(b'\n', line)?;
-        total += n;
-        if n == 0 || line.last() != Some(&b'\n') {
-            return Err(bad_data("head too large or truncated"));
-        }
-        let s = String::from_utf8(std::mem::take(line)).map_err(|_| bad_data("head not UTF-8"))?;
-        Ok(s.trim_end_matches(['\r', '\n']).to_string())
-    };
-    let first = next(r, &mut line)?;
-    let mut headers = Vec::new();
-    loop {
-        let l = next(r, &mut line)?;
-        if l.is_empty() {
-            break;
-        }
-        let (k, v) = l
-            .split_once(':')
-            .ok_or_else(|| bad_data("bad header line"))?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    Ok(Head {
-        line: first,
-        headers,
-    })
-}
-
-/// A body by Content-Length, chunked, or (responses only) to the end; at most `max` bytes.
-fn read_body(r: &mut impl BufRead, head: &Head, max: usize, to_eof: bool) -> io::Result<Vec<u8>> {
-    let too_big = || bad_data("body too large");
-    if head
-        .get("transfer-encoding")
-        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
-    {
-        let mut out = Vec::new();
-        loop {
-            let mut size_line = String::new();
-            r.take(1024).read_line(&mut size_line)?;
-            let size_hex = size_line.trim().split(';').next().unwrap_or("");
-            let size =
-                usize::from_str_radix(size_hex, 16).map_err(|_| bad_data("bad chunk size"))?;
-            if size == 0 {
-                // Trailers up to the blank line.
-                loop {
-                    let mut t = String::new();
-                    if r.take(8192).read_line(&mut t)? == 0 || t.trim().is_empty() {
-                        return Ok(out);
-                    }
-                }
-            }
-            if out.len().saturating_add(size) > max {
-                return Err(too_big());
-            }
-            let start = out.len();
-            out.resize(start + size, 0);
-            r.read_exact(&mut out[start..])?;
-            let mut crlf = [0u8; 2];
-            r.read_exact(&mut crlf)?;
-        }
-    }
-    if let Some(n) = head.get("content-length") {
-        let n: usize = n.parse().map_err(|_| bad_data("bad Content-Length"))?;
-        if n > max {
-            return Err(too_big());
-        }
-        let mut out = vec![0u8; n];
-        r.read_exact(&mut out)?;
-        return Ok(out);
-    }
-    let mut out = Vec::new();
-    if to_eof {
-        r.take(max as u64 + 1).read_to_end(&mut out)?;
-        if out.len() > max {
-            return Err(too_big());
-        }
-    }
-    Ok(out)
-}
-
-fn respond(w: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    let _ = w
-        .write_all(out.as_bytes())
-        .and_then(|_| w.write_all(body))
-        .and_then(|_| w.flush());
-}
-
-fn respond_json(w: &mut TcpStream, status: &str, v: &Value) {
-    let body = serde_json::to_vec(v).unwrap_or_default();
-    respond(w, status, &[("Content-Type", "application/json")], &body);
-}
+/// At most this many sessions' client capabilities are remembered (beyond: not asked).
+const MAX_SESSIONS: usize = 4096;
+/// How long a call waits for the client's answer to an approval request.
+const ASK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What the proxy does with the upstream's answer to a request.
 enum Pending {
     None,
-    Call { call: ToolCall, started: Instant },
+    Call {
+        call: ToolCall,
+        started: Instant,
+    },
     List,
+    /// An `initialize`: the session's client and whether it can be asked (elicitation).
+    Init {
+        elicitation: bool,
+        client: String,
+    },
+}
+
+/// What a session's client declared at `initialize`.
+struct Client {
+    elicitation: bool,
+    name: String,
+}
+
+/// An approval request waiting for the client's answer.
+struct Ask {
+    route: String,
+    session: String,
+    answer: SyncSender<Result<Value, Value>>,
 }
 
 struct Proxy {
     gate: Mutex<Gate>,
-    upstream: Upstream,
+    routes: Vec<Route>,
+    /// (route name, Mcp-Session-Id) → the client.
+    sessions: Mutex<HashMap<(String, String), Client>>,
+    /// Approval request id → who may answer it, and where the answer goes.
+    asked: Mutex<HashMap<String, Ask>>,
+    next_ask: AtomicU64,
+    ask_prefix: String,
     max_bytes: usize,
 }
 
-fn lock(m: &Mutex<Gate>) -> std::sync::MutexGuard<'_, Gate> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn failure_json(conn: &mut TcpStream, status: &str, id: &Value, f: &Failure) {
+    respond_json(conn, status, &failure_response(id, f));
 }
 
 impl Proxy {
     fn handle(&self, mut conn: TcpStream) {
         let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+        let _ = conn.set_write_timeout(Some(Duration::from_secs(30)));
         let Ok(reader) = conn.try_clone() else { return };
         let mut r = BufReader::new(reader);
         let head = match read_head(&mut r) {
@@ -208,12 +92,23 @@ impl Proxy {
         };
         let mut parts = head.line.split(' ');
         let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        if path.split('?').next() != Some("/mcp") {
-            return respond(&mut conn, "404 Not Found", &[], b"");
-        }
+        let path = path.split('?').next().unwrap_or("");
+        let Some(route) = self.routes.iter().find(|r| r.path == path) else {
+            let f = Failure::new(
+                exit::BAD_INPUT,
+                "MCP_UNKNOWN_ROUTE",
+                format!("no MCP server is served at {path:?}"),
+            );
+            return failure_json(&mut conn, "404 Not Found", &Value::Null, &f);
+        };
         match method {
             "POST" => {}
-            "DELETE" => return self.forward_plain(&mut conn, &head, "DELETE"),
+            "DELETE" => {
+                if let Some(sid) = head.get("mcp-session-id") {
+                    lock(&self.sessions).remove(&(route.name.clone(), sid.to_string()));
+                }
+                return self.forward_plain(&mut conn, route, &head, "DELETE");
+            }
             _ => {
                 return respond(
                     &mut conn,
@@ -271,48 +166,106 @@ impl Proxy {
         if let Err(e) = checked {
             return respond_json(&mut conn, "400 Bad Request", &refusal(&id, &e));
         }
+        if let Message::Response { outcome, .. } = &msg {
+            if let Some(ask_id) = id.as_str().filter(|s| s.starts_with(&self.ask_prefix)) {
+                return self.answer(&mut conn, route, &head, ask_id, outcome);
+            }
+        }
         let pending = match &msg {
             Message::Request { method, params, .. } if method == "tools/call" => {
                 let call = match ToolCall::from_params(params.as_ref()) {
                     Ok(c) => c,
                     Err(e) => return respond_json(&mut conn, "200 OK", &refusal(&id, &e)),
                 };
-                let decided = lock(&self.gate).decide(&call);
+                let decided = lock(&self.gate).decide(&call, &route.name);
                 match decided {
                     Ok(d) if allows(&d) => Pending::Call {
                         call,
                         started: Instant::now(),
                     },
                     Ok(d) => {
-                        // Approval through elicitation is not offered over HTTP (SPEC §10.4).
-                        let server = lock(&self.gate).server().to_string();
+                        if d.verdict == Verdict::ApprovalRequired {
+                            if let Some((session, client)) = self.askable(route, &head) {
+                                let asking = Asking {
+                                    route,
+                                    head: &head,
+                                    body: &body,
+                                    id,
+                                    call,
+                                    session,
+                                    client,
+                                };
+                                return self.ask(&mut conn, asking, &d);
+                            }
+                        }
                         return respond_json(
                             &mut conn,
                             "200 OK",
-                            &result_response(&id, denial_result(&call.name, &server, &d)),
+                            &result_response(&id, denial_result(&call.name, &route.name, &d)),
                         );
                     }
-                    Err(f) => return respond_json(&mut conn, "200 OK", &failure_response(&id, &f)),
+                    Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                 }
             }
             Message::Request { method, .. } if method == "tools/list" => Pending::List,
+            Message::Request { method, params, .. } if method == "initialize" => {
+                let p = params.as_ref();
+                Pending::Init {
+                    elicitation: client_supports_elicitation(p),
+                    client: p
+                        .and_then(|p| p.get("clientInfo"))
+                        .and_then(|c| c.get("name"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("unknown")
+                        .chars()
+                        .take(128)
+                        .collect(),
+                }
+            }
             _ => Pending::None,
         };
-        let (status, up_head, up_body) = match self.upstream_request("POST", &head, Some(&body)) {
+        let (status, up_head, body) = match self.relay(route, &head, &body, &id, &pending) {
             Ok(x) => x,
-            Err(e) => {
-                let f = Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string());
-                return respond_json(&mut conn, "502 Bad Gateway", &failure_response(&id, &f));
-            }
+            Err(f) => return failure_json(&mut conn, "502 Bad Gateway", &id, &f),
         };
-        let ctype = up_head.get("content-type").unwrap_or("").to_string();
-        let body = if matches!(pending, Pending::None) {
+        if let Pending::Init {
+            elicitation,
+            client,
+        } = pending
+        {
+            self.remember(route, &status, &up_head, elicitation, client);
+        }
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if let Some(c) = up_head.get("content-type") {
+            headers.push(("Content-Type", c));
+        }
+        if let Some(s) = up_head.get("mcp-session-id") {
+            headers.push(("Mcp-Session-Id", s));
+        }
+        respond(&mut conn, &status, &headers, &body);
+    }
+
+    /// Forward a request upstream and handle the answer to it (receipt, filtered listing):
+    /// the upstream's status and head, and the body to relay.
+    fn relay(
+        &self,
+        route: &Route,
+        head: &Head,
+        body: &[u8],
+        id: &Value,
+        pending: &Pending,
+    ) -> Result<(String, Head, Vec<u8>), Failure> {
+        let (status, up_head, up_body) = self
+            .upstream_request(route, "POST", head, Some(body))
+            .map_err(|e| Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string()))?;
+        let ctype = up_head.get("content-type").unwrap_or("");
+        let body = if matches!(pending, Pending::None | Pending::Init { .. }) {
             up_body
         } else if ctype.starts_with("text/event-stream") {
-            self.rewrite_sse(&up_body, &id, &pending)
+            self.rewrite_sse(route, &up_body, id, pending)
         } else if ctype.starts_with("application/json") {
             match mcp::parse_message(&up_body, self.max_bytes) {
-                Ok(m) => match self.on_answer(m, &id, &pending) {
+                Ok(m) => match self.on_answer(route, m, id, pending) {
                     Some(v) => serde_json::to_vec(&v).unwrap_or_default(),
                     None => up_body,
                 },
@@ -321,18 +274,155 @@ impl Proxy {
         } else {
             up_body
         };
-        let mut headers: Vec<(&str, &str)> = Vec::new();
-        if !ctype.is_empty() {
-            headers.push(("Content-Type", &ctype));
+        Ok((status, up_head, body))
+    }
+
+    /// Remember what a session's client declared, once the upstream opened the session.
+    fn remember(&self, route: &Route, status: &str, up: &Head, elicitation: bool, name: String) {
+        let Some(sid) = up.get("mcp-session-id").filter(|_| status.starts_with('2')) else {
+            return;
+        };
+        let mut sessions = lock(&self.sessions);
+        if sessions.len() < MAX_SESSIONS {
+            sessions.insert(
+                (route.name.clone(), sid.to_string()),
+                Client { elicitation, name },
+            );
         }
-        if let Some(s) = up_head.get("mcp-session-id") {
-            headers.push(("Mcp-Session-Id", s));
+    }
+
+    /// The session and client name when this request's client can be asked for an approval:
+    /// it declared elicitation at `initialize` in this session and accepts an event stream.
+    fn askable(&self, route: &Route, head: &Head) -> Option<(String, String)> {
+        let sid = head.get("mcp-session-id")?;
+        if !head
+            .get("accept")
+            .is_some_and(|a| a.contains("text/event-stream"))
+        {
+            return None;
         }
-        respond(&mut conn, &status, &headers, &body);
+        let sessions = lock(&self.sessions);
+        let c = sessions.get(&(route.name.clone(), sid.to_string()))?;
+        c.elicitation.then(|| (sid.to_string(), c.name.clone()))
+    }
+
+    /// The client's answer to an approval request: to the waiting call, if this session asked.
+    fn answer(
+        &self,
+        conn: &mut TcpStream,
+        route: &Route,
+        head: &Head,
+        ask_id: &str,
+        outcome: &Result<Value, Value>,
+    ) {
+        let mut asked = lock(&self.asked);
+        let ours = asked.get(ask_id).is_some_and(|a| {
+            a.route == route.name && Some(a.session.as_str()) == head.get("mcp-session-id")
+        });
+        if !ours {
+            drop(asked);
+            let f = Failure::new(
+                exit::BAD_INPUT,
+                "MCP_UNKNOWN_ANSWER",
+                format!("{ask_id:?} is no approval request waiting in this session"),
+            );
+            return failure_json(conn, "404 Not Found", &Value::Null, &f);
+        }
+        if let Some(a) = asked.remove(ask_id) {
+            let _ = a.answer.try_send(outcome.clone());
+        }
+        drop(asked);
+        respond(conn, "202 Accepted", &[], b"");
+    }
+
+    /// Ask the client to approve a call, inside the call's answer (an event stream): the
+    /// approval request, then, once answered, the call's answer or its refusal.
+    fn ask(&self, conn: &mut TcpStream, a: Asking<'_>, first: &CallDecision) {
+        let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
+        let ask_id = format!("{}-{n}", self.ask_prefix);
+        let (tx, rx) = sync_channel(1);
+        lock(&self.asked).insert(
+            ask_id.clone(),
+            Ask {
+                route: a.route.name.clone(),
+                session: a.session.clone(),
+                answer: tx,
+            },
+        );
+        let req = mcp::elicitation_request(
+            &Value::from(ask_id.as_str()),
+            &a.call.name,
+            &a.route.name,
+            &a.call.arguments,
+        );
+        let sent = start_sse(conn).and_then(|_| write_flush(conn, &sse_event(&req)));
+        let outcome = match sent {
+            Ok(()) => rx.recv_timeout(ASK_TIMEOUT).ok(),
+            Err(_) => None,
+        };
+        lock(&self.asked).remove(&ask_id);
+        let Some(outcome) = outcome else {
+            // No answer (in time): refused as asked, nothing recorded as a human's answer.
+            let v = result_response(&a.id, denial_result(&a.call.name, &a.route.name, first));
+            let _ = write_flush(conn, &sse_event(&v));
+            return;
+        };
+        let approved = mcp::elicitation_answer(&outcome);
+        let approver = format!("mcp-client:{}", a.client);
+        let mut gate = lock(&self.gate);
+        let decided = gate
+            .record_approval(&a.call, &a.route.name, approved, &approver)
+            .and_then(|_| gate.decide(&a.call, &a.route.name));
+        drop(gate);
+        let out = match decided {
+            Ok(d) if allows(&d) => {
+                let pending = Pending::Call {
+                    started: Instant::now(),
+                    call: a.call,
+                };
+                match self.relay(a.route, a.head, a.body, &a.id, &pending) {
+                    Ok((status, h, body)) if status.starts_with('2') => {
+                        match h.get("content-type") {
+                            Some(c) if c.starts_with("text/event-stream") => body,
+                            _ => match mcp::parse_message(&body, self.max_bytes) {
+                                Ok(_) => {
+                                    let mut e = b"event: message\ndata: ".to_vec();
+                                    e.extend_from_slice(&body);
+                                    e.extend_from_slice(b"\n\n");
+                                    e
+                                }
+                                Err(e) => sse_event(&refusal(&a.id, &e)),
+                            },
+                        }
+                    }
+                    Ok((status, _, _)) => sse_event(&failure_response(
+                        &a.id,
+                        &Failure::new(
+                            exit::IO,
+                            "MCP_UPSTREAM_ERROR",
+                            format!("the upstream answered {status}"),
+                        ),
+                    )),
+                    Err(f) => sse_event(&failure_response(&a.id, &f)),
+                }
+            }
+            Ok(d) => sse_event(&result_response(
+                &a.id,
+                denial_result(&a.call.name, &a.route.name, &d),
+            )),
+            Err(f) => sse_event(&failure_response(&a.id, &f)),
+        };
+        let _ = write_flush(conn, &out);
     }
 
     /// The rewritten answer to the client's request `id`, or None to pass it unchanged.
-    fn on_answer(&self, msg: Message, id: &Value, pending: &Pending) -> Option<Value> {
+    fn on_answer(
+        &self,
+        route: &Route,
+        msg: Message,
+        id: &Value,
+        pending: &Pending,
+    ) -> Option<Value> {
         let Message::Response { id: rid, outcome } = msg else {
             return None;
         };
@@ -340,7 +430,7 @@ impl Proxy {
             return None;
         }
         match pending {
-            Pending::None => None,
+            Pending::None | Pending::Init { .. } => None,
             Pending::Call { call, started } => {
                 let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let (result, status) = match &outcome {
@@ -361,7 +451,7 @@ impl Proxy {
             }
             Pending::List => match outcome {
                 Err(_) => None,
-                Ok(r) => Some(match lock(&self.gate).listing(&r) {
+                Ok(r) => Some(match lock(&self.gate).listing(&r, &route.name) {
                     Ok(l) => result_response(id, l.result),
                     Err(f) => failure_response(id, &f),
                 }),
@@ -370,7 +460,7 @@ impl Proxy {
     }
 
     /// Rewrite the answer inside an SSE body: each event's data is one message.
-    fn rewrite_sse(&self, body: &[u8], id: &Value, pending: &Pending) -> Vec<u8> {
+    fn rewrite_sse(&self, route: &Route, body: &[u8], id: &Value, pending: &Pending) -> Vec<u8> {
         let text = String::from_utf8_lossy(body);
         let mut out = String::new();
         for event in text.split("\n\n") {
@@ -392,7 +482,7 @@ impl Proxy {
             }
             let rewritten = mcp::parse_message(data.as_bytes(), self.max_bytes)
                 .ok()
-                .and_then(|m| self.on_answer(m, id, pending))
+                .and_then(|m| self.on_answer(route, m, id, pending))
                 .and_then(|v| serde_json::to_string(&v).ok());
             for l in other {
                 out.push_str(l);
@@ -413,8 +503,8 @@ impl Proxy {
         out.into_bytes()
     }
 
-    fn forward_plain(&self, conn: &mut TcpStream, head: &Head, method: &str) {
-        match self.upstream_request(method, head, None) {
+    fn forward_plain(&self, conn: &mut TcpStream, route: &Route, head: &Head, method: &str) {
+        match self.upstream_request(route, method, head, None) {
             Ok((status, h, body)) => {
                 let ctype = h.get("content-type").unwrap_or("text/plain").to_string();
                 respond(conn, &status, &[("Content-Type", &ctype)], &body)
@@ -427,15 +517,17 @@ impl Proxy {
     /// and `Mcp-*` / `MCP-*` headers go along.
     fn upstream_request(
         &self,
+        route: &Route,
         method: &str,
         head: &Head,
         body: Option<&[u8]>,
     ) -> io::Result<(String, Head, Vec<u8>)> {
-        let mut s = TcpStream::connect(&self.upstream.addr)?;
+        let up = &route.upstream;
+        let mut s = TcpStream::connect(&up.addr)?;
         s.set_read_timeout(Some(Duration::from_secs(300)))?;
         let mut req = format!(
             "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.upstream.path, self.upstream.host
+            up.path, up.host
         );
         for (k, v) in &head.headers {
             if k == "accept"
@@ -470,6 +562,28 @@ impl Proxy {
     }
 }
 
+/// A call waiting for an approval, with what forwarding it needs.
+struct Asking<'a> {
+    route: &'a Route,
+    head: &'a Head,
+    body: &'a [u8],
+    id: Value,
+    call: ToolCall,
+    session: String,
+    client: String,
+}
+
+fn write_flush(w: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+    w.write_all(bytes)?;
+    w.flush()
+}
+
+fn random_prefix() -> String {
+    let s = crate::cmd::common::seed();
+    let hex: String = s[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("claw-approval-{hex}")
+}
+
 fn failure_response(id: &Value, f: &Failure) -> Value {
     mcp::error_response(
         id,
@@ -481,17 +595,36 @@ fn failure_response(id: &Value, f: &Failure) -> Value {
 
 /// `claw mcp serve-http`: check everything, listen, serve until killed.
 pub fn serve(a: ServeHttpArgs) -> Result<u8, Failure> {
-    let upstream = parse_upstream(&a.upstream)?;
+    let routes = parse_routes(&a.upstream, &a.gate.server_name)?;
     let gate = Gate::open(&a.gate)?;
     let listener = TcpListener::bind(&a.listen)
         .map_err(|e| Failure::new(exit::IO, "IO_ERROR", format!("listen on {}: {e}", a.listen)))?;
     let local = listener
         .local_addr()
         .map_err(|e| Failure::new(exit::IO, "IO_ERROR", e.to_string()))?;
-    crate::io::print_line(&serde_json::json!({"listen": local.to_string(), "endpoint": format!("http://{local}/mcp"), "upstream": a.upstream}).to_string())?;
+    let listed: Vec<Value> = routes
+        .iter()
+        .map(|r| {
+            serde_json::json!({"name": r.name, "endpoint": format!("http://{local}{}", r.path), "upstream": r.url})
+        })
+        .collect();
+    let first = &listed[0];
+    crate::io::print_line(
+        &serde_json::json!({
+            "listen": local.to_string(),
+            "endpoint": first["endpoint"],
+            "upstream": first["upstream"],
+            "routes": listed,
+        })
+        .to_string(),
+    )?;
     let proxy = Arc::new(Proxy {
         gate: Mutex::new(gate),
-        upstream,
+        routes,
+        sessions: Mutex::new(HashMap::new()),
+        asked: Mutex::new(HashMap::new()),
+        next_ask: AtomicU64::new(1),
+        ask_prefix: random_prefix(),
         max_bytes: a.gate.max_message_bytes,
     });
     let active = Arc::new(AtomicUsize::new(0));

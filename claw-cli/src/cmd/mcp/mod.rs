@@ -6,7 +6,10 @@
 
 mod gate;
 mod http;
+mod http_routes;
+mod http_wire;
 mod lines;
+mod lock;
 mod stdio;
 
 use std::path::PathBuf;
@@ -18,8 +21,8 @@ pub enum Command {
     /// Run an MCP server behind the policy: `claw mcp wrap --wpc P --signer DID -- npx SERVER`.
     /// Exits with the server's exit code.
     Wrap(WrapArgs),
-    /// The same proxy over the Streamable HTTP transport: listen on ADDR, relay POST /mcp to
-    /// the upstream MCP server's URL. Runs until killed.
+    /// The same proxy over the Streamable HTTP transport: listen on ADDR, serve each upstream
+    /// MCP server on its own route (POST /mcp/NAME) and relay to it. Runs until killed.
     ServeHttp(ServeHttpArgs),
 }
 
@@ -39,9 +42,11 @@ pub struct ServeHttpArgs {
     /// Where to listen (host:port; port 0 picks one, printed on stdout as one JSON line).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: String,
-    /// The upstream MCP server's Streamable HTTP endpoint (http://host:port/path).
-    #[arg(long, value_name = "URL")]
-    pub upstream: String,
+    /// An upstream MCP server's Streamable HTTP endpoint (repeatable): NAME=http://host:port/path
+    /// is served at /mcp/NAME, NAME being its `Mcp:Server` context key; a bare URL is served
+    /// at /mcp under --server-name.
+    #[arg(long, value_name = "NAME=URL", required = true)]
+    pub upstream: Vec<String>,
 }
 
 /// What both transports decide and record with.

@@ -41,6 +41,8 @@ struct Asked {
 
 struct Shared {
     gate: Mutex<Gate>,
+    /// `--server-name`: the `Mcp:Server` context key.
+    server: String,
     pending: Mutex<HashMap<IdKey, Pending>>,
     asked: Mutex<HashMap<IdKey, Asked>>,
     to_client: Mutex<std::io::Stdout>,
@@ -174,7 +176,7 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return self.refuse(&id, &e),
         };
-        let decided = lock(&self.gate).decide(&call);
+        let decided = lock(&self.gate).decide(&call, &self.server);
         let d = match decided {
             Ok(d) => d,
             Err(f) => return self.fail(&id, &f),
@@ -189,8 +191,7 @@ impl Shared {
         if d.verdict == Verdict::ApprovalRequired && self.elicitation.load(Ordering::SeqCst) {
             let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
             let ask_id = Value::from(format!("{}-{n}", self.ask_prefix));
-            let server = lock(&self.gate).server().to_string();
-            let req = mcp::elicitation_request(&ask_id, &call.name, &server, &call.arguments);
+            let req = mcp::elicitation_request(&ask_id, &call.name, &self.server, &call.arguments);
             if let Some(k) = IdKey::of(&ask_id) {
                 lock(&self.asked).insert(
                     k,
@@ -203,10 +204,9 @@ impl Shared {
             }
             return self.send_client(&req);
         }
-        let server = lock(&self.gate).server().to_string();
         self.send_client(&result_response(
             &id,
-            denial_result(&call.name, &server, &d),
+            denial_result(&call.name, &self.server, &d),
         ));
     }
 
@@ -216,9 +216,8 @@ impl Shared {
         let approver = format!("mcp-client:{}", lock(&self.client_name));
         let mut gate = lock(&self.gate);
         let decided = gate
-            .record_approval(&a.call, approved, &approver)
-            .and_then(|_| gate.decide(&a.call));
-        let server = gate.server().to_string();
+            .record_approval(&a.call, &self.server, approved, &approver)
+            .and_then(|_| gate.decide(&a.call, &self.server));
         drop(gate);
         match decided {
             Ok(d) if allows(&d) => {
@@ -235,7 +234,7 @@ impl Shared {
             }
             Ok(d) => self.send_client(&result_response(
                 &a.id,
-                denial_result(&a.call.name, &server, &d),
+                denial_result(&a.call.name, &self.server, &d),
             )),
             Err(f) => self.fail(&a.id, &f),
         }
@@ -277,7 +276,7 @@ impl Shared {
             Some(Pending::List) => match outcome {
                 Err(_) => self.send_client_bytes(line),
                 Ok(r) => {
-                    let filtered = lock(&self.gate).listing(&r);
+                    let filtered = lock(&self.gate).listing(&r, &self.server);
                     match filtered {
                         Ok(l) => self.send_client(&result_response(&id, l.result)),
                         Err(f) => self.fail(&id, &f),
@@ -318,6 +317,7 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
     };
     let shared = Arc::new(Shared {
         gate: Mutex::new(gate),
+        server: a.gate.server_name.clone(),
         pending: Mutex::new(HashMap::new()),
         asked: Mutex::new(HashMap::new()),
         to_client: Mutex::new(std::io::stdout()),
