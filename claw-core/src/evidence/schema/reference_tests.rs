@@ -137,7 +137,8 @@ fn generate(s: &S) -> Value {
         S::Obj(o) => {
             let mut m = Map::new();
             for (k, v) in o.props {
-                if !matches!(v, S::Unsupported) && !(is_obj_any(v) && LOOSE_MEMBERS.contains(k)) {
+                let loose = is_obj_any(v) && LOOSE_MEMBERS.contains(k);
+                if !(matches!(v, S::Unsupported) || loose) {
                     m.insert((*k).to_string(), generate(v));
                 }
             }
