@@ -7,6 +7,7 @@
 
 mod cmd;
 mod io;
+mod progress;
 mod report;
 
 use clap::Parser;

@@ -2,7 +2,7 @@
 
 use super::common::{bad_arg, now_ms, read_json, seed, TrustArgs};
 use super::run as runlog;
-use crate::{exit, io, report, Failure};
+use crate::{exit, io, progress, report, Failure};
 use claw_core::evidence::{
     trust_pulse_from_bundle, verify_bundle_for_use, verify_document, verify_receipt_proof,
     AggregateVerdict, Bundle, BundleOptions, Component, ComponentStatus, DocumentVerdict,
@@ -62,6 +62,12 @@ pub struct VerifyArgs {
     /// Print the registry's verification JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// No progress line on stderr. Without it, a verification that runs over a second shows
+    /// its progress on stderr: a bar rewritten in place when stderr is a terminal, else a
+    /// plain line a second (none with --json unless stderr is a terminal). Stdout is the same
+    /// either way. `CLAW_PROGRESS_AFTER_MS` sets the threshold (default 1000).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -300,9 +306,19 @@ pub(crate) fn one_line(s: &str) -> String {
 }
 
 fn verify(a: VerifyArgs) -> Result<u8, Failure> {
-    let cfg = a.trust.config_for(&a.bundle)?;
+    let display = progress::Display::start(a.quiet, a.json);
+    let mut cfg = a.trust.config_for(&a.bundle)?;
+    if let Some(d) = &display {
+        d.step("read", std::fs::metadata(&a.bundle).map_or(0, |m| m.len()));
+        cfg.progress = d.sink();
+    }
     let bytes = io::read_input(Some(&a.bundle))?;
-    let v = match verify_document(&bytes, &cfg) {
+    let verdict = verify_document(&bytes, &cfg);
+    // The bar is erased before anything is printed on stdout.
+    if let Some(d) = display {
+        d.finish();
+    }
+    let v = match verdict {
         DocumentVerdict::Export(v) => {
             if a.json {
                 io::print_line(&v.to_json().to_string())?;

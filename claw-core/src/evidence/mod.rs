@@ -35,6 +35,7 @@ mod export;
 mod ids;
 mod merkle_proofs;
 mod options;
+mod progress;
 mod pulse;
 mod receipts;
 mod recorder;
@@ -73,6 +74,7 @@ pub use merkle_proofs::{
     LEAF_RULE, TREE_ALG,
 };
 pub use options::{VerifyOptions, WpcReplayOptions, MAX_OPTIONS_BYTES, OPTION_MEMBERS};
+pub use progress::{Progress, ProgressSink};
 pub use pulse::{safe_relative_path, trust_pulse_from_bundle, TrustPulse, TRUST_PULSE_SCHEMA};
 pub use receipts::{
     sign_receipt_envelope, ApprovalType, ApproverMethod, Binding, Delegation, EffectClass, Gateway,

@@ -88,6 +88,8 @@ pub struct VerifyConfig {
     /// Replay tool and side-effect receipts against this policy (WPC); a Deny fails with
     /// `POLICY_VIOLATION`.
     pub policy: Option<PolicyReplay>,
+    /// Where to report progress (parse, schema, signatures); nowhere by default.
+    pub progress: super::super::ProgressSink,
 }
 
 /// A pinned policy to replay receipts against: a function from (receipt kind, receipt
@@ -170,6 +172,7 @@ impl VerifyConfig {
             trusted_log_signer_dids: Vec::new(),
             spec_strict: false,
             policy: None,
+            progress: super::super::ProgressSink::none(),
         }
     }
 

@@ -165,7 +165,10 @@ pub(crate) fn parse_input(bytes: &[u8], cfg: &VerifyConfig) -> Result<Value, jso
         max_depth: cfg.limits.max_depth,
         exact_integers: true,
     };
-    json::parse_with_threads(bytes, &limits, cfg.thread_count())
+    cfg.progress.step("parse", bytes.len());
+    let v = json::parse_with_threads(bytes, &limits, cfg.thread_count());
+    cfg.progress.advance(bytes.len());
+    v
 }
 
 /// The proof-bundle verdict on input that is not strict JSON.
@@ -238,7 +241,9 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> StepResult<(ProofTier, Tru
     let (bundle_hash, gw_pre, tool_pre, sig_ok) = std::thread::scope(|s| {
         let hash_job = (threads > 1).then(|| s.spawn(|| js_hash(header.payload)));
         let (gw_pre, tool_pre, jobs) = prepare::prepare_receipts(v.gateway, v.tools, cfg, threads);
-        let sig_ok = batch::verify_all(&jobs, cfg.sig_mode, threads);
+        let sig_ok = cfg.progress.chunked("signatures", &jobs, |c| {
+            batch::verify_all(c, cfg.sig_mode, threads)
+        });
         let bundle_hash = match hash_job {
             Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
             None => js_hash(header.payload),

@@ -50,10 +50,10 @@ pub(crate) fn failure(e: SchemaError, step: Step, with_field: bool) -> VerifyFai
 }
 
 /// The item schema of one receipt array (a receipt checked outside its bundle, §6.5).
-pub(crate) fn receipt_item(kind: ReceiptKind, cfg: &VerifyConfig) -> schema::S {
+pub(crate) fn receipt_item(kind: ReceiptKind, cfg: &VerifyConfig) -> schema::Schema {
     match kind {
         ReceiptKind::Gateway => schema::gateway_envelope(),
-        ReceiptKind::Tool => tool_item(),
+        ReceiptKind::Tool => schema::tool_item(),
         _ => schema_item(kind.array_name(), limits(cfg)),
     }
 }
@@ -63,15 +63,6 @@ fn limits(cfg: &VerifyConfig) -> ArrayLimits {
         receipts: cfg.limits.max_receipts,
         rate_limit_claims: cfg.limits.max_rate_limit_claims,
     }
-}
-
-fn tool_item() -> schema::S {
-    schema::S::OneOf(vec![
-        schema::tool_v1(),
-        schema::tool_v1_envelope(),
-        schema::tool_v2(),
-        schema::tool_v2_envelope(),
-    ])
 }
 
 /// The reference's step-9.75 code for a schema error (causal fields get causal codes).
@@ -101,18 +92,10 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
         receipts: cfg.limits.max_receipts,
         rate_limit_claims: cfg.limits.max_rate_limit_claims,
     };
-    let big: [(&str, schema::S); 6] = [
+    let big: [(&str, schema::Schema); 6] = [
         ("event_chain", schema_event()),
         ("receipts", schema::gateway_envelope()),
-        (
-            "tool_receipts",
-            schema::S::OneOf(vec![
-                schema::tool_v1(),
-                schema::tool_v1_envelope(),
-                schema::tool_v2(),
-                schema::tool_v2_envelope(),
-            ]),
-        ),
+        ("tool_receipts", schema::tool_item()),
         (
             "side_effect_receipts",
             schema_item("side_effect_receipts", limits),
@@ -136,18 +119,17 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
     // arrays are not copied).
     let big_keys: Vec<&str> = big.iter().map(|(k, _)| *k).collect();
     let shallow = shallow_copy(env, &big_keys);
-    let skeleton = schema::bundle_envelope_with_any_items(
-        limits,
-        &big.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-    );
+    let skeleton = schema::bundle_envelope(limits).without_split_items();
     skeleton.validate(&shallow, "$")?;
     let Some(p) = payload else { return Ok(()) };
     for (k, item) in &big {
         let items = arr(p, k);
         let idx: Vec<usize> = (0..items.len()).collect();
         let parent = format!("$.payload.{k}");
-        let errs = par_map(&idx, threads, |i| {
-            item.validate_item(&items[*i], &parent, *i).err()
+        let errs = cfg.progress.chunked("schema", &idx, |c| {
+            par_map(c, threads, |i| {
+                item.validate_item(&items[*i], &parent, *i).err()
+            })
         });
         if let Some(e) = errs.into_iter().flatten().next() {
             return Err(e);
@@ -179,10 +161,10 @@ fn shallow_copy(env: &Value, big: &[&str]) -> Value {
     Value::Object(out)
 }
 
-fn schema_event() -> schema::S {
+fn schema_event() -> schema::Schema {
     schema::event_item()
 }
 
-fn schema_item(k: &str, l: ArrayLimits) -> schema::S {
+fn schema_item(k: &str, l: ArrayLimits) -> schema::Schema {
     schema::array_item(k, l)
 }
