@@ -18,7 +18,7 @@ use claw_core::cst::{
     RevocationSource, RevocationStore, TokenError, ValidationOptions,
 };
 use claw_core::keys::SigningKey;
-use claw_store::testing::{RedisCluster, RedisSentinel};
+use claw_store::testing::{RedisCluster, RedisSentinel, RedisServer};
 use claw_store::{NonceState, RedisState, StateConfig};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -111,10 +111,12 @@ fn race(
     wins.load(Ordering::SeqCst)
 }
 
-/// Everything the shared state promises, through whatever topology `urls` address.
-fn shared_state_holds(name: &str, urls: &[String]) {
+/// Everything the shared state promises, through whatever topology `urls` address;
+/// `subscribers` checks where the three instances hold their subscriptions.
+fn shared_state_holds(name: &str, urls: &[String], subscribers: impl Fn()) {
     let states = open_all(urls);
     let keys = Arc::new(keyset());
+    subscribers();
 
     // Exactly one acceptance per token, ROUNDS fresh tokens.
     for round in 0..ROUNDS {
@@ -203,11 +205,27 @@ fn shared_state_holds(name: &str, urls: &[String]) {
     assert_eq!(e.reason_code(), "TOKEN_REVOKED", "{name}: {e}");
 }
 
+/// The clients subscribed to the revocation channel on this one node.
+fn subscribers(node: &RedisServer) -> i64 {
+    let mut conn = node.connection().unwrap();
+    let (_, n): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg("claw:rev")
+        .query(&mut conn)
+        .unwrap();
+    n
+}
+
 #[test]
 fn cluster_of_three_primaries() {
     let c = RedisCluster::start(3).expect("redis-server and redis-cli (scripts/test-redis.sh)");
     let urls: Vec<String> = (0..3).map(|i| c.url_from(i)).collect();
-    shared_state_holds("cluster", &urls);
+    // Each instance subscribes on the first seed of its list: one per node.
+    shared_state_holds("cluster", &urls, || {
+        for n in c.nodes() {
+            assert_eq!(subscribers(n), 1, "node {}", n.host());
+        }
+    });
     // The replay and nonce keys spread over the three primaries; the three revocation keys
     // share one slot (the scripts touching them would fail with CROSSSLOT otherwise).
     let mut rev_slots = Vec::new();
@@ -234,7 +252,7 @@ fn cluster_of_three_primaries() {
 fn sentinel_primary_and_failover() {
     let s = RedisSentinel::start().expect("redis-server in sentinel mode (scripts/test-redis.sh)");
     let urls = vec![s.url(); 3];
-    shared_state_holds("sentinel", &urls);
+    shared_state_holds("sentinel", &urls, || assert_eq!(subscribers(&s.primary), 3));
     // Everything went to the primary the sentinel named.
     let mut conn = s.primary.connection().unwrap();
     let size: i64 = redis::cmd("DBSIZE").query(&mut conn).unwrap();
