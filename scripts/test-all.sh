@@ -25,7 +25,8 @@ stage node bash scripts/test-node.sh
 stage python bash scripts/test-python.sh
 stage gateway bash scripts/test-gateway.sh
 stage redis bash scripts/test-redis.sh
-stage demo bash scripts/demo.sh
+# `make demo` runs in the readme stage (README.md's first block, from a fresh tree) and in the
+# report stage (which renders its report): no stage of its own.
 stage report bash scripts/test-report.sh
 stage mcp bash scripts/test-mcp.sh
 # Every README sh block, run as written from a fresh clone (scripts/test-readme.sh).

@@ -3,8 +3,8 @@
 #
 #   scripts/test-readme.sh [README ...]   (default: README.md, claw-py/README.md, examples/*/README.md)
 #
-# For each file: a fresh `git clone` of this checkout's HEAD (commit first: uncommitted edits are
-# not seen) into a temp dir, with the shared vectors beside it as ../shared (CLAW_SHARED_DIR), a
+# For each file: a fresh tree of this checkout's HEAD (commit first: uncommitted edits are not
+# seen; one clone, reset and cleaned of untracked files between files) in a temp dir, with the shared vectors beside it as ../shared (CLAW_SHARED_DIR), a
 # fresh HOME, and the file's fenced ```sh blocks run in order in one bash (`set -eo pipefail`,
 # so variables carry from block to block) from the clone's root. The first failing block fails
 # the run with FILE:LINE. A block right after the line `<!-- readme-test: skip (why) -->` is not
@@ -52,6 +52,7 @@ extract() {
 }
 
 n=0
+clone=$tmp/claw
 for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "readme-test: no such file $f" >&2; exit 1; }
   body=$(extract "$f")
@@ -59,17 +60,20 @@ for f in "${files[@]}"; do
   n=$((n + 1))
   work=$tmp/$n
   mkdir -p "$work/home"
-  git clone -q "$root" "$work/claw"
-  ln -s "$CLAW_SHARED_DIR" "$work/shared"
+  # One clone at one path for every file, reset to HEAD with every untracked file removed before
+  # each: each file starts from a fresh tree, and cargo reuses the workspace crates it built for
+  # the previous file (its fingerprints name the source path).
+  if [ -d "$clone" ]; then git -C "$clone" reset -q --hard && git -C "$clone" clean -ffdxq
+  else git clone -q "$root" "$clone"; ln -s "$CLAW_SHARED_DIR" "$tmp/shared"; fi
   blocks=$(grep -c '^__readme_block=' <<<"$body")
-  echo "== readme: $f ($blocks blocks, in $work/claw)"
+  echo "== readme: $f ($blocks blocks, in $clone)"
   {
     echo 'set -eo pipefail'
     echo 'trap '\''echo "readme-test: FAILED in the block at $__readme_block (exit $?)" >&2'\'' ERR'
     # Each marker also prints where the run is, so a log shows which block hangs.
     sed 's/^__readme_block=\(.*\)$/__readme_block=\1; echo "-- $__readme_block" >\&2/' <<<"$body"
   } > "$work/run.sh"
-  if ! (cd "$work/claw" && HOME="$work/home" CLAW_SHARED_DIR="$work/shared" bash "$work/run.sh"); then
+  if ! (cd "$clone" && HOME="$work/home" CLAW_SHARED_DIR="$tmp/shared" bash "$work/run.sh"); then
     echo "readme-test: $f failed (script: $work/run.sh)" >&2
     READMES_KEEP=${READMES_KEEP:-0}
     exit 1

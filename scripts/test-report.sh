@@ -57,7 +57,15 @@ claw bundle build --run-dir "$h" --out "$work/hostile.json" > /dev/null
 claw bundle report "$work/hostile.json" --html "$out/hostile.html" --config "$d/clawverify.config.json" > /dev/null
 
 # 3. A tampered bundle: FAIL, and the report says what failed.
-sed 's/"tokens_input":412/"tokens_input":41/' "$d/bundle.json" > "$work/tampered.json"
+# One signed number changed (the first receipt's input token count), whatever its value.
+python3 - "$d/bundle.json" "$work/tampered.json" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+out, n = re.subn(r'"tokens_input":(\d+)', lambda m: '"tokens_input":%d' % (int(m.group(1)) + 1), src, count=1)
+if n != 1:
+    sys.exit("report: the demo bundle has no tokens_input to tamper with")
+open(sys.argv[2], "w").write(out)
+PY
 if claw bundle report "$work/tampered.json" --html "$out/fail.html" --config "$d/clawverify.config.json" > /dev/null; then
   echo "report: the tampered bundle should FAIL" >&2
   exit 1
