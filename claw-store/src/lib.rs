@@ -201,7 +201,8 @@ impl Drop for RedisState {
     fn drop(&mut self) {
         self.inner.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
-            // The thread wakes at least every poll interval and then sees `stop`.
+            // The thread wakes at least every 100 ms (or when a round trip ends, bounded by
+            // the timeout) and then sees `stop`.
             let _ = t.join();
         }
     }

@@ -163,9 +163,18 @@ impl Pool {
         &self,
         mut f: impl FnMut(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> Result<T, StateError> {
+        self.with_conn(|c| f(c.like()))
+    }
+
+    /// [`Pool::with`], for the callers that need to know the connection's kind (a pipeline
+    /// is sent differently to a cluster).
+    pub(crate) fn with_conn<T>(
+        &self,
+        mut f: impl FnMut(&mut Conn) -> RedisResult<T>,
+    ) -> Result<T, StateError> {
         let pooled = lock(&self.idle).pop();
         if let Some(mut conn) = pooled {
-            match f(conn.like()) {
+            match f(&mut conn) {
                 Ok(v) => {
                     self.give_back(conn);
                     return Ok(v);
@@ -178,7 +187,7 @@ impl Pool {
             }
         }
         let mut conn = self.connect().map_err(|e| map_err(&self.address, &e))?;
-        match f(conn.like()) {
+        match f(&mut conn) {
             Ok(v) => {
                 self.give_back(conn);
                 Ok(v)

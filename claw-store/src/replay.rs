@@ -1,5 +1,6 @@
 //! The replay guard: one `SET key 1 NX PX ttl` per use (`docs/SPEC.md §9.3`).
 
+use crate::pool::Conn;
 use crate::RedisState;
 use claw_core::cst::{ReplayError, ReplayGuard, ReplayUse, StateError};
 use redis::Value;
@@ -64,7 +65,7 @@ impl ReplayGuard for RedisState {
         verdict(&reply)
     }
 
-    /// One pipelined round trip for the whole batch.
+    /// One pipelined round trip for the whole batch (in a cluster, one per node).
     fn check_and_record_many(
         &self,
         uses: &[ReplayUse<'_>],
@@ -73,16 +74,35 @@ impl ReplayGuard for RedisState {
         if let Err(e) = self.refuse_if_quarantined() {
             return uses.iter().map(|_| Err(e.clone())).collect();
         }
-        let mut pipe = redis::pipe();
-        for u in uses {
-            pipe.cmd("SET")
-                .arg(self.inner.keys.replay(u.jti, u.job))
-                .arg(1)
-                .arg("NX")
-                .arg("PX")
-                .arg(self.ttl_ms(u.expires_at, now));
-        }
-        match self.inner.pool.with(|c| pipe.query::<Vec<Value>>(c)) {
+        let sets: Vec<(String, u64)> = uses
+            .iter()
+            .map(|u| {
+                (
+                    self.inner.keys.replay(u.jti, u.job),
+                    self.ttl_ms(u.expires_at, now),
+                )
+            })
+            .collect();
+        // A plain connection takes the whole batch in one round trip; a cluster pipeline
+        // sends each node its own commands (one round trip per node holding a key of the
+        // batch: the replay keys spread over the slots).
+        let sent = self.inner.pool.with_conn(|c| match c {
+            Conn::Single(c) => {
+                let mut pipe = redis::pipe();
+                for (key, ttl) in &sets {
+                    pipe.cmd("SET").arg(key).arg(1).arg("NX").arg("PX").arg(ttl);
+                }
+                pipe.query::<Vec<Value>>(c)
+            }
+            Conn::Cluster(c) => {
+                let mut pipe = redis::cluster::cluster_pipe();
+                for (key, ttl) in &sets {
+                    pipe.cmd("SET").arg(key).arg(1).arg("NX").arg("PX").arg(ttl);
+                }
+                pipe.query::<Vec<Value>>(c)
+            }
+        });
+        match sent {
             Ok(replies) if replies.len() == uses.len() => replies.iter().map(verdict).collect(),
             Ok(_) => uses
                 .iter()

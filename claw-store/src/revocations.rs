@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 /// Entries per `revoke` call (one script invocation).
 pub const MAX_REVOKE_BATCH: usize = 1000;
 
+/// The longest the background thread blocks before checking whether it should stop.
+const WAKE: Duration = Duration::from_millis(100);
+
 #[derive(Debug, Default)]
 pub(crate) struct Local {
     pub(crate) list: Arc<RevocationList>,
@@ -328,7 +331,9 @@ impl Inner {
 pub(crate) fn run(inner: &Inner) {
     let poll = inner.cfg.poll_interval;
     while !inner.stop.load(Ordering::SeqCst) {
-        let mut conn = match inner.pool.subscriber(poll) {
+        // Wake at least every WAKE to notice `stop` (dropping the state never waits a whole
+        // poll interval); the heartbeat still runs once per poll interval.
+        let mut conn = match inner.pool.subscriber(poll.min(WAKE)) {
             Ok(c) => c,
             Err(e) => {
                 inner.note_error(&e);
