@@ -52,10 +52,14 @@ extract() {
 }
 
 n=0
+# The blocks are read from the clone (HEAD), not from the work tree, so what runs is what the
+# clone holds even when the work tree changes meanwhile.
 clone=$tmp/claw
+git clone -q "$root" "$clone"
+ln -s "$CLAW_SHARED_DIR" "$tmp/shared"
 for f in "${files[@]}"; do
-  [ -f "$f" ] || { echo "readme-test: no such file $f" >&2; exit 1; }
-  body=$(extract "$f")
+  [ -f "$clone/$f" ] || { echo "readme-test: no such file $f in HEAD" >&2; exit 1; }
+  body=$(cd "$clone" && extract "$f")
   if [ -z "$body" ]; then echo "== readme: $f (no runnable sh blocks)"; continue; fi
   n=$((n + 1))
   work=$tmp/$n
@@ -63,8 +67,7 @@ for f in "${files[@]}"; do
   # One clone at one path for every file, reset to HEAD with every untracked file removed before
   # each: each file starts from a fresh tree, and cargo reuses the workspace crates it built for
   # the previous file (its fingerprints name the source path).
-  if [ -d "$clone" ]; then git -C "$clone" reset -q --hard && git -C "$clone" clean -ffdxq
-  else git clone -q "$root" "$clone"; ln -s "$CLAW_SHARED_DIR" "$tmp/shared"; fi
+  git -C "$clone" reset -q --hard && git -C "$clone" clean -ffdxq
   blocks=$(grep -c '^__readme_block=' <<<"$body")
   echo "== readme: $f ($blocks blocks, in $clone)"
   {
