@@ -138,6 +138,45 @@ impl<'c> Ctx<'c> {
 
 /// Verify a proof bundle: the envelope JSON, or an object `{"envelope": …}` wrapping it
 /// (located by [`locate_document`]; an ambiguous root fails `AMBIGUOUS_DOCUMENT`).
+///
+/// Never fails with an error: the answer is a [`Verdict`] (valid or not, one reason code,
+/// the proof tier, each component's result). `bundle_json` below is a bundle built by a
+/// [`super::Recorder`] (see its example).
+///
+/// ```
+/// # use claw_core::evidence::{BundleOptions, Recorder, ToolCall, ToolStatus};
+/// # use claw_core::keys::SigningKey;
+/// # use serde_json::json;
+/// # let mut rng = rand_core::OsRng;
+/// # let now_ms = 1_800_000_000_000;
+/// # let agent = SigningKey::generate(&mut rng);
+/// # let mut rec = Recorder::with_run_id(agent, "run_docs")?;
+/// # for path in ["src/a.rs", "src/b.rs", "src/a.rs"] {
+/// #     let args = json!({"path": path});
+/// #     let call = ToolCall { tool_name: "read_file", tool_version: None, args: &args,
+/// #         result: &json!("..."), result_status: ToolStatus::Success, latency_ms: 1,
+/// #         timestamp_ms: now_ms };
+/// #     rec.record_tool_call(&call, &mut rng)?;
+/// # }
+/// # let bundle = rec.finish(&BundleOptions::default(), now_ms + 10, &mut rng)?;
+/// # let bundle_json = bundle.to_json()?;
+/// use claw_core::evidence::{verify_bundle, ProofTier, VerifyConfig};
+///
+/// let cfg = VerifyConfig::new(now_ms + 20); // verification time, Unix milliseconds
+/// let verdict = verify_bundle(bundle_json.as_bytes(), &cfg);
+/// assert!(verdict.valid);
+/// assert_eq!(verdict.reason_code, "OK");
+/// // Agent-signed only: no gateway receipt from an allowlisted gateway, so tier `self`.
+/// assert_eq!(verdict.proof_tier, ProofTier::SelfTier);
+/// assert_eq!(verdict.to_json()["status"], "PASS");
+///
+/// // One byte changed in the signed payload: refused, with the reason.
+/// let tampered = bundle_json.replacen("read_file", "read_fila", 1);
+/// let verdict = verify_bundle(tampered.as_bytes(), &cfg);
+/// assert!(!verdict.valid);
+/// assert_eq!(verdict.reason_code, "HASH_MISMATCH");
+/// # Ok::<(), claw_core::evidence::EvidenceError>(())
+/// ```
 pub fn verify_bundle(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
     verify_bytes(bytes, cfg, false).0
 }
