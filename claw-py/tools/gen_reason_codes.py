@@ -22,7 +22,7 @@ OUT = ROOT / "claw-py" / "python" / "claw" / "_reason_codes.py"
 LITERAL = re.compile(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
 # Literals of that shape that are not reason codes: environment variable names (compile-time
 # ones, and the one OpenClaw reads the gateway CST from, docs/SPEC.md §7.12).
-NOT_CODES = re.compile(r"^(CARGO_|CLAW_GATEWAY_CST$)")
+NOT_CODES = re.compile(r"^(CARGO_|CLAW_GATEWAY_CST$|CLAW_SHARED_DIR$)")
 
 
 def core_reason_codes(root: pathlib.Path = ROOT) -> list[str]:
@@ -30,6 +30,9 @@ def core_reason_codes(root: pathlib.Path = ROOT) -> list[str]:
     codes = {"OK"}
     paths = [*(root / "claw-core" / "src").rglob("*.rs"), *(root / "claw-py" / "src").rglob("*.rs")]
     for path in sorted(paths):
+        # Test-only modules name environment variables and fixtures, not reason codes.
+        if path.name.endswith("tests.rs"):
+            continue
         for code in LITERAL.findall(path.read_text(encoding="utf-8")):
             if not NOT_CODES.match(code):
                 codes.add(code)
