@@ -343,15 +343,20 @@ EOF
   fi
   if [ "$scenario" = allow-deny ]; then
     # The same run's openclaw.json, audited against the same WPC: it sets no tool policy, so
-    # OpenClaw itself would let write through; only the plugin stopped it.
+    # OpenClaw itself would let write through; only the plugin stopped it. The config loads the
+    # claw plugin with this WPC, so the audit counts the plugin: the finding stays, marked as
+    # mitigated by it, and is no longer critical. Audited as if the plugin were absent, it is.
     set +e
     "$CLAW" openclaw audit --config "$T/openclaw.json" --wpc "$T/wpc.env.json" --signer "$ISSUER" --json >"$T/audit.json"
     local arc=$?
+    "$CLAW" openclaw audit --config "$T/openclaw.json" --wpc "$T/wpc.env.json" --signer "$ISSUER" --json --ignore-plugin >"$T/audit-noplugin.json"
+    local nrc=$?
     set -e
-    check "claw openclaw audit on this config exits 6 (critical findings)" test "$arc" -eq 6
-    check "the audit reports write as allowed by OpenClaw but denied by the WPC" node -e '
+    check "claw openclaw audit on this config exits 0 (the plugin enforces the same WPC)" test "$arc" -eq 0
+    check "the audit reports write as allowed by OpenClaw but denied by the WPC, mitigated by the plugin" node -e '
       const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      process.exit(a.findings.some((f) => f.checkId === "claw.wpc.tool_denied" && f.title.includes("\"write\"")) ? 0 : 1)' "$T/audit.json"
+      process.exit(a.findings.some((f) => f.checkId === "claw.wpc.tool_denied" && f.title.includes("\"write\"") && f.mitigatedBy) ? 0 : 1)' "$T/audit.json"
+    check "with --ignore-plugin the same audit exits 6 (critical findings)" test "$nrc" -eq 6
     check "the audit output carries no config secret (the provider apiKey)" sh -c '! grep -q test-key "$1"' _ "$T/audit.json"
 
     # The same turn through `openclaw agent exec`, which loads no plugin: a silent bypass
