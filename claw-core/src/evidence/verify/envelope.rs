@@ -10,17 +10,11 @@ use serde_json::Value;
 
 const E: Step = Step::Envelope;
 
-const ENVELOPE_KEYS: [&str; 9] = [
-    "envelope_version",
-    "envelope_type",
-    "payload",
-    "payload_hash_b64u",
-    "hash_algorithm",
-    "signature_b64u",
-    "algorithm",
-    "signer_did",
-    "issued_at",
-];
+/// The members every envelope must carry: all of `envelope::FIELDS` but the optional
+/// `expires_at`, its last.
+const ENVELOPE_KEYS: &[&str] = crate::envelope::FIELDS
+    .split_at(crate::envelope::FIELDS.len() - 1)
+    .0;
 
 const ENVELOPE_TYPES: [&str; 16] = [
     "artifact_signature",
