@@ -473,3 +473,63 @@ fn wpc_compile_hash_sign_verify_check() {
         "INVALID_ARGUMENT",
     );
 }
+
+/// Identifiers minted by someone else (a jti, a kid, a mission id) are base64url or free
+/// text and may begin with `-`: one random jti in 64 does. They are values, not flags.
+#[test]
+fn cst_identifier_arguments_may_begin_with_a_hyphen() {
+    let dead = "redis://127.0.0.1:1";
+    for (flag, value) in [
+        ("--jti", "-RZ1f0Wc2aG3nQ"),
+        ("--kid", "-k1"),
+        ("--token", "-not.a.token"),
+    ] {
+        let o = claw(&["cst", "revoke", flag, value, "--state", dead]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains("unexpected argument"),
+            "{flag} {value}: {err}"
+        );
+        assert_ne!(o.status.code(), Some(0), "{flag} {value}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("k");
+    let did = stdout(&claw(&["keygen", "--out", prefix.to_str().unwrap()]));
+    let key = format!("{}.jwk", prefix.display());
+    let issued = claw(&[
+        "cst",
+        "issue",
+        "--key",
+        &key,
+        "--sub",
+        "did:key:z6MkAgent",
+        "--aud",
+        "gw",
+        "--scope",
+        "tool:run",
+        "--mission",
+        "-job-1",
+    ]);
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let token = stdout(&issued).trim().to_string();
+    let verified = claw(&[
+        "cst",
+        "verify",
+        &token,
+        "--issuer",
+        did.trim(),
+        "--aud",
+        "gw",
+        "--mission",
+        "-job-1",
+    ]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}

@@ -24,10 +24,10 @@ pub struct RevokeArgs {
     #[arg(long)]
     state: String,
     /// Revoke every token with this jti (repeatable).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     jti: Vec<String>,
     /// Revoke every token signed under this kid (repeatable).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     kid: Vec<String>,
     /// Revoke every token signed by this key: a did:key or a public JWK file (repeatable).
     #[arg(long)]
@@ -36,7 +36,7 @@ pub struct RevokeArgs {
     #[arg(long, allow_hyphen_values = true)]
     policy_hash: Vec<String>,
     /// Revoke one token: the compact token or @FILE (its SHA-256 is stored) (repeatable).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token: Vec<String>,
     /// Revoke one token by its hash (64 hex digits, `token_hash`) (repeatable).
     #[arg(long)]
@@ -61,7 +61,7 @@ pub struct IssueArgs {
     #[arg(long, allow_hyphen_values = true)]
     policy_hash: Option<String>,
     /// Bind the token to this job (mission_id).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     mission: Option<String>,
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 600)]
@@ -88,7 +88,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     aud: String,
     /// The job being executed: the token's mission_id must equal it.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     mission: Option<String>,
     /// The policy hash the runtime enforces: a pinned token must pin exactly this.
     #[arg(long, allow_hyphen_values = true)]
