@@ -449,9 +449,10 @@ claw_result claw_recorder_record_delegation(const struct claw_recorder *recorder
                                             struct claw_error *err);
 
 // Record the `llm_call` event of a model call about to go through an external gateway.
-// `call_json`: `{"provider":…,"model":…,"timestamp_ms":n}`. On success `*binding_out` is
-// the binding the gateway must sign (send it as `X-Run-Id`, `X-Event-Hash`,
-// `X-Idempotency-Key` and span headers); the call stays pending until
+// `call_json`: `{"provider":…,"model":…,"timestamp_ms":n,"policy_hash"?:…}`. On success
+// `*binding_out` is the binding the gateway must sign (send it as `X-Run-Id`, `X-Event-Hash`,
+// `X-Idempotency-Key`, span headers and, with `policy_hash`, `X-Policy-Hash`: a receipt
+// signed under another policy is then refused with `GATEWAY_POLICY_MISMATCH`); the call stays pending until
 // `claw_recorder_attach_gateway_receipt` or `claw_recorder_abandon_model_call`.
 claw_result claw_recorder_begin_model_call(const struct claw_recorder *recorder,
                                            const char *call_json,
@@ -725,7 +726,8 @@ claw_result claw_merkle_clawlogs_verify_inclusion(const char *proof_json,
 // Reconcile an OpenClaw session transcript (`transcript`, JSON Lines: `session` and
 // `message` entries as OpenClaw stores them, or bare messages) with the tool receipts claw
 // wrote for the run (`receipts_json`: a JSON array of `{receipt_id, tool_name,
-// args_hash_b64u}`). `session_id` (NULL with 0: unknown) is the session the evidence covers.
+// args_hash_b64u, refused?}`; `refused: true` marks a refusing approval receipt, the hash
+// that of the arguments refused). `session_id` (NULL with 0: unknown) is the session the evidence covers.
 // On success `*out` is `{"report": <findings in the audit's shape>, "metadata": <the
 // compact result to bind into the bundle>}` (free with `claw_string_free`).
 // Errors: `OPENCLAW_TRANSCRIPT_*`, `OPENCLAW_RECEIPTS_INVALID`, JSON reason codes.

@@ -125,7 +125,7 @@ run_scenario() {
   "tool_classes": { "edit_files": ["write", "edit", "apply_patch"] },
   "allowed_tools": ["exec", "process", "read", "ls"$( [ "${E2E_NEGATIVE:-0}" = 1 ] && echo ', "edit_files"' )],
   "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || [ "$scenario" = gateway ] || echo '"edit_files"' )],
-  $( [ "$scenario" = gateway ] && echo '"approvals": [{ "action": "write", "required": true }],' )
+  $( [ "$scenario" = gateway ] && echo '"approvals": [{ "action": "write", "required": true }], "allowed_models": ["scripted-1"],' )
   "token_requirements": { "require_cst": true, "pin_cst_to_policy_hash": true, "max_ttl_minutes": 30 },
   "evidence_requirements": { "require_gateway_receipts": false, "require_proof_bundle": true } }
 EOF
@@ -184,8 +184,12 @@ EOF
   if [ "$scenario" = gateway ]; then
     # claw-gateway in front of the scripted model, on a free port; CSTs from the job's issuer.
     GW_DID="$("$CLAW" keygen --out "$T/keys/gateway")"
+    # The run's WPC in the gateway's policy directory: the plugin sends its hash
+    # (X-Policy-Hash), the gateway enforces it and signs it into each receipt's binding.
+    mkdir -p "$T/gateway-wpc" && cp "$T/wpc.env.json" "$T/gateway-wpc/$HASH.json"
     "$GATEWAY_BIN" --listen 127.0.0.1:0 --signing-key "$T/keys/gateway.jwk" \
       --cst-issuer "$T/keys/token-issuer.pub.jwk" --audience claw-gateway \
+      --wpc-dir "$T/gateway-wpc" --wpc-signer "$ISSUER" \
       --upstream "openai=http://127.0.0.1:$PORT" --receipts-dir "$T/gateway-receipts" \
       >"$T/gateway.out" 2>"$T/gateway.err" &
     GW_PID=$!
@@ -287,6 +291,11 @@ EOF
       process.exit(r.length === Number(process.argv[2]) && llm.size === r.length &&
         r.every((x) => x.payload.binding?.run_id === run && llm.has(x.payload.binding?.event_hash_b64u) && x.payload.binding?.span_id) &&
         gw?.receipts === r.length && gw?.missing === 0 ? 0 : 1)' "$BUNDLE" "$NREQ"
+    check "every gateway receipt is bound to the run's policy (binding.policy_hash = the WPC hash)" node -e '
+      const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
+      const r = p.receipts ?? [];
+      process.exit(r.length > 0 && p.metadata["claw.dev/v1"].run.policy.hash_b64u === process.argv[2] &&
+        r.every((x) => x.payload.binding?.policy_hash === process.argv[2]) ? 0 : 1)' "$BUNDLE" "$HASH"
     check "the write that needs an approval did not run, and its approval receipt is in the bundle" node -e '
       const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
       const a = p.human_approval_receipts ?? [];
@@ -301,9 +310,20 @@ EOF
     check "without trusting the gateway's key the same bundle does not reach tier gateway" sh -c '
       "$1" bundle verify "$2" --json >"$3"; node -e "process.exit(require(process.argv[1]).proof_tier !== \"gateway\" ? 0 : 1)" "$3"' _ \
       "$CLAW" "$BUNDLE" "$T/verify-untrusted.json"
-    # Not check_reconciled here: OpenClaw records the write whose approval it could not ask
-    # (`agent --local`) as an error result ("Plugin approval unavailable: ..."), not as
-    # "blocked", and reconciliation (§7.8) then counts it as executed without a receipt.
+    # OpenClaw records the write whose approval it could not ask (`agent --local`) as an error
+    # result ("Plugin approval unavailable: ..."), not "blocked"; with claw's refusal of the
+    # same call in the bundle, reconciliation (§7.8) reads it as refused, not executed.
+    check "claw openclaw reconcile --gateway: OpenClaw's transcript and the bundle agree (exit 0)" \
+      sh -c '"$1" openclaw reconcile --session "$2" --bundle "$3" --gateway "$5" --json >"$4"' _ \
+      "$CLAW" "$T/session.jsonl" "$BUNDLE" "$T/reconcile.json" "$GW_DID"
+    check "the plugin bound a clean reconciliation (1 refused) of this session into the bundle" node -e '
+      const fs = require("fs");
+      const oc = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).payload.metadata["claw.dev/v1"].openclaw;
+      const sid = JSON.parse(fs.readFileSync(process.argv[2], "utf8").split("\n")[0]).id;
+      process.exit(oc.reconciliation?.status === "clean" && oc.reconciliation?.refused === 1 && oc.session_id === sid ? 0 : 1)' "$BUNDLE" "$T/session.jsonl"
+    check "reconcile: exec executed and covered, write refused (not executed, not a bypass)" node -e '
+      const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).claw;
+      process.exit(c.executed === 1 && c.covered === 1 && c.refused === 1 ? 0 : 1)' "$T/reconcile.json"
   elif [ "$scenario" = failclosed ]; then
     check "the exec did not run either: claw failed closed ($ALLOWED absent)" test ! -e "$ALLOWED"
     check "the model was told why: the policy gate could not start (SIGNER_NOT_ALLOWED)" \

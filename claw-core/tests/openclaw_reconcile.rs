@@ -108,6 +108,7 @@ fn clean_when_every_executed_call_has_a_receipt() {
     let r = BundleRecords {
         session_id: Some("s-1".into()),
         run_id: None,
+        refusals: vec![],
         receipts: vec![rec("exec", json!({"command": "echo hi"}))],
     };
     let rep = reconcile(&t, &r);
@@ -138,6 +139,7 @@ fn a_blocked_call_with_a_receipt_and_another_session_are_critical() {
     let r = BundleRecords {
         session_id: Some("s-2".into()),
         run_id: None,
+        refusals: vec![],
         receipts: vec![
             rec("exec", json!({"command": "echo hi"})),
             rec("write", json!({"path": "a", "content": "b"})),
@@ -204,4 +206,84 @@ fn bad_input_gets_typed_errors() {
             .reason_code(),
         "OPENCLAW_RECEIPTS_INVALID"
     );
+}
+
+/// A call OpenClaw could not ask an approval for (`agent --local`), as 2026.9.6 records it.
+const UNAPPROVABLE: &str = r#"{"type":"session","id":"s-1"}
+{"role":"assistant","content":[{"type":"toolCall","id":"w1","name":"write","arguments":{"path":"a","content":"b"}}]}
+{"role":"toolResult","toolCallId":"w1","content":[{"type":"text","text":"Plugin approval unavailable: non-interactive CLI runs have no approval-capable initiating surface."}],"details":{"status":"error","error":"Plugin approval unavailable: non-interactive CLI runs have no approval-capable initiating surface."},"isError":true}"#;
+
+#[test]
+fn a_refused_call_that_did_not_run_is_refused_not_a_bypass() {
+    let t = Transcript::parse(UNAPPROVABLE.as_bytes()).unwrap();
+    assert!(t.calls[0].approval_failed);
+    let write = json!({"path": "a", "content": "b"});
+    let r = BundleRecords {
+        refusals: vec![rec("write", write.clone())],
+        ..BundleRecords::default()
+    };
+    let rep = reconcile(&t, &r);
+    assert!(!rep.has_critical(), "{:?}", rep.findings);
+    assert_eq!((rep.executed, rep.refused, rep.covered), (0, 1, 0));
+    assert!(rep.findings.iter().any(
+        |f| f.check_id == "claw.openclaw.refused_not_executed" && f.detail.contains("tr_write")
+    ));
+    assert_eq!(rep.to_metadata()["status"], "clean");
+    assert_eq!(rep.to_metadata()["refused"], 1);
+    // The same through the plugin's path (a `refused: true` entry).
+    let receipts = json!([{"receipt_id": "ar_1", "tool_name": "write",
+        "args_hash_b64u": h(write), "refused": true}]);
+    let rep = reconcile_records_json(
+        UNAPPROVABLE.as_bytes(),
+        Some("s-1"),
+        receipts.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!((rep.executed, rep.refused), (0, 1));
+    assert!(!rep.has_critical());
+}
+
+#[test]
+fn without_claws_refusal_or_with_other_arguments_the_error_result_is_a_bypass() {
+    let t = Transcript::parse(UNAPPROVABLE.as_bytes()).unwrap();
+    // OpenClaw's error text alone (a tool could print it) proves nothing.
+    let rep = reconcile(&t, &BundleRecords::default());
+    assert!(rep.has_critical());
+    assert_eq!(rep.findings[0].check_id, "claw.openclaw.call_bypassed_gate");
+    let r = BundleRecords {
+        refusals: vec![rec("write", json!({"path": "a", "content": "other"}))],
+        ..BundleRecords::default()
+    };
+    assert!(reconcile(&t, &r).has_critical());
+}
+
+#[test]
+fn a_refused_call_that_really_ran_is_a_critical_bypass() {
+    // claw refused it, but OpenClaw reports the tool's own result: it executed.
+    let ran = r#"{"type":"session","id":"s-1"}
+{"role":"assistant","content":[{"type":"toolCall","id":"w1","name":"write","arguments":{"path":"a","content":"b"}}]}
+{"role":"toolResult","toolCallId":"w1","content":[{"type":"text","text":"Successfully wrote 1 bytes to a"}],"isError":false}"#;
+    let t = Transcript::parse(ran.as_bytes()).unwrap();
+    assert!(!t.calls[0].approval_failed);
+    let r = BundleRecords {
+        refusals: vec![rec("write", json!({"path": "a", "content": "b"}))],
+        ..BundleRecords::default()
+    };
+    let rep = reconcile(&t, &r);
+    assert!(rep.has_critical());
+    assert_eq!((rep.executed, rep.refused), (1, 0));
+    assert_eq!(rep.findings[0].check_id, "claw.openclaw.call_bypassed_gate");
+    assert!(
+        rep.findings[0].detail.contains("claw refused this call"),
+        "{}",
+        rep.findings[0].detail
+    );
+    // An error result that is not OpenClaw's approval flow's is not read as "not run".
+    let tool_error = ran.replace(
+        r#""isError":false"#,
+        r#""details":{"status":"error","error":"ENOENT: no such file"},"isError":true"#,
+    );
+    let t = Transcript::parse(tool_error.as_bytes()).unwrap();
+    assert!(!t.calls[0].approval_failed);
+    assert!(reconcile(&t, &r).has_critical());
 }

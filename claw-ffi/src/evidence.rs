@@ -511,12 +511,15 @@ struct BeginModelIn {
     provider: String,
     model: String,
     timestamp_ms: i64,
+    #[serde(default)]
+    policy_hash: Option<String>,
 }
 
 /// Record the `llm_call` event of a model call about to go through an external gateway.
-/// `call_json`: `{"provider":…,"model":…,"timestamp_ms":n}`. On success `*binding_out` is
-/// the binding the gateway must sign (send it as `X-Run-Id`, `X-Event-Hash`,
-/// `X-Idempotency-Key` and span headers); the call stays pending until
+/// `call_json`: `{"provider":…,"model":…,"timestamp_ms":n,"policy_hash"?:…}`. On success
+/// `*binding_out` is the binding the gateway must sign (send it as `X-Run-Id`, `X-Event-Hash`,
+/// `X-Idempotency-Key`, span headers and, with `policy_hash`, `X-Policy-Hash`: a receipt
+/// signed under another policy is then refused with `GATEWAY_POLICY_MISMATCH`); the call stays pending until
 /// `claw_recorder_attach_gateway_receipt` or `claw_recorder_abandon_model_call`.
 #[no_mangle]
 pub unsafe extern "C" fn claw_recorder_begin_model_call(
@@ -537,7 +540,13 @@ pub unsafe extern "C" fn claw_recorder_begin_model_call(
         };
         let bytes = h.with(|r, pending| {
             let p = r
-                .begin_model_call(&c.provider, &c.model, c.timestamp_ms, &mut rand_core::OsRng)
+                .begin_model_call_under(
+                    &c.provider,
+                    &c.model,
+                    c.policy_hash.as_deref(),
+                    c.timestamp_ms,
+                    &mut rand_core::OsRng,
+                )
                 .map_err(ev_fail)?;
             let bytes = binding_json(&p.binding)?;
             pending.insert(p.binding.event_hash_b64u.clone(), p);

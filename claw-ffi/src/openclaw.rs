@@ -10,7 +10,8 @@ use std::os::raw::c_char;
 /// Reconcile an OpenClaw session transcript (`transcript`, JSON Lines: `session` and
 /// `message` entries as OpenClaw stores them, or bare messages) with the tool receipts claw
 /// wrote for the run (`receipts_json`: a JSON array of `{receipt_id, tool_name,
-/// args_hash_b64u}`). `session_id` (NULL with 0: unknown) is the session the evidence covers.
+/// args_hash_b64u, refused?}`; `refused: true` marks a refusing approval receipt, the hash
+/// that of the arguments refused). `session_id` (NULL with 0: unknown) is the session the evidence covers.
 /// On success `*out` is `{"report": <findings in the audit's shape>, "metadata": <the
 /// compact result to bind into the bundle>}` (free with `claw_string_free`).
 /// Errors: `OPENCLAW_TRANSCRIPT_*`, `OPENCLAW_RECEIPTS_INVALID`, JSON reason codes.

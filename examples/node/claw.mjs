@@ -930,9 +930,14 @@ export class Recorder extends Handle {
     });
     return callString0(C.recorder_record_model_call, this._ptr, gatewayKey._ptr, g, g.length, b, b.length);
   }
-  /** Begin a model call through an external gateway; returns the binding it must sign. */
-  beginModelCall({ provider, model, at = Date.now() }) {
-    const b = record({ provider, model, timestamp_ms: toMillis(at, 'at') });
+  /**
+   * Begin a model call through an external gateway; returns the binding it must sign.
+   * `policyHash`: the policy the call is sent under (send it as X-Policy-Hash); the binding
+   * carries it and a receipt signed under another policy is refused on attach
+   * (GATEWAY_POLICY_MISMATCH).
+   */
+  beginModelCall({ provider, model, policyHash, at = Date.now() }) {
+    const b = record({ provider, model, timestamp_ms: toMillis(at, 'at'), policy_hash: policyHash });
     return JSON.parse(callString0(C.recorder_begin_model_call, this._ptr, b, b.length));
   }
   /** Attach the gateway's signed receipt envelope to its pending model call. */
@@ -1027,7 +1032,8 @@ export function trustPulse(b, { config, now = Date.now(), issuedAt = Date.now() 
 export const openclaw = Object.freeze({
   /**
    * `transcript`: OpenClaw's session transcript (JSON Lines text or bytes); `receipts`: the
-   * run's tool receipts `[{receipt_id, tool_name, args_hash_b64u}]`; `sessionId`: the session
+   * run's tool receipts `[{receipt_id, tool_name, args_hash_b64u}]` (and its refusing approval
+   * receipts, with `refused: true` and the refused arguments' hash); `sessionId`: the session
    * the evidence covers. Returns `{ report, metadata }` (findings in the audit's shape, and
    * the compact result a bundle binds).
    */

@@ -32,6 +32,7 @@ mod commit;
 mod config;
 mod document;
 mod export;
+mod gateway_policy;
 mod ids;
 mod merkle_proofs;
 mod options;
@@ -170,6 +171,9 @@ pub enum EvidenceError {
     /// trailer), or the one it carries cannot be read.
     #[error("no gateway receipt carried by the response: {0}")]
     ReceiptNotCarried(String),
+    /// A gateway receipt bound to another policy than the run's (docs/SPEC.md §7.12).
+    #[error("{0}")]
+    GatewayPolicyMismatch(String),
 }
 
 impl EvidenceError {
@@ -194,6 +198,7 @@ impl EvidenceError {
             EvidenceError::RunLog { .. } => "RUN_LOG_INVALID",
             EvidenceError::RunLogDiverged { .. } => "RUN_LOG_DIVERGED",
             EvidenceError::ReceiptNotCarried(_) => "RECEIPT_NOT_CARRIED",
+            EvidenceError::GatewayPolicyMismatch(_) => "GATEWAY_POLICY_MISMATCH",
         }
     }
 }

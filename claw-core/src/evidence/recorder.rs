@@ -257,6 +257,29 @@ impl Recorder {
         })
     }
 
+    /// [`Recorder::begin_model_call`] for a call sent under the policy `policy_hash` (a
+    /// base64url SHA-256; the harness sends it to the gateway as `X-Policy-Hash`): the
+    /// binding carries it, and [`Recorder::attach_gateway_receipt`] then refuses a receipt
+    /// the gateway signed under another policy (`GATEWAY_POLICY_MISMATCH`, docs/SPEC.md
+    /// §7.12). `None` is `begin_model_call` (the binding context's policy, if any).
+    pub fn begin_model_call_under(
+        &mut self,
+        provider: &str,
+        model: &str,
+        policy_hash: Option<&str>,
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<PendingModelCall, EvidenceError> {
+        if policy_hash.is_some_and(|h| !crate::hash::is_b64u_sha256(h)) {
+            return Err(invalid("policy_hash", "must be a base64url SHA-256"));
+        }
+        let mut p = self.begin_model_call(provider, model, timestamp_ms, rng)?;
+        if let Some(h) = policy_hash {
+            p.binding.policy_hash = Some(h.to_string());
+        }
+        Ok(p)
+    }
+
     /// Attach the gateway's receipt envelope for a pending call. The receipt must be a
     /// `gateway_receipt` whose binding names this run and the call's event.
     pub fn attach_gateway_receipt(
@@ -289,6 +312,10 @@ impl Recorder {
                 "gateway receipt binding does not name this run and event".into(),
             ));
         }
+        // The policy the call was sent under (the binding handed out) must be the one the
+        // gateway signed, when it signed one (docs/SPEC.md §7.12).
+        super::gateway_policy::check(pending.binding.policy_hash.as_deref(), &receipt.payload)
+            .map_err(|e| EvidenceError::GatewayPolicyMismatch(e.message))?;
         self.open.remove(&pending.event_index);
         self.receipts.push((
             pending.event_index,

@@ -124,6 +124,12 @@ pub struct TranscriptCall {
     pub bridged: bool,
     /// What happened to it.
     pub outcome: CallOutcome,
+    /// The result is an error OpenClaw's plugin-approval flow wrote instead of running the
+    /// tool (`details.status = "error"`, its text beginning `Plugin approval` or `Approval `:
+    /// e.g. `agent --local` runs, which have no surface to ask on). Alone it proves nothing
+    /// (a tool could print that text); with claw's refusing approval receipt for the same
+    /// tool and arguments it is read as "refused, not executed".
+    pub approval_failed: bool,
 }
 
 /// The tool calls of one OpenClaw session transcript.
@@ -248,6 +254,7 @@ impl Transcript {
                         } else {
                             CallOutcome::Executed
                         };
+                        calls[i].approval_failed = is_approval_failure(message);
                     }
                 }
                 _ => {}
@@ -289,6 +296,7 @@ fn tool_call(item: &Value, line: usize) -> Result<TranscriptCall, ReconcileError
         args_hash_b64u: args_hash(args),
         bridged,
         outcome: CallOutcome::NoResult,
+        approval_failed: false,
     })
 }
 
@@ -307,6 +315,33 @@ fn is_blocked(message: &Map<String, Value>) -> bool {
         .and_then(|d| d.get("status"))
         .and_then(Value::as_str)
         == Some("blocked")
+}
+
+/// OpenClaw's own error result for a call its plugin-approval flow stopped (OpenClaw
+/// 2026.9.6 `requestPluginToolApproval`: "Plugin approval unavailable: …", "Plugin approval
+/// required (gateway unavailable)", "Approval timed out", "Approval cancelled (run aborted)").
+fn is_approval_failure(message: &Map<String, Value>) -> bool {
+    let details = message.get("details");
+    if details
+        .and_then(|d| d.get("status"))
+        .and_then(Value::as_str)
+        != Some("error")
+    {
+        return false;
+    }
+    let text = details
+        .and_then(|d| d.get("error"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            message
+                .get("content")
+                .and_then(|c| c.get(0))
+                .and_then(|c| c.get("text"))
+                .and_then(Value::as_str)
+        })
+        .unwrap_or_default()
+        .trim_start();
+    text.starts_with("Plugin approval ") || text.starts_with("Approval ")
 }
 
 /// One tool receipt of a verified bundle: what claw allowed and recorded.
@@ -329,6 +364,10 @@ pub struct BundleRecords {
     pub run_id: Option<String>,
     /// Its tool receipts.
     pub receipts: Vec<ClawRecord>,
+    /// Its refusing human-approval receipts (`explicit_deny`, `timeout_deny`): the tool (named
+    /// for the receipt id in `metadata["claw.dev/v1"].openclaw.refusals`) and the hash of the
+    /// arguments refused (`plan_hash_b64u`).
+    pub refusals: Vec<ClawRecord>,
 }
 
 /// The tool receipts and session of a bundle that already verified.
@@ -351,7 +390,30 @@ pub fn records_from_bundle(bundle: &Bundle) -> BundleRecords {
             })
         })
         .collect();
+    // The approval receipt carries the refused arguments' hash (plan_hash_b64u) but only the
+    // hash of its scope; the plugin names each refusal's tool in the hash-bound metadata.
+    let tools: HashMap<&str, &str> = oc
+        .and_then(|o| o.get("refusals"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    Some((
+                        r.get("receipt_id")?.as_str()?,
+                        r.get("tool")?.as_str()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let refusals = bundle
+        .leaves()
+        .iter()
+        .filter(|r| r.kind == ReceiptKind::HumanApproval)
+        .filter_map(|r| refusal_of(r.payload(), &tools))
+        .collect();
     BundleRecords {
+        refusals,
         session_id: oc
             .and_then(|o| o.get("session_id"))
             .and_then(Value::as_str)
@@ -364,6 +426,21 @@ pub fn records_from_bundle(bundle: &Bundle) -> BundleRecords {
             .map(str::to_string),
         receipts,
     }
+}
+
+/// A refusing approval receipt's `(receipt_id, tool, plan_hash_b64u)`, the tool named for
+/// its receipt id in `tools` (`openclaw.refusals`); none without a named tool.
+fn refusal_of(p: &Value, tools: &HashMap<&str, &str>) -> Option<ClawRecord> {
+    let t = p.get("approval_type")?.as_str()?;
+    if t != "explicit_deny" && t != "timeout_deny" {
+        return None;
+    }
+    let id = p.get("receipt_id")?.as_str()?;
+    Some(ClawRecord {
+        receipt_id: id.to_string(),
+        tool_name: tools.get(id)?.to_string(),
+        args_hash_b64u: p.get("plan_hash_b64u")?.as_str()?.to_string(),
+    })
 }
 
 /// The result of a reconciliation.
@@ -383,6 +460,10 @@ pub struct ReconcileReport {
     pub receipts: usize,
     /// Executed calls covered by a receipt.
     pub covered: usize,
+    /// Calls claw refused (an approval it could not get) that OpenClaw did not run: its
+    /// approval flow's error result, and claw's refusing approval receipt of the same tool
+    /// and arguments. Not counted in `executed`.
+    pub refused: usize,
 }
 
 impl ReconcileReport {
@@ -412,6 +493,7 @@ impl ReconcileReport {
                 "noResult": self.no_result,
                 "receipts": self.receipts,
                 "covered": self.covered,
+                "refused": self.refused,
             },
         })
     }
@@ -435,6 +517,7 @@ impl ReconcileReport {
             "executed": self.executed,
             "blocked": self.blocked,
             "covered": self.covered,
+            "refused": self.refused,
             "receipts": self.receipts,
             "check_ids": ids,
         })
@@ -463,7 +546,15 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
             ));
         }
     }
+    let mut refusals: HashMap<(&str, &str), Vec<&ClawRecord>> = HashMap::new();
+    for r in &records.refusals {
+        refusals
+            .entry((r.tool_name.as_str(), r.args_hash_b64u.as_str()))
+            .or_default()
+            .push(r);
+    }
     let (mut executed, mut blocked, mut no_result, mut covered) = (0, 0, 0, 0);
+    let mut refused = Vec::new();
     let mut bypassed = Vec::new();
     let mut denied_ran = Vec::new();
     // Executed calls take their receipts first; a blocked call only counts against the
@@ -472,11 +563,22 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
         let key = (c.tool.as_str(), c.args_hash_b64u.as_str());
         match c.outcome {
             CallOutcome::Executed => {
-                executed += 1;
-                match pool.get_mut(&key).and_then(Vec::pop) {
-                    Some(_) => covered += 1,
-                    None => bypassed.push(c),
+                if pool.get_mut(&key).and_then(Vec::pop).is_some() {
+                    executed += 1;
+                    covered += 1;
+                    continue;
                 }
+                // Not run: OpenClaw's approval flow answered with an error, and claw refused
+                // this very call (tool and arguments). Both records agree; each refusal
+                // answers one call.
+                if c.approval_failed {
+                    if let Some(r) = refusals.get_mut(&key).and_then(Vec::pop) {
+                        refused.push((c, r));
+                        continue;
+                    }
+                }
+                executed += 1;
+                bypassed.push(c);
             }
             CallOutcome::Blocked => blocked += 1,
             CallOutcome::NoResult => no_result += 1,
@@ -490,17 +592,22 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
     }
     for c in &bypassed {
         let other = records.receipts.iter().any(|r| r.tool_name == c.tool);
+        let was_refused = records
+            .refusals
+            .iter()
+            .any(|r| r.tool_name == c.tool && r.args_hash_b64u == c.args_hash_b64u);
         findings.push(Finding::new(
             "claw.openclaw.call_bypassed_gate",
             Severity::Critical,
             format!("\"{}\" ran without a claw decision and receipt", c.tool),
             format!(
-                "tool call {} executed \"{}\"{} (arguments hash {}); no tool receipt in the bundle has this tool and arguments hash{}",
+                "tool call {} executed \"{}\"{} (arguments hash {}); no tool receipt in the bundle has this tool and arguments hash{}{}",
                 c.id,
                 c.tool,
                 if c.bridged { " through Tool Search" } else { "" },
                 c.args_hash_b64u,
                 if other { " (a receipt for the same tool has other arguments: they changed after claw decided)" } else { "" },
+                if was_refused { "; claw refused this call (its approval was not given), yet OpenClaw reports a result of the tool" } else { "" },
             ),
             Some("find the entry point that skipped the plugin (e.g. `openclaw agent exec`), and stop using it".into()),
         ));
@@ -537,6 +644,30 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
             None,
         ));
     }
+    if !refused.is_empty() {
+        let list: Vec<String> = refused
+            .iter()
+            .map(|(c, r)| {
+                format!(
+                    "{} \"{}\" (approval receipt {})",
+                    c.id, c.tool, r.receipt_id
+                )
+            })
+            .collect();
+        findings.push(Finding::new(
+            "claw.openclaw.refused_not_executed",
+            Severity::Info,
+            format!(
+                "{} call(s) refused for want of an approval, not executed",
+                refused.len()
+            ),
+            format!(
+                "OpenClaw's approval flow answered these calls with an error instead of running them, and claw recorded the refusal: {}",
+                list.join(", ")
+            ),
+            None,
+        ));
+    }
     if no_result > 0 {
         findings.push(Finding::new(
             "claw.openclaw.call_without_result",
@@ -551,7 +682,8 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
         "claw.openclaw.reconciled",
         Severity::Info,
         format!(
-            "{covered} of {executed} executed call(s) covered by a claw receipt; {blocked} blocked"
+            "{covered} of {executed} executed call(s) covered by a claw receipt; {blocked} blocked; {} refused, not executed",
+            refused.len()
         ),
         format!(
             "transcript session {}, bundle run {}: {} call(s), {} receipt(s)",
@@ -571,11 +703,14 @@ pub fn reconcile(t: &Transcript, records: &BundleRecords) -> ReconcileReport {
         no_result,
         receipts: records.receipts.len(),
         covered,
+        refused: refused.len(),
     }
 }
 
 /// Reconcile a transcript with the plugin's own list of receipts before the bundle is signed
-/// (`receipts`: a JSON array of `{receipt_id, tool_name, args_hash_b64u}`). The plugin binds
+/// (`receipts`: a JSON array of `{receipt_id, tool_name, args_hash_b64u, refused?}`; with
+/// `refused: true` the entry is a refusing approval receipt, `args_hash_b64u` the hash of the
+/// arguments refused). The plugin binds
 /// `to_metadata()` of the result into the bundle.
 pub fn reconcile_records_json(
     transcript: &[u8],
@@ -588,23 +723,30 @@ pub fn reconcile_records_json(
         crate::Error::new(
             crate::ErrorKind::Input,
             "OPENCLAW_RECEIPTS_INVALID",
-            "receipts must be an array of {receipt_id, tool_name, args_hash_b64u} strings",
+            "receipts must be an array of {receipt_id, tool_name, args_hash_b64u} strings (and an optional boolean refused)",
         )
     };
     let arr = v.as_array().ok_or_else(bad)?;
     let mut out = Vec::with_capacity(arr.len());
+    let mut refusals = Vec::new();
     for r in arr {
         let s = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
-        out.push(ClawRecord {
+        let rec = ClawRecord {
             receipt_id: s("receipt_id").ok_or_else(bad)?,
             tool_name: s("tool_name").ok_or_else(bad)?,
             args_hash_b64u: s("args_hash_b64u").ok_or_else(bad)?,
-        });
+        };
+        match r.get("refused") {
+            None | Some(Value::Bool(false)) => out.push(rec),
+            Some(Value::Bool(true)) => refusals.push(rec),
+            Some(_) => return Err(bad()),
+        }
     }
     let records = BundleRecords {
         session_id: session_id.map(str::to_string),
         run_id: None,
         receipts: out,
+        refusals,
     };
     Ok(reconcile(&t, &records))
 }

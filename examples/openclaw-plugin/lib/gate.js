@@ -454,7 +454,7 @@ export class ClawGate {
       : approval.resolution === "deny"
         ? ["explicit_deny", approval.approver.method]
         : ["timeout_deny", "timeout"];
-    run.recorder.recordApproval({
+    const receiptId = run.recorder.recordApproval({
       approvalType,
       approverSubject: approval.approver.subject,
       approverMethod,
@@ -470,6 +470,11 @@ export class ClawGate {
     });
     run.approvals += 1;
     run.heldApprovals?.delete(pending);
+    // A refusal is the second witness reconciliation needs to read OpenClaw's error result
+    // for this call as "refused, not executed" (docs/SPEC.md §7.8).
+    if (!approval.approved) {
+      run.receipts.push({ receipt_id: receiptId, tool_name: tool, args_hash_b64u: argsHash(this.claw, pending.params), refused: true });
+    }
   }
 
   /**
@@ -481,7 +486,9 @@ export class ClawGate {
   beginModelCall(runId, { provider, model }) {
     const run = this.#run(runId);
     if (run.finished) return null;
-    const binding = run.recorder.beginModelCall({ provider, model, at: this.now() });
+    // Under the gate's policy: the gateway signs its hash into the receipt (X-Policy-Hash),
+    // and the recorder refuses a receipt signed under another (GATEWAY_POLICY_MISMATCH).
+    const binding = run.recorder.beginModelCall({ provider, model, policyHash: this.policyHash, at: this.now() });
     run.gateway ??= { calls: 0, receipts: 0, missing: 0, pending: [] };
     run.gateway.calls += 1;
     const settle = (receiptPromise) => {
@@ -582,6 +589,9 @@ export class ClawGate {
           token_hash: this.tokenHash ?? null,
           gate: { status: "open" },
           reconciliation,
+          // The tool of each refusing approval receipt (the receipt holds only its scope's
+          // hash): what `claw openclaw reconcile` reads a "refused, not executed" call by.
+          refusals: run.receipts.filter((r) => r.refused).map((r) => ({ receipt_id: r.receipt_id, tool: r.tool_name })),
           ...(run.gateway ? { gateway: { model_calls: run.gateway.calls, receipts: run.gateway.receipts, missing: run.gateway.missing } } : {}),
         },
       },

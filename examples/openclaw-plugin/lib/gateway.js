@@ -4,7 +4,8 @@
 // the stream function of every model call, so for each call the wrapper
 //   1. records the call in the run's recorder (an `llm_call` event) and gets the binding the
 //      gateway must sign (run id, event hash, span ids);
-//   2. sends that binding as the gateway's headers, with a fresh nonce (X-Idempotency-Key);
+//   2. sends that binding as the gateway's headers (with the run's policy hash as
+//      X-Policy-Hash), with a fresh nonce (X-Idempotency-Key);
 //   3. when the call has ended, fetches the gateway's receipt by that nonce
 //      (GET /v1/receipt/:nonce) and attaches it to the pending call (the recorder checks its
 //      signature, hashes and binding); a call without a receipt is abandoned and counted.
@@ -37,6 +38,9 @@ export function bindingHeaders(binding, nonce) {
     "X-Event-Hash": binding.event_hash_b64u,
     "X-Idempotency-Key": nonce,
   };
+  // The run's policy (the gate's WPC hash): the gateway enforces it and signs it into the
+  // receipt's binding, which the recorder and the verifier compare with the run's.
+  if (binding.policy_hash) h["X-Policy-Hash"] = binding.policy_hash;
   if (binding.span_id) h["X-Span-Id"] = binding.span_id;
   if (binding.parent_span_id) h["X-Parent-Span-Id"] = binding.parent_span_id;
   return h;

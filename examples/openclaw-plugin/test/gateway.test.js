@@ -18,10 +18,12 @@ test("the gateway origin drops the /v1 of the provider baseUrl", () => {
   assert.equal(gatewayOrigin("https://gw.example/prefix/v1"), "https://gw.example/prefix");
 });
 
-test("binding headers carry run, event hash, spans and the nonce", () => {
-  const h = bindingHeaders({ run_id: "run_1", event_hash_b64u: "E", span_id: "S", parent_span_id: "P" }, "n1");
-  assert.deepEqual(h, { "X-Run-Id": "run_1", "X-Event-Hash": "E", "X-Idempotency-Key": "n1", "X-Span-Id": "S", "X-Parent-Span-Id": "P" });
-  assert.equal(bindingHeaders({ run_id: "r", event_hash_b64u: "E" }, "n")["X-Parent-Span-Id"], undefined);
+test("binding headers carry run, event hash, policy hash, spans and the nonce", () => {
+  const h = bindingHeaders({ run_id: "run_1", event_hash_b64u: "E", policy_hash: "PH", span_id: "S", parent_span_id: "P" }, "n1");
+  assert.deepEqual(h, { "X-Run-Id": "run_1", "X-Event-Hash": "E", "X-Idempotency-Key": "n1", "X-Policy-Hash": "PH", "X-Span-Id": "S", "X-Parent-Span-Id": "P" });
+  const bare = bindingHeaders({ run_id: "r", event_hash_b64u: "E" }, "n");
+  assert.equal(bare["X-Parent-Span-Id"], undefined);
+  assert.equal(bare["X-Policy-Hash"], undefined);
 });
 
 test("fetchReceipt waits through 404s, then returns the envelope; other statuses fail", async () => {
@@ -69,4 +71,34 @@ test("the wrapper adds the binding headers and settles the receipt after the str
   // A gate that records nothing (failed gate) lets the call through unchanged.
   const plain = wrapGatewayStreamFn({ streamFn: async (_m, _c, o) => o }, async () => ({ beginModelCall: () => null }));
   assert.deepEqual(await plain({ id: "m" }, {}, { headers: { a: "b" } }), { headers: { a: "b" } });
+});
+
+test("the gate binds each model call to its policy: X-Policy-Hash, and a receipt under another policy is refused", async () => {
+  const { ClawGate } = await import("../lib/gate.js");
+  const { claw, clock, memoryLogger, setup } = await import("./helpers.js");
+  const s = setup();
+  const gate = ClawGate.open(s.config, { claw, now: clock(), logger: memoryLogger() });
+  let sent;
+  const inner = async (_m, _c, options) => {
+    sent = options.headers;
+    return { result: () => Promise.resolve({}) };
+  };
+  const wrapped = wrapGatewayStreamFn({ streamFn: inner }, async () => gate);
+  await wrapped({ id: "m", baseUrl: "http://127.0.0.1:1/v1" }, {}, { requestId: "oc-run:model:1" });
+  assert.equal(sent["X-Policy-Hash"], s.policyHash);
+  // The recorder: a receipt the gateway signed for this run and event, but under another
+  // policy, is refused (claw-core's rule, docs/SPEC.md §7.12).
+  const call = gate.beginModelCall("oc-run-2", { provider: "claw-gateway", model: "m" });
+  assert.equal(call.binding.policy_hash, s.policyHash);
+  const gw = claw.SigningKey.generate();
+  const receipt = (policyHash) =>
+    JSON.parse(claw.signEnvelope("gateway_receipt", {
+      receipt_version: "1", receipt_id: "rcpt_x", gateway_id: "gw", provider: "openai", model: "m",
+      request_hash_b64u: "A".repeat(43), response_hash_b64u: "A".repeat(43), tokens_input: 1, tokens_output: 1,
+      latency_ms: 1, timestamp: "2026-11-24T21:56:50.000Z",
+      binding: { run_id: call.binding.run_id, event_hash_b64u: call.binding.event_hash_b64u, policy_hash: policyHash },
+    }, gw));
+  const run = gate.runs.get("oc-run-2");
+  assert.throws(() => run.recorder.attachGatewayReceipt(receipt("Q".repeat(43))), (e) => e.reasonCode === "GATEWAY_POLICY_MISMATCH");
+  run.recorder.attachGatewayReceipt(receipt(s.policyHash));
 });

@@ -200,6 +200,7 @@ failures! {
     PolicyBindingMismatch / policy_binding_mismatch = "POLICY_BINDING_MISMATCH",
     PolicyViolation / policy_violation = "POLICY_VIOLATION",
     ApprovalArgsMismatch / approval_args_mismatch = "APPROVAL_ARGS_MISMATCH",
+    GatewayPolicyMismatch / gateway_policy_mismatch = "GATEWAY_POLICY_MISMATCH",
     /// Checkpoint envelope codes (docs/SPEC.md §3), passed through from the envelope layer.
     SignerNotAllowed / signer_not_allowed = "SIGNER_NOT_ALLOWED",
     InvalidTimestamp / invalid_timestamp = "INVALID_TIMESTAMP",
@@ -321,6 +322,7 @@ mod tests {
         for src in [
             include_str!("../causal.rs"),
             include_str!("../approval_binding.rs"),
+            include_str!("../gateway_policy.rs"),
         ] {
             let mut n = 0;
             for part in src.split('"').skip(1).step_by(2) {

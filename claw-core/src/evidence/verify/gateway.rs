@@ -93,6 +93,41 @@ pub(crate) fn check_strict(c: &GatewayCount, cfg: &VerifyConfig) -> StepResult {
     Ok(())
 }
 
+/// C6: every gateway receipt bound to the policy the run declares
+/// (`metadata["claw.dev/v1"].run.policy.hash_b64u`), when the receipt states one
+/// (docs/SPEC.md §7.12). Returns (receipts bound to it, receipts stating no policy).
+pub(crate) fn check_policy(payload: &Value, gw: &[Value]) -> StepResult<(usize, usize)> {
+    use super::super::gateway_policy::{self, GatewayPolicy};
+    let declared = payload
+        .get("metadata")
+        .and_then(|m| m.get(super::super::CLAW_NAMESPACE))
+        .and_then(|n| n.get("run"))
+        .and_then(|r| r.get("policy"))
+        .and_then(|p| p.get("hash_b64u"))
+        .and_then(Value::as_str);
+    let (mut bound, mut unstated) = (0, 0);
+    for (i, r) in gw.iter().enumerate() {
+        let p = r.get("payload").unwrap_or(&Value::Null);
+        match gateway_policy::check(declared, p) {
+            Ok(GatewayPolicy::Bound) => bound += 1,
+            Ok(GatewayPolicy::Unstated) => unstated += 1,
+            Ok(GatewayPolicy::Undeclared) => {}
+            Err(e) => {
+                let field = format!("payload.receipts[{i}].payload.binding.policy_hash");
+                return Err(VerifyFailure::from_code(
+                    e.reason_code(),
+                    super::failure::Detail::new(
+                        Step::Gateway,
+                        format!("receipts[{i}]: {}", e.message),
+                        Some(&field),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((bound, unstated))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -403,10 +403,17 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> StepResult<(ProofTier, Tru
         ctx.skip(Step::Gateway, "no gateway receipts");
     } else {
         gateway::check_strict(&gw, cfg)?;
+        // C6: bound to the run's declared policy, when the receipt states one.
+        let (bound, unstated) = gateway::check_policy(v.payload, v.gateway)?;
+        let policy = match (bound, unstated) {
+            (0, 0) => String::new(),
+            (b, 0) => format!("; {b} bound to the run's policy"),
+            (b, u) => format!("; {b} bound to the run's policy, {u} stating no policy"),
+        };
         ctx.pass(
             Step::Gateway,
             format!(
-                "{} gateway receipts allowlisted, signed and bound",
+                "{} gateway receipts allowlisted, signed and bound{policy}",
                 gw.verified
             ),
         );
