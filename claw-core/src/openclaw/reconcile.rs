@@ -397,12 +397,7 @@ pub fn records_from_bundle(bundle: &Bundle) -> BundleRecords {
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|r| {
-                    Some((
-                        r.get("receipt_id")?.as_str()?,
-                        r.get("tool")?.as_str()?,
-                    ))
-                })
+                .filter_map(|r| Some((r.get("receipt_id")?.as_str()?, r.get("tool")?.as_str()?)))
                 .collect()
         })
         .unwrap_or_default();
