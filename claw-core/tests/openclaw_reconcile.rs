@@ -287,3 +287,31 @@ fn a_refused_call_that_really_ran_is_a_critical_bypass() {
     assert!(!t.calls[0].approval_failed);
     assert!(reconcile(&t, &r).has_critical());
 }
+
+/// The real `scripts/test-openclaw.sh gateway` run (2026-12-06): the WPC needs an approval for
+/// write, which `agent --local` cannot ask; OpenClaw wrote "Plugin approval unavailable" and the
+/// plugin a `timeout_deny` naming write in `openclaw.refusals`.
+const GATEWAY_DID: &str = "did:key:z6Mkt7byrbeuXibN6jb64ukJnrVqr9C5pPcsgeSr2o6WqYMj";
+
+fn gateway_bundle() -> Bundle {
+    let mut cfg = VerifyConfig::new(1_796_571_000_000);
+    cfg.allowlists.gateway_receipt_signer_dids = vec![GATEWAY_DID.into()];
+    Bundle::from_verified_json(&data("gateway-2026.9.6.bundle.json"), &cfg).unwrap()
+}
+
+#[test]
+fn the_real_unapprovable_write_reconciles_as_refused() {
+    let t = Transcript::parse(&data("gateway-2026.9.6.jsonl")).unwrap();
+    let records = records_from_bundle(&gateway_bundle());
+    assert_eq!(records.refusals.len(), 1);
+    assert_eq!(records.refusals[0].tool_name, "write");
+    let r = reconcile(&t, &records);
+    assert!(!r.has_critical(), "{:?}", r.findings);
+    assert_eq!((r.executed, r.covered, r.refused), (1, 1, 1));
+    // Without the plugin's naming of the refusal's tool, the write is a bypass.
+    let bare = BundleRecords {
+        refusals: vec![],
+        ..records
+    };
+    assert!(reconcile(&t, &bare).has_critical());
+}
