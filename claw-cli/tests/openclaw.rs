@@ -545,6 +545,50 @@ fn reconcile_exit_codes_clean_bypass_bad_transcript_bad_bundle() {
     );
 }
 
+#[test]
+fn reconcile_reads_an_unapprovable_call_as_refused_and_a_refused_call_that_ran_as_a_bypass() {
+    // The real `scripts/test-openclaw.sh gateway` run: write needs an approval that
+    // `agent --local` cannot ask; OpenClaw answered with its "Plugin approval unavailable"
+    // error and the plugin recorded the refusal.
+    let t = |n: &str| data(&format!("transcripts/{n}")).display().to_string();
+    let bundle = t("gateway-2026.9.6.bundle.json");
+    let run = |session: &str| {
+        claw(&[
+            "openclaw",
+            "reconcile",
+            "--session",
+            session,
+            "--bundle",
+            &bundle,
+            "--gateway",
+            "did:key:z6Mkt7byrbeuXibN6jb64ukJnrVqr9C5pPcsgeSr2o6WqYMj",
+            "--json",
+            "--now",
+            "1796571000",
+        ])
+    };
+    let o = run(&t("gateway-2026.9.6.jsonl"));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["claw"]["refused"], 1);
+    assert_eq!(v["claw"]["executed"], 1);
+    assert!(stdout(&o).contains("claw.openclaw.refused_not_executed"));
+    // The same transcript where the write returned the tool's own result: it ran although
+    // claw refused it, a critical bypass (exit 6).
+    let f = Fixture::new();
+    let ran = f.path("ran.jsonl");
+    let text = std::fs::read_to_string(t("gateway-2026.9.6.jsonl")).unwrap();
+    let text = text.replace(r#""details":{"status":"error","tool":"write","error":"Plugin approval unavailable: non-interactive CLI runs have no approval-capable initiating surface."}"#, r#""details":{"status":"ok"}"#);
+    std::fs::write(&ran, text).unwrap();
+    let o = run(&ran);
+    assert_eq!(o.status.code(), Some(6), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("claw refused this call"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// `claw openclaw policy` with `DOCKER_HOST` set, so the Docker probe does not depend on
 /// this machine.
 fn policy_cmd(wpc: &str, extra: &[&str], docker_host: &str) -> Output {
