@@ -31,6 +31,17 @@ DEMO_OUT="$work/demo" bash scripts/demo.sh > "$work/demo.log"
 CLAW_BIN=${CLAW_BIN:-$target/release/claw}
 claw() { "$CLAW_BIN" "$@"; }
 d=$work/demo
+# What the demo must show (this stage runs `make demo`'s script once for the whole test suite):
+# the three decisions, a PASS at proof tier gateway on its last line, and every file it writes.
+tail -n 1 "$work/demo.log" | grep -q '^PASS  proof tier gateway' ||
+  { echo "report: the demo's last line is not a PASS at tier gateway:" >&2; tail -n 5 "$work/demo.log" >&2; exit 1; }
+for line in 'tool read                  -> allow' 'tool shell_exec            -> deny' \
+            'tool send_external_email   -> approval_required'; do
+  grep -qF -- "$line" "$work/demo.log" || { echo "report: the demo did not print: $line" >&2; exit 1; }
+done
+for f in bundle.json report.html receipt-proof.json trust-pulse.json verification.json; do
+  [ -s "$d/$f" ] || { echo "report: the demo did not write $f" >&2; exit 1; }
+done
 cp "$d/report.html" "$out/pass.html"
 signer=$(sed -n 's/.*"signer_did":"\([^"]*\)".*/\1/p' "$d/policy.envelope.json")
 gateway=$(sed -n 's/.*"gateway_receipt_signer_dids":\["\([^"]*\)".*/\1/p' "$d/clawverify.config.json")

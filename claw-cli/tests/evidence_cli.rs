@@ -1508,42 +1508,6 @@ fn the_report_escapes_everything_and_loads_nothing() {
     );
 }
 
-#[test]
-fn the_demo_script_runs_end_to_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = Command::new("bash")
-        .arg(repo().join("scripts/demo.sh"))
-        .env("CLAW_BIN", env!("CARGO_BIN_EXE_claw"))
-        .env("DEMO_OUT", dir.path())
-        .output()
-        .unwrap();
-    let out = stdout(&o);
-    assert!(
-        o.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let last = out.lines().last().unwrap();
-    assert!(last.starts_with("PASS  proof tier gateway"), "{last}");
-    for line in [
-        "tool read                  -> allow",
-        "tool shell_exec            -> deny",
-        "tool send_external_email   -> approval_required",
-    ] {
-        assert!(out.contains(line), "{line}\n{out}");
-    }
-    for f in [
-        "bundle.json",
-        "report.html",
-        "receipt-proof.json",
-        "trust-pulse.json",
-        "verification.json",
-    ] {
-        assert!(dir.path().join(f).is_file(), "{f}");
-    }
-    assert_inert(&std::fs::read_to_string(dir.path().join("report.html")).unwrap());
-}
-
 /// Issue 12, found from outside on these commands: one document, one verdict. A genuine
 /// bundle wrapped beside an invented payload, or beside an export-bundle wrapper, is refused
 /// by `verify`, `report`, `pulse` and `prove` alike (`AMBIGUOUS_DOCUMENT`), and the report
