@@ -113,9 +113,9 @@ def test_commit_proof_envelope() -> None:
     assert e.value.reason_code == "HASH_MISMATCH"
     # A payload outside commit_proof.v1.json.
     bad = claw.sign_envelope("commit_proof", {**payload, "extra": 1}, key)
-    with pytest.raises(claw.SignatureError) as e:
+    with pytest.raises(claw.SignatureError) as schema:
         claw.verify_commit_signature(bad)
-    assert e.value.reason_code == "SCHEMA_VALIDATION_FAILED"
+    assert schema.value.reason_code == "SCHEMA_VALIDATION_FAILED"
 
 
 def test_tampered_commit_signature_fails_with_its_code() -> None:
@@ -197,7 +197,8 @@ def test_aggregate_bad_input_is_a_fail_verdict(text: Any) -> None:
 
 def test_aggregate_bad_options_raise() -> None:
     text = shared_path(GOLDEN).read_bytes()
-    for config in ['{"config_version":"2"}', {"causal_mdoe": "observe"}, '{"threads":-1}']:
+    configs: List[Any] = ['{"config_version":"2"}', {"causal_mdoe": "observe"}, '{"threads":-1}']
+    for config in configs:
         with pytest.raises(claw.InputError) as e:
             claw.verify_aggregate_bundle(text, config)
         assert e.value.reason_code == "CONFIG_ERROR"

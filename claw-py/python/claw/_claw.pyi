@@ -58,6 +58,10 @@ __all__ = [
     "PendingModelCall",
     "Recorder",
     "Verdict",
+    "verify_aggregate_bundle",
+    "AggregateVerdict",
+    "verify_commit_signature",
+    "CommitSignature",
     "__version__",
 ]
 
@@ -862,6 +866,7 @@ def verify_bundle(
     `policy`: replay the tool receipts against this `Policy` (what no context could allow is a
     `POLICY_VIOLATION`).
     """
+@final
 class AggregateVerdict:
     """The verifier's answer about an aggregate bundle."""
 
@@ -915,6 +920,7 @@ def verify_aggregate_bundle(
     (default the clock; the config's `verify_at` wins).
     """
 
+@final
 class CommitSignature:
     """A commit signature whose signature verified, and what it establishes."""
 
