@@ -550,6 +550,42 @@ claw_result claw_bundle_verify(const char *bundle_json,
                                size_t *verdict_len_out,
                                struct claw_error *err);
 
+// Verify an aggregate bundle (its `aggregate_bundle` envelope JSON, or `{"envelope":…}`) at
+// `now_ms`, as docs/SPEC.md §11.2 orders the checks: the envelope, the manifest, every member
+// (a proof bundle or an export bundle, verified under the same options), the cross-member
+// rules and the fleet summary. `config_json` (NULL with 0 for none) is the verifier options
+// document of docs/SPEC.md §12, as for `claw_bundle_verify`; an unknown member is
+// `CONFIG_ERROR`. `CLAW_OK` means the verification ran: `*valid_out` (optional) says whether
+// the aggregate is VALID, and `*verdict_out` is the verdict (`status`, `reason_code`, `reason`,
+// `kind` "aggregate_bundle", `proof_tier`, `aggregate_id`, `signer_did`, `counts`, …) as
+// canonical JSON; text that is not JSON is a FAIL verdict (`INVALID_JSON`, `JSON_TOO_LARGE`,
+// …). Errors are for bad arguments (NULL, not UTF-8) or configuration only.
+claw_result claw_aggregate_verify(const char *aggregate_json,
+                                  size_t aggregate_json_len,
+                                  const char *config_json,
+                                  size_t config_json_len,
+                                  int64_t now_ms,
+                                  bool *valid_out,
+                                  char **verdict_out,
+                                  size_t *verdict_len_out,
+                                  struct claw_error *err);
+
+// Verify a commit signature (docs/SPEC.md §11.1): a `message_signature` over
+// `commit:<sha>`, or a `commit_proof` envelope, at most 64 KiB. No options: a commit signature
+// names its own signer and carries no time or trust list. `CLAW_OK` means the verification
+// ran: `*valid_out` (optional) says whether the signature holds, and `*verdict_out` is the
+// verdict as canonical JSON: `{"status":"PASS","reason_code":"OK","kind":"commit_sig","form":
+// "message_signature"|"commit_proof","commit_sha":…,"signer_did":…,"repository"?,
+// "repo_claim_id"?,"branch"?,…}`, or `{"status":"FAIL","reason_code":…,"reason":…,"kind":
+// "commit_sig"}` (also for text that is not JSON or too large). Errors are for bad arguments
+// (NULL, not UTF-8) only.
+claw_result claw_commit_verify(const char *signature_json,
+                               size_t signature_json_len,
+                               bool *valid_out,
+                               char **verdict_out,
+                               size_t *verdict_len_out,
+                               struct claw_error *err);
+
 // A self-contained inclusion proof for one receipt (`receipt_id`) of a VALID bundle,
 // against the bundle's signed checkpoint. The bundle is verified first (`config_json` and
 // `now_ms` as in `claw_bundle_verify`); an invalid bundle fails with `CLAW_ERR_BUNDLE` and

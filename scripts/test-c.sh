@@ -14,6 +14,24 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 redis_pid=$!
 trap 'kill "$redis_pid" 2>/dev/null; rm -rf "$out"' EXIT
 export CLAW_TEST_REDIS_URL=redis://127.0.0.1:$redis_port
+# test_verify.c: the commit_sig and aggregate_bundle vectors of the shared conformance manifest,
+# listed as kind, name, path, expected valid (0/1), accepted reason codes (tab-separated).
+source scripts/shared-dir.sh
+export CLAW_CONFORMANCE_TSV="$out/conformance.tsv"
+python3 - "$CLAW_SHARED_DIR" >"$CLAW_CONFORMANCE_TSV" <<'PY'
+import json, sys
+shared = sys.argv[1]
+manifest = json.load(open(f"{shared}/clawsig/fixtures/protocol-conformance/manifest.v1.json"))
+prefix = "packages/schema/fixtures/"
+for v in manifest["vectors"]:
+    if v["kind"] not in ("commit_sig", "aggregate_bundle"):
+        continue
+    assert v["path"].startswith(prefix), v["path"]
+    codes = v["expected"]["reason_code"]
+    codes = codes if isinstance(codes, list) else [codes]
+    print("\t".join([v["kind"], v["name"], f"{shared}/clawsig/fixtures/{v['path'][len(prefix):]}",
+                     "1" if v["expected"]["valid"] else "0", ",".join(codes)]))
+PY
 prefix="$out/prefix"
 bash scripts/install-c.sh "$prefix" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"

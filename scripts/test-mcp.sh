@@ -13,15 +13,9 @@ cache=${CLAW_MCP_CACHE:-$HOME/.cache/claw-mcp}
 mkdir -p "$cache"
 step() { echo "== mcp: $* (at ${SECONDS}s)"; }
 
-# 1. The reference servers (npm), reinstalled when the pins change.
-npm_dir=$cache/npm
-if ! cmp -s tests/mcp/package.json "$npm_dir/package.json" 2>/dev/null \
-   || [ ! -x "$npm_dir/node_modules/.bin/mcp-server-filesystem" ]; then
-  step "npm install the reference servers"
-  rm -rf "$npm_dir"; mkdir -p "$npm_dir"
-  cp tests/mcp/package.json "$npm_dir/package.json"
-  (cd "$npm_dir" && npm install --no-audit --no-fund --loglevel=error)
-fi
+# 1. The reference servers (npm), reinstalled when the pins change (shared with
+#    scripts/test-openclaw.sh's mcp scenario).
+npm_dir=$(bash scripts/mcp-reference-servers.sh)
 
 # 2. The MCP Python SDK and pytest (PyPI), reinstalled when the pins change.
 venv=$cache/venv

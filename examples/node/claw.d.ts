@@ -337,14 +337,52 @@ export interface BundleVerdict {
   [member: string]: unknown;
 }
 
+/** The verdict of `bundle.verifyAggregate` (docs/SPEC.md §11.2). */
+export interface AggregateVerdict {
+  valid: boolean;
+  status: 'PASS' | 'FAIL';
+  reason_code: string;
+  reason: string;
+  kind: 'aggregate_bundle';
+  proof_tier: string;
+  verified_at: string;
+  aggregate_id?: string;
+  signer_did?: string;
+  field?: string;
+  counts: { members: number; unique_agents: number; total_runs: number };
+}
+
+/** The verdict of `commit.verify` (docs/SPEC.md §11.1). */
+export interface CommitVerdict {
+  valid: boolean;
+  status: 'PASS' | 'FAIL';
+  reason_code: string;
+  reason: string;
+  kind: 'commit_sig';
+  form?: 'message_signature' | 'commit_proof';
+  commit_sha?: string;
+  signer_did?: string;
+  repository?: string;
+  repo_claim_id?: string;
+  branch?: string;
+}
+
 /** Proof bundles: verify, receipt proofs. */
 export const bundle: Readonly<{
   /** Verify a proof bundle; an invalid bundle returns `valid: false`, it does not throw. */
   verify(b: JsonInput, options?: { config?: JsonInput; policy?: Policy; now?: Time }): BundleVerdict;
+  /** Verify an aggregate bundle; an invalid one returns `valid: false`, it does not throw. */
+  verifyAggregate(b: JsonInput, options?: { config?: JsonInput; now?: Time }): AggregateVerdict;
   /** A self-contained inclusion proof for one receipt of a VALID bundle. */
   receiptProof(b: JsonInput, receiptId: string, options?: { config?: JsonInput; now?: Time }): object;
   /** Verify a receipt proof offline; throws ClawError unless it holds. */
   verifyReceiptProof(proof: JsonInput, options?: { expectedAgentDid?: string; gatewaySigners?: string[] }): object;
+}>;
+
+/** Commit signatures (docs/SPEC.md §11.1). */
+export const commit: Readonly<{
+  /** Verify a commit signature; an invalid one returns `valid: false`, it does not throw. */
+  verify(sig: JsonInput): CommitVerdict;
 }>;
 
 /** Derive a Trust Pulse document from a (verified) bundle. */

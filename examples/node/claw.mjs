@@ -193,6 +193,8 @@ const C = {
   bundle_verify: fn('claw_bundle_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', T.policy.ptr, 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
   bundle_receipt_proof: fn('claw_bundle_receipt_proof', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', IN, 'size_t', STR_OUT, ERR]),
   receipt_proof_verify: fn('claw_receipt_proof_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', STR_OUT, ERR]),
+  aggregate_verify: fn('claw_aggregate_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
+  commit_verify: fn('claw_commit_verify', 'uint32_t', [IN, 'size_t', koffi.out(koffi.pointer('bool')), STR_OUT, SIZE_OUT, ERR]),
   trust_pulse_from_bundle: fn('claw_trust_pulse_from_bundle', 'uint32_t', [IN, 'size_t', IN, 'size_t', 'int64_t', 'int64_t', STR_OUT, ERR]),
 
   envelope_verify: fn('claw_envelope_verify', 'uint32_t', [IN, 'size_t', IN, 'size_t', IN, 'size_t', 'int64_t', STR_OUT, SIZE_OUT, ERR]),
@@ -1003,6 +1005,23 @@ export const bundle = Object.freeze({
     const verdict = JSON.parse(take(out[0], Number(len[0])));
     return { valid: Boolean(valid[0]), ...verdict };
   },
+  /**
+   * Verify an aggregate bundle (docs/SPEC.md §11.2: its `aggregate_bundle` envelope as JSON
+   * text, bytes or object) at `now` with an optional verifier `config` (the same options
+   * document as `verify`). Returns the verdict object with `valid` (boolean), `reason_code`,
+   * `aggregate_id`, `counts`, ...: an invalid aggregate (or text that is not JSON) does not
+   * throw; a bad `config` throws ClawError (CONFIG_ERROR).
+   */
+  verifyAggregate(b, { config, now = Date.now() } = {}) {
+    const bb = jsonBytes(b, 'aggregate');
+    const c = optBytes(config, 'config', true);
+    const valid = [false];
+    const out = [null];
+    const len = [0];
+    check(C.aggregate_verify(bb, bb.length, c, c ? c.length : 0, toMillis(now, 'now'), valid, out, len, errBuf));
+    const verdict = JSON.parse(take(out[0], Number(len[0])));
+    return { valid: Boolean(valid[0]), ...verdict };
+  },
   /** A self-contained inclusion proof for one receipt of a VALID bundle (object). */
   receiptProof(b, receiptId, { config, now = Date.now() } = {}) {
     const bb = jsonBytes(b, 'bundle');
@@ -1016,6 +1035,26 @@ export const bundle = Object.freeze({
     const a = optBytes(expectedAgentDid, 'expectedAgentDid');
     const g = didList(gatewaySigners, 'gatewaySigners');
     return JSON.parse(callString0(C.receipt_proof_verify, p, p.length, a, a ? a.length : 0, g, g ? g.length : 0));
+  },
+});
+
+/** Commit signatures (docs/SPEC.md §11.1). */
+export const commit = Object.freeze({
+  /**
+   * Verify a commit signature (JSON text, bytes or object): a `message_signature` over
+   * `commit:<sha>` or a `commit_proof` envelope. Returns the verdict object with `valid`
+   * (boolean), `reason_code`, and when valid `form`, `commit_sha`, `signer_did`, ...: an invalid
+   * signature (or text that is not JSON) does not throw. No options: the signature names its
+   * own signer.
+   */
+  verify(sig) {
+    const sb = jsonBytes(sig, 'signature');
+    const valid = [false];
+    const out = [null];
+    const len = [0];
+    check(C.commit_verify(sb, sb.length, valid, out, len, errBuf));
+    const verdict = JSON.parse(take(out[0], Number(len[0])));
+    return { valid: Boolean(valid[0]), ...verdict };
   },
 });
 

@@ -73,6 +73,23 @@ impl CommitError {
     }
 }
 
+/// For bindings that map errors by kind: a JSON fault keeps its kind (`Canonicalization`), an
+/// envelope fault its own (`Envelope`); every other refusal of a commit signature is a
+/// `Signature` error, with the same reason code.
+impl From<CommitError> for crate::Error {
+    fn from(e: CommitError) -> crate::Error {
+        match e {
+            CommitError::Json(j) => j.into(),
+            CommitError::Envelope(x) => x.into(),
+            other => crate::Error::new(
+                crate::ErrorKind::Signature,
+                other.reason_code(),
+                other.to_string(),
+            ),
+        }
+    }
+}
+
 /// Which of the two forms was verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitForm {
@@ -356,6 +373,21 @@ mod tests {
                 "{k2}"
             );
         }
+    }
+
+    #[test]
+    fn errors_keep_their_kind() {
+        use crate::ErrorKind;
+        let not_json: crate::Error = verify_commit_signature(b"{").unwrap_err().into();
+        assert_eq!(not_json.kind(), ErrorKind::Canonicalization);
+        let mut t = message_sig(&key(), "commit:abcdef1");
+        t["createdAt"] = "x".into();
+        let bad: crate::Error = verify_commit_signature_value(&t).unwrap_err().into();
+        assert_eq!(bad.kind(), ErrorKind::Signature);
+        assert_eq!(bad.reason_code(), "SIGNATURE_INVALID");
+        let env = json!({"envelope_version":"1","envelope_type":"commit_proof"});
+        let e: crate::Error = verify_commit_signature_value(&env).unwrap_err().into();
+        assert_eq!(e.kind(), ErrorKind::Envelope);
     }
 
     #[test]

@@ -7,11 +7,13 @@ instances of :class:`ClawError` subclasses, one per core error kind, each with t
 
 from claw._reason_codes import ReasonCode
 from claw._claw import (
+    AggregateVerdict,
     Bundle,
     BundleError,
     CanonicalizationError,
     Checkpoint,
     ClawError,
+    CommitSignature,
     Decision,
     EnvelopeError,
     Gateway,
@@ -50,8 +52,10 @@ from claw._claw import (
     sha256_b64u,
     sign_envelope,
     trust_pulse_from_bundle,
+    verify_aggregate_bundle,
     verify_bundle,
     verify_checkpoint_consistency,
+    verify_commit_signature,
     verify_clawlogs_inclusion,
     verify_consistency_proof,
     verify_cst,
@@ -114,6 +118,11 @@ __all__ = [
     "verify_checkpoint_consistency",
     "trust_pulse_from_bundle",
     "verify_log_inclusion_proof",
+    # aggregate bundles and commit signatures (SPEC §11)
+    "verify_aggregate_bundle",
+    "AggregateVerdict",
+    "verify_commit_signature",
+    "CommitSignature",
     # Merkle trees: RFC 9162, and the reference log's rule (verification of its proofs)
     "MerkleTree",
     "merkle_leaf_hash",

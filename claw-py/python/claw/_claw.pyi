@@ -58,6 +58,10 @@ __all__ = [
     "PendingModelCall",
     "Recorder",
     "Verdict",
+    "verify_aggregate_bundle",
+    "AggregateVerdict",
+    "verify_commit_signature",
+    "CommitSignature",
     "__version__",
 ]
 
@@ -861,6 +865,95 @@ def verify_bundle(
     the reference does not make; `sig_mode`: "batch" | "sequential"; `threads`: 0 = all cores;
     `policy`: replay the tool receipts against this `Policy` (what no context could allow is a
     `POLICY_VIOLATION`).
+    """
+@final
+class AggregateVerdict:
+    """The verifier's answer about an aggregate bundle."""
+
+    @property
+    def valid(self) -> bool:
+        """Whether the aggregate and every member are VALID."""
+    @property
+    def reason_code(self) -> str:
+        """`"OK"` or the code of the first failing check."""
+    @property
+    def reason(self) -> str:
+        """A human-readable explanation of `reason_code`."""
+    @property
+    def field(self) -> Optional[str]:
+        """The JSON path at fault, when there is one."""
+    @property
+    def proof_tier(self) -> Literal["unknown", "self", "gateway", "sandbox"]:
+        """The fleet's proof tier: the lowest of its members' (`"unknown"` when invalid)."""
+    @property
+    def verified_at(self) -> str:
+        """RFC 3339 time of the verification."""
+    @property
+    def aggregate_id(self) -> Optional[str]:
+        """The aggregate's `aggregate_id`, when it could be read."""
+    @property
+    def signer_did(self) -> Optional[str]:
+        """The aggregate envelope's signer, when it could be read."""
+    @property
+    def counts(self) -> Dict[str, int]:
+        """`{"members": n, "unique_agents": n, "total_runs": n}`."""
+    def to_json(self) -> str:
+        """The verification result (`status`, `reason_code`, `kind` "aggregate_bundle", …) as
+        canonical JSON text.
+        """
+
+def verify_aggregate_bundle(
+    text: _JSONText,
+    config: Union[_JSONText, Dict[str, Any], None] = None,
+    *,
+    now: Optional[int] = None,
+) -> AggregateVerdict:
+    """Verify an aggregate bundle offline (its `aggregate_bundle` envelope JSON, or
+    `{"envelope": ...}`): the envelope, the manifest, every member proof or export bundle under
+    the same options, the cross-member rules and the fleet summary, in the reference
+    verifier's order and with its codes. Never raises for a bad aggregate (text that is not
+    JSON included): read `AggregateVerdict.valid` and `.reason_code`. The GIL is released
+    meanwhile.
+
+    `config`: the verifier options (JSON text or dict, docs/SPEC.md §12), as for
+    `verify_bundle`; a bad one raises `InputError` (`CONFIG_ERROR`). `now`: Unix seconds
+    (default the clock; the config's `verify_at` wins).
+    """
+
+@final
+class CommitSignature:
+    """A commit signature whose signature verified, and what it establishes."""
+
+    @property
+    def form(self) -> Literal["message_signature", "commit_proof"]:
+        """`"message_signature"` or `"commit_proof"`."""
+    @property
+    def commit_sha(self) -> str:
+        """The commit, lower-case hex (7 to 64 digits)."""
+    @property
+    def signer_did(self) -> str:
+        """The signer's did:key."""
+    @property
+    def repository(self) -> Optional[str]:
+        """`commit_proof` only: the repository it names."""
+    @property
+    def repo_claim_id(self) -> Optional[str]:
+        """`commit_proof` only: the repository claim id."""
+    @property
+    def branch(self) -> Optional[str]:
+        """`commit_proof` only: the branch, when given."""
+    def to_json(self) -> str:
+        """The verification result (`status` "PASS", `reason_code` "OK", `kind` "commit_sig",
+        `form`, `commit_sha`, `signer_did`, …) as canonical JSON text.
+        """
+
+def verify_commit_signature(text: _JSONText) -> CommitSignature:
+    """Verify a commit signature offline (JSON text, at most 64 KiB): a `message_signature` over
+    `commit:<sha>` or a `commit_proof` envelope. Returns what it establishes; raises a
+    `ClawError` subclass with the failed check's `reason_code` otherwise: `SignatureError`
+    (`SIGNATURE_INVALID`, `UNKNOWN_VERSION`, `COMMIT_MESSAGE_INVALID`, `INVALID_DID_FORMAT`, …),
+    `EnvelopeError` for a `commit_proof` envelope's own checks, `CanonicalizationError` for text
+    that is not strict JSON or too large. No options: a commit signature names its own signer.
     """
 def verify_receipt_proof(
     text: _JSONText,

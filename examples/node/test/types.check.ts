@@ -3,7 +3,7 @@
 // expected error that does not happen fails the check, so a too-loose declaration fails it).
 import {
   ClawError, Policy, Recorder, SigningKey, KeySet, ReplayGuard, Revocations, Verdict,
-  bundle, cst, jcs, merkle, version, type Decision,
+  bundle, commit, cst, jcs, merkle, version, type Decision,
 } from 'claw-node';
 
 declare const console: { log(...args: unknown[]): void };
@@ -26,10 +26,19 @@ const receipt: string = rec.recordToolCall({ toolName: 'read', args: {}, result:
 const { bundle: b } = rec.finish();
 const verdict = bundle.verify(b);
 const ok: boolean = verdict.valid;
+const agg = bundle.verifyAggregate(b, { config: {}, now: 0 });
+const members: number = agg.counts.members;
+const sig = commit.verify('{}');
+const sha: string | undefined = sig.commit_sha;
+console.log(members, sha, agg.valid && sig.valid);
 const leaf: Uint8Array = merkle.leafHash('x');
 try { jcs('{"a":1,"a":2}'); } catch (e) { if (e instanceof ClawError) console.log(e.reasonCode); }
 console.log(v, canonical, sub, receipt, ok, leaf, policy.info().policy_hash_b64u);
 
+// @ts-expect-error commit signatures take no options
+commit.verify('{}', { config: {} });
+// @ts-expect-error an aggregate's options have no policy
+bundle.verifyAggregate(b, { policy });
 // @ts-expect-error a tool name is a string
 policy.decide(42);
 // @ts-expect-error context values are strings
