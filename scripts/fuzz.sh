@@ -73,7 +73,13 @@ for t in $targets; do
   mkdir -p "$corpus/$t"
   if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "$corpus/$t" -- \
       -max_total_time="$secs" -dict="$root/fuzz/dict/json.dict" -max_len=65536 >"$log" 2>&1); then
-    grep -E "panicked|ERROR|SUMMARY|Test unit|artifact" "$log" | head -20
+    # `|| true`: under pipefail a grep that matches nothing would end the script here, before
+    # the message below (a target that did not build printed nothing at all).
+    grep -E "panicked|ERROR|SUMMARY|Test unit|artifact|^error" "$log" | head -20 || true
+    if grep -q "failed to build fuzz script" "$log"; then
+      echo "fuzz: $t did not build (the errors are above)" >&2
+      exit 1
+    fi
     echo "fuzz: $t crashed; the input is in fuzz/artifacts/$t: make it a regression test" >&2
     exit 1
   fi

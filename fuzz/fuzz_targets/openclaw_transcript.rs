@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
                 args_hash_b64u: c.args_hash_b64u.clone(),
             })
             .collect(),
+        refusals: Vec::new(),
     };
     let r = reconcile(&t, &all);
     assert_eq!(bypasses(&r), 0);
