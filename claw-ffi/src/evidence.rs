@@ -80,6 +80,29 @@ fn binding_json(b: &Binding) -> Result<Vec<u8>, Fail> {
     canonical(&b.to_value())
 }
 
+/// Hand a verdict to the caller: its canonical JSON in `*verdict_out` and, when `valid_out`
+/// is not NULL, whether it is VALID/PASS in `*valid_out`.
+///
+/// # Safety
+/// `verdict_out` was checked non-NULL by `try_out`; the pointers are writable (caller contract).
+unsafe fn write_verdict(
+    verdict: &Value,
+    valid: bool,
+    valid_out: *mut bool,
+    verdict_out: *mut *mut c_char,
+    verdict_len_out: *mut usize,
+) -> Result<(), Fail> {
+    let bytes = canonical(verdict)?;
+    // SAFETY: the caller's contract above.
+    unsafe {
+        write_string(verdict_out, verdict_len_out, bytes)?;
+        if !valid_out.is_null() {
+            write_out(valid_out, valid);
+        }
+    }
+    Ok(())
+}
+
 /// Read the wire name of an evidence enum with the core's `FromStr`; the message names the
 /// JSON field.
 fn pick<T: FromStr<Err = ParseEnumError>>(field: &str, value: &str) -> Result<T, Fail> {
@@ -951,15 +974,16 @@ pub unsafe extern "C" fn claw_bundle_verify(
             )));
         }
         let verdict = evidence::verify_bundle(text.as_bytes(), &cfg);
-        let bytes = canonical(&verdict.to_json())?;
         // SAFETY: `verdict_out` checked above; `valid_out` is optional.
         unsafe {
-            write_string(verdict_out, verdict_len_out, bytes)?;
-            if !valid_out.is_null() {
-                write_out(valid_out, verdict.is_valid());
-            }
+            write_verdict(
+                &verdict.to_json(),
+                verdict.is_valid(),
+                valid_out,
+                verdict_out,
+                verdict_len_out,
+            )
         }
-        Ok(())
     })
 }
 
@@ -996,15 +1020,16 @@ pub unsafe extern "C" fn claw_aggregate_verify(
             )
         };
         let verdict = evidence::verify_aggregate_bundle(text.as_bytes(), &cfg);
-        let bytes = canonical(&verdict.to_json())?;
         // SAFETY: `verdict_out` checked above; `valid_out` is optional.
         unsafe {
-            write_string(verdict_out, verdict_len_out, bytes)?;
-            if !valid_out.is_null() {
-                write_out(valid_out, verdict.is_valid());
-            }
+            write_verdict(
+                &verdict.to_json(),
+                verdict.is_valid(),
+                valid_out,
+                verdict_out,
+                verdict_len_out,
+            )
         }
-        Ok(())
     })
 }
 
@@ -1034,15 +1059,8 @@ pub unsafe extern "C" fn claw_commit_verify(
             Ok(v) => (true, v.to_json()),
             Err(e) => (false, evidence::commit_failure_json(&e)),
         };
-        let bytes = canonical(&verdict)?;
         // SAFETY: `verdict_out` checked above; `valid_out` is optional.
-        unsafe {
-            write_string(verdict_out, verdict_len_out, bytes)?;
-            if !valid_out.is_null() {
-                write_out(valid_out, valid);
-            }
-        }
-        Ok(())
+        unsafe { write_verdict(&verdict, valid, valid_out, verdict_out, verdict_len_out) }
     })
 }
 
