@@ -536,7 +536,12 @@ struct Parser<'a> {
     threads: usize,
     /// Memory the value may take ([`Budget::for_input`] of the whole text).
     budget: Budget,
+    /// The members of the small objects being read, innermost last (see `object_members`).
+    members: Vec<(String, Value)>,
 }
+
+/// Objects with up to this many members are gathered before their map is built.
+const SMALL_OBJECT: usize = 32;
 
 impl<'a> Parser<'a> {
     /// A parser at the start of `text`.
@@ -548,6 +553,7 @@ impl<'a> Parser<'a> {
             limits,
             threads,
             budget: Budget::for_input(text.len()),
+            members: Vec::new(),
         }
     }
 
@@ -607,13 +613,31 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
         self.enter(depth)?;
         self.pos += 1; // '{'
-        let mut map = Map::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::new()));
         }
         self.budget.object()?;
+        let base = self.members.len();
+        let out = self.object_members(depth, base);
+        // On success the members were moved into the map; on failure they are dropped here.
+        self.members.truncate(base);
+        out.map(Value::Object)
+    }
+
+    /// The members of a nonempty object, from its first key to its `}`. A small object's
+    /// members are gathered on the shared `members` stack (above `base`) and moved into a
+    /// map of exactly their number: a map grown one insertion at a time keeps room for up to
+    /// half as many members again, the largest share of a parsed document after its strings.
+    /// Past [`SMALL_OBJECT`] members the object continues in a growing map. A duplicate key
+    /// is refused at the same point either way (when its value has been read).
+    fn object_members(
+        &mut self,
+        depth: usize,
+        base: usize,
+    ) -> Result<Map<String, Value>, JsonError> {
+        let mut large: Option<Map<String, Value>> = None;
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
@@ -632,15 +656,33 @@ impl<'a> Parser<'a> {
             let v = self
                 .value(depth + 1)
                 .map_err(|e| e.within(&PathSeg::Key(&key)))?;
-            match map.entry(key) {
-                serde_json::map::Entry::Vacant(e) => {
-                    e.insert(v);
-                }
-                serde_json::map::Entry::Occupied(e) => {
-                    return Err(JsonError::DuplicateKey {
-                        path: "$".into(),
-                        key: e.key().clone(),
-                    });
+            match &mut large {
+                Some(map) => match map.entry(key) {
+                    serde_json::map::Entry::Vacant(e) => {
+                        e.insert(v);
+                    }
+                    serde_json::map::Entry::Occupied(e) => {
+                        return Err(JsonError::DuplicateKey {
+                            path: "$".into(),
+                            key: e.key().clone(),
+                        });
+                    }
+                },
+                None => {
+                    // `members` above `base` are this object's (nested objects took theirs).
+                    let mine = self.members.get(base..).unwrap_or_default();
+                    if let Some((k, _)) = mine.iter().find(|(k, _)| *k == key) {
+                        return Err(JsonError::DuplicateKey {
+                            path: "$".into(),
+                            key: k.clone(),
+                        });
+                    }
+                    self.members.push((key, v));
+                    if self.members.len() - base > SMALL_OBJECT {
+                        let mut map = Map::with_capacity(2 * SMALL_OBJECT);
+                        map.extend(self.members.drain(base..));
+                        large = Some(map);
+                    }
                 }
             }
             self.skip_ws();
@@ -648,7 +690,14 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Value::Object(map));
+                    return Ok(match large {
+                        Some(map) => map,
+                        None => {
+                            let mut map = Map::with_capacity(self.members.len() - base);
+                            map.extend(self.members.drain(base..));
+                            map
+                        }
+                    });
                 }
                 _ => return Err(self.syntax("expected ',' or '}' in object")),
             }
@@ -1610,6 +1659,61 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(format_es6(v), want, "{v}");
         }
+    }
+
+    /// Objects below, at and past the size where members stop being gathered before the map
+    /// is built, with nested objects between members: the members, their order, and a
+    /// duplicate key at any position (also a nested object's key repeated in its parent,
+    /// which is no duplicate) are read as a growing map reads them.
+    #[test]
+    fn objects_of_every_size_keep_members_order_and_refuse_duplicates() {
+        for n in [
+            1,
+            2,
+            3,
+            7,
+            8,
+            15,
+            SMALL_OBJECT - 1,
+            SMALL_OBJECT,
+            SMALL_OBJECT + 1,
+            70,
+        ] {
+            let member = |i: usize| {
+                if i % 3 == 1 {
+                    format!(r#""k{i}":{{"k{i}":1,"z":{{"k0":[{{"k0":0}}]}}}}"#)
+                } else {
+                    format!(r#""k{i}":{i}"#)
+                }
+            };
+            let members: Vec<String> = (0..n).map(member).collect();
+            let text = format!("{{{}}}", members.join(","));
+            let v = parse_str(&text).unwrap();
+            let o = v.as_object().unwrap();
+            let keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+            assert_eq!(o.keys().cloned().collect::<Vec<_>>(), keys, "n={n}");
+            assert_eq!(v, serde_json::from_str::<Value>(&text).unwrap(), "n={n}");
+            for dup in 0..n {
+                let text = format!("{{{},\"k{dup}\":null,\"after\":[1]}}", members.join(","));
+                assert_eq!(
+                    err(&text),
+                    JsonError::DuplicateKey {
+                        path: "$".into(),
+                        key: format!("k{dup}")
+                    },
+                    "n={n} dup={dup}"
+                );
+            }
+            // An error inside a gathered object is still the parser's error.
+            let text = format!("[{{{},\"bad\":[1,]}}]", members.join(","));
+            assert_eq!(err(&text).reason_code(), "JSON_SYNTAX");
+        }
+        // One parser, many objects: the gathered members of one never reach another.
+        let v = parse_str(r#"[{"a":1,"b":{"a":2}},{"a":3},{"b":{"c":{}},"c":4}]"#).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([{"a":1,"b":{"a":2}},{"a":3},{"b":{"c":{}},"c":4}])
+        );
     }
 
     #[test]

@@ -594,3 +594,46 @@ fn policy_replay_against_a_compiled_wpc() {
     );
     assert!(v.valid, "{}", v.reason);
 }
+
+/// What a consumer reads after a PASS is the envelope as verified, whichever way it reached
+/// the verifier: the root, the root's `envelope` member, or (legacy raw receipt entries set
+/// aside) the envelope without them. The verifier moves it out of the parsed input rather
+/// than copying the tree; this holds each path to the envelope that was verified.
+#[test]
+fn consumers_read_the_verified_envelope_on_every_path() {
+    use claw_core::b64;
+    use claw_core::evidence::verify_bundle_for_use;
+    let genuine: Value = json::parse_str(&build(12, 9).to_json().unwrap()).unwrap();
+    let plain = json::serialize(&genuine, KeyOrder::JavaScript).unwrap();
+    let ok = verify_bundle_for_use(&plain, &config()).expect("valid");
+    assert_eq!(ok.envelope(), &genuine);
+    let wrapped = json!({"envelope": genuine, "description": "fixture"}).to_string();
+    let ok = verify_bundle_for_use(wrapped.as_bytes(), &config()).expect("valid");
+    assert_eq!(ok.envelope(), &genuine);
+    assert!(Bundle::from_verified_json(wrapped.as_bytes(), &config()).is_ok());
+
+    // A legacy raw receipt entry, signed into the payload by the agent.
+    let mut legacy = genuine.clone();
+    let receipts = legacy["payload"]["receipts"].as_array_mut().unwrap();
+    receipts.push(json!({"receipt_type": "model_call", "receipt_id": "legacy_1"}));
+    let h = claw_core::hash::sha256_b64u(
+        json::serialize(&legacy["payload"], KeyOrder::JavaScript).unwrap(),
+    );
+    legacy["signature_b64u"] = Value::String(b64::encode(agent_key().sign(h.as_bytes())));
+    legacy["payload_hash_b64u"] = Value::String(h);
+    let text = json::serialize(&legacy, KeyOrder::JavaScript).unwrap();
+    let v = verify_bundle(&text, &config());
+    assert!(v.valid, "{v:?}");
+    let ok = verify_bundle_for_use(&text, &config()).expect("valid");
+    let mut set_aside = legacy.clone();
+    set_aside["payload"]["receipts"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    assert_eq!(ok.envelope(), &set_aside);
+    assert_eq!(
+        ok.payload()["receipts"],
+        genuine["payload"]["receipts"],
+        "the legacy entry is not read as a receipt"
+    );
+}

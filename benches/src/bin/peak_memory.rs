@@ -1,12 +1,14 @@
 //! Peak resident memory (VmHWM) of verifying a 100,000-receipt bundle, in both signature
-//! modes, and of the CST in-memory replay guard holding 1,000,000 entries.
+//! modes and for a consumer (`verify_bundle_for_use`, which keeps the verified envelope),
+//! and of the CST in-memory replay guard holding 1,000,000 entries.
 //!
 //! `cargo run --release --bin peak_memory -- [receipts=100000] [guard_entries=1000000] [only]`
-//! with `only` one of `batch`, `sequential`, `guard` to measure one thing in a fresh process.
+//! with `only` one of `batch`, `sequential`, `for_use`, `guard` to measure one thing in a
+//! fresh process.
 //! The peak is reset between measurements by writing 5 to /proc/self/clear_refs (Linux).
 use claw_benches::{bundle_bytes, config, status_kib, Mix};
 use claw_core::cst::{InMemoryReplayGuard, ReplayGuard};
-use claw_core::evidence::{verify_bundle, SigMode};
+use claw_core::evidence::{verify_bundle, verify_bundle_for_use, SigMode};
 
 fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -26,7 +28,7 @@ fn main() {
     let only = args.next();
     let want = |x: &str| only.as_deref().is_none_or(|o| o == x);
 
-    if want("batch") || want("sequential") {
+    if want("batch") || want("sequential") || want("for_use") {
         verify_peaks(n, &want);
     }
     if want("guard") {
@@ -45,6 +47,7 @@ fn verify_peaks(n: usize, want: &dyn Fn(&str) -> bool) {
     for (name, mode) in [
         ("batch", SigMode::Batch),
         ("sequential", SigMode::Sequential),
+        ("for_use", SigMode::Batch),
     ] {
         if !want(name) {
             continue;
@@ -53,11 +56,19 @@ fn verify_peaks(n: usize, want: &dyn Fn(&str) -> bool) {
         cfg.sig_mode = mode;
         let resettable = reset_peak();
         let before = status_kib("VmRSS:");
-        let v = verify_bundle(&bytes, &cfg);
-        assert!(v.valid, "{v:?}");
-        let peak = status_kib("VmHWM:");
+        let peak = if name == "for_use" {
+            let verified = verify_bundle_for_use(&bytes, &cfg).expect("the bundle verifies");
+            let peak = status_kib("VmHWM:");
+            assert!(verified.payload()["receipts"].is_array());
+            peak
+        } else {
+            let v = verify_bundle(&bytes, &cfg);
+            assert!(v.valid, "{v:?}");
+            status_kib("VmHWM:")
+        };
         println!(
-            "verify_bundle {name}: peak RSS {:.1} MiB = {:.1} MiB above the loaded bytes ({:.1}x the bundle size){}",
+            "verify_bundle{} {name}: peak RSS {:.1} MiB = {:.1} MiB above the loaded bytes ({:.1}x the bundle size){}",
+            if name == "for_use" { "_for_use" } else { "" },
             mib(peak),
             mib(peak.saturating_sub(before)),
             mib(peak.saturating_sub(before)) / input_mib,

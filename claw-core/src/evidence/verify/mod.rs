@@ -50,12 +50,30 @@ use crate::json;
 use crate::time;
 use failure::{Detail as D, StepResult};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use view::BundleView;
 
 /// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
 /// receipts in Merkle leaf order and the checkpoint.
 pub(crate) type Parsed = (Value, Vec<Receipt>, Option<Checkpoint>);
+
+/// What [`run`] keeps of a VALID verification for [`Parsed`]: the envelope only when it is
+/// not the input's own (legacy receipt entries set aside); otherwise the caller moves the
+/// verified envelope out of the parsed input (never a copy of the whole tree).
+type Kept = (Option<Value>, Vec<Receipt>, Option<Checkpoint>);
+
+/// What a verification keeps for its caller when it passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Nothing: the verdict alone.
+    Nothing,
+    /// The envelope (a consumer reads the verified bundle).
+    Envelope,
+    /// The envelope and a copy of each receipt in Merkle leaf order (a bundle rebuilt to
+    /// issue receipt proofs).
+    WithLeaves,
+}
 
 /// The components found so far, the identifiers and counts, while the steps run.
 struct Ctx<'c> {
@@ -65,7 +83,7 @@ struct Ctx<'c> {
     agent_did: Option<String>,
     run_id: Option<String>,
     counts: (usize, usize, usize),
-    parsed: Option<Parsed>,
+    kept: Option<Kept>,
 }
 
 impl<'c> Ctx<'c> {
@@ -77,7 +95,7 @@ impl<'c> Ctx<'c> {
             agent_did: None,
             run_id: None,
             counts: (0, 0, 0),
-            parsed: None,
+            kept: None,
         }
     }
 
@@ -102,7 +120,7 @@ impl<'c> Ctx<'c> {
         self.set(step, ComponentStatus::Skipped, "OK", detail);
     }
 
-    fn verdict(mut self, outcome: StepResult<(ProofTier, TrustTier)>) -> (Verdict, Option<Parsed>) {
+    fn verdict(mut self, outcome: StepResult<(ProofTier, TrustTier)>) -> (Verdict, Option<Kept>) {
         let verified_at = time::format_rfc3339_millis(self.cfg.now_ms);
         let (valid, code, reason, field, tier, trust) = match outcome {
             Ok((tier, trust)) => (true, "OK", "bundle verified".to_string(), None, tier, trust),
@@ -131,7 +149,7 @@ impl<'c> Ctx<'c> {
                 receipts_signature_verified_count: self.counts.1,
                 receipts_verified_count: self.counts.2,
             },
-            if valid { self.parsed } else { None },
+            if valid { self.kept } else { None },
         )
     }
 }
@@ -178,22 +196,40 @@ impl<'c> Ctx<'c> {
 /// # Ok::<(), claw_core::evidence::EvidenceError>(())
 /// ```
 pub fn verify_bundle(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
-    verify_bytes(bytes, cfg, false).0
+    verify_bytes(bytes, cfg, Keep::Nothing).0
 }
 
 pub(crate) fn verify_bundle_keep(bytes: &[u8], cfg: &VerifyConfig) -> (Verdict, Option<Parsed>) {
-    verify_bytes(bytes, cfg, true)
+    verify_bytes(bytes, cfg, Keep::WithLeaves)
 }
 
-fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
+fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: Keep) -> (Verdict, Option<Parsed>) {
     match parse_input(bytes, cfg) {
-        Ok(v) => {
-            let out = verify_inner(&v, cfg, keep);
-            json::drop_with_threads(v, cfg.thread_count());
-            out
-        }
+        Ok(v) => match verify_inner(&v, cfg, keep) {
+            (verdict, Some((own, leaves, checkpoint))) => {
+                let env = own.unwrap_or_else(|| take_envelope(v));
+                (verdict, Some((env, leaves, checkpoint)))
+            }
+            (verdict, None) => {
+                json::drop_with_threads(v, cfg.thread_count());
+                (verdict, None)
+            }
+        },
         Err(e) => (invalid_json(cfg, &e), None),
     }
+}
+
+/// The proof-bundle envelope a VALID verification of `root` verified, moved out of it:
+/// [`locate_document`] picked the root itself or its `envelope` member.
+fn take_envelope(mut root: Value) -> Value {
+    let wrapped =
+        matches!(locate_document(&root), Ok(Located::ProofBundle(e)) if !std::ptr::eq(e, &root));
+    if wrapped {
+        if let Some(env) = root.as_object_mut().and_then(|o| o.remove("envelope")) {
+            return env;
+        }
+    }
+    root
 }
 
 /// The verifiers' strict parse of their input: `cfg.limits`' size and depth, exact integers,
@@ -223,7 +259,7 @@ pub(crate) fn invalid_json(cfg: &VerifyConfig, e: &json::JsonError) -> Verdict {
 
 /// Verify an already parsed (strict) bundle value.
 pub fn verify_bundle_value(v: &Value, cfg: &VerifyConfig) -> Verdict {
-    verify_inner(v, cfg, false).0
+    verify_inner(v, cfg, Keep::Nothing).0
 }
 
 /// Verify a bundle and, when it is VALID, hand back the [`VerifiedBundle`]: the only way a
@@ -231,13 +267,13 @@ pub fn verify_bundle_value(v: &Value, cfg: &VerifyConfig) -> Verdict {
 /// failing verdict.
 #[allow(clippy::result_large_err)] // one verdict per verification, returned once
 pub fn verify_bundle_for_use(bytes: &[u8], cfg: &VerifyConfig) -> Result<VerifiedBundle, Verdict> {
-    match verify_bytes(bytes, cfg, true) {
+    match verify_bytes(bytes, cfg, Keep::Envelope) {
         (v, Some((env, _, _))) if v.is_valid() => Ok(VerifiedBundle::new(env, v)),
         (v, _) => Err(v),
     }
 }
 
-fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Option<Parsed>) {
+fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: Keep) -> (Verdict, Option<Kept>) {
     let mut ctx = Ctx::new(cfg);
     // The one rule that picks the document (§6.8); nothing else reads the root.
     let outcome = match locate_document(root) {
@@ -256,7 +292,7 @@ fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: bool) -> (Verdict, Optio
 }
 
 /// The steps, in the order of docs/SPEC.md §6.3; the first failure stops.
-fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> StepResult<(ProofTier, TrustTier)> {
+fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, TrustTier)> {
     let cfg = ctx.cfg;
     let threads = cfg.thread_count();
 
@@ -443,7 +479,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> StepResult<(ProofTier, Tru
         v.agent_did,
         chain_run,
         threads,
-        keep,
+        keep == Keep::WithLeaves,
     )?;
     match &checkpoint {
         Some(c) => ctx.pass(
@@ -493,8 +529,12 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: bool) -> StepResult<(ProofTier, Tru
         urm: urm_valid,
         spec_strict: cfg.spec_strict,
     };
-    if keep {
-        ctx.parsed = Some((env.clone(), leaves, checkpoint));
+    if keep != Keep::Nothing {
+        let own = match checked {
+            Cow::Owned(e) => Some(e),
+            Cow::Borrowed(_) => None,
+        };
+        ctx.kept = Some((own, leaves, checkpoint));
     }
     Ok((tiers::proof_tier(&counted), tiers::trust_tier(&counted)))
 }
