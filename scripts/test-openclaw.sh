@@ -26,6 +26,19 @@
 #                  `agent --local` cannot give: every model call has a gateway receipt bound
 #                  to the run, the bundle verifies at proof tier `gateway` with causal mode
 #                  enforce (the approval receipt is anchored to a gateway receipt's span)
+#      approve     approvals answered through OpenClaw's Gateway: `openclaw gateway run` (free
+#                  loopback port, token auth, the plugin, claw-gateway in the model path);
+#                  scripts/openclaw/operator-client.mjs (OpenClaw's GatewayClient, operator
+#                  scopes incl. operator.approvals) starts the turn with chat.send and answers
+#                  plugin.approval.resolve allow-once for one write, deny for the other: the
+#                  approved write ran with a tool receipt whose args hash = the approval's
+#                  plan hash (= SHA-256 of the JCS arguments, computed here), the denied one
+#                  did not; verify --gateway (causal enforce) passes; reconcile is clean.
+#                  (`openclaw agent` without --local cannot ask: no reviewer device.)
+#      tui         the embedded terminal UI (`openclaw tui --local`) in a pseudo-terminal
+#                  (scripts/openclaw/tui-driver.py, ready to answer approval overlays): it
+#                  loads no plugin, so no overlay appears, both writes that need an approval
+#                  run, and no evidence is written (a bypass, documented in docs/SPEC.md §7.9)
 #      mcp         OpenClaw as an MCP client: its config (mcp.servers.fs) starts the npm
 #                  reference filesystem server through `claw mcp wrap` (tools.toolSearch
 #                  false, so the MCP tools reach the model as fs__<tool> schemas); the model
