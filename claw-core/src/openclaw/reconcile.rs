@@ -319,7 +319,9 @@ fn is_blocked(message: &Map<String, Value>) -> bool {
 
 /// OpenClaw's own error result for a call its plugin-approval flow stopped (OpenClaw
 /// 2026.9.6 `requestPluginToolApproval`: "Plugin approval unavailable: …", "Plugin approval
-/// required (gateway unavailable)", "Approval timed out", "Approval cancelled (run aborted)").
+/// required (gateway unavailable)", "Approval timed out", "Approval cancelled (run aborted)",
+/// and `pluginApprovalDeniedOutcome` for an operator's deny: "Denied by user. The tool call
+/// did not run. …").
 fn is_approval_failure(message: &Map<String, Value>) -> bool {
     let details = message.get("details");
     if details
@@ -341,7 +343,9 @@ fn is_approval_failure(message: &Map<String, Value>) -> bool {
         })
         .unwrap_or_default()
         .trim_start();
-    text.starts_with("Plugin approval ") || text.starts_with("Approval ")
+    text.starts_with("Plugin approval ")
+        || text.starts_with("Approval ")
+        || text.starts_with("Denied by user. The tool call did not run.")
 }
 
 /// One tool receipt of a verified bundle: what claw allowed and recorded.
