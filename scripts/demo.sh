@@ -5,15 +5,17 @@
 #   policy denies, a call that needs a human approval and gets it) -> proof bundle (build,
 #   verify, prove a receipt, check the proof) -> Trust Pulse -> HTML report -> verdict.
 # Everything lands in out/demo/. Exits non-zero if any step does not do what it should.
-# Environment: CLAW_BIN (use this claw binary; skips the build), DEMO_OUT (output folder).
+# Environment: CLAW_BIN and CLAW_GATEWAY_BIN (use these binaries; with both set nothing is
+# built), DEMO_OUT (output folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
-if [ -z "${CLAW_BIN:-}" ]; then
-  echo "== build: cargo build --release -p claw-cli"
-  cargo build --release -p claw-cli --quiet
-  CLAW_BIN=$target/release/claw
+if [ -z "${CLAW_BIN:-}" ] || [ -z "${CLAW_GATEWAY_BIN:-}" ]; then
+  echo "== build: claw and claw-gateway (scripts/build-release.sh)"
+  bash scripts/build-release.sh
+  CLAW_BIN=${CLAW_BIN:-$target/release/claw}
+  CLAW_GATEWAY_BIN=${CLAW_GATEWAY_BIN:-$target/release/claw-gateway}
 fi
 claw() { "$CLAW_BIN" "$@"; }
 out=${DEMO_OUT:-$root/out/demo}
@@ -96,10 +98,6 @@ tool() { # tool NAME FILES EXPECTED_EXIT   (the recorded result, if the call ran
 }
 
 step "gateway: claw-gateway in front of a scripted model provider (both on free loopback ports)"
-if [ -z "${CLAW_GATEWAY_BIN:-}" ]; then
-  cargo build -p claw-gateway --quiet
-  CLAW_GATEWAY_BIN=$target/debug/claw-gateway
-fi
 gw_pids=()
 stop_servers() { for p in "${gw_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
 trap stop_servers EXIT

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the C library, header and pkg-config file.
-# Usage: [DESTDIR=/staging] [PREFIX=/usr/local] [LIBDIR=PREFIX/lib] scripts/install-c.sh [PREFIX]
+# Usage: [DESTDIR=/staging] [PREFIX=/usr/local] [LIBDIR=PREFIX/lib] [CLAW_SKIP_BUILD=1] scripts/install-c.sh [PREFIX]
 #   PREFIX/include/claw.h
 #   LIBDIR/libclaw.so.X.Y.Z (stripped, SONAME libclaw.so.0.MINOR while the major version is 0,
 #          else libclaw.so.MAJOR), the SONAME link and libclaw.so -> it; LIBDIR/libclaw.a
@@ -14,7 +14,9 @@ case $prefix in /*) ;; *) prefix=$(pwd)/$prefix ;; esac
 libdir=${LIBDIR:-$prefix/lib}
 destdir=${DESTDIR:-}
 target=${CARGO_TARGET_DIR:-$(pwd)/target}
-cargo build --release -p claw-ffi --quiet
+# CLAW_SKIP_BUILD=1: the caller built libclaw already (the test stages use
+# scripts/build-release.sh, one build for every stage).
+[ "${CLAW_SKIP_BUILD:-0}" = 1 ] || cargo build --release -p claw-ffi --quiet
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 major=${version%%.*}
 rest=${version#*.}

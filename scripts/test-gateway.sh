@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The model gateway: build claw + claw-gateway, run the Rust end-to-end tests (scripted
+# The model gateway: build claw + claw-gateway (release), run the Rust end-to-end tests (scripted
 # upstream in-process), then the official openai and anthropic Python SDKs (pinned, from
 # PyPI, in a venv cached under ~/.cache) through a real claw-gateway process in front of the
 # scripted upstream (scripts/gateway/upstream.py). Every server is started on a free
@@ -11,8 +11,9 @@ target=${CARGO_TARGET_DIR:-$root/target}
 python=${PYTHON:-python3}
 # tests/shared_state.rs starts its own redis-server (three gateways sharing it).
 source scripts/ensure-redis.sh
-echo "== gateway: cargo build (claw, claw-gateway)"
-cargo build -p claw-cli -p claw-gateway
+echo "== gateway: release build of claw and claw-gateway (scripts/build-release.sh)"
+bash scripts/build-release.sh
+# The gateway's Rust tests run here, not in the rust stage (scripts/test-rust.sh excludes them).
 echo "== gateway: Rust end-to-end tests"
 cargo test -p claw-gateway
 venv=${XDG_CACHE_HOME:-$HOME/.cache}/claw/gateway-venv
@@ -25,6 +26,6 @@ if ! cmp -s "$req" "$venv/.requirements.txt" 2>/dev/null; then
   cp "$req" "$venv/.requirements.txt"
 fi
 echo "== gateway: openai + anthropic SDKs through claw-gateway"
-CLAW_BIN=$target/debug/claw CLAW_GATEWAY_BIN=$target/debug/claw-gateway \
+CLAW_BIN=$target/release/claw CLAW_GATEWAY_BIN=$target/release/claw-gateway \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider -W error::pytest.PytestUnraisableExceptionWarning \
   scripts/gateway/test_sdks.py --rootdir scripts/gateway

@@ -42,7 +42,7 @@ export CLAW_BIN=$work/claw CLAW_MCP_NPM=$npm_dir
 
 if [ "${CLAW_MCP_BENCH:-}" = 1 ]; then
   step "bench (release build)"
-  cargo build --quiet --release -p claw-cli
+  bash scripts/build-release.sh
   cp "$target/release/claw" "$work/claw-release"
   CLAW_BIN=$work/claw-release "$venv/bin/python" tests/mcp/bench.py
 fi

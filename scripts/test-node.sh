@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 command -v node >/dev/null || { echo "node is not installed" >&2; exit 1; }
-cargo build --release -p claw-ffi --quiet
+bash scripts/build-release.sh
 cd examples/node
 # koffi's native code comes in a prebuilt platform package (@koromix/koffi-<os>-<arch>) that
 # npm installs from the registry; its own install script is not needed.

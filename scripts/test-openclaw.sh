@@ -71,9 +71,8 @@ log "node $(node --version), openclaw $("$OPENCLAW_BIN" --version 2>/dev/null | 
 # --- 2. claw + the plugin's dependency ---------------------------------------
 t=$(date +%s.%N)
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-GW_PKG=""; case "$SCENARIO" in gateway|all) GW_PKG="-p claw-gateway" ;; esac
-# shellcheck disable=SC2086
-(cd "$ROOT" && cargo build --release -q -p claw-ffi -p claw-cli $GW_PKG)
+# One release build of claw, libclaw and claw-gateway for every stage (scripts/build-release.sh).
+bash "$ROOT/scripts/build-release.sh"
 GATEWAY_BIN="$TARGET/release/claw-gateway"
 export CLAW_LIBRARY="$TARGET/release/libclaw.so"
 CLAW="$TARGET/release/claw"

@@ -13,10 +13,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p claw-core --no-deps --quiet
 echo "== rust: python jsonschema (evidence schema test)"
 python3 -c 'import jsonschema, rfc3339_validator' 2>/dev/null || python3 -m pip install --quiet jsonschema rfc3339-validator
 echo "== rust: tests"
-# claw-gateway/tests/shared_state.rs starts its own redis-server: install it where missing.
-source scripts/ensure-redis.sh
-# claw-store needs redis-server: its tests run in the redis stage (scripts/test-redis.sh).
-cargo test --workspace --exclude claw-store --quiet 2>&1 | tee "${TMPDIR:-/tmp}/claw-rust-tests.log"
+# claw-store's tests need redis-server: they run in the redis stage (scripts/test-redis.sh);
+# claw-gateway's in the gateway stage (scripts/test-gateway.sh), once.
+cargo test --workspace --exclude claw-store --exclude claw-gateway --quiet 2>&1 | tee "${TMPDIR:-/tmp}/claw-rust-tests.log"
 # The doc examples of the main entry points ran above (cargo test runs doctests); fail if one
 # of them is gone.
 doctests=$(cargo test -p claw-core --doc --quiet -- --list 2>/dev/null)
