@@ -115,7 +115,7 @@ fn receipt_texts_are_the_serialized_receipts_and_verify() {
             &serde_json::to_vec(&s.legacy).unwrap()[..]
         );
         let mut m = s.legacy.as_object().unwrap().clone();
-        assert_eq!(m.keys().last().map(String::as_str), Some("signature"));
+        assert_eq!(m.keys().next_back().map(String::as_str), Some("signature"));
         let sig = m.shift_remove("signature").unwrap();
         let signed_text = serde_json::to_vec(&m).unwrap();
         VerifyingKey::from_did(&did)
