@@ -490,22 +490,10 @@ fn has_index_key(v: &Value) -> bool {
 
 impl Envelope {
     /// The RFC 8785 bytes of [`Envelope::to_value`], given the RFC 8785 bytes of the payload
-    /// (the caller has them; they are spliced in, not recomputed).
+    /// (the caller has them; they are spliced in, not recomputed). The envelope's own members
+    /// are ASCII names in the same order under both key orders, so this is [`envelope_json`].
     fn canonical_bytes_with(&self, payload_jcs: &[u8]) -> Vec<u8> {
-        let mut o = crate::canonical::JcsObject::with_capacity(payload_jcs.len() + 400);
-        o.str("algorithm", &self.algorithm);
-        o.str("envelope_type", &self.envelope_type);
-        o.str("envelope_version", &self.envelope_version);
-        if let Some(e) = &self.expires_at {
-            o.str("expires_at", e);
-        }
-        o.str("hash_algorithm", &self.hash_algorithm);
-        o.str("issued_at", &self.issued_at);
-        o.raw("payload", payload_jcs);
-        o.str("payload_hash_b64u", &self.payload_hash_b64u);
-        o.str("signature_b64u", &self.signature_b64u);
-        o.str("signer_did", &self.signer_did);
-        o.finish()
+        envelope_json(self, payload_jcs)
     }
 
     /// [`Envelope::to_value`], moving the payload instead of copying it.
@@ -531,6 +519,78 @@ impl Envelope {
         m.insert("signer_did".into(), Value::String(self.signer_did));
         Value::Object(m)
     }
+}
+
+/// An envelope claw signed, with its JSON text (the bytes [`Envelope::to_json`] gives).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedEnvelope {
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Its JSON text, built around the payload bytes that were hashed: a signer that sends
+    /// the envelope (a gateway: in the response, to the receipt sink, in an SSE trailer)
+    /// serializes the payload once, not once to hash it and again to send it.
+    pub json: Vec<u8>,
+}
+
+/// [`sign_owned`], also returning the envelope's JSON text. The payload is sorted, written
+/// once (in [`Envelope::to_json`]'s order), and those bytes are hashed (`STRINGIFY` rule) and
+/// placed in the envelope text; under the JCS rule the hash is computed apart (the two orders
+/// differ only for array-index keys).
+pub(crate) fn sign_owned_json(
+    envelope_type: &str,
+    mut payload: Value,
+    key: &SigningKey,
+    signer_did: &str,
+    issued_at_ms: i64,
+    expires_at_ms: Option<i64>,
+) -> Result<SignedEnvelope, EnvelopeError> {
+    if !payload.is_object() {
+        return Err(EnvelopeError::Malformed("payload must be an object".into()));
+    }
+    json::sort_keys_in_place(&mut payload);
+    let canon = |e: json::JsonError| EnvelopeError::Canonicalization(e.to_string());
+    let payload_json = json::serialize(&payload, KeyOrder::JavaScript).map_err(canon)?;
+    let digest = match hash_rule(envelope_type) {
+        HashRule::JsonStringify => crate::hash::sha256(&payload_json),
+        HashRule::Jcs => json::sha256_of(&payload, KeyOrder::Jcs).map_err(canon)?,
+    };
+    let payload_hash_b64u = b64::encode(digest);
+    let signature = key.sign(payload_hash_b64u.as_bytes());
+    let envelope = Envelope {
+        envelope_version: ENVELOPE_VERSION.into(),
+        envelope_type: envelope_type.into(),
+        payload,
+        payload_hash_b64u,
+        hash_algorithm: "SHA-256".into(),
+        signature_b64u: b64::encode(signature),
+        algorithm: "Ed25519".into(),
+        signer_did: signer_did.to_string(),
+        issued_at: time::format_rfc3339_millis(issued_at_ms),
+        expires_at: expires_at_ms.map(time::format_rfc3339_millis),
+    };
+    let json = envelope_json(&envelope, &payload_json);
+    Ok(SignedEnvelope { envelope, json })
+}
+
+/// [`Envelope::to_json`]'s bytes, the payload given as its serialized bytes: the members in
+/// sorted order, as [`Envelope::to_value`] lists them. The one writer of an envelope's text
+/// around payload bytes (the gateway's response text, and the run log's receipt hash through
+/// [`Envelope::canonical_bytes_with`]).
+fn envelope_json(e: &Envelope, payload_json: &[u8]) -> Vec<u8> {
+    let mut o = crate::canonical::JcsObject::with_capacity(payload_json.len() + 400);
+    o.str("algorithm", &e.algorithm);
+    o.str("envelope_type", &e.envelope_type);
+    o.str("envelope_version", &e.envelope_version);
+    if let Some(x) = &e.expires_at {
+        o.str("expires_at", x);
+    }
+    o.str("hash_algorithm", &e.hash_algorithm);
+    o.str("issued_at", &e.issued_at);
+    o.raw("payload", payload_json);
+    o.str("payload_hash_b64u", &e.payload_hash_b64u);
+    o.str("signature_b64u", &e.signature_b64u);
+    o.str("signer_did", &e.signer_did);
+    o.finish()
 }
 
 #[cfg(test)]
@@ -571,6 +631,37 @@ mod tests {
             json::canonicalize(&e.to_value()).unwrap()
         );
         assert!(sign_owned_hashed("tool_receipt", serde_json::json!([1]), &k, &did, 1).is_err());
+    }
+
+    /// The envelope text built around the hashed payload bytes is exactly `to_json()` (and,
+    /// for these payloads, serde_json's and the JCS form), for both hash rules, with and
+    /// without `expires_at`, for strings that need escaping and array-index keys.
+    #[test]
+    fn sign_owned_json_is_to_json() {
+        let payloads = [
+            json::parse_str(r#"{"z":1,"a":{"y":[1,2],"b":"x"}}"#).unwrap(),
+            serde_json::json!({"m": "q\"u\\o\u{1}\u{1f}\u{7f}\n\t\u{2028}é😀</", "n": null, "t": true}),
+            serde_json::json!({"10": 1, "9": 2, "b": {"2": [], "a": 0}}),
+        ];
+        for (i, p) in payloads.iter().enumerate() {
+            for t in ["gateway_receipt", "work_policy_contract"] {
+                for exp in [None, Some(1_770_768_100_000)] {
+                    let did = key().verifying_key().did();
+                    let s = sign_owned_json(t, p.clone(), &key(), &did, 1_770_768_000_000, exp)
+                        .unwrap();
+                    let plain =
+                        sign_owned(t, p.clone(), &key(), &did, 1_770_768_000_000, exp).unwrap();
+                    assert_eq!(s.envelope, plain, "payload {i} {t}");
+                    assert_eq!(s.json, s.envelope.to_json().unwrap().into_bytes());
+                    if i < 2 {
+                        assert_eq!(s.json, serde_json::to_vec(&s.envelope.to_value()).unwrap());
+                        assert_eq!(s.json, json::canonicalize(&s.envelope.to_value()).unwrap());
+                    }
+                    let parsed = Envelope::parse(&s.json, &json::Limits::STRICT).unwrap();
+                    parsed.verify(&opts(t, Signers::Any)).unwrap();
+                }
+            }
+        }
     }
 
     fn key() -> SigningKey {

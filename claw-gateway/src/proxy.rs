@@ -721,15 +721,34 @@ async fn failed_call(
     } else {
         StatusCode::BAD_GATEWAY
     };
-    Ok(json_response(
-        status,
-        &json!({
-            "error": {"code": code, "message": message},
-            "reason_code": code,
-            "_receipt": signed.legacy,
-            "_receipt_envelope": signed.envelope,
-        }),
-    ))
+    Ok(receipted_error(status, code, message, &signed))
+}
+
+/// A refusal carrying the call's receipts: `{"error":{"code","message"},"reason_code",
+/// "_receipt","_receipt_envelope"}`, the receipts spliced in from their JSON texts.
+pub fn receipted_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    s: &Signed,
+) -> Response<GwBody> {
+    let mut body = serde_json::to_vec(&json!({
+        "error": {"code": code, "message": message},
+        "reason_code": code,
+    }))
+    .unwrap_or_default();
+    body.pop();
+    body.reserve(s.legacy_json.len() + s.envelope_json.len() + 40);
+    body.extend_from_slice(b",\"_receipt\":");
+    body.extend_from_slice(&s.legacy_json);
+    body.extend_from_slice(b",\"_receipt_envelope\":");
+    body.extend_from_slice(&s.envelope_json);
+    body.push(b'}');
+    let mut r = Response::new(GwBody::full(body));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
 }
 
 /// Merge the receipts into a JSON response: spliced into the provider's own bytes when it
@@ -740,8 +759,8 @@ pub fn merge_receipt(
     status: StatusCode,
     s: &Signed,
 ) -> Vec<u8> {
-    let legacy = serde_json::to_vec(&s.legacy).unwrap_or_default();
-    let env = serde_json::to_vec(&s.envelope).unwrap_or_default();
+    let legacy = &s.legacy_json;
+    let env = &s.envelope_json;
     if status.is_success() {
         if let Some(Value::Object(m)) = parsed {
             if !m.contains_key("_receipt") && !m.contains_key("_receipt_envelope") {
@@ -758,9 +777,9 @@ pub fn merge_receipt(
                         out.push(b',');
                     }
                     out.extend_from_slice(b"\"_receipt\":");
-                    out.extend_from_slice(&legacy);
+                    out.extend_from_slice(legacy);
                     out.extend_from_slice(b",\"_receipt_envelope\":");
-                    out.extend_from_slice(&env);
+                    out.extend_from_slice(env);
                     out.push(b'}');
                     return out;
                 }
@@ -788,7 +807,7 @@ pub fn merge_receipt(
         m
     };
     obj.insert("_receipt".into(), s.legacy.clone());
-    obj.insert("_receipt_envelope".into(), s.envelope.clone());
+    obj.insert("_receipt_envelope".into(), s.envelope.to_value());
     serde_json::to_vec(&Value::Object(obj)).unwrap_or_default()
 }
 
@@ -859,14 +878,11 @@ async fn buffered_response(
             Outcome::ResponseTooLarge => ("UPSTREAM_RESPONSE_TOO_LARGE", StatusCode::BAD_GATEWAY),
             _ => ("PROVIDER_ERROR", StatusCode::BAD_GATEWAY),
         };
-        return Ok(json_response(
+        return Ok(receipted_error(
             st,
-            &json!({
-                "error": {"code": code, "message": "the provider's response did not complete"},
-                "reason_code": code,
-                "_receipt": signed.legacy,
-                "_receipt_envelope": signed.envelope,
-            }),
+            code,
+            "the provider's response did not complete",
+            &signed,
         ));
     }
     let out = merge_receipt(&buf, parsed.as_ref(), status, &signed);
@@ -939,8 +955,14 @@ fn stream_response(
         }
         tracing::info!(provider = %call.provider, model = %call.model, outcome = outcome.as_str(), bytes = n, "stream receipted");
         if outcome != Outcome::ClientDisconnected {
-            match claw_core::evidence::sse_trailer(&signed.envelope, Some(&signed.legacy)) {
-                Ok(t) => {
+            // The envelope's text is already its RFC 8785 form (sorted members, strings and
+            // integers); the legacy receipt is sent in its own order, so it is canonicalized.
+            match claw_core::json::canonicalize(&signed.legacy) {
+                Ok(legacy) => {
+                    let t = claw_core::evidence::sse_trailer_from_json(
+                        &signed.envelope_json,
+                        Some(&legacy),
+                    );
                     let _ = tx.send(Bytes::from(t)).await;
                 }
                 Err(e) => tracing::error!(error = %e, "trailer not written"),

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
+use claw_core::envelope::Envelope;
 use claw_core::evidence::{Binding, ModelCall};
 use serde_json::{json, Map, Value};
 
@@ -70,13 +72,36 @@ pub struct CallResult {
     pub tokens_output: u64,
 }
 
-/// A signed receipt.
+/// A signed receipt, each JSON text written once and shared by the response body, the
+/// receipt sink and the SSE trailer.
 #[derive(Debug, Clone)]
 pub struct Signed {
-    pub envelope: Value,
+    /// The `gateway_receipt` envelope.
+    pub envelope: Envelope,
+    /// Its JSON text (`Envelope::to_json`, here also serde_json's and the JCS form: members
+    /// sorted, strings and integers only).
+    pub envelope_json: Bytes,
+    /// The reference's legacy `_receipt` (members in its order, `signature` last).
     pub legacy: Value,
+    /// Its JSON text: the signed text with `signature` appended.
+    pub legacy_json: Bytes,
     /// The key it is stored under.
     pub key: String,
+}
+
+impl Signed {
+    /// A receipt from its parts, the JSON texts written from them (tests, fuzzing).
+    pub fn from_values(envelope: Envelope, legacy: Value, key: String) -> Signed {
+        let envelope_json = Bytes::from(envelope.to_json().unwrap_or_default().into_bytes());
+        let legacy_json = Bytes::from(serde_json::to_vec(&legacy).unwrap_or_default());
+        Signed {
+            envelope,
+            envelope_json,
+            legacy,
+            legacy_json,
+            key,
+        }
+    }
 }
 
 fn hex(b: &[u8; 32]) -> String {
@@ -114,7 +139,7 @@ pub fn sign(state: &State, call: &Call, r: &CallResult) -> Result<Signed, Gatewa
     let mut md = Map::new();
     md.insert(METADATA_KEY.into(), Value::Object(gw));
     md.insert("privacy_mode".into(), json!("hash_only"));
-    let env = state.gateway.sign_receipt_hashed(
+    let signed = state.gateway.sign_receipt_hashed_json(
         &ModelCall {
             provider: &call.provider,
             model: &call.model,
@@ -131,41 +156,39 @@ pub fn sign(state: &State, call: &Call, r: &CallResult) -> Result<Signed, Gatewa
         call.binding.as_ref(),
         &mut rand_core::OsRng,
     )?;
-    let envelope = env.to_value();
-    let timestamp = envelope
-        .get("payload")
-        .and_then(|p| p.get("timestamp"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let legacy = legacy_receipt(state, call, r, timestamp, latency_ms);
+    let payload = &signed.envelope.payload;
+    let timestamp = payload.get("timestamp").cloned().unwrap_or(Value::Null);
+    let (legacy, legacy_json) = legacy_receipt(state, call, r, timestamp, latency_ms);
     state.metrics.signing_latency.observe(t0.elapsed());
     state.metrics.receipt(r.outcome.as_str());
     let key = match &call.nonce {
         Some(n) => n.clone(),
-        None => envelope
-            .get("payload")
-            .and_then(|p| p.get("receipt_id"))
+        None => payload
+            .get("receipt_id")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
     };
     Ok(Signed {
-        envelope,
+        envelope: signed.envelope,
+        envelope_json: Bytes::from(signed.json),
         legacy,
+        legacy_json,
         key,
     })
 }
 
 /// The reference's legacy receipt: members in its order, signed (Ed25519, base64url) over
-/// the `JSON.stringify` of every member but `signature`.
+/// the `JSON.stringify` of every member but `signature`; and its JSON text, the signed text
+/// with `,"signature":"…"` spliced before its closing brace (what serializing the object
+/// with `signature` inserted last gives, without serializing it again).
 fn legacy_receipt(
     state: &State,
     call: &Call,
     r: &CallResult,
     timestamp: Value,
     latency_ms: u64,
-) -> Value {
-    let kid = state.key.verifying_key().reference_kid();
+) -> (Value, Bytes) {
     let mut m = Map::new();
     m.insert("version".into(), json!("1.0"));
     m.insert("proxyDid".into(), json!(state.did));
@@ -175,7 +198,7 @@ fn legacy_receipt(
     m.insert("responseHash".into(), json!(hex(&r.response_sha256)));
     m.insert("timestamp".into(), timestamp);
     m.insert("latencyMs".into(), json!(latency_ms));
-    m.insert("kid".into(), json!(kid));
+    m.insert("kid".into(), json!(state.reference_kid));
     if let Some(b) = &call.binding {
         let mut bm = Map::new();
         bm.insert("runId".into(), json!(b.run_id));
@@ -193,10 +216,15 @@ fn legacy_receipt(
     }
     m.insert("privacyMode".into(), json!("hash_only"));
     // serde_json (preserve_order) writes members in insertion order, as JSON.stringify does.
-    let text = serde_json::to_vec(&m).unwrap_or_default();
+    let mut text = serde_json::to_vec(&m).unwrap_or_default();
     let sig = claw_core::b64::encode(state.key.sign(&text));
-    m.insert("signature".into(), json!(sig));
-    Value::Object(m)
+    // `text` ends with the object's `}`; base64url needs no escaping.
+    text.pop();
+    text.extend_from_slice(b",\"signature\":\"");
+    text.extend_from_slice(sig.as_bytes());
+    text.extend_from_slice(b"\"}");
+    m.insert("signature".into(), Value::String(sig));
+    (Value::Object(m), Bytes::from(text))
 }
 
 /// Store the receipt in the sink (on the blocking pool).
@@ -204,8 +232,7 @@ pub async fn persist(state: &Arc<State>, s: &Signed) -> Result<(), GatewayError>
     if state.sink.is_empty() {
         return Ok(());
     }
-    let bytes = serde_json::to_vec(&s.envelope)
-        .map_err(|e| GatewayError::Sink(crate::sink::SinkError::Invalid(e.to_string())))?;
+    let bytes = s.envelope_json.clone();
     let st = state.clone();
     let key = s.key.clone();
     tokio::task::spawn_blocking(move || crate::sink::ReceiptSink::put(&st.sink, &key, &bytes))

@@ -57,6 +57,8 @@ pub struct State {
     /// The same key as `gateway`, for the legacy `_receipt` signature.
     pub key: SigningKey,
     pub did: String,
+    /// `key`'s reference key id (the legacy receipt's `kid`), computed once.
+    pub reference_kid: String,
     pub gateway_id: String,
     pub issuers: ArcSwap<KeySet>,
     pub switches: ArcSwap<Switches>,
@@ -192,6 +194,7 @@ impl State {
         let state = State {
             provider_keys,
             gateway,
+            reference_kid: key.verifying_key().reference_kid(),
             key,
             did,
             gateway_id,

@@ -33,8 +33,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = claw_core::evidence::receipt_from_response(rest);
         }
         3 => {
-            let env = json!({"envelope_type": "gateway_receipt", "payload": {"receipt_id": "rcpt_f"}});
-            let s = Signed { envelope: env.clone(), legacy: json!({"version": "1.0"}), key: "k".into() };
+            let key = claw_core::keys::SigningKey::from_seed(&[7u8; 32]);
+            let signed = claw_core::envelope::sign("gateway_receipt", &json!({"receipt_id": "rcpt_f"}), &key, 0, None)
+                .expect("a fixed payload signs");
+            let env = signed.to_value();
+            let s = Signed::from_values(signed, json!({"version": "1.0"}), "k".into());
             let parsed = claw_core::json::parse(rest, &claw_core::json::Limits::STRICT).ok();
             if let Some(p) = &parsed {
                 let _ = usage(p);

@@ -118,17 +118,27 @@ fn last_trailer_line(body: &[u8]) -> Option<(usize, &[u8])> {
 /// The SSE trailer a gateway appends after the provider's last byte: the envelope line,
 /// the legacy receipt line when given, and a blank line. JSON is written in RFC 8785 order.
 pub fn sse_trailer(envelope: &Value, legacy: Option<&Value>) -> Result<Vec<u8>, EvidenceError> {
+    let legacy = legacy.map(json::canonicalize).transpose()?;
+    Ok(sse_trailer_from_json(
+        &json::canonicalize(envelope)?,
+        legacy.as_deref(),
+    ))
+}
+
+/// [`sse_trailer`] from JSON texts the caller already holds in RFC 8785 form (a gateway
+/// holding its envelope's canonical text skips serializing it again).
+pub fn sse_trailer_from_json(envelope_jcs: &[u8], legacy_jcs: Option<&[u8]>) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(SSE_TRAILER_ENVELOPE.as_bytes());
-    out.extend_from_slice(b64::encode(json::canonicalize(envelope)?).as_bytes());
+    out.extend_from_slice(b64::encode(envelope_jcs).as_bytes());
     out.push(b'\n');
-    if let Some(l) = legacy {
+    if let Some(l) = legacy_jcs {
         out.extend_from_slice(SSE_TRAILER_LEGACY.as_bytes());
-        out.extend_from_slice(b64::encode(json::canonicalize(l)?).as_bytes());
+        out.extend_from_slice(b64::encode(l).as_bytes());
         out.push(b'\n');
     }
     out.push(b'\n');
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -53,8 +53,8 @@ pub use aggregate::{
 pub use batch::{SigMode, TABLE_MIN_SIGNATURES};
 pub use bundle::{Bundle, BundleOptions, CausalAnchoring};
 pub use carried::{
-    receipt_from_response, sse_trailer, CarriedReceipt, MAX_CARRIED_RESPONSE_BYTES,
-    SSE_TRAILER_ENVELOPE, SSE_TRAILER_LEGACY,
+    receipt_from_response, sse_trailer, sse_trailer_from_json, CarriedReceipt,
+    MAX_CARRIED_RESPONSE_BYTES, SSE_TRAILER_ENVELOPE, SSE_TRAILER_LEGACY,
 };
 pub use causal::CausalMode;
 pub use chain::{event_hash, Event};

@@ -300,6 +300,48 @@ impl Gateway {
         binding: Option<&Binding>,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Envelope, EvidenceError> {
+        let payload = self.receipt_payload(call, request_sha256, response_sha256, binding, rng)?;
+        Ok(envelope::sign_owned(
+            ReceiptKind::Gateway.type_name(),
+            payload,
+            &self.key,
+            &self.did,
+            call.timestamp_ms,
+            None,
+        )?)
+    }
+
+    /// As [`Gateway::sign_receipt_hashed`], also returning the envelope's JSON text
+    /// ([`Envelope::to_json`]'s bytes) written from the payload bytes that were hashed: a
+    /// gateway that sends the envelope serializes its payload once.
+    pub fn sign_receipt_hashed_json(
+        &self,
+        call: &ModelCall<'_>,
+        request_sha256: &[u8; 32],
+        response_sha256: &[u8; 32],
+        binding: Option<&Binding>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<envelope::SignedEnvelope, EvidenceError> {
+        let payload = self.receipt_payload(call, request_sha256, response_sha256, binding, rng)?;
+        Ok(envelope::sign_owned_json(
+            ReceiptKind::Gateway.type_name(),
+            payload,
+            &self.key,
+            &self.did,
+            call.timestamp_ms,
+            None,
+        )?)
+    }
+
+    /// The checked, sorted `gateway_receipt` payload.
+    fn receipt_payload(
+        &self,
+        call: &ModelCall<'_>,
+        request_sha256: &[u8; 32],
+        response_sha256: &[u8; 32],
+        binding: Option<&Binding>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Value, EvidenceError> {
         non_empty("provider", call.provider)?;
         non_empty("model", call.model)?;
         if call.tokens_input > MAX_TOKENS || call.tokens_output > MAX_TOKENS {
@@ -353,15 +395,7 @@ impl Gateway {
         );
         m.insert("tokens_input".into(), n(call.tokens_input));
         m.insert("tokens_output".into(), n(call.tokens_output));
-        let payload = finish(m)?;
-        Ok(envelope::sign_owned(
-            ReceiptKind::Gateway.type_name(),
-            payload,
-            &self.key,
-            &self.did,
-            call.timestamp_ms,
-            None,
-        )?)
+        finish(m)
     }
 }
 
