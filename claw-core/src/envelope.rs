@@ -431,10 +431,147 @@ pub(crate) fn sign_owned(
     })
 }
 
+/// [`sign_owned`] that also returns SHA-256 of the envelope's RFC 8785 bytes (what a run log
+/// records as `receipt_hash_b64u`), serializing the payload once: its bytes are hashed for
+/// `payload_hash_b64u` and spliced into the envelope's canonical form. The payload's keys are
+/// sorted first, so its `JSON.stringify` bytes are its JCS bytes unless an object in it has
+/// an array-index key (then the JCS bytes are computed separately).
+pub(crate) fn sign_owned_hashed(
+    envelope_type: &str,
+    mut payload: Value,
+    key: &SigningKey,
+    signer_did: &str,
+    issued_at_ms: i64,
+) -> Result<(Envelope, [u8; 32]), EnvelopeError> {
+    if !payload.is_object() {
+        return Err(EnvelopeError::Malformed("payload must be an object".into()));
+    }
+    json::sort_keys_in_place(&mut payload);
+    let canon = |e: json::JsonError| EnvelopeError::Canonicalization(e.to_string());
+    let rule = hash_rule(envelope_type);
+    let order = match rule {
+        HashRule::Jcs => KeyOrder::Jcs,
+        HashRule::JsonStringify => KeyOrder::JavaScript,
+    };
+    let hashed = json::serialize(&payload, order).map_err(canon)?;
+    let payload_hash_b64u = b64::encode(crate::hash::sha256(&hashed));
+    let jcs = if rule == HashRule::Jcs || !has_index_key(&payload) {
+        hashed
+    } else {
+        json::canonicalize(&payload).map_err(canon)?
+    };
+    let signature = key.sign(payload_hash_b64u.as_bytes());
+    let env = Envelope {
+        envelope_version: ENVELOPE_VERSION.into(),
+        envelope_type: envelope_type.into(),
+        payload,
+        payload_hash_b64u,
+        hash_algorithm: "SHA-256".into(),
+        signature_b64u: b64::encode(signature),
+        algorithm: "Ed25519".into(),
+        signer_did: signer_did.to_string(),
+        issued_at: time::format_rfc3339_millis(issued_at_ms),
+        expires_at: None,
+    };
+    let digest = crate::hash::sha256(env.canonical_bytes_with(&jcs));
+    Ok((env, digest))
+}
+
+/// Whether an object anywhere in `v` has a key that is a JavaScript array index.
+fn has_index_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| json::array_index(k).is_some() || has_index_key(x)),
+        Value::Array(a) => a.iter().any(has_index_key),
+        _ => false,
+    }
+}
+
+impl Envelope {
+    /// The RFC 8785 bytes of [`Envelope::to_value`], given the RFC 8785 bytes of the payload
+    /// (the caller has them; they are spliced in, not recomputed).
+    fn canonical_bytes_with(&self, payload_jcs: &[u8]) -> Vec<u8> {
+        let mut o = crate::canonical::JcsObject::with_capacity(payload_jcs.len() + 400);
+        o.str("algorithm", &self.algorithm);
+        o.str("envelope_type", &self.envelope_type);
+        o.str("envelope_version", &self.envelope_version);
+        if let Some(e) = &self.expires_at {
+            o.str("expires_at", e);
+        }
+        o.str("hash_algorithm", &self.hash_algorithm);
+        o.str("issued_at", &self.issued_at);
+        o.raw("payload", payload_jcs);
+        o.str("payload_hash_b64u", &self.payload_hash_b64u);
+        o.str("signature_b64u", &self.signature_b64u);
+        o.str("signer_did", &self.signer_did);
+        o.finish()
+    }
+
+    /// [`Envelope::to_value`], moving the payload instead of copying it.
+    pub fn into_value(self) -> Value {
+        let mut m = Map::new();
+        m.insert("algorithm".into(), Value::String(self.algorithm));
+        m.insert("envelope_type".into(), Value::String(self.envelope_type));
+        m.insert(
+            "envelope_version".into(),
+            Value::String(self.envelope_version),
+        );
+        if let Some(e) = self.expires_at {
+            m.insert("expires_at".into(), Value::String(e));
+        }
+        m.insert("hash_algorithm".into(), Value::String(self.hash_algorithm));
+        m.insert("issued_at".into(), Value::String(self.issued_at));
+        m.insert("payload".into(), self.payload);
+        m.insert(
+            "payload_hash_b64u".into(),
+            Value::String(self.payload_hash_b64u),
+        );
+        m.insert("signature_b64u".into(), Value::String(self.signature_b64u));
+        m.insert("signer_did".into(), Value::String(self.signer_did));
+        Value::Object(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hash;
+
+    #[test]
+    fn sign_owned_hashed_is_sign_plus_the_jcs_hash_of_the_envelope() {
+        let k = key();
+        let did = k.verifying_key().did();
+        let payloads = [
+            serde_json::json!({"b": "x\u{1}é", "a": {"d": [1, {"z": null, "y": 2.5}], "c": true}}),
+            // An array-index key: JSON.stringify bytes differ from JCS bytes.
+            serde_json::json!({"m": {"10": 1, "2": 2, "a": 3}}),
+        ];
+        for t in ["tool_receipt", "work_policy_contract"] {
+            for p in &payloads {
+                let want = sign(t, p, &k, 1_700_000_000_123, None).unwrap();
+                let (got, digest) =
+                    sign_owned_hashed(t, p.clone(), &k, &did, 1_700_000_000_123).unwrap();
+                assert_eq!(got, want);
+                let jcs = json::canonicalize(&want.to_value()).unwrap();
+                assert_eq!(digest, hash::sha256(&jcs), "{t} {p}");
+                assert_eq!(got.clone().into_value(), want.to_value());
+            }
+        }
+        // expires_at is written in its place.
+        let mut e = sign("tool_receipt", &payloads[0], &k, 1, Some(2)).unwrap();
+        let jcs_p = json::canonicalize(&e.payload).unwrap();
+        assert_eq!(
+            e.canonical_bytes_with(&jcs_p),
+            json::canonicalize(&e.to_value()).unwrap()
+        );
+        e.expires_at = None;
+        assert_eq!(
+            e.canonical_bytes_with(&jcs_p),
+            json::canonicalize(&e.to_value()).unwrap()
+        );
+        assert!(sign_owned_hashed("tool_receipt", serde_json::json!([1]), &k, &did, 1).is_err());
+    }
 
     fn key() -> SigningKey {
         SigningKey::from_seed(&[5u8; 32])

@@ -1280,7 +1280,7 @@ pub fn cmp_utf16(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// ECMAScript's "array index": a canonical decimal integer below 2^32 − 1.
-fn array_index(k: &str) -> Option<u32> {
+pub(crate) fn array_index(k: &str) -> Option<u32> {
     if k.is_empty() || k.len() > 10 || (k.len() > 1 && k.starts_with('0')) {
         return None;
     }

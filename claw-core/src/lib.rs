@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod b64;
+pub mod canonical;
 pub mod cst;
 pub mod envelope;
 pub mod error;

@@ -3,6 +3,7 @@
 
 mod evidence_util;
 
+use claw_core::canonical::Canonical;
 use claw_core::evidence::{
     check_disclosures, parse_run_log, verify_bundle, BundleOptions, DecisionRecord,
     ElicitationRecord, EvidenceError, ListingRecord, ModelCall, RunOp, RunPolicy, RunRecord,
@@ -58,8 +59,8 @@ fn tool(name: &str, args: &Value) -> RunOp {
     RunOp::Tool {
         tool_name: name.into(),
         tool_version: None,
-        args: args.clone(),
-        result: json!({"ok": true, "n": 1.5}),
+        args: Canonical::new(args.clone()).unwrap(),
+        result: Canonical::new(json!({"ok": true, "n": 1.5})).unwrap(),
         result_status: "success".into(),
         latency_ms: 12,
     }

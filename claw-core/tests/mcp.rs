@@ -143,13 +143,16 @@ fn a_refused_call_reads_as_a_tool_error_with_the_reason() {
 #[test]
 fn tool_call_params_are_checked() {
     let c = ToolCall::from_params(Some(&json!({"name": "read_file"}))).unwrap();
-    assert_eq!(c.arguments, json!({}));
+    assert_eq!(c.arguments.value(), &json!({}));
     // The hash is of the JCS bytes: key order does not matter.
     let a =
         ToolCall::from_params(Some(&json!({"name": "t", "arguments": {"b": 1, "a": 2}}))).unwrap();
     let b =
         ToolCall::from_params(Some(&json!({"name": "t", "arguments": {"a": 2, "b": 1}}))).unwrap();
-    assert_eq!(a.args_hash_b64u().unwrap(), b.args_hash_b64u().unwrap());
+    assert_eq!(a.args_hash_b64u(), b.args_hash_b64u());
+    let jcs = claw_core::json::canonicalize(&json!({"a": 2, "b": 1})).unwrap();
+    assert_eq!(a.arguments.bytes(), jcs);
+    assert_eq!(a.args_hash_b64u(), claw_core::hash::sha256_b64u(&jcs));
     for bad in [
         None,
         Some(json!({})),

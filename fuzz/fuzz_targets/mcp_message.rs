@@ -109,7 +109,7 @@ fuzz_target!(|data: &[u8]| {
     let snap = runtime().snapshot();
     if msg.method() == Some("tools/call") {
         if let Ok(call) = ToolCall::from_params(msg.params()) {
-            let h = call.args_hash_b64u().expect("arguments are strict JSON");
+            let h = call.args_hash_b64u();
             assert_eq!(h.len(), 43);
             for server in ["fs", "other"] {
                 let d = mcp::decide_call(

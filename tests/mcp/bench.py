@@ -4,7 +4,9 @@ interleaved in one run. Prints a Markdown table for BENCHMARKS.md.
 
 Raw JSON-RPC over pipes (no SDK) so the client adds as little as possible; one call in flight.
 Environment: CLAW_BIN (a release build), CLAW_MCP_NPM (scripts/test-mcp.sh installs it);
-CLAW_MCP_BENCH_CALLS (per round, default 300), CLAW_MCP_BENCH_ROUNDS (default 5)."""
+CLAW_MCP_BENCH_CALLS (per round, default 300), CLAW_MCP_BENCH_ROUNDS (default 5);
+CLAW_MCP_BENCH_BASE (optional: another release build of claw, e.g. main's, whose two proxy
+paths run interleaved with CLAW_BIN's in the same rounds, for a before/after in one run)."""
 import json
 import os
 import platform
@@ -63,19 +65,21 @@ def pct(xs, q):
 
 
 def main():
+    load0 = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp())
     keys = Keys(tmp)
     pol = keys.policy("bench", [{"sid": "echo", "effect": "Allow", "actions": ["tool:execute"],
                                  "resources": ["echo"]}])
     server = [npm_server("mcp-server-everything"), "stdio"]
-    wrap = [CLAW, "mcp", "wrap", "--wpc", str(pol), "--signer", keys.signer, "--server-name", "everything"]
     run_dir = tmp / "run"
-    configs = {
-        "direct": server,
-        "claw mcp wrap, no run dir": wrap + ["--", *server],
-        "claw mcp wrap --run-dir (receipt per call)": wrap + ["--run-dir", str(run_dir), "--agent-key",
-                                                             str(tmp / "agent.jwk"), "--", *server],
-    }
+    base = os.environ.get("CLAW_MCP_BENCH_BASE")
+    bins = [(base, "base: ", tmp / "run-base"), (CLAW, "", run_dir)] if base else [(CLAW, "", run_dir)]
+    configs = {"direct": server}
+    for binary, tag, rd in bins:
+        wrap = [binary, "mcp", "wrap", "--wpc", str(pol), "--signer", keys.signer, "--server-name", "everything"]
+        configs[f"{tag}claw mcp wrap, no run dir"] = wrap + ["--", *server]
+        configs[f"{tag}claw mcp wrap --run-dir (receipt per call)"] = wrap + [
+            "--run-dir", str(rd), "--agent-key", str(tmp / "agent.jwk"), "--", *server]
     peers = {k: Peer(v) for k, v in configs.items()}
     samples = {k: [] for k in configs}
     for k, p in peers.items():  # warm-up
@@ -87,8 +91,10 @@ def main():
         p.close()
     receipts = sum(1 for l in (run_dir / "run.jsonl").read_text().splitlines() if '"type":"tool"' in l)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    if base:
+        print(f"base: {base}; this build: {CLAW}")
     print(f"machine: {platform.machine()} {cpu}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.1f}; {ROUNDS} interleaved rounds x {CALLS} calls per config; "
+          f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; {ROUNDS} interleaved rounds x {CALLS} calls per config; "
           f"{receipts} tool receipts recorded")
     base50 = pct(samples["direct"], 0.5)
     print("| path | p50 | p99 | p50 added |")

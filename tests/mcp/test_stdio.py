@@ -311,3 +311,59 @@ def test_child_exit_code_and_stderr_pass_through(keys, fs_policy):
     p = raw_proxy(keys, fs_policy, ["sh", "-c", "kill -TERM $$"])
     p.communicate(timeout=20)
     assert p.returncode == 128 + 15
+
+
+# A server that answers every request with a ~2 KB result (above the 1 KiB line buffer of the
+# proxy's stdout, below PIPE_BUF) and reports, in each answer, how many of its reads of stdin
+# so far ended inside a line.
+CHUNK_SERVER = r"""
+import json, os, sys
+buf, partial = b"", 0
+while True:
+    chunk = os.read(0, 1 << 16)
+    if not chunk:
+        break
+    if not chunk.endswith(b"\n"):
+        partial += 1
+    buf += chunk
+    while b"\n" in buf:
+        line, buf = buf.split(b"\n", 1)
+        msg = json.loads(line)
+        if "id" in msg and "method" in msg:
+            res = {"partial_reads": partial, "pad": "x" * 2000}
+            os.write(1, json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": res}).encode() + b"\n")
+"""
+
+
+def test_each_message_is_one_write(keys, fs_policy, tmp_path):
+    """The proxy writes each relayed message with its newline in one write(2), both ways: a
+    peer blocked in read() is woken once, with a whole line (two writes woke it twice, the
+    first time with a line without its end)."""
+    server = ["python3", "-c", CHUNK_SERVER]
+    for extra in ([], ["--run-dir", str(tmp_path / "run"), "--agent-key", str(keys.dir / "agent.jwk")]):
+        p = raw_proxy(keys, fs_policy, server, extra=extra)
+        out_partial, last = 0, None
+        try:
+            for i in range(40):
+                method = "tools/call" if i % 2 else "ping"
+                params = {"name": "read_file", "arguments": {"path": f"/n/{i}"}} if i % 2 else {}
+                p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method,
+                                          "params": params}).encode() + b"\n")
+                p.stdin.flush()
+                got = b""
+                while not got.endswith(b"\n"):
+                    chunk = os.read(p.stdout.fileno(), 1 << 16)
+                    assert chunk, p.stderr.read()
+                    if not chunk.endswith(b"\n"):
+                        out_partial += 1
+                    got += chunk
+                last = json.loads(got)
+                assert last["id"] == i and len(last["result"]["pad"]) == 2000, last
+        finally:
+            p.stdin.close()
+            p.wait(timeout=20)
+        assert last["result"]["partial_reads"] == 0, extra
+        assert out_partial == 0, extra
+    # With the run directory, each allowed call left its decision and its receipt.
+    log = run_log(tmp_path / "run")
+    assert [r["op"]["type"] for r in log[1:]].count("tool") == 20

@@ -6,6 +6,7 @@
 
 use super::common::{bad_arg, now_ms, read_json, seed, signing_key, verified_policy};
 use crate::{exit, io, Failure};
+use claw_core::canonical::Canonical;
 use claw_core::cst::{self, KeySet, ValidationOptions};
 use claw_core::evidence::{
     parse_run_log, DecisionRecord, Gateway, ModelCall, RunOp, RunPolicy, RunRecord, RunStart,
@@ -469,13 +470,12 @@ fn parse_context(kvs: &[String]) -> Result<BTreeMap<String, String>, Failure> {
 fn tool(a: ToolArgs) -> Result<u8, Failure> {
     let mut st = load(&a.dir.dir, a.dir.agent_key.as_deref())?;
     let context = parse_context(&a.context)?;
-    let args = read_json(&a.args)?;
+    let args = canonical(read_json(&a.args)?)?;
     let result = match &a.result {
-        Some(p) => Some(read_json(p)?),
+        Some(p) => Some(canonical(read_json(p)?)?),
         None => None,
     };
-    let args_hash =
-        hash::sha256_b64u(json::canonicalize(&args).map_err(|e| Failure::input(e.into()))?);
+    let args_hash = args.hash_b64u().to_string();
     let start = st.start_info().clone();
     let policy = start.policy.as_ref().ok_or_else(|| {
         Failure::new(
@@ -610,10 +610,15 @@ fn tool(a: ToolArgs) -> Result<u8, Failure> {
     })
 }
 
+/// A tool call's arguments or result, with its JCS bytes (for the hashes and the log line).
+fn canonical(v: Value) -> Result<Canonical, Failure> {
+    Canonical::new(v).map_err(|e| Failure::input(e.into()))
+}
+
 fn result(a: ResultArgs) -> Result<u8, Failure> {
     let mut st = load(&a.dir.dir, a.dir.agent_key.as_deref())?;
-    let args = read_json(&a.args)?;
-    let result = read_json(&a.result)?;
+    let args = canonical(read_json(&a.args)?)?;
+    let result = canonical(read_json(&a.result)?)?;
     let now = at(&st);
     let r = st
         .apply(

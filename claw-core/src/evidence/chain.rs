@@ -66,6 +66,26 @@ impl Event {
         prev: Option<&Event>,
     ) -> Result<Event, json::JsonError> {
         let payload_hash_b64u = hash::sha256_b64u(json::canonicalize(payload)?);
+        Ok(Event::with_payload_hash(
+            event_id,
+            run_id,
+            event_type,
+            timestamp_ms,
+            payload_hash_b64u,
+            prev,
+        ))
+    }
+
+    /// [`Event::new`] for a payload whose hash (SHA-256 of its JCS bytes, base64url) the
+    /// caller computed.
+    pub(crate) fn with_payload_hash(
+        event_id: String,
+        run_id: &str,
+        event_type: &str,
+        timestamp_ms: i64,
+        payload_hash_b64u: String,
+        prev: Option<&Event>,
+    ) -> Event {
         let timestamp = time::format_rfc3339_millis(timestamp_ms);
         let prev_hash_b64u = prev.map(|p| p.event_hash_b64u.clone());
         let event_hash_b64u = event_hash(
@@ -76,7 +96,7 @@ impl Event {
             &payload_hash_b64u,
             prev_hash_b64u.as_deref(),
         );
-        Ok(Event {
+        Event {
             event_id,
             run_id: run_id.to_string(),
             event_type: event_type.to_string(),
@@ -84,7 +104,7 @@ impl Event {
             payload_hash_b64u,
             prev_hash_b64u,
             event_hash_b64u,
-        })
+        }
     }
 
     /// The bundle entry, keys sorted.

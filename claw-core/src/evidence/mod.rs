@@ -41,6 +41,7 @@ mod pulse;
 mod receipts;
 mod recorder;
 mod runlog;
+mod runlog_line;
 mod schema;
 mod verify;
 mod wire;

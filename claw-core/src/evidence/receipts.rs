@@ -9,7 +9,7 @@
 use super::{check_emittable, ids, invalid, EvidenceError};
 use crate::envelope::{self, Envelope};
 use crate::keys::SigningKey;
-use crate::{hash, json, time};
+use crate::{b64, hash, json, time};
 use rand_core::CryptoRngCore;
 use serde_json::{Map, Value};
 
@@ -137,7 +137,7 @@ fn non_empty(field: &str, v: &str) -> Result<(), EvidenceError> {
     }
 }
 
-fn jcs_hash(field: &str, v: &Value) -> Result<String, EvidenceError> {
+pub(crate) fn jcs_hash(field: &str, v: &Value) -> Result<String, EvidenceError> {
     json::canonicalize(v)
         .map(hash::sha256_b64u)
         .map_err(|e| invalid(field, e.to_string()))
@@ -403,6 +403,21 @@ impl ToolCall<'_> {
         binding: &Binding,
         receipt_id: &str,
     ) -> Result<Value, EvidenceError> {
+        let args = jcs_hash("args", self.args)?;
+        let result = jcs_hash("result", self.result)?;
+        self.payload_hashed(agent_did, binding, receipt_id, &args, &result)
+    }
+
+    /// [`ToolCall::payload`] with the hashes of the arguments and of the result already
+    /// computed (SHA-256 of their JCS bytes, base64url).
+    pub(crate) fn payload_hashed(
+        &self,
+        agent_did: &str,
+        binding: &Binding,
+        receipt_id: &str,
+        args_hash_b64u: &str,
+        result_hash_b64u: &str,
+    ) -> Result<Value, EvidenceError> {
         non_empty("tool_name", self.tool_name)?;
         binding.check()?;
         let mut m = Map::new();
@@ -412,11 +427,8 @@ impl ToolCall<'_> {
         if let Some(v) = self.tool_version {
             m.insert("tool_version".into(), s(v));
         }
-        m.insert("args_hash_b64u".into(), s(&jcs_hash("args", self.args)?));
-        m.insert(
-            "result_hash_b64u".into(),
-            s(&jcs_hash("result", self.result)?),
-        );
+        m.insert("args_hash_b64u".into(), s(args_hash_b64u));
+        m.insert("result_hash_b64u".into(), s(result_hash_b64u));
         m.insert("result_status".into(), s(self.result_status.as_str()));
         m.insert("hash_algorithm".into(), s("SHA-256"));
         m.insert("agent_did".into(), s(agent_did));
@@ -717,4 +729,23 @@ pub fn sign_receipt_envelope(
         issued_at_ms,
         None,
     )?)
+}
+
+/// [`sign_receipt_envelope`] by the agent whose DID is `signer_did`, also returning SHA-256
+/// (base64url) of the envelope's JCS bytes: the receipt's hash as a run log records it
+/// (`receipt_hash_b64u`), from the payload serialized once.
+pub(crate) fn sign_receipt_envelope_hashed(
+    kind: ReceiptKind,
+    payload: Value,
+    key: &SigningKey,
+    signer_did: &str,
+    issued_at_ms: i64,
+) -> Result<(Envelope, String), EvidenceError> {
+    if kind == ReceiptKind::Gateway {
+        return Err(invalid("kind", "gateway receipts are signed by Gateway"));
+    }
+    check_emittable(&payload)?;
+    let (env, digest) =
+        envelope::sign_owned_hashed(kind.type_name(), payload, key, signer_did, issued_at_ms)?;
+    Ok((env, b64::encode(digest)))
 }

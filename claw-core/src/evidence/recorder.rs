@@ -183,10 +183,35 @@ impl Recorder {
         self.record_event("policy_decision", decision, timestamp_ms, rng)
     }
 
+    /// [`Recorder::record_event`] for a payload whose JCS bytes the caller has: `payload_jcs`
+    /// must be `JCS(payload)` (it is hashed, not parsed).
+    pub(crate) fn record_event_canonical(
+        &mut self,
+        event_type: &str,
+        payload_jcs: &[u8],
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Binding, EvidenceError> {
+        let h = crate::hash::sha256_b64u(payload_jcs);
+        let idx = self.push_event_hashed(event_type, h, timestamp_ms, rng)?;
+        Ok(self.binding_for(idx, rng))
+    }
+
     fn push_event(
         &mut self,
         event_type: &str,
         payload: &Value,
+        timestamp_ms: i64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<usize, EvidenceError> {
+        let h = crate::hash::sha256_b64u(crate::json::canonicalize(payload)?);
+        self.push_event_hashed(event_type, h, timestamp_ms, rng)
+    }
+
+    fn push_event_hashed(
+        &mut self,
+        event_type: &str,
+        payload_hash_b64u: String,
         timestamp_ms: i64,
         rng: &mut impl CryptoRngCore,
     ) -> Result<usize, EvidenceError> {
@@ -201,14 +226,14 @@ impl Recorder {
                 });
             }
         }
-        let event = Event::new(
+        let event = Event::with_payload_hash(
             ids::new_id("evt", rng),
             &self.run_id,
             event_type,
             timestamp_ms,
-            payload,
+            payload_hash_b64u,
             self.events.last(),
-        )?;
+        );
         self.last_ts = Some(timestamp_ms);
         self.pulse.observe_time(timestamp_ms);
         self.events.push(event);
@@ -368,6 +393,22 @@ impl Recorder {
         call: &ToolCall<'_>,
         rng: &mut impl CryptoRngCore,
     ) -> Result<String, EvidenceError> {
+        let args = super::receipts::jcs_hash("args", call.args)?;
+        let result = super::receipts::jcs_hash("result", call.result)?;
+        self.record_tool_call_hashed(call, &args, &result, rng)
+            .map(|(id, _)| id)
+    }
+
+    /// [`Recorder::record_tool_call`] with the hashes of the arguments and of the result
+    /// already computed (SHA-256 of their JCS bytes, base64url; `call.result` is not read).
+    /// Returns the receipt id and SHA-256 (base64url) of the receipt envelope's JCS bytes.
+    pub(crate) fn record_tool_call_hashed(
+        &mut self,
+        call: &ToolCall<'_>,
+        args_hash_b64u: &str,
+        result_hash_b64u: &str,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(String, String), EvidenceError> {
         let mut ev = serde_json::Map::new();
         ev.insert("tool_name".into(), Value::String(call.tool_name.into()));
         if let Some(v) = call.tool_version {
@@ -380,9 +421,14 @@ impl Recorder {
             event_hash_b64u: crate::hash::sha256_b64u(b""),
             ..Binding::default()
         };
-        // The arguments and result are hashed once: the payload built with the probe gets
-        // the real binding once the event is appended.
-        let mut payload = call.payload(&self.agent_did, &probe, &receipt_id)?;
+        // The payload built with the probe gets the real binding once the event is appended.
+        let mut payload = call.payload_hashed(
+            &self.agent_did,
+            &probe,
+            &receipt_id,
+            args_hash_b64u,
+            result_hash_b64u,
+        )?;
         let idx = self.push_event("tool_call", &Value::Object(ev), call.timestamp_ms, rng)?;
         let binding = self.binding_for(idx, rng);
         binding.check()?;
@@ -391,10 +437,11 @@ impl Recorder {
         if let Some(m) = payload.as_object_mut() {
             m.insert("binding".into(), bv);
         }
-        let env = super::receipts::sign_receipt_envelope(
+        let (env, receipt_hash) = super::receipts::sign_receipt_envelope_hashed(
             ReceiptKind::Tool,
-            &payload,
+            payload,
             &self.agent,
+            &self.agent_did,
             call.timestamp_ms,
         )?;
         self.pulse.observe_tool(call.tool_name, call.args);
@@ -402,10 +449,10 @@ impl Recorder {
             idx,
             Receipt {
                 kind: ReceiptKind::Tool,
-                value: env.to_value(),
+                value: env.into_value(),
             },
         ));
-        Ok(receipt_id)
+        Ok((receipt_id, receipt_hash))
     }
 
     fn anchored_binding(&self, idx: usize, rng: &mut impl CryptoRngCore) -> Binding {

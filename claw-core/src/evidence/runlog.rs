@@ -23,6 +23,7 @@ use super::bundle::{Bundle, BundleOptions};
 use super::receipts::{ApprovalType, ApproverMethod, HumanApproval, ReceiptKind, ToolCall};
 use super::recorder::{PendingModelCall, Recorder};
 use super::{invalid, EvidenceError, ParseEnumError, ToolStatus};
+use crate::canonical::Canonical;
 use crate::envelope::{Envelope, Signers, VerifyOptions};
 use crate::keys::SigningKey;
 use crate::{b64, hash, json};
@@ -92,10 +93,11 @@ pub enum RunOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         /// The tool's version, when known.
         tool_version: Option<String>,
-        /// The arguments (the receipt holds SHA-256 of their JCS bytes).
-        args: Value,
+        /// The arguments (the receipt holds SHA-256 of their JCS bytes, computed once with
+        /// them, as is the text of the log line).
+        args: Canonical,
         /// The result (the receipt holds SHA-256 of its JCS bytes).
-        result: Value,
+        result: Canonical,
         /// `success`, `error` or `timeout`.
         result_status: String,
         /// Wall time in milliseconds.
@@ -287,10 +289,31 @@ pub struct RunState {
     next_seq: u64,
     pending: Vec<PendingModelCall>,
     /// Disclosable event payloads: (event id, is a non-allow decision, payload).
-    disclosures: Vec<(String, bool, Value)>,
+    disclosures: Vec<(String, bool, Disclosed)>,
     approvals: Vec<ApprovalState>,
     /// Allow decisions whose tool call is not recorded yet: (resource, args hash).
     open_allows: Vec<(String, Option<String>)>,
+}
+
+/// A disclosable event payload, made a JSON value only when a bundle is built.
+#[derive(Debug)]
+enum Disclosed {
+    /// A payload kept as its value (`run_start`).
+    Value(Value),
+    /// A `policy_decision` payload: the decision record.
+    Decision(DecisionRecord),
+}
+
+impl Disclosed {
+    fn to_value(&self) -> Result<Value, EvidenceError> {
+        match self {
+            Disclosed::Value(v) => Ok(v.clone()),
+            Disclosed::Decision(d) => {
+                let v = serde_json::to_value(d).map_err(|e| invalid("decision", e.to_string()))?;
+                Ok(json::sorted(&v))
+            }
+        }
+    }
 }
 
 /// Random bytes from SHA-256(seed ‖ counter): the ids of one record, reproducible on replay.
@@ -352,10 +375,9 @@ fn log_err(seq: u64, detail: impl Into<String>) -> EvidenceError {
 impl RunRecord {
     /// The record as one line of canonical JSON (RFC 8785, no newline).
     pub fn to_line(&self) -> Result<String, EvidenceError> {
-        let v = serde_json::to_value(self).map_err(|e| invalid("run record", e.to_string()))?;
-        let bytes = json::canonicalize(&v)?;
+        let bytes = super::runlog_line::record_line(self)?;
         // JCS output is UTF-8 by construction.
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        String::from_utf8(bytes).map_err(|e| invalid("run record", e.to_string()))
     }
 
     /// Read one line (strict JSON, then the record's closed shape).
@@ -476,14 +498,14 @@ impl RunState {
         let b =
             self.recorder
                 .record_event("run_start", &payload, at_ms, &mut SeedRng::new(seed))?;
-        self.disclose(false, payload);
+        self.disclose(false, Disclosed::Value(payload));
         Ok(RunOut {
             event_hash_b64u: b.event_hash_b64u,
             ..RunOut::default()
         })
     }
 
-    fn disclose(&mut self, priority: bool, payload: Value) {
+    fn disclose(&mut self, priority: bool, payload: Disclosed) {
         if let Some(e) = self.recorder.events().last() {
             self.disclosures
                 .push((e.event_id.clone(), priority, payload));
@@ -534,9 +556,9 @@ impl RunState {
                 latency_ms,
             } => {
                 let allow = if self.start.policy.is_some() {
-                    let args_hash = json::canonicalize(args).map(hash::sha256_b64u)?;
+                    let args_hash = args.hash_b64u();
                     let i = self.open_allows.iter().position(|(res, h)| {
-                        res == tool_name && h.as_ref().is_none_or(|h| *h == args_hash)
+                        res == tool_name && h.as_deref().is_none_or(|h| h == args_hash)
                     });
                     if i.is_none() {
                         return Err(log_err(
@@ -556,19 +578,26 @@ impl RunState {
                 if let Some(i) = allow {
                     self.open_allows.remove(i);
                 }
-                let id = self.recorder.record_tool_call(
+                let (id, receipt_hash) = self.recorder.record_tool_call_hashed(
                     &ToolCall {
                         tool_name,
                         tool_version: tool_version.as_deref(),
-                        args,
-                        result,
+                        args: args.value(),
+                        result: result.value(),
                         result_status: status,
                         latency_ms: *latency_ms,
                         timestamp_ms: at_ms,
                     },
+                    args.hash_b64u(),
+                    result.hash_b64u(),
                     &mut rng,
                 )?;
-                self.receipt_out(id)?
+                RunOut {
+                    event_hash_b64u: self.last_event_hash(),
+                    receipt_id: Some(id),
+                    receipt_hash_b64u: Some(receipt_hash),
+                    binding: None,
+                }
             }
             RunOp::ModelBegin { provider, model } => {
                 if provider.is_empty() || model.is_empty() {
@@ -725,13 +754,15 @@ impl RunState {
                 Some(i)
             }
         };
-        let payload = serde_json::to_value(d).map_err(|e| invalid("decision", e.to_string()))?;
-        let payload = json::sorted(&payload);
-        let b = self.recorder.record_decision(&payload, at_ms, rng)?;
+        // The event payload is the record: its JCS bytes written once, hashed for the event.
+        let payload = super::runlog_line::decision_bytes(d, false);
+        let b = self
+            .recorder
+            .record_event_canonical("policy_decision", &payload, at_ms, rng)?;
         if let Some(i) = approval {
             self.approvals[i].consumed = true;
         }
-        self.disclose(d.decision != "allow", payload);
+        self.disclose(d.decision != "allow", Disclosed::Decision(d.clone()));
         if d.decision == "allow" {
             self.open_allows
                 .push((d.resource.clone(), d.args_hash_b64u.clone()));
@@ -887,7 +918,7 @@ impl RunState {
         let mut chosen = Vec::new();
         for i in order {
             let (id, _, payload) = &self.disclosures[i];
-            let item = json!({"event_id": id, "payload": payload});
+            let item = json!({"event_id": id, "payload": payload.to_value()?});
             let n = json::canonicalize(&item)?.len() + 1;
             if used + n > DISCLOSURE_BUDGET_BYTES {
                 continue;

@@ -3,6 +3,7 @@
 //! a human for an approval.
 
 use super::McpError;
+use crate::canonical::Canonical;
 use crate::evidence::DecisionRecord;
 use crate::wpc::{
     NoContext, OwnedDecision, ReasonCode, ReplayVerdict, Request, Snapshot, Verdict,
@@ -21,8 +22,9 @@ pub const KEY_MCP_SERVER: &str = "Mcp:Server";
 pub struct ToolCall {
     /// `params.name`: the WPC resource.
     pub name: String,
-    /// `params.arguments` (an object; `{}` when absent).
-    pub arguments: Value,
+    /// `params.arguments` (an object; `{}` when absent), with its RFC 8785 bytes and their
+    /// hash, computed once: the decision, the receipt and the run log all use them.
+    pub arguments: Canonical,
 }
 
 impl ToolCall {
@@ -42,12 +44,15 @@ impl ToolCall {
             Some(a @ Value::Object(_)) => a.clone(),
             Some(_) => return Err(bad("\"arguments\" must be an object")),
         };
-        Ok(ToolCall { name, arguments })
+        Ok(ToolCall {
+            name,
+            arguments: Canonical::new(arguments)?,
+        })
     }
 
     /// SHA-256 (base64url) of the JCS bytes of the arguments: the receipt's `args_hash_b64u`.
-    pub fn args_hash_b64u(&self) -> Result<String, McpError> {
-        Ok(hash::sha256_b64u(json::canonicalize(&self.arguments)?))
+    pub fn args_hash_b64u(&self) -> &str {
+        self.arguments.hash_b64u()
     }
 }
 

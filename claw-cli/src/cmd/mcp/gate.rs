@@ -7,10 +7,11 @@ use super::GateArgs;
 use crate::cmd::common::{now_ms, seed, verified_policy};
 use crate::cmd::run::{self, StartArgs};
 use crate::{exit, io, Failure};
+use claw_core::canonical::Canonical;
 use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
 use claw_core::mcp::{self, Approval, CallDecision, Listing, ToolCall};
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -284,9 +285,9 @@ impl Gate {
 
     /// Apply one operation to the run and append its record (not synced: the proxy syncs
     /// when it ends; docs/SPEC.md §10).
-    fn record(&mut self, op: RunOp, at_ms: i64) -> Result<Option<Value>, Failure> {
+    fn record(&mut self, op: RunOp, at_ms: i64) -> Result<(), Failure> {
         let Some(r) = &mut self.run else {
-            return Ok(None);
+            return Ok(());
         };
         let rec = r.state.apply(op, at_ms, seed()).map_err(failure)?;
         let mut line = rec.to_line().map_err(failure)?;
@@ -296,10 +297,7 @@ impl Gate {
             .write_all(line.as_bytes())
             .map_err(|e| run::io_err(&run::log_path(&r.dir), e))?;
         r.log_len = r.log_len.saturating_add(line.len() as u64);
-        Ok(Some(json!({
-            "event_hash_b64u": rec.out.event_hash_b64u,
-            "receipt_id": rec.out.receipt_id,
-        })))
+        Ok(())
     }
 
     /// Decide a `tools/call` to the MCP server named `server` and record the decision.
@@ -307,7 +305,7 @@ impl Gate {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
-        let args_hash = call.args_hash_b64u().map_err(failure)?;
+        let args_hash = call.args_hash_b64u().to_string();
         let broken = self.overrides.as_ref().and_then(|o| o.broken);
         let d = if let Some(code) = broken.or_else(|| self.token_refusal(at / 1000)) {
             CallDecision::refused(code, &self.policy_hash)
@@ -360,7 +358,7 @@ impl Gate {
     ) -> Result<(), Failure> {
         self.sync_run()?;
         let at = self.now_ms();
-        let args_hash = call.args_hash_b64u().map_err(failure)?;
+        let args_hash = call.args_hash_b64u().to_string();
         let op = RunOp::Elicitation(ElicitationRecord {
             server: server.into(),
             tool: call.name.clone(),
@@ -381,18 +379,23 @@ impl Gate {
     /// Record the result of an allowed call: the tool receipt.
     pub fn record_result(
         &mut self,
-        call: &ToolCall,
+        call: ToolCall,
         result: Value,
         status: &str,
         latency_ms: u64,
-    ) -> Result<Option<Value>, Failure> {
+    ) -> Result<(), Failure> {
+        if self.run.is_none() {
+            return Ok(());
+        }
+        // Serialized once: its hash for the receipt and its text in the log line.
+        let result = Canonical::new(result).map_err(failure)?;
         self.sync_run()?;
         let at = self.now_ms();
         self.record(
             RunOp::Tool {
-                tool_name: call.name.clone(),
+                tool_name: call.name,
                 tool_version: None,
-                args: call.arguments.clone(),
+                args: call.arguments,
                 result,
                 result_status: status.into(),
                 latency_ms,

@@ -353,7 +353,7 @@ impl Proxy {
             &Value::from(ask_id.as_str()),
             &a.call.name,
             &a.route.name,
-            &a.call.arguments,
+            a.call.arguments.value(),
         );
         let sent = start_sse(conn).and_then(|_| write_flush(conn, &sse_event(&req)));
         let outcome = match sent {
@@ -444,7 +444,7 @@ impl Proxy {
                     ),
                     Err(e) => (e.clone(), "error"),
                 };
-                match lock(&self.gate).record_result(call, result, status, latency) {
+                match lock(&self.gate).record_result(call.clone(), result, status, latency) {
                     Ok(_) => None,
                     Err(f) => Some(failure_response(id, &f)),
                 }

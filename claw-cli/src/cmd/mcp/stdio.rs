@@ -64,30 +64,41 @@ fn note(reason: &str, message: &str) {
     eprintln!("claw: {reason}: {}", message.replace('\n', " "));
 }
 
+/// The message and its newline in one buffer: one `write(2)` per message, so the peer is
+/// woken once, with a whole line.
+fn with_newline(bytes: &[u8]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(bytes.len() + 1);
+    line.extend_from_slice(bytes);
+    line.push(b'\n');
+    line
+}
+
 impl Shared {
     fn send_client_bytes(&self, bytes: &[u8]) {
+        self.send_client_line(&with_newline(bytes));
+    }
+
+    /// A whole line, its newline included.
+    fn send_client_line(&self, line: &[u8]) {
         let mut out = lock(&self.to_client);
-        let _ = out
-            .write_all(bytes)
-            .and_then(|_| out.write_all(b"\n"))
-            .and_then(|_| out.flush());
+        let _ = out.write_all(line).and_then(|_| out.flush());
     }
 
     fn send_client(&self, v: &Value) {
         match serde_json::to_vec(v) {
-            Ok(b) => self.send_client_bytes(&b),
+            Ok(mut b) => {
+                b.push(b'\n');
+                self.send_client_line(&b);
+            }
             Err(e) => note("INTERNAL_ERROR", &e.to_string()),
         }
     }
 
     fn send_server(&self, bytes: &[u8]) {
+        let line = with_newline(bytes);
         let mut guard = lock(&self.to_server);
         if let Some(w) = guard.as_mut() {
-            if w.write_all(bytes)
-                .and_then(|_| w.write_all(b"\n"))
-                .and_then(|_| w.flush())
-                .is_err()
-            {
+            if w.write_all(&line).and_then(|_| w.flush()).is_err() {
                 // The server is gone; its exit ends the proxy.
                 *guard = None;
             }
@@ -191,7 +202,8 @@ impl Shared {
         if d.verdict == Verdict::ApprovalRequired && self.elicitation.load(Ordering::SeqCst) {
             let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
             let ask_id = Value::from(format!("{}-{n}", self.ask_prefix));
-            let req = mcp::elicitation_request(&ask_id, &call.name, &self.server, &call.arguments);
+            let req =
+                mcp::elicitation_request(&ask_id, &call.name, &self.server, call.arguments.value());
             if let Some(k) = IdKey::of(&ask_id) {
                 lock(&self.asked).insert(
                     k,
@@ -267,7 +279,7 @@ impl Shared {
                     }
                     Err(e) => (e, "error"),
                 };
-                let recorded = lock(&self.gate).record_result(&call, result, status, latency);
+                let recorded = lock(&self.gate).record_result(call, result, status, latency);
                 match recorded {
                     Ok(_) => self.send_client_bytes(line),
                     Err(f) => self.fail(&id, &f),
