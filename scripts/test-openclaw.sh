@@ -29,12 +29,16 @@
 #      approve     approvals answered through OpenClaw's Gateway: `openclaw gateway run` (free
 #                  loopback port, token auth, the plugin, claw-gateway in the model path);
 #                  scripts/openclaw/operator-client.mjs (OpenClaw's GatewayClient, operator
-#                  scopes incl. operator.approvals) starts the turn with chat.send and answers
-#                  plugin.approval.resolve allow-once for one write, deny for the other: the
-#                  approved write ran with a tool receipt whose args hash = the approval's
-#                  plan hash (= SHA-256 of the JCS arguments, computed here), the denied one
-#                  did not; verify --gateway (causal enforce) passes; reconcile is clean.
-#                  (`openclaw agent` without --local cannot ask: no reviewer device.)
+#                  scopes incl. operator.approvals) starts the turn with chat.send, approves
+#                  one write with the chat command `/approve <id> allow-once` (chat.send; OpenClaw
+#                  resolves it as "Chat approval (webchat:gateway-client)") and denies the other
+#                  with plugin.approval.resolve: the approved write ran with a tool receipt whose
+#                  args hash = the approval's plan hash (= SHA-256 of the JCS arguments,
+#                  computed here), the denied one did not; verify --gateway (causal enforce)
+#                  passes; reconcile is clean. Before it, in the same Gateway, `openclaw agent`
+#                  (no --local) runs the same turn: no reviewer device, so OpenClaw cancels both
+#                  writes at once; neither ran, both are timeout_deny receipts in a bundle that
+#                  verifies, and reconcile reports them refused (clean), not a bypass.
 #      tui         the embedded terminal UI (`openclaw tui --local`) in a pseudo-terminal
 #                  (scripts/openclaw/tui-driver.py, ready to answer approval overlays): it
 #                  loads no plugin, so no overlay appears, both writes that need an approval
@@ -168,11 +172,26 @@ run_through_openclaw_gateway() {
     sleep 0.2
   done
   log "openclaw gateway listening on 127.0.0.1:$OC_PORT"
+  # First `openclaw agent` without --local: the CLI reads gateway.port and gateway.auth.token
+  # from the same config and runs the turn in this Gateway (the plugin loaded there). It has
+  # no approval reviewer, so OpenClaw cancels both writes at once. What it left on disk and
+  # its bundle are kept for the checks ($T/cli-*), then latest.json is cleared for the next run.
+  local ta; ta=$(date +%s.%N)
+  env HOME="$T/home" OPENCLAW_STATE_DIR="$T/state" OPENCLAW_CONFIG_PATH="$T/openclaw.json" \
+    timeout -k 5 60 "$OPENCLAW_BIN" agent --agent main --session-key agent:main:claw-e2e-cli --json --timeout 50 \
+    -m "Run the two tool calls you are scripted to make." >"$T/cli-agent.out" 2>"$T/cli-agent.err"
+  CLI_RC=$?
+  deadline=$(($(date +%s) + 20))
+  until [ -s "$EV/latest.json" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.2; done
+  sleep 0.5
+  if [ -s "$EV/latest.json" ]; then mv "$EV/latest.json" "$T/cli-latest.json"; fi
+  ls "$WS" >"$T/cli-workspace.txt"
+  log "openclaw agent (through the Gateway) rc=$CLI_RC ($(elapsed "$ta") s)"
   env HOME="$T/operator/home" OPENCLAW_STATE_DIR="$T/operator/state" \
     timeout -k 5 "${E2E_TIMEOUT:-150}" node "$HERE/operator-client.mjs" "$OC_PKG" \
     --url "ws://127.0.0.1:$OC_PORT" --token "$OC_TOKEN" --session-key agent:main:claw-e2e-approve \
     --message "Run the two tool calls you are scripted to make." --allow "$ALLOWED" --deny "$DENIED" \
-    --log "$T/operator.jsonl" --timeout-ms 120000 >"$T/agent.out" 2>"$T/agent.err"
+    --allow-via chat --chat-session-key agent:main:claw-e2e-approver --log "$T/operator.jsonl" --timeout-ms 120000 >"$T/agent.out" 2>"$T/agent.err"
   orc=$?
   # The plugin writes the bundle at agent_end, in the Gateway's process: wait for it, then stop
   # the Gateway (SIGTERM to its process group; SIGKILL after 20 s).
@@ -348,7 +367,7 @@ EOF
     fi
   fi
 
-  local OCGW_BLOCK="" OC_PORT="" OC_TOKEN=""
+  local OCGW_BLOCK="" OC_PORT="" OC_TOKEN="" CLI_RC=""
   if [ "$scenario" = approve ]; then
     # OpenClaw's own Gateway on a free loopback port, shared-token auth.
     OC_PORT="$(free_port)"
@@ -480,18 +499,43 @@ EOF
       const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).claw;
       process.exit(c.executed === 1 && c.covered === 1 && c.refused === 1 ? 0 : 1)' "$T/reconcile.json"
   elif [ "$scenario" = approve ]; then
+    # The `openclaw agent` run (no --local) through the same Gateway, before the operator's.
+    local CLI_BUNDLE="" CLI_SID=""
+    [ -s "$T/cli-latest.json" ] && CLI_BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle ?? "")' "$T/cli-latest.json")"
+    [ -s "$CLI_BUNDLE" ] && CLI_SID="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload.metadata["claw.dev/v1"].openclaw.session_id ?? "")' "$CLI_BUNDLE")"
+    # The run went through the Gateway (no embedded fallback): the Gateway's log answers its
+    # `agent` request with the run id the CLI printed, and its plugin wrote that run's bundle.
+    check "openclaw agent (no --local) exited 0 (rc=$CLI_RC) and its run was the Gateway's: the Gateway logged the agent method's runId, its plugin wrote that run's bundle" \
+      sh -c 'r="$(grep -o "\"runId\": \"[^\"]*\"" "$2" | head -1 | cut -d\" -f4)"; test "$1" = 0 && test -n "$r" &&
+        grep -q "res ✓ agent .*runId=$r" "$3" && case "$4" in *".$r.bundle.json") ;; *) exit 1 ;; esac' _ \
+      "$CLI_RC" "$T/cli-agent.out" "$T/oc-gateway.out" "$CLI_BUNDLE"
+    check "openclaw agent (no --local): neither write ran (no allowed.txt, no denied.txt in the workspace after it)" \
+      sh -c '! grep -qxE "allowed.txt|denied.txt" "$1"' _ "$T/cli-workspace.txt"
+    check "openclaw agent (no --local): the plugin recorded both refusals (two timeout_deny approval receipts, no tool receipt)" node -e '
+      const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload;
+      const a = (p.human_approval_receipts ?? []).map((x) => x.payload ?? x);
+      process.exit(a.length === 2 && a.every((x) => x.approval_type === "timeout_deny") && (p.tool_receipts ?? []).length === 0 ? 0 : 1)' "$CLI_BUNDLE"
+    check "openclaw agent (no --local): its bundle verifies (claw bundle verify --gateway, causal enforce: PASS)" \
+      sh -c '"$1" bundle verify "$2" --gateway "$3" --wpc "$4" --signer "$5" --json >"$6" && grep -q "\"status\":\"PASS\"" "$6"' _ \
+      "$CLAW" "$CLI_BUNDLE" "$GW_DID" "$T/wpc.env.json" "$ISSUER" "$T/cli-verify.json"
+    check "openclaw agent (no --local): claw openclaw reconcile --gateway is clean (exit 0): both writes refused, none executed, no bypass" \
+      sh -c 'node "$1" "$2" --session "$3" >"$4" && "$5" openclaw reconcile --session "$4" --bundle "$6" --gateway "$7" --json >"$8" && node -e "
+        const c = require(process.argv[1]).claw; process.exit(c.executed === 0 && c.refused === 2 ? 0 : 1)" "$8"' _ \
+      "$HERE/session-transcript.mjs" "$T/state" "$CLI_SID" "$T/cli-session.jsonl" "$CLAW" "$CLI_BUNDLE" "$GW_DID" "$T/cli-reconcile.json"
     check "the approved write ran ($ALLOWED holds what the model asked for)" \
       sh -c 'test "$(cat "$1")" = approved' _ "$ALLOWED"
-    check "the operator was asked twice through the Gateway and answered with plugin.approval.resolve: allow-once for $ALLOWED, deny for $DENIED; OpenClaw recorded it as the resolver" node -e '
+    check "the operator was asked twice through the Gateway: it approved $ALLOWED with the chat command /approve <id> allow-once (chat.send), which OpenClaw resolved as Chat approval (webchat:gateway-client), and denied $DENIED with plugin.approval.resolve, resolved as claw-e2e-operator" node -e '
       const log = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
       const asked = log.filter((e) => e.kind === "requested");
-      const answered = log.filter((e) => e.kind === "resolve" && e.result?.ok === true).map((e) => e.id + " " + e.decision).sort();
-      const resolved = log.filter((e) => e.kind === "resolved" && e.resolvedBy === "claw-e2e-operator").map((e) => e.id + " " + e.decision).sort();
-      const want = asked.map((e) => e.id + " " + e.decision).sort();
-      process.exit(asked.length === 2 && asked.every((e) => e.toolName === "write") &&
-        asked.some((e) => e.decision === "allow-once" && e.description.includes(process.argv[2])) &&
-        asked.some((e) => e.decision === "deny" && e.description.includes(process.argv[3])) &&
-        JSON.stringify(answered) === JSON.stringify(want) && JSON.stringify(resolved) === JSON.stringify(want) ? 0 : 1)' \
+      const ok = asked.find((e) => e.decision === "allow-once" && e.description.includes(process.argv[2]));
+      const no = asked.find((e) => e.decision === "deny" && e.description.includes(process.argv[3]));
+      const res = (id) => log.filter((e) => e.kind === "resolved" && e.id === id);
+      process.exit(asked.length === 2 && asked.every((e) => e.toolName === "write") && ok && no &&
+        log.some((e) => e.kind === "chat-approve" && e.id === ok.id && e.result?.status === "started") &&
+        !log.some((e) => e.kind === "resolve" && e.id === ok.id) &&
+        log.some((e) => e.kind === "resolve" && e.id === no.id && e.decision === "deny" && e.result?.ok === true) &&
+        JSON.stringify(res(ok.id).map((e) => [e.decision, e.resolvedBy])) === JSON.stringify([["allow-once", "Chat approval (webchat:gateway-client)"]]) &&
+        JSON.stringify(res(no.id).map((e) => [e.decision, e.resolvedBy])) === JSON.stringify([["deny", "claw-e2e-operator"]]) ? 0 : 1)' \
       "$T/operator.jsonl" "$ALLOWED" "$DENIED"
     # RFC 8785 for the scripted arguments (strings, one object): keys sorted, ECMAScript
     # serialization; computed here, not by claw.

@@ -4,7 +4,7 @@
 //
 //   node operator-client.mjs <openclaw package dir> --url ws://127.0.0.1:PORT --token TOKEN
 //        --session-key agent:main:KEY --message TEXT --allow SUBSTRING --deny SUBSTRING
-//        [--log events.jsonl] [--timeout-ms 120000]
+//        [--allow-via resolve|chat] [--chat-session-key KEY] [--log events.jsonl] [--timeout-ms 120000]
 //
 // Connects with OpenClaw's own Gateway client (GatewayClient, exported by
 // openclaw/plugin-sdk/gateway-runtime: the WebSocket handshake, shared-token auth and the
@@ -15,14 +15,19 @@
 // `plugin.approval.request` (an `openclaw agent` run has neither and is cancelled at once).
 // On each `plugin.approval.requested` event: `plugin.approval.resolve {id, decision}` with
 // allow-once when the request's description contains --allow, deny when it contains --deny,
-// else nothing. Logs every approval event and answer to --log (one JSON line each). Exits 0
-// once the chat run reports its final state, 1 on error or timeout.
+// else nothing. With --allow-via chat, the allow-once answer is instead the chat command
+// `/approve <id> allow-once`, sent with `chat.send` on --chat-session-key (default: the run's
+// own session; OpenClaw 2026.9.6 then fails the waiting run with "SQLite transcript changed
+// while preparing rewrite", so the test uses a session of its own; OpenClaw parses it
+// in dist/commands-approve-*: the sender needs operator.approvals, and OpenClaw resolves it
+// over its own Gateway as the client "Chat approval (<channel>:<sender>)"). Logs every
+// approval event and answer to --log (one JSON line each). Exits 0 once the chat run reports its final state, 1 on error or timeout.
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [pkg, ...rest] = process.argv.slice(2);
-const opts = { timeoutMs: 120000 };
+const opts = { timeoutMs: 120000, allowVia: "resolve" };
 for (let i = 0; i < rest.length; i += 2) {
   const key = rest[i].replace(/^--/, "").replace(/-([a-z])/g, (_, c) => c.toUpperCase());
   if (rest[i + 1] === undefined) throw new Error(`missing value for ${rest[i]}`);
@@ -31,6 +36,7 @@ for (let i = 0; i < rest.length; i += 2) {
 for (const k of ["url", "token", "sessionKey", "message", "allow", "deny"]) {
   if (!opts[k]) throw new Error(`--${k} is required`);
 }
+if (!["resolve", "chat"].includes(opts.allowVia)) throw new Error("--allow-via must be resolve or chat");
 const log = (o) => {
   const line = JSON.stringify({ ts: new Date().toISOString(), ...o });
   if (opts.log) fs.appendFileSync(opts.log, line + "\n");
@@ -57,6 +63,20 @@ async function answer(payload) {
   const decision = description.includes(opts.allow) ? "allow-once" : description.includes(opts.deny) ? "deny" : null;
   log({ kind: "requested", id, title: payload?.request?.title, description, toolName: payload?.request?.toolName, decision });
   if (!id || !decision) return;
+  if (decision === "allow-once" && opts.allowVia === "chat") {
+    try {
+      const result = await client.request("chat.send", {
+        sessionKey: opts.chatSessionKey ?? opts.sessionKey,
+        message: `/approve ${id} allow-once`,
+        idempotencyKey: `claw-e2e-approve-${id}`,
+      });
+      log({ kind: "chat-approve", id, decision, result });
+    } catch (err) {
+      log({ kind: "chat-approve-error", id, decision, error: String(err) });
+      done(1, `chat.send /approve failed: ${err}`);
+    }
+    return;
+  }
   try {
     const result = await client.request("plugin.approval.resolve", { id, decision });
     log({ kind: "resolve", id, decision, result });
