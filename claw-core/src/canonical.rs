@@ -1,6 +1,6 @@
 //! Canonical JSON computed once: a value kept together with its RFC 8785 bytes and their
 //! SHA-256, so that a value hashed, signed over and logged (a tool call's arguments and
-//! result) is serialized once, not once per use; and [`JcsObject`], which writes an object
+//! result) is serialized once, not once per use; and `JcsObject`, which writes an object
 //! whose members are known in advance in canonical order, splicing in bytes that are already
 //! canonical (docs/SPEC.md §6.6, §10.7).
 
