@@ -533,7 +533,11 @@ EOF
       process.exit(asked.length === 2 && asked.every((e) => e.toolName === "write") && ok && no &&
         log.some((e) => e.kind === "chat-approve" && e.id === ok.id && e.result?.status === "started") &&
         !log.some((e) => e.kind === "resolve" && e.id === ok.id) &&
-        log.some((e) => e.kind === "resolve" && e.id === no.id && e.decision === "deny" && e.result?.ok === true) &&
+        // The deny went out as plugin.approval.resolve; its answer can arrive after the run
+        // has ended and the client stopped ("gateway client stopped"), so the Gateway
+        // plugin.approval.resolved broadcast checked below is the proof that it was applied.
+        !log.some((e) => e.kind === "resolve-error" && !/gateway client stopped/.test(e.error)) &&
+        !log.some((e) => e.kind === "resolve" && e.id === no.id && e.result?.ok !== true) &&
         JSON.stringify(res(ok.id).map((e) => [e.decision, e.resolvedBy])) === JSON.stringify([["allow-once", "Chat approval (webchat:gateway-client)"]]) &&
         JSON.stringify(res(no.id).map((e) => [e.decision, e.resolvedBy])) === JSON.stringify([["deny", "claw-e2e-operator"]]) ? 0 : 1)' \
       "$T/operator.jsonl" "$ALLOWED" "$DENIED"
