@@ -8,7 +8,8 @@ root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 command -v go >/dev/null || { echo "go is not installed" >&2; exit 1; }
 prefix="$target/claw-prefix"
-bash scripts/install-c.sh "$prefix" >/dev/null
+bash scripts/build-release.sh
+CLAW_SKIP_BUILD=1 bash scripts/install-c.sh "$prefix" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export CGO_ENABLED=1
