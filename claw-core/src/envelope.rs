@@ -416,8 +416,30 @@ pub(crate) fn sign_owned(
     }
     json::sort_keys_in_place(&mut payload);
     let payload_hash_b64u = payload_hash(envelope_type, &payload)?;
+    Ok(seal(
+        envelope_type,
+        payload,
+        payload_hash_b64u,
+        key,
+        signer_did,
+        issued_at_ms,
+        expires_at_ms,
+    ))
+}
+
+/// The envelope around a sorted payload and its `payload_hash_b64u`: the signature over that
+/// hash and the fixed members. The one place every `sign_owned*` builds an [`Envelope`].
+fn seal(
+    envelope_type: &str,
+    payload: Value,
+    payload_hash_b64u: String,
+    key: &SigningKey,
+    signer_did: &str,
+    issued_at_ms: i64,
+    expires_at_ms: Option<i64>,
+) -> Envelope {
     let signature = key.sign(payload_hash_b64u.as_bytes());
-    Ok(Envelope {
+    Envelope {
         envelope_version: ENVELOPE_VERSION.into(),
         envelope_type: envelope_type.into(),
         payload,
@@ -428,7 +450,7 @@ pub(crate) fn sign_owned(
         signer_did: signer_did.to_string(),
         issued_at: time::format_rfc3339_millis(issued_at_ms),
         expires_at: expires_at_ms.map(time::format_rfc3339_millis),
-    })
+    }
 }
 
 /// [`sign_owned`] that also returns SHA-256 of the envelope's RFC 8785 bytes (what a run log
@@ -460,19 +482,15 @@ pub(crate) fn sign_owned_hashed(
     } else {
         json::canonicalize(&payload).map_err(canon)?
     };
-    let signature = key.sign(payload_hash_b64u.as_bytes());
-    let env = Envelope {
-        envelope_version: ENVELOPE_VERSION.into(),
-        envelope_type: envelope_type.into(),
+    let env = seal(
+        envelope_type,
         payload,
         payload_hash_b64u,
-        hash_algorithm: "SHA-256".into(),
-        signature_b64u: b64::encode(signature),
-        algorithm: "Ed25519".into(),
-        signer_did: signer_did.to_string(),
-        issued_at: time::format_rfc3339_millis(issued_at_ms),
-        expires_at: None,
-    };
+        key,
+        signer_did,
+        issued_at_ms,
+        None,
+    );
     let digest = crate::hash::sha256(env.canonical_bytes_with(&jcs));
     Ok((env, digest))
 }
@@ -555,19 +573,15 @@ pub(crate) fn sign_owned_json(
         HashRule::Jcs => json::sha256_of(&payload, KeyOrder::Jcs).map_err(canon)?,
     };
     let payload_hash_b64u = b64::encode(digest);
-    let signature = key.sign(payload_hash_b64u.as_bytes());
-    let envelope = Envelope {
-        envelope_version: ENVELOPE_VERSION.into(),
-        envelope_type: envelope_type.into(),
+    let envelope = seal(
+        envelope_type,
         payload,
         payload_hash_b64u,
-        hash_algorithm: "SHA-256".into(),
-        signature_b64u: b64::encode(signature),
-        algorithm: "Ed25519".into(),
-        signer_did: signer_did.to_string(),
-        issued_at: time::format_rfc3339_millis(issued_at_ms),
-        expires_at: expires_at_ms.map(time::format_rfc3339_millis),
-    };
+        key,
+        signer_did,
+        issued_at_ms,
+        expires_at_ms,
+    );
     let json = envelope_json(&envelope, &payload_json);
     Ok(SignedEnvelope { envelope, json })
 }
