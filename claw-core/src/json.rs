@@ -1137,7 +1137,7 @@ const MAX_SERIALIZE_DEPTH: usize = 256;
 /// Whether the map's own order is already the order `order` writes, so the members can be
 /// written without collecting and sorting them: for JCS, keys strictly ascending in UTF-16
 /// order; for JavaScript, no key is an array index (index keys would move first).
-fn in_write_order(map: &Map<String, Value>, order: KeyOrder) -> bool {
+pub(crate) fn in_write_order(map: &Map<String, Value>, order: KeyOrder) -> bool {
     match order {
         KeyOrder::Jcs => {
             let mut prev: Option<&str> = None;

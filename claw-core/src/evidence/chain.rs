@@ -5,7 +5,7 @@
 //! prev_hash_b64u`)), with `prev_hash_b64u: null` for the first event. This is what the
 //! reference computes (its protocol text says JCS, which would order the keys differently).
 
-use crate::json::{self, KeyOrder};
+use crate::json;
 use crate::{hash, time};
 use serde_json::{Map, Value};
 
@@ -37,22 +37,32 @@ pub fn event_hash(
     payload_hash_b64u: &str,
     prev_hash_b64u: Option<&str>,
 ) -> String {
-    let mut m = Map::new();
-    m.insert("event_id".into(), Value::String(event_id.into()));
-    m.insert("run_id".into(), Value::String(run_id.into()));
-    m.insert("event_type".into(), Value::String(event_type.into()));
-    m.insert("timestamp".into(), Value::String(timestamp.into()));
-    m.insert(
-        "payload_hash_b64u".into(),
-        Value::String(payload_hash_b64u.into()),
-    );
-    m.insert(
-        "prev_hash_b64u".into(),
-        prev_hash_b64u.map_or(Value::Null, |p| Value::String(p.into())),
-    );
-    // Strings only and no index-like keys: serialization cannot fail.
-    let bytes = json::serialize(&Value::Object(m), KeyOrder::JavaScript).unwrap_or_default();
-    hash::sha256_b64u(bytes)
+    // The header written directly (no map, no key hashing): the members in the fixed order,
+    // strings escaped as `JSON.stringify` does (`event_hash_matches_the_map_serialization`).
+    let members = [
+        ("event_id", Some(event_id)),
+        ("run_id", Some(run_id)),
+        ("event_type", Some(event_type)),
+        ("timestamp", Some(timestamp)),
+        ("payload_hash_b64u", Some(payload_hash_b64u)),
+        ("prev_hash_b64u", prev_hash_b64u),
+    ];
+    let len: usize = members
+        .iter()
+        .map(|(k, v)| k.len() + v.map_or(4, str::len) + 6)
+        .sum();
+    let mut out: Vec<u8> = Vec::with_capacity(len + 2);
+    for (i, (k, v)) in members.iter().enumerate() {
+        out.push(if i == 0 { b'{' } else { b',' });
+        json::write_string(&mut out, k);
+        out.push(b':');
+        match v {
+            Some(v) => json::write_string(&mut out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b'}');
+    hash::sha256_b64u(out)
 }
 
 impl Event {
@@ -135,6 +145,52 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::KeyOrder;
+
+    /// The header hash as it was computed before it was written directly: a map in the fixed
+    /// key order, serialized in insertion order.
+    fn event_hash_via_map(
+        id: &str,
+        run: &str,
+        ty: &str,
+        ts: &str,
+        ph: &str,
+        prev: Option<&str>,
+    ) -> String {
+        let mut m = Map::new();
+        m.insert("event_id".into(), Value::String(id.into()));
+        m.insert("run_id".into(), Value::String(run.into()));
+        m.insert("event_type".into(), Value::String(ty.into()));
+        m.insert("timestamp".into(), Value::String(ts.into()));
+        m.insert("payload_hash_b64u".into(), Value::String(ph.into()));
+        m.insert(
+            "prev_hash_b64u".into(),
+            prev.map_or(Value::Null, |p| Value::String(p.into())),
+        );
+        hash::sha256_b64u(json::serialize(&Value::Object(m), KeyOrder::JavaScript).unwrap())
+    }
+
+    #[test]
+    fn event_hash_matches_the_map_serialization() {
+        let odd = [
+            "",
+            "evt_0190",
+            "quote \" back \\ slash",
+            "ctl \u{0} \u{1f} \n \t \u{7f}",
+            "é 😀 \u{2028} \u{fffd}",
+            "0",
+            "4294967294",
+        ];
+        for a in odd {
+            for prev in [None, Some(a), Some("p")] {
+                assert_eq!(
+                    event_hash(a, "run_1", a, "2026-02-12T00:00:00.000Z", a, prev),
+                    event_hash_via_map(a, "run_1", a, "2026-02-12T00:00:00.000Z", a, prev),
+                    "{a:?} {prev:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn conformance_pass_vector_event_hash() {

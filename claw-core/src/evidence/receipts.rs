@@ -191,7 +191,10 @@ impl Binding {
         if let Some(v) = &self.token_scope_hash_b64u {
             m.insert("token_scope_hash_b64u".into(), s(v));
         }
-        json::sorted(&Value::Object(m))
+        // Inserted in JCS order: no copy, no sort (`payloads_are_built_in_jcs_order`).
+        let mut v = Value::Object(m);
+        json::sort_keys_in_place(&mut v);
+        v
     }
 
     pub(crate) fn check(&self) -> Result<(), EvidenceError> {
@@ -454,24 +457,26 @@ impl ToolCall<'_> {
     ) -> Result<Value, EvidenceError> {
         non_empty("tool_name", self.tool_name)?;
         binding.check()?;
+        // Inserted in JCS order, so `finish` finds the keys sorted and does not rebuild the
+        // map (`payloads_are_built_in_jcs_order`).
         let mut m = Map::new();
-        m.insert("receipt_version".into(), s("1"));
-        m.insert("receipt_id".into(), s(receipt_id));
-        m.insert("tool_name".into(), s(self.tool_name));
-        if let Some(v) = self.tool_version {
-            m.insert("tool_version".into(), s(v));
-        }
+        m.insert("agent_did".into(), s(agent_did));
         m.insert("args_hash_b64u".into(), s(args_hash_b64u));
+        m.insert("binding".into(), binding.to_value());
+        m.insert("hash_algorithm".into(), s("SHA-256"));
+        m.insert("latency_ms".into(), n(self.latency_ms));
+        m.insert("receipt_id".into(), s(receipt_id));
+        m.insert("receipt_version".into(), s("1"));
         m.insert("result_hash_b64u".into(), s(result_hash_b64u));
         m.insert("result_status".into(), s(self.result_status.as_str()));
-        m.insert("hash_algorithm".into(), s("SHA-256"));
-        m.insert("agent_did".into(), s(agent_did));
         m.insert(
             "timestamp".into(),
             s(&time::format_rfc3339_millis(self.timestamp_ms)),
         );
-        m.insert("latency_ms".into(), n(self.latency_ms));
-        m.insert("binding".into(), binding.to_value());
+        m.insert("tool_name".into(), s(self.tool_name));
+        if let Some(v) = self.tool_version {
+            m.insert("tool_version".into(), s(v));
+        }
         finish(m)
     }
 }
@@ -782,4 +787,51 @@ pub(crate) fn sign_receipt_envelope_hashed(
     let (env, digest) =
         envelope::sign_owned_hashed(kind.type_name(), payload, key, signer_did, issued_at_ms)?;
     Ok((env, b64::encode(digest)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{in_write_order, KeyOrder};
+
+    /// The tool receipt's payload and its binding are built with their keys already in JCS
+    /// order (every optional member present), so neither is re-sorted on the proxy's
+    /// critical path; a key added out of order fails here (the bytes would still be right,
+    /// the receipt would be slower).
+    #[test]
+    fn payloads_are_built_in_jcs_order() {
+        let h = crate::hash::sha256_b64u(b"x");
+        let binding = Binding {
+            run_id: "run_1".into(),
+            event_hash_b64u: h.clone(),
+            nonce: Some("nonce_1".into()),
+            policy_hash: Some(h.clone()),
+            token_scope_hash_b64u: Some(h.clone()),
+            span_id: Some("span_1".into()),
+            parent_span_id: Some("span_0".into()),
+        };
+        let bv = binding.to_value();
+        let b = bv.as_object().unwrap();
+        assert_eq!(b.len(), 7);
+        assert!(in_write_order(b, KeyOrder::Jcs));
+        let (args, result) = (serde_json::json!({"a": 1}), serde_json::json!({"r": 2}));
+        let call = ToolCall {
+            tool_name: "echo",
+            tool_version: Some("1.0"),
+            args: &args,
+            result: &result,
+            result_status: ToolStatus::Success,
+            latency_ms: 3,
+            timestamp_ms: 1_770_000_000_000,
+        };
+        let p = call
+            .payload_hashed("did:key:z6Mk", &binding, "tr_1", &h, &h)
+            .unwrap();
+        let m = p.as_object().unwrap();
+        assert_eq!(m.len(), 12);
+        let reversed: Map<String, Value> =
+            m.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert!(!in_write_order(&reversed, KeyOrder::Jcs));
+        assert!(in_write_order(m, KeyOrder::Jcs));
+    }
 }

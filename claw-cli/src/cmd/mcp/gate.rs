@@ -25,6 +25,40 @@ struct OverridesFile {
     broken: Option<&'static str>,
 }
 
+/// Seeds drawn from the OS at once: one `getrandom(2)` per this many records, not one per
+/// record (two per tool call).
+const SEEDS_PER_DRAW: usize = 32;
+
+/// Record seeds (32 fresh random bytes each, docs/SPEC.md §6.6), drawn from the OS
+/// [`SEEDS_PER_DRAW`] at a time. A seed is written into its record, in the clear, so drawing
+/// it a few records early gives nothing away.
+#[derive(Debug)]
+struct Seeds {
+    buf: Vec<[u8; 32]>,
+}
+
+impl Seeds {
+    fn new() -> Seeds {
+        Seeds { buf: Vec::new() }
+    }
+
+    /// The next seed; `draw` refills the pool when it is empty.
+    fn next_with(&mut self, draw: impl FnOnce(&mut [[u8; 32]])) -> [u8; 32] {
+        if self.buf.is_empty() {
+            self.buf.resize(SEEDS_PER_DRAW, [0; 32]);
+            draw(&mut self.buf);
+        }
+        self.buf.pop().unwrap_or_else(seed)
+    }
+
+    fn next(&mut self) -> [u8; 32] {
+        self.next_with(|buf| {
+            use rand_core::RngCore;
+            rand_core::OsRng.fill_bytes(buf.as_flattened_mut());
+        })
+    }
+}
+
 /// The run directory being recorded into.
 #[derive(Debug)]
 struct Run {
@@ -38,6 +72,7 @@ struct Run {
     /// The log's length after our last write: a longer log was appended to by another
     /// writer (e.g. `claw run approve`) and is replayed before our next record.
     log_len: u64,
+    seeds: Seeds,
 }
 
 /// The token the run is bound to, re-validated once it has expired.
@@ -211,6 +246,7 @@ impl Gate {
             key: key.clone(),
             log_len: log_len(dir)?,
             file,
+            seeds: Seeds::new(),
             state,
         });
         Ok(gate)
@@ -289,7 +325,8 @@ impl Gate {
         let Some(r) = &mut self.run else {
             return Ok(());
         };
-        let rec = r.state.apply(op, at_ms, seed()).map_err(failure)?;
+        let seed = r.seeds.next();
+        let rec = r.state.apply(op, at_ms, seed).map_err(failure)?;
         let mut line = rec.to_line().map_err(failure)?;
         line.push('\n');
         // One write of a whole line (O_APPEND), not synced (docs/SPEC.md §10.7).
@@ -438,4 +475,33 @@ impl Gate {
 /// Whether a decision lets the call through.
 pub fn allows(d: &CallDecision) -> bool {
     d.verdict == Verdict::Allow
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One draw from the OS per 32 records, and every seed handed out once.
+    #[test]
+    fn seeds_are_drawn_32_at_a_time_and_never_repeat() {
+        let mut seeds = Seeds::new();
+        let mut draws = 0u8;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..(3 * SEEDS_PER_DRAW + 1) {
+            let s = seeds.next_with(|buf| {
+                draws += 1;
+                for (i, s) in buf.iter_mut().enumerate() {
+                    *s = [draws; 32];
+                    s[0] = u8::try_from(i).unwrap();
+                }
+            });
+            assert!(seen.insert(s), "seed handed out twice");
+        }
+        assert_eq!(draws, 4);
+        // The real pool: fresh bytes, distinct seeds.
+        let mut real = Seeds::new();
+        let (a, b) = (real.next(), real.next());
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 32]);
+    }
 }
