@@ -829,8 +829,11 @@ mod tests {
             .unwrap();
         let m = p.as_object().unwrap();
         assert_eq!(m.len(), 12);
-        let reversed: Map<String, Value> =
-            m.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let reversed: Map<String, Value> = m
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         assert!(!in_write_order(&reversed, KeyOrder::Jcs));
         assert!(in_write_order(m, KeyOrder::Jcs));
     }
