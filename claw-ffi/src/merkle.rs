@@ -162,7 +162,7 @@ pub unsafe extern "C" fn claw_merkle_inclusion_proof(
         } else {
             tree_size
         };
-        Ok(tree.inclusion_proof_at(index, size).map_err(merkle_fail)?)
+        tree.inclusion_proof_at(index, size).map_err(merkle_fail)
     })
 }
 
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn claw_merkle_consistency_proof(
         // SAFETY: caller contract on the pointer/length pair.
         let leaves = unsafe { try_hashes(leaf_hashes, leaf_hashes_len, "leaf_hashes")? };
         let tree = rfc9162::MerkleTree::from_leaf_hashes(leaves.to_vec());
-        Ok(tree.consistency_proof(old_size).map_err(merkle_fail)?)
+        tree.consistency_proof(old_size).map_err(merkle_fail)
     })
 }
 
