@@ -15,68 +15,31 @@ cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5s}
 ROUNDS=${ROUNDS:-6}
 [ $# -ge 1 ] || { echo "usage: $0 NAME=GATEWAY_BIN ..." >&2; exit 2; }
-for b in nginx wrk curl; do
-  command -v "$b" >/dev/null || { echo "needs $b (apt-get install -y nginx wrk curl)" >&2; exit 2; }
-done
+source benches/gateway/common.sh
+bench_setup claw-gw-ab
 target=${CARGO_TARGET_DIR:-$PWD/target}
 if [ -z "${CLAW_BIN:-}" ]; then cargo build --release -p claw-cli >&2; fi
 CLAW=${CLAW_BIN:-$target/release/claw}
-NGINX=$(command -v nginx)
-T=$(mktemp -d /tmp/claw-gw-ab.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 UP=$(free_port)
-mkdir -p "$T/tmp"
-JSON='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
 cat > "$T/upstream.conf" <<CONF
-daemon off; master_process off; worker_processes 1; events { worker_connections 4096; }
-pid $T/up.pid; error_log $T/up.err;
-http { client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/p; fastcgi_temp_path $T/tmp/f;
-  uwsgi_temp_path $T/tmp/u; scgi_temp_path $T/tmp/s; access_log off; keepalive_requests 1000000;
+$nginx_common pid $T/up.pid; error_log $T/up.err;
+http { $nginx_temps keepalive_requests 1000000;
   server { listen 127.0.0.1:$UP;
     location = / { return 200 'ok'; }
     location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; } } }
 CONF
 "$NGINX" -p "$T" -c "$T/upstream.conf" & pids+=($!)
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$UP/" && break; sleep 0.1; done
-k="$T/keys"; mkdir -p "$k" "$T/wpc"
-"$CLAW" keygen --out "$k/gw" >/dev/null
-"$CLAW" keygen --out "$k/issuer" >/dev/null
-signer=$("$CLAW" keygen --out "$k/signer")
-agent=$("$CLAW" keygen --out "$k/agent")
-echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer\",\"allowed_models\":[\"m-*\"]}" > "$T/policy.json"
-"$CLAW" wpc sign "$T/policy.json" --key "$k/signer.jwk" > "$T/policy.env.json"
-ph=$("$CLAW" wpc verify "$T/policy.env.json" --signer "$signer")
-cp "$T/policy.env.json" "$T/wpc/$ph.json"
-CST=$("$CLAW" cst issue --key "$k/issuer.jwk" --sub "$agent" --aud claw-gateway --scope proxy:call --ttl 3600)
-BODY='{"model":"m-1","messages":[{"role":"user","content":"hi"}]}'
-cat > "$T/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$BODY'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-CST"] = "$CST"
-LUA
+wait_port "$UP"
+bench_keys
 names=(); urls=(); gpids=()
 for spec in "$@"; do
   name=${spec%%=*}; bin=${spec#*=}
   extra=()
   if [ "${SINKS:-0}" = 1 ]; then extra=(--receipts-dir "$T/r-$name" --receipts-log "$T/r-$name.jsonl"); fi
-  "$bin" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
-    --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
-    --upstream "openai=http://127.0.0.1:$UP" --max-concurrent 4096 "${extra[@]}" \
-    > "$T/$name.out" 2> "$T/$name.err" &
-  p=$!; pids+=($p)
-  for _ in $(seq 100); do grep -q listening "$T/$name.out" 2>/dev/null && break; sleep 0.1; done
-  url=$(sed -n 's/^listening on //p' "$T/$name.out" | head -1)
-  [ -n "$url" ] || { cat "$T/$name.err" >&2; exit 1; }
-  curl -sf -X POST -H "X-CST: $CST" -H 'content-type: application/json' -d "$BODY" "$url/v1/chat/completions" \
-    | grep -q '"_receipt_envelope"' || { echo "$name: sanity call failed" >&2; exit 1; }
-  names+=("$name"); urls+=("$url"); gpids+=("$p")
+  GWBIN=$bin start_gw "$name" "http://127.0.0.1:$UP" "${extra[@]}"
+  sanity "$GWURL" "$name"
+  names+=("$name"); urls+=("$GWURL"); gpids+=("$gwpid")
 done
-HZ=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r); $(date -u '+%F %H:%M UTC')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 n=${#names[@]}

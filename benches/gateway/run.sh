@@ -16,37 +16,24 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
 TTFB_N=${TTFB_N:-200}
+source benches/gateway/common.sh
+bench_setup claw-gw-bench
 target=${CARGO_TARGET_DIR:-$PWD/target}
-for b in nginx wrk curl; do
-  command -v "$b" >/dev/null || { echo "needs $b (apt-get install -y nginx wrk curl)" >&2; exit 2; }
-done
 if [ -z "${CLAW_GATEWAY_BIN:-}" ] || [ -z "${CLAW_BIN:-}" ]; then
   cargo build --release -p claw-gateway -p claw-cli >&2
 fi
 GW=${CLAW_GATEWAY_BIN:-$target/release/claw-gateway}
 CLAW=${CLAW_BIN:-$target/release/claw}
-NGINX=$(command -v nginx)
-
-T=$(mktemp -d /tmp/claw-gw-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT INT TERM
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; exit 1; }
 
 UP=$(free_port); PX=$(free_port)
-mkdir -p "$T/www" "$T/tmp"
+mkdir -p "$T/www"
 # 1 GiB SSE body: one event line per 64 KiB would be realistic; zeros are the worst case for
 # the usage reader (no line ends) and cost nothing on disk.
 truncate -s 1G "$T/www/big.sse"
-JSON='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
 SSE='data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}\n\ndata: [DONE]\n\n'
-common="daemon off; master_process off; worker_processes 1; events { worker_connections 4096; }"
-temps="client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/p; fastcgi_temp_path $T/tmp/f; uwsgi_temp_path $T/tmp/u; scgi_temp_path $T/tmp/s; access_log off;"
 cat > "$T/upstream.conf" <<CONF
-$common pid $T/up.pid; error_log $T/up.err;
-http { $temps keepalive_requests 1000000;
+$nginx_common pid $T/up.pid; error_log $T/up.err;
+http { $nginx_temps keepalive_requests 1000000;
   server { listen 127.0.0.1:$UP;
     location = / { return 200 'ok'; }
     location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; }
@@ -58,8 +45,8 @@ http { $temps keepalive_requests 1000000;
   } }
 CONF
 cat > "$T/proxy.conf" <<CONF
-$common pid $T/px.pid; error_log $T/px.err;
-http { $temps keepalive_requests 1000000;
+$nginx_common pid $T/px.pid; error_log $T/px.err;
+http { $nginx_temps keepalive_requests 1000000;
   upstream up { server 127.0.0.1:$UP; keepalive 128; }
   server { listen 127.0.0.1:$PX;
     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
@@ -70,26 +57,7 @@ CONF
 wait_port "$UP"; wait_port "$PX"
 
 # Keys, a signed v1 policy, a CST.
-k="$T/keys"; mkdir -p "$k" "$T/wpc"
-"$CLAW" keygen --out "$k/gw" >/dev/null
-"$CLAW" keygen --out "$k/issuer" >/dev/null
-signer=$("$CLAW" keygen --out "$k/signer")
-agent=$("$CLAW" keygen --out "$k/agent")
-echo "{\"policy_version\":\"1\",\"policy_id\":\"bench\",\"issuer_did\":\"$signer\",\"allowed_models\":[\"m-*\"]}" > "$T/policy.json"
-"$CLAW" wpc sign "$T/policy.json" --key "$k/signer.jwk" > "$T/policy.env.json"
-ph=$("$CLAW" wpc verify "$T/policy.env.json" --signer "$signer")
-cp "$T/policy.env.json" "$T/wpc/$ph.json"
-CST=$("$CLAW" cst issue --key "$k/issuer.jwk" --sub "$agent" --aud claw-gateway --scope proxy:call --ttl 3600)
-start_gw() { # start_gw NAME UPSTREAM_BASE [ARGS...]: sets GWURL, gwpid
-  local name=$1 base=$2; shift 2
-  "${GWBIN:-$GW}" "$@" --listen 127.0.0.1:0 --signing-key "$k/gw.jwk" --cst-issuer "$k/issuer.pub.jwk" --audience claw-gateway \
-    --wpc-dir "$T/wpc" --wpc-signer "$signer" --policy-hash "$ph" --require-policy \
-    --upstream "openai=$base" --max-concurrent 4096 > "$T/$name.out" 2> "$T/$name.err" &
-  gwpid=$!; pids+=($gwpid)
-  for _ in $(seq 100); do grep -q listening "$T/$name.out" 2>/dev/null && break; sleep 0.1; done
-  GWURL=$(sed -n 's/^listening on //p' "$T/$name.out" | head -1)
-  [ -n "$GWURL" ] || { cat "$T/$name.err" >&2; exit 1; }
-}
+bench_keys
 # One gateway per upstream body (the provider route is fixed: /v1/chat/completions).
 start_gw sse "http://127.0.0.1:$UP/sse"; SSEURL=$GWURL
 start_gw big "http://127.0.0.1:$UP/big"; BIGURL=$GWURL; bigpid=$gwpid
@@ -105,22 +73,11 @@ if [ -n "${CLAW_GATEWAY_BASELINE_BIN:-}" ]; then
 fi
 GWURL=$GWPLAIN; gwpid=$gwplainpid
 
-BODY='{"model":"m-1","messages":[{"role":"user","content":"hi"}]}'
-cat > "$T/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$BODY'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-CST"] = "$CST"
-LUA
-# Sanity: the gateway answers 200 with a receipt.
-curl -sf -X POST -H "X-CST: $CST" -H 'content-type: application/json' -d "$BODY" "$GWURL/v1/chat/completions" \
-  | grep -q '"_receipt_envelope"' || { echo "gateway sanity call failed" >&2; cat "$T/gw.err" >&2; exit 1; }
+sanity "$GWURL" gw
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ROUNDS=${ROUNDS:-3}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks
-HZ=$(getconf CLK_TCK)
 # Interleaved: each round measures every target once at c=1, then once at c=64, so load
 # from other users of the machine falls on all of them alike. Per point: p50, p99 (c=1);
 # requests/s and the serving process's CPU time per request (c=64: for direct the upstream

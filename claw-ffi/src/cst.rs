@@ -3,9 +3,9 @@
 
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
 use crate::ffi::{
-    free_handle, try_json, try_out, try_ref, try_str, write_handle, write_out, write_string,
+    canonical, free_handle, try_json, try_out, try_ref, try_str, write_out, write_string,
 };
-use crate::guard::boundary;
+use crate::guard::{boundary, returning_handle, returning_string};
 use crate::keys::{claw_signing_key, claw_verifying_key};
 use crate::strings::to_c_string;
 use claw_core::cst::{
@@ -94,8 +94,7 @@ pub unsafe extern "C" fn claw_keyset_from_json(
     out: *mut *mut claw_keyset,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on the pointer/length pair.
         let v = unsafe { try_json(json, json_len, "json")? };
         let set = match &v {
@@ -112,9 +111,7 @@ pub unsafe extern "C" fn claw_keyset_from_json(
             }
             _ => KeySet::from_jwks_value(&v).map_err(token_fail)?,
         };
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, claw_keyset { inner: set }) };
-        Ok(())
+        Ok(claw_keyset { inner: set })
     })
 }
 
@@ -129,8 +126,7 @@ pub unsafe extern "C" fn claw_keyset_from_key(
     out: *mut *mut claw_keyset,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (key, kid) = unsafe {
             (
@@ -145,9 +141,7 @@ pub unsafe extern "C" fn claw_keyset_from_key(
         let mut set = KeySet::new();
         set.insert(kid, key.inner, crate::envelope::opt_time(not_after_s))
             .map_err(token_fail)?;
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, claw_keyset { inner: set }) };
-        Ok(())
+        Ok(claw_keyset { inner: set })
     })
 }
 
@@ -166,8 +160,7 @@ pub unsafe extern "C" fn claw_replay_guard_new(
     out: *mut *mut claw_replay_guard,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         if !(1..=1 << 24).contains(&max_entries) {
             return Err(invalid(
                 "INVALID_CAPACITY",
@@ -177,9 +170,7 @@ pub unsafe extern "C" fn claw_replay_guard_new(
         let g = claw_replay_guard {
             inner: InMemoryReplayGuard::new(max_entries),
         };
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, g) };
-        Ok(())
+        Ok(g)
     })
 }
 
@@ -228,12 +219,7 @@ pub unsafe extern "C" fn claw_revocations_new(
     out: *mut *mut claw_revocations,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, claw_revocations::default()) };
-        Ok(())
-    })
+    returning_handle(err, out, || Ok(claw_revocations::default()))
 }
 
 /// Revoke by `kind` (a `claw_revocation_kind` value) the `value` (`value_len` bytes of
@@ -296,12 +282,10 @@ pub unsafe extern "C" fn claw_cst_token_hash(
     out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string(err, out, "out", || {
         // SAFETY: caller contract on the pointer/length pair.
         let token = unsafe { try_str(token, token_len, "token")? };
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, std::ptr::null_mut(), cst::token_hash(token)) }
+        Ok(cst::token_hash(token))
     })
 }
 
@@ -370,10 +354,7 @@ pub unsafe extern "C" fn claw_cst_issue(
         let claims_text = if claims_out.is_null() {
             None
         } else {
-            Some(
-                claw_core::json::canonicalize(&Value::Object(issued.claims.to_json_object()))
-                    .map_err(|e| Fail::from(claw_core::Error::from(e)))?,
-            )
+            Some(canonical(&Value::Object(issued.claims.to_json_object()))?)
         };
         // Both strings are made before either is handed over, so a failure writes nothing.
         let token_len = issued.token.len();
@@ -534,8 +515,7 @@ pub(crate) unsafe fn validate_with(
         "claims".into(),
         Value::Object(verified.claims().to_json_object()),
     );
-    let bytes = claw_core::json::canonicalize(&Value::Object(m))
-        .map_err(|e| Fail::from(claw_core::Error::from(e)))?;
+    let bytes = canonical(&Value::Object(m))?;
     // SAFETY: `claims_out` checked above.
     unsafe { write_string(claims_out, claims_len_out, bytes) }
 }

@@ -1,8 +1,8 @@
 //! Clawsig signed envelopes (v1) through the C ABI.
 
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
-use crate::ffi::{json_limits, try_json, try_out, try_ref, try_str, write_string};
-use crate::guard::boundary;
+use crate::ffi::{canonical, json_limits, try_json, try_ref, try_str};
+use crate::guard::returning_string_len;
 use crate::keys::claw_signing_key;
 use claw_core::envelope::{self, Envelope, Signers, VerifyOptions};
 use serde_json::{Map, Value};
@@ -62,8 +62,7 @@ pub unsafe extern "C" fn claw_envelope_sign(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract on every pointer/length pair and handle.
         let (ty, payload, key) = unsafe {
             (
@@ -80,9 +79,7 @@ pub unsafe extern "C" fn claw_envelope_sign(
             opt_time(expires_at_ms),
         )
         .map_err(claw_core::Error::from)?;
-        let text = env.to_json().map_err(claw_core::Error::from)?;
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, out_len, text) }
+        Ok(env.to_json().map_err(claw_core::Error::from)?)
     })
 }
 
@@ -105,8 +102,7 @@ pub unsafe extern "C" fn claw_envelope_verify(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, ty, signers) = unsafe {
             (
@@ -139,9 +135,6 @@ pub unsafe extern "C" fn claw_envelope_verify(
         m.insert("payload".into(), v.payload);
         m.insert("payload_hash_b64u".into(), v.payload_hash_b64u.into());
         m.insert("signer_did".into(), v.signer_did.into());
-        let bytes = claw_core::json::canonicalize(&Value::Object(m))
-            .map_err(|e| Fail::from(claw_core::Error::from(e)))?;
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, out_len, bytes) }
+        canonical(&Value::Object(m))
     })
 }

@@ -8,10 +8,10 @@
 
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
 use crate::ffi::{
-    free_handle, json_limits, try_bytes, try_json, try_out, try_ref, try_str, write_handle,
-    write_out, write_string,
+    canonical, free_handle, json_limits, try_bytes, try_json, try_out, try_ref, try_str, write_out,
+    write_string,
 };
-use crate::guard::boundary;
+use crate::guard::{boundary, returning_handle, returning_string, returning_string_len};
 use crate::keys::claw_signing_key;
 use claw_core::envelope::Envelope;
 use claw_core::evidence::{
@@ -72,35 +72,34 @@ unsafe fn try_record<T: for<'de> Deserialize<'de>>(
     })
 }
 
-fn canonical(v: &Value) -> Result<Vec<u8>, Fail> {
-    claw_core::json::canonicalize(v).map_err(|e| Fail::from(claw_core::Error::from(e)))
-}
-
 fn binding_json(b: &Binding) -> Result<Vec<u8>, Fail> {
     canonical(&b.to_value())
 }
 
-/// Hand a verdict to the caller: its canonical JSON in `*verdict_out` and, when `valid_out`
-/// is not NULL, whether it is VALID/PASS in `*valid_out`.
-///
-/// # Safety
-/// `verdict_out` was checked non-NULL by `try_out`; the pointers are writable (caller contract).
-unsafe fn write_verdict(
-    verdict: &Value,
-    valid: bool,
+/// The frame of every verification export: `verdict_out` checked first, then `verify`, and
+/// only when it ran the verdict's canonical JSON in `*verdict_out` (its length in
+/// `*verdict_len_out` and whether it is VALID/PASS in `*valid_out`, each when not NULL).
+fn returning_verdict(
+    err: *mut claw_error,
     valid_out: *mut bool,
     verdict_out: *mut *mut c_char,
     verdict_len_out: *mut usize,
-) -> Result<(), Fail> {
-    let bytes = canonical(verdict)?;
-    // SAFETY: the caller's contract above.
-    unsafe {
-        write_string(verdict_out, verdict_len_out, bytes)?;
-        if !valid_out.is_null() {
-            write_out(valid_out, valid);
+    verify: impl FnOnce() -> Result<(bool, Value), Fail>,
+) -> claw_result {
+    boundary(err, || {
+        try_out(verdict_out, "verdict_out")?;
+        let (valid, verdict) = verify()?;
+        let bytes = canonical(&verdict)?;
+        // SAFETY: `verdict_out` checked above; `verdict_len_out` and `valid_out` are
+        // optional; all writable by the caller's contract.
+        unsafe {
+            write_string(verdict_out, verdict_len_out, bytes)?;
+            if !valid_out.is_null() {
+                write_out(valid_out, valid);
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Read the wire name of an evidence enum with the core's `FromStr`; the message names the
@@ -149,8 +148,7 @@ pub unsafe extern "C" fn claw_recorder_new(
     out: *mut *mut claw_recorder,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (key, run_id) = unsafe {
             (
@@ -173,9 +171,7 @@ pub unsafe extern "C" fn claw_recorder_new(
                 pending: HashMap::new(),
             }),
         };
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, h) };
-        Ok(())
+        Ok(h)
     })
 }
 
@@ -188,8 +184,7 @@ pub unsafe extern "C" fn claw_recorder_info(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract: NULL or a live handle.
         let h = unsafe { try_ref(recorder, "recorder")? };
         let bytes = h.with(|r, pending| {
@@ -201,8 +196,7 @@ pub unsafe extern "C" fn claw_recorder_info(
             m.insert("pending_model_calls".into(), pending.len().into());
             canonical(&Value::Object(m))
         })?;
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, out_len, bytes) }
+        Ok(bytes)
     })
 }
 
@@ -221,8 +215,7 @@ pub unsafe extern "C" fn claw_recorder_record_event(
     binding_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(binding_out, "binding_out")?;
+    returning_string(err, binding_out, "binding_out", || {
         // SAFETY: caller contract on the handle and every pointer/length pair.
         let (h, ty, payload) = unsafe {
             (
@@ -235,8 +228,7 @@ pub unsafe extern "C" fn claw_recorder_record_event(
             r.record_event(ty, &payload, timestamp_ms, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `binding_out` checked above.
-        unsafe { write_string(binding_out, std::ptr::null_mut(), binding_json(&b)?) }
+        binding_json(&b)
     })
 }
 
@@ -253,8 +245,7 @@ pub unsafe extern "C" fn claw_recorder_record_decision(
     binding_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(binding_out, "binding_out")?;
+    returning_string(err, binding_out, "binding_out", || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (h, decision) = unsafe {
             (
@@ -272,8 +263,7 @@ pub unsafe extern "C" fn claw_recorder_record_decision(
             r.record_decision(&decision, timestamp_ms, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `binding_out` checked above.
-        unsafe { write_string(binding_out, std::ptr::null_mut(), binding_json(&b)?) }
+        binding_json(&b)
     })
 }
 
@@ -305,8 +295,7 @@ pub unsafe extern "C" fn claw_recorder_record_tool_call(
     receipt_id_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(receipt_id_out, "receipt_id_out")?;
+    returning_string(err, receipt_id_out, "receipt_id_out", || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (h, c) = unsafe {
             (
@@ -328,8 +317,7 @@ pub unsafe extern "C" fn claw_recorder_record_tool_call(
             r.record_tool_call(&call, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `receipt_id_out` checked above.
-        unsafe { write_string(receipt_id_out, std::ptr::null_mut(), id) }
+        Ok(id)
     })
 }
 
@@ -367,8 +355,7 @@ pub unsafe extern "C" fn claw_recorder_record_side_effect(
     receipt_id_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(receipt_id_out, "receipt_id_out")?;
+    returning_string(err, receipt_id_out, "receipt_id_out", || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (h, e) = unsafe {
             (
@@ -397,8 +384,7 @@ pub unsafe extern "C" fn claw_recorder_record_side_effect(
             r.record_side_effect(&effect, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `receipt_id_out` checked above.
-        unsafe { write_string(receipt_id_out, std::ptr::null_mut(), id) }
+        Ok(id)
     })
 }
 
@@ -438,8 +424,7 @@ pub unsafe extern "C" fn claw_recorder_record_human_approval(
     receipt_id_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(receipt_id_out, "receipt_id_out")?;
+    returning_string(err, receipt_id_out, "receipt_id_out", || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (h, a) = unsafe {
             (
@@ -469,8 +454,7 @@ pub unsafe extern "C" fn claw_recorder_record_human_approval(
             r.record_human_approval(&approval, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `receipt_id_out` checked above.
-        unsafe { write_string(receipt_id_out, std::ptr::null_mut(), id) }
+        Ok(id)
     })
 }
 
@@ -499,8 +483,7 @@ pub unsafe extern "C" fn claw_recorder_record_delegation(
     receipt_id_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(receipt_id_out, "receipt_id_out")?;
+    returning_string(err, receipt_id_out, "receipt_id_out", || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (h, d) = unsafe {
             (
@@ -524,8 +507,7 @@ pub unsafe extern "C" fn claw_recorder_record_delegation(
             r.record_delegation(&delegation, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `receipt_id_out` checked above.
-        unsafe { write_string(receipt_id_out, std::ptr::null_mut(), id) }
+        Ok(id)
     })
 }
 
@@ -553,8 +535,7 @@ pub unsafe extern "C" fn claw_recorder_begin_model_call(
     binding_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(binding_out, "binding_out")?;
+    returning_string(err, binding_out, "binding_out", || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (h, c) = unsafe {
             (
@@ -576,8 +557,7 @@ pub unsafe extern "C" fn claw_recorder_begin_model_call(
             pending.insert(p.binding.event_hash_b64u.clone(), p);
             Ok(bytes)
         })?;
-        // SAFETY: `binding_out` checked above.
-        unsafe { write_string(binding_out, std::ptr::null_mut(), bytes) }
+        Ok(bytes)
     })
 }
 
@@ -721,8 +701,7 @@ pub unsafe extern "C" fn claw_recorder_record_model_call(
     receipt_id_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(receipt_id_out, "receipt_id_out")?;
+    returning_string(err, receipt_id_out, "receipt_id_out", || {
         // SAFETY: caller contract on the handles and every pointer/length pair.
         let (h, key, gid, c) = unsafe {
             (
@@ -749,8 +728,7 @@ pub unsafe extern "C" fn claw_recorder_record_model_call(
             r.record_model_call(&gateway, &call, &mut rand_core::OsRng)
                 .map_err(ev_fail)
         })?;
-        // SAFETY: `receipt_id_out` checked above.
-        unsafe { write_string(receipt_id_out, std::ptr::null_mut(), id) }
+        Ok(id)
     })
 }
 
@@ -764,16 +742,14 @@ pub unsafe extern "C" fn claw_recorder_checkpoint(
     checkpoint_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(checkpoint_out, "checkpoint_out")?;
+    returning_string(err, checkpoint_out, "checkpoint_out", || {
         // SAFETY: caller contract: NULL or a live handle.
         let h = unsafe { try_ref(recorder, "recorder")? };
         let bytes = h.with(|r, _| {
             let c = r.checkpoint(issued_at_ms).map_err(ev_fail)?;
             canonical(&c.to_value())
         })?;
-        // SAFETY: `checkpoint_out` checked above.
-        unsafe { write_string(checkpoint_out, std::ptr::null_mut(), bytes) }
+        Ok(bytes)
     })
 }
 
@@ -958,8 +934,7 @@ pub unsafe extern "C" fn claw_bundle_verify(
     verdict_len_out: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(verdict_out, "verdict_out")?;
+    returning_verdict(err, valid_out, verdict_out, verdict_len_out, || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, mut cfg, policy) = unsafe {
             (
@@ -974,16 +949,7 @@ pub unsafe extern "C" fn claw_bundle_verify(
             )));
         }
         let verdict = evidence::verify_bundle(text.as_bytes(), &cfg);
-        // SAFETY: `verdict_out` checked above; `valid_out` is optional.
-        unsafe {
-            write_verdict(
-                &verdict.to_json(),
-                verdict.is_valid(),
-                valid_out,
-                verdict_out,
-                verdict_len_out,
-            )
-        }
+        Ok((verdict.is_valid(), verdict.to_json()))
     })
 }
 
@@ -1010,8 +976,7 @@ pub unsafe extern "C" fn claw_aggregate_verify(
     verdict_len_out: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(verdict_out, "verdict_out")?;
+    returning_verdict(err, valid_out, verdict_out, verdict_len_out, || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, cfg) = unsafe {
             (
@@ -1020,16 +985,7 @@ pub unsafe extern "C" fn claw_aggregate_verify(
             )
         };
         let verdict = evidence::verify_aggregate_bundle(text.as_bytes(), &cfg);
-        // SAFETY: `verdict_out` checked above; `valid_out` is optional.
-        unsafe {
-            write_verdict(
-                &verdict.to_json(),
-                verdict.is_valid(),
-                valid_out,
-                verdict_out,
-                verdict_len_out,
-            )
-        }
+        Ok((verdict.is_valid(), verdict.to_json()))
     })
 }
 
@@ -1051,16 +1007,13 @@ pub unsafe extern "C" fn claw_commit_verify(
     verdict_len_out: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(verdict_out, "verdict_out")?;
+    returning_verdict(err, valid_out, verdict_out, verdict_len_out, || {
         // SAFETY: caller contract on the pointer/length pair.
         let text = unsafe { try_str(signature_json, signature_json_len, "signature_json")? };
-        let (valid, verdict) = match evidence::verify_commit_signature(text.as_bytes()) {
+        Ok(match evidence::verify_commit_signature(text.as_bytes()) {
             Ok(v) => (true, v.to_json()),
             Err(e) => (false, evidence::commit_failure_json(&e)),
-        };
-        // SAFETY: `verdict_out` checked above; `valid_out` is optional.
-        unsafe { write_verdict(&verdict, valid, valid_out, verdict_out, verdict_len_out) }
+        })
     })
 }
 
@@ -1081,8 +1034,7 @@ pub unsafe extern "C" fn claw_bundle_receipt_proof(
     proof_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(proof_out, "proof_out")?;
+    returning_string(err, proof_out, "proof_out", || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, cfg, id) = unsafe {
             (
@@ -1094,9 +1046,7 @@ pub unsafe extern "C" fn claw_bundle_receipt_proof(
         let bundle =
             evidence::Bundle::from_verified_json(text.as_bytes(), &cfg).map_err(Fail::from)?;
         let proof = bundle.receipt_proof(id).map_err(ev_fail)?;
-        let bytes = canonical(&proof.to_value())?;
-        // SAFETY: `proof_out` checked above.
-        unsafe { write_string(proof_out, std::ptr::null_mut(), bytes) }
+        canonical(&proof.to_value())
     })
 }
 
@@ -1120,8 +1070,7 @@ pub unsafe extern "C" fn claw_receipt_proof_verify(
     verdict_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(verdict_out, "verdict_out")?;
+    returning_string(err, verdict_out, "verdict_out", || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, agent, signers) = unsafe {
             (
@@ -1154,9 +1103,7 @@ pub unsafe extern "C" fn claw_receipt_proof_verify(
         m.insert("tree_size".into(), v.tree_size.into());
         m.insert("root_b64u".into(), v.root_b64u.into());
         m.insert("receipt_signer_did".into(), v.receipt_signer_did.into());
-        let bytes = canonical(&Value::Object(m))?;
-        // SAFETY: `verdict_out` checked above.
-        unsafe { write_string(verdict_out, std::ptr::null_mut(), bytes) }
+        canonical(&Value::Object(m))
     })
 }
 
@@ -1178,8 +1125,7 @@ pub unsafe extern "C" fn claw_trust_pulse_from_bundle(
     pulse_out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(pulse_out, "pulse_out")?;
+    returning_string(err, pulse_out, "pulse_out", || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, cfg) = unsafe {
             (
@@ -1196,9 +1142,7 @@ pub unsafe extern "C" fn claw_trust_pulse_from_bundle(
         })?;
         let p = evidence::trust_pulse_from_bundle(&verified, issued_at_ms, &mut rand_core::OsRng)
             .map_err(ev_fail)?;
-        let text = p.to_json().map_err(ev_fail)?;
-        // SAFETY: `pulse_out` checked above.
-        unsafe { write_string(pulse_out, std::ptr::null_mut(), text) }
+        p.to_json().map_err(ev_fail)
     })
 }
 

@@ -157,6 +157,11 @@ pub(crate) unsafe fn try_json(
         .map_err(|e| Fail::from(claw_core::Error::from(e)))
 }
 
+/// The canonical (RFC 8785) bytes of a JSON value made here, for the caller.
+pub(crate) fn canonical(v: &serde_json::Value) -> Result<Vec<u8>, Fail> {
+    claw_core::json::canonicalize(v).map_err(|e| Fail::from(claw_core::Error::from(e)))
+}
+
 /// The JSON limits applied to every document that crosses the C ABI.
 pub(crate) fn json_limits() -> claw_core::json::Limits {
     claw_core::json::Limits::STRICT.with_max_bytes(MAX_INPUT_LEN)

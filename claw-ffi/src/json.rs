@@ -1,10 +1,9 @@
 //! Canonical JSON through the C ABI.
 
 use crate::error::{claw_error, claw_result};
-use crate::ffi::{try_out, try_str, write_out};
-use crate::guard::boundary;
-use crate::strings::to_c_string;
-use claw_core::json::{self, Limits};
+use crate::ffi::{json_limits, try_str};
+use crate::guard::returning_string_len;
+use claw_core::json;
 use std::os::raw::c_char;
 
 /// RFC 8785 canonical form of the JSON text `json` (`json_len` bytes, UTF-8, no NUL needed).
@@ -19,24 +18,10 @@ pub unsafe extern "C" fn claw_jcs(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract: `json` points to `json_len` readable bytes.
         let text = unsafe { try_str(json, json_len, "json")? };
-        let canon = json::canonicalize_bytes(
-            text.as_bytes(),
-            &Limits::STRICT.with_max_bytes(crate::ffi::MAX_INPUT_LEN),
-        )
-        .map_err(claw_core::Error::from)?;
-        let len = canon.len();
-        let s = to_c_string(canon)?;
-        // SAFETY: `out` checked non-NULL above; `out_len` is optional.
-        unsafe {
-            write_out(out, s);
-            if !out_len.is_null() {
-                write_out(out_len, len);
-            }
-        }
-        Ok(())
+        Ok(json::canonicalize_bytes(text.as_bytes(), &json_limits())
+            .map_err(claw_core::Error::from)?)
     })
 }

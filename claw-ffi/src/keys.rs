@@ -1,9 +1,9 @@
 //! Ed25519 keys through the C ABI.
 
+use crate::error::Fail;
 use crate::error::{claw_error, claw_result};
-use crate::ffi::{free_handle, try_cstr, try_out, try_ref, try_str, write_handle, write_out};
-use crate::guard::boundary;
-use crate::strings::to_c_string;
+use crate::ffi::{free_handle, try_cstr, try_ref, try_str};
+use crate::guard::{returning_handle, returning_string};
 use claw_core::keys::{SigningKey, VerifyingKey};
 use std::os::raw::c_char;
 
@@ -32,17 +32,10 @@ pub unsafe extern "C" fn claw_signing_key_generate(
     out: *mut *mut claw_signing_key,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
-        let key = SigningKey::generate(&mut rand_core::OsRng);
-        // SAFETY: checked non-NULL.
-        unsafe {
-            write_out(
-                out,
-                Box::into_raw(Box::new(claw_signing_key { inner: key })),
-            )
-        };
-        Ok(())
+    returning_handle(err, out, || {
+        Ok(claw_signing_key {
+            inner: SigningKey::generate(&mut rand_core::OsRng),
+        })
     })
 }
 
@@ -54,19 +47,11 @@ pub unsafe extern "C" fn claw_signing_key_from_jwk(
     out: *mut *mut claw_signing_key,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on `jwk`/`jwk_len`.
         let text = unsafe { try_str(jwk, jwk_len, "jwk")? };
-        let key = SigningKey::from_jwk(text).map_err(claw_core::Error::from)?;
-        // SAFETY: checked non-NULL.
-        unsafe {
-            write_out(
-                out,
-                Box::into_raw(Box::new(claw_signing_key { inner: key })),
-            )
-        };
-        Ok(())
+        let inner = SigningKey::from_jwk(text).map_err(key_fail)?;
+        Ok(claw_signing_key { inner })
     })
 }
 
@@ -77,14 +62,14 @@ pub unsafe extern "C" fn claw_signing_key_to_jwk(
     out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string(err, out, "out", || {
         // SAFETY: caller contract: NULL or a live handle.
-        let key = unsafe { try_ref(key, "key")? };
-        let s = to_c_string(key.inner.to_jwk().as_bytes())?;
-        // SAFETY: checked non-NULL.
-        unsafe { write_out(out, s) };
-        Ok(())
+        let jwk = unsafe { try_ref(key, "key")? }.inner.to_jwk();
+        // Room for the NUL: the secret's copy is never reallocated (which would free a copy
+        // unzeroized); `jwk` itself is zeroized on drop, the copy by `claw_string_free`.
+        let mut bytes = Vec::with_capacity(jwk.len() + 1);
+        bytes.extend_from_slice(jwk.as_bytes());
+        Ok(bytes)
     })
 }
 
@@ -95,16 +80,12 @@ pub unsafe extern "C" fn claw_signing_key_public(
     out: *mut *mut claw_verifying_key,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract: NULL or a live handle.
         let key = unsafe { try_ref(key, "key")? };
-        let pk = claw_verifying_key {
+        Ok(claw_verifying_key {
             inner: key.inner.verifying_key(),
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { write_handle(out, pk) };
-        Ok(())
+        })
     })
 }
 
@@ -123,19 +104,11 @@ pub unsafe extern "C" fn claw_verifying_key_from_jwk(
     out: *mut *mut claw_verifying_key,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on `jwk`/`jwk_len`.
         let text = unsafe { try_str(jwk, jwk_len, "jwk")? };
-        let key = VerifyingKey::from_jwk(text).map_err(claw_core::Error::from)?;
-        // SAFETY: checked non-NULL.
-        unsafe {
-            write_out(
-                out,
-                Box::into_raw(Box::new(claw_verifying_key { inner: key })),
-            )
-        };
-        Ok(())
+        let inner = VerifyingKey::from_jwk(text).map_err(key_fail)?;
+        Ok(claw_verifying_key { inner })
     })
 }
 
@@ -146,19 +119,11 @@ pub unsafe extern "C" fn claw_verifying_key_from_did(
     out: *mut *mut claw_verifying_key,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract: NUL-terminated string.
         let did = unsafe { try_cstr(did, "did")? };
-        let key = VerifyingKey::from_did(did).map_err(claw_core::Error::from)?;
-        // SAFETY: checked non-NULL.
-        unsafe {
-            write_out(
-                out,
-                Box::into_raw(Box::new(claw_verifying_key { inner: key })),
-            )
-        };
-        Ok(())
+        let inner = VerifyingKey::from_did(did).map_err(key_fail)?;
+        Ok(claw_verifying_key { inner })
     })
 }
 
@@ -169,14 +134,9 @@ pub unsafe extern "C" fn claw_verifying_key_to_jwk(
     out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string(err, out, "out", || {
         // SAFETY: caller contract: NULL or a live handle.
-        let key = unsafe { try_ref(key, "key")? };
-        let s = to_c_string(key.inner.to_jwk())?;
-        // SAFETY: checked non-NULL.
-        unsafe { write_out(out, s) };
-        Ok(())
+        Ok(unsafe { try_ref(key, "key")? }.inner.to_jwk())
     })
 }
 
@@ -187,14 +147,9 @@ pub unsafe extern "C" fn claw_verifying_key_did(
     out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string(err, out, "out", || {
         // SAFETY: caller contract: NULL or a live handle.
-        let key = unsafe { try_ref(key, "key")? };
-        let s = to_c_string(key.inner.did())?;
-        // SAFETY: checked non-NULL.
-        unsafe { write_out(out, s) };
-        Ok(())
+        Ok(unsafe { try_ref(key, "key")? }.inner.did())
     })
 }
 
@@ -203,4 +158,8 @@ pub unsafe extern "C" fn claw_verifying_key_did(
 pub unsafe extern "C" fn claw_verifying_key_free(key: *mut claw_verifying_key) {
     // SAFETY: caller contract: NULL or a handle from this module, not used afterwards.
     unsafe { free_handle(key) }
+}
+
+fn key_fail(e: claw_core::keys::KeyError) -> Fail {
+    Fail::from(claw_core::Error::from(e))
 }

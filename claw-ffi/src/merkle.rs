@@ -53,29 +53,55 @@ unsafe fn try_hash<'a>(ptr: *const u8, name: &str) -> Result<&'a [u8; 32], Fail>
     Ok(unsafe { &*ptr.cast::<[u8; 32]>() })
 }
 
-/// Write a proof into the caller's buffer (checked before any work).
-unsafe fn write_proof(
-    proof: &[[u8; 32]],
+/// The frame of an export whose result is one hash: `out` (called `name`) checked first,
+/// then `make`, and only on its success its 32 bytes written to `out`.
+fn returning_hash(
+    err: *mut claw_error,
+    out: *mut u8,
+    name: &str,
+    make: impl FnOnce() -> Result<[u8; 32], Fail>,
+) -> claw_result {
+    boundary(err, || {
+        try_out(out, name)?;
+        let h = make()?;
+        // SAFETY: `out` non-NULL (checked), 32 writable bytes (caller contract).
+        unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), out, HASH_LEN) };
+        Ok(())
+    })
+}
+
+/// The frame of an export whose result is a proof: both outputs checked first, then `make`,
+/// and only on its success the proof written into the caller's buffer (`proof_out`, of
+/// `out_cap` bytes: `BUFFER_TOO_SMALL` when it does not fit) and its length in bytes to
+/// `*out_len`.
+fn returning_proof(
+    err: *mut claw_error,
     out: *mut u8,
     out_cap: usize,
     out_len: *mut usize,
-) -> Result<(), Fail> {
-    let need = proof.len() * HASH_LEN;
-    if need > out_cap {
-        return Err(invalid(
-            "BUFFER_TOO_SMALL",
-            format!("proof_out: {need} bytes needed, {out_cap} given"),
-        ));
-    }
-    // SAFETY: `out` is non-NULL (checked) with `out_cap >= need` writable bytes; `out_len`
-    // non-NULL (checked).
-    unsafe {
-        for (i, h) in proof.iter().enumerate() {
-            std::ptr::copy_nonoverlapping(h.as_ptr(), out.add(i * HASH_LEN), HASH_LEN);
+    make: impl FnOnce() -> Result<Vec<[u8; 32]>, Fail>,
+) -> claw_result {
+    boundary(err, || {
+        try_out(out, "proof_out")?;
+        try_out(out_len, "proof_len_out")?;
+        let proof = make()?;
+        let need = proof.len() * HASH_LEN;
+        if need > out_cap {
+            return Err(invalid(
+                "BUFFER_TOO_SMALL",
+                format!("proof_out: {need} bytes needed, {out_cap} given"),
+            ));
         }
-        out_len.write(need);
-    }
-    Ok(())
+        // SAFETY: `out` is non-NULL (checked) with `out_cap >= need` writable bytes; `out_len`
+        // non-NULL (checked).
+        unsafe {
+            for (i, h) in proof.iter().enumerate() {
+                std::ptr::copy_nonoverlapping(h.as_ptr(), out.add(i * HASH_LEN), HASH_LEN);
+            }
+            out_len.write(need);
+        }
+        Ok(())
+    })
 }
 
 /// RFC 9162 leaf hash: `SHA-256(0x00 || data)`. `data` may be empty (NULL with length 0).
@@ -87,14 +113,10 @@ pub unsafe extern "C" fn claw_merkle_leaf_hash(
     hash_out: *mut u8,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(hash_out, "hash_out")?;
+    returning_hash(err, hash_out, "hash_out", || {
         // SAFETY: caller contract on the pointer/length pair.
         let data = unsafe { try_bytes(data, data_len, "data")? };
-        let h = rfc9162::leaf_hash(data);
-        // SAFETY: `hash_out` non-NULL, 32 writable bytes (caller contract).
-        unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), hash_out, HASH_LEN) };
-        Ok(())
+        Ok(rfc9162::leaf_hash(data))
     })
 }
 
@@ -108,14 +130,10 @@ pub unsafe extern "C" fn claw_merkle_root(
     root_out: *mut u8,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(root_out, "root_out")?;
+    returning_hash(err, root_out, "root_out", || {
         // SAFETY: caller contract on the pointer/length pair.
         let leaves = unsafe { try_hashes(leaf_hashes, leaf_hashes_len, "leaf_hashes")? };
-        let root = rfc9162::root_from_leaf_hashes(leaves);
-        // SAFETY: `root_out` non-NULL, 32 writable bytes (caller contract).
-        unsafe { std::ptr::copy_nonoverlapping(root.as_ptr(), root_out, HASH_LEN) };
-        Ok(())
+        Ok(rfc9162::root_from_leaf_hashes(leaves))
     })
 }
 
@@ -135,9 +153,7 @@ pub unsafe extern "C" fn claw_merkle_inclusion_proof(
     proof_len_out: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(proof_out, "proof_out")?;
-        try_out(proof_len_out, "proof_len_out")?;
+    returning_proof(err, proof_out, proof_out_cap, proof_len_out, || {
         // SAFETY: caller contract on the pointer/length pair.
         let leaves = unsafe { try_hashes(leaf_hashes, leaf_hashes_len, "leaf_hashes")? };
         let tree = rfc9162::MerkleTree::from_leaf_hashes(leaves.to_vec());
@@ -146,9 +162,7 @@ pub unsafe extern "C" fn claw_merkle_inclusion_proof(
         } else {
             tree_size
         };
-        let proof = tree.inclusion_proof_at(index, size).map_err(merkle_fail)?;
-        // SAFETY: both outputs checked non-NULL above.
-        unsafe { write_proof(&proof, proof_out, proof_out_cap, proof_len_out) }
+        tree.inclusion_proof_at(index, size).map_err(merkle_fail)
     })
 }
 
@@ -164,15 +178,11 @@ pub unsafe extern "C" fn claw_merkle_consistency_proof(
     proof_len_out: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(proof_out, "proof_out")?;
-        try_out(proof_len_out, "proof_len_out")?;
+    returning_proof(err, proof_out, proof_out_cap, proof_len_out, || {
         // SAFETY: caller contract on the pointer/length pair.
         let leaves = unsafe { try_hashes(leaf_hashes, leaf_hashes_len, "leaf_hashes")? };
         let tree = rfc9162::MerkleTree::from_leaf_hashes(leaves.to_vec());
-        let proof = tree.consistency_proof(old_size).map_err(merkle_fail)?;
-        // SAFETY: both outputs checked non-NULL above.
-        unsafe { write_proof(&proof, proof_out, proof_out_cap, proof_len_out) }
+        tree.consistency_proof(old_size).map_err(merkle_fail)
     })
 }
 

@@ -2,8 +2,8 @@
 //! its own receipts at `agent_end`, before it signs the bundle (docs/SPEC.md §7.8).
 
 use crate::error::{claw_error, claw_result};
-use crate::ffi::{try_bytes, try_out, try_str, write_string};
-use crate::guard::boundary;
+use crate::ffi::{try_bytes, try_str};
+use crate::guard::returning_string;
 use claw_core::openclaw::reconcile::reconcile_records_json;
 use std::os::raw::c_char;
 
@@ -26,8 +26,7 @@ pub unsafe extern "C" fn claw_openclaw_reconcile(
     out: *mut *mut c_char,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string(err, out, "out", || {
         // SAFETY: caller contract on each pointer/length pair.
         let transcript = unsafe { try_bytes(transcript, transcript_len, "transcript")? };
         // SAFETY: as above.
@@ -37,7 +36,6 @@ pub unsafe extern "C" fn claw_openclaw_reconcile(
         let session = (!session.is_empty()).then_some(session);
         let report = reconcile_records_json(transcript, session, receipts)?;
         let doc = serde_json::json!({"report": report.to_json(), "metadata": report.to_metadata()});
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, std::ptr::null_mut(), doc.to_string()) }
+        Ok(doc.to_string())
     })
 }

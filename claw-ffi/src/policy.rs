@@ -6,8 +6,8 @@
 
 use crate::envelope::{opt_time, try_did_list};
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
-use crate::ffi::{free_handle, try_json, try_out, try_ref, try_str, write_handle, write_string};
-use crate::guard::boundary;
+use crate::ffi::{canonical, free_handle, try_json, try_out, try_ref, try_str};
+use crate::guard::{boundary, returning_handle, returning_string_len};
 use crate::keys::claw_signing_key;
 use claw_core::envelope::Signers;
 use claw_core::wpc::{
@@ -199,16 +199,12 @@ pub unsafe extern "C" fn claw_policy_from_json(
     out: *mut *mut claw_policy,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on `json`/`json_len`.
         let text = unsafe { try_str(json, json_len, "json")? };
         let policy = Policy::parse(text.as_bytes()).map_err(policy_fail)?;
         // SAFETY: caller contract on `parent`.
-        let h = compile(&policy, unsafe { parent_of(parent) })?;
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, h) };
-        Ok(())
+        compile(&policy, unsafe { parent_of(parent) })
     })
 }
 
@@ -228,8 +224,7 @@ pub unsafe extern "C" fn claw_policy_from_envelope(
     out: *mut *mut claw_policy,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on every pointer/length pair.
         let (text, signers) = unsafe {
             (
@@ -252,10 +247,7 @@ pub unsafe extern "C" fn claw_policy_from_envelope(
         )
         .map_err(policy_fail)?;
         // SAFETY: caller contract on `parent`.
-        let h = compile(verified.policy(), unsafe { parent_of(parent) })?;
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, h) };
-        Ok(())
+        compile(verified.policy(), unsafe { parent_of(parent) })
     })
 }
 
@@ -274,8 +266,7 @@ pub unsafe extern "C" fn claw_policy_sign(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract on the handle and the pointer/length pair.
         let (text, key) = unsafe {
             (
@@ -286,9 +277,7 @@ pub unsafe extern "C" fn claw_policy_sign(
         let policy = Policy::parse(text.as_bytes()).map_err(policy_fail)?;
         let env = wpc::sign_policy(&policy, &key.inner, issued_at_ms, opt_time(expires_at_ms))
             .map_err(policy_fail)?;
-        let json = env.to_json().map_err(claw_core::Error::from)?;
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, out_len, json) }
+        Ok(env.to_json().map_err(claw_core::Error::from)?)
     })
 }
 
@@ -303,13 +292,11 @@ pub unsafe extern "C" fn claw_policy_compile_authoring(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract on the pointer/length pair.
         let text = unsafe { try_str(authoring_json, authoring_json_len, "authoring_json")? };
         let policy = wpc::compile_authoring(text).map_err(policy_fail)?;
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, out_len, policy.canonical_bytes()) }
+        Ok(policy.canonical_bytes())
     })
 }
 
@@ -323,8 +310,7 @@ pub unsafe extern "C" fn claw_policy_info(
     out_len: *mut usize,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_string_len(err, out, out_len, || {
         // SAFETY: caller contract: NULL or a live handle.
         let h = unsafe { try_ref(policy, "policy")? };
         let snap = h.runtime.snapshot();
@@ -380,10 +366,7 @@ pub unsafe extern "C" fn claw_policy_info(
         m.insert("missing_parent".into(), p.missing_parent().into());
         m.insert("requirements".into(), Value::Object(req));
         m.insert("overrides".into(), Value::Object(ov));
-        let bytes = claw_core::json::canonicalize(&Value::Object(m))
-            .map_err(|e| Fail::from(claw_core::Error::from(e)))?;
-        // SAFETY: `out` checked above.
-        unsafe { write_string(out, out_len, bytes) }
+        canonical(&Value::Object(m))
     })
 }
 

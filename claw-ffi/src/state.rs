@@ -4,8 +4,8 @@
 
 use crate::cst::{claw_keyset, validate_with};
 use crate::error::{claw_error, claw_result, claw_result_code, Fail};
-use crate::ffi::{free_handle, try_out, try_ref, try_str, write_handle};
-use crate::guard::boundary;
+use crate::ffi::{free_handle, try_ref, try_str};
+use crate::guard::{boundary, returning_handle};
 use crate::keys::claw_verifying_key;
 use claw_core::cst::{Revocation, RevocationStore, StateError, TokenError};
 use claw_store::RedisState;
@@ -43,14 +43,11 @@ pub unsafe extern "C" fn claw_state_new_from_url(
     out: *mut *mut claw_state,
     err: *mut claw_error,
 ) -> claw_result {
-    boundary(err, || {
-        try_out(out, "out")?;
+    returning_handle(err, out, || {
         // SAFETY: caller contract on the pointer/length pair.
         let url = unsafe { try_str(url, url_len, "url")? };
         let inner = RedisState::open(url).map_err(state_fail)?;
-        // SAFETY: `out` checked above.
-        unsafe { write_handle(out, claw_state { inner }) };
-        Ok(())
+        Ok(claw_state { inner })
     })
 }
 

@@ -3,13 +3,10 @@
 //! (`claw_core::evidence::verify_aggregate_bundle`); this file converts arguments and results.
 
 use crate::convert;
-use crate::errors::IntoPyResult;
 use crate::evidence::verify_config;
 use crate::json::require_text;
 use claw_core::evidence;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use serde_json::Value;
 
 /// The verifier's answer about an aggregate bundle.
 #[pyclass(module = "claw", name = "AggregateVerdict", frozen)]
@@ -63,14 +60,12 @@ impl PyAggregateVerdict {
     /// `{"members": n, "unique_agents": n, "total_runs": n}`.
     #[getter]
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let v = self.inner.to_json();
-        convert::to_py(py, v.get("counts").unwrap_or(&Value::Null))
+        convert::member(py, &self.inner.to_json(), "counts")
     }
     /// The verification result (`status`, `reason_code`, `kind` "aggregate_bundle", …) as
     /// canonical JSON text.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        let bytes = claw_core::json::canonicalize(&self.inner.to_json()).py_err(py)?;
-        String::from_utf8(bytes).map_err(|_| PyValueError::new_err("canonical JSON is UTF-8"))
+        convert::canonical_text(py, &self.inner.to_json())
     }
     fn __repr__(&self) -> String {
         format!(

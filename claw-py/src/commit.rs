@@ -2,10 +2,10 @@
 //! docs/SPEC.md §11.1. Every check is the core's
 //! (`claw_core::evidence::verify_commit_signature`); this file converts arguments and results.
 
+use crate::convert;
 use crate::errors::IntoPyResult;
 use crate::json::require_text;
 use claw_core::evidence::{self, VerifiedCommit};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// A commit signature whose signature verified, and what it establishes.
@@ -50,8 +50,7 @@ impl PyCommitSignature {
     /// The verification result (`status` "PASS", `reason_code` "OK", `kind` "commit_sig",
     /// `form`, `commit_sha`, `signer_did`, …) as canonical JSON text.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        let bytes = claw_core::json::canonicalize(&self.inner.to_json()).py_err(py)?;
-        String::from_utf8(bytes).map_err(|_| PyValueError::new_err("canonical JSON is UTF-8"))
+        convert::canonical_text(py, &self.inner.to_json())
     }
     fn __repr__(&self) -> String {
         format!(

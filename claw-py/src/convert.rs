@@ -13,7 +13,7 @@
 use crate::errors::IntoPyResult;
 use claw_core::json::{self, Budget, JsonError, Limits};
 use claw_core::{Error, ErrorKind};
-use pyo3::exceptions::PyUnicodeEncodeError;
+use pyo3::exceptions::{PyUnicodeEncodeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
@@ -144,14 +144,9 @@ fn convert(
         || obj.is_instance_of::<PyList>()
         || obj.is_instance_of::<PyTuple>();
     if !is_container {
-        let type_name = obj
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "?".into());
         return Err(unsupported(
             path,
-            format_args!("a value of type {type_name}"),
+            format_args!("a value of type {}", type_name(obj)),
         ));
     }
     if depth > Limits::STRICT.max_depth {
@@ -168,14 +163,9 @@ fn convert(
         }
         for (k, v) in d.iter() {
             let Ok(ks) = k.cast::<PyString>() else {
-                let type_name = k
-                    .get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|_| "?".into());
                 return Err(unsupported(
                     path,
-                    format_args!("an object key of type {type_name}"),
+                    format_args!("an object key of type {}", type_name(&k)),
                 ));
             };
             let key = string(ks, path)?.into_owned();
@@ -203,6 +193,25 @@ fn convert(
         path.0.pop();
     }
     Ok(Value::Array(out))
+}
+
+/// The name of `obj`'s type, for a message (`?` when it has none).
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A verdict's JSON as canonical JSON text (what every verdict's `to_json()` returns).
+pub(crate) fn canonical_text(py: Python<'_>, v: &Value) -> PyResult<String> {
+    let bytes = json::canonicalize(v).py_err(py)?;
+    String::from_utf8(bytes).map_err(|_| PyValueError::new_err("canonical JSON is UTF-8"))
+}
+
+/// Member `key` of a verdict's JSON as a Python object (`None` when absent).
+pub(crate) fn member<'py>(py: Python<'py>, v: &Value, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, v.get(key).unwrap_or(&Value::Null))
 }
 
 /// Convert a JSON value to plain Python objects (`dict`, `list`, `str`, `int`, `float`, `bool`,

@@ -866,19 +866,16 @@ impl PyVerdict {
     /// `{name: {"status": "pass"|"fail"|"warn"|"skipped", "code": ..., "detail": ...}}`.
     #[getter]
     fn components<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let v = self.inner.to_json();
-        convert::to_py(py, v.get("components").unwrap_or(&Value::Null))
+        convert::member(py, &self.inner.to_json(), "components")
     }
     /// `{"receipts": n, "receipts_signature_verified": n, "receipts_verified": n}`.
     #[getter]
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let v = self.inner.to_json();
-        convert::to_py(py, v.get("counts").unwrap_or(&Value::Null))
+        convert::member(py, &self.inner.to_json(), "counts")
     }
     /// The registry's verification result shape, as canonical JSON text.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        let bytes = claw_core::json::canonicalize(&self.inner.to_json()).py_err(py)?;
-        String::from_utf8(bytes).map_err(|_| PyValueError::new_err("canonical JSON is UTF-8"))
+        convert::canonical_text(py, &self.inner.to_json())
     }
     fn __repr__(&self) -> String {
         format!(

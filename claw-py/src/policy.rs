@@ -111,6 +111,43 @@ fn context_pairs(context: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, S
     Ok(out)
 }
 
+/// One `decide` call's arguments (`Policy.decide` and `PolicyRuntime.decide` take the same),
+/// with their defaults applied: `action` `"tool:execute"`, `resource` the tool, `now` the clock.
+struct Asked {
+    action: String,
+    resource: String,
+    context: Vec<(String, String)>,
+    now: i64,
+    run_started_at: Option<i64>,
+}
+
+impl Asked {
+    fn new(
+        tool: String,
+        action: Option<String>,
+        resource: Option<String>,
+        context: Option<&Bound<'_, PyDict>>,
+        now: Option<i64>,
+        run_started_at: Option<i64>,
+    ) -> PyResult<Asked> {
+        Ok(Asked {
+            context: context_pairs(context)?,
+            action: action.unwrap_or_else(|| ACTION_TOOL_EXECUTE.to_string()),
+            resource: resource.unwrap_or(tool),
+            now: now.unwrap_or_else(now_secs),
+            run_started_at,
+        })
+    }
+
+    fn request(&self) -> Request<'_> {
+        let req = Request::new(&self.action, &self.resource, &self.context, self.now);
+        match self.run_started_at {
+            Some(t) => req.with_run_started_at(t),
+            None => req,
+        }
+    }
+}
+
 /// The parent to compile with, if any.
 fn parent_of(parent: Option<&Bound<'_, PyPolicy>>) -> Option<Arc<CompiledPolicy>> {
     parent.map(|p| Arc::clone(&p.get().compiled))
@@ -277,18 +314,9 @@ impl PyPolicy {
         now: Option<i64>,
         run_started_at: Option<i64>,
     ) -> PyResult<PyDecision> {
-        let ctx = context_pairs(context)?;
-        let mut req = Request::new(
-            action.as_deref().unwrap_or(ACTION_TOOL_EXECUTE),
-            resource.as_deref().unwrap_or(&tool),
-            &ctx,
-            now.unwrap_or_else(now_secs),
-        );
-        if let Some(t) = run_started_at {
-            req = req.with_run_started_at(t);
-        }
+        let asked = Asked::new(tool, action, resource, context, now, run_started_at)?;
         Ok(PyDecision {
-            inner: self.compiled.decide(&req).into_owned(),
+            inner: self.compiled.decide(&asked.request()).into_owned(),
         })
     }
 
@@ -388,18 +416,9 @@ impl PyPolicyRuntime {
         now: Option<i64>,
         run_started_at: Option<i64>,
     ) -> PyResult<PyDecision> {
-        let ctx = context_pairs(context)?;
-        let mut req = Request::new(
-            action.as_deref().unwrap_or(ACTION_TOOL_EXECUTE),
-            resource.as_deref().unwrap_or(&tool),
-            &ctx,
-            now.unwrap_or_else(now_secs),
-        );
-        if let Some(t) = run_started_at {
-            req = req.with_run_started_at(t);
-        }
+        let asked = Asked::new(tool, action, resource, context, now, run_started_at)?;
         Ok(PyDecision {
-            inner: self.inner.decide(&req),
+            inner: self.inner.decide(&asked.request()),
         })
     }
 

@@ -188,19 +188,11 @@ func VerifyBundle(bundle []byte, config []byte, policy *Policy, now time.Time) (
 	runtime.KeepAlive(bundle)
 	runtime.KeepAlive(policy)
 	runtime.KeepAlive(config)
-	if err := check(rc, &e); err != nil {
-		return nil, err
-	}
-	raw := takeStringN(out, outLen)
 	var v BundleVerdict
-	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+	if err := takeVerdict(rc, &e, out, outLen, &v, &v.Raw); err != nil {
 		return nil, err
 	}
-	v.Raw = json.RawMessage(raw)
-	if !bool(valid) {
-		return &v, &Error{Code: ResultBundle, Reason: v.ReasonCode, Message: v.Reason}
-	}
-	return &v, nil
+	return &v, verdictError(valid, ResultBundle, v.ReasonCode, v.Reason)
 }
 
 // TrustPulseFromBundle verifies a proof bundle at now with an optional verifier

@@ -44,19 +44,11 @@ func VerifyAggregate(aggregate []byte, config []byte, now time.Time) (*Aggregate
 	rc := C.claw_aggregate_verify(ap, an, cp, cn, C.int64_t(now.UnixMilli()), &valid, &out, &outLen, &e)
 	runtime.KeepAlive(aggregate)
 	runtime.KeepAlive(config)
-	if err := check(rc, &e); err != nil {
-		return nil, err
-	}
-	raw := takeStringN(out, outLen)
 	var v AggregateVerdict
-	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+	if err := takeVerdict(rc, &e, out, outLen, &v, &v.Raw); err != nil {
 		return nil, err
 	}
-	v.Raw = json.RawMessage(raw)
-	if !bool(valid) {
-		return &v, &Error{Code: ResultBundle, Reason: v.ReasonCode, Message: v.Reason}
-	}
-	return &v, nil
+	return &v, verdictError(valid, ResultBundle, v.ReasonCode, v.Reason)
 }
 
 // CommitVerdict is the verdict on a commit signature (docs/SPEC.md §11.1); Raw has it all.
@@ -86,17 +78,32 @@ func VerifyCommit(signature []byte) (*CommitVerdict, error) {
 	var e C.claw_error
 	rc := C.claw_commit_verify(sp, sn, &valid, &out, &outLen, &e)
 	runtime.KeepAlive(signature)
-	if err := check(rc, &e); err != nil {
-		return nil, err
-	}
-	raw := takeStringN(out, outLen)
 	var v CommitVerdict
-	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+	if err := takeVerdict(rc, &e, out, outLen, &v, &v.Raw); err != nil {
 		return nil, err
 	}
-	v.Raw = json.RawMessage(raw)
-	if !bool(valid) {
-		return &v, &Error{Code: ResultSignature, Reason: v.ReasonCode, Message: v.Reason}
+	return &v, verdictError(valid, ResultSignature, v.ReasonCode, v.Reason)
+}
+
+// takeVerdict reads the verdict a claw_*_verify call wrote (out, outLen) into v and its text
+// into raw; a call that failed (rc, e: bad arguments or options) is its *Error, with no verdict.
+func takeVerdict(rc C.claw_result, e *C.claw_error, out *C.char, outLen C.size_t, v any, raw *json.RawMessage) error {
+	if err := check(rc, e); err != nil {
+		return err
 	}
-	return &v, nil
+	text := takeStringN(out, outLen)
+	if err := json.Unmarshal([]byte(text), v); err != nil {
+		return err
+	}
+	*raw = json.RawMessage(text)
+	return nil
+}
+
+// verdictError is nil for a valid verdict, else the *Error it stands for: code, and the
+// verdict's reason code and reason.
+func verdictError(valid C.bool, code Result, reasonCode, reason string) error {
+	if bool(valid) {
+		return nil
+	}
+	return &Error{Code: code, Reason: reasonCode, Message: reason}
 }

@@ -9,9 +9,7 @@
 use super::document::{locate_document, Located};
 use super::export::verify_export_bundle_value;
 use super::schema::{self, ArrayLimits, SchemaError};
-use super::verify::{
-    did_format_ok, did_key, parse_input, verify_bundle_value, ProofTier, VerdictHead,
-};
+use super::verify::{did_format_ok, did_key, parse_input, verify_bundle_value, ProofTier};
 use super::VerifyConfig;
 use crate::json::{self, KeyOrder};
 use crate::{b64, envelope, hash, time};
@@ -50,22 +48,6 @@ pub struct AggregateVerdict {
 }
 
 impl AggregateVerdict {
-    /// VALID?
-    pub fn is_valid(&self) -> bool {
-        self.valid
-    }
-
-    /// Valid, reason code, reason, field, time.
-    pub fn head(&self) -> VerdictHead<'_> {
-        VerdictHead {
-            valid: self.valid,
-            reason_code: self.reason_code,
-            reason: &self.reason,
-            field: self.field.as_deref(),
-            verified_at: &self.verified_at,
-        }
-    }
-
     /// `{status, reason_code, reason, kind:"aggregate_bundle", verified_at, proof_tier,
     /// aggregate_id?, signer_did?, field?, counts: {members, unique_agents, total_runs}}`.
     pub fn to_json(&self) -> Value {

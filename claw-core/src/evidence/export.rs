@@ -11,7 +11,7 @@ use super::schema::{self, ArrayLimits, SchemaError};
 use super::verify::{
     arr, did_format_ok, did_key, invalid_json, js_hash, parse_input, verdict_json,
     verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus, ProofTier,
-    Verdict, VerdictHead, VerifyConfig,
+    Verdict, VerifyConfig,
 };
 use crate::json;
 use crate::{hash, time};
@@ -62,22 +62,6 @@ pub struct ExportVerdict {
 }
 
 impl ExportVerdict {
-    /// VALID?
-    pub fn is_valid(&self) -> bool {
-        self.valid
-    }
-
-    /// Valid, reason code, reason, field, time.
-    pub fn head(&self) -> VerdictHead<'_> {
-        VerdictHead {
-            valid: self.valid,
-            reason_code: self.reason_code,
-            reason: &self.reason,
-            field: self.field.as_deref(),
-            verified_at: &self.verified_at,
-        }
-    }
-
     /// A component by name.
     pub fn component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)

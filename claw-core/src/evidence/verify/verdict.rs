@@ -146,6 +146,37 @@ impl VerdictHead<'_> {
     }
 }
 
+/// `is_valid` and `head` of each verdict type: every one has the head's members (`valid`,
+/// `reason_code`, `reason`, `field`, `verified_at`) as public fields of its own, and reads
+/// them here. A macro because the three are inherent methods of three types.
+macro_rules! verdict_head {
+    ($($verdict:ty),+) => {$(
+        impl $verdict {
+            /// VALID?
+            pub fn is_valid(&self) -> bool {
+                self.valid
+            }
+
+            /// Valid, reason code, reason, field, time.
+            pub fn head(&self) -> VerdictHead<'_> {
+                VerdictHead {
+                    valid: self.valid,
+                    reason_code: self.reason_code,
+                    reason: &self.reason,
+                    field: self.field.as_deref(),
+                    verified_at: &self.verified_at,
+                }
+            }
+        }
+    )+};
+}
+
+verdict_head!(
+    Verdict,
+    crate::evidence::ExportVerdict,
+    crate::evidence::AggregateVerdict
+);
+
 /// The verifier's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -180,22 +211,6 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// VALID?
-    pub fn is_valid(&self) -> bool {
-        self.valid
-    }
-
-    /// Valid, reason code, reason, field, time.
-    pub fn head(&self) -> VerdictHead<'_> {
-        VerdictHead {
-            valid: self.valid,
-            reason_code: self.reason_code,
-            reason: &self.reason,
-            field: self.field.as_deref(),
-            verified_at: &self.verified_at,
-        }
-    }
-
     /// A component by name.
     pub fn component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)
