@@ -69,7 +69,7 @@ for f in "${files[@]}"; do
   # the previous file (its fingerprints name the source path).
   git -C "$clone" reset -q --hard && git -C "$clone" clean -ffdxq
   blocks=$(grep -c '^__readme_block=' <<<"$body")
-  echo "== readme: $f ($blocks blocks, in $clone)"
+  echo "== readme: $f ($blocks blocks, in $clone; at ${SECONDS}s)"
   {
     echo 'set -eo pipefail'
     echo 'trap '\''echo "readme-test: FAILED in the block at $__readme_block (exit $?)" >&2'\'' ERR'

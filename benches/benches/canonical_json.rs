@@ -1,5 +1,6 @@
 //! Canonicalization throughput: claw's strict parse + JCS beside serde_json's parse + to_vec
 //! on the same documents (serde_json does less: no duplicate/surrogate/number checks, no sort).
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 use claw_core::json::{self, Limits};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 

@@ -1,4 +1,5 @@
 //! What a new user meets first: shell completions, the man page, and `--json` errors.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 use std::process::{Command, Output};
 
 fn claw(args: &[&str]) -> Output {

@@ -1,4 +1,5 @@
 //! The `claw` binary from the outside: exit codes, one-line errors, files it writes.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 use std::path::Path;
 use std::process::{Command, Output};
 

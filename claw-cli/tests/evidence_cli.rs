@@ -1,6 +1,7 @@
 //! The evidence commands from the outside: `claw receipt`, `claw run`, `claw bundle`; exit
 //! codes, one-line errors, JSON shapes, the shared conformance vectors, the HTML report,
 //! and the demo script.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,4 +1,5 @@
 //! `claw openclaw audit|policy|hash` from the outside: exit codes, output shapes, errors.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_core::envelope;
 use claw_core::keys::SigningKey;

@@ -2,6 +2,7 @@
 //! past a threshold (`CLAW_PROGRESS_AFTER_MS`), plain lines when stderr is not a terminal, a
 //! bar rewritten in place when it is (forced here with `CLAW_PROGRESS_STYLE=bar`), none with
 //! `--quiet` or under `--json` without a terminal, and stdout the same in every case.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 #[path = "../../claw-core/tests/evidence_util/mod.rs"]
 mod evidence_util;

@@ -3,6 +3,7 @@
 //! drives `clawverify` (all 40 vectors: stdout JSON `status`/`reason_code`, exit 0 PASS and
 //! 1 FAIL); the sibling URM loaded by itself; `--config` members (`causal_mode`) honoured;
 //! `claw commit verify`; escaped error lines.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 use claw_core::evidence::{
     event_hash, BundleOptions, CausalAnchoring, EffectClass, Recorder, SideEffect,
 };

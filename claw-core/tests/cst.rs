@@ -1,6 +1,7 @@
 //! Scoped tokens: interop with PyJWT (tokens in tests/data/cst/), RFC 8037 Appendix A through
 //! the JWS layer, claw-minted tokens (checked by PyJWT and jose scripts), and every check and
 //! reason code of `claw_core::cst`.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 mod common;
 
 use claw_core::cst::{

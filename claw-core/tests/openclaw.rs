@@ -4,6 +4,7 @@
 //! * OpenClaw's own policy pipeline run on the same files (`effective-2026.9.6.json`,
 //!   written by `scripts/openclaw/effective-oracle.mjs`),
 //! * the shape of real `openclaw security audit --json` outputs (`openclaw-audit/`).
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_core::openclaw::catalog;
 use claw_core::openclaw::{

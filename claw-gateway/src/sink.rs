@@ -492,6 +492,7 @@ impl ReceiptSink for MultiSink {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 mod tests {
     use super::*;
 

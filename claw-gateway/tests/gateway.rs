@@ -1,5 +1,6 @@
 //! End-to-end tests of claw-gateway on loopback: a scripted upstream (OpenAI and Anthropic
 //! shapes, SSE, errors, a dropped stream) runs in-process, the gateway is the real server.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

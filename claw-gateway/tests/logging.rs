@@ -2,6 +2,7 @@
 //! line reaches stderr as a line of its own (one JSON object with `--log-format json`), up to
 //! the last request before the gateway stops on SIGTERM. (A writer thread for these lines
 //! was measured and not kept: BENCHMARKS.md "Gateway"; this test guards any such change.)
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -14,6 +14,7 @@
 //!
 //! The `claw` binary is `$CLAW_BIN`, or the one next to this test in the target directory
 //! (`cargo build -p claw-cli`; the scripts build it first).
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: where the shared vectors live.
 #![allow(dead_code)]
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use std::path::{Path, PathBuf};
 

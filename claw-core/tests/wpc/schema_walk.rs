@@ -4,6 +4,7 @@
 //! format, minItems/maxItems, maxProperties, minimum. Each rejected document must fail at the
 //! exact JSON path; each boundary document must pass. The limits are read from the schema
 //! files, so the reader cannot drift from them unnoticed.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use crate::common;
 use crate::util::DID;

@@ -7,6 +7,7 @@
 //! the reference protocol). claw pins the type and the hash rule per type on the verifier's
 //! side, so a changed type is caught; a changed or removed `expires_at` is not, and the last
 //! test documents that.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_adversarial::*;
 use claw_core::envelope::{Envelope, Signers, VerifyOptions};

@@ -5,6 +5,7 @@
 //! most attacks here re-sign: what must catch them is everything *inside* the payload that the
 //! agent cannot forge (gateway signatures, bindings to the event chain, receipt agents, the
 //! Merkle checkpoint).
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_adversarial::*;
 use claw_core::b64;

@@ -7,6 +7,7 @@
 //!
 //! Duplicate keys in the CST header and claims are in `tokens.rs`
 //! (`duplicate_header_member_with_different_values`, `duplicate_claims_with_different_values`).
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_adversarial::*;
 use claw_core::cst::KeySet;

@@ -1,6 +1,7 @@
 //! Attacks on Ed25519 itself: malleable signatures (`S ≥ L`) on every signed structure, and
 //! weak (small-order) or non-canonical public keys wherever a key enters claw: as a JWK, as a
 //! `did:key`, as an envelope signer, as a token issuer, as a bundle's agent.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_adversarial::points::*;
 use claw_adversarial::*;

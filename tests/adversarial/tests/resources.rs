@@ -1,6 +1,7 @@
 //! Attacks on the verifier's time: inputs within the configured limits whose cost would grow
 //! faster than their size. Each test simply completes (no timing assertion); its comment says
 //! what the input used to cost.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_adversarial::*;
 use claw_core::evidence::verify_bundle;

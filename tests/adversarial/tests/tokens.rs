@@ -3,6 +3,7 @@
 //! Every token here is built by hand, byte for byte, the way an attacker would build it; the
 //! trusted key set holds only the issuer's key under its reference kid. Each test names the
 //! attack and asserts the exact reason code `cst::validate` answers with.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use claw_adversarial::*;
 use claw_core::b64;
