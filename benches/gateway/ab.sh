@@ -6,10 +6,10 @@
 #   bash benches/gateway/ab.sh NAME=PATH/TO/claw-gateway NAME2=PATH2 ...
 #
 # Per round and build: requests/s and the gateway's CPU time per request at c=64 (utime +
-# stime of the gateway process over the run ÷ requests), then p50 at c=1. The order of the
-# builds is rotated every round. Needs nginx, wrk, curl, and a `claw` CLI (CLAW_BIN, else
-# built). Env: DURATION (default 5s), ROUNDS (default 6), SINKS=1 to give every gateway
-# --receipts-dir and --receipts-log.
+# stime of the gateway process over the run ÷ requests), then p50 at c=1 of the upstream
+# alone (direct) and of every build. The order of the builds is rotated every round. Needs
+# nginx, wrk, curl, and a `claw` CLI (CLAW_BIN, else built). Env: DURATION (default 5s),
+# ROUNDS (default 6), SINKS=1 to give every gateway --receipts-dir and --receipts-log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5s}
@@ -53,6 +53,10 @@ for r in $(seq "$ROUNDS"); do
       '/requests in/{req=$1} /Requests\/sec/{rps=$2} /Non-2xx/{bad=$0}
        END{printf "round %s c=64 %-10s %9s req/s  CPU %6.1f us/req%s\n", r, n, rps, dc / hz * 1e6 / req, (bad ? " " bad : "")}'
   done
+  # The upstream alone at c=1, in the same round: the issue's target is the gateway's p50
+  # minus this one (added latency).
+  wrk -t1 -c1 -d"$DURATION" --latency -s "$T/post.lua" "http://127.0.0.1:$UP/v1/chat/completions" \
+    | awk -v r="$r" '/^ +50%/{p50=$2} /^ +99%/{p99=$2} END{printf "round %s c=1  %-10s p50 %s p99 %s\n", r, "(direct)", p50, p99}'
   for j in $(seq 0 $((n - 1))); do
     i=$(( (j + r) % n ))
     wrk -t1 -c1 -d"$DURATION" --latency -s "$T/post.lua" "${urls[$i]}/v1/chat/completions" \

@@ -12,6 +12,7 @@ use claw_core::evidence::{
     ToolStatus, CLAW_NAMESPACE,
 };
 use claw_core::json::{self, KeyOrder};
+use claw_core::keys::SigningKey;
 use evidence_util::*;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -636,4 +637,81 @@ fn consumers_read_the_verified_envelope_on_every_path() {
         genuine["payload"]["receipts"],
         "the legacy entry is not read as a receipt"
     );
+}
+
+/// `sign_receipt` and the gateway's `sign_receipt_hashed` are one path: given the same
+/// randomness, the envelope signed from the bytes is the envelope signed from their SHA-256
+/// digests; it is the envelope the generic signer (`envelope::sign`) makes of the same
+/// payload; and the JSON text returned beside it is that envelope's `to_json` (the bytes a
+/// gateway sends), which verifies.
+#[test]
+fn sign_receipt_goes_through_sign_receipt_hashed() {
+    let md = json!({"claw_gateway": {"outcome": "complete"}});
+    let call = ModelCall {
+        provider: "openai",
+        model: "m-1",
+        request: b"{\"model\":\"m-1\"}",
+        response: b"{\"id\":\"x\"}",
+        tokens_input: 5,
+        tokens_output: 2,
+        latency_ms: 3,
+        timestamp_ms: T0,
+        metadata: md.as_object(),
+    };
+    let gw = gateway();
+    let from_bytes = gw.sign_receipt(&call, None, &mut TestRng::new(41)).unwrap();
+    let hashed = gw
+        .sign_receipt_hashed(
+            &call,
+            &claw_core::hash::sha256(call.request),
+            &claw_core::hash::sha256(call.response),
+            None,
+            &mut TestRng::new(41),
+        )
+        .unwrap();
+    assert_eq!(
+        from_bytes.to_json().unwrap(),
+        hashed.envelope.to_json().unwrap()
+    );
+    let generic = claw_core::envelope::sign(
+        "gateway_receipt",
+        &hashed.envelope.payload,
+        &SigningKey::from_seed(&[9u8; 32]),
+        T0,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        generic.to_json().unwrap(),
+        hashed.envelope.to_json().unwrap()
+    );
+    assert_eq!(
+        String::from_utf8(hashed.json.clone()).unwrap(),
+        hashed.envelope.to_json().unwrap()
+    );
+    assert_eq!(
+        from_bytes.payload["request_hash_b64u"],
+        json!(claw_core::b64::encode(claw_core::hash::sha256(
+            call.request
+        )))
+    );
+    // Another digest, another receipt: the digests given are the ones signed.
+    let other = gw
+        .sign_receipt_hashed(&call, &[0; 32], &[0; 32], None, &mut TestRng::new(41))
+        .unwrap();
+    assert_ne!(
+        other.envelope.payload_hash_b64u,
+        from_bytes.payload_hash_b64u
+    );
+    let parsed =
+        claw_core::envelope::Envelope::parse(&hashed.json, &claw_core::json::Limits::STRICT)
+            .unwrap();
+    let signers = [gw.did()];
+    parsed
+        .verify(&claw_core::envelope::VerifyOptions {
+            expected_type: "gateway_receipt",
+            signers: claw_core::envelope::Signers::OneOf(&signers),
+            now: None,
+        })
+        .unwrap();
 }

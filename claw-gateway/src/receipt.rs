@@ -139,7 +139,7 @@ pub fn sign(state: &State, call: &Call, r: &CallResult) -> Result<Signed, Gatewa
     let mut md = Map::new();
     md.insert(METADATA_KEY.into(), Value::Object(gw));
     md.insert("privacy_mode".into(), json!("hash_only"));
-    let signed = state.gateway.sign_receipt_hashed_json(
+    let signed = state.gateway.sign_receipt_hashed(
         &ModelCall {
             provider: &call.provider,
             model: &call.model,

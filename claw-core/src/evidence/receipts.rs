@@ -283,41 +283,24 @@ impl Gateway {
         binding: Option<&Binding>,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Envelope, EvidenceError> {
-        self.sign_receipt_hashed(
-            call,
-            &hash::sha256(call.request),
-            &hash::sha256(call.response),
-            binding,
-            rng,
-        )
+        Ok(self
+            .sign_receipt_hashed(
+                call,
+                &hash::sha256(call.request),
+                &hash::sha256(call.response),
+                binding,
+                rng,
+            )?
+            .envelope)
     }
 
     /// As [`Gateway::sign_receipt`], with the SHA-256 of the request and response bytes
-    /// given instead of the bytes (a streaming gateway hashes as the bytes pass):
-    /// `call.request` and `call.response` are not read.
+    /// given instead of the bytes (a streaming gateway hashes as the bytes pass:
+    /// `call.request` and `call.response` are not read), also returning the envelope's JSON
+    /// text ([`Envelope::to_json`]'s bytes) written around the payload bytes that were
+    /// hashed: a gateway that sends the envelope serializes its payload once. The one path
+    /// every gateway receipt is signed by.
     pub fn sign_receipt_hashed(
-        &self,
-        call: &ModelCall<'_>,
-        request_sha256: &[u8; 32],
-        response_sha256: &[u8; 32],
-        binding: Option<&Binding>,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Envelope, EvidenceError> {
-        let payload = self.receipt_payload(call, request_sha256, response_sha256, binding, rng)?;
-        Ok(envelope::sign_owned(
-            ReceiptKind::Gateway.type_name(),
-            payload,
-            &self.key,
-            &self.did,
-            call.timestamp_ms,
-            None,
-        )?)
-    }
-
-    /// As [`Gateway::sign_receipt_hashed`], also returning the envelope's JSON text
-    /// ([`Envelope::to_json`]'s bytes) written from the payload bytes that were hashed: a
-    /// gateway that sends the envelope serializes its payload once.
-    pub fn sign_receipt_hashed_json(
         &self,
         call: &ModelCall<'_>,
         request_sha256: &[u8; 32],
