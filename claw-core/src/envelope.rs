@@ -405,16 +405,13 @@ pub fn sign(
 /// encoding of each.
 pub(crate) fn sign_owned(
     envelope_type: &str,
-    mut payload: Value,
+    payload: Value,
     key: &SigningKey,
     signer_did: &str,
     issued_at_ms: i64,
     expires_at_ms: Option<i64>,
 ) -> Result<Envelope, EnvelopeError> {
-    if !payload.is_object() {
-        return Err(EnvelopeError::Malformed("payload must be an object".into()));
-    }
-    json::sort_keys_in_place(&mut payload);
+    let payload = sorted_object(payload)?;
     let payload_hash_b64u = payload_hash(envelope_type, &payload)?;
     Ok(seal(
         envelope_type,
@@ -425,6 +422,16 @@ pub(crate) fn sign_owned(
         issued_at_ms,
         expires_at_ms,
     ))
+}
+
+/// The payload every `sign_owned*` signs: an object, its keys sorted (JCS order) at every
+/// depth.
+fn sorted_object(mut payload: Value) -> Result<Value, EnvelopeError> {
+    if !payload.is_object() {
+        return Err(EnvelopeError::Malformed("payload must be an object".into()));
+    }
+    json::sort_keys_in_place(&mut payload);
+    Ok(payload)
 }
 
 /// The envelope around a sorted payload and its `payload_hash_b64u`: the signature over that
@@ -460,15 +467,12 @@ fn seal(
 /// an array-index key (then the JCS bytes are computed separately).
 pub(crate) fn sign_owned_hashed(
     envelope_type: &str,
-    mut payload: Value,
+    payload: Value,
     key: &SigningKey,
     signer_did: &str,
     issued_at_ms: i64,
 ) -> Result<(Envelope, [u8; 32]), EnvelopeError> {
-    if !payload.is_object() {
-        return Err(EnvelopeError::Malformed("payload must be an object".into()));
-    }
-    json::sort_keys_in_place(&mut payload);
+    let payload = sorted_object(payload)?;
     let canon = |e: json::JsonError| EnvelopeError::Canonicalization(e.to_string());
     let rule = hash_rule(envelope_type);
     let order = match rule {
@@ -556,16 +560,13 @@ pub struct SignedEnvelope {
 /// differ only for array-index keys).
 pub(crate) fn sign_owned_json(
     envelope_type: &str,
-    mut payload: Value,
+    payload: Value,
     key: &SigningKey,
     signer_did: &str,
     issued_at_ms: i64,
     expires_at_ms: Option<i64>,
 ) -> Result<SignedEnvelope, EnvelopeError> {
-    if !payload.is_object() {
-        return Err(EnvelopeError::Malformed("payload must be an object".into()));
-    }
-    json::sort_keys_in_place(&mut payload);
+    let payload = sorted_object(payload)?;
     let canon = |e: json::JsonError| EnvelopeError::Canonicalization(e.to_string());
     let payload_json = json::serialize(&payload, KeyOrder::JavaScript).map_err(canon)?;
     let digest = match hash_rule(envelope_type) {
