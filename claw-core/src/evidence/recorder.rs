@@ -252,18 +252,19 @@ impl Recorder {
         self.record_event("policy_decision", decision, timestamp_ms, rng)
     }
 
-    /// [`Recorder::record_event`] for a payload whose JCS bytes the caller has: `payload_jcs`
-    /// must be `JCS(payload)` (it is hashed, not parsed).
-    pub(crate) fn record_event_canonical(
+    /// Append an event whose payload's JCS bytes the caller has (`payload_jcs` must be
+    /// `JCS(payload)`: it is hashed, not parsed) and for which no receipt will be made: no
+    /// binding is handed out. Returns the event's hash.
+    pub(crate) fn record_plain_event(
         &mut self,
         event_type: &str,
         payload_jcs: &[u8],
         timestamp_ms: i64,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<Binding, EvidenceError> {
+    ) -> Result<String, EvidenceError> {
         let h = crate::hash::sha256_b64u(payload_jcs);
         let idx = self.push_event_hashed(event_type, h, timestamp_ms, rng)?;
-        Ok(self.binding_for(idx, rng))
+        Ok(self.event(idx).event_hash_b64u.clone())
     }
 
     fn push_event(

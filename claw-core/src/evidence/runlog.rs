@@ -765,11 +765,14 @@ impl RunState {
     ) -> Result<RunOut, EvidenceError> {
         let payload =
             serde_json::to_value(record).map_err(|e| invalid(event_type, e.to_string()))?;
-        let b = self
-            .recorder
-            .record_event(event_type, &json::sorted(&payload), at_ms, rng)?;
+        let event_hash_b64u = self.recorder.record_plain_event(
+            event_type,
+            &json::canonicalize(&payload)?,
+            at_ms,
+            rng,
+        )?;
         Ok(RunOut {
-            event_hash_b64u: b.event_hash_b64u,
+            event_hash_b64u,
             ..RunOut::default()
         })
     }
@@ -811,9 +814,9 @@ impl RunState {
         };
         // The event payload is the record: its JCS bytes written once, hashed for the event.
         let payload = super::runlog_line::decision_bytes(d, false);
-        let b = self
-            .recorder
-            .record_event_canonical("policy_decision", &payload, at_ms, rng)?;
+        let event_hash_b64u =
+            self.recorder
+                .record_plain_event("policy_decision", &payload, at_ms, rng)?;
         if let Some(i) = approval {
             if self.head_only {
                 self.approvals.remove(i);
@@ -821,13 +824,15 @@ impl RunState {
                 self.approvals[i].consumed = true;
             }
         }
-        self.disclose(d.decision != "allow", Disclosed::Decision(d.clone()));
+        if !self.head_only {
+            self.disclose(d.decision != "allow", Disclosed::Decision(d.clone()));
+        }
         if d.decision == "allow" {
             self.open_allows
                 .push((d.resource.clone(), d.args_hash_b64u.clone()));
         }
         Ok(RunOut {
-            event_hash_b64u: b.event_hash_b64u,
+            event_hash_b64u,
             ..RunOut::default()
         })
     }
