@@ -6,7 +6,8 @@ Raw JSON-RPC over pipes (no SDK) so the client adds as little as possible; one c
 Environment: CLAW_BIN (a release build), CLAW_MCP_NPM (scripts/test-mcp.sh installs it);
 CLAW_MCP_BENCH_CALLS (per round, default 300), CLAW_MCP_BENCH_ROUNDS (default 5);
 CLAW_MCP_BENCH_BASE (optional: another release build of claw, e.g. main's, whose two proxy
-paths run interleaved with CLAW_BIN's in the same rounds, for a before/after in one run).
+paths run interleaved with CLAW_BIN's in the same rounds, for a before/after in one run);
+CLAW_MCP_BENCH_EXTRA (optional: `NAME=PATH,...`, more builds measured the same way).
 Beside the latencies: each process's CPU time (user + system, all threads) per call over the
 measured rounds, the number the other users of the cores disturb least; and its resident
 memory (VmRSS) after the warm-up and at the end, so growth per call shows. The order of the
@@ -88,6 +89,9 @@ def main():
     run_dir = tmp / "run"
     base = os.environ.get("CLAW_MCP_BENCH_BASE")
     bins = [(base, "base: ", tmp / "run-base"), (CLAW, "", run_dir)] if base else [(CLAW, "", run_dir)]
+    for i, extra in enumerate(filter(None, os.environ.get("CLAW_MCP_BENCH_EXTRA", "").split(","))):
+        name, path = extra.split("=", 1)
+        bins.append((path, f"{name}: ", tmp / f"run-extra{i}"))
     configs = {"direct": server}
     for binary, tag, rd in bins:
         wrap = [binary, "mcp", "wrap", "--wpc", str(pol), "--signer", keys.signer, "--server-name", "everything"]
