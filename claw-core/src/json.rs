@@ -1291,11 +1291,38 @@ pub(crate) fn array_index(k: &str) -> Option<u32> {
     (n < u64::from(u32::MAX)).then_some(n as u32)
 }
 
+/// Whether any of the 8 bytes of `w` is `"`, `\\` or a control character (below 0x20): the
+/// bytes a JSON string escapes. Word-at-a-time ("SWAR") tests, each exact for "some byte":
+/// `(x - 0x01…) & !x & 0x80…` is non-zero iff a byte of `x` is zero, and with `0x20…` in
+/// place of `0x01…` iff a byte is below 0x20 (true for every limit up to 0x80).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const SPACE: u64 = u64::from_ne_bytes([0x20; 8]);
+    const QUOTE: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BACKSLASH: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = w.wrapping_sub(SPACE) & !w & HIGH;
+    (control | zero_in(w ^ QUOTE) | zero_in(w ^ BACKSLASH)) != 0
+}
+
 pub(crate) fn write_string<O: Sink>(out: &mut O, s: &str) {
     out.byte(b'"');
     let bytes = s.as_bytes();
+    // The bytes before `start` are written; scanning starts at `clean`: the leading 8-byte
+    // words in which no byte needs an escape (most strings: ids, hashes, DIDs) are skipped
+    // a word at a time.
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut clean = 0;
+    for w in bytes.chunks_exact(8) {
+        let w = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if word_needs_escape(w) {
+            break;
+        }
+        clean += 8;
+    }
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         let esc: Option<&[u8]> = match b {
             b'"' => Some(b"\\\""),
             b'\\' => Some(b"\\\\"),
@@ -1666,6 +1693,37 @@ mod tests {
     /// round-trip forms are misread by one ulp by serde_json's reader without its
     /// `float_roundtrip` feature, so a parser built on that reader would canonicalize them to
     /// other digits, and other hashes, than the reference's `JSON.parse` does.
+    #[test]
+    fn strings_are_escaped_at_every_position() {
+        // Every byte that needs an escape, at every offset of strings long enough to take
+        // the word-at-a-time path, beside bytes that do not (ASCII, UTF-8, 0x7f, 0x20).
+        let specials = ['"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{1}'];
+        let plain = ['a', ' ', '\u{7f}', 'é', '€', '😀', '~'];
+        for len in 0..40usize {
+            for pos in 0..len.max(1) {
+                for c in specials.iter().chain(plain.iter()) {
+                    let mut s: String = (0..len).map(|i| plain[i % plain.len()]).collect();
+                    if len > 0 {
+                        let at = s.char_indices().nth(pos).map_or(s.len(), |(i, _)| i);
+                        s.insert(at, *c);
+                    }
+                    let mut out = Vec::new();
+                    write_string(&mut out, &s);
+                    let expected = serde_json::to_vec(&s).unwrap();
+                    assert_eq!(out, expected, "{s:?}");
+                }
+            }
+        }
+        for w in 0..=255u8 {
+            let word = u64::from_ne_bytes([b'a', b'b', w, b'c', b'd', b'e', b'f', b'g']);
+            assert_eq!(
+                word_needs_escape(word),
+                w < 0x20 || w == b'"' || w == b'\\',
+                "{w:#x}"
+            );
+        }
+    }
+
     #[test]
     fn floats_round_trip_exactly() {
         for text in [
