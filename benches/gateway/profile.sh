@@ -5,6 +5,8 @@
 #
 #   C=64 bash benches/gateway/profile.sh PATH/TO/claw-gateway OUT.perf.data
 #
+# STAT=1: `perf stat` instead of a profile: the gateway's context switches, futex and
+# epoll_wait calls and CPU time, each per request (OUT is then a text file).
 # Then: perf report -i OUT.perf.data --no-children --sort symbol (self time), or
 # --children for inclusive time. Needs nginx, wrk, curl, perf, and CLAW_BIN (else built).
 set -euo pipefail
@@ -32,12 +34,21 @@ bench_keys
 GWBIN=$GWBIN start_gw gw "http://127.0.0.1:$UP"
 sanity "$GWURL" gw
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-perf record -e cpu-clock --call-graph dwarf,16384 -F 2000 -p "$gwpid" -o "$OUT" -- sleep "${DURATION%s}" 2>"$T/perf.err" &
+if [ "${STAT:-0}" = 1 ]; then
+  perf stat -x, -e task-clock,context-switches,cpu-migrations,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom \
+    -p "$gwpid" -o "$OUT" -- sleep "${DURATION%s}" 2>"$T/perf.err" &
+else
+  perf record -e cpu-clock --call-graph dwarf,16384 -F 2000 -p "$gwpid" -o "$OUT" -- sleep "${DURATION%s}" 2>"$T/perf.err" &
+fi
 perfpid=$!
 sleep 0.3
 c0=$(cpu_ticks "$gwpid")
 wrk -t$(( C > 1 ? 2 : 1 )) -c"$C" -d"$DURATION" --latency -s "$T/post.lua" "$GWURL/v1/chat/completions" \
-  | awk -v c="$C" '/requests in/{req=$1} /Requests\/sec/{rps=$2} /^ +50%/{p50=$2} END{printf "c=%s %s req/s p50 %s (%s requests)\n", c, rps, p50, req}'
+  | awk -v c="$C" '/requests in/{req=$1} /Requests\/sec/{rps=$2} /^ +50%/{p50=$2} END{printf "c=%s %s req/s p50 %s (%s requests)\n", c, rps, p50, req}' | tee "$T/wrk.out"
 c1=$(cpu_ticks "$gwpid")
 wait "$perfpid" || true
 echo "gateway CPU over the run: $(( (c1 - c0) * 1000000 / HZ )) us; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${STAT:-0}" = 1 ]; then
+  reqs=$(sed -n 's/.*(\([0-9]*\) requests).*/\1/p' "$T/wrk.out")
+  awk -F, -v n="$reqs" '/^[0-9.]/{printf "%-32s %10.2f per request\n", $3, $1 / n}' "$OUT"
+fi

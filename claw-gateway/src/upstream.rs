@@ -22,9 +22,8 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -39,6 +38,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::config::Config;
+use crate::inplace::InPlaceWaker;
 
 type Body = Full<Bytes>;
 
@@ -46,9 +46,6 @@ type Body = Full<Bytes>;
 const MAX_IDLE_PER_HOST: usize = 256;
 /// An idle connection older than this is closed instead of reused.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Rounds of one drive before the task yields (a connection that keeps waking itself,
-/// e.g. when tokio's cooperative budget is spent, must not spin).
-const MAX_DRIVE_ROUNDS: usize = 32;
 
 /// Why the upstream could not be used.
 #[derive(Debug)]
@@ -352,7 +349,7 @@ struct UpConn {
     conn: http1::Connection<TokioIo<Stream>, Body>,
     /// The connection future has resolved (closed or failed); never polled again.
     done: Option<Result<(), hyper::Error>>,
-    drive: Arc<DriveWaker>,
+    drive: Arc<InPlaceWaker>,
     waker: Waker,
     key: Key,
 }
@@ -363,16 +360,13 @@ impl UpConn {
         conn: http1::Connection<TokioIo<Stream>, Body>,
         key: Key,
     ) -> UpConn {
-        let drive = Arc::new(DriveWaker {
-            state: AtomicU8::new(IDLE),
-            task: Mutex::new(None),
-        });
+        let (drive, waker) = InPlaceWaker::new();
         UpConn {
             tx,
             conn,
             done: None,
-            waker: Waker::from(drive.clone()),
             drive,
+            waker,
             key,
         }
     }
@@ -380,46 +374,37 @@ impl UpConn {
     /// Poll `f` and the connection together until `f` is ready or neither can progress.
     /// Wake-ups that happen while this runs (hyper's channels between the connection and
     /// the request, both polled right here) re-poll in place instead of rescheduling the
-    /// task; wake-ups from outside (socket readiness) wake the task. `None`: the connection
-    /// ended and `f` is still pending.
+    /// task (`inplace.rs`); wake-ups from outside (socket readiness) wake the task. `None`:
+    /// the connection ended and `f` is still pending.
     fn drive<T>(
         &mut self,
         cx: &mut Context<'_>,
         mut f: impl FnMut(&mut Context<'_>) -> Poll<T>,
     ) -> Poll<Option<T>> {
-        self.drive.set_task(cx.waker());
-        let mut c = Context::from_waker(&self.waker);
-        for _ in 0..MAX_DRIVE_ROUNDS {
-            self.drive.state.store(POLLING, Ordering::SeqCst);
-            if let Poll::Ready(v) = f(&mut c) {
-                self.drive.state.store(IDLE, Ordering::SeqCst);
+        let UpConn {
+            conn,
+            done,
+            drive,
+            waker,
+            ..
+        } = self;
+        drive.run(cx, waker, |c| {
+            if let Poll::Ready(v) = f(c) {
                 return Poll::Ready(Some(v));
             }
-            if self.done.is_none() {
-                if let Poll::Ready(r) = Pin::new(&mut self.conn).poll(&mut c) {
-                    self.done = Some(r);
+            if done.is_none() {
+                if let Poll::Ready(r) = Pin::new(&mut *conn).poll(c) {
+                    *done = Some(r);
                 }
             }
-            if let Poll::Ready(v) = f(&mut c) {
-                self.drive.state.store(IDLE, Ordering::SeqCst);
+            if let Poll::Ready(v) = f(c) {
                 return Poll::Ready(Some(v));
             }
-            if self.done.is_some() {
-                self.drive.state.store(IDLE, Ordering::SeqCst);
+            if done.is_some() {
                 return Poll::Ready(None);
             }
-            if self
-                .drive
-                .state
-                .compare_exchange(POLLING, IDLE, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-            {
-                return Poll::Pending;
-            }
-        }
-        self.drive.state.store(IDLE, Ordering::SeqCst);
-        cx.waker().wake_by_ref();
-        Poll::Pending
+            Poll::Pending
+        })
     }
 
     /// Poll an idle connection once (nobody waits on it): false when it has ended.
@@ -439,50 +424,6 @@ impl UpConn {
         match self.done.take() {
             Some(Err(e)) => UpstreamError::Http(e),
             _ => UpstreamError::Connect("the upstream closed the connection".into()),
-        }
-    }
-}
-
-const IDLE: u8 = 0;
-const POLLING: u8 = 1;
-const WOKEN: u8 = 2;
-
-/// The waker the connection and the request's futures see: during a drive it only records
-/// that something progressed; otherwise it wakes the task that last drove.
-struct DriveWaker {
-    state: AtomicU8,
-    task: Mutex<Option<Waker>>,
-}
-
-impl DriveWaker {
-    fn set_task(&self, w: &Waker) {
-        let mut t = self.task.lock().unwrap_or_else(|p| p.into_inner());
-        match &*t {
-            Some(old) if old.will_wake(w) => {}
-            _ => *t = Some(w.clone()),
-        }
-    }
-}
-
-impl Wake for DriveWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self
-            .state
-            .compare_exchange(POLLING, WOKEN, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
-            return;
-        }
-        if self.state.load(Ordering::SeqCst) == WOKEN {
-            return;
-        }
-        let t = self.task.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(w) = &*t {
-            w.wake_by_ref();
         }
     }
 }
