@@ -11,12 +11,6 @@ target=${CARGO_TARGET_DIR:-$root/target}
 python=${PYTHON:-python3}
 # tests/shared_state.rs starts its own redis-server (three gateways sharing it).
 source scripts/ensure-redis.sh
-# src/upstream_tests.rs makes a test CA and certificate with the openssl CLI.
-if ! command -v openssl >/dev/null; then
-  _s=""; [ "$(id -u)" = 0 ] || _s=sudo
-  $_s apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $_s apt-get install -y -qq openssl >/dev/null
-fi
 echo "== gateway: release build of claw and claw-gateway (scripts/build-release.sh)"
 bash scripts/build-release.sh
 # The gateway's Rust tests run here, not in the rust stage (scripts/test-rust.sh excludes them).

@@ -18,7 +18,6 @@ use crate::body::GwBody;
 use crate::error::GatewayError;
 use crate::receipt::{self, Call, CallResult, Outcome, Signed};
 use crate::state::State;
-use crate::upstream::UpResponse;
 
 /// Bound on a binding header value.
 const MAX_BINDING_HEADER: usize = 256;
@@ -498,7 +497,7 @@ async fn proxy(
     )?;
     let read_timeout = Duration::from_millis(state.config.limits.upstream_read_timeout_ms);
     let t_up = Instant::now();
-    let sent = tokio::time::timeout(read_timeout, state.upstream.send(up_req)).await;
+    let sent = tokio::time::timeout(read_timeout, state.upstream.client.request(up_req)).await;
     state.metrics.upstream_latency.observe(t_up.elapsed());
     let up = match sent {
         Ok(Ok(r)) => r,
@@ -815,10 +814,7 @@ pub fn merge_receipt(
 /// The next data chunk of an upstream body, each frame within `read_timeout`: `Ok(None)` at
 /// the body's end, `Err` with the outcome when the upstream timed out or failed. Frames
 /// that carry no data (trailers) are skipped.
-async fn next_chunk(
-    body: &mut UpResponse,
-    read_timeout: Duration,
-) -> Result<Option<Bytes>, Outcome> {
+async fn next_chunk(body: &mut Incoming, read_timeout: Duration) -> Result<Option<Bytes>, Outcome> {
     loop {
         match tokio::time::timeout(read_timeout, body.frame()).await {
             Err(_) => return Err(Outcome::UpstreamTimeout),
@@ -836,11 +832,12 @@ async fn next_chunk(
 async fn buffered_response(
     state: &Arc<State>,
     call: Call,
-    mut body: UpResponse,
+    up: Response<Incoming>,
     read_timeout: Duration,
 ) -> Result<Response<GwBody>, GatewayError> {
-    let status = body.status();
+    let status = up.status();
     let max = state.config.limits.max_response_bytes;
+    let mut body = up.into_body();
     let mut buf: Vec<u8> = Vec::new();
     let mut outcome = Outcome::Complete;
     loop {
@@ -899,18 +896,19 @@ async fn buffered_response(
 fn stream_response(
     state: Arc<State>,
     call: Call,
-    mut body: UpResponse,
+    up: Response<Incoming>,
     permit: OwnedSemaphorePermit,
     guard: NonceGuard,
     read_timeout: Duration,
 ) -> Response<GwBody> {
-    let status = body.status();
-    let ct = body
+    let status = up.status();
+    let ct = up
         .headers()
         .get(CONTENT_TYPE)
         .cloned()
         .unwrap_or_else(|| HeaderValue::from_static("text/event-stream"));
     let (tx, rx) = mpsc::channel::<Bytes>(4);
+    let mut body = up.into_body();
     tokio::spawn(async move {
         let _permit = permit;
         let _guard = guard;
