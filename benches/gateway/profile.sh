@@ -7,8 +7,9 @@
 #
 # STAT=1: `perf stat` instead of a profile: the gateway's context switches, futex and
 # epoll_wait calls and CPU time, each per request (OUT is then a text file).
-# Then: perf report -i OUT.perf.data --no-children --sort symbol (self time), or
-# --children for inclusive time. Needs nginx, wrk, curl, perf, and CLAW_BIN (else built).
+# A profile, by category: perf script -i OUT.perf.data -F tid,ip,sym --no-inline > OUT.txt;
+# python3 benches/gateway/classify.py OUT.txt. Needs nginx, wrk, curl, perf, and CLAW_BIN
+# (else built).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -eq 2 ] || { echo "usage: $0 GATEWAY_BIN OUT.perf.data" >&2; exit 2; }
