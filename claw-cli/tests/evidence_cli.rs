@@ -1640,3 +1640,71 @@ fn one_document_one_verdict_on_every_bundle_command() {
     assert_eq!(v["status"], "FAIL", "{v}");
     assert_eq!(v["reason_code"], "POLICY_BINDING_MISMATCH", "{v}");
 }
+
+#[test]
+fn run_logs_of_an_earlier_claw_still_replay() {
+    let fixtures = repo().join("claw-cli/tests/fixtures/runlogs-2026-12-06");
+    let key = fixtures.join("agent.jwk");
+    for (name, records, types) in [
+        (
+            "elicitation",
+            10,
+            &["decision", "elicitation", "listing", "start", "tool"][..],
+        ),
+        (
+            "operator-approval",
+            9,
+            &["approval", "decision", "listing", "start", "tool"][..],
+        ),
+    ] {
+        let src = fixtures.join(name).join("run.jsonl");
+        let text = std::fs::read_to_string(&src).unwrap();
+        let mut seen: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["op"]["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(seen.len(), records, "{name}");
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, types, "{name}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(&src, dir.path().join("run.jsonl")).unwrap();
+        let d = dir.path().to_str().unwrap();
+        let status = json_out(&claw(&[
+            "run",
+            "status",
+            "--dir",
+            d,
+            "--agent-key",
+            key.to_str().unwrap(),
+        ]));
+        assert_eq!(status["events"], records as u64, "{name}: {status}");
+        if name == "operator-approval" {
+            // Its approval receipt has no model call to anchor to: no bundle (as in 2026-12).
+            continue;
+        }
+        let bundle = dir.path().join("bundle.json");
+        ok(&claw(&[
+            "bundle",
+            "build",
+            "--run-dir",
+            d,
+            "--agent-key",
+            key.to_str().unwrap(),
+            "--out",
+            bundle.to_str().unwrap(),
+        ]));
+        let v = json_out(&claw(&[
+            "bundle",
+            "verify",
+            "--json",
+            bundle.to_str().unwrap(),
+        ]));
+        assert_eq!(v["status"], "PASS", "{name}: {v}");
+    }
+}

@@ -497,3 +497,103 @@ fn mcp_listing_and_elicitation_records_replay() {
     let v = verify_bundle(bundle.to_json().unwrap().as_bytes(), &config());
     assert!(v.is_valid(), "{v:?}");
 }
+
+/// The state of `records[..n]` kept as a chain head only, as the MCP proxy keeps it.
+fn head_state(records: &[RunRecord], n: usize) -> RunState {
+    let mut st = RunState::replay(agent_key(), &records[..n]).unwrap();
+    st.keep_chain_head_only();
+    st
+}
+
+#[test]
+fn a_chain_head_writer_records_the_same_log_in_flat_memory() {
+    let (text, full) = session();
+    let records = parse_run_log(&text).unwrap();
+    // Every record replays to the same `out` when only the chain head is kept.
+    let mut st = head_state(&records, 1);
+    for r in &records[1..] {
+        st.apply_record(r).unwrap();
+    }
+    assert_eq!(st.recorder().event_count(), full.recorder().events().len());
+    assert_eq!(
+        st.recorder().events(),
+        &full.recorder().events()[full.recorder().events().len() - 1..]
+    );
+    assert_eq!(st.recorder().receipts().count(), 1);
+    assert!(st.approvals().is_empty(), "the used approval is forgotten");
+
+    // Many more calls: what the state holds does not grow, and the log still builds a bundle.
+    let mut rng = TestRng::new(9);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut t = T0 + 10_000;
+    for i in 0..300 {
+        let args = json!({"path": format!("src/{i}.rs")});
+        for op in [decision("read", "allow", &args, None), tool("read", &args)] {
+            lines.push(st.apply(op, t, seed(&mut rng)).unwrap().to_line().unwrap());
+        }
+        t += 1;
+        assert_eq!(st.recorder().events().len(), 1);
+        assert_eq!(st.recorder().receipts().count(), 1);
+        assert!(st.open_allows().is_empty() && st.approvals().is_empty());
+    }
+    assert_eq!(
+        st.recorder().event_count(),
+        full.recorder().events().len() + 600
+    );
+    for code in [
+        st.disclosure().map(|_| ()),
+        st.finish(&BundleOptions::default(), t, &mut rng)
+            .map(|_| ()),
+    ] {
+        assert_eq!(code.unwrap_err().reason_code(), "RECORDER_HISTORY_NOT_KEPT");
+    }
+    let text = lines.join("\n") + "\n";
+    let again = RunState::replay(agent_key(), &parse_run_log(&text).unwrap()).unwrap();
+    assert_eq!(again.recorder().receipts().count(), 4 + 300);
+    let bundle = again
+        .finish(&BundleOptions::default(), t + 1000, &mut rng)
+        .unwrap();
+    let v = verify_bundle(bundle.to_json().unwrap().as_bytes(), &config());
+    assert!(v.is_valid(), "{v:?}");
+}
+
+#[test]
+fn catch_up_applies_what_another_writer_appended() {
+    let (text, full) = session();
+    let records = parse_run_log(&text).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = |from: usize| {
+        lines[from..]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    // The other writer appended the approval-gated call's approval, decision and result.
+    let mut st = head_state(&records, 6);
+    assert_eq!(st.catch_up("").unwrap(), 0);
+    assert_eq!(st.catch_up(&tail(6)).unwrap(), 4);
+    assert_eq!(st.next_seq(), 10);
+    assert_eq!(
+        st.recorder().events().last(),
+        full.recorder().events().last()
+    );
+    // Refused: records already applied, an incomplete line, an edited line.
+    assert_eq!(
+        st.catch_up(&tail(9)).unwrap_err().reason_code(),
+        "RUN_LOG_INVALID"
+    );
+    let mut st = head_state(&records, 6);
+    let cut = tail(6);
+    assert_eq!(
+        st.catch_up(&cut[..cut.len() - 1])
+            .unwrap_err()
+            .reason_code(),
+        "RUN_LOG_INVALID"
+    );
+    let mut st = head_state(&records, 6);
+    let edited = tail(6).replacen("alice@example.com", "mallory@example.com", 1);
+    assert_eq!(
+        st.catch_up(&edited).unwrap_err().reason_code(),
+        "RUN_LOG_DIVERGED"
+    );
+}

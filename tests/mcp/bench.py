@@ -6,7 +6,11 @@ Raw JSON-RPC over pipes (no SDK) so the client adds as little as possible; one c
 Environment: CLAW_BIN (a release build), CLAW_MCP_NPM (scripts/test-mcp.sh installs it);
 CLAW_MCP_BENCH_CALLS (per round, default 300), CLAW_MCP_BENCH_ROUNDS (default 5);
 CLAW_MCP_BENCH_BASE (optional: another release build of claw, e.g. main's, whose two proxy
-paths run interleaved with CLAW_BIN's in the same rounds, for a before/after in one run)."""
+paths run interleaved with CLAW_BIN's in the same rounds, for a before/after in one run).
+Beside the latencies: each process's CPU time (user + system, all threads) per call over the
+measured rounds, the number the other users of the cores disturb least; and its resident
+memory (VmRSS) after the warm-up and at the end, so growth per call shows. The order of the
+paths rotates from round to round."""
 import json
 import os
 import platform
@@ -43,6 +47,16 @@ class Peer:
             m = json.loads(self.p.stdout.readline())
             if m.get("id") == self.next:
                 return m
+
+    def rss_kib(self):
+        for line in open(f"/proc/{self.p.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_ticks(self):
+        f = open(f"/proc/{self.p.pid}/stat").read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])  # utime, stime
 
     def close(self):
         self.p.stdin.close()
@@ -84,9 +98,15 @@ def main():
     samples = {k: [] for k in configs}
     for k, p in peers.items():  # warm-up
         rtts(p, 50, "warm")
+    rss0 = {k: p.rss_kib() for k, p in peers.items()}
+    cpu0 = {k: p.cpu_ticks() for k, p in peers.items()}
+    order = list(peers)
     for r in range(ROUNDS):
-        for k, p in peers.items():
-            samples[k] += rtts(p, CALLS, f"r{r}")
+        for k in order[r % len(order):] + order[:r % len(order)]:
+            samples[k] += rtts(peers[k], CALLS, f"r{r}")
+    rss1 = {k: p.rss_kib() for k, p in peers.items()}
+    cpu1 = {k: p.cpu_ticks() for k, p in peers.items()}
+    tick = os.sysconf("SC_CLK_TCK")
     for p in peers.values():
         p.close()
     receipts = sum(1 for l in (run_dir / "run.jsonl").read_text().splitlines() if '"type":"tool"' in l)
@@ -97,10 +117,13 @@ def main():
           f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; {ROUNDS} interleaved rounds x {CALLS} calls per config; "
           f"{receipts} tool receipts recorded")
     base50 = pct(samples["direct"], 0.5)
-    print("| path | p50 | p99 | p50 added |")
-    print("|---|---|---|---|")
+    print("| path | p50 | p99 | p50 added | CPU per call (this process) | RSS after warm-up → end (per call) |")
+    print("|---|---|---|---|---|---|")
+    n = ROUNDS * CALLS
     for k, xs in samples.items():
-        print(f"| {k} | {pct(xs, 0.5):.0f} µs | {pct(xs, 0.99):.0f} µs | {pct(xs, 0.5) - base50:+.0f} µs |")
+        cpu = (cpu1[k] - cpu0[k]) / tick / n * 1e6
+        mem = f"{rss0[k] / 1024:.1f} → {rss1[k] / 1024:.1f} MiB ({(rss1[k] - rss0[k]) * 1024 / n:+.0f} B)"
+        print(f"| {k} | {pct(xs, 0.5):.0f} µs | {pct(xs, 0.99):.0f} µs | {pct(xs, 0.5) - base50:+.0f} µs | {cpu:.1f} µs | {mem} |")
 
 
 if __name__ == "__main__":

@@ -169,6 +169,49 @@ def test_approval_without_elicitation_is_refused(keys, fs_policy, files):
     assert (files / "edit-me.txt").read_text() == "alpha\n"
 
 
+def test_an_operator_approval_between_calls(keys, fs_policy, files, tmp_path):
+    # Another writer (`claw run approve` from an operator's shell) appends to the run log
+    # while the proxy records into it: the proxy replays what was appended before its next
+    # record, so the approval is used and the log stays one chain.
+    run_dir = tmp_path / "run"
+    params = wrap_params(wpc=fs_policy, signer=keys.signer, server_name="fs",
+                         server_cmd=fs_cmd(files), run_dir=run_dir,
+                         agent_key=keys.dir / "agent.jwk")
+    args = {"path": str(files / "edit-me.txt"),
+            "edits": [{"oldText": "alpha", "newText": "beta"}]}
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps(args))
+
+    async def body(s):
+        first = await s.call_tool("edit_file", args)
+        claw("run", "approve", "--dir", str(run_dir), "--tool", "edit_file",
+             "--args", str(args_file), "--approver", "oncall@example.com")
+        second = await s.call_tool("edit_file", args)
+        third = await s.call_tool("edit_file", args)  # the approval was used once
+        read = await s.call_tool("read_text_file", {"path": str(files / "notes.txt")})
+        return first, second, third, read
+
+    first, second, third, read = asyncio.run(session_do(params, body))
+    assert first.is_error and "CAPABILITY_REQUIRES_APPROVAL" in text_of(first)
+    assert not second.is_error
+    assert third.is_error and "CAPABILITY_REQUIRES_APPROVAL" in text_of(third)
+    assert not read.is_error
+    assert (files / "edit-me.txt").read_text() == "beta\n"
+    log = run_log(run_dir)
+    assert [r["seq"] for r in log] == list(range(len(log)))
+    # (The SDK lists the tools once, to learn their output schemas.)
+    ops = [(r["op"]["type"], r["op"].get("decision")) for r in log if r["op"]["type"] != "listing"]
+    assert ops == [("start", None), ("decision", "approval_required"), ("approval", None),
+                   ("decision", "allow"), ("tool", None), ("decision", "approval_required"),
+                   ("decision", "allow"), ("tool", None)]
+    approval = next(r for r in log if r["op"]["type"] == "approval")
+    used = [r["op"] for r in log if r["op"].get("decision") == "allow"][0]
+    assert used["approval_receipt_id"] == approval["out"]["receipt_id"]
+    # The whole log replays (every record's `out` checked) in a fresh process.
+    status = json.loads(claw("run", "status", "--dir", str(run_dir)).stdout)
+    assert status["events"] == len(log)  # every record here appends one event
+
+
 def test_server_name_is_a_context_key(keys, fs_policy, files):
     # The same policy, the server called something else: edit_file can never be allowed
     # there, yet listing hides only what no context allows, so it is refused at the call.

@@ -265,6 +265,14 @@ fn append(dir: &Path, records: &[RunRecord], create: bool) -> Result<(), Failure
 
 /// Replay the run directory's log.
 pub fn load(dir: &Path, agent_key: Option<&Path>) -> Result<RunState, Failure> {
+    load_counted(dir, agent_key).map(|(st, _)| st)
+}
+
+/// [`load`], and the length in bytes of the log that was replayed.
+pub(crate) fn load_counted(
+    dir: &Path,
+    agent_key: Option<&Path>,
+) -> Result<(RunState, u64), Failure> {
     let path = log_path(dir);
     if !path.is_file() {
         return Err(Failure::new(
@@ -293,7 +301,8 @@ pub fn load(dir: &Path, agent_key: Option<&Path>) -> Result<RunState, Failure> {
         }
     };
     let key = signing_key(&key_path)?;
-    RunState::replay(key, &records).map_err(|e| Failure::input(e.into()))
+    let st = RunState::replay(key, &records).map_err(|e| Failure::input(e.into()))?;
+    Ok((st, text.len() as u64))
 }
 
 /// A record time: now, but never before the run's latest record.

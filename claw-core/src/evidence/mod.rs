@@ -175,6 +175,10 @@ pub enum EvidenceError {
     /// A gateway receipt bound to another policy than the run's (docs/SPEC.md §7.12).
     #[error("{0}")]
     GatewayPolicyMismatch(String),
+    /// A checkpoint, consistency proof, disclosure or bundle asked of a recorder that keeps
+    /// only the chain head ([`Recorder::keep_chain_head_only`]).
+    #[error("this recorder keeps only the chain head; build the bundle from the run log")]
+    HistoryNotKept,
 }
 
 impl EvidenceError {
@@ -200,6 +204,7 @@ impl EvidenceError {
             EvidenceError::RunLogDiverged { .. } => "RUN_LOG_DIVERGED",
             EvidenceError::ReceiptNotCarried(_) => "RECEIPT_NOT_CARRIED",
             EvidenceError::GatewayPolicyMismatch(_) => "GATEWAY_POLICY_MISMATCH",
+            EvidenceError::HistoryNotKept => "RECORDER_HISTORY_NOT_KEPT",
         }
     }
 }

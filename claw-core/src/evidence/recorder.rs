@@ -15,7 +15,7 @@ use crate::keys::SigningKey;
 use crate::time;
 use rand_core::CryptoRngCore;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// A model call whose `llm_call` event is recorded and whose gateway receipt is awaited.
 /// Send `binding` to the gateway (`X-Run-Id`, `X-Event-Hash`, `X-Idempotency-Key`, plus
@@ -62,11 +62,19 @@ pub struct Recorder {
     run_id: String,
     agent: SigningKey,
     agent_did: String,
+    /// The events kept: all of them, or only the last ([`Recorder::keep_chain_head_only`]),
+    /// `events[0]` being the event with index `event_base`.
     events: Vec<Event>,
-    /// Receipts with the index of the event they are bound to, in the order attached.
+    event_base: usize,
+    /// Receipts with the index of the event they are bound to, in the order attached (only
+    /// the last one once the history is not kept).
     receipts: Vec<(usize, Receipt)>,
-    /// Event indices of model calls still waiting for their gateway receipt.
-    open: BTreeSet<usize>,
+    /// Model calls still waiting for their gateway receipt: event index → (event id, event
+    /// hash).
+    open: BTreeMap<usize, (String, String)>,
+    /// Whether the whole history is kept (a bundle can be signed) or only what the next
+    /// record needs.
+    history: History,
     /// Span of the first model call (the causal root) and of the latest one.
     root_span: Option<String>,
     last_model_span: Option<String>,
@@ -79,6 +87,15 @@ pub struct Recorder {
     /// [`Recorder::set_binding_context`]).
     policy_hash: Option<String>,
     token_scope_hash: Option<String>,
+}
+
+/// What a [`Recorder`] keeps of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum History {
+    /// Every event and receipt: checkpoints and the bundle can be signed.
+    Kept,
+    /// The chain head, pending model calls and the last receipt only.
+    ChainHeadOnly,
 }
 
 impl Recorder {
@@ -103,8 +120,10 @@ impl Recorder {
             agent,
             agent_did,
             events: Vec::new(),
+            event_base: 0,
             receipts: Vec::new(),
-            open: BTreeSet::new(),
+            open: BTreeMap::new(),
+            history: History::Kept,
             root_span: None,
             last_model_span: None,
             tree: LeafTree::default(),
@@ -148,9 +167,59 @@ impl Recorder {
         &self.agent_did
     }
 
-    /// The events recorded so far.
+    /// The events recorded so far (only the last one once the history is not kept).
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// How many events the run has (kept or not).
+    pub fn event_count(&self) -> usize {
+        self.event_base + self.events.len()
+    }
+
+    /// From now on keep only what the next record needs: the chain head (the last event),
+    /// the model calls still pending, the last receipt; forget the other events, receipts,
+    /// the Merkle log and the Trust Pulse observations. Memory then stays flat however long
+    /// the run, for a process that only appends (the MCP proxy: the bundle is built later
+    /// from the run log, docs/SPEC.md §10.7). Checkpoints and the bundle are refused from
+    /// then on ([`EvidenceError::HistoryNotKept`]).
+    pub fn keep_chain_head_only(&mut self) {
+        self.history = History::ChainHeadOnly;
+        self.forget();
+    }
+
+    fn forget(&mut self) {
+        if self.history == History::Kept {
+            return;
+        }
+        if self.events.len() > 1 {
+            let n = self.events.len() - 1;
+            self.events.drain(..n);
+            self.event_base += n;
+        }
+        if self.receipts.len() > 1 {
+            self.receipts.drain(..self.receipts.len() - 1);
+        }
+        self.tree = LeafTree::default();
+        self.committed_events = 0;
+        self.pulse = PulseObserver::default();
+    }
+
+    fn require_history(&self) -> Result<(), EvidenceError> {
+        match self.history {
+            History::Kept => Ok(()),
+            History::ChainHeadOnly => Err(EvidenceError::HistoryNotKept),
+        }
+    }
+
+    /// The event with index `idx` (just pushed, or kept).
+    fn event(&self, idx: usize) -> &Event {
+        &self.events[idx - self.event_base]
+    }
+
+    fn push_receipt(&mut self, idx: usize, receipt: Receipt) {
+        self.receipts.push((idx, receipt));
+        self.forget();
     }
 
     /// The receipts attached so far, with the index of their event, in attachment order.
@@ -183,18 +252,19 @@ impl Recorder {
         self.record_event("policy_decision", decision, timestamp_ms, rng)
     }
 
-    /// [`Recorder::record_event`] for a payload whose JCS bytes the caller has: `payload_jcs`
-    /// must be `JCS(payload)` (it is hashed, not parsed).
-    pub(crate) fn record_event_canonical(
+    /// Append an event whose payload's JCS bytes the caller has (`payload_jcs` must be
+    /// `JCS(payload)`: it is hashed, not parsed) and for which no receipt will be made: no
+    /// binding is handed out. Returns the event's hash.
+    pub(crate) fn record_plain_event(
         &mut self,
         event_type: &str,
         payload_jcs: &[u8],
         timestamp_ms: i64,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<Binding, EvidenceError> {
+    ) -> Result<String, EvidenceError> {
         let h = crate::hash::sha256_b64u(payload_jcs);
         let idx = self.push_event_hashed(event_type, h, timestamp_ms, rng)?;
-        Ok(self.binding_for(idx, rng))
+        Ok(self.event(idx).event_hash_b64u.clone())
     }
 
     fn push_event(
@@ -237,13 +307,15 @@ impl Recorder {
         self.last_ts = Some(timestamp_ms);
         self.pulse.observe_time(timestamp_ms);
         self.events.push(event);
-        Ok(self.events.len() - 1)
+        let idx = self.event_count() - 1;
+        self.forget();
+        Ok(idx)
     }
 
     fn binding_for(&self, idx: usize, rng: &mut impl CryptoRngCore) -> Binding {
         Binding {
             run_id: self.run_id.clone(),
-            event_hash_b64u: self.events[idx].event_hash_b64u.clone(),
+            event_hash_b64u: self.event(idx).event_hash_b64u.clone(),
             nonce: Some(ids::new_id("nonce", rng)),
             policy_hash: self.policy_hash.clone(),
             token_scope_hash_b64u: self.token_scope_hash.clone(),
@@ -268,14 +340,15 @@ impl Recorder {
         let payload = json!({"model": model, "provider": provider});
         let idx = self.push_event("llm_call", &payload, timestamp_ms, rng)?;
         let mut binding = self.binding_for(idx, rng);
-        let span = self.events[idx].event_id.clone();
+        let span = self.event(idx).event_id.clone();
         binding.span_id = Some(span.clone());
         binding.parent_span_id = self.root_span.clone();
         if self.root_span.is_none() {
             self.root_span = Some(span.clone());
         }
+        self.open
+            .insert(idx, (span.clone(), binding.event_hash_b64u.clone()));
         self.last_model_span = Some(span);
-        self.open.insert(idx);
         Ok(PendingModelCall {
             binding,
             event_index: idx,
@@ -312,12 +385,8 @@ impl Recorder {
         pending: PendingModelCall,
         receipt: &Envelope,
     ) -> Result<(), EvidenceError> {
-        if !self.open.contains(&pending.event_index)
-            || self
-                .events
-                .get(pending.event_index)
-                .map(|e| &e.event_hash_b64u)
-                != Some(&pending.binding.event_hash_b64u)
+        if self.open.get(&pending.event_index).map(|(_, h)| h)
+            != Some(&pending.binding.event_hash_b64u)
         {
             return Err(EvidenceError::BindingMismatch(
                 "no such pending model call in this run".into(),
@@ -342,13 +411,13 @@ impl Recorder {
         super::gateway_policy::check(pending.binding.policy_hash.as_deref(), &receipt.payload)
             .map_err(|e| EvidenceError::GatewayPolicyMismatch(e.message))?;
         self.open.remove(&pending.event_index);
-        self.receipts.push((
+        self.push_receipt(
             pending.event_index,
             Receipt {
                 kind: ReceiptKind::Gateway,
                 value: receipt.to_value(),
             },
-        ));
+        );
         Ok(())
     }
 
@@ -444,14 +513,16 @@ impl Recorder {
             &self.agent_did,
             call.timestamp_ms,
         )?;
-        self.pulse.observe_tool(call.tool_name, call.args);
-        self.receipts.push((
+        if self.history == History::Kept {
+            self.pulse.observe_tool(call.tool_name, call.args);
+        }
+        self.push_receipt(
             idx,
             Receipt {
                 kind: ReceiptKind::Tool,
                 value: env.into_value(),
             },
-        ));
+        );
         Ok((receipt_id, receipt_hash))
     }
 
@@ -480,13 +551,13 @@ impl Recorder {
         let idx = self.push_event("side_effect", &Value::Object(ev), effect.timestamp_ms, rng)?;
         let binding = self.anchored_binding(idx, rng);
         let payload = effect.payload(&self.agent_did, &binding, &receipt_id)?;
-        self.receipts.push((
+        self.push_receipt(
             idx,
             Receipt {
                 kind: ReceiptKind::SideEffect,
                 value: payload,
             },
-        ));
+        );
         Ok(receipt_id)
     }
 
@@ -505,13 +576,13 @@ impl Recorder {
         let idx = self.push_event("human_approval", &ev, approval.timestamp_ms, rng)?;
         let binding = self.anchored_binding(idx, rng);
         let payload = approval.payload(&self.agent_did, &binding, &receipt_id)?;
-        self.receipts.push((
+        self.push_receipt(
             idx,
             Receipt {
                 kind: ReceiptKind::HumanApproval,
                 value: payload,
             },
-        ));
+        );
         Ok(receipt_id)
     }
 
@@ -529,19 +600,22 @@ impl Recorder {
         let idx = self.push_event("delegation", &ev, ts, rng)?;
         let binding = self.binding_for(idx, rng);
         let payload = delegation.payload(&self.agent_did, &binding, &receipt_id)?;
-        self.receipts.push((
+        self.push_receipt(
             idx,
             Receipt {
                 kind: ReceiptKind::Delegation,
                 value: payload,
             },
-        ));
+        );
         Ok(receipt_id)
     }
 
     /// Events before this index have all their receipts: the first pending model call.
     fn settled_events(&self) -> usize {
-        self.open.first().copied().unwrap_or(self.events.len())
+        self.open
+            .first_key_value()
+            .map(|(i, _)| *i)
+            .unwrap_or(self.event_count())
     }
 
     /// Append to the Merkle log the receipts of every event that is settled now.
@@ -569,6 +643,7 @@ impl Recorder {
     /// first still-pending model call. Checkpoints of one run only ever grow, so any two
     /// are linked by a [`ConsistencyProof`] ([`Recorder::consistency_proof`]).
     pub fn checkpoint(&mut self, issued_at_ms: i64) -> Result<Checkpoint, EvidenceError> {
+        self.require_history()?;
         self.commit()?;
         Checkpoint::sign(
             &self.run_id,
@@ -585,6 +660,7 @@ impl Recorder {
         from: &Checkpoint,
         to: &Checkpoint,
     ) -> Result<ConsistencyProof, EvidenceError> {
+        self.require_history()?;
         ConsistencyProof::build(&self.tree, from, to)
     }
 
@@ -595,10 +671,9 @@ impl Recorder {
         issued_at_ms: i64,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Bundle, EvidenceError> {
-        if let Some(i) = self.open.first() {
-            return Err(EvidenceError::PendingModelCall(
-                self.events[*i].event_id.clone(),
-            ));
+        self.require_history()?;
+        if let Some((_, (event_id, _))) = self.open.first_key_value() {
+            return Err(EvidenceError::PendingModelCall(event_id.clone()));
         }
         self.commit()?;
         bundle::build(

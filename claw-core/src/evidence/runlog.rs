@@ -293,6 +293,8 @@ pub struct RunState {
     approvals: Vec<ApprovalState>,
     /// Allow decisions whose tool call is not recorded yet: (resource, args hash).
     open_allows: Vec<(String, Option<String>)>,
+    /// Whether only what the next record needs is kept ([`RunState::keep_chain_head_only`]).
+    head_only: bool,
 }
 
 /// A disclosable event payload, made a JSON value only when a bundle is built.
@@ -474,6 +476,7 @@ impl RunState {
             disclosures: Vec::new(),
             approvals: Vec::new(),
             open_allows: Vec::new(),
+            head_only: false,
         })
     }
 
@@ -506,6 +509,9 @@ impl RunState {
     }
 
     fn disclose(&mut self, priority: bool, payload: Disclosed) {
+        if self.head_only {
+            return;
+        }
         if let Some(e) = self.recorder.events().last() {
             self.disclosures
                 .push((e.event_id.clone(), priority, payload));
@@ -523,15 +529,64 @@ impl RunState {
         let (mut st, rec) = RunState::start(agent, start.clone(), first.at_ms, seed_of(first)?)?;
         check_out(first, &rec.out)?;
         for r in &records[1..] {
-            let out = st
-                .apply(r.op.clone(), r.at_ms, seed_of(r)?)
-                .map_err(|e| match e {
-                    EvidenceError::RunLog { .. } => e,
-                    other => log_err(r.seq, other.to_string()),
-                })?;
-            check_out(r, &out.out)?;
+            st.apply_record(r)?;
         }
         Ok(st)
+    }
+
+    /// Replay one more record of the log (the next one: its `seq` is [`RunState::next_seq`]),
+    /// checking its `out`: how a writer catches up with records another writer appended.
+    pub fn apply_record(&mut self, r: &RunRecord) -> Result<(), EvidenceError> {
+        if r.seq != self.next_seq {
+            return Err(log_err(
+                r.seq,
+                format!("seq is {}, expected {}", r.seq, self.next_seq),
+            ));
+        }
+        let out = self
+            .apply(r.op.clone(), r.at_ms, seed_of(r)?)
+            .map_err(|e| match e {
+                EvidenceError::RunLog { .. } => e,
+                other => log_err(r.seq, other.to_string()),
+            })?;
+        check_out(r, &out.out)
+    }
+
+    /// Replay the lines another writer appended to the log since this state's last record
+    /// (`appended`: whole lines, each ending with a newline, the first one's `seq` being
+    /// [`RunState::next_seq`]). Returns how many records were applied. On an error the state
+    /// is unusable (replay the whole log to get it back).
+    pub fn catch_up(&mut self, appended: &str) -> Result<usize, EvidenceError> {
+        let Some(body) = appended.strip_suffix('\n') else {
+            return if appended.is_empty() {
+                Ok(0)
+            } else {
+                Err(EvidenceError::RunLog {
+                    line: self.next_seq + 1,
+                    detail: "the last line is incomplete (no newline)".into(),
+                })
+            };
+        };
+        let mut n = 0;
+        for line in body.split('\n') {
+            let r = RunRecord::parse_line(line, self.next_seq)?;
+            self.apply_record(&r)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// From now on keep only what the next record needs (the chain head, pending model
+    /// calls, unused approvals, allows awaiting their result), so memory stays flat however
+    /// long the run: for a writer that only appends, such as the MCP proxy (docs/SPEC.md
+    /// §10.7). [`RunState::disclosure`], [`RunState::bundle_options`] and
+    /// [`RunState::finish`] then fail with `RECORDER_HISTORY_NOT_KEPT`; build the bundle by
+    /// replaying the log.
+    pub fn keep_chain_head_only(&mut self) {
+        self.head_only = true;
+        self.recorder.keep_chain_head_only();
+        self.disclosures = Vec::new();
+        self.approvals.retain(|a| !a.consumed);
     }
 
     /// Apply one operation and return its record (to append to the log). When this fails,
@@ -710,11 +765,14 @@ impl RunState {
     ) -> Result<RunOut, EvidenceError> {
         let payload =
             serde_json::to_value(record).map_err(|e| invalid(event_type, e.to_string()))?;
-        let b = self
-            .recorder
-            .record_event(event_type, &json::sorted(&payload), at_ms, rng)?;
+        let event_hash_b64u = self.recorder.record_plain_event(
+            event_type,
+            &json::canonicalize(&payload)?,
+            at_ms,
+            rng,
+        )?;
         Ok(RunOut {
-            event_hash_b64u: b.event_hash_b64u,
+            event_hash_b64u,
             ..RunOut::default()
         })
     }
@@ -756,19 +814,25 @@ impl RunState {
         };
         // The event payload is the record: its JCS bytes written once, hashed for the event.
         let payload = super::runlog_line::decision_bytes(d, false);
-        let b = self
-            .recorder
-            .record_event_canonical("policy_decision", &payload, at_ms, rng)?;
+        let event_hash_b64u =
+            self.recorder
+                .record_plain_event("policy_decision", &payload, at_ms, rng)?;
         if let Some(i) = approval {
-            self.approvals[i].consumed = true;
+            if self.head_only {
+                self.approvals.remove(i);
+            } else {
+                self.approvals[i].consumed = true;
+            }
         }
-        self.disclose(d.decision != "allow", Disclosed::Decision(d.clone()));
+        if !self.head_only {
+            self.disclose(d.decision != "allow", Disclosed::Decision(d.clone()));
+        }
         if d.decision == "allow" {
             self.open_allows
                 .push((d.resource.clone(), d.args_hash_b64u.clone()));
         }
         Ok(RunOut {
-            event_hash_b64u: b.event_hash_b64u,
+            event_hash_b64u,
             ..RunOut::default()
         })
     }
@@ -868,7 +932,8 @@ impl RunState {
         &self.open_allows
     }
 
-    /// The approvals recorded so far.
+    /// The approvals recorded so far (only the unused ones once
+    /// [`RunState::keep_chain_head_only`] was called).
     pub fn approvals(&self) -> &[ApprovalState] {
         &self.approvals
     }
@@ -898,6 +963,9 @@ impl RunState {
     /// `run_start` and `policy_decision` events (denials and approval requests first), each
     /// checkable against its event's `payload_hash_b64u` ([`check_disclosures`]).
     pub fn disclosure(&self) -> Result<Value, EvidenceError> {
+        if self.head_only {
+            return Err(EvidenceError::HistoryNotKept);
+        }
         let mut run = Map::new();
         if let Some(p) = &self.start.policy {
             run.insert(

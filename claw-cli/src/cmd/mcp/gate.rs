@@ -65,12 +65,12 @@ struct Run {
     /// Held while the proxy runs: no second proxy records into the directory.
     _lock: RunDirLock,
     dir: PathBuf,
-    key: PathBuf,
     state: RunState,
     /// The log, open for appending (one write per record).
     file: std::fs::File,
     /// The log's length after our last write: a longer log was appended to by another
-    /// writer (e.g. `claw run approve`) and is replayed before our next record.
+    /// writer (e.g. `claw run approve`), and what it appended is replayed before our next
+    /// record.
     log_len: u64,
     seeds: Seeds,
 }
@@ -110,6 +110,24 @@ fn log_len(dir: &Path) -> Result<u64, Failure> {
     std::fs::metadata(&p)
         .map(|m| m.len())
         .map_err(|e| run::io_err(&p, e))
+}
+
+/// The bytes of `path` from offset `from` to `to`.
+fn read_range(path: &Path, from: u64, to: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e| run::io_err(path, e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    f.seek(SeekFrom::Start(from)).map_err(io)?;
+    let n = usize::try_from(to - from).unwrap_or(usize::MAX);
+    let mut buf = Vec::with_capacity(n.min(1 << 20));
+    f.take(to - from).read_to_end(&mut buf).map_err(io)?;
+    if buf.len() as u64 != to - from {
+        return Err(run::io_err(
+            path,
+            std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+        ));
+    }
+    Ok(buf)
 }
 
 fn failure(e: impl Into<claw_core::Error>) -> Failure {
@@ -168,8 +186,8 @@ impl Gate {
             return Ok(gate);
         };
         let lock = lock_run_dir(dir)?;
-        let state = if run::log_path(dir).exists() {
-            run::load(dir, Some(key))?
+        let (mut state, log_len) = if run::log_path(dir).exists() {
+            run::load_counted(dir, Some(key))?
         } else {
             if cst.is_some() && a.cst_issuer.is_empty() {
                 return Err(crate::cmd::common::bad_arg(
@@ -186,8 +204,12 @@ impl Gate {
                 aud: Some(a.cst_aud.clone().unwrap_or_else(|| a.server_name.clone())),
                 mission: None,
                 run_id: None,
-            })?
+            })
+            .and_then(|st| Ok((st, log_len(dir)?)))?
         };
+        // The proxy only appends (the bundle is built from the log afterwards): keep what the
+        // next record needs, not the history, so memory stays flat however many calls.
+        state.keep_chain_head_only();
         let start = state.start_info().clone();
         match &start.policy {
             Some(p) if p.hash_b64u == gate.policy_hash => {}
@@ -243,8 +265,7 @@ impl Gate {
         gate.run = Some(Run {
             _lock: lock,
             dir: dir.clone(),
-            key: key.clone(),
-            log_len: log_len(dir)?,
+            log_len,
             file,
             seeds: Seeds::new(),
             state,
@@ -302,20 +323,41 @@ impl Gate {
         .map(|e| e.reason_code())
     }
 
-    /// Replay the log if another writer appended to it since our last write.
+    /// Replay what another writer appended to the log since our last write, if anything.
     fn sync_run(&mut self) -> Result<(), Failure> {
         let Some(r) = &mut self.run else {
             return Ok(());
         };
+        let path = run::log_path(&r.dir);
         let len = r
             .file
             .metadata()
             .map(|m| m.len())
-            .map_err(|e| run::io_err(&run::log_path(&r.dir), e))?;
-        if len != r.log_len {
-            r.state = run::load(&r.dir, Some(&r.key))?;
-            r.log_len = len;
+            .map_err(|e| run::io_err(&path, e))?;
+        if len == r.log_len {
+            return Ok(());
         }
+        if len < r.log_len {
+            return Err(Failure::new(
+                exit::BAD_INPUT,
+                "RUN_LOG_INVALID",
+                format!(
+                    "{}: the run log shrank from {} to {len} bytes while the proxy recorded into it",
+                    path.display(),
+                    r.log_len
+                ),
+            ));
+        }
+        let appended = read_range(&path, r.log_len, len)?;
+        let appended = std::str::from_utf8(&appended).map_err(|_| {
+            Failure::new(
+                exit::BAD_INPUT,
+                "RUN_LOG_INVALID",
+                format!("{}: appended bytes are not UTF-8", path.display()),
+            )
+        })?;
+        r.state.catch_up(appended).map_err(failure)?;
+        r.log_len = len;
         Ok(())
     }
 
