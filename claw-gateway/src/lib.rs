@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod error;
+pub mod inplace;
 pub mod metrics;
 pub mod proxy;
 pub mod receipt;

@@ -48,7 +48,9 @@ pub async fn serve(
                     async move { Ok::<_, std::convert::Infallible>(crate::proxy::handle(st, req).await) }
                 });
                 let conn = http.serve_connection(TokioIo::new(tcp), svc);
-                let conn = graceful.watch(conn);
+                // Polled in place (`inplace.rs`): collecting the request body wakes the
+                // connection's own dispatcher; without this every call yielded to tokio.
+                let conn = crate::inplace::InPlace::new(graceful.watch(conn));
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(error = %e, "connection ended");

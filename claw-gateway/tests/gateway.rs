@@ -966,3 +966,43 @@ async fn concurrent_calls_all_have_durable_retrievable_receipts() {
         n
     );
 }
+
+async fn egress_call(fx: &Fx, hash: String) -> (StatusCode, Vec<u8>) {
+    let h = [
+        ("x-cst", fx.token("claw-gateway", 300)),
+        ("x-policy-hash", hash),
+    ];
+    let body = br#"{"model":"m-1","messages":[]}"#.to_vec();
+    fx.send("POST", "/v1/chat/completions", &h, body).await
+}
+
+#[tokio::test]
+async fn egress_allowlist_decides_which_upstream_hosts_are_reached() {
+    let fx = fixture().await;
+    let elsewhere = add_policy(
+        &fx,
+        json!({"policy_version":"1","policy_id":"p-egress-no","issuer_did":"",
+               "allowed_providers":["openai"],"allowed_models":["m-*"],
+               "egress_allowlist":["api.openai.com"]}),
+    );
+    let (st, raw) = egress_call(&fx, elsewhere).await;
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(st, 403, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("egress"),
+        "{v}"
+    );
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing was forwarded");
+    let here = add_policy(
+        &fx,
+        json!({"policy_version":"1","policy_id":"p-egress-yes","issuer_did":"",
+               "allowed_providers":["openai"],"allowed_models":["m-*"],
+               "egress_allowlist":["127.0.0.1"]}),
+    );
+    let (st, raw) = egress_call(&fx, here).await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(fx.seen.lock().unwrap().len(), 1);
+}
