@@ -15,7 +15,8 @@ echo "== gateway: release build of claw and claw-gateway (scripts/build-release.
 bash scripts/build-release.sh
 # The gateway's Rust tests run here, not in the rust stage (scripts/test-rust.sh excludes them).
 echo "== gateway: Rust end-to-end tests"
-cargo test -p claw-gateway
+# tests/shared_state.rs drives `claw`: the release build above, so the stage needs no other.
+CLAW_BIN=$target/release/claw cargo test -p claw-gateway
 venv=${XDG_CACHE_HOME:-$HOME/.cache}/claw/gateway-venv
 req=scripts/gateway/requirements.txt
 if ! cmp -s "$req" "$venv/.requirements.txt" 2>/dev/null; then
