@@ -1697,7 +1697,9 @@ mod tests {
     fn strings_are_escaped_at_every_position() {
         // Every byte that needs an escape, at every offset of strings long enough to take
         // the word-at-a-time path, beside bytes that do not (ASCII, UTF-8, 0x7f, 0x20).
-        let specials = ['"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{1}'];
+        let specials = [
+            '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{1}',
+        ];
         let plain = ['a', ' ', '\u{7f}', 'é', '€', '😀', '~'];
         for len in 0..40usize {
             for pos in 0..len.max(1) {
