@@ -17,19 +17,7 @@ ROUNDS=${ROUNDS:-6}
 [ $# -ge 1 ] || { echo "usage: $0 NAME=GATEWAY_BIN ..." >&2; exit 2; }
 source benches/gateway/common.sh
 bench_setup claw-gw-ab
-target=${CARGO_TARGET_DIR:-$PWD/target}
-if [ -z "${CLAW_BIN:-}" ]; then cargo build --release -p claw-cli >&2; fi
-CLAW=${CLAW_BIN:-$target/release/claw}
-UP=$(free_port)
-cat > "$T/upstream.conf" <<CONF
-$nginx_common pid $T/up.pid; error_log $T/up.err;
-http { $nginx_temps keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP;
-    location = / { return 200 'ok'; }
-    location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; } } }
-CONF
-"$NGINX" -p "$T" -c "$T/upstream.conf" & pids+=($!)
-wait_port "$UP"
+claw_and_upstream
 bench_keys
 names=(); urls=(); gpids=()
 for spec in "$@"; do

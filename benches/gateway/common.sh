@@ -66,4 +66,21 @@ sanity() {
 }
 
 HZ=$(getconf CLK_TCK)
+# $CLAW (CLAW_BIN, else a release build made here) and a plain upstream on $UP: nginx answering
+# the chat completion from memory (ab.sh, profile.sh; run.sh's upstream also streams).
+claw_and_upstream() {
+  local target=${CARGO_TARGET_DIR:-$PWD/target}
+  if [ -z "${CLAW_BIN:-}" ]; then cargo build --release -p claw-cli >&2; fi
+  CLAW=${CLAW_BIN:-$target/release/claw}
+  UP=$(free_port)
+  cat > "$T/upstream.conf" <<CONF
+$nginx_common pid $T/up.pid; error_log $T/up.err;
+http { $nginx_temps keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP;
+    location = / { return 200 'ok'; }
+    location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; } } }
+CONF
+  "$NGINX" -p "$T" -c "$T/upstream.conf" & pids+=($!)
+  wait_port "$UP"
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks

@@ -18,19 +18,7 @@ C=${C:-64}; DURATION=${DURATION:-10s}
 command -v perf >/dev/null || { echo "needs perf" >&2; exit 2; }
 source benches/gateway/common.sh
 bench_setup claw-gw-prof
-target=${CARGO_TARGET_DIR:-$PWD/target}
-if [ -z "${CLAW_BIN:-}" ]; then cargo build --release -p claw-cli >&2; fi
-CLAW=${CLAW_BIN:-$target/release/claw}
-UP=$(free_port)
-cat > "$T/upstream.conf" <<CONF
-$nginx_common pid $T/up.pid; error_log $T/up.err;
-http { $nginx_temps keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP;
-    location = / { return 200 'ok'; }
-    location = /v1/chat/completions { default_type application/json; return 200 '$JSON'; } } }
-CONF
-"$NGINX" -p "$T" -c "$T/upstream.conf" & pids+=($!)
-wait_port "$UP"
+claw_and_upstream
 bench_keys
 GWBIN=$GWBIN start_gw gw "http://127.0.0.1:$UP"
 sanity "$GWURL" gw
