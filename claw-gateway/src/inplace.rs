@@ -25,14 +25,14 @@ const WOKEN: u8 = 2;
 
 /// The waker the wrapped parts see: during a poll it only records the wake-up; otherwise it
 /// wakes the task that polled last.
-pub struct InPlaceWaker {
+struct InPlaceWaker {
     state: AtomicU8,
     task: Mutex<Option<Waker>>,
 }
 
 impl InPlaceWaker {
     /// A waker and its handle.
-    pub fn new() -> (Arc<InPlaceWaker>, Waker) {
+    fn new() -> (Arc<InPlaceWaker>, Waker) {
         let w = Arc::new(InPlaceWaker {
             state: AtomicU8::new(IDLE),
             task: Mutex::new(None),
@@ -43,7 +43,7 @@ impl InPlaceWaker {
 
     /// Run `step` (which polls with `waker`, the waker of this handle) until it is ready or
     /// it returns pending without having been woken meanwhile. `None` from `step`: pending.
-    pub fn run<T>(
+    fn run<T>(
         &self,
         cx: &mut Context<'_>,
         waker: &Waker,
