@@ -584,12 +584,10 @@ fn catch_up_applies_what_another_writer_appended() {
     );
     let mut st = head_state(&records, 6);
     let cut = tail(6);
-    assert_eq!(
-        st.catch_up(&cut[..cut.len() - 1])
-            .unwrap_err()
-            .reason_code(),
-        "RUN_LOG_INVALID"
-    );
+    let e = st.catch_up(&cut[..cut.len() - 1]).unwrap_err();
+    assert_eq!(e.reason_code(), "RUN_LOG_INVALID");
+    // Named by its line in the log: the fourth appended line is line 10.
+    assert!(matches!(e, EvidenceError::RunLog { line: 10, .. }), "{e:?}");
     let mut st = head_state(&records, 6);
     let edited = tail(6).replacen("alice@example.com", "mallory@example.com", 1);
     assert_eq!(

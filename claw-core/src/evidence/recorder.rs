@@ -185,9 +185,20 @@ impl Recorder {
     /// then on ([`EvidenceError::HistoryNotKept`]).
     pub fn keep_chain_head_only(&mut self) {
         self.history = History::ChainHeadOnly;
+        // Never read again (checkpoints and the bundle are refused), never grown again.
+        self.tree = LeafTree::default();
+        self.committed_events = 0;
+        self.pulse = PulseObserver::default();
         self.forget();
     }
 
+    /// Whether the whole history is kept (not [`Recorder::keep_chain_head_only`]).
+    pub(crate) fn keeps_history(&self) -> bool {
+        self.history == History::Kept
+    }
+
+    /// Without the history: drop every event but the chain head and every receipt but the
+    /// last (after each append).
     fn forget(&mut self) {
         if self.history == History::Kept {
             return;
@@ -200,9 +211,6 @@ impl Recorder {
         if self.receipts.len() > 1 {
             self.receipts.drain(..self.receipts.len() - 1);
         }
-        self.tree = LeafTree::default();
-        self.committed_events = 0;
-        self.pulse = PulseObserver::default();
     }
 
     fn require_history(&self) -> Result<(), EvidenceError> {
@@ -501,10 +509,9 @@ impl Recorder {
         let idx = self.push_event("tool_call", &Value::Object(ev), call.timestamp_ms, rng)?;
         let binding = self.binding_for(idx, rng);
         binding.check()?;
-        let mut bv = binding.to_value();
-        crate::json::sort_keys_in_place(&mut bv);
         if let Some(m) = payload.as_object_mut() {
-            m.insert("binding".into(), bv);
+            // `to_value` writes the binding in JCS order.
+            m.insert("binding".into(), binding.to_value());
         }
         let (env, receipt_hash) = super::receipts::sign_receipt_envelope_hashed(
             ReceiptKind::Tool,

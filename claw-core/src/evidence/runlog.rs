@@ -293,8 +293,6 @@ pub struct RunState {
     approvals: Vec<ApprovalState>,
     /// Allow decisions whose tool call is not recorded yet: (resource, args hash).
     open_allows: Vec<(String, Option<String>)>,
-    /// Whether only what the next record needs is kept ([`RunState::keep_chain_head_only`]).
-    head_only: bool,
 }
 
 /// A disclosable event payload, made a JSON value only when a bundle is built.
@@ -403,20 +401,29 @@ impl RunRecord {
 /// Split a run log into records (blank lines are refused: the log is written by appending
 /// whole lines).
 pub fn parse_run_log(text: &str) -> Result<Vec<RunRecord>, EvidenceError> {
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    if body.is_empty() {
+    if text.strip_suffix('\n').unwrap_or(text).is_empty() {
         return Err(log_err(0, "the run log is empty"));
     }
-    if !text.ends_with('\n') {
-        return Err(EvidenceError::RunLog {
-            line: body.split('\n').count() as u64,
-            detail: "the last line is incomplete (no newline)".into(),
-        });
-    }
-    body.split('\n')
+    whole_lines(text, 0)?
         .enumerate()
         .map(|(i, l)| RunRecord::parse_line(l, i as u64))
         .collect()
+}
+
+/// The lines of log text whose first line has `seq` `first_seq`: every line, the last one
+/// included, ends with a newline (the log is written by appending whole lines); nothing for
+/// empty text.
+fn whole_lines(
+    text: &str,
+    first_seq: u64,
+) -> Result<std::str::SplitTerminator<'_, char>, EvidenceError> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(EvidenceError::RunLog {
+            line: first_seq + text.split('\n').count() as u64,
+            detail: "the last line is incomplete (no newline)".into(),
+        });
+    }
+    Ok(text.split_terminator('\n'))
 }
 
 fn seed_of(r: &RunRecord) -> Result<[u8; 32], EvidenceError> {
@@ -476,7 +483,6 @@ impl RunState {
             disclosures: Vec::new(),
             approvals: Vec::new(),
             open_allows: Vec::new(),
-            head_only: false,
         })
     }
 
@@ -501,20 +507,22 @@ impl RunState {
         let b =
             self.recorder
                 .record_event("run_start", &payload, at_ms, &mut SeedRng::new(seed))?;
-        self.disclose(false, Disclosed::Value(payload));
+        self.disclose(false, || Disclosed::Value(payload));
         Ok(RunOut {
             event_hash_b64u: b.event_hash_b64u,
             ..RunOut::default()
         })
     }
 
-    fn disclose(&mut self, priority: bool, payload: Disclosed) {
-        if self.head_only {
+    /// Keep an event payload for the bundle's disclosures (made only when the history is
+    /// kept).
+    fn disclose(&mut self, priority: bool, payload: impl FnOnce() -> Disclosed) {
+        if !self.recorder.keeps_history() {
             return;
         }
         if let Some(e) = self.recorder.events().last() {
             self.disclosures
-                .push((e.event_id.clone(), priority, payload));
+                .push((e.event_id.clone(), priority, payload()));
         }
     }
 
@@ -557,18 +565,8 @@ impl RunState {
     /// [`RunState::next_seq`]). Returns how many records were applied. On an error the state
     /// is unusable (replay the whole log to get it back).
     pub fn catch_up(&mut self, appended: &str) -> Result<usize, EvidenceError> {
-        let Some(body) = appended.strip_suffix('\n') else {
-            return if appended.is_empty() {
-                Ok(0)
-            } else {
-                Err(EvidenceError::RunLog {
-                    line: self.next_seq + 1,
-                    detail: "the last line is incomplete (no newline)".into(),
-                })
-            };
-        };
         let mut n = 0;
-        for line in body.split('\n') {
+        for line in whole_lines(appended, self.next_seq)? {
             let r = RunRecord::parse_line(line, self.next_seq)?;
             self.apply_record(&r)?;
             n += 1;
@@ -583,7 +581,6 @@ impl RunState {
     /// [`RunState::finish`] then fail with `RECORDER_HISTORY_NOT_KEPT`; build the bundle by
     /// replaying the log.
     pub fn keep_chain_head_only(&mut self) {
-        self.head_only = true;
         self.recorder.keep_chain_head_only();
         self.disclosures = Vec::new();
         self.approvals.retain(|a| !a.consumed);
@@ -818,15 +815,13 @@ impl RunState {
             self.recorder
                 .record_plain_event("policy_decision", &payload, at_ms, rng)?;
         if let Some(i) = approval {
-            if self.head_only {
+            if !self.recorder.keeps_history() {
                 self.approvals.remove(i);
             } else {
                 self.approvals[i].consumed = true;
             }
         }
-        if !self.head_only {
-            self.disclose(d.decision != "allow", Disclosed::Decision(d.clone()));
-        }
+        self.disclose(d.decision != "allow", || Disclosed::Decision(d.clone()));
         if d.decision == "allow" {
             self.open_allows
                 .push((d.resource.clone(), d.args_hash_b64u.clone()));
@@ -963,7 +958,7 @@ impl RunState {
     /// `run_start` and `policy_decision` events (denials and approval requests first), each
     /// checkable against its event's `payload_hash_b64u` ([`check_disclosures`]).
     pub fn disclosure(&self) -> Result<Value, EvidenceError> {
-        if self.head_only {
+        if !self.recorder.keeps_history() {
             return Err(EvidenceError::HistoryNotKept);
         }
         let mut run = Map::new();
