@@ -123,6 +123,14 @@ int main(int argc, char **argv) {
     const char *o = (k % 2 == 1) ? DENY_READ : CLEAR;
     if (claw_policy_set_overrides(policy, o, strlen(o), &err) != CLAW_OK) atomic_fetch_add(&bad, 1);
     atomic_fetch_add(&seq, 1); /* even: k swaps done */
+    /* Valgrind runs one thread at a time and may let this one finish every swap in its time
+     * slice (seen in CI: 0 decisions during 2000 swaps; a yield now and then was not enough).
+     * Halfway through, wait until some decider has decided: at least one decision then lands
+     * inside the storm, on any scheduler; the rest of the storm runs unpaced. */
+    if (k == swaps / 2) {
+      long before = atomic_load(&total);
+      while (atomic_load(&total) == before) sched_yield();
+    }
   }
   during = atomic_load(&total) - during;
   atomic_store(&stop, 1);
