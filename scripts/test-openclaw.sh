@@ -434,7 +434,11 @@ EOF
   check "agent exited 0 (rc=$rc)" test "$rc" -eq 0
   [ "$scenario" = tui ] || check "the denied write never ran ($DENIED absent)" test ! -e "$DENIED"
   # OpenClaw's own record of the run: its session transcript.
-  node "$HERE/session-transcript.mjs" "$T/state" >"$T/session.jsonl" 2>"$T/session.err" || true
+  # The approve scenario's Gateway holds three sessions (the CLI run's, the operator's run, and
+  # the approver's chat, whose `/approve` answer can be written after the run's last event):
+  # name the run's session by its key there; elsewhere the run's is the newest.
+  local SESSION_SEL=(); [ "$scenario" = approve ] && SESSION_SEL=(--key agent:main:claw-e2e-approve)
+  node "$HERE/session-transcript.mjs" "$T/state" "${SESSION_SEL[@]}" >"$T/session.jsonl" 2>"$T/session.err" || true
   local BUNDLE=""; [ -s "$EV/latest.json" ] && BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle ?? "")' "$EV/latest.json")"
   check_reconciled() {
     check "claw openclaw reconcile: OpenClaw's transcript and the bundle agree (exit 0)" \
@@ -500,9 +504,8 @@ EOF
       process.exit(c.executed === 1 && c.covered === 1 && c.refused === 1 ? 0 : 1)' "$T/reconcile.json"
   elif [ "$scenario" = approve ]; then
     # The `openclaw agent` run (no --local) through the same Gateway, before the operator's.
-    local CLI_BUNDLE="" CLI_SID=""
+    local CLI_BUNDLE=""
     [ -s "$T/cli-latest.json" ] && CLI_BUNDLE="$(node -e 'console.log(require(process.argv[1]).bundle ?? "")' "$T/cli-latest.json")"
-    [ -s "$CLI_BUNDLE" ] && CLI_SID="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload.metadata["claw.dev/v1"].openclaw.session_id ?? "")' "$CLI_BUNDLE")"
     # The run went through the Gateway (no embedded fallback): the Gateway's log answers its
     # `agent` request with the run id the CLI printed, and its plugin wrote that run's bundle.
     check "openclaw agent (no --local) exited 0 (rc=$CLI_RC) and its run was the Gateway's: the Gateway logged the agent method's runId, its plugin wrote that run's bundle" \
@@ -519,9 +522,9 @@ EOF
       sh -c '"$1" bundle verify "$2" --gateway "$3" --wpc "$4" --signer "$5" --json >"$6" && grep -q "\"status\":\"PASS\"" "$6"' _ \
       "$CLAW" "$CLI_BUNDLE" "$GW_DID" "$T/wpc.env.json" "$ISSUER" "$T/cli-verify.json"
     check "openclaw agent (no --local): claw openclaw reconcile --gateway is clean (exit 0): both writes refused, none executed, no bypass" \
-      sh -c 'node "$1" "$2" --session "$3" >"$4" && "$5" openclaw reconcile --session "$4" --bundle "$6" --gateway "$7" --json >"$8" && node -e "
+      sh -c 'node "$1" "$2" --key "$3" >"$4" && "$5" openclaw reconcile --session "$4" --bundle "$6" --gateway "$7" --json >"$8" && node -e "
         const c = require(process.argv[1]).claw; process.exit(c.executed === 0 && c.refused === 2 ? 0 : 1)" "$8"' _ \
-      "$HERE/session-transcript.mjs" "$T/state" "$CLI_SID" "$T/cli-session.jsonl" "$CLAW" "$CLI_BUNDLE" "$GW_DID" "$T/cli-reconcile.json"
+      "$HERE/session-transcript.mjs" "$T/state" agent:main:claw-e2e-cli "$T/cli-session.jsonl" "$CLAW" "$CLI_BUNDLE" "$GW_DID" "$T/cli-reconcile.json"
     check "the approved write ran ($ALLOWED holds what the model asked for)" \
       sh -c 'test "$(cat "$1")" = approved' _ "$ALLOWED"
     check "the operator was asked twice through the Gateway: it approved $ALLOWED with the chat command /approve <id> allow-once (chat.send), which OpenClaw resolved as Chat approval (webchat:gateway-client), and denied $DENIED with plugin.approval.resolve, resolved as claw-e2e-operator" node -e '
