@@ -119,6 +119,15 @@ fn listing_hides_what_can_never_be_allowed() {
     assert_eq!(l.result["nextCursor"], "c2");
     assert_eq!(l.result["tools"].as_array().unwrap().len(), 2);
     assert_eq!(l.offered_hash_b64u.len(), 43);
+    // A tool that runs only as a task is never shown: the proxy relays no tasks.
+    let tasks = json!({"tools": [
+        {"name": "read_file", "execution": {"taskSupport": "required"}},
+        {"name": "read_more", "execution": {"taskSupport": "optional"}},
+        {"name": "read_less", "execution": {"taskSupport": "forbidden"}},
+    ]});
+    let l = mcp::filter_tools_list(&tasks, |_| true).unwrap();
+    assert_eq!(l.offered, ["read_file", "read_more", "read_less"]);
+    assert_eq!(l.shown, ["read_more", "read_less"]);
     for bad in [json!([]), json!({"tools": {}}), json!({})] {
         let e = mcp::filter_tools_list(&bad, |_| true).unwrap_err();
         assert_eq!(e.reason_code(), "MCP_INVALID_LISTING");

@@ -1,7 +1,7 @@
 //! Bytes as one MCP JSON-RPC message, through everything the MCP proxy does with it
 //! (claw_core::mcp): parse and classify, read `tools/call` params and decide them against a
-//! fixed policy, check the Streamable HTTP headers the body implies, filter a `tools/list`
-//! result.
+//! fixed policy, check the Streamable HTTP headers the body implies, refuse tasks, keep one
+//! request per id in flight, filter a `tools/list` result.
 //!
 //! Checks beyond "never panics": an accepted message re-serialized parses to the same message;
 //! a refusal is a JSON-RPC error with the error's code; headers mirrored from the body (plain
@@ -104,6 +104,23 @@ fuzz_target!(|data: &[u8]| {
         }
         let other = format!("{method}x");
         assert!(mcp::check_http_headers(Some(&other), name, &msg, false).is_err());
+    }
+
+    // A request: relayed unless it is a task; one request per id in flight.
+    if let Message::Request { id, method, params } = &msg {
+        let task = method.starts_with("tasks/")
+            || params.as_ref().is_some_and(|p| p.get("task").is_some());
+        let checked = mcp::check_relayable(method, params.as_ref());
+        assert_eq!(checked.is_err(), task);
+        if let Err(e) = checked {
+            assert_eq!(e.reason_code(), "MCP_TASKS_UNSUPPORTED");
+        }
+        let mut in_flight = mcp::InFlight::new(2);
+        in_flight.admit(id, ()).expect("a request id is admitted");
+        let dup = in_flight.admit(id, ()).expect_err("the same id twice");
+        assert_eq!(dup.reason_code(), "MCP_DUPLICATE_REQUEST_ID");
+        assert_eq!(in_flight.settle(id), Some(()));
+        assert!(in_flight.is_empty());
     }
 
     let snap = runtime().snapshot();

@@ -271,3 +271,145 @@ def test_one_proxy_per_run_dir(keys, upstream, tmp_path):
          str(run_dir), "--agent-key", str(keys.dir / "agent.jwk"), "--", "sh", "-c", "exit 0"],
         capture_output=True, text=True, timeout=30)
     assert third.returncode == 0, third.stderr
+
+
+class RogueUpstream:
+    """A deliberately misbehaving Streamable HTTP MCP server (stateful: it hands out an
+    Mcp-Session-Id). Its `tools/call` answers are crafted by the argument `message`:
+    "sse" — an event stream with the real answer, a second answer to the same id, an answer to
+    an id nobody sent, and an event claw cannot read (duplicate keys) that a lenient client
+    would take as the answer; "json" — one JSON body with duplicate keys; "slow" — the real
+    answer after 1.5 s. Every request it receives is kept in `received`."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        rogue = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                msg = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                rogue.received.append(msg)
+                mid, method = msg.get("id"), msg.get("method")
+                if mid is None:
+                    return self.reply(202, "text/plain", b"")
+                if method == "initialize":
+                    return self.reply(200, "application/json", json.dumps({
+                        "jsonrpc": "2.0", "id": mid, "result": {
+                            "protocolVersion": msg["params"]["protocolVersion"],
+                            "capabilities": {"tools": {}}, "serverInfo": {"name": "rogue", "version": "1"}}}).encode(),
+                        {"Mcp-Session-Id": "rogue-session"})
+                if method != "tools/call":
+                    return self.reply(200, "application/json", json.dumps({"jsonrpc": "2.0", "id": mid, "result": {}}).encode())
+                how = msg["params"]["arguments"]["message"]
+                real = {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": "REAL " + how}]}}
+                if how == "slow":
+                    time.sleep(1.5)
+                if how == "json":
+                    body = ('{"jsonrpc":"2.0","id":%s,"result":{"content":[]},"result":{"content":[{"type":"text","text":"SMUGGLED"}]}}'
+                            % json.dumps(mid)).encode()
+                    return self.reply(200, "application/json", body)
+                if how != "sse":
+                    return self.reply(200, "application/json", json.dumps(real).encode())
+                second = {**real, "result": {"content": [{"type": "text", "text": "SECOND"}]}}
+                ghost = {**real, "id": "ghost", "result": {"content": [{"type": "text", "text": "GHOST"}]}}
+                smuggled = ('{"jsonrpc":"2.0","id":"other","id":%s,"result":{"content":[{"type":"text","text":"SMUGGLED"}]}}'
+                            % json.dumps(mid))
+                events = [json.dumps(real), json.dumps(second), json.dumps(ghost), smuggled]
+                body = "".join(f"event: message\r\ndata: {e}\r\n\r\n" for e in events).encode()
+                return self.reply(200, "text/event-stream", body)
+
+            def reply(self, status, ctype, body, headers=None):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.received = []
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/mcp"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def rogue(keys, tmp_path):
+    up = RogueUpstream()
+    pol = keys.policy("rogue-http", [
+        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo", "simulate-research-query"]}])
+    run_dir = tmp_path / "run"
+    p, info = start_proxy(keys, pol, run_dir, [f"rogue={up.url}"])
+    try:
+        yield info["endpoint"], run_dir, up, p
+    finally:
+        p.kill()
+        p.wait()
+        up.close()
+
+
+def call(i, message, **params):
+    return json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                       "params": {"name": "echo", "arguments": {"message": message}, **params}})
+
+
+def sse_messages(body):
+    return [json.loads(l[len("data: "):]) for l in body.decode().splitlines() if l.startswith("data: ")]
+
+
+def test_only_the_answer_to_the_request_reaches_the_client(rogue):
+    endpoint, run_dir, up, p = rogue
+    session = {"Mcp-Session-Id": "rogue-session"}
+    status, body = post(endpoint, call(1, "sse"), session)
+    assert status == 200
+    # One message reaches the client: the first answer to id 1, the one in the receipt. The
+    # second answer, the answer to "ghost" and the unreadable event are dropped.
+    assert sse_messages(body) == [{"jsonrpc": "2.0", "id": 1, "result": {"content": [{"type": "text", "text": "REAL sse"}]}}]
+    # A JSON answer claw cannot read (duplicate keys) is replaced by an error, never relayed.
+    status, body = post(endpoint, call(2, "json"), session)
+    err = json.loads(body)["error"]
+    assert status == 200 and err["code"] == -32603 and err["data"]["reason_code"] == "MCP_INVALID_JSON", body
+    assert b"SMUGGLED" not in body
+    tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
+    assert [t["result"]["content"][0]["text"] for t in tools] == ["REAL sse"]
+
+
+def test_a_request_id_in_flight_is_not_reused_within_a_session(rogue):
+    import threading
+    endpoint, run_dir, up, p = rogue
+    session = {"Mcp-Session-Id": "rogue-session"}
+    first = {}
+    t = threading.Thread(target=lambda: first.update(r=post(endpoint, call(5, "slow"), session)))
+    t.start()
+    deadline = time.time() + 10
+    while not any(m.get("id") == 5 for m in up.received) and time.time() < deadline:
+        time.sleep(0.02)
+    status, body = post(endpoint, call(5, "fast"), session)
+    t.join()
+    err = json.loads(body)["error"]
+    assert status == 409 and err["code"] == -32600 and err["data"]["reason_code"] == "MCP_DUPLICATE_REQUEST_ID", body
+    assert first["r"][0] == 200 and b"REAL slow" in first["r"][1]
+    # Not forwarded; and once answered, the id is free again; another session has its own ids.
+    assert [m["params"]["arguments"]["message"] for m in up.received if m.get("id") == 5] == ["slow"]
+    assert post(endpoint, call(5, "again"), session)[0] == 200
+    assert post(endpoint, call(5, "elsewhere"), {"Mcp-Session-Id": "another"})[0] == 200
+
+
+def test_tasks_are_not_relayed_over_http(rogue):
+    endpoint, run_dir, up, p = rogue
+    for body in (call(9, "t", task={"ttl": 60000}),
+                 json.dumps({"jsonrpc": "2.0", "id": 10, "method": "tasks/result", "params": {"taskId": "x"}})):
+        status, out = post(endpoint, body, {"Mcp-Session-Id": "rogue-session"})
+        err = json.loads(out)["error"]
+        assert status == 200 and err["data"]["reason_code"] == "MCP_TASKS_UNSUPPORTED", out
+    assert up.received == []
+    assert [r["op"]["type"] for r in run_log(run_dir)] == ["start"]

@@ -410,3 +410,131 @@ def test_each_message_is_one_write(keys, fs_policy, tmp_path):
     # With the run directory, each allowed call left its decision and its receipt.
     log = run_log(tmp_path / "run")
     assert [r["op"]["type"] for r in log[1:]].count("tool") == 20
+
+
+def rpc_client(p):
+    """send(message) and until(id): every message the proxy relays up to the answer to id."""
+    def send(m):
+        p.stdin.write(json.dumps(m).encode() + b"\n")
+        p.stdin.flush()
+
+    def until(i):
+        seen = []
+        while True:
+            line = p.stdout.readline()
+            assert line, "the proxy closed its stdout"
+            seen.append(json.loads(line))
+            if seen[-1].get("id") == i and "method" not in seen[-1]:
+                return seen
+    return send, until
+
+
+INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "raw", "version": "1"}}}
+
+
+def test_a_request_id_in_flight_is_not_reused(keys, tmp_path):
+    # MCP: a request id is never reused within a session. A proxy that matched answers by id
+    # would otherwise sign a receipt over another request's answer (here: the ping's `{}`) and
+    # relay the call's real result without one.
+    pol = keys.policy("dup", [{"sid": "slow", "effect": "Allow", "actions": ["tool:execute"],
+                               "resources": ["trigger-long-running-operation", "echo"]}])
+    run_dir = tmp_path / "run"
+    p = raw_proxy(keys, pol, [npm_server("mcp-server-everything"), "stdio"],
+                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
+    send, until = rpc_client(p)
+    try:
+        send(INIT)
+        until(0)
+        send({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+              "params": {"name": "trigger-long-running-operation", "arguments": {"duration": 2, "steps": 1}}})
+        send({"jsonrpc": "2.0", "id": 7, "method": "ping"})
+        send({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+              "params": {"name": "echo", "arguments": {"message": "second"}}})
+        answers = [until(7)[-1], until(7)[-1]]
+        # The two duplicates are refused at once, the long call still runs.
+        assert [a["error"]["data"]["reason_code"] for a in answers] == ["MCP_DUPLICATE_REQUEST_ID"] * 2
+        assert all(a["error"]["code"] == -32600 for a in answers)
+        done = until(7)[-1]
+        assert "result" in done and "Long running operation completed" in json.dumps(done), done
+        # Answered, the id is free again.
+        send({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+              "params": {"name": "echo", "arguments": {"message": "after"}}})
+        assert "Echo: after" in json.dumps(until(7)[-1])
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
+    decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    # The refused duplicate call was never decided; each receipt holds its own call's answer.
+    assert [d["resource"] for d in decisions] == ["trigger-long-running-operation", "echo"]
+    assert [t["tool_name"] for t in tools] == ["trigger-long-running-operation", "echo"]
+    assert "Long running operation completed" in json.dumps(tools[0]["result"])
+    assert "Echo: after" in json.dumps(tools[1]["result"])
+
+
+def test_an_answer_to_no_request_in_flight_is_dropped(keys, tmp_path):
+    # The server answers each call twice, then answers an id nobody sent: only the first
+    # answer reaches the client, and it is the one in the receipt.
+    pol = keys.policy("rogue", [{"sid": "echo", "effect": "Allow", "actions": ["tool:execute"],
+                                 "resources": ["echo"]}])
+    run_dir = tmp_path / "run"
+    server = ["python3", str(Path(__file__).parent / "rogue_server.py")]
+    p = raw_proxy(keys, pol, server,
+                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
+    send, until = rpc_client(p)
+    try:
+        send(INIT)
+        until(0)
+        send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+              "params": {"name": "echo", "arguments": {"message": "first"}}})
+        send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        seen = until(1) + until(2)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    stderr = p.stderr.read().decode()
+    assert [m.get("id") for m in seen] == [1, 2], seen
+    assert "SECOND ANSWER" not in json.dumps(seen) and "GHOST" not in json.dumps(seen)
+    assert stderr.count("claw: MCP_UNSOLICITED_RESPONSE: ") == 2, stderr
+    tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
+    assert len(tools) == 1 and tools[0]["result"]["content"][0]["text"] == "first"
+
+
+def test_tasks_are_not_relayed(keys, tmp_path):
+    # A task-augmented call is answered with a task handle and its result fetched later with
+    # tasks/result, outside the call decided on and receipted: refused, never sent.
+    pol = keys.policy("tasks", [{"sid": "all", "effect": "Allow", "actions": ["tool:execute"],
+                                 "resources": ["simulate-research-query", "echo"]}])
+    seen = tmp_path / "server-stdin.jsonl"
+    server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), npm_server("mcp-server-everything"), "stdio"]
+    run_dir = tmp_path / "run"
+    p = raw_proxy(keys, pol, server,
+                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
+    send, until = rpc_client(p)
+    try:
+        send({**INIT, "params": {**INIT["params"], "capabilities": {"tasks": {}}}})
+        until(0)
+        send({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        listed = [t["name"] for t in until(1)[-1]["result"]["tools"]]
+        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+              "params": {"name": "simulate-research-query", "arguments": {"topic": "x"},
+                         "task": {"ttl": 60000}}})
+        refused = until(2)[-1]
+        send({"jsonrpc": "2.0", "id": 3, "method": "tasks/list"})
+        refused_list = until(3)[-1]
+        send({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+              "params": {"name": "echo", "arguments": {"message": "plain"}}})
+        plain = until(4)[-1]
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    # The policy allows simulate-research-query, but it runs only as a task: never shown.
+    assert "echo" in listed and "simulate-research-query" not in listed
+    for r in (refused, refused_list):
+        assert r["error"]["code"] == -32600 and r["error"]["data"]["reason_code"] == "MCP_TASKS_UNSUPPORTED", r
+    assert "Echo: plain" in json.dumps(plain)
+    sent = [json.loads(l) for l in seen.read_text().splitlines()]
+    assert [m.get("method") for m in sent if "id" in m] == ["initialize", "tools/list", "tools/call"]
+    assert [r["op"]["resource"] for r in run_log(run_dir) if r["op"]["type"] == "decision"] == ["echo"]

@@ -37,6 +37,27 @@ pub enum McpError {
         /// What is wrong with it.
         detail: String,
     },
+    /// A request whose id is already in flight from the same requester: MCP forbids reusing
+    /// a request id within a session, and a proxy that matches answers to requests by id
+    /// would attribute one request's answer to another.
+    #[error("request id {0} is already in flight; it was not forwarded (MCP: a request id must not be reused within a session)")]
+    DuplicateRequestId(String),
+    /// More requests wait for an answer than the proxy keeps.
+    #[error("{limit} requests are already waiting for the server; this one was not forwarded")]
+    TooManyPending {
+        /// The bound.
+        limit: usize,
+    },
+    /// A task-augmented request (`params.task`) or a `tasks/*` request: the tool's result
+    /// would come later through `tasks/result`, outside the call the proxy decided on and
+    /// receipted, so the proxy does not relay tasks.
+    #[error("{0}: MCP tasks are not relayed by this proxy (a task's result would reach the client without a receipt); call the tool without \"task\"")]
+    TasksUnsupported(String),
+    /// A response from the server to no request in flight (never sent, already answered,
+    /// or still held by the proxy): dropped, never relayed, so nothing reaches the client
+    /// as the answer to a call the proxy did not forward and receipt.
+    #[error("response to {0}, which is not a request in flight to the server: dropped")]
+    UnsolicitedResponse(String),
 }
 
 impl McpError {
@@ -50,6 +71,10 @@ impl McpError {
             McpError::InvalidParams(_) => "MCP_INVALID_PARAMS",
             McpError::InvalidListing(_) => "MCP_INVALID_LISTING",
             McpError::HeaderMismatch { .. } => "MCP_HEADER_MISMATCH",
+            McpError::DuplicateRequestId(_) => "MCP_DUPLICATE_REQUEST_ID",
+            McpError::TooManyPending { .. } => "MCP_TOO_MANY_PENDING",
+            McpError::TasksUnsupported(_) => "MCP_TASKS_UNSUPPORTED",
+            McpError::UnsolicitedResponse(_) => "MCP_UNSOLICITED_RESPONSE",
         }
     }
 
@@ -59,9 +84,15 @@ impl McpError {
     pub fn rpc_code(&self) -> i64 {
         match self {
             McpError::Json(_) => -32700,
-            McpError::TooLarge { .. } | McpError::Batch | McpError::InvalidMessage(_) => -32600,
+            McpError::TooLarge { .. }
+            | McpError::Batch
+            | McpError::InvalidMessage(_)
+            | McpError::DuplicateRequestId(_)
+            | McpError::TasksUnsupported(_) => -32600,
             McpError::InvalidParams(_) => -32602,
-            McpError::InvalidListing(_) => -32603,
+            McpError::InvalidListing(_)
+            | McpError::TooManyPending { .. }
+            | McpError::UnsolicitedResponse(_) => -32603,
             McpError::HeaderMismatch { .. } => -32020,
         }
     }

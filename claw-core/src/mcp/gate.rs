@@ -229,8 +229,10 @@ pub struct Listing {
     pub offered_hash_b64u: String,
 }
 
-/// Filter a `tools/list` result: keep the tools `visible` accepts, every other member of the
-/// result (`nextCursor`, `_meta`) unchanged.
+/// Filter a `tools/list` result: keep the tools `visible` accepts, except those that can only
+/// run as a task (`execution.taskSupport` `"required"`: the proxy relays no tasks,
+/// [`super::check_relayable`]); every other member of the result (`nextCursor`, `_meta`)
+/// unchanged.
 pub fn filter_tools_list(
     result: &Value,
     visible: impl Fn(&str) -> bool,
@@ -248,7 +250,12 @@ pub fn filter_tools_list(
     for t in tools {
         let name = t.get("name").and_then(Value::as_str).unwrap_or("");
         offered.push(name.to_string());
-        if !name.is_empty() && visible(name) {
+        let task_only = t
+            .get("execution")
+            .and_then(|e| e.get("taskSupport"))
+            .and_then(Value::as_str)
+            == Some("required");
+        if !name.is_empty() && !task_only && visible(name) {
             shown.push(name.to_string());
             kept.push(t.clone());
         }

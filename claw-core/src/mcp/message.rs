@@ -193,6 +193,23 @@ pub fn refusal(id: &Value, e: &McpError) -> Value {
     )
 }
 
+/// Whether the proxy relays this client request: not a task. A task-augmented request
+/// (`params.task`, MCP 2025-11-25) is answered at once with a task handle and its real
+/// result is fetched later with `tasks/result`, so the call the proxy decided on and
+/// receipted would not be the one whose result the client reads; the proxy refuses both
+/// (`MCP_TASKS_UNSUPPORTED`) rather than relay a tool's result without a receipt.
+pub fn check_relayable(method: &str, params: Option<&Value>) -> Result<(), McpError> {
+    if method.starts_with("tasks/") {
+        return Err(McpError::TasksUnsupported(format!("{method:?}")));
+    }
+    if params.and_then(|p| p.get("task")).is_some() {
+        return Err(McpError::TasksUnsupported(format!(
+            "{method:?} with \"task\""
+        )));
+    }
+    Ok(())
+}
+
 /// A result response.
 pub fn result_response(id: &Value, result: Value) -> Value {
     serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result})
@@ -204,6 +221,23 @@ mod tests {
 
     fn p(s: &str) -> Result<Message, McpError> {
         parse_message(s.as_bytes(), 1024)
+    }
+
+    #[test]
+    fn tasks_are_not_relayed() {
+        let task = serde_json::json!({"name": "t", "task": {"ttl": 60000}});
+        let e = check_relayable("tools/call", Some(&task)).unwrap_err();
+        assert_eq!(
+            (e.reason_code(), e.rpc_code()),
+            ("MCP_TASKS_UNSUPPORTED", -32600)
+        );
+        for m in ["tasks/result", "tasks/get", "tasks/list", "tasks/cancel"] {
+            let e = check_relayable(m, None).unwrap_err();
+            assert_eq!(e.reason_code(), "MCP_TASKS_UNSUPPORTED", "{m}");
+        }
+        let plain = serde_json::json!({"name": "t", "arguments": {"task": 1}});
+        assert!(check_relayable("tools/call", Some(&plain)).is_ok());
+        assert!(check_relayable("ping", None).is_ok());
     }
 
     #[test]

@@ -9,11 +9,13 @@
 //!   in the `Mcp:Server` context key), the decision with a recorded human approval, the
 //!   answer shown to the model when the call is refused, the `tools/list` filter, the
 //!   elicitation that asks a human;
-//! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body.
+//! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body;
+//! - [`in_flight`]: the requests a client has in flight, one per id, bounded.
 
 mod error;
 pub mod gate;
 pub mod headers;
+pub mod in_flight;
 pub mod message;
 
 pub use error::McpError;
@@ -23,7 +25,8 @@ pub use gate::{
     ToolCall, KEY_MCP_SERVER,
 };
 pub use headers::{check_http_headers, decode_header_value};
+pub use in_flight::{InFlight, MAX_IN_FLIGHT};
 pub use message::{
-    error_response, parse_message, refusal, result_response, IdKey, Message,
+    check_relayable, error_response, parse_message, refusal, result_response, IdKey, Message,
     DEFAULT_MAX_MESSAGE_BYTES,
 };

@@ -13,7 +13,7 @@ use super::ServeHttpArgs;
 use crate::{exit, Failure};
 use claw_core::mcp::{
     self, client_supports_elicitation, denial_result, refusal, result_response, CallDecision,
-    McpError, Message, ToolCall,
+    InFlight, McpError, Message, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -47,6 +47,35 @@ enum Pending {
     },
 }
 
+/// What the proxy does with one message of the upstream's answer.
+enum Answer {
+    /// Relay it as it is.
+    Keep,
+    /// Relay this instead (a filtered listing, or an error when recording failed).
+    Replace(Value),
+    /// Never relay it: not the answer to this request, or not readable.
+    Drop(McpError),
+}
+
+/// A request admitted in flight in its session: settled when the exchange ends.
+struct Admitted<'p> {
+    proxy: &'p Proxy,
+    key: (String, String),
+    id: Value,
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        let mut in_flight = lock(&self.proxy.in_flight);
+        if let Some(f) = in_flight.get_mut(&self.key) {
+            f.settle(&self.id);
+            if f.is_empty() {
+                in_flight.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// What a session's client declared at `initialize`.
 struct Client {
     elicitation: bool,
@@ -65,6 +94,8 @@ struct Proxy {
     routes: Vec<Route>,
     /// (route name, Mcp-Session-Id) → the client.
     sessions: Mutex<HashMap<(String, String), Client>>,
+    /// (route name, Mcp-Session-Id) → the client's requests in flight (docs/SPEC.md §10.2).
+    in_flight: Mutex<HashMap<(String, String), InFlight<()>>>,
     /// Approval request id → who may answer it, and where the answer goes.
     asked: Mutex<HashMap<String, Ask>>,
     next_ask: AtomicU64,
@@ -171,6 +202,26 @@ impl Proxy {
                 return self.answer(&mut conn, route, &head, ask_id, outcome);
             }
         }
+        if let Message::Request { method, params, .. } = &msg {
+            if let Err(e) = mcp::check_relayable(method, params.as_ref()) {
+                return respond_json(&mut conn, "200 OK", &refusal(&id, &e));
+            }
+        }
+        // One request per id in flight within a session (MCP: an id is never reused in a
+        // session); without a session id every POST is an exchange of its own.
+        let _in_flight = match (&msg, head.get("mcp-session-id")) {
+            (Message::Request { .. }, Some(sid)) => match self.admit(route, sid, &id) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    let status = match e {
+                        McpError::DuplicateRequestId(_) => "409 Conflict",
+                        _ => "503 Service Unavailable",
+                    };
+                    return respond_json(&mut conn, status, &refusal(&id, &e));
+                }
+            },
+            _ => None,
+        };
         let pending = match &msg {
             Message::Request { method, params, .. } if method == "tools/call" => {
                 let call = match ToolCall::from_params(params.as_ref()) {
@@ -245,8 +296,26 @@ impl Proxy {
         respond(&mut conn, &status, &headers, &body);
     }
 
+    /// Take `id` in flight in the session `sid` of `route`, until the guard is dropped.
+    fn admit(&self, route: &Route, sid: &str, id: &Value) -> Result<Admitted<'_>, McpError> {
+        let key = (route.name.clone(), sid.to_string());
+        lock(&self.in_flight)
+            .entry(key.clone())
+            .or_default()
+            .admit(id, ())?;
+        Ok(Admitted {
+            proxy: self,
+            key,
+            id: id.clone(),
+        })
+    }
+
     /// Forward a request upstream and handle the answer to it (receipt, filtered listing):
-    /// the upstream's status and head, and the body to relay.
+    /// the upstream's status and head, and the body to relay. A 2xx answer is read message
+    /// by message: only the response to `id` (once) and the upstream's own requests and
+    /// notifications reach the client; a response to another id or a message claw cannot
+    /// read is dropped (in a JSON body: replaced by an error), so nothing reaches the client
+    /// as a call's answer that the proxy did not forward and receipt.
     fn relay(
         &self,
         route: &Route,
@@ -259,17 +328,20 @@ impl Proxy {
             .upstream_request(route, "POST", head, Some(body))
             .map_err(|e| Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string()))?;
         let ctype = up_head.get("content-type").unwrap_or("");
-        let body = if matches!(pending, Pending::None | Pending::Init { .. }) {
+        let body = if !status.starts_with('2') || up_body.is_empty() {
             up_body
         } else if ctype.starts_with("text/event-stream") {
             self.rewrite_sse(route, &up_body, id, pending)
         } else if ctype.starts_with("application/json") {
-            match mcp::parse_message(&up_body, self.max_bytes) {
-                Ok(m) => match self.on_answer(route, m, id, pending) {
-                    Some(v) => serde_json::to_vec(&v).unwrap_or_default(),
-                    None => up_body,
-                },
-                Err(_) => up_body,
+            let mut answered = false;
+            let answer = match mcp::parse_message(&up_body, self.max_bytes) {
+                Ok(m) => self.on_answer(route, m, id, pending, &mut answered),
+                Err(e) => Answer::Drop(e),
+            };
+            match answer {
+                Answer::Keep => up_body,
+                Answer::Replace(v) => serde_json::to_vec(&v).unwrap_or_default(),
+                Answer::Drop(e) => serde_json::to_vec(&dropped_answer(id, &e)).unwrap_or_default(),
             }
         } else {
             up_body
@@ -415,22 +487,26 @@ impl Proxy {
         let _ = write_flush(conn, &out);
     }
 
-    /// The rewritten answer to the client's request `id`, or None to pass it unchanged.
+    /// What to do with one message of the upstream's answer to the client's request `id`;
+    /// `answered` is set once the response to `id` has been handled.
     fn on_answer(
         &self,
         route: &Route,
         msg: Message,
         id: &Value,
         pending: &Pending,
-    ) -> Option<Value> {
+        answered: &mut bool,
+    ) -> Answer {
         let Message::Response { id: rid, outcome } = msg else {
-            return None;
+            // The upstream's own requests and notifications on the answer's stream.
+            return Answer::Keep;
         };
-        if &rid != id {
-            return None;
+        if &rid != id || *answered {
+            return Answer::Drop(McpError::UnsolicitedResponse(rid.to_string()));
         }
+        *answered = true;
         match pending {
-            Pending::None | Pending::Init { .. } => None,
+            Pending::None | Pending::Init { .. } => Answer::Keep,
             Pending::Call { call, started } => {
                 let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let (result, status) = match &outcome {
@@ -445,13 +521,13 @@ impl Proxy {
                     Err(e) => (e.clone(), "error"),
                 };
                 match lock(&self.gate).record_result(call.clone(), result, status, latency) {
-                    Ok(_) => None,
-                    Err(f) => Some(failure_response(id, &f)),
+                    Ok(_) => Answer::Keep,
+                    Err(f) => Answer::Replace(failure_response(id, &f)),
                 }
             }
             Pending::List => match outcome {
-                Err(_) => None,
-                Ok(r) => Some(match lock(&self.gate).listing(&r, &route.name) {
+                Err(_) => Answer::Keep,
+                Ok(r) => Answer::Replace(match lock(&self.gate).listing(&r, &route.name) {
                     Ok(l) => result_response(id, l.result),
                     Err(f) => failure_response(id, &f),
                 }),
@@ -461,8 +537,12 @@ impl Proxy {
 
     /// Rewrite the answer inside an SSE body: each event's data is one message.
     fn rewrite_sse(&self, route: &Route, body: &[u8], id: &Value, pending: &Pending) -> Vec<u8> {
-        let text = String::from_utf8_lossy(body);
+        // SSE ends a line with CRLF, LF or CR.
+        let text = String::from_utf8_lossy(body)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
         let mut out = String::new();
+        let mut answered = false;
         for event in text.split("\n\n") {
             if event.trim().is_empty() {
                 continue;
@@ -480,18 +560,31 @@ impl Proxy {
                     None => other.push(line),
                 }
             }
-            let rewritten = mcp::parse_message(data.as_bytes(), self.max_bytes)
-                .ok()
-                .and_then(|m| self.on_answer(route, m, id, pending))
-                .and_then(|v| serde_json::to_string(&v).ok());
+            let relayed = if data.is_empty() {
+                None
+            } else {
+                let answer = match mcp::parse_message(data.as_bytes(), self.max_bytes) {
+                    Ok(m) => self.on_answer(route, m, id, pending, &mut answered),
+                    Err(e) => Answer::Drop(e),
+                };
+                match answer {
+                    Answer::Keep => Some(data),
+                    Answer::Replace(v) => serde_json::to_string(&v).ok(),
+                    Answer::Drop(e) => {
+                        // The whole event goes: its other fields describe the dropped data.
+                        super::note(
+                            e.reason_code(),
+                            &format!("message from the upstream dropped: {e}"),
+                        );
+                        continue;
+                    }
+                }
+            };
             for l in other {
                 out.push_str(l);
                 out.push('\n');
             }
-            if let Some(d) = rewritten
-                .as_deref()
-                .or((!data.is_empty()).then_some(data.as_str()))
-            {
+            if let Some(d) = relayed {
                 for l in d.split('\n') {
                     out.push_str("data: ");
                     out.push_str(l);
@@ -584,6 +677,23 @@ fn random_prefix() -> String {
     format!("claw-approval-{hex}")
 }
 
+/// The error the client receives instead of an upstream answer claw dropped.
+fn dropped_answer(id: &Value, e: &McpError) -> Value {
+    super::note(
+        e.reason_code(),
+        &format!("answer from the upstream dropped: {e}"),
+    );
+    mcp::error_response(
+        id,
+        -32603,
+        &format!(
+            "claw: {}: the upstream's answer was dropped: {e}",
+            e.reason_code()
+        ),
+        Some(serde_json::json!({"reason_code": e.reason_code()})),
+    )
+}
+
 fn failure_response(id: &Value, f: &Failure) -> Value {
     mcp::error_response(
         id,
@@ -622,6 +732,7 @@ pub fn serve(a: ServeHttpArgs) -> Result<u8, Failure> {
         gate: Mutex::new(gate),
         routes,
         sessions: Mutex::new(HashMap::new()),
+        in_flight: Mutex::new(HashMap::new()),
         asked: Mutex::new(HashMap::new()),
         next_ask: AtomicU64::new(1),
         ask_prefix: random_prefix(),

@@ -98,3 +98,9 @@ pub fn run(cmd: Command) -> Result<u8, Failure> {
         Command::ServeHttp(a) => http::serve(a),
     }
 }
+
+/// One line on stderr, the CLI's error format: what a proxy drops or refuses on its own.
+/// The message can quote a peer's bytes: control and bidi characters are escaped (§12.4).
+fn note(reason: &str, message: &str) {
+    eprintln!("claw: {reason}: {}", claw_core::escape::escape(message));
+}

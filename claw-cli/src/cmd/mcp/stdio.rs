@@ -4,11 +4,11 @@
 
 use super::gate::{allows, Gate};
 use super::lines::{read_line, Read};
-use super::WrapArgs;
+use super::{note, WrapArgs};
 use crate::{exit, Failure};
 use claw_core::mcp::{
-    self, client_supports_elicitation, denial_result, refusal, result_response, IdKey, McpError,
-    Message, ToolCall,
+    self, client_supports_elicitation, denial_result, refusal, result_response, IdKey, InFlight,
+    McpError, Message, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -19,16 +19,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-/// At most this many requests wait for the server's answer (beyond: refused).
-const MAX_PENDING: usize = 4096;
-
-/// A client request whose answer the proxy acts on.
+/// A client request in flight, and what the proxy does with the server's answer to it.
 #[derive(Debug)]
 enum Pending {
     /// An allowed `tools/call`: its receipt is signed when the server answers.
     Call { call: ToolCall, started: Instant },
     /// A `tools/list`: the answer is filtered.
     List,
+    /// Any other request: the answer is relayed as it is.
+    Relay,
+    /// A `tools/call` not forwarded (yet): being decided, or waiting for a human's answer.
+    /// Its id stays taken; a server "answer" to it is dropped.
+    Held,
 }
 
 /// An approval asked through elicitation: the call waits for the client's answer.
@@ -43,7 +45,8 @@ struct Shared {
     gate: Mutex<Gate>,
     /// `--server-name`: the `Mcp:Server` context key.
     server: String,
-    pending: Mutex<HashMap<IdKey, Pending>>,
+    /// The client's requests in flight (one per id: docs/SPEC.md §10.2).
+    pending: Mutex<InFlight<Pending>>,
     asked: Mutex<HashMap<IdKey, Asked>>,
     to_client: Mutex<std::io::Stdout>,
     to_server: Mutex<Option<ChildStdin>>,
@@ -57,11 +60,6 @@ struct Shared {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock means a relay thread panicked; the data it guards is still usable.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// One line on stderr, the CLI's error format.
-fn note(reason: &str, message: &str) {
-    eprintln!("claw: {reason}: {}", message.replace('\n', " "));
 }
 
 /// The message and its newline in one buffer: one `write(2)` per message, so the peer is
@@ -126,28 +124,12 @@ impl Shared {
             Err(e) => return self.refuse(&Value::Null, &e),
         };
         match msg {
-            Message::Request { id, method, params } => match method.as_str() {
-                "tools/call" => self.tools_call(id, params.as_ref(), line),
-                "tools/list" => {
-                    if self.track(&id, Pending::List) {
-                        self.send_server(line);
-                    }
+            Message::Request { id, method, params } => {
+                if let Err(e) = mcp::check_relayable(&method, params.as_ref()) {
+                    return self.refuse(&id, &e);
                 }
-                "initialize" => {
-                    let p = params.as_ref();
-                    self.elicitation
-                        .store(client_supports_elicitation(p), Ordering::SeqCst);
-                    if let Some(n) = p
-                        .and_then(|p| p.get("clientInfo"))
-                        .and_then(|c| c.get("name"))
-                        .and_then(Value::as_str)
-                    {
-                        *lock(&self.client_name) = n.chars().take(128).collect();
-                    }
-                    self.send_server(line);
-                }
-                _ => self.send_server(line),
-            },
+                self.on_client_request(id, &method, params.as_ref(), line)
+            }
             Message::Response { id, outcome } => {
                 let asked = IdKey::of(&id).and_then(|k| lock(&self.asked).remove(&k));
                 match asked {
@@ -155,31 +137,61 @@ impl Shared {
                     None => self.send_server(line),
                 }
             }
-            Message::Notification { .. } => self.send_server(line),
+            Message::Notification { method, params } => {
+                if method == "notifications/cancelled" {
+                    self.cancelled(params.as_ref());
+                }
+                self.send_server(line)
+            }
         }
     }
 
-    /// Remember a request whose answer the proxy acts on; false (and the client told) when
-    /// too many are waiting.
-    fn track(&self, id: &Value, p: Pending) -> bool {
-        let Some(k) = IdKey::of(id) else {
-            return false;
+    fn on_client_request(&self, id: Value, method: &str, params: Option<&Value>, line: &[u8]) {
+        match method {
+            "tools/call" => self.tools_call(id, params, line),
+            "tools/list" => self.forward(&id, Pending::List, line),
+            "initialize" => {
+                let p = params;
+                self.elicitation
+                    .store(client_supports_elicitation(p), Ordering::SeqCst);
+                if let Some(n) = p
+                    .and_then(|p| p.get("clientInfo"))
+                    .and_then(|c| c.get("name"))
+                    .and_then(Value::as_str)
+                {
+                    *lock(&self.client_name) = n.chars().take(128).collect();
+                }
+                self.forward(&id, Pending::Relay, line);
+            }
+            _ => self.forward(&id, Pending::Relay, line),
+        }
+    }
+
+    /// Forward a request whose id is not in flight yet; refuse it otherwise (a duplicate id,
+    /// or too many waiting), never forwarded then.
+    fn forward(&self, id: &Value, p: Pending, line: &[u8]) {
+        let admitted = lock(&self.pending).admit(id, p);
+        match admitted {
+            Ok(()) => self.send_server(line),
+            Err(e) => self.refuse(id, &e),
+        }
+    }
+
+    /// The client withdrew a request (`notifications/cancelled`): a relayed request or a
+    /// held call is settled (a late answer from the server is then dropped), so withdrawn
+    /// requests the server never answers do not fill the bound. An allowed call stays in
+    /// flight: if the server still answers, its receipt is recorded as for any answer.
+    fn cancelled(&self, params: Option<&Value>) {
+        let Some(id) = params.and_then(|p| p.get("requestId")) else {
+            return;
         };
         let mut pending = lock(&self.pending);
-        if pending.len() >= MAX_PENDING && !pending.contains_key(&k) {
-            drop(pending);
-            self.fail(
-                id,
-                &Failure::new(
-                    exit::IO,
-                    "MCP_TOO_MANY_PENDING",
-                    "too many requests waiting for the server",
-                ),
-            );
-            return false;
+        if matches!(
+            pending.get(id),
+            Some(Pending::Relay | Pending::List | Pending::Held)
+        ) {
+            pending.settle(id);
         }
-        pending.insert(k, p);
-        true
     }
 
     fn tools_call(&self, id: Value, params: Option<&Value>, line: &[u8]) {
@@ -187,17 +199,21 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return self.refuse(&id, &e),
         };
+        // The id is taken before anything is decided or recorded: a duplicate leaves no trace.
+        let admitted = lock(&self.pending).admit(&id, Pending::Held);
+        if let Err(e) = admitted {
+            return self.refuse(&id, &e);
+        }
         let decided = lock(&self.gate).decide(&call, &self.server);
         let d = match decided {
             Ok(d) => d,
-            Err(f) => return self.fail(&id, &f),
+            Err(f) => {
+                lock(&self.pending).settle(&id);
+                return self.fail(&id, &f);
+            }
         };
         if allows(&d) {
-            let started = Instant::now();
-            if self.track(&id, Pending::Call { call, started }) {
-                self.send_server(line);
-            }
-            return;
+            return self.send_call(&id, call, line);
         }
         if d.verdict == Verdict::ApprovalRequired && self.elicitation.load(Ordering::SeqCst) {
             let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
@@ -216,6 +232,7 @@ impl Shared {
             }
             return self.send_client(&req);
         }
+        lock(&self.pending).settle(&id);
         self.send_client(&result_response(
             &id,
             denial_result(&call.name, &self.server, &d),
@@ -226,29 +243,47 @@ impl Shared {
     fn answered(&self, a: Asked, outcome: &Result<Value, Value>) {
         let approved = mcp::elicitation_answer(outcome);
         let approver = format!("mcp-client:{}", lock(&self.client_name));
+        // Cancellations and answers both come from the client, read by this thread in order:
+        // a call withdrawn before its answer arrived is no longer held.
+        let withdrawn = !matches!(lock(&self.pending).get(&a.id), Some(Pending::Held));
         let mut gate = lock(&self.gate);
-        let decided = gate
-            .record_approval(&a.call, &self.server, approved, &approver)
-            .and_then(|_| gate.decide(&a.call, &self.server));
+        let recorded = gate.record_approval(&a.call, &self.server, approved, &approver);
+        if withdrawn {
+            // The human's answer is recorded; the call is not sent.
+            if let Err(f) = recorded {
+                note(&f.reason, &f.message);
+            }
+            return;
+        }
+        let decided = recorded.and_then(|_| gate.decide(&a.call, &self.server));
         drop(gate);
         match decided {
-            Ok(d) if allows(&d) => {
-                let started = Instant::now();
-                if self.track(
+            Ok(d) if allows(&d) => self.send_call(&a.id, a.call, &a.line),
+            Ok(d) => {
+                lock(&self.pending).settle(&a.id);
+                self.send_client(&result_response(
                     &a.id,
-                    Pending::Call {
-                        call: a.call,
-                        started,
-                    },
-                ) {
-                    self.send_server(&a.line);
-                }
+                    denial_result(&a.call.name, &self.server, &d),
+                ))
             }
-            Ok(d) => self.send_client(&result_response(
-                &a.id,
-                denial_result(&a.call.name, &self.server, &d),
-            )),
-            Err(f) => self.fail(&a.id, &f),
+            Err(f) => {
+                lock(&self.pending).settle(&a.id);
+                self.fail(&a.id, &f)
+            }
+        }
+    }
+
+    /// Forward an allowed call whose id is held: from now on the server's answer to it is
+    /// recorded (its receipt signed) before it is relayed.
+    fn send_call(&self, id: &Value, call: ToolCall, line: &[u8]) {
+        let mut pending = lock(&self.pending);
+        if let Some(p) = pending.get_mut(id) {
+            *p = Pending::Call {
+                call,
+                started: Instant::now(),
+            };
+            drop(pending);
+            self.send_server(line);
         }
     }
 
@@ -267,9 +302,23 @@ impl Shared {
         let Message::Response { id, outcome } = msg else {
             return self.send_client_bytes(line);
         };
-        let pending = IdKey::of(&id).and_then(|k| lock(&self.pending).remove(&k));
+        if id.is_null() {
+            // An error about a request the server could not read: it answers no request.
+            return self.send_client_bytes(line);
+        }
+        let pending = {
+            let mut in_flight = lock(&self.pending);
+            match in_flight.get(&id) {
+                None | Some(Pending::Held) => None,
+                Some(_) => in_flight.settle(&id),
+            }
+        };
         match pending {
-            None => self.send_client_bytes(line),
+            None | Some(Pending::Held) => {
+                let e = McpError::UnsolicitedResponse(id.to_string());
+                note(e.reason_code(), &e.to_string())
+            }
+            Some(Pending::Relay) => self.send_client_bytes(line),
             Some(Pending::Call { call, started }) => {
                 let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let (result, status) = match outcome {
@@ -330,7 +379,7 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
     let shared = Arc::new(Shared {
         gate: Mutex::new(gate),
         server: a.gate.server_name.clone(),
-        pending: Mutex::new(HashMap::new()),
+        pending: Mutex::new(InFlight::default()),
         asked: Mutex::new(HashMap::new()),
         to_client: Mutex::new(std::io::stdout()),
         to_server: Mutex::new(Some(child_in)),
