@@ -53,15 +53,22 @@ impl Progress for Meter {
 }
 
 impl Meter {
-    fn line(&self, elapsed: Duration) -> String {
+    /// The line to show, or `None` before the first step is named (the display thread can
+    /// start before the verification does).
+    fn line(&self, elapsed: Duration) -> Option<String> {
         let (name, total) = self.step.lock().map(|s| *s).unwrap_or(("", 0));
+        if name.is_empty() {
+            return None;
+        }
         let done = self.done.load(Ordering::Relaxed).min(total);
         let secs = elapsed.as_secs_f64();
         if total == 0 {
-            return format!("claw: verifying: {name} ({secs:.1}s)");
+            return Some(format!("claw: verifying: {name} ({secs:.1}s)"));
         }
         let pct = done * 100 / total;
-        format!("claw: verifying: {name} {done}/{total} ({pct}%, {secs:.1}s)")
+        Some(format!(
+            "claw: verifying: {name} {done}/{total} ({pct}%, {secs:.1}s)"
+        ))
     }
 }
 
@@ -146,10 +153,10 @@ fn render(meter: &Meter, stop: &AtomicBool, style: Style, after: Duration) {
     loop {
         let stopping = stop.load(Ordering::Relaxed);
         let elapsed = start.elapsed();
-        if elapsed >= after {
+        if let Some(line) = meter.line(elapsed).filter(|_| elapsed >= after) {
             match style {
                 Style::Bar if !stopping => {
-                    let _ = write!(err, "\r\x1b[K{}", meter.line(elapsed));
+                    let _ = write!(err, "\r\x1b[K{line}");
                     let _ = err.flush();
                     drawn = true;
                 }
@@ -157,7 +164,7 @@ fn render(meter: &Meter, stop: &AtomicBool, style: Style, after: Duration) {
                     if last_line.is_none_or(|t| t.elapsed() >= LINE_EVERY)
                         && !(stopping && last_line.is_some()) =>
                 {
-                    let _ = writeln!(err, "{}", meter.line(elapsed));
+                    let _ = writeln!(err, "{line}");
                     last_line = Some(Instant::now());
                 }
                 _ => {}
@@ -174,5 +181,29 @@ fn render(meter: &Meter, stop: &AtomicBool, style: Style, after: Duration) {
     if drawn {
         let _ = write!(err, "\r\x1b[K");
         let _ = err.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_line_before_the_first_step_is_named() {
+        // The display thread can draw before the verification names its first step (CI saw
+        // "claw: verifying:  (0.0s)" with a zero threshold).
+        let m = Meter::default();
+        assert_eq!(m.line(Duration::ZERO), None);
+        m.step("read", 10);
+        m.advance(4);
+        assert_eq!(
+            m.line(Duration::from_millis(1500)).as_deref(),
+            Some("claw: verifying: read 4/10 (40%, 1.5s)")
+        );
+        m.step("parse", 0);
+        assert_eq!(
+            m.line(Duration::ZERO).as_deref(),
+            Some("claw: verifying: parse (0.0s)")
+        );
     }
 }
