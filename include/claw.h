@@ -217,6 +217,21 @@ typedef struct claw_decision {
 extern "C" {
 #endif // __cplusplus
 
+// The arguments `args_json` (`args_json_len` bytes of strict JSON) as shown to a human asked
+// to approve the call: their RFC 8785 form with control and bidirectional characters escaped,
+// at most `max_chars` characters (0: 2048; at least 160 are used); when they do not fit, the
+// beginning and an explicit note of how many characters are not shown and the SHA-256 of the
+// arguments' canonical form, which the approval covers (docs/SPEC.md §7.9.1). JSON that is not
+// strict, or outside I-JSON, fails with `CLAW_ERR_JSON`. On success `*out` receives a
+// NUL-terminated string (free it with `claw_string_free`) and `*out_len`, if not NULL, its
+// length without the NUL.
+claw_result claw_approval_arguments(const char *args_json,
+                                    size_t args_json_len,
+                                    size_t max_chars,
+                                    char **out,
+                                    size_t *out_len,
+                                    struct claw_error *err);
+
 // Build a key set from a JWKS (`{"keys":[…]}`: public OKP/Ed25519 JWKs, each filed under
 // its `kid` or the reference kid) or, when `jwks_json` is a JSON array, from `did:key`
 // strings. A set that cannot be read whole is refused (`CLAW_ERR_TOKEN`,

@@ -10,6 +10,7 @@
 // Library code must not unwrap data that came from outside; tests may.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod approval;
 pub mod b64;
 pub mod canonical;
 pub mod cst;

@@ -207,6 +207,22 @@ fn only_an_accepted_true_approves() {
         req["params"]["requestedSchema"]["properties"]["approve"]["type"],
         "boolean"
     );
+    assert!(req["params"]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with(r#"tool "delete_file" of MCP server "fs" with arguments {"path":"a"}"#));
+    // What the human approves is what they read: bidi controls escaped, a long payload never
+    // cut silently (the hidden part counted, the hash the approval binds to given).
+    let sneaky = json!({"path": format!("notes{}/etc/shadow", " ".repeat(4000)), "x": "\u{202E}"});
+    let msg = mcp::elicitation_request(&Value::from("x-2"), "read\u{202E}elif", "fs", &sneaky)
+        ["params"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!msg.contains('\u{202E}') && msg.contains("read\\u{202E}elif"));
+    assert!(!msg.contains("/etc/shadow") && msg.contains("more characters not shown"));
+    let hash = claw_core::hash::sha256_b64u(claw_core::json::canonicalize(&sneaky).unwrap());
+    assert!(msg.ends_with(&format!("{hash}]")));
 }
 
 #[test]

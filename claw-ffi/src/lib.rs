@@ -12,6 +12,7 @@
 #![allow(non_camel_case_types)] // C naming for C types
 #![allow(clippy::missing_safety_doc)] // safety contracts are in each function's doc comment
 
+mod approval;
 mod cst;
 mod envelope;
 mod error;
@@ -27,6 +28,7 @@ mod state;
 mod strings;
 mod version;
 
+pub use approval::*;
 pub use cst::*;
 pub use envelope::*;
 pub use error::*;

@@ -105,6 +105,35 @@ static void test_jcs(void) {
   EXPECT_RC(claw_jcs(doc, (size_t)-1, &out, NULL, &err), CLAW_ERR_INVALID_ARGUMENT);
 }
 
+static void test_approval_arguments(void) {
+  claw_error err;
+  char *out = NULL;
+  size_t out_len = 0;
+  /* Shown in canonical order, a right-to-left override escaped (it would make the path read
+     as another one in an approval dialog). */
+  const char *args = "{\"path\":\"/tmp/\xE2\x80\xAEtxt.exe\",\"content\":\"x\"}";
+  EXPECT_RC(claw_approval_arguments(args, strlen(args), 0, &out, &out_len, &err), CLAW_OK);
+  CHECK(out && strcmp(out, "{\"content\":\"x\",\"path\":\"/tmp/\\u{202E}txt.exe\"}") == 0, "shown: %s",
+        out ? out : "(null)");
+  CHECK(out && out_len == strlen(out), "length");
+  claw_string_free(out);
+  out = NULL;
+  /* Too long for 200 characters: the beginning, how much is hidden, and the hash. */
+  char long_args[5000];
+  int n = snprintf(long_args, sizeof long_args, "{\"cmd\":\"%04000d; rm -rf /\"}", 0);
+  EXPECT_RC(claw_approval_arguments(long_args, (size_t)n, 200, &out, &out_len, &err), CLAW_OK);
+  CHECK(out && strstr(out, "more characters not shown") && !strstr(out, "rm -rf"), "cut: %s", out ? out : "(null)");
+  CHECK(out_len <= 200 * 3, "bounded: %zu bytes", out_len);
+  claw_string_free(out);
+  out = NULL;
+  /* Not strict JSON, outside I-JSON, NULL pointers. */
+  EXPECT_RC(claw_approval_arguments("{\"a\":1,\"a\":2}", 13, 0, &out, NULL, &err), CLAW_ERR_JSON);
+  EXPECT_RC(claw_approval_arguments("{\"n\":9007199254740993}", 22, 0, &out, NULL, &err), CLAW_ERR_JSON);
+  EXPECT_RC(claw_approval_arguments(NULL, 5, 0, &out, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
+  EXPECT_RC(claw_approval_arguments(args, strlen(args), 0, NULL, NULL, &err), CLAW_ERR_NULL_ARGUMENT);
+  CHECK(out == NULL, "no output on failure");
+}
+
 static void test_keys(void) {
   claw_error err;
   claw_signing_key *sk = NULL;
@@ -231,6 +260,7 @@ static void test_envelope(void) {
 int main(void) {
   test_version();
   test_jcs();
+  test_approval_arguments();
   test_keys();
   test_envelope();
   printf("%d passed, %d failed\n", checks - failures, failures);

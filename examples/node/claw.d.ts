@@ -49,6 +49,8 @@ declare class Handle {
 export function version(): string;
 /** RFC 8785 canonical JSON. Strict: duplicate keys, lone surrogates, ... throw. */
 export function jcs(json: JsonInput): string;
+/** A call's arguments as shown to a human asked to approve it: escaped, never cut silently. */
+export function approvalArguments(args: JsonInput, maxChars?: number): string;
 
 /** An Ed25519 signing key held by libclaw (zeroized when closed). */
 export class SigningKey extends Handle {

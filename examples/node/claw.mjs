@@ -127,6 +127,7 @@ const C = {
   result_name: fn('claw_result_name', 'const char *', ['uint32_t']),
   string_free: fn('claw_string_free', 'void', ['void *']),
   jcs: fn('claw_jcs', 'uint32_t', [IN, 'size_t', STR_OUT, SIZE_OUT, ERR]),
+  approval_arguments: fn('claw_approval_arguments', 'uint32_t', [IN, 'size_t', 'size_t', STR_OUT, SIZE_OUT, ERR]),
 
   signing_key_generate: fn('claw_signing_key_generate', 'uint32_t', [T.signing_key.out, ERR]),
   signing_key_from_jwk: fn('claw_signing_key_from_jwk', 'uint32_t', [IN, 'size_t', T.signing_key.out, ERR]),
@@ -323,6 +324,17 @@ export function version() {
 export function jcs(json) {
   const b = jsonBytes(json, 'json');
   return callString(C.jcs, b, b.length);
+}
+
+/**
+ * A call's arguments (JSON text, bytes or a JS value) as shown to a human asked to approve the
+ * call: canonical, control and bidirectional characters escaped, at most `maxChars` characters
+ * (0: 2048); when they do not fit, the beginning and an explicit note of what is not shown with
+ * the hash the approval covers. Strict JSON as `jcs`.
+ */
+export function approvalArguments(args, maxChars = 0) {
+  const b = jsonBytes(args, 'args');
+  return callString(C.approval_arguments, b, b.length, maxChars);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 //!
 //! | byte % 7 | family | beyond "no panic, outputs only on success, clean error record" |
 //! |---|---|---|
-//! | 0 | JCS, keys | JCS is a fixed point; JWK and did:key round trips |
+//! | 0 | JCS, keys | JCS is a fixed point; the arguments shown for an approval are bounded and escaped; JWK and did:key round trips |
 //! | 1 | policies | decisions are well-formed records; an override-denied tool is denied |
 //! | 2 | scoped tokens | a token `claw_cst_issue` made from the input validates |
 //! | 3 | envelopes | an envelope `claw_envelope_sign` made from the input verifies |
@@ -118,6 +118,23 @@ fn jcs_and_keys(data: &[u8]) {
         let mut len = usize::MAX;
         let mut err = new_error();
         let rc = claw_jcs(p, data.len(), &mut out, &mut len, &mut err);
+        let max_chars = 150 + data.len() % 400;
+        let mut shown: *mut c_char = ptr::null_mut();
+        let shown_rc = claw_approval_arguments(
+            p,
+            data.len(),
+            max_chars,
+            &mut shown,
+            ptr::null_mut(),
+            &mut err,
+        );
+        // The arguments a human is shown: readable exactly when JCS is, bounded, escaped.
+        assert_eq!(check(shown_rc, &err), rc == claw_result_code::CLAW_OK as claw_result);
+        if !shown.is_null() {
+            let shown = take(shown);
+            assert!(shown.chars().count() <= max_chars.max(160));
+            assert!(!shown.chars().any(claw_core::escape::needs_escape));
+        }
         if check(rc, &err) {
             let canon = take(out);
             assert_eq!(canon.len(), len);

@@ -4,12 +4,13 @@
 
 use super::McpError;
 use crate::canonical::Canonical;
+use crate::escape::escape;
 use crate::evidence::DecisionRecord;
 use crate::wpc::{
     NoContext, OwnedDecision, ReasonCode, ReplayVerdict, Request, Snapshot, Verdict,
     ACTION_TOOL_EXECUTE,
 };
-use crate::{hash, json};
+use crate::{approval, hash, json};
 use serde_json::{json, Map, Value};
 
 /// The context key that carries the MCP server's name (`--server-name`) in every
@@ -273,19 +274,20 @@ pub fn filter_tools_list(
 /// The `elicitation/create` request (form mode) that asks the user to approve a call: one
 /// boolean field `approve`.
 pub fn elicitation_request(id: &Value, tool: &str, server: &str, arguments: &Value) -> Value {
-    let args = json::canonicalize(arguments)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    let mut shown: String = args.chars().take(512).collect();
-    if shown.len() < args.len() {
-        shown.push('…');
-    }
+    // The arguments of a call are canonical already (`ToolCall`); shown by the one rule
+    // (`approval::arguments_shown`: escaped, never cut silently).
+    let shown = approval::arguments_shown(arguments, approval::DEFAULT_SHOWN_CHARS)
+        .unwrap_or_else(|e| format!("(not shown: {e})"));
     json!({
         "jsonrpc": "2.0",
         "id": id,
         "method": "elicitation/create",
         "params": {
-            "message": format!("claw: the policy needs your approval for tool {tool:?} of MCP server {server:?} with arguments {shown}"),
+            "message": format!(
+                "claw: the policy needs your approval for tool \"{}\" of MCP server \"{}\" with arguments {shown}",
+                escape(tool),
+                escape(server)
+            ),
             "requestedSchema": {
                 "type": "object",
                 "properties": {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClawError, Result, SigningKey, VerifyingKey, jcs, version } from '../claw.mjs';
+import { ClawError, Result, SigningKey, VerifyingKey, approvalArguments, jcs, version } from '../claw.mjs';
 import { sharedDir } from './helpers.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)));
@@ -22,6 +22,18 @@ test('jcs matches the shared RFC 8785 vectors', () => {
     assert.equal(jcs(input), want, n);
   }
   assert.equal(jcs({ b: [1, 2e1], a: '\u20ac' }), '{"a":"€","b":[1,20]}');
+});
+
+test('approvalArguments: what a human approving a call reads', () => {
+  // Canonical order; a right-to-left override escaped, so the path cannot read as another.
+  assert.equal(approvalArguments({ path: '/tmp/\u202etxt.exe', a: 1 }), '{"a":1,"path":"/tmp/\\u{202E}txt.exe"}');
+  // Too long: the beginning, how much is hidden, and the hash the approval covers; never the tail.
+  const args = { cmd: `${'echo ok; '.repeat(200)}rm -rf /` };
+  const shown = approvalArguments(args, 300);
+  assert.ok(shown.length <= 300 && !shown.includes('rm -rf'), shown);
+  const hidden = Number(/ … \[(\d+) more characters not shown/.exec(shown)[1]);
+  assert.equal(shown.split(' … [')[0].length + hidden, jcs(args).length);
+  assert.throws(() => approvalArguments('{"a":1,"a":2}'), (e) => e instanceof ClawError && e.reasonCode === 'JSON_DUPLICATE_KEY');
 });
 
 test('jcs refuses bad input with reason codes', () => {

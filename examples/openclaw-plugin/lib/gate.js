@@ -397,15 +397,24 @@ export class ClawGate {
     if (callId) run.pending.set(callId, pending);
 
     if (d.verdict === "approval_required") {
-      const summary = clip(JSON.stringify(pending.params), 300);
+      // What the human reads of the arguments is claw's one rule (claw_approval_arguments):
+      // canonical, bidi and control characters escaped, and never cut without saying how much
+      // is hidden and the hash the approval covers. The text before it leaves it >= 200 chars.
+      const intro = clip(
+        `The Work Policy Contract ${this.policyInfo.policy_id} allows "${tool}" only with a human approval ` +
+          `(${d.statementId ?? d.reasonCode}). Job ${this.cfg.job}. Arguments: `,
+        MAX_DESCRIPTION - 200,
+      );
+      let args;
+      try {
+        args = this.claw.approvalArguments(pending.params, MAX_DESCRIPTION - intro.length);
+      } catch (e) {
+        args = `(not shown: claw cannot read them as strict JSON, ${e?.reasonCode ?? "INVALID"}; deny unless you know why)`;
+      }
       return {
         requireApproval: {
           title: clip(`claw: approve ${tool}?`, MAX_TITLE),
-          description: clip(
-            `The Work Policy Contract ${this.policyInfo.policy_id} allows "${tool}" only with a human approval ` +
-              `(${d.statementId ?? d.reasonCode}). Job ${this.cfg.job}. Arguments: ${summary}`,
-            MAX_DESCRIPTION,
-          ),
+          description: intro + args,
           severity: /** @type {const} */ ("warning"),
           timeoutMs: this.cfg.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
           allowedDecisions: /** @type {("allow-once" | "allow-always" | "deny")[]} */ (["allow-once", "allow-always", "deny"]),
