@@ -434,6 +434,21 @@ INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
                    "clientInfo": {"name": "raw", "version": "1"}}}
 
 
+def raw_session(keys, pol, server, run_dir, capabilities=None):
+    """A raw proxy recording into run_dir, initialized: (process, send, until)."""
+    p = raw_proxy(keys, pol, server,
+                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
+    send, until = rpc_client(p)
+    try:
+        send({**INIT, "params": {**INIT["params"], "capabilities": capabilities or {}}})
+        until(0)
+    except BaseException:
+        p.kill()
+        p.wait()
+        raise
+    return p, send, until
+
+
 def test_a_request_id_in_flight_is_not_reused(keys, tmp_path):
     # MCP: a request id is never reused within a session. A proxy that matched answers by id
     # would otherwise sign a receipt over another request's answer (here: the ping's `{}`) and
@@ -441,12 +456,8 @@ def test_a_request_id_in_flight_is_not_reused(keys, tmp_path):
     pol = keys.policy("dup", [{"sid": "slow", "effect": "Allow", "actions": ["tool:execute"],
                                "resources": ["trigger-long-running-operation", "echo"]}])
     run_dir = tmp_path / "run"
-    p = raw_proxy(keys, pol, [npm_server("mcp-server-everything"), "stdio"],
-                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
-    send, until = rpc_client(p)
+    p, send, until = raw_session(keys, pol, [npm_server("mcp-server-everything"), "stdio"], run_dir)
     try:
-        send(INIT)
-        until(0)
         send({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
               "params": {"name": "trigger-long-running-operation", "arguments": {"duration": 2, "steps": 1}}})
         send({"jsonrpc": "2.0", "id": 7, "method": "ping"})
@@ -481,12 +492,8 @@ def test_an_answer_to_no_request_in_flight_is_dropped(keys, tmp_path):
                                  "resources": ["echo"]}])
     run_dir = tmp_path / "run"
     server = ["python3", str(Path(__file__).parent / "rogue_server.py")]
-    p = raw_proxy(keys, pol, server,
-                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
-    send, until = rpc_client(p)
+    p, send, until = raw_session(keys, pol, server, run_dir)
     try:
-        send(INIT)
-        until(0)
         send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
               "params": {"name": "echo", "arguments": {"message": "first"}}})
         send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
@@ -510,12 +517,8 @@ def test_tasks_are_not_relayed(keys, tmp_path):
     seen = tmp_path / "server-stdin.jsonl"
     server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), npm_server("mcp-server-everything"), "stdio"]
     run_dir = tmp_path / "run"
-    p = raw_proxy(keys, pol, server,
-                  extra=["--run-dir", str(run_dir), "--agent-key", str(keys.dir / "agent.jwk")])
-    send, until = rpc_client(p)
+    p, send, until = raw_session(keys, pol, server, run_dir, capabilities={"tasks": {}})
     try:
-        send({**INIT, "params": {**INIT["params"], "capabilities": {"tasks": {}}}})
-        until(0)
         send({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
         listed = [t["name"] for t in until(1)[-1]["result"]["tools"]]
         send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
