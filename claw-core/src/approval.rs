@@ -10,7 +10,7 @@
 //! approval binds to. Never a silent cut: arguments whose harmful part comes after a long
 //! harmless prefix say so.
 
-use crate::escape::{escape, needs_escape};
+use crate::escape::escape;
 use crate::{hash, json};
 use serde_json::Value;
 
@@ -44,17 +44,12 @@ pub fn arguments_shown(arguments: &Value, max_chars: usize) -> Result<String, js
     let mut shown = String::new();
     let mut used = 0;
     for c in text.chars() {
-        let width = if c == '\\' {
-            2
-        } else if needs_escape(c) {
-            escape(c.encode_utf8(&mut [0; 4])).chars().count()
-        } else {
-            1
-        };
+        let one = escape(c.encode_utf8(&mut [0; 4])).into_owned();
+        let width = one.chars().count();
         if used + width > budget {
             break;
         }
-        shown.push_str(&escape(c.encode_utf8(&mut [0; 4])));
+        shown.push_str(&one);
         used += width;
     }
     shown.push_str(&note(total - used));
@@ -80,7 +75,7 @@ mod tests {
         let a = json!({"path": "/tmp/\u{202E}txt.exe", "x": "\u{2066}"});
         let s = arguments_shown(&a, 500).unwrap();
         assert_eq!(s, r#"{"path":"/tmp/\u{202E}txt.exe","x":"\u{2066}"}"#);
-        assert!(!s.chars().any(needs_escape));
+        assert!(!s.chars().any(crate::escape::needs_escape));
     }
 
     #[test]
