@@ -257,3 +257,86 @@ fn hostile_messages_get_typed_errors() {
         assert_eq!(r["error"]["data"]["reason_code"], *code);
     }
 }
+
+/// `resources/read` and `prompts/get` are decided like calls, on their own actions: a policy
+/// that allows every tool still lets no resource or prompt through, and `tool:*` does not
+/// reach them either (docs/SPEC.md §10.3.1).
+#[test]
+fn data_requests_are_decided_on_their_own_actions() {
+    use mcp::{DataRequest, ACTION_GET_PROMPT, ACTION_READ_RESOURCE};
+    let read = |uri: &str| {
+        DataRequest::from_request("resources/read", Some(&json!({"uri": uri})))
+            .unwrap()
+            .unwrap()
+    };
+    let decide = |rt: &PolicyRuntime, r: &DataRequest, server: &str| {
+        mcp::decide_request(
+            &rt.snapshot(),
+            r.action(),
+            r.target(),
+            server,
+            NOW,
+            NOW,
+            Approval::None,
+        )
+    };
+    let tools_only =
+        runtime(r#"[{"sid":"all-tools","effect":"Allow","actions":["tool:*"],"resources":["*"]}]"#);
+    let d = decide(&tools_only, &read("file:///etc/passwd"), "fs");
+    assert_eq!(
+        (d.verdict, d.reason_code.as_str()),
+        (Verdict::Deny, "POLICY_DEFAULT_DENY")
+    );
+    let rt = runtime(
+        r#"[
+  {"sid":"docs","effect":"Allow","actions":["mcp:read_resource"],"resources":["file:///docs/**"],
+   "conditions":{"StringEquals":{"Mcp:Server":"fs"}}},
+  {"sid":"no-secrets","effect":"Deny","actions":["mcp:*"],"resources":["**/secrets/**"]},
+  {"sid":"prompts","effect":"Allow","actions":["mcp:get_prompt"],"resources":["summarize"]}
+]"#,
+    );
+    let d = decide(&rt, &read("file:///docs/a/b.md"), "fs");
+    assert_eq!(
+        (d.verdict, d.statement_id.as_deref()),
+        (Verdict::Allow, Some("docs"))
+    );
+    // The server is part of the request, the explicit Deny wins.
+    assert_eq!(
+        decide(&rt, &read("file:///docs/a.md"), "web").verdict,
+        Verdict::Deny
+    );
+    let d = decide(&rt, &read("file:///docs/secrets/k"), "fs");
+    assert_eq!(
+        (d.verdict, d.statement_id.as_deref()),
+        (Verdict::Deny, Some("no-secrets"))
+    );
+    let p = DataRequest::from_request("prompts/get", Some(&json!({"name": "summarize"})))
+        .unwrap()
+        .unwrap();
+    assert_eq!(decide(&rt, &p, "fs").verdict, Verdict::Allow);
+    // The record names the action and the resource.
+    let rec = d.to_record_of(ACTION_READ_RESOURCE, "file:///docs/secrets/k", "h");
+    assert_eq!(
+        (rec.action.as_str(), rec.resource.as_str()),
+        (ACTION_READ_RESOURCE, "file:///docs/secrets/k")
+    );
+    // Listings show what could be allowed, by the same rule as tools.
+    let snap = rt.snapshot();
+    let shown = mcp::filter_data_list(
+        "resources/list",
+        &json!({"resources": [{"uri": "file:///docs/x"}, {"uri": "file:///etc/passwd"},
+                              {"uri": "file:///docs/secrets/y"}]}),
+        |a, t| mcp::visible_in_listing(&snap, a, t, NOW),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(shown["resources"], json!([{"uri": "file:///docs/x"}]));
+    let shown = mcp::filter_data_list(
+        "prompts/list",
+        &json!({"prompts": [{"name": "summarize"}, {"name": "other"}]}),
+        |a, t| a == ACTION_GET_PROMPT && mcp::visible_in_listing(&snap, a, t, NOW),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(shown["prompts"], json!([{"name": "summarize"}]));
+}

@@ -12,6 +12,7 @@ import time
 import pytest
 from mcp import ClientSession, types
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from conftest import CLAW, claw, npm_server
 from test_stdio import bundle_of, run_log, text_of
@@ -413,3 +414,57 @@ def test_tasks_are_not_relayed_over_http(rogue):
         assert status == 200 and err["data"]["reason_code"] == "MCP_TASKS_UNSUPPORTED", out
     assert up.received == []
     assert [r["op"]["type"] for r in run_log(run_dir)] == ["start"]
+
+
+def test_resources_and_prompts_are_decided_over_http(keys, upstream, tmp_path):
+    # The rule of test_stdio.py::test_resources_and_prompts_are_decided on the HTTP proxy:
+    # resources/read and prompts/get decided (mcp:read_resource, mcp:get_prompt), listings
+    # filtered, decisions recorded.
+    run_dir = tmp_path / "run"
+    open_pol = keys.policy("http-data-open", [
+        {"sid": "all-data", "effect": "Allow", "actions": ["mcp:*"], "resources": ["*"]}])
+
+    async def survey(s):
+        res = (await s.list_resources()).resources
+        prompts = (await s.list_prompts()).prompts
+        return [str(r.uri) for r in res], [p.name for p in prompts if not p.arguments]
+
+    p, info = start_proxy(keys, open_pol, tmp_path / "survey", [upstream],
+                          ["--server-name", "everything"])
+    try:
+        uris, prompts = asyncio.run(on_route(info["endpoint"], survey))
+    finally:
+        p.kill()
+        p.wait()
+    assert len(uris) >= 2 and prompts, (uris, prompts)
+    pol = keys.policy("http-one-resource", [
+        {"sid": "one", "effect": "Allow", "actions": ["mcp:read_resource"], "resources": [uris[0]]}])
+
+    async def body(s):
+        listed = [str(r.uri) for r in (await s.list_resources()).resources]
+        shown_prompts = (await s.list_prompts()).prompts
+        read = await s.read_resource(uris[0])
+        with pytest.raises(MCPError) as denied:
+            await s.read_resource(uris[1])
+        with pytest.raises(MCPError) as prompt:
+            await s.get_prompt(prompts[0])
+        return listed, shown_prompts, read, denied.value.error, prompt.value.error
+
+    p, info = start_proxy(keys, pol, run_dir, [upstream], ["--server-name", "everything"])
+    try:
+        listed, shown_prompts, read, denied, prompt = asyncio.run(on_route(info["endpoint"], body))
+    finally:
+        p.kill()
+        p.wait()
+    assert listed == [uris[0]] and shown_prompts == []
+    assert read.contents and str(read.contents[0].uri) == uris[0]
+    for e in (denied, prompt):
+        assert e.code == -32010 and e.data["reason_code"] == "POLICY_DEFAULT_DENY", e
+    decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    assert [(d["action"], d["resource"], d["decision"]) for d in decisions] == [
+        ("mcp:read_resource", uris[0], "allow"),
+        ("mcp:read_resource", uris[1], "deny"),
+        ("mcp:get_prompt", prompts[0], "deny"),
+    ]
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict

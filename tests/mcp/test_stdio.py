@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from mcp import ClientSession, StdioServerParameters, types
+from mcp.shared.exceptions import MCPError
 from mcp.client.stdio import stdio_client
 
 from conftest import CLAW, claw, jcs_hash, npm_server
@@ -541,3 +542,117 @@ def test_tasks_are_not_relayed(keys, tmp_path):
     sent = [json.loads(l) for l in seen.read_text().splitlines()]
     assert [m.get("method") for m in sent if "id" in m] == ["initialize", "tools/list", "tools/call"]
     assert [r["op"]["resource"] for r in run_log(run_dir) if r["op"]["type"] == "decision"] == ["echo"]
+
+
+def test_resources_and_prompts_are_decided(keys, tmp_path):
+    # A resource's contents and a prompt's messages reach the client outside tools/call: the
+    # proxy decides resources/read (mcp:read_resource on the URI) and prompts/get
+    # (mcp:get_prompt on the name) like calls, default deny, and shows in resources/list and
+    # prompts/list only what the policy could allow. The server's own listing first, through
+    # a proxy whose policy allows every MCP action.
+    everything = [npm_server("mcp-server-everything"), "stdio"]
+    open_pol = keys.policy("data-open", [
+        {"sid": "all-data", "effect": "Allow", "actions": ["mcp:*"], "resources": ["*"]}])
+
+    async def survey(s):
+        res = (await s.list_resources()).resources
+        prompts = (await s.list_prompts()).prompts
+        return [str(r.uri) for r in res], [p for p in prompts if not p.arguments]
+
+    uris, prompts = asyncio.run(session_do(
+        wrap_params(wpc=open_pol, signer=keys.signer, server_name="everything",
+                    server_cmd=everything), survey))
+    assert len(uris) >= 2 and prompts, (uris, prompts)
+    allowed_uri, denied_uri, prompt = uris[0], uris[1], prompts[0].name
+
+    # A policy that allows every tool: no resource, no prompt.
+    tools_pol = keys.policy("tools-only", [
+        {"sid": "all-tools", "effect": "Allow", "actions": ["tool:*"], "resources": ["*"]}])
+
+    async def blocked(s):
+        listed = (await s.list_resources()).resources
+        with pytest.raises(MCPError) as read:
+            await s.read_resource(allowed_uri)
+        with pytest.raises(MCPError) as got:
+            await s.get_prompt(prompt)
+        return listed, read.value.error, got.value.error
+
+    seen = tmp_path / "server-stdin.jsonl"
+    tee = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), *everything]
+    listed, read_err, prompt_err = asyncio.run(session_do(
+        wrap_params(wpc=tools_pol, signer=keys.signer, server_name="everything", server_cmd=tee),
+        blocked))
+    assert listed == []
+    for e in (read_err, prompt_err):
+        assert e.code == -32010, e
+        assert e.data["reason_code"] == "POLICY_DEFAULT_DENY" and e.data["decision"] == "deny", e
+    assert "resource" in read_err.message and "not sent to the server" in read_err.message
+    sent = [json.loads(l).get("method") for l in seen.read_text().splitlines()]
+    assert "resources/read" not in sent and "prompts/get" not in sent, sent
+
+    # One resource and one prompt allowed: exactly those, with decisions in the run.
+    pol = keys.policy("one-resource", [
+        {"sid": "one", "effect": "Allow", "actions": ["mcp:read_resource"], "resources": [allowed_uri],
+         "conditions": {"StringEquals": {"Mcp:Server": "everything"}}},
+        {"sid": "p", "effect": "Allow", "actions": ["mcp:get_prompt"], "resources": [prompt]}])
+    run_dir = tmp_path / "run"
+
+    async def some(s):
+        listed = [str(r.uri) for r in (await s.list_resources()).resources]
+        read = await s.read_resource(allowed_uri)
+        with pytest.raises(MCPError) as denied:
+            await s.read_resource(denied_uri)
+        got = await s.get_prompt(prompt)
+        return listed, read, denied.value.error, got
+
+    listed, read, denied, got = asyncio.run(session_do(
+        wrap_params(wpc=pol, signer=keys.signer, server_name="everything", server_cmd=everything,
+                    run_dir=run_dir, agent_key=keys.dir / "agent.jwk"), some))
+    assert listed == [allowed_uri]
+    assert read.contents and str(read.contents[0].uri) == allowed_uri
+    assert denied.code == -32010 and denied.data["reason_code"] == "POLICY_DEFAULT_DENY"
+    assert got.messages
+    decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    assert [(d["action"], d["resource"], d["decision"]) for d in decisions] == [
+        ("mcp:read_resource", allowed_uri, "allow"),
+        ("mcp:read_resource", denied_uri, "deny"),
+        ("mcp:get_prompt", prompt, "allow"),
+    ]
+    assert decisions[0]["statement_id"] == "one"
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict
+
+
+def test_a_token_must_cover_a_data_request(keys, tmp_path):
+    # The run's token is checked for each request's own action: a token scoped to
+    # tool:execute reads no resource, even where the policy allows it.
+    pol = keys.policy("data-cst", [
+        {"sid": "tools", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]},
+        {"sid": "data", "effect": "Allow", "actions": ["mcp:read_resource"], "resources": ["*"]},
+    ], metadata={"claw.dev/v1": {"token_requirements": {"require_cst": True,
+                                                        "pin_cst_to_policy_hash": False}}})
+    everything = [npm_server("mcp-server-everything"), "stdio"]
+    results = {}
+    for name, scopes in (("tools", ["tool:execute"]), ("both", ["tool:execute", "mcp:read_resource"])):
+        tok = claw("cst", "issue", "--key", str(keys.dir / "issuer.jwk"), "--sub", keys.agent,
+                   "--aud", "everything", *[a for s in scopes for a in ("--scope", s)],
+                   "--ttl", "300").stdout.strip()
+        params = wrap_params(wpc=pol, signer=keys.signer, server_name="everything",
+                             server_cmd=everything, run_dir=tmp_path / name,
+                             agent_key=keys.dir / "agent.jwk",
+                             extra=["--cst", tok, "--cst-issuer", keys.issuer])
+
+        async def body(s):
+            uri = str((await s.list_resources()).resources[0].uri)
+            echo = await s.call_tool("echo", {"message": "m"})
+            try:
+                return echo, await s.read_resource(uri)
+            except MCPError as e:
+                return echo, e.error
+
+        results[name] = asyncio.run(session_do(params, body))
+    echo, refused = results["tools"]
+    assert not echo.is_error
+    assert refused.code == -32010 and refused.data["reason_code"] == "TOKEN_INSUFFICIENT_SCOPE", refused
+    echo, read = results["both"]
+    assert not echo.is_error and read.contents

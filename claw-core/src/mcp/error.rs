@@ -22,11 +22,13 @@ pub enum McpError {
     /// Valid JSON but not a JSON-RPC 2.0 message MCP allows.
     #[error("invalid JSON-RPC message: {0}")]
     InvalidMessage(String),
-    /// `tools/call` parameters without a tool name, or with non-object arguments.
-    #[error("invalid tools/call params: {0}")]
+    /// `tools/call` parameters without a tool name, or with non-object arguments (or a
+    /// `resources/read` without a URI, a `prompts/get` without a name: the detail says which).
+    #[error("invalid params: {0}")]
     InvalidParams(String),
-    /// A `tools/list` result the proxy cannot read (no `tools` array).
-    #[error("invalid tools/list result from the server: {0}")]
+    /// A listing result the proxy cannot read (`tools/list` without a `tools` array,
+    /// `resources/list` without `resources`, `prompts/list` without `prompts`).
+    #[error("invalid listing from the server: {0}")]
     InvalidListing(String),
     /// An HTTP `Mcp-Method` / `Mcp-Name` header disagrees with the body, or a required one
     /// is missing.

@@ -35,15 +35,15 @@ impl ToolCall {
         let bad = |d: &str| McpError::InvalidParams(d.to_string());
         let p = params
             .and_then(Value::as_object)
-            .ok_or_else(|| bad("params must be an object"))?;
+            .ok_or_else(|| bad("tools/call: params must be an object"))?;
         let name = match p.get("name") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            _ => return Err(bad("\"name\" must be a non-empty string")),
+            _ => return Err(bad("tools/call: \"name\" must be a non-empty string")),
         };
         let arguments = match p.get("arguments") {
             None => Value::Object(Map::new()),
             Some(a @ Value::Object(_)) => a.clone(),
-            Some(_) => return Err(bad("\"arguments\" must be an object")),
+            Some(_) => return Err(bad("tools/call: \"arguments\" must be an object")),
         };
         Ok(ToolCall {
             name,
@@ -86,9 +86,20 @@ pub struct CallDecision {
 impl CallDecision {
     /// The run log's `decision` record (docs/SPEC.md §6.6) for tool `tool`.
     pub fn to_record(&self, tool: &str, args_hash_b64u: &str) -> DecisionRecord {
+        self.to_record_of(ACTION_TOOL_EXECUTE, tool, args_hash_b64u)
+    }
+
+    /// The run log's `decision` record for `action` on `resource` (a tool call, or a data
+    /// request: [`super::DataRequest`]).
+    pub fn to_record_of(
+        &self,
+        action: &str,
+        resource: &str,
+        args_hash_b64u: &str,
+    ) -> DecisionRecord {
         DecisionRecord {
-            action: ACTION_TOOL_EXECUTE.into(),
-            resource: tool.into(),
+            action: action.into(),
+            resource: resource.into(),
             decision: self.verdict.as_str().into(),
             reason_code: self.reason_code.clone(),
             statement_id: self.statement_id.clone(),
@@ -125,6 +136,29 @@ pub fn decide_call(
     run_started_at: i64,
     approval: Approval<'_>,
 ) -> CallDecision {
+    decide_request(
+        snapshot,
+        ACTION_TOOL_EXECUTE,
+        tool,
+        server,
+        now,
+        run_started_at,
+        approval,
+    )
+}
+
+/// Decide `action` on `resource` for the MCP server `server` by the rule of
+/// [`decide_call`]: a tool call (`tool:execute`), or a data request
+/// ([`super::DataRequest::action`]).
+pub fn decide_request(
+    snapshot: &Snapshot,
+    action: &str,
+    resource: &str,
+    server: &str,
+    now: i64,
+    run_started_at: i64,
+    approval: Approval<'_>,
+) -> CallDecision {
     let decide = |approved: bool| -> OwnedDecision {
         let base = [(KEY_MCP_SERVER, server)];
         let with = [
@@ -133,7 +167,7 @@ pub fn decide_call(
         ];
         let ctx: &[(&str, &str)] = if approved { &with } else { &base };
         snapshot
-            .decide(&Request::tool_call(tool, &ctx, now).with_run_started_at(run_started_at))
+            .decide(&Request::new(action, resource, &ctx, now).with_run_started_at(run_started_at))
             .into_owned()
     };
     let first = decide(false);
@@ -200,7 +234,14 @@ pub fn denial_result(tool: &str, server: &str, d: &CallDecision) -> Value {
 /// or when no request context could make the policy allow it (an unconditional Deny
 /// matches, or no Allow statement names it: [`crate::wpc::CompiledPolicy::replay`]).
 pub fn listing_visible(snapshot: &Snapshot, tool: &str, now: i64) -> bool {
-    let d = snapshot.decide(&Request::tool_call(tool, &NoContext, now));
+    visible_in_listing(snapshot, ACTION_TOOL_EXECUTE, tool, now)
+}
+
+/// Whether a listed entry is shown, by the rule of [`listing_visible`], for `action` on
+/// `resource` (a tool: `tool:execute` on its name; a resource: `mcp:read_resource` on its
+/// URI; a prompt: `mcp:get_prompt` on its name).
+pub fn visible_in_listing(snapshot: &Snapshot, action: &str, resource: &str, now: i64) -> bool {
+    let d = snapshot.decide(&Request::new(action, resource, &NoContext, now));
     if matches!(
         d.reason,
         ReasonCode::OverrideToolDenied
@@ -211,7 +252,7 @@ pub fn listing_visible(snapshot: &Snapshot, tool: &str, now: i64) -> bool {
         return false;
     }
     matches!(
-        snapshot.policy().replay(ACTION_TOOL_EXECUTE, tool),
+        snapshot.policy().replay(action, resource),
         ReplayVerdict::NotDisproved
     )
 }
@@ -238,13 +279,13 @@ pub fn filter_tools_list(
     result: &Value,
     visible: impl Fn(&str) -> bool,
 ) -> Result<Listing, McpError> {
-    let obj = result
-        .as_object()
-        .ok_or_else(|| McpError::InvalidListing("the result is not an object".into()))?;
+    let obj = result.as_object().ok_or_else(|| {
+        McpError::InvalidListing("tools/list: the result is not an object".into())
+    })?;
     let tools = obj
         .get("tools")
         .and_then(Value::as_array)
-        .ok_or_else(|| McpError::InvalidListing("\"tools\" is not an array".into()))?;
+        .ok_or_else(|| McpError::InvalidListing("tools/list: \"tools\" is not an array".into()))?;
     let mut offered = Vec::with_capacity(tools.len());
     let mut shown = Vec::new();
     let mut kept = Vec::new();

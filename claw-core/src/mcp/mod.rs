@@ -9,20 +9,28 @@
 //!   in the `Mcp:Server` context key), the decision with a recorded human approval, the
 //!   answer shown to the model when the call is refused, the `tools/list` filter, the
 //!   elicitation that asks a human;
+//! - [`data`]: `resources/read` and `prompts/get` as WPC requests (`mcp:read_resource` on
+//!   the URI, `mcp:get_prompt` on the name), their refusal, the `resources/list` and
+//!   `prompts/list` filter;
 //! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body;
 //! - [`in_flight`]: the requests a client has in flight, one per id, bounded.
 
+pub mod data;
 mod error;
 pub mod gate;
 pub mod headers;
 pub mod in_flight;
 pub mod message;
 
+pub use data::{
+    data_denial, filter_data_list, DataRequest, ACTION_GET_PROMPT, ACTION_READ_RESOURCE,
+    RPC_CODE_DENIED,
+};
 pub use error::McpError;
 pub use gate::{
-    client_supports_elicitation, decide_call, denial_result, elicitation_answer,
-    elicitation_request, filter_tools_list, listing_visible, Approval, CallDecision, Listing,
-    ToolCall, KEY_MCP_SERVER,
+    client_supports_elicitation, decide_call, decide_request, denial_result, elicitation_answer,
+    elicitation_request, filter_tools_list, listing_visible, visible_in_listing, Approval,
+    CallDecision, Listing, ToolCall, KEY_MCP_SERVER,
 };
 pub use headers::{check_http_headers, decode_header_value};
 pub use in_flight::{InFlight, MAX_IN_FLIGHT};

@@ -9,7 +9,7 @@ use crate::cmd::run::{self, StartArgs};
 use crate::{exit, io, Failure};
 use claw_core::canonical::Canonical;
 use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
-use claw_core::mcp::{self, Approval, CallDecision, Listing, ToolCall};
+use claw_core::mcp::{self, Approval, CallDecision, DataRequest, Listing, ToolCall};
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
 use serde_json::Value;
 use std::io::Write;
@@ -303,10 +303,12 @@ impl Gate {
         }
     }
 
-    /// The token's verdict for a call at `now` (seconds): fully re-validated once expired.
-    fn token_refusal(&self, now: i64) -> Option<&'static str> {
+    /// The token's verdict for `action` at `now` (seconds). A tool call's token was
+    /// validated for `tool:execute` when the proxy started, and is fully re-validated once
+    /// expired; any other action is validated each time (the token's scope must cover it).
+    fn token_refusal(&self, action: &str, now: i64) -> Option<&'static str> {
         let t = self.token.as_ref()?;
-        if t.exp.is_some_and(|exp| now < exp) {
+        if action == ACTION_TOOL_EXECUTE && t.exp.is_some_and(|exp| now < exp) {
             return None;
         }
         let agent = self.agent_did.as_deref().unwrap_or_default();
@@ -316,7 +318,7 @@ impl Gate {
             agent,
             &self.policy_hash,
             &self.requirements,
-            Some(ACTION_TOOL_EXECUTE),
+            Some(action),
             now,
         )
         .err()
@@ -381,22 +383,52 @@ impl Gate {
 
     /// Decide a `tools/call` to the MCP server named `server` and record the decision.
     pub fn decide(&mut self, call: &ToolCall, server: &str) -> Result<CallDecision, Failure> {
+        self.decide_on(
+            ACTION_TOOL_EXECUTE,
+            &call.name,
+            call.args_hash_b64u(),
+            server,
+        )
+    }
+
+    /// Decide a `resources/read` or `prompts/get` to the MCP server named `server` and
+    /// record the decision (docs/SPEC.md §10.3.1). The run's token must cover the request's
+    /// action too: it is validated for it each time.
+    pub fn decide_data(
+        &mut self,
+        req: &DataRequest,
+        server: &str,
+    ) -> Result<CallDecision, Failure> {
+        self.decide_on(req.action(), req.target(), req.args_hash_b64u(), server)
+    }
+
+    /// Decide `action` on `resource` (arguments hashed to `args_hash`) and record it.
+    fn decide_on(
+        &mut self,
+        action: &str,
+        resource: &str,
+        args_hash: &str,
+        server: &str,
+    ) -> Result<CallDecision, Failure> {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
-        let args_hash = call.args_hash_b64u().to_string();
         let broken = self.overrides.as_ref().and_then(|o| o.broken);
-        let d = if let Some(code) = broken.or_else(|| self.token_refusal(at / 1000)) {
+        let d = if let Some(code) = broken.or_else(|| self.token_refusal(action, at / 1000)) {
             CallDecision::refused(code, &self.policy_hash)
         } else {
             // A recorded approval (`claw run approve`, a receipt) first, then an answer given
-            // through elicitation (an event; the decision names no receipt for it).
-            let recorded = self.run.as_ref().and_then(|r| {
-                r.state
-                    .unused_approval(ACTION_TOOL_EXECUTE, &call.name, Some(&args_hash))
-            });
+            // through elicitation (an event; the decision names no receipt for it; asked for
+            // tool calls only).
+            let recorded = self
+                .run
+                .as_ref()
+                .and_then(|r| r.state.unused_approval(action, resource, Some(args_hash)));
             let answer = self.answers.iter().position(|a| {
-                a.server == server && a.tool == call.name && a.args_hash == args_hash
+                action == ACTION_TOOL_EXECUTE
+                    && a.server == server
+                    && a.tool == resource
+                    && a.args_hash == args_hash
             });
             let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
                 (Some(ap), _) if ap.approval_type == "explicit_approve" => {
@@ -408,9 +440,10 @@ impl Gate {
                 (None, None) => Approval::None,
             };
             let from_answer = recorded.is_none() && answer.is_some();
-            let mut d = mcp::decide_call(
+            let mut d = mcp::decide_request(
                 &self.runtime.snapshot(),
-                &call.name,
+                action,
+                resource,
                 server,
                 at / 1000,
                 self.started_at,
@@ -423,7 +456,10 @@ impl Gate {
             }
             d
         };
-        self.record(RunOp::Decision(d.to_record(&call.name, &args_hash)), at)?;
+        self.record(
+            RunOp::Decision(d.to_record_of(action, resource, args_hash)),
+            at,
+        )?;
         Ok(d)
     }
 
@@ -504,6 +540,20 @@ impl Gate {
             at,
         )?;
         Ok(listing)
+    }
+
+    /// Filter a `resources/list` or `prompts/list` result of the MCP server named `server`
+    /// to what the policy could allow (`Ok(None)` for any other method; not recorded: what
+    /// is read is decided and recorded, §10.3.1).
+    pub fn data_listing(&mut self, method: &str, result: &Value) -> Result<Option<Value>, Failure> {
+        self.refresh_overrides();
+        let at = self.now_ms();
+        let broken = self.overrides.as_ref().is_some_and(|o| o.broken.is_some());
+        let snapshot = self.runtime.snapshot();
+        mcp::filter_data_list(method, result, |action, target| {
+            !broken && mcp::visible_in_listing(&snapshot, action, target, at / 1000)
+        })
+        .map_err(failure)
     }
 
     /// Sync the run log to disk (at exit).

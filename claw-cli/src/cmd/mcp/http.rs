@@ -12,8 +12,8 @@ use super::http_wire::{read_body, read_head, respond, respond_json, sse_event, s
 use super::ServeHttpArgs;
 use crate::{exit, Failure};
 use claw_core::mcp::{
-    self, client_supports_elicitation, denial_result, refusal, result_response, CallDecision,
-    InFlight, McpError, Message, ToolCall,
+    self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
+    CallDecision, DataRequest, InFlight, McpError, Message, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -40,6 +40,8 @@ enum Pending {
         started: Instant,
     },
     List,
+    /// A `resources/list` or `prompts/list` (the method): the answer is filtered.
+    DataList(&'static str),
     /// An `initialize`: the session's client and whether it can be asked (elicitation).
     Init {
         elicitation: bool,
@@ -222,6 +224,29 @@ impl Proxy {
             },
             _ => None,
         };
+        // A `resources/read` or `prompts/get` is decided and recorded like a call (no
+        // elicitation, no receipt), forwarded only when allowed (docs/SPEC.md §10.3.1).
+        let data = match &msg {
+            Message::Request { method, params, .. } => {
+                DataRequest::from_request(method, params.as_ref())
+            }
+            _ => Ok(None),
+        };
+        match data {
+            Err(e) => return respond_json(&mut conn, "200 OK", &refusal(&id, &e)),
+            Ok(Some(req)) => {
+                let decided = lock(&self.gate).decide_data(&req, &route.name);
+                match decided {
+                    Ok(d) if allows(&d) => {}
+                    Ok(d) => {
+                        let denial = data_denial(&id, &req, &route.name, &d);
+                        return respond_json(&mut conn, "200 OK", &denial);
+                    }
+                    Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
+                }
+            }
+            Ok(None) => {}
+        }
         let pending = match &msg {
             Message::Request { method, params, .. } if method == "tools/call" => {
                 let call = match ToolCall::from_params(params.as_ref()) {
@@ -259,6 +284,12 @@ impl Proxy {
                 }
             }
             Message::Request { method, .. } if method == "tools/list" => Pending::List,
+            Message::Request { method, .. } if method == "resources/list" => {
+                Pending::DataList("resources/list")
+            }
+            Message::Request { method, .. } if method == "prompts/list" => {
+                Pending::DataList("prompts/list")
+            }
             Message::Request { method, params, .. } if method == "initialize" => {
                 let p = params.as_ref();
                 Pending::Init {
@@ -525,6 +556,14 @@ impl Proxy {
                     Err(f) => Answer::Replace(failure_response(id, &f)),
                 }
             }
+            Pending::DataList(method) => match outcome {
+                Err(_) => Answer::Keep,
+                Ok(r) => match lock(&self.gate).data_listing(method, &r) {
+                    Ok(Some(v)) => Answer::Replace(result_response(id, v)),
+                    Ok(None) => Answer::Keep,
+                    Err(f) => Answer::Replace(failure_response(id, &f)),
+                },
+            },
             Pending::List => match outcome {
                 Err(_) => Answer::Keep,
                 Ok(r) => Answer::Replace(match lock(&self.gate).listing(&r, &route.name) {

@@ -7,8 +7,8 @@ use super::lines::{read_line, Read};
 use super::{note, WrapArgs};
 use crate::{exit, Failure};
 use claw_core::mcp::{
-    self, client_supports_elicitation, denial_result, refusal, result_response, IdKey, InFlight,
-    McpError, Message, ToolCall,
+    self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
+    DataRequest, IdKey, InFlight, McpError, Message, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -26,6 +26,8 @@ enum Pending {
     Call { call: ToolCall, started: Instant },
     /// A `tools/list`: the answer is filtered.
     List,
+    /// A `resources/list` or `prompts/list` (the method): the answer is filtered.
+    DataList(&'static str),
     /// Any other request: the answer is relayed as it is.
     Relay,
     /// A `tools/call` not forwarded (yet): being decided, or waiting for a human's answer.
@@ -147,9 +149,16 @@ impl Shared {
     }
 
     fn on_client_request(&self, id: Value, method: &str, params: Option<&Value>, line: &[u8]) {
+        match DataRequest::from_request(method, params) {
+            Ok(Some(req)) => return self.data_request(id, &req, line),
+            Err(e) => return self.refuse(&id, &e),
+            Ok(None) => {}
+        }
         match method {
             "tools/call" => self.tools_call(id, params, line),
             "tools/list" => self.forward(&id, Pending::List, line),
+            "resources/list" => self.forward(&id, Pending::DataList("resources/list"), line),
+            "prompts/list" => self.forward(&id, Pending::DataList("prompts/list"), line),
             "initialize" => {
                 let p = params;
                 self.elicitation
@@ -188,7 +197,7 @@ impl Shared {
         let mut pending = lock(&self.pending);
         if matches!(
             pending.get(id),
-            Some(Pending::Relay | Pending::List | Pending::Held)
+            Some(Pending::Relay | Pending::List | Pending::DataList(_) | Pending::Held)
         ) {
             pending.settle(id);
         }
@@ -237,6 +246,34 @@ impl Shared {
             &id,
             denial_result(&call.name, &self.server, &d),
         ));
+    }
+
+    /// A `resources/read` or `prompts/get`: decided and recorded like a call (no
+    /// elicitation, no receipt), forwarded only when allowed (docs/SPEC.md §10.3.1).
+    fn data_request(&self, id: Value, req: &DataRequest, line: &[u8]) {
+        let admitted = lock(&self.pending).admit(&id, Pending::Held);
+        if let Err(e) = admitted {
+            return self.refuse(&id, &e);
+        }
+        let decided = lock(&self.gate).decide_data(req, &self.server);
+        match decided {
+            Ok(d) if allows(&d) => {
+                let mut pending = lock(&self.pending);
+                if let Some(p) = pending.get_mut(&id) {
+                    *p = Pending::Relay;
+                    drop(pending);
+                    self.send_server(line);
+                }
+            }
+            Ok(d) => {
+                lock(&self.pending).settle(&id);
+                self.send_client(&data_denial(&id, req, &self.server, &d));
+            }
+            Err(f) => {
+                lock(&self.pending).settle(&id);
+                self.fail(&id, &f);
+            }
+        }
     }
 
     /// The client answered an approval request: record the answer, decide again.
@@ -334,6 +371,17 @@ impl Shared {
                     Err(f) => self.fail(&id, &f),
                 }
             }
+            Some(Pending::DataList(method)) => match outcome {
+                Err(_) => self.send_client_bytes(line),
+                Ok(r) => {
+                    let filtered = lock(&self.gate).data_listing(method, &r);
+                    match filtered {
+                        Ok(Some(v)) => self.send_client(&result_response(&id, v)),
+                        Ok(None) => self.send_client_bytes(line),
+                        Err(f) => self.fail(&id, &f),
+                    }
+                }
+            },
             Some(Pending::List) => match outcome {
                 Err(_) => self.send_client_bytes(line),
                 Ok(r) => {
