@@ -232,7 +232,8 @@ def test_approval_through_elicitation_over_http(keys, two_upstreams, tmp_path):
     finally:
         p.kill()
         p.wait()
-    assert len(asked) == 2 and "get-tiny-image" in asked[0] and "alpha" in asked[0]
+    assert len(asked) == 2 and "get-tiny-image" in asked[0] and "alpha" in asked[0], (
+        run_log(run_dir), p.stderr.read())
     assert not first.is_error and any(c.type == "image" for c in first.content)
     assert second.is_error and "HUMAN_APPROVAL_DENIED" in text_of(second)
     assert third.is_error and "CAPABILITY_REQUIRES_APPROVAL" in text_of(third)
@@ -280,7 +281,8 @@ class RogueUpstream:
     "sse" — an event stream with the real answer, a second answer to the same id, an answer to
     an id nobody sent, and an event claw cannot read (duplicate keys) that a lenient client
     would take as the answer; "json" — one JSON body with duplicate keys; "slow" — the real
-    answer after 1.5 s. Every request it receives is kept in `received`."""
+    answer after 1.5 s. It lists one tool, `echo`, and answers a call of any name. Every
+    request it receives is kept in `received`."""
 
     def __init__(self):
         import http.server
@@ -303,6 +305,12 @@ class RogueUpstream:
                             "protocolVersion": msg["params"]["protocolVersion"],
                             "capabilities": {"tools": {}}, "serverInfo": {"name": "rogue", "version": "1"}}}).encode(),
                         {"Mcp-Session-Id": "rogue-session"})
+                if method == "tools/list":
+                    # One tool; but any name is answered at tools/call (a server that matches
+                    # names loosely).
+                    tools = [{"name": "echo", "inputSchema": {"type": "object"}}]
+                    return self.reply(200, "application/json", json.dumps(
+                        {"jsonrpc": "2.0", "id": mid, "result": {"tools": tools}}).encode())
                 if method != "tools/call":
                     return self.reply(200, "application/json", json.dumps({"jsonrpc": "2.0", "id": mid, "result": {}}).encode())
                 how = msg["params"]["arguments"]["message"]
@@ -468,3 +476,22 @@ def test_resources_and_prompts_are_decided_over_http(keys, upstream, tmp_path):
     ]
     _, verdict, code = bundle_of(run_dir, tmp_path)
     assert code == 0, verdict
+
+
+def test_a_tool_the_upstream_never_listed_is_refused(rogue):
+    # The rogue upstream lists `echo` but runs a call of any name: `ECHO`, which the policy's
+    # glob does not match as `echo`, is refused before the policy and never forwarded. The
+    # client never listed: the proxy did, in the client's session.
+    endpoint, run_dir, up, p = rogue
+    session = {"Mcp-Session-Id": "rogue-session"}
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "ECHO", "arguments": {"message": "x"}}})
+    status, raw = post(endpoint, body, session)
+    result = json.loads(raw)["result"]
+    assert status == 200 and result["isError"] and "MCP_TOOL_NOT_LISTED" in result["content"][0]["text"], raw
+    status, raw = post(endpoint, call(2, "plain"), session)
+    assert status == 200 and b"REAL plain" in raw
+    assert [m["method"] for m in up.received] == ["tools/list", "tools/call"]
+    assert up.received[1]["params"]["name"] == "echo"
+    decisions = [r["op"]["reason_code"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    assert decisions == ["MCP_TOOL_NOT_LISTED", "POLICY_ALLOW"]

@@ -375,6 +375,8 @@ while True:
         msg = json.loads(line)
         if "id" in msg and "method" in msg:
             res = {"partial_reads": partial, "pad": "x" * 2000}
+            if msg["method"] == "tools/list":
+                res["tools"] = [{"name": "read_file", "inputSchema": {"type": "object"}}]
             os.write(1, json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": res}).encode() + b"\n")
 """
 
@@ -384,6 +386,7 @@ def test_each_message_is_one_write(keys, fs_policy, tmp_path):
     peer blocked in read() is woken once, with a whole line (two writes woke it twice, the
     first time with a line without its end)."""
     server = ["python3", "-c", CHUNK_SERVER]
+    # (The proxy's own tools/list before the first call is not relayed: one answer per request.)
     for extra in ([], ["--run-dir", str(tmp_path / "run"), "--agent-key", str(keys.dir / "agent.jwk")]):
         p = raw_proxy(keys, fs_policy, server, extra=extra)
         out_partial, last = 0, None
@@ -498,12 +501,16 @@ def test_an_answer_to_no_request_in_flight_is_dropped(keys, tmp_path):
         send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
               "params": {"name": "echo", "arguments": {"message": "first"}}})
         send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
-        seen = until(1) + until(2)
+        # The ping may be answered first: the proxy lists the server's tools before the
+        # first call (docs/SPEC.md §10.3, step 0).
+        seen = until(1)
+        if not any(m.get("id") == 2 for m in seen):
+            seen += until(2)
     finally:
         p.stdin.close()
         p.wait(timeout=20)
     stderr = p.stderr.read().decode()
-    assert [m.get("id") for m in seen] == [1, 2], seen
+    assert sorted(m.get("id") for m in seen) == [1, 2], seen
     assert "SECOND ANSWER" not in json.dumps(seen) and "GHOST" not in json.dumps(seen)
     assert stderr.count("claw: MCP_UNSOLICITED_RESPONSE: ") == 2, stderr
     tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
@@ -656,3 +663,71 @@ def test_a_token_must_cover_a_data_request(keys, tmp_path):
     assert refused.code == -32010 and refused.data["reason_code"] == "TOKEN_INSUFFICIENT_SCOPE", refused
     echo, read = results["both"]
     assert not echo.is_error and read.contents
+
+
+PAGED_SERVER = r"""
+import json, sys
+pages = [["a", "grow"], ["b"], ["c"]]
+for line in sys.stdin:
+    msg = json.loads(line)
+    mid, method = msg.get("id"), msg.get("method")
+    if mid is None:
+        continue
+    def send(m):
+        sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+    if method == "tools/list":
+        i = int((msg.get("params") or {}).get("cursor") or 0)
+        res = {"tools": [{"name": n, "inputSchema": {"type": "object"}} for n in pages[i]]}
+        if i + 1 < len(pages):
+            res["nextCursor"] = str(i + 1)
+        send({"jsonrpc": "2.0", "id": mid, "result": res})
+    elif method == "tools/call":
+        name = msg["params"]["name"]
+        if name == "grow":
+            pages[-1].append("d")
+            send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+        # Any name is answered: a server that matches names loosely.
+        send({"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": "ran " + name}]}})
+    else:
+        send({"jsonrpc": "2.0", "id": mid, "result": {}})
+"""
+
+
+def test_a_tool_the_server_never_listed_is_refused(keys, tmp_path):
+    # Unknown tool: deny. The proxy lists the server's tools itself (every page) before the
+    # first call the client makes without listing; a name the server did not list is refused
+    # before the policy, even where the policy's Allow * would let it through.
+    pol = keys.policy("any-tool", [{"sid": "any", "effect": "Allow", "actions": ["tool:execute"],
+                                    "resources": ["*"]}])
+    seen = tmp_path / "server-stdin.jsonl"
+    server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), "python3", "-c", PAGED_SERVER]
+    run_dir = tmp_path / "run"
+    p, send, until = raw_session(keys, pol, server, run_dir)
+    try:
+        answers = {}
+        for i, name in enumerate(["c", "C", "grow", "d", "e"], start=1):
+            send({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                  "params": {"name": name, "arguments": {}}})
+            msgs = until(i)
+            answers[name] = msgs[-1]
+            if name == "grow":
+                assert [m.get("method") for m in msgs[:-1]] == ["notifications/tools/list_changed"], msgs
+            else:
+                assert len(msgs) == 1, msgs  # the proxy's own listings are never relayed
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    text = {n: a["result"]["content"][0]["text"] for n, a in answers.items()}
+    assert text["c"] == "ran c" and text["grow"] == "ran grow" and text["d"] == "ran d", text
+    for n in ("C", "e"):
+        assert answers[n]["result"]["isError"] and "MCP_TOOL_NOT_LISTED" in text[n], text
+    sent = [json.loads(l) for l in seen.read_text().splitlines()]
+    calls = [m["params"]["name"] for m in sent if m.get("method") == "tools/call"]
+    assert calls == ["c", "grow", "d"], calls
+    # Three pages before the first call, three again after the server said its tools changed.
+    cursors = [(m.get("params") or {}).get("cursor") for m in sent if m.get("method") == "tools/list"]
+    assert cursors == [None, "1", "2", None, "1", "2"], cursors
+    decisions = [(r["op"]["resource"], r["op"]["reason_code"]) for r in run_log(run_dir)
+                 if r["op"]["type"] == "decision"]
+    assert decisions == [("c", "POLICY_ALLOW"), ("C", "MCP_TOOL_NOT_LISTED"), ("grow", "POLICY_ALLOW"),
+                         ("d", "POLICY_ALLOW"), ("e", "MCP_TOOL_NOT_LISTED")], decisions

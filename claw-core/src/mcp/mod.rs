@@ -12,6 +12,8 @@
 //! - [`data`]: `resources/read` and `prompts/get` as WPC requests (`mcp:read_resource` on
 //!   the URI, `mcp:get_prompt` on the name), their refusal, the `resources/list` and
 //!   `prompts/list` filter;
+//! - [`offered`]: the tool names a server listed: a call to a name it never listed is
+//!   refused before the policy sees it;
 //! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body;
 //! - [`in_flight`]: the requests a client has in flight, one per id, bounded.
 
@@ -21,6 +23,7 @@ pub mod gate;
 pub mod headers;
 pub mod in_flight;
 pub mod message;
+pub mod offered;
 
 pub use data::{
     data_denial, filter_data_list, DataRequest, ACTION_GET_PROMPT, ACTION_READ_RESOURCE,
@@ -37,4 +40,7 @@ pub use in_flight::{InFlight, MAX_IN_FLIGHT};
 pub use message::{
     check_relayable, error_response, parse_message, refusal, result_response, IdKey, Message,
     DEFAULT_MAX_MESSAGE_BYTES,
+};
+pub use offered::{
+    tools_list_request, Offered, OfferedTools, MAX_LISTING_PAGES, MAX_OFFERED_TOOLS,
 };

@@ -9,9 +9,12 @@ use crate::cmd::run::{self, StartArgs};
 use crate::{exit, io, Failure};
 use claw_core::canonical::Canonical;
 use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
-use claw_core::mcp::{self, Approval, CallDecision, DataRequest, Listing, ToolCall};
+use claw_core::mcp::{
+    self, Approval, CallDecision, DataRequest, Listing, McpError, Offered, OfferedTools, ToolCall,
+};
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -95,6 +98,8 @@ struct Answer {
 #[derive(Debug)]
 pub struct Gate {
     answers: Vec<Answer>,
+    /// The tools each server (by name) listed (docs/SPEC.md §10.3, step 0).
+    offered: HashMap<String, OfferedTools>,
     runtime: PolicyRuntime,
     policy_hash: String,
     requirements: Requirements,
@@ -157,6 +162,7 @@ impl Gate {
         let runtime = PolicyRuntime::new(compiled);
         let mut gate = Gate {
             answers: Vec::new(),
+            offered: HashMap::new(),
             runtime,
             policy_hash,
             requirements,
@@ -382,13 +388,50 @@ impl Gate {
     }
 
     /// Decide a `tools/call` to the MCP server named `server` and record the decision.
+    /// A tool the server never listed is refused before the policy sees it
+    /// (`MCP_TOOL_NOT_LISTED`; `MCP_TOOL_LISTING_UNAVAILABLE` while no whole listing could
+    /// be read): the relays list the server's tools themselves first ([`Gate::offered`]).
     pub fn decide(&mut self, call: &ToolCall, server: &str) -> Result<CallDecision, Failure> {
+        let unlisted = match self.offered(server, &call.name) {
+            Offered::Listed => None,
+            Offered::NotListed => Some("MCP_TOOL_NOT_LISTED"),
+            Offered::Unknown => Some("MCP_TOOL_LISTING_UNAVAILABLE"),
+        };
         self.decide_on(
             ACTION_TOOL_EXECUTE,
             &call.name,
             call.args_hash_b64u(),
             server,
+            unlisted,
         )
+    }
+
+    /// What is known of tool `name` of the server named `server`: `Unknown` until a whole
+    /// listing of its tools has been read (by the client or by the proxy itself).
+    pub fn offered(&self, server: &str, name: &str) -> Offered {
+        self.offered
+            .get(server)
+            .map_or(Offered::Unknown, |o| o.offered(name))
+    }
+
+    /// Take in one page of a `tools/list` answer the proxy asked for itself (not recorded,
+    /// not shown to anyone); returns the next page's cursor.
+    pub fn note_tools_page(
+        &mut self,
+        server: &str,
+        result: &Value,
+    ) -> Result<Option<String>, McpError> {
+        self.offered
+            .entry(server.to_string())
+            .or_default()
+            .note_page(result)
+    }
+
+    /// The server named `server` said its tools changed (`notifications/tools/list_changed`).
+    pub fn tools_changed(&mut self, server: &str) {
+        if let Some(o) = self.offered.get_mut(server) {
+            o.changed();
+        }
     }
 
     /// Decide a `resources/read` or `prompts/get` to the MCP server named `server` and
@@ -399,22 +442,33 @@ impl Gate {
         req: &DataRequest,
         server: &str,
     ) -> Result<CallDecision, Failure> {
-        self.decide_on(req.action(), req.target(), req.args_hash_b64u(), server)
+        self.decide_on(
+            req.action(),
+            req.target(),
+            req.args_hash_b64u(),
+            server,
+            None,
+        )
     }
 
-    /// Decide `action` on `resource` (arguments hashed to `args_hash`) and record it.
+    /// Decide `action` on `resource` (arguments hashed to `args_hash`) and record it;
+    /// `refused` is a reason to deny found before the policy (after the overrides file).
     fn decide_on(
         &mut self,
         action: &str,
         resource: &str,
         args_hash: &str,
         server: &str,
+        refused: Option<&'static str>,
     ) -> Result<CallDecision, Failure> {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
         let broken = self.overrides.as_ref().and_then(|o| o.broken);
-        let d = if let Some(code) = broken.or_else(|| self.token_refusal(action, at / 1000)) {
+        let early = broken
+            .or(refused)
+            .or_else(|| self.token_refusal(action, at / 1000));
+        let d = if let Some(code) = early {
             CallDecision::refused(code, &self.policy_hash)
         } else {
             // A recorded approval (`claw run approve`, a receipt) first, then an answer given
@@ -530,6 +584,9 @@ impl Gate {
             !broken && mcp::listing_visible(&snapshot, name, at / 1000)
         })
         .map_err(failure)?;
+        // What the client was shown is what the server offers (a readable listing: checked
+        // by the filter above).
+        let _ = self.note_tools_page(server, result);
         self.record(
             RunOp::Listing(ListingRecord {
                 server: server.into(),

@@ -13,7 +13,7 @@ use super::ServeHttpArgs;
 use crate::{exit, Failure};
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    CallDecision, DataRequest, InFlight, McpError, Message, ToolCall,
+    CallDecision, DataRequest, InFlight, McpError, Message, Offered, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -253,6 +253,11 @@ impl Proxy {
                     Ok(c) => c,
                     Err(e) => return respond_json(&mut conn, "200 OK", &refusal(&id, &e)),
                 };
+                // A name the upstream has not been seen to list: list its tools first, in
+                // the client's session (docs/SPEC.md §10.3, step 0).
+                if lock(&self.gate).offered(&route.name, &call.name) == Offered::Unknown {
+                    self.list_tools(route, &head);
+                }
                 let decided = lock(&self.gate).decide(&call, &route.name);
                 match decided {
                     Ok(d) if allows(&d) => Pending::Call {
@@ -528,9 +533,16 @@ impl Proxy {
         pending: &Pending,
         answered: &mut bool,
     ) -> Answer {
-        let Message::Response { id: rid, outcome } = msg else {
-            // The upstream's own requests and notifications on the answer's stream.
-            return Answer::Keep;
+        let (rid, outcome) = match msg {
+            Message::Response { id, outcome } => (id, outcome),
+            Message::Notification { method, .. } => {
+                if method == "notifications/tools/list_changed" {
+                    lock(&self.gate).tools_changed(&route.name);
+                }
+                return Answer::Keep;
+            }
+            // The upstream's own requests on the answer's stream.
+            Message::Request { .. } => return Answer::Keep,
         };
         if &rid != id || *answered {
             return Answer::Drop(McpError::UnsolicitedResponse(rid.to_string()));
@@ -647,6 +659,52 @@ impl Proxy {
 
     /// One request to the upstream; the client's `Accept`, `Authorization`, `Last-Event-ID`
     /// and `Mcp-*` / `MCP-*` headers go along.
+    /// List the upstream's tools on the proxy's own behalf, page by page, in the session of
+    /// the client request `head` (its `Mcp-Session-Id`, protocol version and credentials);
+    /// what is read goes to the gate, nothing to the client. A failure is one line on
+    /// stderr: the call is then decided with what is known (`MCP_TOOL_LISTING_UNAVAILABLE`).
+    fn list_tools(&self, route: &Route, head: &Head) {
+        // The session, the revision and the credentials; not the call's own Mcp-* headers.
+        let mut own = Head {
+            line: head.line.clone(),
+            headers: head
+                .headers
+                .iter()
+                .filter(|(k, _)| {
+                    matches!(
+                        k.as_str(),
+                        "accept" | "authorization" | "mcp-session-id" | "mcp-protocol-version"
+                    )
+                })
+                .cloned()
+                .collect(),
+        };
+        if head.get("mcp-method").is_some() {
+            own.headers.push(("mcp-method".into(), "tools/list".into()));
+        }
+        let mut cursor: Option<String> = None;
+        for page in 0..mcp::MAX_LISTING_PAGES {
+            let id = Value::from(format!("{}-list-{page}", self.ask_prefix));
+            let body = serde_json::to_vec(&mcp::tools_list_request(&id, cursor.as_deref()))
+                .unwrap_or_default();
+            let read = self
+                .upstream_request(route, "POST", &own, Some(&body))
+                .map_err(|e| McpError::InvalidListing(format!("tools/list: {e}")))
+                .and_then(|(status, up, body)| own_answer(&status, &up, &body, &id, self.max_bytes))
+                .and_then(|r| lock(&self.gate).note_tools_page(&route.name, &r));
+            match read {
+                Ok(Some(c)) => cursor = Some(c),
+                Ok(None) => return,
+                Err(e) => {
+                    return super::note(
+                        e.reason_code(),
+                        &format!("the proxy's own tools/list of {}: {e}", route.name),
+                    )
+                }
+            }
+        }
+    }
+
     fn upstream_request(
         &self,
         route: &Route,
@@ -703,6 +761,61 @@ struct Asking<'a> {
     call: ToolCall,
     session: String,
     client: String,
+}
+
+/// The result of the answer to the proxy's own request `id`: the one response to it in a
+/// JSON body or in an event stream (each event's data one message).
+fn own_answer(
+    status: &str,
+    up: &Head,
+    body: &[u8],
+    id: &Value,
+    max_bytes: usize,
+) -> Result<Value, McpError> {
+    if !status.starts_with('2') {
+        return Err(McpError::InvalidListing(format!(
+            "tools/list: HTTP {status}"
+        )));
+    }
+    let answer = |data: &[u8]| match mcp::parse_message(data, max_bytes)? {
+        Message::Response { id: rid, outcome } if &rid == id => Ok(Some(outcome)),
+        _ => Ok::<_, McpError>(None),
+    };
+    let outcome = if up
+        .get("content-type")
+        .unwrap_or("")
+        .starts_with("text/event-stream")
+    {
+        let text = String::from_utf8_lossy(body)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
+        // Events without data (a stream's priming event) and events that are not a message
+        // are passed over: only the answer to `id` is read.
+        let mut found = None;
+        for event in text.split("\n\n") {
+            let data: Vec<&str> = event
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(|d| d.strip_prefix(' ').unwrap_or(d))
+                .collect();
+            let data = data.join("\n");
+            if data.is_empty() {
+                continue;
+            }
+            if let Ok(Some(o)) = answer(data.as_bytes()) {
+                found = Some(o);
+                break;
+            }
+        }
+        found
+    } else {
+        answer(body)?
+    };
+    match outcome {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(McpError::InvalidListing(format!("tools/list answered {e}"))),
+        None => Err(McpError::InvalidListing("tools/list: no answer".into())),
+    }
 }
 
 fn write_flush(w: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {

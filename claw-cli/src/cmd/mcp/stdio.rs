@@ -8,7 +8,7 @@ use super::{note, WrapArgs};
 use crate::{exit, Failure};
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    DataRequest, IdKey, InFlight, McpError, Message, ToolCall,
+    DataRequest, IdKey, InFlight, McpError, Message, Offered, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -30,9 +30,20 @@ enum Pending {
     DataList(&'static str),
     /// Any other request: the answer is relayed as it is.
     Relay,
-    /// A `tools/call` not forwarded (yet): being decided, or waiting for a human's answer.
-    /// Its id stays taken; a server "answer" to it is dropped.
+    /// A `tools/call` not forwarded (yet): being decided, waiting for the server's tool
+    /// listing, or for a human's answer. Its id stays taken; a server "answer" to it is
+    /// dropped.
     Held,
+    /// A page of the `tools/list` the proxy sends on its own (the page's number).
+    OwnListing(usize),
+}
+
+/// A call to a tool the proxy has not seen listed yet, waiting for its own listing.
+#[derive(Debug)]
+struct Unlisted {
+    id: Value,
+    call: ToolCall,
+    line: Vec<u8>,
 }
 
 /// An approval asked through elicitation: the call waits for the client's answer.
@@ -50,6 +61,9 @@ struct Shared {
     /// The client's requests in flight (one per id: docs/SPEC.md §10.2).
     pending: Mutex<InFlight<Pending>>,
     asked: Mutex<HashMap<IdKey, Asked>>,
+    /// Calls waiting for the proxy's own listing of the server's tools, and whether that
+    /// listing is under way.
+    unlisted: Mutex<(Vec<Unlisted>, bool)>,
     to_client: Mutex<std::io::Stdout>,
     to_server: Mutex<Option<ChildStdin>>,
     elicitation: AtomicBool,
@@ -213,6 +227,64 @@ impl Shared {
         if let Err(e) = admitted {
             return self.refuse(&id, &e);
         }
+        // A name the server has not been seen to list: list its tools first (docs/SPEC.md
+        // §10.3, step 0); the call is decided when the listing is read.
+        if lock(&self.gate).offered(&self.server, &call.name) == Offered::Unknown {
+            let start = {
+                let mut u = lock(&self.unlisted);
+                u.0.push(Unlisted {
+                    id,
+                    call,
+                    line: line.to_vec(),
+                });
+                !std::mem::replace(&mut u.1, true)
+            };
+            if start {
+                self.list_tools(None, 0);
+            }
+            return;
+        }
+        self.decide_held(id, call, line);
+    }
+
+    /// Send page `page` of the proxy's own `tools/list` (from `cursor`); when it cannot be
+    /// sent, the waiting calls are decided with what is known.
+    fn list_tools(&self, cursor: Option<&str>, page: usize) {
+        let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
+        let id = Value::from(format!("{}-list-{n}", self.ask_prefix));
+        let admitted = lock(&self.pending).admit(&id, Pending::OwnListing(page));
+        match admitted.map(|_| serde_json::to_vec(&mcp::tools_list_request(&id, cursor))) {
+            Ok(Ok(bytes)) => self.send_server(&bytes),
+            Ok(Err(e)) => {
+                lock(&self.pending).settle(&id);
+                note("INTERNAL_ERROR", &e.to_string());
+                self.listed();
+            }
+            Err(e) => {
+                note(e.reason_code(), &format!("the proxy's own tools/list: {e}"));
+                self.listed();
+            }
+        }
+    }
+
+    /// The proxy's own listing ended (read whole, or not): decide the calls that waited for
+    /// it, except those the client withdrew meanwhile.
+    fn listed(&self) {
+        let waiting = {
+            let mut u = lock(&self.unlisted);
+            u.1 = false;
+            std::mem::take(&mut u.0)
+        };
+        for w in waiting {
+            let held = matches!(lock(&self.pending).get(&w.id), Some(Pending::Held));
+            if held {
+                self.decide_held(w.id, w.call, &w.line);
+            }
+        }
+    }
+
+    /// Decide a call whose id is held, and act on the decision.
+    fn decide_held(&self, id: Value, call: ToolCall, line: &[u8]) {
         let decided = lock(&self.gate).decide(&call, &self.server);
         let d = match decided {
             Ok(d) => d,
@@ -336,8 +408,15 @@ impl Shared {
                 );
             }
         };
-        let Message::Response { id, outcome } = msg else {
-            return self.send_client_bytes(line);
+        let (id, outcome) = match msg {
+            Message::Response { id, outcome } => (id, outcome),
+            Message::Notification { method, .. } => {
+                if method == "notifications/tools/list_changed" {
+                    lock(&self.gate).tools_changed(&self.server);
+                }
+                return self.send_client_bytes(line);
+            }
+            Message::Request { .. } => return self.send_client_bytes(line),
         };
         if id.is_null() {
             // An error about a request the server could not read: it answers no request.
@@ -356,6 +435,23 @@ impl Shared {
                 note(e.reason_code(), &e.to_string())
             }
             Some(Pending::Relay) => self.send_client_bytes(line),
+            Some(Pending::OwnListing(page)) => {
+                // Never relayed: the client did not ask.
+                let next = match outcome {
+                    Ok(r) => lock(&self.gate).note_tools_page(&self.server, &r),
+                    Err(e) => Err(McpError::InvalidListing(format!("tools/list answered {e}"))),
+                };
+                match next {
+                    Ok(Some(cursor)) if page + 1 < mcp::MAX_LISTING_PAGES => {
+                        self.list_tools(Some(&cursor), page + 1)
+                    }
+                    Ok(_) => self.listed(),
+                    Err(e) => {
+                        note(e.reason_code(), &format!("the proxy's own tools/list: {e}"));
+                        self.listed()
+                    }
+                }
+            }
             Some(Pending::Call { call, started }) => {
                 let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let (result, status) = match outcome {
@@ -429,6 +525,7 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
         server: a.gate.server_name.clone(),
         pending: Mutex::new(InFlight::default()),
         asked: Mutex::new(HashMap::new()),
+        unlisted: Mutex::new((Vec::new(), false)),
         to_client: Mutex::new(std::io::stdout()),
         to_server: Mutex::new(Some(child_in)),
         elicitation: AtomicBool::new(false),
