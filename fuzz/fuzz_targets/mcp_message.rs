@@ -1,7 +1,9 @@
 //! Bytes as one MCP JSON-RPC message, through everything the MCP proxy does with it
 //! (claw_core::mcp): parse and classify, read `tools/call` params and decide them against a
 //! fixed policy, check the Streamable HTTP headers the body implies, refuse tasks, keep one
-//! request per id in flight, filter a `tools/list` result.
+//! request per id in flight, filter a `tools/list` result, read `resources/read` and
+//! `prompts/get` params and decide them, filter `resources/list` and `prompts/list` results,
+//! take in a listing page of offered tools.
 //!
 //! Checks beyond "never panics": an accepted message re-serialized parses to the same message;
 //! a refusal is a JSON-RPC error with the error's code; headers mirrored from the body (plain
@@ -151,7 +153,63 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    // A data request: decided on its own action; the fixed policy allows none, so each is
+    // denied, and its refusal names the decision's reason code.
+    if let Message::Request { id, method, params } = &msg {
+        match mcp::DataRequest::from_request(method, params.as_ref()) {
+            Ok(Some(req)) => {
+                assert!(matches!(method.as_str(), "resources/read" | "prompts/get"));
+                let d = mcp::decide_request(
+                    &snap,
+                    req.action(),
+                    req.target(),
+                    "fs",
+                    1_790_000_000,
+                    1_790_000_000,
+                    Approval::None,
+                );
+                assert_eq!(d.verdict, Verdict::Deny);
+                let r = mcp::data_denial(id, &req, "fs", &d);
+                assert_eq!(r["error"]["code"], mcp::RPC_CODE_DENIED);
+                assert_eq!(r["error"]["data"]["reason_code"], d.reason_code.as_str());
+            }
+            Ok(None) => assert!(!matches!(method.as_str(), "resources/read" | "prompts/get")),
+            Err(e) => assert_eq!(e.reason_code(), "MCP_INVALID_PARAMS"),
+        }
+    }
     if let Message::Response { outcome: Ok(r), .. } = &msg {
+        // Listings of data: with the fixed policy nothing could be allowed, so nothing shows.
+        for method in ["resources/list", "prompts/list"] {
+            if let Ok(Some(v)) = mcp::filter_data_list(method, r, |a, t| {
+                mcp::visible_in_listing(&snap, a, t, 1_790_000_000)
+            }) {
+                let member = if method == "resources/list" {
+                    "resources"
+                } else {
+                    "prompts"
+                };
+                assert_eq!(v[member].as_array().map(Vec::len), Some(0));
+            }
+        }
+        // Offered tools: what a page lists is listed; without a cursor the listing is whole.
+        let mut offered = mcp::OfferedTools::default();
+        if let Ok(next) = offered.note_page(r) {
+            for name in r["tools"].as_array().into_iter().flatten() {
+                if let Some(n) = name["name"].as_str().filter(|n| !n.is_empty()) {
+                    assert_eq!(offered.offered(n), mcp::Offered::Listed);
+                }
+            }
+            let probe = "\u{0}never listed";
+            let listed = r["tools"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["name"] == probe);
+            if !listed {
+                let whole = offered.offered(probe) == mcp::Offered::NotListed;
+                assert_eq!(whole, next.is_none());
+            }
+        }
         if let Ok(l) = mcp::filter_tools_list(r, |n| mcp::listing_visible(&snap, n, 1_790_000_000))
         {
             assert!(l.shown.iter().all(|s| l.offered.contains(s)));

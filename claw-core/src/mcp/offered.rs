@@ -29,6 +29,19 @@ pub enum Offered {
     Unknown,
 }
 
+impl Offered {
+    /// The reason a call to the name is refused before the policy sees it:
+    /// `MCP_TOOL_NOT_LISTED` (the server's whole listing does not hold it),
+    /// `MCP_TOOL_LISTING_UNAVAILABLE` (no whole listing could be read); `None` when listed.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            Offered::Listed => None,
+            Offered::NotListed => Some("MCP_TOOL_NOT_LISTED"),
+            Offered::Unknown => Some("MCP_TOOL_LISTING_UNAVAILABLE"),
+        }
+    }
+}
+
 /// The tool names one server offered in its `tools/list` answers (every page, whoever asked),
 /// and whether a whole listing (its last page: no `nextCursor`) has been read since the
 /// server last announced `notifications/tools/list_changed`.

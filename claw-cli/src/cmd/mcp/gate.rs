@@ -392,11 +392,7 @@ impl Gate {
     /// (`MCP_TOOL_NOT_LISTED`; `MCP_TOOL_LISTING_UNAVAILABLE` while no whole listing could
     /// be read): the relays list the server's tools themselves first ([`Gate::offered`]).
     pub fn decide(&mut self, call: &ToolCall, server: &str) -> Result<CallDecision, Failure> {
-        let unlisted = match self.offered(server, &call.name) {
-            Offered::Listed => None,
-            Offered::NotListed => Some("MCP_TOOL_NOT_LISTED"),
-            Offered::Unknown => Some("MCP_TOOL_LISTING_UNAVAILABLE"),
-        };
+        let unlisted = self.offered(server, &call.name).refusal();
         self.decide_on(
             ACTION_TOOL_EXECUTE,
             &call.name,
