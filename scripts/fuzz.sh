@@ -67,24 +67,50 @@ for path in sys.argv[3:]:
 PY
 for extra in "$root"/fuzz/seeds.sh; do [ -f "$extra" ] && source "$extra"; done
 targets=$(cd fuzz && cargo fuzz list)
-for t in $targets; do
-  echo "== fuzz: $t (${secs}s, AddressSanitizer)"
-  # Stable rustc refuses -Zsanitizer unless told it may use unstable flags (toolchain notes).
-  log=$(mktemp)
-  mkdir -p "$corpus/$t"
-  if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "$corpus/$t" -- \
-      -max_total_time="$secs" -dict="$root/fuzz/dict/json.dict" -max_len=65536 >"$log" 2>&1); then
-    # `|| true`: under pipefail a grep that matches nothing would end the script here, before
-    # the message below (a target that did not build printed nothing at all).
-    grep -E "panicked|ERROR|SUMMARY|Test unit|artifact|^error" "$log" | head -20 || true
-    if grep -q "failed to build fuzz script" "$log"; then
-      echo "fuzz: $t did not build (the errors are above)" >&2
-      exit 1
-    fi
+# Stable rustc refuses -Zsanitizer unless told it may use unstable flags (toolchain notes).
+echo "== fuzz: build every target (AddressSanitizer)"
+if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build); then
+  echo "fuzz: the targets did not build (the errors are above)" >&2
+  exit 1
+fi
+# Each target is one libFuzzer process on one core: as many run at once as there are cores
+# (FUZZ_JOBS), each for `secs`, each with its own corpus and log.
+jobs=${FUZZ_JOBS:-$(nproc)}
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+run_one() { # run_one TARGET: exit 0 when it ran its time without a crash
+  mkdir -p "$corpus/$1"
+  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" "$corpus/$1" -- \
+    -max_total_time="$secs" -dict="$root/fuzz/dict/json.dict" -max_len=65536 >"$logs/$1" 2>&1)
+}
+failed() { # failed TARGET: what its log says, then stop
+  local t=$1 log=$logs/$1
+  # `|| true`: under pipefail a grep that matches nothing would end the script here, before
+  # the message below.
+  grep -E "panicked|ERROR|SUMMARY|Test unit|artifact|^error" "$log" | head -20 || true
+  if grep -q "failed to build fuzz script" "$log"; then
+    echo "fuzz: $t did not build (the errors are above)" >&2
+  else
     echo "fuzz: $t crashed; the input is in fuzz/artifacts/$t: make it a regression test" >&2
-    exit 1
   fi
-  grep -E "^Done [0-9]+ runs" "$log" || tail -2 "$log"
-  rm -f "$log"
+  exit 1
+}
+set -- $targets
+while [ $# -gt 0 ]; do
+  batch=() pids=()
+  while [ $# -gt 0 ] && [ ${#batch[@]} -lt "$jobs" ]; do
+    echo "== fuzz: $1 (${secs}s, AddressSanitizer)"
+    run_one "$1" & pids+=($!)
+    batch+=("$1")
+    shift
+  done
+  for i in "${!batch[@]}"; do
+    t=${batch[$i]}
+    if wait "${pids[$i]}"; then
+      echo "$t: $(grep -E "^Done [0-9]+ runs" "$logs/$t" || tail -1 "$logs/$t")"
+    else
+      failed "$t"
+    fi
+  done
 done
 echo "fuzz: all targets ran ${secs}s without a crash"
