@@ -193,7 +193,7 @@ fuzz_target!(|data: &[u8]| {
         }
         // Offered tools: what a page lists is listed; without a cursor the listing is whole.
         let mut offered = mcp::OfferedTools::default();
-        if let Ok(next) = offered.note_page(r) {
+        if let Ok(next) = offered.note_page(r, true) {
             for name in r["tools"].as_array().into_iter().flatten() {
                 if let Some(n) = name["name"].as_str().filter(|n| !n.is_empty()) {
                     assert_eq!(offered.offered(n), mcp::Offered::Listed);

@@ -731,3 +731,29 @@ def test_a_tool_the_server_never_listed_is_refused(keys, tmp_path):
                  if r["op"]["type"] == "decision"]
     assert decisions == [("c", "POLICY_ALLOW"), ("C", "MCP_TOOL_NOT_LISTED"), ("grow", "POLICY_ALLOW"),
                          ("d", "POLICY_ALLOW"), ("e", "MCP_TOOL_NOT_LISTED")], decisions
+
+
+def test_a_listing_resumed_from_a_cursor_is_not_taken_as_whole(keys, tmp_path):
+    # The client reads only the last page (it resumed from a cursor): the tools of the pages
+    # before it are not "never listed"; the proxy lists them itself before deciding.
+    pol = keys.policy("any-tool-2", [{"sid": "any", "effect": "Allow", "actions": ["tool:execute"],
+                                      "resources": ["*"]}])
+    seen = tmp_path / "server-stdin.jsonl"
+    server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), "python3", "-c", PAGED_SERVER]
+    p, send, until = raw_session(keys, pol, server, tmp_path / "run")
+    try:
+        send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"cursor": "2"}})
+        last = until(1)[-1]["result"]
+        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "a", "arguments": {}}})
+        a = until(2)[-1]["result"]
+        send({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "A", "arguments": {}}})
+        refused = until(3)[-1]["result"]
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    assert [t["name"] for t in last["tools"]] == ["c"] and "nextCursor" not in last
+    assert a["content"][0]["text"] == "ran a", a
+    assert refused["isError"] and "MCP_TOOL_NOT_LISTED" in refused["content"][0]["text"], refused
+    sent = [json.loads(l) for l in seen.read_text().splitlines()]
+    cursors = [(m.get("params") or {}).get("cursor") for m in sent if m.get("method") == "tools/list"]
+    assert cursors == ["2", None, "1", "2"], cursors

@@ -53,10 +53,17 @@ pub struct OfferedTools {
 
 impl OfferedTools {
     /// Take in one page of a `tools/list` result: its tool names (entries without a string
-    /// name add nothing), and, when it has no `nextCursor`, that the listing is whole. Returns
-    /// the next cursor of a page that has one (a non-empty string). A result without a
-    /// `tools` array is refused (`MCP_INVALID_LISTING`) and changes nothing.
-    pub fn note_page(&mut self, result: &Value) -> Result<Option<String>, McpError> {
+    /// name add nothing), and, when it has no `nextCursor` and `from_first_page` holds, that
+    /// the listing is whole. `from_first_page`: this page is a first page (its request had no
+    /// cursor), or every page before it was read from the first (the proxy's own listing); a
+    /// client that resumed from a cursor has not shown the pages before it. Returns the next
+    /// cursor of a page that has one (a non-empty string). A result without a `tools` array
+    /// is refused (`MCP_INVALID_LISTING`) and changes nothing.
+    pub fn note_page(
+        &mut self,
+        result: &Value,
+        from_first_page: bool,
+    ) -> Result<Option<String>, McpError> {
         let tools = result
             .get("tools")
             .and_then(Value::as_array)
@@ -74,7 +81,7 @@ impl OfferedTools {
         match result.get("nextCursor") {
             Some(Value::String(c)) if !c.is_empty() => Ok(Some(c.clone())),
             _ => {
-                self.complete = true;
+                self.complete |= from_first_page;
                 Ok(None)
             }
         }
@@ -118,12 +125,15 @@ mod tests {
     fn names_listed_on_every_page_and_whole_at_the_last() {
         let mut o = OfferedTools::default();
         assert_eq!(o.offered("read"), Offered::Unknown);
-        let next = o.note_page(&json!({"tools": [{"name": "read"}, {"x": 1}], "nextCursor": "2"}));
+        let next = o.note_page(
+            &json!({"tools": [{"name": "read"}, {"x": 1}], "nextCursor": "2"}),
+            true,
+        );
         assert_eq!(next.unwrap().as_deref(), Some("2"));
         assert_eq!(o.offered("read"), Offered::Listed);
         assert_eq!(o.offered("write"), Offered::Unknown);
         assert_eq!(
-            o.note_page(&json!({"tools": [{"name": "write"}]})),
+            o.note_page(&json!({"tools": [{"name": "write"}]}), true),
             Ok(None)
         );
         assert_eq!(o.offered("write"), Offered::Listed);
@@ -134,15 +144,28 @@ mod tests {
         assert_eq!(o.offered("read"), Offered::Listed);
         // An empty or non-string cursor ends the listing.
         assert_eq!(
-            o.note_page(&json!({"tools": [], "nextCursor": ""})),
+            o.note_page(&json!({"tools": [], "nextCursor": ""}), true),
             Ok(None)
         );
         assert_eq!(o.offered("WRITE"), Offered::NotListed);
         // A result that is not a listing is refused and changes nothing.
         o.changed();
-        let e = o.note_page(&json!({})).unwrap_err();
+        let e = o.note_page(&json!({}), true).unwrap_err();
         assert_eq!(e.reason_code(), "MCP_INVALID_LISTING");
         assert_eq!(o.offered("WRITE"), Offered::Unknown);
+    }
+
+    /// A last page read after resuming from a cursor does not make the listing whole: the
+    /// pages before it were not seen.
+    #[test]
+    fn a_resumed_listing_is_not_whole() {
+        let mut o = OfferedTools::default();
+        assert_eq!(
+            o.note_page(&json!({"tools": [{"name": "b"}]}), false),
+            Ok(None)
+        );
+        assert_eq!(o.offered("b"), Offered::Listed);
+        assert_eq!(o.offered("a"), Offered::Unknown);
     }
 
     #[test]
@@ -151,7 +174,7 @@ mod tests {
         let tools: Vec<Value> = (0..MAX_OFFERED_TOOLS + 5)
             .map(|i| json!({"name": format!("t{i}")}))
             .collect();
-        o.note_page(&json!({ "tools": tools })).unwrap();
+        o.note_page(&json!({ "tools": tools }), true).unwrap();
         assert_eq!(o.names.len(), MAX_OFFERED_TOOLS);
         assert_eq!(o.offered("t0"), Offered::Listed);
         assert_eq!(

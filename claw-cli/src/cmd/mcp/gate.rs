@@ -410,17 +410,19 @@ impl Gate {
             .map_or(Offered::Unknown, |o| o.offered(name))
     }
 
-    /// Take in one page of a `tools/list` answer the proxy asked for itself (not recorded,
-    /// not shown to anyone); returns the next page's cursor.
+    /// Take in one page of a `tools/list` answer (`from_first_page`: see
+    /// [`OfferedTools::note_page`]); returns the next page's cursor. The proxy's own listing
+    /// (not recorded, not shown to anyone) reads every page from the first.
     pub fn note_tools_page(
         &mut self,
         server: &str,
         result: &Value,
+        from_first_page: bool,
     ) -> Result<Option<String>, McpError> {
         self.offered
             .entry(server.to_string())
             .or_default()
-            .note_page(result)
+            .note_page(result, from_first_page)
     }
 
     /// The server named `server` said its tools changed (`notifications/tools/list_changed`).
@@ -569,8 +571,14 @@ impl Gate {
         )
     }
 
-    /// Filter a `tools/list` result of the MCP server named `server` and record the listing.
-    pub fn listing(&mut self, result: &Value, server: &str) -> Result<Listing, Failure> {
+    /// Filter a `tools/list` result of the MCP server named `server` and record the listing
+    /// (`first_page`: the client's request had no cursor).
+    pub fn listing(
+        &mut self,
+        result: &Value,
+        server: &str,
+        first_page: bool,
+    ) -> Result<Listing, Failure> {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
@@ -582,7 +590,7 @@ impl Gate {
         .map_err(failure)?;
         // What the client was shown is what the server offers (a readable listing: checked
         // by the filter above).
-        let _ = self.note_tools_page(server, result);
+        let _ = self.note_tools_page(server, result, first_page);
         self.record(
             RunOp::Listing(ListingRecord {
                 server: server.into(),

@@ -39,7 +39,8 @@ enum Pending {
         call: ToolCall,
         started: Instant,
     },
-    List,
+    /// A `tools/list` (`true`: a first page, asked without a cursor).
+    List(bool),
     /// A `resources/list` or `prompts/list` (the method): the answer is filtered.
     DataList(&'static str),
     /// An `initialize`: the session's client and whether it can be asked (elicitation).
@@ -288,7 +289,9 @@ impl Proxy {
                     Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                 }
             }
-            Message::Request { method, .. } if method == "tools/list" => Pending::List,
+            Message::Request { method, params, .. } if method == "tools/list" => {
+                Pending::List(super::stdio::no_cursor(params.as_ref()))
+            }
             Message::Request { method, .. } if method == "resources/list" => {
                 Pending::DataList("resources/list")
             }
@@ -576,12 +579,14 @@ impl Proxy {
                     Err(f) => Answer::Replace(failure_response(id, &f)),
                 },
             },
-            Pending::List => match outcome {
+            Pending::List(first_page) => match outcome {
                 Err(_) => Answer::Keep,
-                Ok(r) => Answer::Replace(match lock(&self.gate).listing(&r, &route.name) {
-                    Ok(l) => result_response(id, l.result),
-                    Err(f) => failure_response(id, &f),
-                }),
+                Ok(r) => Answer::Replace(
+                    match lock(&self.gate).listing(&r, &route.name, *first_page) {
+                        Ok(l) => result_response(id, l.result),
+                        Err(f) => failure_response(id, &f),
+                    },
+                ),
             },
         }
     }
@@ -691,7 +696,7 @@ impl Proxy {
                 .upstream_request(route, "POST", &own, Some(&body))
                 .map_err(|e| McpError::InvalidListing(format!("tools/list: {e}")))
                 .and_then(|(status, up, body)| own_answer(&status, &up, &body, &id, self.max_bytes))
-                .and_then(|r| lock(&self.gate).note_tools_page(&route.name, &r));
+                .and_then(|r| lock(&self.gate).note_tools_page(&route.name, &r, true));
             match read {
                 Ok(Some(c)) => cursor = Some(c),
                 Ok(None) => return,

@@ -24,8 +24,8 @@ use std::time::Instant;
 enum Pending {
     /// An allowed `tools/call`: its receipt is signed when the server answers.
     Call { call: ToolCall, started: Instant },
-    /// A `tools/list`: the answer is filtered.
-    List,
+    /// A `tools/list`: the answer is filtered (`true`: a first page, asked without a cursor).
+    List(bool),
     /// A `resources/list` or `prompts/list` (the method): the answer is filtered.
     DataList(&'static str),
     /// Any other request: the answer is relayed as it is.
@@ -170,7 +170,7 @@ impl Shared {
         }
         match method {
             "tools/call" => self.tools_call(id, params, line),
-            "tools/list" => self.forward(&id, Pending::List, line),
+            "tools/list" => self.forward(&id, Pending::List(no_cursor(params)), line),
             "resources/list" => self.forward(&id, Pending::DataList("resources/list"), line),
             "prompts/list" => self.forward(&id, Pending::DataList("prompts/list"), line),
             "initialize" => {
@@ -211,7 +211,7 @@ impl Shared {
         let mut pending = lock(&self.pending);
         if matches!(
             pending.get(id),
-            Some(Pending::Relay | Pending::List | Pending::DataList(_) | Pending::Held)
+            Some(Pending::Relay | Pending::List(_) | Pending::DataList(_) | Pending::Held)
         ) {
             pending.settle(id);
         }
@@ -438,7 +438,7 @@ impl Shared {
             Some(Pending::OwnListing(page)) => {
                 // Never relayed: the client did not ask.
                 let next = match outcome {
-                    Ok(r) => lock(&self.gate).note_tools_page(&self.server, &r),
+                    Ok(r) => lock(&self.gate).note_tools_page(&self.server, &r, true),
                     Err(e) => Err(McpError::InvalidListing(format!("tools/list answered {e}"))),
                 };
                 match next {
@@ -478,10 +478,10 @@ impl Shared {
                     }
                 }
             },
-            Some(Pending::List) => match outcome {
+            Some(Pending::List(first_page)) => match outcome {
                 Err(_) => self.send_client_bytes(line),
                 Ok(r) => {
-                    let filtered = lock(&self.gate).listing(&r, &self.server);
+                    let filtered = lock(&self.gate).listing(&r, &self.server, first_page);
                     match filtered {
                         Ok(l) => self.send_client(&result_response(&id, l.result)),
                         Err(f) => self.fail(&id, &f),
@@ -490,6 +490,11 @@ impl Shared {
             },
         }
     }
+}
+
+/// Whether a `tools/list` request asks for the first page (no `params.cursor`).
+pub(super) fn no_cursor(params: Option<&Value>) -> bool {
+    params.and_then(|p| p.get("cursor")).is_none()
 }
 
 fn random_prefix() -> String {
