@@ -42,5 +42,6 @@ pub use message::{
     DEFAULT_MAX_MESSAGE_BYTES,
 };
 pub use offered::{
-    tools_list_request, Offered, OfferedTools, MAX_LISTING_PAGES, MAX_OFFERED_TOOLS,
+    asks_first_page, tools_list_request, Offered, OfferedTools, MAX_LISTING_PAGES,
+    MAX_OFFERED_TOOLS,
 };

@@ -106,6 +106,12 @@ impl OfferedTools {
     }
 }
 
+/// Whether a `tools/list` request asks for a first page (`params` has no `cursor`): the
+/// `from_first_page` of its answer ([`OfferedTools::note_page`]).
+pub fn asks_first_page(params: Option<&Value>) -> bool {
+    params.and_then(|p| p.get("cursor")).is_none()
+}
+
 /// The `tools/list` request the proxy sends on its own (id `id`, from page `cursor`).
 pub fn tools_list_request(id: &Value, cursor: Option<&str>) -> Value {
     match cursor {

@@ -290,7 +290,7 @@ impl Proxy {
                 }
             }
             Message::Request { method, params, .. } if method == "tools/list" => {
-                Pending::List(super::stdio::no_cursor(params.as_ref()))
+                Pending::List(mcp::asks_first_page(params.as_ref()))
             }
             Message::Request { method, .. } if method == "resources/list" => {
                 Pending::DataList("resources/list")

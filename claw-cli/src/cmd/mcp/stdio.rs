@@ -170,7 +170,7 @@ impl Shared {
         }
         match method {
             "tools/call" => self.tools_call(id, params, line),
-            "tools/list" => self.forward(&id, Pending::List(no_cursor(params)), line),
+            "tools/list" => self.forward(&id, Pending::List(mcp::asks_first_page(params)), line),
             "resources/list" => self.forward(&id, Pending::DataList("resources/list"), line),
             "prompts/list" => self.forward(&id, Pending::DataList("prompts/list"), line),
             "initialize" => {
@@ -490,11 +490,6 @@ impl Shared {
             },
         }
     }
-}
-
-/// Whether a `tools/list` request asks for the first page (no `params.cursor`).
-pub(super) fn no_cursor(params: Option<&Value>) -> bool {
-    params.and_then(|p| p.get("cursor")).is_none()
 }
 
 fn random_prefix() -> String {
