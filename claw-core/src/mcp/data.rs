@@ -11,8 +11,7 @@ use super::message::error_response;
 use super::McpError;
 use crate::canonical::Canonical;
 use crate::escape::escape;
-use crate::wpc::Verdict;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// The WPC action of a `resources/read`: the resource is the URI the client asked for.
 pub const ACTION_READ_RESOURCE: &str = "mcp:read_resource";
@@ -111,26 +110,14 @@ pub fn data_denial(id: &Value, req: &DataRequest, server: &str, d: &CallDecision
         "resources/read" => "resource",
         _ => "prompt",
     };
-    let why = match d.verdict {
-        Verdict::ApprovalRequired => "needs a human approval, and none was given",
-        _ => "is not allowed by the policy",
-    };
     let message = format!(
-        "claw: {}: {what} \"{}\" of MCP server \"{}\" {why}; the request was not sent to the server",
+        "claw: {}: {what} \"{}\" of MCP server \"{}\" {}; the request was not sent to the server",
         d.reason_code,
         escape(&req.target),
-        escape(server)
+        escape(server),
+        d.why_refused()
     );
-    let mut data = Map::new();
-    data.insert("reason_code".into(), json!(d.reason_code));
-    data.insert("decision".into(), json!(d.verdict.as_str()));
-    if let Some(s) = &d.statement_id {
-        data.insert("statement_id".into(), json!(s));
-    }
-    if let Some(h) = &d.policy_hash_b64u {
-        data.insert("policy_hash_b64u".into(), json!(h));
-    }
-    error_response(id, RPC_CODE_DENIED, &message, Some(Value::Object(data)))
+    error_response(id, RPC_CODE_DENIED, &message, Some(d.to_meta()))
 }
 
 /// A `resources/list` or `prompts/list` result after filtering: the entries of its array
@@ -172,6 +159,7 @@ pub fn filter_data_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn reads_the_two_data_requests_and_nothing_else() {

@@ -109,6 +109,30 @@ impl CallDecision {
         }
     }
 
+    /// What a refusal's message says of it: the approval it lacked, or the policy.
+    pub(super) fn why_refused(&self) -> &'static str {
+        match self.verdict {
+            Verdict::ApprovalRequired => "needs a human approval, and none was given",
+            _ => "is not allowed by the policy",
+        }
+    }
+
+    /// The decision as a refusal carries it: `{decision, reason_code, statement_id?,
+    /// policy_hash_b64u?}` (a refused call's `_meta["claw.dev/decision"]`, a refused data
+    /// request's error `data`).
+    pub(super) fn to_meta(&self) -> Value {
+        let mut meta = Map::new();
+        meta.insert("decision".into(), json!(self.verdict.as_str()));
+        meta.insert("reason_code".into(), json!(self.reason_code));
+        if let Some(s) = &self.statement_id {
+            meta.insert("statement_id".into(), json!(s));
+        }
+        if let Some(h) = &self.policy_hash_b64u {
+            meta.insert("policy_hash_b64u".into(), json!(h));
+        }
+        Value::Object(meta)
+    }
+
     /// A denial that comes from outside the policy (an invalid token, unreadable overrides):
     /// `reason_code` says which.
     pub fn refused(reason_code: &str, policy_hash_b64u: &str) -> CallDecision {
@@ -206,27 +230,15 @@ pub fn decide_request(
 /// (so MCP clients hand it to the model rather than failing the turn), one text item
 /// `claw: REASON_CODE: …`, and `_meta["claw.dev/decision"]` with the decision.
 pub fn denial_result(tool: &str, server: &str, d: &CallDecision) -> Value {
-    let why = match d.verdict {
-        Verdict::ApprovalRequired => "needs a human approval, and none was given",
-        _ => "is not allowed by the policy",
-    };
     let text = format!(
-        "claw: {}: tool {tool:?} of MCP server {server:?} {why}; the call was not sent to the server",
-        d.reason_code
+        "claw: {}: tool {tool:?} of MCP server {server:?} {}; the call was not sent to the server",
+        d.reason_code,
+        d.why_refused()
     );
-    let mut meta = Map::new();
-    meta.insert("decision".into(), json!(d.verdict.as_str()));
-    meta.insert("reason_code".into(), json!(d.reason_code));
-    if let Some(s) = &d.statement_id {
-        meta.insert("statement_id".into(), json!(s));
-    }
-    if let Some(h) = &d.policy_hash_b64u {
-        meta.insert("policy_hash_b64u".into(), json!(h));
-    }
     json!({
         "content": [{"type": "text", "text": text}],
         "isError": true,
-        "_meta": {"claw.dev/decision": Value::Object(meta)},
+        "_meta": {"claw.dev/decision": d.to_meta()},
     })
 }
 

@@ -582,12 +582,9 @@ impl Gate {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
-        let broken = self.overrides.as_ref().is_some_and(|o| o.broken.is_some());
-        let snapshot = self.runtime.snapshot();
-        let listing = mcp::filter_tools_list(result, |name| {
-            !broken && mcp::listing_visible(&snapshot, name, at / 1000)
-        })
-        .map_err(failure)?;
+        let shown = self.shown_in_listings(at);
+        let listing = mcp::filter_tools_list(result, |name| shown(ACTION_TOOL_EXECUTE, name))
+            .map_err(failure)?;
         // What the client was shown is what the server offers (a readable listing: checked
         // by the filter above).
         let _ = self.note_tools_page(server, result, first_page);
@@ -608,13 +605,18 @@ impl Gate {
     /// is read is decided and recorded, §10.3.1).
     pub fn data_listing(&mut self, method: &str, result: &Value) -> Result<Option<Value>, Failure> {
         self.refresh_overrides();
-        let at = self.now_ms();
+        let shown = self.shown_in_listings(self.now_ms());
+        mcp::filter_data_list(method, result, shown).map_err(failure)
+    }
+
+    /// Whether a listing may show `action` on a target at `at_ms` (§10.6): nothing while the
+    /// overrides file is unreadable or invalid, else what the policy could allow.
+    fn shown_in_listings(&self, at_ms: i64) -> impl Fn(&str, &str) -> bool {
         let broken = self.overrides.as_ref().is_some_and(|o| o.broken.is_some());
         let snapshot = self.runtime.snapshot();
-        mcp::filter_data_list(method, result, |action, target| {
-            !broken && mcp::visible_in_listing(&snapshot, action, target, at / 1000)
-        })
-        .map_err(failure)
+        move |action, target| {
+            !broken && mcp::visible_in_listing(&snapshot, action, target, at_ms / 1000)
+        }
     }
 
     /// Sync the run log to disk (at exit).

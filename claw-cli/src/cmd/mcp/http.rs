@@ -8,7 +8,9 @@
 
 use super::gate::{allows, Gate};
 use super::http_routes::{parse_routes, Route};
-use super::http_wire::{read_body, read_head, respond, respond_json, sse_event, start_sse, Head};
+use super::http_wire::{
+    read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Head, SseEvent,
+};
 use super::ServeHttpArgs;
 use crate::{exit, Failure};
 use claw_core::mcp::{
@@ -593,29 +595,9 @@ impl Proxy {
 
     /// Rewrite the answer inside an SSE body: each event's data is one message.
     fn rewrite_sse(&self, route: &Route, body: &[u8], id: &Value, pending: &Pending) -> Vec<u8> {
-        // SSE ends a line with CRLF, LF or CR.
-        let text = String::from_utf8_lossy(body)
-            .replace("\r\n", "\n")
-            .replace('\r', "\n");
         let mut out = String::new();
         let mut answered = false;
-        for event in text.split("\n\n") {
-            if event.trim().is_empty() {
-                continue;
-            }
-            let mut other = Vec::new();
-            let mut data = String::new();
-            for line in event.lines() {
-                match line.strip_prefix("data:") {
-                    Some(d) => {
-                        if !data.is_empty() {
-                            data.push('\n');
-                        }
-                        data.push_str(d.strip_prefix(' ').unwrap_or(d));
-                    }
-                    None => other.push(line),
-                }
-            }
+        for SseEvent { other, data } in sse_events(body) {
             let relayed = if data.is_empty() {
                 None
             } else {
@@ -636,7 +618,7 @@ impl Proxy {
                     }
                 }
             };
-            for l in other {
+            for l in &other {
                 out.push_str(l);
                 out.push('\n');
             }
@@ -791,23 +773,14 @@ fn own_answer(
         .unwrap_or("")
         .starts_with("text/event-stream")
     {
-        let text = String::from_utf8_lossy(body)
-            .replace("\r\n", "\n")
-            .replace('\r', "\n");
         // Events without data (a stream's priming event) and events that are not a message
         // are passed over: only the answer to `id` is read.
         let mut found = None;
-        for event in text.split("\n\n") {
-            let data: Vec<&str> = event
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                .collect();
-            let data = data.join("\n");
-            if data.is_empty() {
+        for e in sse_events(body) {
+            if e.data.is_empty() {
                 continue;
             }
-            if let Ok(Some(o)) = answer(data.as_bytes()) {
+            if let Ok(Some(o)) = answer(e.data.as_bytes()) {
                 found = Some(o);
                 break;
             }

@@ -5,6 +5,43 @@ use serde_json::Value;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 
+/// One event of a Server-Sent Events body: its lines other than `data:` (`event:`, `id:`,
+/// comments), and its data: the values of its `data:` lines (one space after the colon
+/// dropped), joined by newlines; empty when it has none.
+pub struct SseEvent {
+    pub other: Vec<String>,
+    pub data: String,
+}
+
+/// The events of an SSE body, in order (lines end with CRLF, LF or CR; a blank line ends an
+/// event; blank events are skipped).
+pub fn sse_events(body: &[u8]) -> Vec<SseEvent> {
+    let text = String::from_utf8_lossy(body)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
+    let mut events = Vec::new();
+    for event in text.split("\n\n") {
+        if event.trim().is_empty() {
+            continue;
+        }
+        let mut other = Vec::new();
+        let mut data = String::new();
+        for line in event.lines() {
+            match line.strip_prefix("data:") {
+                Some(d) => {
+                    if !data.is_empty() {
+                        data.push('\n');
+                    }
+                    data.push_str(d.strip_prefix(' ').unwrap_or(d));
+                }
+                None => other.push(line.to_string()),
+            }
+        }
+        events.push(SseEvent { other, data });
+    }
+    events
+}
+
 /// The largest request or response head.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 

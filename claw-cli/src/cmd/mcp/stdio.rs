@@ -38,17 +38,11 @@ enum Pending {
     OwnListing(usize),
 }
 
-/// A call to a tool the proxy has not seen listed yet, waiting for its own listing.
+/// A `tools/call` held (its id [`Pending::Held`]) with what forwarding it needs: waiting for
+/// the client's answer to an approval asked through elicitation, or for the proxy's own
+/// listing of the server's tools.
 #[derive(Debug)]
-struct Unlisted {
-    id: Value,
-    call: ToolCall,
-    line: Vec<u8>,
-}
-
-/// An approval asked through elicitation: the call waits for the client's answer.
-#[derive(Debug)]
-struct Asked {
+struct HeldCall {
     id: Value,
     call: ToolCall,
     line: Vec<u8>,
@@ -60,10 +54,10 @@ struct Shared {
     server: String,
     /// The client's requests in flight (one per id: docs/SPEC.md §10.2).
     pending: Mutex<InFlight<Pending>>,
-    asked: Mutex<HashMap<IdKey, Asked>>,
+    asked: Mutex<HashMap<IdKey, HeldCall>>,
     /// Calls waiting for the proxy's own listing of the server's tools, and whether that
     /// listing is under way.
-    unlisted: Mutex<(Vec<Unlisted>, bool)>,
+    unlisted: Mutex<(Vec<HeldCall>, bool)>,
     to_client: Mutex<std::io::Stdout>,
     to_server: Mutex<Option<ChildStdin>>,
     elicitation: AtomicBool,
@@ -232,7 +226,7 @@ impl Shared {
         if lock(&self.gate).offered(&self.server, &call.name) == Offered::Unknown {
             let start = {
                 let mut u = lock(&self.unlisted);
-                u.0.push(Unlisted {
+                u.0.push(HeldCall {
                     id,
                     call,
                     line: line.to_vec(),
@@ -304,7 +298,7 @@ impl Shared {
             if let Some(k) = IdKey::of(&ask_id) {
                 lock(&self.asked).insert(
                     k,
-                    Asked {
+                    HeldCall {
                         id,
                         call,
                         line: line.to_vec(),
@@ -349,7 +343,7 @@ impl Shared {
     }
 
     /// The client answered an approval request: record the answer, decide again.
-    fn answered(&self, a: Asked, outcome: &Result<Value, Value>) {
+    fn answered(&self, a: HeldCall, outcome: &Result<Value, Value>) {
         let approved = mcp::elicitation_answer(outcome);
         let approver = format!("mcp-client:{}", lock(&self.client_name));
         // Cancellations and answers both come from the client, read by this thread in order:
