@@ -460,54 +460,32 @@ fn seal(
     }
 }
 
-/// [`sign_owned`] that also returns SHA-256 of the envelope's RFC 8785 bytes (what a run log
-/// records as `receipt_hash_b64u`), serializing the payload once: its bytes are hashed for
-/// `payload_hash_b64u` and spliced into the envelope's canonical form. The payload's keys are
-/// sorted first, so its `JSON.stringify` bytes are its JCS bytes unless an object in it has
-/// an array-index key (then the JCS bytes are computed separately).
-pub(crate) fn sign_owned_hashed(
+/// Sign a payload given as its RFC 8785 bytes, for a signer that keeps no parsed envelope
+/// (the run log's tool receipts, docs/SPEC.md §10.7): returns the envelope's RFC 8785 bytes
+/// and their SHA-256, without a value tree. `payload_jcs` must be a canonical object with no array-index key anywhere,
+/// so that its bytes are also its `JSON.stringify` bytes under either hash rule; the caller
+/// writes it member by member and guarantees both.
+pub(crate) fn sign_canonical_payload(
     envelope_type: &str,
-    payload: Value,
+    payload_jcs: &[u8],
     key: &SigningKey,
     signer_did: &str,
     issued_at_ms: i64,
-) -> Result<(Envelope, [u8; 32]), EnvelopeError> {
-    let payload = sorted_object(payload)?;
-    let canon = |e: json::JsonError| EnvelopeError::Canonicalization(e.to_string());
-    let rule = hash_rule(envelope_type);
-    let order = match rule {
-        HashRule::Jcs => KeyOrder::Jcs,
-        HashRule::JsonStringify => KeyOrder::JavaScript,
-    };
-    let hashed = json::serialize(&payload, order).map_err(canon)?;
-    let payload_hash_b64u = b64::encode(crate::hash::sha256(&hashed));
-    let jcs = if rule == HashRule::Jcs || !has_index_key(&payload) {
-        hashed
-    } else {
-        json::canonicalize(&payload).map_err(canon)?
-    };
+) -> (Vec<u8>, [u8; 32]) {
+    let payload_hash_b64u = b64::encode(crate::hash::sha256(payload_jcs));
+    // The payload member is never read: `envelope_json` splices in the bytes.
     let env = seal(
         envelope_type,
-        payload,
+        Value::Null,
         payload_hash_b64u,
         key,
         signer_did,
         issued_at_ms,
         None,
     );
-    let digest = crate::hash::sha256(env.canonical_bytes_with(&jcs));
-    Ok((env, digest))
-}
-
-/// Whether an object anywhere in `v` has a key that is a JavaScript array index.
-fn has_index_key(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m
-            .iter()
-            .any(|(k, x)| json::array_index(k).is_some() || has_index_key(x)),
-        Value::Array(a) => a.iter().any(has_index_key),
-        _ => false,
-    }
+    let bytes = env.canonical_bytes_with(payload_jcs);
+    let digest = crate::hash::sha256(&bytes);
+    (bytes, digest)
 }
 
 impl Envelope {
@@ -613,24 +591,32 @@ mod tests {
     use super::*;
     use crate::hash;
 
+    /// Signed from the payload's canonical bytes, the envelope is byte for byte the JCS of
+    /// the envelope `sign` makes of the same payload, under both hash rules, and the digest is
+    /// its SHA-256.
     #[test]
-    fn sign_owned_hashed_is_sign_plus_the_jcs_hash_of_the_envelope() {
+    fn sign_canonical_payload_is_sign_then_jcs() {
         let k = key();
         let did = k.verifying_key().did();
         let payloads = [
-            serde_json::json!({"b": "x\u{1}é", "a": {"d": [1, {"z": null, "y": 2.5}], "c": true}}),
-            // An array-index key: JSON.stringify bytes differ from JCS bytes.
-            serde_json::json!({"m": {"10": 1, "2": 2, "a": 3}}),
+            serde_json::json!({"b": "x\u{1}é\u{2028}\"", "a": {"d": [1, {"z": null, "y": 2.5}], "c": true}}),
+            serde_json::json!({}),
+            serde_json::json!({"k": "\u{10FFFF}\u{7f}\\/", "n": -9_007_199_254_740_991_i64}),
         ];
         for t in ["tool_receipt", "work_policy_contract"] {
             for p in &payloads {
                 let want = sign(t, p, &k, 1_700_000_000_123, None).unwrap();
-                let (got, digest) =
-                    sign_owned_hashed(t, p.clone(), &k, &did, 1_700_000_000_123).unwrap();
-                assert_eq!(got, want);
-                let jcs = json::canonicalize(&want.to_value()).unwrap();
-                assert_eq!(digest, hash::sha256(&jcs), "{t} {p}");
-                assert_eq!(got.clone().into_value(), want.to_value());
+                let jcs_p = json::canonicalize(p).unwrap();
+                let (bytes, digest) =
+                    sign_canonical_payload(t, &jcs_p, &k, &did, 1_700_000_000_123);
+                let want_bytes = json::canonicalize(&want.to_value()).unwrap();
+                assert_eq!(bytes, want_bytes, "{t} {p}");
+                assert_eq!(digest, hash::sha256(&want_bytes));
+                // And it verifies as what it is.
+                Envelope::parse(&bytes, &json::Limits::STRICT)
+                    .unwrap()
+                    .verify(&opts(t, Signers::Any))
+                    .unwrap();
             }
         }
         // expires_at is written in its place.
@@ -645,7 +631,6 @@ mod tests {
             e.canonical_bytes_with(&jcs_p),
             json::canonicalize(&e.to_value()).unwrap()
         );
-        assert!(sign_owned_hashed("tool_receipt", serde_json::json!([1]), &k, &did, 1).is_err());
     }
 
     /// The envelope text built around the hashed payload bytes is exactly `to_json()` (and,

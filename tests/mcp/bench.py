@@ -32,7 +32,7 @@ ROUNDS = int(os.environ.get("CLAW_MCP_BENCH_ROUNDS", "5"))
 class Peer:
     def __init__(self, argv):
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, bufsize=0)
+                                  stderr=None if os.environ.get("CLAW_MCP_BENCH_STDERR") else subprocess.DEVNULL, bufsize=0)
         self.next = 0
         self.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
                                  "clientInfo": {"name": "bench", "version": "1"}})

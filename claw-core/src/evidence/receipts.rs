@@ -7,9 +7,10 @@
 //! written with sorted keys and integer numbers only.
 
 use super::{check_emittable, ids, invalid, EvidenceError};
+use crate::canonical::JcsObject;
 use crate::envelope::{self, Envelope};
 use crate::keys::SigningKey;
-use crate::{b64, hash, json, time};
+use crate::{hash, json, time};
 use rand_core::CryptoRngCore;
 use serde_json::{Map, Value};
 
@@ -195,6 +196,31 @@ impl Binding {
         let mut v = Value::Object(m);
         json::sort_keys_in_place(&mut v);
         v
+    }
+
+    /// The binding's RFC 8785 bytes: [`Binding::to_value`], canonicalized, written directly.
+    pub(crate) fn to_jcs(&self) -> Vec<u8> {
+        let mut o = JcsObject::with_capacity(320);
+        o.str("event_hash_b64u", &self.event_hash_b64u);
+        for (key, v) in [
+            ("nonce", &self.nonce),
+            ("parent_span_id", &self.parent_span_id),
+            ("policy_hash", &self.policy_hash),
+        ] {
+            if let Some(v) = v {
+                o.str(key, v);
+            }
+        }
+        o.str("run_id", &self.run_id);
+        for (key, v) in [
+            ("span_id", &self.span_id),
+            ("token_scope_hash_b64u", &self.token_scope_hash_b64u),
+        ] {
+            if let Some(v) = v {
+                o.str(key, v);
+            }
+        }
+        o.finish()
     }
 
     pub(crate) fn check(&self) -> Result<(), EvidenceError> {
@@ -429,7 +455,7 @@ impl ToolCall<'_> {
     }
 
     /// [`ToolCall::payload`] with the hashes of the arguments and of the result already
-    /// computed (SHA-256 of their JCS bytes, base64url).
+    /// computed (SHA-256 of their JCS bytes, base64url): [`ToolCall::payload_jcs`], read back.
     pub(crate) fn payload_hashed(
         &self,
         agent_did: &str,
@@ -438,29 +464,57 @@ impl ToolCall<'_> {
         args_hash_b64u: &str,
         result_hash_b64u: &str,
     ) -> Result<Value, EvidenceError> {
+        let bytes = self.payload_jcs(
+            agent_did,
+            binding,
+            receipt_id,
+            args_hash_b64u,
+            result_hash_b64u,
+        )?;
+        Ok(json::parse(&bytes, &json::Limits::STRICT)?)
+    }
+
+    /// What [`ToolCall::payload_jcs`] refuses whatever the binding: an empty tool name, a
+    /// latency beyond I-JSON's integers. Checked before anything is recorded, so a refused
+    /// call leaves no trace.
+    pub(crate) fn check(&self) -> Result<(), EvidenceError> {
         non_empty("tool_name", self.tool_name)?;
-        binding.check()?;
-        // Inserted in JCS order, so `finish` finds the keys sorted and does not rebuild the
-        // map (`payloads_are_built_in_jcs_order`).
-        let mut m = Map::new();
-        m.insert("agent_did".into(), s(agent_did));
-        m.insert("args_hash_b64u".into(), s(args_hash_b64u));
-        m.insert("binding".into(), binding.to_value());
-        m.insert("hash_algorithm".into(), s("SHA-256"));
-        m.insert("latency_ms".into(), n(self.latency_ms));
-        m.insert("receipt_id".into(), s(receipt_id));
-        m.insert("receipt_version".into(), s("1"));
-        m.insert("result_hash_b64u".into(), s(result_hash_b64u));
-        m.insert("result_status".into(), s(self.result_status.as_str()));
-        m.insert(
-            "timestamp".into(),
-            s(&time::format_rfc3339_millis(self.timestamp_ms)),
-        );
-        m.insert("tool_name".into(), s(self.tool_name));
-        if let Some(v) = self.tool_version {
-            m.insert("tool_version".into(), s(v));
+        if self.latency_ms > json::MAX_SAFE_INTEGER {
+            return Err(invalid("latency_ms", "must be at most 2^53 - 1"));
         }
-        finish(m)
+        Ok(())
+    }
+
+    /// The `tool_receipt.v1` payload as its RFC 8785 bytes, written member by member (the
+    /// one place its shape is defined; [`ToolCall::payload_hashed`] reads these bytes back).
+    /// Every key is a fixed name that is no array index, so these are also the payload's
+    /// `JSON.stringify` bytes, which its `payload_hash_b64u` covers (docs/SPEC.md §6.6).
+    pub(crate) fn payload_jcs(
+        &self,
+        agent_did: &str,
+        binding: &Binding,
+        receipt_id: &str,
+        args_hash_b64u: &str,
+        result_hash_b64u: &str,
+    ) -> Result<Vec<u8>, EvidenceError> {
+        self.check()?;
+        binding.check()?;
+        let mut o = JcsObject::with_capacity(640);
+        o.str("agent_did", agent_did);
+        o.str("args_hash_b64u", args_hash_b64u);
+        o.raw("binding", &binding.to_jcs());
+        o.str("hash_algorithm", "SHA-256");
+        o.uint("latency_ms", self.latency_ms)?;
+        o.str("receipt_id", receipt_id);
+        o.str("receipt_version", "1");
+        o.str("result_hash_b64u", result_hash_b64u);
+        o.str("result_status", self.result_status.as_str());
+        o.str("timestamp", &time::format_rfc3339_millis(self.timestamp_ms));
+        o.str("tool_name", self.tool_name);
+        if let Some(v) = self.tool_version {
+            o.str("tool_version", v);
+        }
+        Ok(o.finish())
     }
 }
 
@@ -753,25 +807,6 @@ pub fn sign_receipt_envelope(
     )?)
 }
 
-/// [`sign_receipt_envelope`] by the agent whose DID is `signer_did`, also returning SHA-256
-/// (base64url) of the envelope's JCS bytes: the receipt's hash as a run log records it
-/// (`receipt_hash_b64u`), from the payload serialized once.
-pub(crate) fn sign_receipt_envelope_hashed(
-    kind: ReceiptKind,
-    payload: Value,
-    key: &SigningKey,
-    signer_did: &str,
-    issued_at_ms: i64,
-) -> Result<(Envelope, String), EvidenceError> {
-    if kind == ReceiptKind::Gateway {
-        return Err(invalid("kind", "gateway receipts are signed by Gateway"));
-    }
-    check_emittable(&payload)?;
-    let (env, digest) =
-        envelope::sign_owned_hashed(kind.type_name(), payload, key, signer_did, issued_at_ms)?;
-    Ok((env, b64::encode(digest)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -819,5 +854,83 @@ mod tests {
             .collect();
         assert!(!in_write_order(&reversed, KeyOrder::Jcs));
         assert!(in_write_order(m, KeyOrder::Jcs));
+    }
+
+    /// The tool receipt's payload and its binding, written member by member, are the JCS
+    /// bytes of the same objects built independently here: every optional member present or
+    /// absent, strings that need escaping, the largest latency I-JSON allows.
+    #[test]
+    fn tool_payload_bytes_are_the_jcs_of_the_payload() {
+        let h = crate::hash::sha256_b64u(b"x");
+        let full = Binding {
+            run_id: "run_\u{1}\"é\u{2028}".into(),
+            event_hash_b64u: h.clone(),
+            nonce: Some("nonce_1".into()),
+            policy_hash: Some(h.clone()),
+            token_scope_hash_b64u: Some(h.clone()),
+            span_id: Some("span\\".into()),
+            parent_span_id: Some("p\n".into()),
+        };
+        let bare = Binding {
+            run_id: "run_1".into(),
+            event_hash_b64u: h.clone(),
+            ..Binding::default()
+        };
+        let (args, result) = (serde_json::json!({"a": 1}), serde_json::json!(null));
+        for binding in [&full, &bare] {
+            assert_eq!(
+                binding.to_jcs(),
+                json::canonicalize(&binding.to_value()).unwrap()
+            );
+            for (name, version, latency) in [
+                ("echo", Some("1.0"), 3),
+                ("\u{0}tab\there\u{1F600}", None, json::MAX_SAFE_INTEGER),
+            ] {
+                let call = ToolCall {
+                    tool_name: name,
+                    tool_version: version,
+                    args: &args,
+                    result: &result,
+                    result_status: ToolStatus::Error,
+                    latency_ms: latency,
+                    timestamp_ms: 1_770_000_000_123,
+                };
+                let mut want = serde_json::json!({
+                    "receipt_version": "1",
+                    "receipt_id": "tr_\u{7f}",
+                    "tool_name": name,
+                    "args_hash_b64u": h,
+                    "result_hash_b64u": h,
+                    "result_status": "error",
+                    "hash_algorithm": "SHA-256",
+                    "agent_did": "did:key:z6Mk",
+                    "timestamp": "2026-02-02T02:40:00.123Z",
+                    "latency_ms": latency,
+                    "binding": binding.to_value(),
+                });
+                if let Some(v) = version {
+                    want["tool_version"] = serde_json::json!(v);
+                }
+                let got = call
+                    .payload_jcs("did:key:z6Mk", binding, "tr_\u{7f}", &h, &h)
+                    .unwrap();
+                assert_eq!(got, json::canonicalize(&want).unwrap(), "{name}");
+            }
+        }
+        // Refused before anything is written: an empty name, a latency beyond 2^53 - 1.
+        let call = |tool_name, latency_ms| ToolCall {
+            tool_name,
+            tool_version: None,
+            args: &args,
+            result: &result,
+            result_status: ToolStatus::Success,
+            latency_ms,
+            timestamp_ms: 0,
+        };
+        assert!(call("", 1).check().is_err());
+        assert!(call("t", json::MAX_SAFE_INTEGER + 1).check().is_err());
+        assert!(call("t", json::MAX_SAFE_INTEGER + 1)
+            .payload_jcs("d", &bare, "r", &h, &h)
+            .is_err());
     }
 }

@@ -10,9 +10,10 @@ use super::receipts::{
     ToolCall,
 };
 use super::{ids, invalid, EvidenceError};
-use crate::envelope::Envelope;
+use crate::canonical::JcsObject;
+use crate::envelope::{self, Envelope};
 use crate::keys::SigningKey;
-use crate::time;
+use crate::{b64, time};
 use rand_core::CryptoRngCore;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -66,8 +67,9 @@ pub struct Recorder {
     /// `events[0]` being the event with index `event_base`.
     events: Vec<Event>,
     event_base: usize,
-    /// Receipts with the index of the event they are bound to, in the order attached (only
-    /// the last one once the history is not kept).
+    /// Receipts with the index of the event they are bound to, in the order attached (once
+    /// the history is not kept: at most the last one, and none after a tool receipt, which
+    /// is then signed from its bytes and never held as a value).
     receipts: Vec<(usize, Receipt)>,
     /// Model calls still waiting for their gateway receipt: event index → (event id, event
     /// hash).
@@ -94,7 +96,7 @@ pub struct Recorder {
 enum History {
     /// Every event and receipt: checkpoints and the bundle can be signed.
     Kept,
-    /// The chain head, pending model calls and the last receipt only.
+    /// The chain head, pending model calls and at most the last receipt.
     ChainHeadOnly,
 }
 
@@ -178,7 +180,7 @@ impl Recorder {
     }
 
     /// From now on keep only what the next record needs: the chain head (the last event),
-    /// the model calls still pending, the last receipt; forget the other events, receipts,
+    /// the model calls still pending, at most the last receipt; forget the other events, receipts,
     /// the Merkle log and the Trust Pulse observations. Memory then stays flat however long
     /// the run, for a process that only appends (the MCP proxy: the bundle is built later
     /// from the run log, docs/SPEC.md §10.7). Checkpoints and the bundle are refused from
@@ -486,51 +488,50 @@ impl Recorder {
         result_hash_b64u: &str,
         rng: &mut impl CryptoRngCore,
     ) -> Result<(String, String), EvidenceError> {
-        let mut ev = serde_json::Map::new();
-        ev.insert("tool_name".into(), Value::String(call.tool_name.into()));
-        if let Some(v) = call.tool_version {
-            ev.insert("tool_version".into(), Value::String(v.into()));
-        }
+        // Checked before the event is appended, so a refused call leaves no trace.
+        call.check()?;
         let receipt_id = ids::new_id(ReceiptKind::Tool.id_prefix(), rng);
-        // Validate before the event is appended, so a refused call leaves no trace.
-        let probe = Binding {
-            run_id: self.run_id.clone(),
-            event_hash_b64u: crate::hash::sha256_b64u(b""),
-            ..Binding::default()
-        };
-        // The payload built with the probe gets the real binding once the event is appended.
-        let mut payload = call.payload_hashed(
+        // The event's payload, `{"tool_name", "tool_version"?}`, written as its JCS bytes.
+        let mut ev = JcsObject::with_capacity(64 + call.tool_name.len());
+        ev.str("tool_name", call.tool_name);
+        if let Some(v) = call.tool_version {
+            ev.str("tool_version", v);
+        }
+        let ev_hash = crate::hash::sha256_b64u(ev.finish());
+        let idx = self.push_event_hashed("tool_call", ev_hash, call.timestamp_ms, rng)?;
+        let binding = self.binding_for(idx, rng);
+        let payload = call.payload_jcs(
             &self.agent_did,
-            &probe,
+            &binding,
             &receipt_id,
             args_hash_b64u,
             result_hash_b64u,
         )?;
-        let idx = self.push_event("tool_call", &Value::Object(ev), call.timestamp_ms, rng)?;
-        let binding = self.binding_for(idx, rng);
-        binding.check()?;
-        if let Some(m) = payload.as_object_mut() {
-            // `to_value` writes the binding in JCS order.
-            m.insert("binding".into(), binding.to_value());
-        }
-        let (env, receipt_hash) = super::receipts::sign_receipt_envelope_hashed(
-            ReceiptKind::Tool,
-            payload,
+        // Signed from the payload's bytes; read back into a value only when the history is
+        // kept (the bundle needs it). A writer that keeps the chain head only (the MCP
+        // proxy) needs the receipt's hash and nothing else.
+        let (envelope, digest) = envelope::sign_canonical_payload(
+            ReceiptKind::Tool.type_name(),
+            &payload,
             &self.agent,
             &self.agent_did,
             call.timestamp_ms,
-        )?;
+        );
         if self.history == History::Kept {
             self.pulse.observe_tool(call.tool_name, call.args);
+            let value = crate::json::parse(&envelope, &crate::json::Limits::STRICT)?;
+            self.push_receipt(
+                idx,
+                Receipt {
+                    kind: ReceiptKind::Tool,
+                    value,
+                },
+            );
+        } else {
+            // Nothing of an earlier receipt is the "last receipt" any more.
+            self.receipts.clear();
         }
-        self.push_receipt(
-            idx,
-            Receipt {
-                kind: ReceiptKind::Tool,
-                value: env.into_value(),
-            },
-        );
-        Ok((receipt_id, receipt_hash))
+        Ok((receipt_id, b64::encode(digest)))
     }
 
     fn anchored_binding(&self, idx: usize, rng: &mut impl CryptoRngCore) -> Binding {
