@@ -1,9 +1,10 @@
 //! Bytes as one MCP JSON-RPC message, through everything the MCP proxy does with it
 //! (claw_core::mcp): parse and classify, read `tools/call` params and decide them against a
 //! fixed policy, check the Streamable HTTP headers the body implies, refuse tasks, keep one
-//! request per id in flight, filter a `tools/list` result, read `resources/read` and
-//! `prompts/get` params and decide them, filter `resources/list` and `prompts/list` results,
-//! take in a listing page of offered tools.
+//! request per id in flight, filter a `tools/list` result, read the params of the data
+//! requests (`resources/read`, `resources/subscribe`, `prompts/get`, `subscriptions/listen`)
+//! and decide them, read `completion/complete` params, filter the resource, template and
+//! prompt listings, take in a listing page of offered tools.
 //!
 //! Checks beyond "never panics": an accepted message re-serialized parses to the same message;
 //! a refusal is a JSON-RPC error with the error's code; headers mirrored from the body (plain
@@ -153,41 +154,64 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    // A data request: decided on its own action; the fixed policy allows none, so each is
-    // denied, and its refusal names the decision's reason code.
+    // Data requests: each decided on its own action; the fixed policy allows none, so each is
+    // denied, and its refusal names the decision's reason code. A completion names a prompt
+    // or a template the fixed policy never shows.
     if let Message::Request { id, method, params } = &msg {
-        match mcp::DataRequest::from_request(method, params.as_ref()) {
-            Ok(Some(req)) => {
-                assert!(matches!(method.as_str(), "resources/read" | "prompts/get"));
-                let d = mcp::decide_request(
-                    &snap,
-                    req.action(),
-                    req.target(),
-                    "fs",
-                    1_790_000_000,
-                    1_790_000_000,
-                    Approval::None,
-                );
-                assert_eq!(d.verdict, Verdict::Deny);
-                let r = mcp::data_denial(id, &req, "fs", &d);
-                assert_eq!(r["error"]["code"], mcp::RPC_CODE_DENIED);
-                assert_eq!(r["error"]["data"]["reason_code"], d.reason_code.as_str());
+        let data_methods = [
+            "resources/read",
+            "resources/subscribe",
+            "prompts/get",
+            "subscriptions/listen",
+        ];
+        match mcp::DataRequest::all_of(method, params.as_ref()) {
+            Ok(Some(reqs)) => {
+                assert!(data_methods.contains(&method.as_str()));
+                assert!(reqs.len() <= mcp::data::MAX_LISTEN_URIS);
+                for req in &reqs {
+                    let d = mcp::decide_request(
+                        &snap,
+                        req.action(),
+                        req.target(),
+                        "fs",
+                        1_790_000_000,
+                        1_790_000_000,
+                        Approval::None,
+                    );
+                    assert_eq!(d.verdict, Verdict::Deny);
+                    let r = mcp::data_denial(id, req, "fs", &d);
+                    assert_eq!(r["error"]["code"], mcp::RPC_CODE_DENIED);
+                    assert_eq!(r["error"]["data"]["reason_code"], d.reason_code.as_str());
+                }
             }
-            Ok(None) => assert!(!matches!(method.as_str(), "resources/read" | "prompts/get")),
+            Ok(None) => assert!(!data_methods.contains(&method.as_str())),
+            Err(e) => assert_eq!(e.reason_code(), "MCP_INVALID_PARAMS"),
+        }
+        match mcp::Completion::from_request(method, params.as_ref()) {
+            Ok(Some(c)) => {
+                assert_eq!(method, "completion/complete");
+                assert!(!mcp::visible_in_listing(
+                    &snap,
+                    c.action(),
+                    c.target(),
+                    1_790_000_000
+                ));
+            }
+            Ok(None) => assert_ne!(method, "completion/complete"),
             Err(e) => assert_eq!(e.reason_code(), "MCP_INVALID_PARAMS"),
         }
     }
     if let Message::Response { outcome: Ok(r), .. } = &msg {
         // Listings of data: with the fixed policy nothing could be allowed, so nothing shows.
-        for method in ["resources/list", "prompts/list"] {
+        for (method, member) in [
+            ("resources/list", "resources"),
+            ("resources/templates/list", "resourceTemplates"),
+            ("prompts/list", "prompts"),
+        ] {
+            assert_eq!(mcp::data_list_method(method), Some(method));
             if let Ok(Some(v)) = mcp::filter_data_list(method, r, |a, t| {
                 mcp::visible_in_listing(&snap, a, t, 1_790_000_000)
             }) {
-                let member = if method == "resources/list" {
-                    "resources"
-                } else {
-                    "prompts"
-                };
                 assert_eq!(v[member].as_array().map(Vec::len), Some(0));
             }
         }

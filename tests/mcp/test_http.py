@@ -478,6 +478,40 @@ def test_resources_and_prompts_are_decided_over_http(keys, upstream, tmp_path):
     assert code == 0, verdict
 
 
+def test_templates_and_completions_follow_the_policy_over_http(keys, upstream, tmp_path):
+    # test_stdio.py::test_subscriptions_templates_and_completions_follow_the_policy on the
+    # HTTP proxy: only the template and the prompt the policy could allow are listed and
+    # completed; the hidden ones get an empty completion from the proxy.
+    text_tpl = "demo://resource/dynamic/text/{resourceId}"
+    blob_tpl = "demo://resource/dynamic/blob/{resourceId}"
+    pol = keys.policy("http-names", [
+        {"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
+         "resources": ["demo://resource/dynamic/text/*"]},
+        {"sid": "prompt", "effect": "Allow", "actions": ["mcp:get_prompt"],
+         "resources": ["completable-prompt"]}])
+
+    async def body(s):
+        tpls = [t.uri_template for t in (await s.list_resource_templates()).resource_templates]
+        ref = lambda u: types.ResourceTemplateReference(type="ref/resource", uri=u)
+        prompt = lambda n: types.PromptReference(type="ref/prompt", name=n)
+        text = await s.complete(ref(text_tpl), {"name": "resourceId", "value": "1"})
+        blob = await s.complete(ref(blob_tpl), {"name": "resourceId", "value": "1"})
+        dept = await s.complete(prompt("completable-prompt"), {"name": "department", "value": ""})
+        kind = await s.complete(prompt("resource-prompt"), {"name": "resourceType", "value": ""})
+        return tpls, text, blob, dept, kind
+
+    p, info = start_proxy(keys, pol, tmp_path / "run", [upstream], ["--server-name", "everything"])
+    try:
+        tpls, text, blob, dept, kind = asyncio.run(on_route(info["endpoint"], body))
+    finally:
+        p.kill()
+        p.wait()
+    assert tpls == [text_tpl]
+    assert text.completion.values == ["1"] and "Engineering" in dept.completion.values
+    for hidden in (blob, kind):
+        assert hidden.completion.values == [] and not hidden.completion.has_more
+
+
 def test_a_tool_the_upstream_never_listed_is_refused(rogue):
     # The rogue upstream lists `echo` but runs a call of any name: `ECHO`, which the policy's
     # glob does not match as `echo`, is refused before the policy and never forwarded. The

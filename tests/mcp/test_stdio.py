@@ -551,6 +551,97 @@ def test_tasks_are_not_relayed(keys, tmp_path):
     assert [r["op"]["resource"] for r in run_log(run_dir) if r["op"]["type"] == "decision"] == ["echo"]
 
 
+def test_subscriptions_templates_and_completions_follow_the_policy(keys, tmp_path):
+    # What only names data follows the policy too: a resource template is listed, and its or a
+    # prompt's argument completions asked of the server, only when the policy could allow a
+    # read of the template's text (here through a glob) or a get of the prompt; otherwise the
+    # proxy answers an empty completion and the server is never asked. A subscription is
+    # decided as a read of its URI and recorded.
+    everything = [npm_server("mcp-server-everything"), "stdio"]
+    text_tpl = "demo://resource/dynamic/text/{resourceId}"
+    blob_tpl = "demo://resource/dynamic/blob/{resourceId}"
+    pol = keys.policy("names", [
+        {"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
+         "resources": ["demo://resource/dynamic/text/*"]},
+        {"sid": "prompt", "effect": "Allow", "actions": ["mcp:get_prompt"],
+         "resources": ["completable-prompt"]}])
+    run_dir = tmp_path / "run"
+    seen = tmp_path / "server-stdin.jsonl"
+    tee = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), *everything]
+
+    async def body(s):
+        tpls = [t.uri_template for t in (await s.list_resource_templates()).resource_templates]
+        ref = lambda u: types.ResourceTemplateReference(type="ref/resource", uri=u)
+        prompt = lambda n: types.PromptReference(type="ref/prompt", name=n)
+        text = await s.complete(ref(text_tpl), {"name": "resourceId", "value": "1"})
+        blob = await s.complete(ref(blob_tpl), {"name": "resourceId", "value": "1"})
+        dept = await s.complete(prompt("completable-prompt"), {"name": "department", "value": ""})
+        kind = await s.complete(prompt("resource-prompt"), {"name": "resourceType", "value": ""})
+        await s.subscribe_resource("demo://resource/dynamic/text/1")
+        with pytest.raises(MCPError) as denied:
+            await s.subscribe_resource("demo://resource/static/document/features.md")
+        return tpls, text, blob, dept, kind, denied.value.error
+
+    tpls, text, blob, dept, kind, denied = asyncio.run(session_do(
+        wrap_params(wpc=pol, signer=keys.signer, server_name="everything", server_cmd=tee,
+                    run_dir=run_dir, agent_key=keys.dir / "agent.jwk"), body))
+    assert tpls == [text_tpl]
+    assert text.completion.values == ["1"]
+    assert "Engineering" in dept.completion.values
+    for hidden in (blob, kind):
+        assert hidden.completion.values == [] and not hidden.completion.has_more
+    assert denied.code == -32010 and denied.data["reason_code"] == "POLICY_DEFAULT_DENY", denied
+    sent = [json.loads(l) for l in seen.read_text().splitlines()]
+    asked = [m["params"]["ref"] for m in sent if m.get("method") == "completion/complete"]
+    assert asked == [{"type": "ref/resource", "uri": text_tpl},
+                     {"type": "ref/prompt", "name": "completable-prompt"}], asked
+    subscribed = [m["params"]["uri"] for m in sent if m.get("method") == "resources/subscribe"]
+    assert subscribed == ["demo://resource/dynamic/text/1"]
+    decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    assert [(d["action"], d["resource"], d["decision"]) for d in decisions] == [
+        ("mcp:read_resource", "demo://resource/dynamic/text/1", "allow"),
+        ("mcp:read_resource", "demo://resource/static/document/features.md", "deny"),
+    ]
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict
+
+
+def test_a_listen_is_decided_per_subscribed_uri(keys, tmp_path):
+    # Revision 2026-07-28 subscribes through `subscriptions/listen`: each URI of
+    # notifications.resourceSubscriptions is decided as a read, in order, and the request goes
+    # to the server only when every one is allowed; opt-ins that name no data pass.
+    pol = keys.policy("listen", [{"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
+                                  "resources": ["demo://resource/dynamic/text/*"]}])
+    allowed, denied = "demo://resource/dynamic/text/1", "demo://resource/static/document/features.md"
+    seen = tmp_path / "server-stdin.jsonl"
+    server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), npm_server("mcp-server-everything"), "stdio"]
+    run_dir = tmp_path / "run"
+    listen = lambda i, f: {"jsonrpc": "2.0", "id": i, "method": "subscriptions/listen",
+                           "params": {"notifications": f}}
+    p, send, until = raw_session(keys, pol, server, run_dir)
+    try:
+        send(listen(1, {"resourceSubscriptions": [allowed, denied]}))
+        refused = until(1)[-1]
+        send(listen(2, {"toolsListChanged": True}))
+        send(listen(3, {"resourceSubscriptions": [allowed]}))
+        send({"jsonrpc": "2.0", "id": 4, "method": "ping"})
+        until(4)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    e = refused["error"]
+    assert e["code"] == -32010 and e["data"]["reason_code"] == "POLICY_DEFAULT_DENY", refused
+    assert denied in e["message"] and "not sent to the server" in e["message"], e
+    sent = [json.loads(l) for l in seen.read_text().splitlines()]
+    assert [m["id"] for m in sent if m.get("method") == "subscriptions/listen"] == [2, 3]
+    decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    assert [(d["action"], d["resource"], d["decision"]) for d in decisions] == [
+        ("mcp:read_resource", allowed, "allow"),
+        ("mcp:read_resource", denied, "deny"),
+        ("mcp:read_resource", allowed, "allow"),
+    ]
+
+
 def test_resources_and_prompts_are_decided(keys, tmp_path):
     # A resource's contents and a prompt's messages reach the client outside tools/call: the
     # proxy decides resources/read (mcp:read_resource on the URI) and prompts/get

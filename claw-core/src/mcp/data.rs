@@ -1,10 +1,13 @@
 //! MCP requests that hand a server's data to the client outside `tools/call`: `resources/read`
-//! (a resource's contents: a file, a row, a page) and `prompts/get` (a prompt's messages,
-//! which can embed resources). A policy that denies a `read_file` tool would mean little if
-//! the same file came back through `resources/read`, so the proxy decides these like a call
-//! (docs/SPEC.md §10.3.1): action [`ACTION_READ_RESOURCE`] on the resource's URI, or
-//! [`ACTION_GET_PROMPT`] on the prompt's name, context `Mcp:Server`; default deny, so a
-//! policy that names neither lets neither through.
+//! (a resource's contents: a file, a row, a page), `resources/subscribe` (news of its
+//! changes) and `prompts/get` (a prompt's messages, which can embed resources). A policy that
+//! denies a `read_file` tool would mean little if the same file came back through
+//! `resources/read`, so the proxy decides these like a call (docs/SPEC.md §10.3.1): action
+//! [`ACTION_READ_RESOURCE`] on the resource's URI, or [`ACTION_GET_PROMPT`] on the prompt's
+//! name, context `Mcp:Server`; default deny, so a policy that names neither lets neither
+//! through. What only names data — the listings of resources, resource templates and prompts,
+//! and `completion/complete` suggestions for a prompt's or a template's arguments — is shown
+//! only for what the policy could allow ([`filter_data_list`], [`Completion`]).
 
 use super::gate::CallDecision;
 use super::message::error_response;
@@ -26,7 +29,11 @@ pub const RPC_CODE_DENIED: i64 = -32010;
 /// Bound on a resource URI or prompt name (the WPC's bound on a resource).
 const MAX_TARGET_BYTES: usize = 4096;
 
-/// A `resources/read` or `prompts/get` request, read for a decision.
+/// Bound on the resource URIs one `subscriptions/listen` may name (each is a decision).
+pub const MAX_LISTEN_URIS: usize = 256;
+
+/// A `resources/read`, `resources/subscribe` or `prompts/get` request, or one URI of a
+/// `subscriptions/listen`, read for a decision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataRequest {
     method: &'static str,
@@ -36,12 +43,15 @@ pub struct DataRequest {
 }
 
 impl DataRequest {
-    /// The data request a client request is, if it is one: `resources/read` with a
-    /// non-empty string `uri`, `prompts/get` with a non-empty string `name` and `arguments`
-    /// absent or an object. `Ok(None)` for every other method.
+    /// The data request a client request is, if it is one: `resources/read` or
+    /// `resources/subscribe` with a non-empty string `uri` (a subscription is decided as a
+    /// read: its notifications tell when the resource changes), `prompts/get` with a
+    /// non-empty string `name` and `arguments` absent or an object. `Ok(None)` for every
+    /// other method (`resources/unsubscribe` included: it only ends what was allowed).
     pub fn from_request(method: &str, params: Option<&Value>) -> Result<Option<Self>, McpError> {
         let (method, action, key) = match method {
             "resources/read" => ("resources/read", ACTION_READ_RESOURCE, "uri"),
+            "resources/subscribe" => ("resources/subscribe", ACTION_READ_RESOURCE, "uri"),
             "prompts/get" => ("prompts/get", ACTION_GET_PROMPT, "name"),
             _ => return Ok(None),
         };
@@ -74,7 +84,50 @@ impl DataRequest {
         }))
     }
 
-    /// `resources/read` or `prompts/get`.
+    /// The data requests a client request makes, in order, if it makes any: one for
+    /// `resources/read`, `resources/subscribe` and `prompts/get`
+    /// ([`DataRequest::from_request`]); for `subscriptions/listen` (revision 2026-07-28) one
+    /// read per URI of `notifications.resourceSubscriptions` (none when absent: the other
+    /// opt-ins name no data), at most [`MAX_LISTEN_URIS`]. `Ok(None)` for every other method.
+    /// The request goes to the server only if every one is allowed.
+    pub fn all_of(method: &str, params: Option<&Value>) -> Result<Option<Vec<Self>>, McpError> {
+        if method != "subscriptions/listen" {
+            return Ok(Self::from_request(method, params)?.map(|r| vec![r]));
+        }
+        let bad = |d: String| McpError::InvalidParams(format!("subscriptions/listen: {d}"));
+        let filter = params
+            .and_then(|p| p.get("notifications"))
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("\"notifications\" must be an object".into()))?;
+        let uris = match filter.get("resourceSubscriptions") {
+            None | Some(Value::Null) => return Ok(Some(Vec::new())),
+            Some(Value::Array(a)) if a.len() <= MAX_LISTEN_URIS => a,
+            Some(Value::Array(a)) => {
+                return Err(bad(format!(
+                    "{} resource subscriptions, above {MAX_LISTEN_URIS}",
+                    a.len()
+                )))
+            }
+            Some(_) => return Err(bad("\"resourceSubscriptions\" must be an array".into())),
+        };
+        let empty = Canonical::new(Value::Object(Map::new()))?;
+        uris.iter()
+            .map(|u| match u {
+                Value::String(t) if !t.is_empty() && t.len() <= MAX_TARGET_BYTES => Ok(DataRequest {
+                    method: "subscriptions/listen",
+                    action: ACTION_READ_RESOURCE,
+                    target: t.clone(),
+                    arguments: empty.clone(),
+                }),
+                _ => Err(bad(format!(
+                    "each resource subscription must be a non-empty string of at most {MAX_TARGET_BYTES} bytes"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// `resources/read`, `resources/subscribe`, `prompts/get` or `subscriptions/listen`.
     pub fn method(&self) -> &'static str {
         self.method
     }
@@ -106,8 +159,8 @@ impl DataRequest {
 /// (`reason_code`, `decision`, `statement_id`, `policy_hash_b64u`). Unlike a refused tool
 /// call (a result the model reads), a resource or prompt has no error result in MCP.
 pub fn data_denial(id: &Value, req: &DataRequest, server: &str, d: &CallDecision) -> Value {
-    let what = match req.method {
-        "resources/read" => "resource",
+    let what = match req.action {
+        ACTION_READ_RESOURCE => "resource",
         _ => "prompt",
     };
     let message = format!(
@@ -120,19 +173,43 @@ pub fn data_denial(id: &Value, req: &DataRequest, server: &str, d: &CallDecision
     error_response(id, RPC_CODE_DENIED, &message, Some(d.to_meta()))
 }
 
-/// A `resources/list` or `prompts/list` result after filtering: the entries of its array
-/// (`resources`, each named by `uri`; `prompts`, by `name`) that `visible` accepts, every
-/// other member unchanged; an entry without a non-empty string name is not shown. `Ok(None)`
-/// for any other method. A result without the array is refused (`MCP_INVALID_LISTING`).
+/// The listings of data this module filters, by method: the array member holding the
+/// entries, the entry's member naming its target, and the action the target is shown for.
+const DATA_LISTS: [(&str, &str, &str, &str); 3] = [
+    ("resources/list", "resources", "uri", ACTION_READ_RESOURCE),
+    // A template is shown when the policy could allow a read of its text itself: a glob
+    // such as `file:///docs/*` covers `file:///docs/{name}`; URIs named one by one do not.
+    (
+        "resources/templates/list",
+        "resourceTemplates",
+        "uriTemplate",
+        ACTION_READ_RESOURCE,
+    ),
+    ("prompts/list", "prompts", "name", ACTION_GET_PROMPT),
+];
+
+/// `method` as a `&'static str` when its answer is a listing [`filter_data_list`] filters
+/// (`resources/list`, `resources/templates/list`, `prompts/list`).
+pub fn data_list_method(method: &str) -> Option<&'static str> {
+    DATA_LISTS
+        .iter()
+        .find(|(m, ..)| *m == method)
+        .map(|(m, ..)| *m)
+}
+
+/// A listing's result after filtering: the entries of its array (`resources`, each named by
+/// `uri`; `resourceTemplates`, by `uriTemplate`; `prompts`, by `name`) that `visible`
+/// accepts, every other member unchanged; an entry without a non-empty string name is not
+/// shown. `Ok(None)` for any other method. A result without the array is refused
+/// (`MCP_INVALID_LISTING`).
 pub fn filter_data_list(
     method: &str,
     result: &Value,
     visible: impl Fn(&'static str, &str) -> bool,
 ) -> Result<Option<Value>, McpError> {
-    let (member, key, action) = match method {
-        "resources/list" => ("resources", "uri", ACTION_READ_RESOURCE),
-        "prompts/list" => ("prompts", "name", ACTION_GET_PROMPT),
-        _ => return Ok(None),
+    let Some(&(method, member, key, action)) = DATA_LISTS.iter().find(|(m, ..)| *m == method)
+    else {
+        return Ok(None);
     };
     let bad = |d: &str| McpError::InvalidListing(format!("{method}: {d}"));
     let obj = result
@@ -154,6 +231,68 @@ pub fn filter_data_list(
     let mut out = obj.clone();
     out.insert(member.into(), Value::Array(kept));
     Ok(Some(Value::Object(out)))
+}
+
+/// A `completion/complete` request, read for what it names: the prompt (`ref/prompt`,
+/// by `name`) or the resource template (`ref/resource`, by `uri`) whose argument values the
+/// server would suggest. Suggestions name data, so they are given only for a prompt or a
+/// template a listing would show (the same rule as [`filter_data_list`]); for any other the
+/// proxy answers [`Completion::empty_result`] itself and the server is not asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    action: &'static str,
+    target: String,
+}
+
+impl Completion {
+    /// The completion a client request is, if it is one (`Ok(None)` for any other method).
+    /// A `ref` of another type, or without its non-empty string name, is refused
+    /// (`MCP_INVALID_PARAMS`): the proxy cannot tell what it would name.
+    pub fn from_request(method: &str, params: Option<&Value>) -> Result<Option<Self>, McpError> {
+        if method != "completion/complete" {
+            return Ok(None);
+        }
+        let bad = |d: &str| McpError::InvalidParams(format!("completion/complete: {d}"));
+        let r = params
+            .and_then(|p| p.get("ref"))
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("\"ref\" must be an object"))?;
+        let (action, key) = match r.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => (ACTION_GET_PROMPT, "name"),
+            Some("ref/resource") => (ACTION_READ_RESOURCE, "uri"),
+            _ => {
+                return Err(bad(
+                    "\"ref.type\" must be \"ref/prompt\" or \"ref/resource\"",
+                ))
+            }
+        };
+        match r.get(key) {
+            Some(Value::String(t)) if !t.is_empty() && t.len() <= MAX_TARGET_BYTES => {
+                Ok(Some(Completion {
+                    action,
+                    target: t.clone(),
+                }))
+            }
+            _ => Err(bad(&format!(
+                "\"ref.{key}\" must be a non-empty string of at most {MAX_TARGET_BYTES} bytes"
+            ))),
+        }
+    }
+
+    /// [`ACTION_GET_PROMPT`] or [`ACTION_READ_RESOURCE`].
+    pub fn action(&self) -> &'static str {
+        self.action
+    }
+
+    /// The prompt's name or the template's text.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The answer given instead of the server's: no suggestion.
+    pub fn empty_result() -> Value {
+        serde_json::json!({"completion": {"values": [], "total": 0, "hasMore": false}})
+    }
 }
 
 #[cfg(test)]
@@ -179,14 +318,69 @@ mod tests {
         .unwrap();
         assert_eq!((p.action(), p.target()), (ACTION_GET_PROMPT, "p"));
         assert_eq!(p.arguments().bytes(), br#"{"a":"1","b":"2"}"#);
+        // A subscription is decided as a read of its URI.
+        let s = DataRequest::from_request("resources/subscribe", Some(&json!({"uri": "a://1"})))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s.method(), s.action(), s.target()),
+            ("resources/subscribe", ACTION_READ_RESOURCE, "a://1")
+        );
+        let d = data_denial(&json!(1), &s, "srv", &CallDecision::refused("X", "h"));
+        let msg = d["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with("claw: X: resource \"a://1\""), "{msg}");
         for m in [
             "tools/call",
             "resources/list",
             "prompts/list",
-            "resources/subscribe",
+            "resources/unsubscribe",
+            "completion/complete",
         ] {
             assert_eq!(DataRequest::from_request(m, None).unwrap(), None, "{m}");
         }
+    }
+
+    #[test]
+    fn a_listen_is_one_read_per_subscribed_uri() {
+        let all = |p: Value| DataRequest::all_of("subscriptions/listen", Some(&p));
+        let rs = all(json!({"notifications": {"toolsListChanged": true,
+                                             "resourceSubscriptions": ["a://1", "b://2"]}}))
+        .unwrap()
+        .unwrap();
+        let got: Vec<_> = rs
+            .iter()
+            .map(|r| (r.method(), r.action(), r.target()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("subscriptions/listen", ACTION_READ_RESOURCE, "a://1"),
+                ("subscriptions/listen", ACTION_READ_RESOURCE, "b://2")
+            ]
+        );
+        // Opt-ins that name no data: nothing to decide, the request goes through.
+        assert_eq!(
+            all(json!({"notifications": {"toolsListChanged": true}})).unwrap(),
+            Some(vec![])
+        );
+        let many: Vec<String> = (0..=MAX_LISTEN_URIS).map(|i| format!("a://{i}")).collect();
+        for bad in [
+            json!({}),
+            json!({"notifications": []}),
+            json!({"notifications": {"resourceSubscriptions": "a://1"}}),
+            json!({"notifications": {"resourceSubscriptions": ["a://1", 7]}}),
+            json!({"notifications": {"resourceSubscriptions": [""]}}),
+            json!({"notifications": {"resourceSubscriptions": many}}),
+        ] {
+            let e = all(bad.clone()).unwrap_err();
+            assert_eq!(e.reason_code(), "MCP_INVALID_PARAMS", "{bad}");
+        }
+        // The single requests, through the same entry point.
+        let one = DataRequest::all_of("resources/read", Some(&json!({"uri": "a://1"})))
+            .unwrap()
+            .unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(DataRequest::all_of("tools/call", None).unwrap(), None);
     }
 
     #[test]
@@ -247,11 +441,58 @@ mod tests {
             a == ACTION_GET_PROMPT && n == "y"
         });
         assert_eq!(out.unwrap(), Some(json!({"prompts": [{"name": "y"}]})));
+        let t = json!({"resourceTemplates": [{"uriTemplate": "a://{id}"}, {"uriTemplate": "b://{id}"},
+                                             {"uri": "a://x"}]});
+        let out = filter_data_list("resources/templates/list", &t, |a, u| {
+            a == ACTION_READ_RESOURCE && u.starts_with("a:")
+        });
+        assert_eq!(
+            out.unwrap(),
+            Some(json!({"resourceTemplates": [{"uriTemplate": "a://{id}"}]}))
+        );
+        for m in ["resources/list", "resources/templates/list", "prompts/list"] {
+            assert_eq!(data_list_method(m), Some(m));
+        }
+        assert_eq!(data_list_method("tools/list"), None);
         let e = filter_data_list("resources/list", &json!({"x": 1}), |_, _| true).unwrap_err();
         assert_eq!(e.reason_code(), "MCP_INVALID_LISTING");
         assert_eq!(
             filter_data_list("tools/list", &r, |_, _| true).unwrap(),
             None
+        );
+    }
+
+    #[test]
+    fn a_completion_names_a_prompt_or_a_template() {
+        let c = |p: Value| Completion::from_request("completion/complete", Some(&p));
+        let p = c(json!({"ref": {"type": "ref/prompt", "name": "p"},
+                         "argument": {"name": "a", "value": "x"}}))
+        .unwrap()
+        .unwrap();
+        assert_eq!((p.action(), p.target()), (ACTION_GET_PROMPT, "p"));
+        let r = c(json!({"ref": {"type": "ref/resource", "uri": "file:///{path}"}}))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (r.action(), r.target()),
+            (ACTION_READ_RESOURCE, "file:///{path}")
+        );
+        let long = "x".repeat(MAX_TARGET_BYTES + 1);
+        for bad in [
+            json!({}),
+            json!({"ref": "p"}),
+            json!({"ref": {"type": "ref/tool", "name": "t"}}),
+            json!({"ref": {"type": "ref/prompt", "uri": "p"}}),
+            json!({"ref": {"type": "ref/prompt", "name": ""}}),
+            json!({"ref": {"type": "ref/resource", "uri": long}}),
+        ] {
+            let e = c(bad.clone()).unwrap_err();
+            assert_eq!(e.reason_code(), "MCP_INVALID_PARAMS", "{bad}");
+        }
+        assert_eq!(Completion::from_request("prompts/get", None).unwrap(), None);
+        assert_eq!(
+            Completion::empty_result()["completion"]["values"],
+            json!([])
         );
     }
 }

@@ -9,9 +9,9 @@
 //!   in the `Mcp:Server` context key), the decision with a recorded human approval, the
 //!   answer shown to the model when the call is refused, the `tools/list` filter, the
 //!   elicitation that asks a human;
-//! - [`data`]: `resources/read` and `prompts/get` as WPC requests (`mcp:read_resource` on
-//!   the URI, `mcp:get_prompt` on the name), their refusal, the `resources/list` and
-//!   `prompts/list` filter;
+//! - [`data`]: `resources/read`, `resources/subscribe` and `prompts/get` as WPC requests
+//!   (`mcp:read_resource` on the URI, `mcp:get_prompt` on the name), their refusal, the
+//!   filter of the resource, template and prompt listings and of `completion/complete`;
 //! - [`offered`]: the tool names a server listed: a call to a name it never listed is
 //!   refused before the policy sees it;
 //! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body;
@@ -26,8 +26,8 @@ pub mod message;
 pub mod offered;
 
 pub use data::{
-    data_denial, filter_data_list, DataRequest, ACTION_GET_PROMPT, ACTION_READ_RESOURCE,
-    RPC_CODE_DENIED,
+    data_denial, data_list_method, filter_data_list, Completion, DataRequest, ACTION_GET_PROMPT,
+    ACTION_READ_RESOURCE, RPC_CODE_DENIED,
 };
 pub use error::McpError;
 pub use gate::{

@@ -10,7 +10,8 @@ use crate::{exit, io, Failure};
 use claw_core::canonical::Canonical;
 use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
 use claw_core::mcp::{
-    self, Approval, CallDecision, DataRequest, Listing, McpError, Offered, OfferedTools, ToolCall,
+    self, Approval, CallDecision, Completion, DataRequest, Listing, McpError, Offered,
+    OfferedTools, ToolCall,
 };
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
 use serde_json::Value;
@@ -600,13 +601,21 @@ impl Gate {
         Ok(listing)
     }
 
-    /// Filter a `resources/list` or `prompts/list` result of the MCP server named `server`
-    /// to what the policy could allow (`Ok(None)` for any other method; not recorded: what
-    /// is read is decided and recorded, §10.3.1).
+    /// Filter a `resources/list`, `resources/templates/list` or `prompts/list` result to
+    /// what the policy could allow (`Ok(None)` for any other method; not recorded: what is
+    /// read is decided and recorded, §10.3.1).
     pub fn data_listing(&mut self, method: &str, result: &Value) -> Result<Option<Value>, Failure> {
         self.refresh_overrides();
         let shown = self.shown_in_listings(self.now_ms());
         mcp::filter_data_list(method, result, shown).map_err(failure)
+    }
+
+    /// Whether the server may be asked for `completion/complete` suggestions about the
+    /// prompt or template `c` names: when a listing would show it (§10.3.1).
+    pub fn completion_shown(&mut self, c: &Completion) -> bool {
+        self.refresh_overrides();
+        let shown = self.shown_in_listings(self.now_ms());
+        shown(c.action(), c.target())
     }
 
     /// Whether a listing may show `action` on a target at `at_ms` (§10.6): nothing while the

@@ -15,7 +15,7 @@ use super::ServeHttpArgs;
 use crate::{exit, Failure};
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    CallDecision, DataRequest, InFlight, McpError, Message, Offered, ToolCall,
+    CallDecision, Completion, DataRequest, InFlight, McpError, Message, Offered, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -43,7 +43,8 @@ enum Pending {
     },
     /// A `tools/list` (`true`: a first page, asked without a cursor).
     List(bool),
-    /// A `resources/list` or `prompts/list` (the method): the answer is filtered.
+    /// A listing of resources, resource templates or prompts (the method): the answer is
+    /// filtered.
     DataList(&'static str),
     /// An `initialize`: the session's client and whether it can be asked (elicitation).
     Init {
@@ -227,28 +228,44 @@ impl Proxy {
             },
             _ => None,
         };
-        // A `resources/read` or `prompts/get` is decided and recorded like a call (no
-        // elicitation, no receipt), forwarded only when allowed (docs/SPEC.md §10.3.1).
+        // A `resources/read`, `resources/subscribe`, `prompts/get` or `subscriptions/listen`:
+        // each data request it makes decided and recorded like a call (no elicitation, no
+        // receipt), in order; forwarded only when every one is allowed (docs/SPEC.md §10.3.1).
         let data = match &msg {
-            Message::Request { method, params, .. } => {
-                DataRequest::from_request(method, params.as_ref())
-            }
+            Message::Request { method, params, .. } => DataRequest::all_of(method, params.as_ref()),
             _ => Ok(None),
         };
         match data {
             Err(e) => return respond_json(&mut conn, "200 OK", &refusal(&id, &e)),
-            Ok(Some(req)) => {
-                let decided = lock(&self.gate).decide_data(&req, &route.name);
-                match decided {
-                    Ok(d) if allows(&d) => {}
-                    Ok(d) => {
-                        let denial = data_denial(&id, &req, &route.name, &d);
-                        return respond_json(&mut conn, "200 OK", &denial);
+            Ok(Some(reqs)) => {
+                for req in &reqs {
+                    let decided = lock(&self.gate).decide_data(req, &route.name);
+                    match decided {
+                        Ok(d) if allows(&d) => {}
+                        Ok(d) => {
+                            let denial = data_denial(&id, req, &route.name, &d);
+                            return respond_json(&mut conn, "200 OK", &denial);
+                        }
+                        Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                     }
-                    Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                 }
             }
             Ok(None) => {}
+        }
+        let completion = match &msg {
+            Message::Request { method, params, .. } => {
+                Completion::from_request(method, params.as_ref())
+            }
+            _ => Ok(None),
+        };
+        match completion {
+            Err(e) => return respond_json(&mut conn, "200 OK", &refusal(&id, &e)),
+            // Suggestions about a prompt or template the policy hides: none, from the proxy.
+            Ok(Some(c)) if !lock(&self.gate).completion_shown(&c) => {
+                let empty = result_response(&id, Completion::empty_result());
+                return respond_json(&mut conn, "200 OK", &empty);
+            }
+            Ok(_) => {}
         }
         let pending = match &msg {
             Message::Request { method, params, .. } if method == "tools/call" => {
@@ -294,11 +311,8 @@ impl Proxy {
             Message::Request { method, params, .. } if method == "tools/list" => {
                 Pending::List(mcp::asks_first_page(params.as_ref()))
             }
-            Message::Request { method, .. } if method == "resources/list" => {
-                Pending::DataList("resources/list")
-            }
-            Message::Request { method, .. } if method == "prompts/list" => {
-                Pending::DataList("prompts/list")
+            Message::Request { method, .. } if mcp::data_list_method(method).is_some() => {
+                mcp::data_list_method(method).map_or(Pending::None, Pending::DataList)
             }
             Message::Request { method, params, .. } if method == "initialize" => {
                 let p = params.as_ref();

@@ -8,7 +8,7 @@ use super::{note, WrapArgs};
 use crate::{exit, Failure};
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    DataRequest, IdKey, InFlight, McpError, Message, Offered, ToolCall,
+    Completion, DataRequest, IdKey, InFlight, McpError, Message, Offered, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -26,7 +26,8 @@ enum Pending {
     Call { call: ToolCall, started: Instant },
     /// A `tools/list`: the answer is filtered (`true`: a first page, asked without a cursor).
     List(bool),
-    /// A `resources/list` or `prompts/list` (the method): the answer is filtered.
+    /// A listing of resources, resource templates or prompts (the method): the answer is
+    /// filtered.
     DataList(&'static str),
     /// Any other request: the answer is relayed as it is.
     Relay,
@@ -157,16 +158,25 @@ impl Shared {
     }
 
     fn on_client_request(&self, id: Value, method: &str, params: Option<&Value>, line: &[u8]) {
-        match DataRequest::from_request(method, params) {
-            Ok(Some(req)) => return self.data_request(id, &req, line),
+        match DataRequest::all_of(method, params) {
+            Ok(Some(reqs)) => return self.data_request(id, &reqs, line),
             Err(e) => return self.refuse(&id, &e),
             Ok(None) => {}
+        }
+        match Completion::from_request(method, params) {
+            // Suggestions about a prompt or template the policy hides: none, from the proxy.
+            Ok(Some(c)) if !lock(&self.gate).completion_shown(&c) => {
+                return self.send_client(&result_response(&id, Completion::empty_result()));
+            }
+            Err(e) => return self.refuse(&id, &e),
+            Ok(_) => {}
+        }
+        if let Some(list) = mcp::data_list_method(method) {
+            return self.forward(&id, Pending::DataList(list), line);
         }
         match method {
             "tools/call" => self.tools_call(id, params, line),
             "tools/list" => self.forward(&id, Pending::List(mcp::asks_first_page(params)), line),
-            "resources/list" => self.forward(&id, Pending::DataList("resources/list"), line),
-            "prompts/list" => self.forward(&id, Pending::DataList("prompts/list"), line),
             "initialize" => {
                 let p = params;
                 self.elicitation
@@ -314,31 +324,34 @@ impl Shared {
         ));
     }
 
-    /// A `resources/read` or `prompts/get`: decided and recorded like a call (no
-    /// elicitation, no receipt), forwarded only when allowed (docs/SPEC.md §10.3.1).
-    fn data_request(&self, id: Value, req: &DataRequest, line: &[u8]) {
+    /// A `resources/read`, `resources/subscribe`, `prompts/get` or `subscriptions/listen`:
+    /// each data request it makes decided and recorded like a call (no elicitation, no
+    /// receipt), in order; forwarded only when every one is allowed, else refused with the
+    /// first refusal (docs/SPEC.md §10.3.1).
+    fn data_request(&self, id: Value, reqs: &[DataRequest], line: &[u8]) {
         let admitted = lock(&self.pending).admit(&id, Pending::Held);
         if let Err(e) = admitted {
             return self.refuse(&id, &e);
         }
-        let decided = lock(&self.gate).decide_data(req, &self.server);
-        match decided {
-            Ok(d) if allows(&d) => {
-                let mut pending = lock(&self.pending);
-                if let Some(p) = pending.get_mut(&id) {
-                    *p = Pending::Relay;
-                    drop(pending);
-                    self.send_server(line);
+        for req in reqs {
+            let decided = lock(&self.gate).decide_data(req, &self.server);
+            match decided {
+                Ok(d) if allows(&d) => {}
+                Ok(d) => {
+                    lock(&self.pending).settle(&id);
+                    return self.send_client(&data_denial(&id, req, &self.server, &d));
+                }
+                Err(f) => {
+                    lock(&self.pending).settle(&id);
+                    return self.fail(&id, &f);
                 }
             }
-            Ok(d) => {
-                lock(&self.pending).settle(&id);
-                self.send_client(&data_denial(&id, req, &self.server, &d));
-            }
-            Err(f) => {
-                lock(&self.pending).settle(&id);
-                self.fail(&id, &f);
-            }
+        }
+        let mut pending = lock(&self.pending);
+        if let Some(p) = pending.get_mut(&id) {
+            *p = Pending::Relay;
+            drop(pending);
+            self.send_server(line);
         }
     }
 
