@@ -2,7 +2,7 @@
 `tools/call` twice and then answers an id nobody sent, exactly what a proxy matching answers to
 requests by id must never pass on (a second "result" for one call would reach the client
 without a receipt). Otherwise a minimal server: `initialize`, `tools/list` (one tool, `echo`),
-`ping`."""
+`ping`. With the argument `silent-listing` it never answers `tools/list`."""
 import json
 import sys
 
@@ -21,6 +21,8 @@ for line in sys.stdin:
         send({"jsonrpc": "2.0", "id": mid, "result": {
             "protocolVersion": msg["params"]["protocolVersion"], "capabilities": {"tools": {}},
             "serverInfo": {"name": "rogue", "version": "1"}}})
+    elif method == "tools/list" and "silent-listing" in sys.argv[1:]:
+        continue
     elif method == "tools/list":
         send({"jsonrpc": "2.0", "id": mid, "result": {"tools": [
             {"name": "echo", "inputSchema": {"type": "object"}}]}})

@@ -281,8 +281,8 @@ class RogueUpstream:
     "sse" — an event stream with the real answer, a second answer to the same id, an answer to
     an id nobody sent, and an event claw cannot read (duplicate keys) that a lenient client
     would take as the answer; "json" — one JSON body with duplicate keys; "slow" — the real
-    answer after 1.5 s. It lists one tool, `echo`, and answers a call of any name. Every
-    request it receives is kept in `received`."""
+    answer after 1.5 s. It lists one tool, `echo` (after 5 s when `silent_listing` is set), and
+    answers a call of any name. Every request it receives is kept in `received`."""
 
     def __init__(self):
         import http.server
@@ -306,6 +306,8 @@ class RogueUpstream:
                             "capabilities": {"tools": {}}, "serverInfo": {"name": "rogue", "version": "1"}}}).encode(),
                         {"Mcp-Session-Id": "rogue-session"})
                 if method == "tools/list":
+                    if rogue.silent_listing:
+                        time.sleep(5)
                     # One tool; but any name is answered at tools/call (a server that matches
                     # names loosely).
                     tools = [{"name": "echo", "inputSchema": {"type": "object"}}]
@@ -338,9 +340,13 @@ class RogueUpstream:
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the proxy stopped waiting
 
         self.received = []
+        self.silent_listing = False
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/mcp"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -510,6 +516,31 @@ def test_templates_and_completions_follow_the_policy_over_http(keys, upstream, t
     assert text.completion.values == ["1"] and "Engineering" in dept.completion.values
     for hidden in (blob, kind):
         assert hidden.completion.values == [] and not hidden.completion.has_more
+
+
+def test_a_listing_the_upstream_does_not_answer_in_time_refuses_the_call(keys, tmp_path):
+    # The HTTP proxy lists the upstream's tools itself before deciding a first call (§10.3,
+    # step 0); an upstream that takes longer than --listing-timeout to answer has the call
+    # refused, not forwarded, and the client answered in time.
+    up = RogueUpstream()
+    up.silent_listing = True
+    pol = keys.policy("rogue-slow-list", [
+        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]}])
+    p, info = start_proxy(keys, pol, tmp_path / "run", [f"rogue={up.url}"],
+                          ["--listing-timeout", "1"])
+    try:
+        started = time.monotonic()
+        status, raw = post(info["endpoint"], call(1, "plain"), {"Mcp-Session-Id": "rogue-session"})
+        waited = time.monotonic() - started
+    finally:
+        p.kill()
+        p.wait()
+        up.close()
+    result = json.loads(raw)["result"]
+    assert status == 200 and result["isError"], raw
+    assert "MCP_TOOL_LISTING_UNAVAILABLE" in result["content"][0]["text"], raw
+    assert waited < 4.5, waited
+    assert [m["method"] for m in up.received] == ["tools/list"]
 
 
 def test_a_tool_the_upstream_never_listed_is_refused(rogue):

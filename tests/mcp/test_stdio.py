@@ -517,6 +517,41 @@ def test_an_answer_to_no_request_in_flight_is_dropped(keys, tmp_path):
     assert len(tools) == 1 and tools[0]["result"]["content"][0]["text"] == "first"
 
 
+def test_a_listing_the_server_never_answers_refuses_the_waiting_call(keys, tmp_path):
+    # The client calls before listing, so the proxy lists the server's tools first (§10.3,
+    # step 0); this server never answers tools/list. Past --listing-timeout the held call is
+    # refused (it is not held forever, and never reaches the server), the proxy goes on
+    # relaying, and the late listing is not waited for.
+    pol = keys.policy("silent", [{"sid": "echo", "effect": "Allow", "actions": ["tool:execute"],
+                                  "resources": ["echo"]}])
+    seen = tmp_path / "server-stdin.jsonl"
+    server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen),
+              "python3", str(Path(__file__).parent / "rogue_server.py"), "silent-listing"]
+    p = raw_proxy(keys, pol, server, extra=["--listing-timeout", "1"])
+    send, until = rpc_client(p)
+    try:
+        send(INIT)
+        until(0)
+        started = time.monotonic()
+        send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+              "params": {"name": "echo", "arguments": {"message": "x"}}})
+        refused = until(1)[-1]
+        waited = time.monotonic() - started
+        send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        pong = until(2)[-1]
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+    text = refused["result"]["content"][0]["text"]
+    assert refused["result"]["isError"] and "MCP_TOOL_LISTING_UNAVAILABLE" in text, refused
+    assert 0.9 <= waited < 20, waited
+    assert pong == {"jsonrpc": "2.0", "id": 2, "result": {}}
+    sent = [json.loads(l).get("method") for l in seen.read_text().splitlines()]
+    assert sent == ["initialize", "tools/list", "ping"], sent
+    stderr = p.stderr.read().decode()
+    assert "claw: MCP_TOOL_LISTING_UNAVAILABLE: the server did not answer" in stderr, stderr
+
+
 def test_tasks_are_not_relayed(keys, tmp_path):
     # A task-augmented call is answered with a task handle and its result fetched later with
     # tasks/result, outside the call decided on and receipted: refused, never sent.

@@ -95,6 +95,9 @@ struct Ask {
     answer: SyncSender<Result<Value, Value>>,
 }
 
+/// How long each read of an upstream's answer may wait (a tool call can run for minutes).
+const UPSTREAM_READ_TIMEOUT: Duration = Duration::from_secs(300);
+
 struct Proxy {
     gate: Mutex<Gate>,
     routes: Vec<Route>,
@@ -107,6 +110,8 @@ struct Proxy {
     next_ask: AtomicU64,
     ask_prefix: String,
     max_bytes: usize,
+    /// How long each read of the proxy's own `tools/list` answer may wait.
+    listing_timeout: Duration,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -380,7 +385,7 @@ impl Proxy {
         pending: &Pending,
     ) -> Result<(String, Head, Vec<u8>), Failure> {
         let (status, up_head, up_body) = self
-            .upstream_request(route, "POST", head, Some(body))
+            .upstream_request(route, "POST", head, Some(body), UPSTREAM_READ_TIMEOUT)
             .map_err(|e| Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string()))?;
         let ctype = up_head.get("content-type").unwrap_or("");
         let body = if !status.starts_with('2') || up_body.is_empty() {
@@ -649,7 +654,7 @@ impl Proxy {
     }
 
     fn forward_plain(&self, conn: &mut TcpStream, route: &Route, head: &Head, method: &str) {
-        match self.upstream_request(route, method, head, None) {
+        match self.upstream_request(route, method, head, None, UPSTREAM_READ_TIMEOUT) {
             Ok((status, h, body)) => {
                 let ctype = h.get("content-type").unwrap_or("text/plain").to_string();
                 respond(conn, &status, &[("Content-Type", &ctype)], &body)
@@ -689,7 +694,7 @@ impl Proxy {
             let body = serde_json::to_vec(&mcp::tools_list_request(&id, cursor.as_deref()))
                 .unwrap_or_default();
             let read = self
-                .upstream_request(route, "POST", &own, Some(&body))
+                .upstream_request(route, "POST", &own, Some(&body), self.listing_timeout)
                 .map_err(|e| McpError::InvalidListing(format!("tools/list: {e}")))
                 .and_then(|(status, up, body)| own_answer(&status, &up, &body, &id, self.max_bytes))
                 .and_then(|r| lock(&self.gate).note_tools_page(&route.name, &r, true));
@@ -712,10 +717,11 @@ impl Proxy {
         method: &str,
         head: &Head,
         body: Option<&[u8]>,
+        read_timeout: Duration,
     ) -> io::Result<(String, Head, Vec<u8>)> {
         let up = &route.upstream;
         let mut s = TcpStream::connect(&up.addr)?;
-        s.set_read_timeout(Some(Duration::from_secs(300)))?;
+        s.set_read_timeout(Some(read_timeout))?;
         let mut req = format!(
             "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
             up.path, up.host
@@ -881,6 +887,7 @@ pub fn serve(a: ServeHttpArgs) -> Result<u8, Failure> {
         next_ask: AtomicU64::new(1),
         ask_prefix: random_prefix(),
         max_bytes: a.gate.max_message_bytes,
+        listing_timeout: Duration::from_secs(a.gate.listing_timeout),
     });
     let active = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {

@@ -90,6 +90,12 @@ pub struct GateArgs {
     /// The largest JSON-RPC message accepted either way, in bytes.
     #[arg(long, default_value_t = claw_core::mcp::DEFAULT_MAX_MESSAGE_BYTES)]
     pub max_message_bytes: usize,
+    /// How long the server may take to answer the proxy's own `tools/list` (each page),
+    /// in seconds; past it, the calls waiting for the listing are refused
+    /// (`MCP_TOOL_LISTING_UNAVAILABLE`) and the next call lists again.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub listing_timeout: u64,
 }
 
 pub fn run(cmd: Command) -> Result<u8, Failure> {

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::io::{BufReader, Write};
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// A client request in flight, and what the proxy does with the server's answer to it.
 #[derive(Debug)]
@@ -66,6 +66,10 @@ struct Shared {
     next_ask: AtomicU64,
     ask_prefix: String,
     max_bytes: usize,
+    /// The proxy's own `tools/list` requests, each with the time its answer is due, to the
+    /// thread that refuses the waiting calls when it is not ([`Shared::listing_overdue`]).
+    listing_due: Mutex<Option<mpsc::Sender<(Value, Instant)>>>,
+    listing_timeout: Duration,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -258,7 +262,12 @@ impl Shared {
         let id = Value::from(format!("{}-list-{n}", self.ask_prefix));
         let admitted = lock(&self.pending).admit(&id, Pending::OwnListing(page));
         match admitted.map(|_| serde_json::to_vec(&mcp::tools_list_request(&id, cursor))) {
-            Ok(Ok(bytes)) => self.send_server(&bytes),
+            Ok(Ok(bytes)) => {
+                if let Some(due) = lock(&self.listing_due).as_ref() {
+                    let _ = due.send((id.clone(), Instant::now() + self.listing_timeout));
+                }
+                self.send_server(&bytes);
+            }
             Ok(Err(e)) => {
                 lock(&self.pending).settle(&id);
                 note("INTERNAL_ERROR", &e.to_string());
@@ -268,6 +277,30 @@ impl Shared {
                 note(e.reason_code(), &format!("the proxy's own tools/list: {e}"));
                 self.listed();
             }
+        }
+    }
+
+    /// The answer to the proxy's own `tools/list` `id` is due: if it has not come, the listing
+    /// has ended unread (a late answer is dropped as one to no request in flight) and the
+    /// waiting calls are decided with what is known, which refuses them.
+    fn listing_overdue(&self, id: &Value) {
+        let overdue = {
+            let mut pending = lock(&self.pending);
+            let waiting = matches!(pending.get(id), Some(Pending::OwnListing(_)));
+            if waiting {
+                pending.settle(id);
+            }
+            waiting
+        };
+        if overdue {
+            note(
+                "MCP_TOOL_LISTING_UNAVAILABLE",
+                &format!(
+                    "the server did not answer the proxy's own tools/list within {} s",
+                    self.listing_timeout.as_secs()
+                ),
+            );
+            self.listed();
         }
     }
 
@@ -540,6 +573,20 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
         next_ask: AtomicU64::new(1),
         ask_prefix: random_prefix(),
         max_bytes: a.gate.max_message_bytes,
+        listing_due: Mutex::new(None),
+        listing_timeout: Duration::from_secs(a.gate.listing_timeout),
+    });
+
+    // The proxy's own listings come due in the order they were sent (one timeout for all).
+    let (due_tx, due_rx) = mpsc::channel::<(Value, Instant)>();
+    *lock(&shared.listing_due) = Some(due_tx);
+    let s = Arc::clone(&shared);
+    // Not joined: it waits for the next listing as long as the proxy runs.
+    std::thread::spawn(move || {
+        while let Ok((id, due)) = due_rx.recv() {
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            s.listing_overdue(&id);
+        }
     });
 
     let s = Arc::clone(&shared);
