@@ -281,7 +281,7 @@ class RogueUpstream:
     "sse" — an event stream with the real answer, a second answer to the same id, an answer to
     an id nobody sent, and an event claw cannot read (duplicate keys) that a lenient client
     would take as the answer; "json" — one JSON body with duplicate keys; "slow" — the real
-    answer after 1.5 s. It lists one tool, `echo` (after 5 s when `silent_listing` is set), and
+    answer after 1.5 s; "latin1" — an event stream whose answer is not UTF-8. It lists one tool, `echo` (after 5 s when `silent_listing` is set), and
     answers a call of any name. Every request it receives is kept in `received`."""
 
     def __init__(self):
@@ -319,6 +319,11 @@ class RogueUpstream:
                 real = {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": "REAL " + how}]}}
                 if how == "slow":
                     time.sleep(1.5)
+                if how == "latin1":
+                    # The answer's text in ISO 8859-1: not UTF-8, so no JSON text.
+                    body = b"event: message\r\ndata: " + json.dumps(real).replace(
+                        "REAL latin1", "REAL caf\u00e9").encode("latin-1") + b"\r\n\r\n"
+                    return self.reply(200, "text/event-stream", body)
                 if how == "json":
                     body = ('{"jsonrpc":"2.0","id":%s,"result":{"content":[]},"result":{"content":[{"type":"text","text":"SMUGGLED"}]}}'
                             % json.dumps(mid)).encode()
@@ -396,6 +401,81 @@ def test_only_the_answer_to_the_request_reaches_the_client(rogue):
     assert b"SMUGGLED" not in body
     tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
     assert [t["result"]["content"][0]["text"] for t in tools] == ["REAL sse"]
+
+
+def test_an_answer_that_is_not_utf8_is_dropped_not_repaired(rogue):
+    # An event stream whose answer is not UTF-8 carries no JSON text: the event is dropped
+    # (one line on stderr) as on stdio, not decoded with U+FFFD into an answer the proxy
+    # would sign a receipt over and relay.
+    endpoint, run_dir, up, p = rogue
+    status, body = post(endpoint, call(3, "latin1"), {"Mcp-Session-Id": "rogue-session"})
+    assert status == 200 and b"caf" not in body and "\ufffd".encode() not in body, body
+    assert [r["op"]["type"] for r in run_log(run_dir) if r["op"]["type"] == "tool"] == []
+
+
+def raw_exchange(endpoint, chunks, pause=0.0):
+    """Send `chunks` (bytes) on one connection, `pause` seconds apart; return the status and
+    the JSON body of the answer."""
+    host, rest = endpoint[len("http://"):].split("/", 1)
+    h, port = host.split(":")
+    with socket.create_connection((h, int(port)), timeout=20) as s:
+        try:
+            for c in chunks:
+                s.sendall(c)
+                time.sleep(pause)
+        except OSError:
+            pass  # the proxy answered and closed before everything was sent
+        data = b""
+        while True:
+            got = s.recv(65536)
+            if not got:
+                break
+            data += got
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), json.loads(body)
+
+
+def test_requests_are_framed_once_and_read_in_bounded_time(rogue, keys, tmp_path):
+    # A request whose length is stated twice or both ways (how requests are smuggled past one
+    # reader and not another), an unreadable head, endless trailers: 400 MCP_HTTP_MALFORMED
+    # with a JSON body, nothing forwarded. A client that sends its request a byte now and then
+    # gets 408 REQUEST_TIMEOUT once --request-timeout has passed in all, not per read.
+    endpoint, run_dir, up, p = rogue
+    path = "/" + endpoint.split("/", 3)[3]
+    msg = call(1, "x").encode()
+    start = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n".encode()
+    chunked = b"%x\r\n" % len(msg) + msg + b"\r\n0\r\n"
+    for req in (
+        start + b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n" % len(msg) + chunked + b"\r\n",
+        start + b"Content-Length: %d\r\nContent-Length: 5\r\n\r\n" % len(msg) + msg,
+        start + b"Transfer-Encoding: gzip, chunked\r\n\r\n" + chunked + b"\r\n",
+        start + b"Content-Length: +%d\r\n\r\n" % len(msg) + msg,
+        start + b"Transfer-Encoding: chunked\r\n\r\n" + chunked + b"X-T: y\r\n" * 20000 + b"\r\n",
+        start + b"no colon here\r\n\r\n",
+    ):
+        status, body = raw_exchange(endpoint, [req])
+        assert status == 400 and body["error"]["data"]["reason_code"] == "MCP_HTTP_MALFORMED", (req[:200], body)
+    # The same body, framed once either way, goes through.
+    for req in (start + b"Content-Length: %d\r\n\r\n" % len(msg) + msg,
+                start + b"Transfer-Encoding: chunked\r\n\r\n" + chunked + b"\r\n"):
+        status, body = raw_exchange(endpoint, [req])
+        assert status == 200 and body["result"]["content"][0]["text"] == "REAL x", body
+    assert [m["method"] for m in up.received] == ["tools/list", "tools/call", "tools/call"]
+
+    pol = keys.policy("slow-client", [
+        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]}])
+    q, info = start_proxy(keys, pol, tmp_path / "slow", [f"rogue={up.url}"], ["--request-timeout", "1"])
+    try:
+        started = time.monotonic()
+        req = start + b"Content-Length: %d\r\n\r\n" % len(msg) + msg
+        status, body = raw_exchange(info["endpoint"], [req[i:i + 1] for i in range(len(req))], pause=0.2)
+        waited = time.monotonic() - started
+    finally:
+        q.kill()
+        q.wait()
+    assert status == 408 and body["error"]["data"]["reason_code"] == "REQUEST_TIMEOUT", body
+    assert waited < 10, waited
+    assert len(up.received) == 3
 
 
 def test_a_request_id_in_flight_is_not_reused_within_a_session(rogue):

@@ -9,7 +9,8 @@
 use super::gate::{allows, Gate};
 use super::http_routes::{parse_routes, Route};
 use super::http_wire::{
-    read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Head, SseEvent,
+    read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Deadline, Head,
+    ReadFailure, SseEvent, MAX_HEAD_BYTES,
 };
 use super::ServeHttpArgs;
 use crate::{exit, Failure};
@@ -112,6 +113,8 @@ struct Proxy {
     max_bytes: usize,
     /// How long each read of the proxy's own `tools/list` answer may wait.
     listing_timeout: Duration,
+    /// How long a client may take to send a whole request.
+    request_timeout: Duration,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -122,15 +125,66 @@ fn failure_json(conn: &mut TcpStream, status: &str, id: &Value, f: &Failure) {
     respond_json(conn, status, &failure_response(id, f));
 }
 
+/// The answer to a request that could not be read whole: 413 for a body above
+/// `--max-message-bytes` (the JSON-RPC refusal `MCP_MESSAGE_TOO_LARGE`), 408
+/// `REQUEST_TIMEOUT` past `--request-timeout`, 400 `MCP_HTTP_MALFORMED` for anything else.
+fn refuse_read(conn: &mut TcpStream, e: &io::Error, max_bytes: usize) {
+    answer_unread(conn, e, max_bytes);
+    // The rest of the request is unread: closing now would reset the connection and could
+    // destroy the answer before the client reads it (RFC 9112 §9.6), so the proxy stops
+    // writing and reads what still comes for a moment, bounded in bytes and time.
+    let _ = conn.shutdown(std::net::Shutdown::Write);
+    let until = Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 8192];
+    let mut drained = 0usize;
+    while drained < max_bytes.saturating_add(MAX_HEAD_BYTES) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || conn.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match io::Read::read(conn, &mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+fn answer_unread(conn: &mut TcpStream, e: &io::Error, max_bytes: usize) {
+    match ReadFailure::of(e) {
+        ReadFailure::TooLarge => {
+            let e = McpError::TooLarge {
+                size: max_bytes.saturating_add(1),
+                limit: max_bytes,
+            };
+            respond_json(conn, "413 Payload Too Large", &refusal(&Value::Null, &e));
+        }
+        ReadFailure::TimedOut => {
+            let f = Failure::new(
+                exit::IO,
+                "REQUEST_TIMEOUT",
+                "the request was not received in time",
+            );
+            failure_json(conn, "408 Request Timeout", &Value::Null, &f);
+        }
+        ReadFailure::Malformed(why) => {
+            let f = Failure::new(exit::BAD_INPUT, "MCP_HTTP_MALFORMED", why);
+            failure_json(conn, "400 Bad Request", &Value::Null, &f);
+        }
+    }
+}
+
 impl Proxy {
     fn handle(&self, mut conn: TcpStream) {
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
         let _ = conn.set_write_timeout(Some(Duration::from_secs(30)));
         let Ok(reader) = conn.try_clone() else { return };
-        let mut r = BufReader::new(reader);
+        // The whole request, head and body, within one deadline.
+        let mut r = BufReader::new(Deadline {
+            stream: reader,
+            until: Instant::now() + self.request_timeout,
+        });
         let head = match read_head(&mut r) {
             Ok(h) => h,
-            Err(_) => return respond(&mut conn, "400 Bad Request", &[], b""),
+            Err(e) => return refuse_read(&mut conn, &e, self.max_bytes),
         };
         let mut parts = head.line.split(' ');
         let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -162,17 +216,7 @@ impl Proxy {
         }
         let body = match read_body(&mut r, &head, self.max_bytes, false) {
             Ok(b) => b,
-            Err(_) => {
-                let e = McpError::TooLarge {
-                    size: self.max_bytes.saturating_add(1),
-                    limit: self.max_bytes,
-                };
-                return respond_json(
-                    &mut conn,
-                    "413 Payload Too Large",
-                    &refusal(&Value::Null, &e),
-                );
-            }
+            Err(e) => return refuse_read(&mut conn, &e, self.max_bytes),
         };
         let msg = match mcp::parse_message(&body, self.max_bytes) {
             Ok(m) => m,
@@ -620,12 +664,13 @@ impl Proxy {
             let relayed = if data.is_empty() {
                 None
             } else {
-                let answer = match mcp::parse_message(data.as_bytes(), self.max_bytes) {
+                let answer = match mcp::parse_message(&data, self.max_bytes) {
                     Ok(m) => self.on_answer(route, m, id, pending, &mut answered),
                     Err(e) => Answer::Drop(e),
                 };
                 match answer {
-                    Answer::Keep => Some(data),
+                    // Parsed, so UTF-8.
+                    Answer::Keep => String::from_utf8(data).ok(),
                     Answer::Replace(v) => serde_json::to_string(&v).ok(),
                     Answer::Drop(e) => {
                         // The whole event goes: its other fields describe the dropped data.
@@ -800,7 +845,7 @@ fn own_answer(
             if e.data.is_empty() {
                 continue;
             }
-            if let Ok(Some(o)) = answer(e.data.as_bytes()) {
+            if let Ok(Some(o)) = answer(&e.data) {
                 found = Some(o);
                 break;
             }
@@ -888,6 +933,7 @@ pub fn serve(a: ServeHttpArgs) -> Result<u8, Failure> {
         ask_prefix: random_prefix(),
         max_bytes: a.gate.max_message_bytes,
         listing_timeout: Duration::from_secs(a.gate.listing_timeout),
+        request_timeout: Duration::from_secs(a.request_timeout),
     });
     let active = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {

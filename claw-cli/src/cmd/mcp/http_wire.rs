@@ -6,35 +6,58 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 
 /// One event of a Server-Sent Events body: its lines other than `data:` (`event:`, `id:`,
-/// comments), and its data: the values of its `data:` lines (one space after the colon
-/// dropped), joined by newlines; empty when it has none.
+/// comments), and its data: the bytes of its `data:` lines (one space after the colon
+/// dropped), joined by newlines; empty when it has none. The data is kept as bytes, not
+/// decoded: a message that is not UTF-8 is refused where it is parsed, as on stdio, rather
+/// than repaired with U+FFFD.
 pub struct SseEvent {
     pub other: Vec<String>,
-    pub data: String,
+    pub data: Vec<u8>,
 }
 
 /// The events of an SSE body, in order (lines end with CRLF, LF or CR; a blank line ends an
 /// event; blank events are skipped).
 pub fn sse_events(body: &[u8]) -> Vec<SseEvent> {
-    let text = String::from_utf8_lossy(body)
-        .replace("\r\n", "\n")
-        .replace('\r', "\n");
+    // Line ends made LF, on the bytes (CR and LF never occur inside a UTF-8 sequence).
+    let mut text = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\r' => {
+                text.push(b'\n');
+                if body.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b => text.push(b),
+        }
+        i += 1;
+    }
     let mut events = Vec::new();
-    for event in text.split("\n\n") {
-        if event.trim().is_empty() {
+    let mut rest = &text[..];
+    while !rest.is_empty() {
+        let (event, next) = match rest.windows(2).position(|w| w == b"\n\n") {
+            Some(at) => (&rest[..at], &rest[at + 2..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        if event.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let mut other = Vec::new();
-        let mut data = String::new();
-        for line in event.lines() {
-            match line.strip_prefix("data:") {
+        let mut data: Vec<u8> = Vec::new();
+        let mut has_data = false;
+        for line in event.split(|&b| b == b'\n') {
+            match line.strip_prefix(b"data:") {
                 Some(d) => {
-                    if !data.is_empty() {
-                        data.push('\n');
+                    if has_data {
+                        data.push(b'\n');
                     }
-                    data.push_str(d.strip_prefix(' ').unwrap_or(d));
+                    has_data = true;
+                    data.extend_from_slice(d.strip_prefix(b" ").unwrap_or(d));
                 }
-                None => other.push(line.to_string()),
+                None if line.is_empty() => {}
+                None => other.push(String::from_utf8_lossy(line).into_owned()),
             }
         }
         events.push(SseEvent { other, data });
@@ -66,6 +89,61 @@ impl Head {
 
 fn bad_data(m: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, m.to_string())
+}
+
+/// A body above its bound (told apart from malformed framing: 413, not 400).
+#[derive(Debug)]
+pub struct BodyTooLarge;
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("body too large")
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// What a failed read of a request was: too large (413), not received in time (408), or
+/// anything else (400).
+pub enum ReadFailure {
+    TooLarge,
+    TimedOut,
+    Malformed(String),
+}
+
+impl ReadFailure {
+    pub fn of(e: &io::Error) -> ReadFailure {
+        if e.get_ref().is_some_and(|x| x.is::<BodyTooLarge>()) {
+            return ReadFailure::TooLarge;
+        }
+        match e.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ReadFailure::TimedOut,
+            _ => ReadFailure::Malformed(e.to_string()),
+        }
+    }
+}
+
+/// A socket read with one deadline for the whole request, not one per read: a client that
+/// sends a byte now and then cannot hold a connection past it.
+pub struct Deadline {
+    pub stream: TcpStream,
+    pub until: std::time::Instant,
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self
+            .until
+            .saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the request was not received in time",
+            ));
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf)
+    }
 }
 
 pub fn read_head(r: &mut impl BufRead) -> io::Result<Head> {
@@ -108,23 +186,41 @@ pub fn read_body(
     max: usize,
     to_eof: bool,
 ) -> io::Result<Vec<u8>> {
-    let too_big = || bad_data("body too large");
-    if head
-        .get("transfer-encoding")
-        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
-    {
+    let too_big = || io::Error::new(io::ErrorKind::InvalidData, BodyTooLarge);
+    // One framing, stated once (RFC 9112 §6.3: a message with both, or with two lengths,
+    // is how requests are smuggled past one reader and not another).
+    let te = head.get("transfer-encoding");
+    if head.count("transfer-encoding") > 1 || head.count("content-length") > 1 {
+        return Err(bad_data("Transfer-Encoding or Content-Length given twice"));
+    }
+    if te.is_some() && head.get("content-length").is_some() {
+        return Err(bad_data("both Transfer-Encoding and Content-Length"));
+    }
+    if te.is_some_and(|t| !t.eq_ignore_ascii_case("chunked")) {
+        return Err(bad_data("a Transfer-Encoding other than chunked"));
+    }
+    if te.is_some() {
         let mut out = Vec::new();
         loop {
             let mut size_line = String::new();
             r.take(1024).read_line(&mut size_line)?;
             let size_hex = size_line.trim().split(';').next().unwrap_or("");
+            if size_hex.is_empty() || !size_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad_data("bad chunk size"));
+            }
             let size =
                 usize::from_str_radix(size_hex, 16).map_err(|_| bad_data("bad chunk size"))?;
             if size == 0 {
-                // Trailers up to the blank line.
+                // Trailers up to the blank line, within the bound of a head.
+                let mut trailers = 0usize;
                 loop {
                     let mut t = String::new();
-                    if r.take(8192).read_line(&mut t)? == 0 || t.trim().is_empty() {
+                    let n = r.take(8192).read_line(&mut t)?;
+                    trailers = trailers.saturating_add(n);
+                    if trailers > MAX_HEAD_BYTES {
+                        return Err(bad_data("trailers too large"));
+                    }
+                    if n == 0 || t.trim().is_empty() {
                         return Ok(out);
                     }
                 }
@@ -140,6 +236,9 @@ pub fn read_body(
         }
     }
     if let Some(n) = head.get("content-length") {
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad_data("bad Content-Length"));
+        }
         let n: usize = n.parse().map_err(|_| bad_data("bad Content-Length"))?;
         if n > max {
             return Err(too_big());
@@ -192,4 +291,27 @@ pub fn sse_event(v: &Value) -> Vec<u8> {
     out.extend_from_slice(&serde_json::to_vec(v).unwrap_or_default());
     out.extend_from_slice(b"\n\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_events_keep_data_bytes() {
+        let body = b": comment\r\nevent: message\r\ndata: {\"a\":\r\ndata:1}\r\n\r\n\
+                     data: x\rdata: y\r\r\n\n\nid: 7\ndata: \xff\xfe\n\n: only a comment";
+        let ev = sse_events(body);
+        assert_eq!(ev.len(), 4);
+        assert_eq!(ev[0].other, [": comment", "event: message"]);
+        assert_eq!(ev[0].data, b"{\"a\":\n1}");
+        assert_eq!(ev[1].data, b"x\ny");
+        assert!(ev[1].other.is_empty());
+        // Not UTF-8: kept as it came, for the parser to refuse.
+        assert_eq!(ev[2].other, ["id: 7"]);
+        assert_eq!(ev[2].data, b"\xff\xfe");
+        assert_eq!(ev[3].other, [": only a comment"]);
+        assert!(ev[3].data.is_empty());
+        assert!(sse_events(b"\n\n\r\n").is_empty());
+    }
 }

@@ -47,6 +47,11 @@ pub struct ServeHttpArgs {
     /// at /mcp under --server-name.
     #[arg(long, value_name = "NAME=URL", required = true)]
     pub upstream: Vec<String>,
+    /// How long a client may take to send a whole request (head and body), in seconds;
+    /// past it the request is answered 408 `REQUEST_TIMEOUT`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
 }
 
 /// What both transports decide and record with.
