@@ -48,6 +48,15 @@ fn b64(s: &str) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // The same bytes as an event stream: events in order, each message's bytes as sent.
+    for e in mcp::sse::sse_events(data) {
+        assert!(!e.data.contains(&b'\r'));
+        assert!(e.other.iter().all(|l| !l.contains('\n') && !l.is_empty()));
+        // Only UTF-8 is ever read as a message (never data repaired with U+FFFD).
+        if mcp::parse_message(&e.data, 64 * 1024).is_ok() {
+            assert!(std::str::from_utf8(&e.data).is_ok());
+        }
+    }
     let msg = match mcp::parse_message(data, 64 * 1024) {
         Ok(m) => m,
         Err(e) => {

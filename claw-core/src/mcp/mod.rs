@@ -15,6 +15,7 @@
 //! - [`offered`]: the tool names a server listed: a call to a name it never listed is
 //!   refused before the policy sees it;
 //! - [`headers`]: the Streamable HTTP `Mcp-Method` / `Mcp-Name` headers against the body;
+//! - [`sse`]: a Streamable HTTP event stream split into its messages;
 //! - [`in_flight`]: the requests a client has in flight, one per id, bounded.
 
 pub mod data;
@@ -24,6 +25,7 @@ pub mod headers;
 pub mod in_flight;
 pub mod message;
 pub mod offered;
+pub mod sse;
 
 pub use data::{
     data_denial, data_list_method, filter_data_list, Completion, DataRequest, ACTION_GET_PROMPT,
