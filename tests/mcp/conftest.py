@@ -77,3 +77,36 @@ def npm_server(name: str) -> str:
     p = NPM_BIN / name
     assert p.exists(), f"{p} missing: run scripts/test-mcp.sh"
     return str(p)
+
+
+# The npm server-everything's resource templates and prompts, and a policy that could allow a
+# read of the text template (through a glob) and a get of one prompt: what the template and
+# completion tests show and hide.
+TEXT_TEMPLATE = "demo://resource/dynamic/text/{resourceId}"
+BLOB_TEMPLATE = "demo://resource/dynamic/blob/{resourceId}"
+NAMES_STATEMENTS = [
+    {"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
+     "resources": ["demo://resource/dynamic/text/*"]},
+    {"sid": "prompt", "effect": "Allow", "actions": ["mcp:get_prompt"],
+     "resources": ["completable-prompt"]}]
+
+
+async def survey_names(s):
+    """Through an SDK session: the templates listed, then the completions of the text and the
+    blob template and of an argument of `completable-prompt` and of `resource-prompt`."""
+    from mcp import types
+    tpls = [t.uri_template for t in (await s.list_resource_templates()).resource_templates]
+    ref = lambda u: types.ResourceTemplateReference(type="ref/resource", uri=u)
+    prompt = lambda n: types.PromptReference(type="ref/prompt", name=n)
+    text = await s.complete(ref(TEXT_TEMPLATE), {"name": "resourceId", "value": "1"})
+    blob = await s.complete(ref(BLOB_TEMPLATE), {"name": "resourceId", "value": "1"})
+    dept = await s.complete(prompt("completable-prompt"), {"name": "department", "value": ""})
+    kind = await s.complete(prompt("resource-prompt"), {"name": "resourceType", "value": ""})
+    return tpls, text, blob, dept, kind
+
+
+def assert_names_follow_the_policy(tpls, text, blob, dept, kind):
+    assert tpls == [TEXT_TEMPLATE]
+    assert text.completion.values == ["1"] and "Engineering" in dept.completion.values
+    for hidden in (blob, kind):
+        assert hidden.completion.values == [] and not hidden.completion.has_more

@@ -14,7 +14,8 @@ from mcp import ClientSession, types
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from conftest import CLAW, claw, npm_server
+from conftest import (CLAW, NAMES_STATEMENTS, assert_names_follow_the_policy, claw, npm_server,
+                      survey_names)
 from test_stdio import bundle_of, run_log, text_of
 
 
@@ -568,59 +569,14 @@ def test_templates_and_completions_follow_the_policy_over_http(keys, upstream, t
     # test_stdio.py::test_subscriptions_templates_and_completions_follow_the_policy on the
     # HTTP proxy: only the template and the prompt the policy could allow are listed and
     # completed; the hidden ones get an empty completion from the proxy.
-    text_tpl = "demo://resource/dynamic/text/{resourceId}"
-    blob_tpl = "demo://resource/dynamic/blob/{resourceId}"
-    pol = keys.policy("http-names", [
-        {"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
-         "resources": ["demo://resource/dynamic/text/*"]},
-        {"sid": "prompt", "effect": "Allow", "actions": ["mcp:get_prompt"],
-         "resources": ["completable-prompt"]}])
-
-    async def body(s):
-        tpls = [t.uri_template for t in (await s.list_resource_templates()).resource_templates]
-        ref = lambda u: types.ResourceTemplateReference(type="ref/resource", uri=u)
-        prompt = lambda n: types.PromptReference(type="ref/prompt", name=n)
-        text = await s.complete(ref(text_tpl), {"name": "resourceId", "value": "1"})
-        blob = await s.complete(ref(blob_tpl), {"name": "resourceId", "value": "1"})
-        dept = await s.complete(prompt("completable-prompt"), {"name": "department", "value": ""})
-        kind = await s.complete(prompt("resource-prompt"), {"name": "resourceType", "value": ""})
-        return tpls, text, blob, dept, kind
-
+    pol = keys.policy("http-names", NAMES_STATEMENTS)
     p, info = start_proxy(keys, pol, tmp_path / "run", [upstream], ["--server-name", "everything"])
     try:
-        tpls, text, blob, dept, kind = asyncio.run(on_route(info["endpoint"], body))
+        seen = asyncio.run(on_route(info["endpoint"], survey_names))
     finally:
         p.kill()
         p.wait()
-    assert tpls == [text_tpl]
-    assert text.completion.values == ["1"] and "Engineering" in dept.completion.values
-    for hidden in (blob, kind):
-        assert hidden.completion.values == [] and not hidden.completion.has_more
-
-
-def test_a_listing_the_upstream_does_not_answer_in_time_refuses_the_call(keys, tmp_path):
-    # The HTTP proxy lists the upstream's tools itself before deciding a first call (§10.3,
-    # step 0); an upstream that takes longer than --listing-timeout to answer has the call
-    # refused, not forwarded, and the client answered in time.
-    up = RogueUpstream()
-    up.silent_listing = True
-    pol = keys.policy("rogue-slow-list", [
-        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]}])
-    p, info = start_proxy(keys, pol, tmp_path / "run", [f"rogue={up.url}"],
-                          ["--listing-timeout", "1"])
-    try:
-        started = time.monotonic()
-        status, raw = post(info["endpoint"], call(1, "plain"), {"Mcp-Session-Id": "rogue-session"})
-        waited = time.monotonic() - started
-    finally:
-        p.kill()
-        p.wait()
-        up.close()
-    result = json.loads(raw)["result"]
-    assert status == 200 and result["isError"], raw
-    assert "MCP_TOOL_LISTING_UNAVAILABLE" in result["content"][0]["text"], raw
-    assert waited < 4.5, waited
-    assert [m["method"] for m in up.received] == ["tools/list"]
+    assert_names_follow_the_policy(*seen)
 
 
 def test_a_tool_the_upstream_never_listed_is_refused(rogue):

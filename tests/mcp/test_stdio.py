@@ -13,7 +13,8 @@ from mcp import ClientSession, StdioServerParameters, types
 from mcp.shared.exceptions import MCPError
 from mcp.client.stdio import stdio_client
 
-from conftest import CLAW, claw, jcs_hash, npm_server
+from conftest import (CLAW, NAMES_STATEMENTS, TEXT_TEMPLATE, assert_names_follow_the_policy,
+                      claw, jcs_hash, npm_server, survey_names)
 
 
 def wrap_params(*, wpc, signer, server_name, server_cmd, run_dir=None, agent_key=None,
@@ -593,42 +594,26 @@ def test_subscriptions_templates_and_completions_follow_the_policy(keys, tmp_pat
     # proxy answers an empty completion and the server is never asked. A subscription is
     # decided as a read of its URI and recorded.
     everything = [npm_server("mcp-server-everything"), "stdio"]
-    text_tpl = "demo://resource/dynamic/text/{resourceId}"
-    blob_tpl = "demo://resource/dynamic/blob/{resourceId}"
-    pol = keys.policy("names", [
-        {"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
-         "resources": ["demo://resource/dynamic/text/*"]},
-        {"sid": "prompt", "effect": "Allow", "actions": ["mcp:get_prompt"],
-         "resources": ["completable-prompt"]}])
+    pol = keys.policy("names", NAMES_STATEMENTS)
     run_dir = tmp_path / "run"
     seen = tmp_path / "server-stdin.jsonl"
     tee = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), *everything]
 
     async def body(s):
-        tpls = [t.uri_template for t in (await s.list_resource_templates()).resource_templates]
-        ref = lambda u: types.ResourceTemplateReference(type="ref/resource", uri=u)
-        prompt = lambda n: types.PromptReference(type="ref/prompt", name=n)
-        text = await s.complete(ref(text_tpl), {"name": "resourceId", "value": "1"})
-        blob = await s.complete(ref(blob_tpl), {"name": "resourceId", "value": "1"})
-        dept = await s.complete(prompt("completable-prompt"), {"name": "department", "value": ""})
-        kind = await s.complete(prompt("resource-prompt"), {"name": "resourceType", "value": ""})
+        names = await survey_names(s)
         await s.subscribe_resource("demo://resource/dynamic/text/1")
         with pytest.raises(MCPError) as denied:
             await s.subscribe_resource("demo://resource/static/document/features.md")
-        return tpls, text, blob, dept, kind, denied.value.error
+        return names, denied.value.error
 
-    tpls, text, blob, dept, kind, denied = asyncio.run(session_do(
+    names, denied = asyncio.run(session_do(
         wrap_params(wpc=pol, signer=keys.signer, server_name="everything", server_cmd=tee,
                     run_dir=run_dir, agent_key=keys.dir / "agent.jwk"), body))
-    assert tpls == [text_tpl]
-    assert text.completion.values == ["1"]
-    assert "Engineering" in dept.completion.values
-    for hidden in (blob, kind):
-        assert hidden.completion.values == [] and not hidden.completion.has_more
+    assert_names_follow_the_policy(*names)
     assert denied.code == -32010 and denied.data["reason_code"] == "POLICY_DEFAULT_DENY", denied
     sent = [json.loads(l) for l in seen.read_text().splitlines()]
     asked = [m["params"]["ref"] for m in sent if m.get("method") == "completion/complete"]
-    assert asked == [{"type": "ref/resource", "uri": text_tpl},
+    assert asked == [{"type": "ref/resource", "uri": TEXT_TEMPLATE},
                      {"type": "ref/prompt", "name": "completable-prompt"}], asked
     subscribed = [m["params"]["uri"] for m in sent if m.get("method") == "resources/subscribe"]
     assert subscribed == ["demo://resource/dynamic/text/1"]

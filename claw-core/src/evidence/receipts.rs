@@ -812,48 +812,35 @@ mod tests {
     use super::*;
     use crate::json::{in_write_order, KeyOrder};
 
-    /// The tool receipt's payload and its binding are built with their keys already in JCS
-    /// order (every optional member present), so neither is re-sorted on the proxy's
-    /// critical path; a key added out of order fails here (the bytes would still be right,
-    /// the receipt would be slower).
-    #[test]
-    fn payloads_are_built_in_jcs_order() {
+    /// Every optional member of a binding present, with strings that need escaping.
+    fn full_binding() -> Binding {
         let h = crate::hash::sha256_b64u(b"x");
-        let binding = Binding {
-            run_id: "run_1".into(),
+        Binding {
+            run_id: "run_\u{1}\"é\u{2028}".into(),
             event_hash_b64u: h.clone(),
             nonce: Some("nonce_1".into()),
             policy_hash: Some(h.clone()),
-            token_scope_hash_b64u: Some(h.clone()),
-            span_id: Some("span_1".into()),
-            parent_span_id: Some("span_0".into()),
-        };
-        let bv = binding.to_value();
+            token_scope_hash_b64u: Some(h),
+            span_id: Some("span\\".into()),
+            parent_span_id: Some("p\n".into()),
+        }
+    }
+
+    /// A binding's value (gateway, side-effect, approval and delegation receipts) is built
+    /// with its keys already in JCS order, so it is never re-sorted; a key added out of order
+    /// fails here (the bytes would still be right, the receipt would be slower).
+    #[test]
+    fn bindings_are_built_in_jcs_order() {
+        let bv = full_binding().to_value();
         let b = bv.as_object().unwrap();
         assert_eq!(b.len(), 7);
         assert!(in_write_order(b, KeyOrder::Jcs));
-        let (args, result) = (serde_json::json!({"a": 1}), serde_json::json!({"r": 2}));
-        let call = ToolCall {
-            tool_name: "echo",
-            tool_version: Some("1.0"),
-            args: &args,
-            result: &result,
-            result_status: ToolStatus::Success,
-            latency_ms: 3,
-            timestamp_ms: 1_770_000_000_000,
-        };
-        let p = call
-            .payload_hashed("did:key:z6Mk", &binding, "tr_1", &h, &h)
-            .unwrap();
-        let m = p.as_object().unwrap();
-        assert_eq!(m.len(), 12);
-        let reversed: Map<String, Value> = m
+        let reversed: Map<String, Value> = b
             .iter()
             .rev()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         assert!(!in_write_order(&reversed, KeyOrder::Jcs));
-        assert!(in_write_order(m, KeyOrder::Jcs));
     }
 
     /// The tool receipt's payload and its binding, written member by member, are the JCS
@@ -862,15 +849,7 @@ mod tests {
     #[test]
     fn tool_payload_bytes_are_the_jcs_of_the_payload() {
         let h = crate::hash::sha256_b64u(b"x");
-        let full = Binding {
-            run_id: "run_\u{1}\"é\u{2028}".into(),
-            event_hash_b64u: h.clone(),
-            nonce: Some("nonce_1".into()),
-            policy_hash: Some(h.clone()),
-            token_scope_hash_b64u: Some(h.clone()),
-            span_id: Some("span\\".into()),
-            parent_span_id: Some("p\n".into()),
-        };
+        let full = full_binding();
         let bare = Binding {
             run_id: "run_1".into(),
             event_hash_b64u: h.clone(),
