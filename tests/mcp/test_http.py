@@ -579,6 +579,31 @@ def test_templates_and_completions_follow_the_policy_over_http(keys, upstream, t
     assert_names_follow_the_policy(*seen)
 
 
+def test_a_listing_the_upstream_does_not_answer_in_time_refuses_the_call(keys, tmp_path):
+    # The HTTP proxy lists the upstream's tools itself before deciding a first call (§10.3,
+    # step 0); an upstream that takes longer than --listing-timeout to answer has the call
+    # refused, not forwarded, and the client answered in time.
+    up = RogueUpstream()
+    up.silent_listing = True
+    pol = keys.policy("rogue-slow-list", [
+        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]}])
+    p, info = start_proxy(keys, pol, tmp_path / "run", [f"rogue={up.url}"],
+                          ["--listing-timeout", "1"])
+    try:
+        started = time.monotonic()
+        status, raw = post(info["endpoint"], call(1, "plain"), {"Mcp-Session-Id": "rogue-session"})
+        waited = time.monotonic() - started
+    finally:
+        p.kill()
+        p.wait()
+        up.close()
+    result = json.loads(raw)["result"]
+    assert status == 200 and result["isError"], raw
+    assert "MCP_TOOL_LISTING_UNAVAILABLE" in result["content"][0]["text"], raw
+    assert waited < 4.5, waited
+    assert [m["method"] for m in up.received] == ["tools/list"]
+
+
 def test_a_tool_the_upstream_never_listed_is_refused(rogue):
     # The rogue upstream lists `echo` but runs a call of any name: `ECHO`, which the policy's
     # glob does not match as `echo`, is refused before the policy and never forwarded. The
