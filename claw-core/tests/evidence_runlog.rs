@@ -445,6 +445,7 @@ fn mcp_listing_and_elicitation_records_replay() {
         offered: vec!["read_file".into(), "write_file".into()],
         shown: vec!["read_file".into()],
         offered_hash_b64u: args_hash.clone(),
+        kind: None,
     });
     let answer = RunOp::Elicitation(ElicitationRecord {
         server: "fs".into(),
@@ -489,6 +490,7 @@ fn mcp_listing_and_elicitation_records_replay() {
         offered: vec![],
         shown: vec![],
         offered_hash_b64u: args_hash,
+        kind: None,
     });
     assert!(st.apply(bad, T0 + 100, seed(&mut rng)).is_err());
     let bundle = st

@@ -329,14 +329,20 @@ fn data_requests_are_decided_on_their_own_actions() {
         |a, t| mcp::visible_in_listing(&snap, a, t, NOW),
     )
     .unwrap()
-    .unwrap();
-    assert_eq!(shown["resources"], json!([{"uri": "file:///docs/x"}]));
+    .unwrap()
+    .1;
+    assert_eq!(
+        shown.result["resources"],
+        json!([{"uri": "file:///docs/x"}])
+    );
+    assert_eq!(shown.shown, ["file:///docs/x"]);
     let shown = mcp::filter_data_list(
         "prompts/list",
         &json!({"prompts": [{"name": "summarize"}, {"name": "other"}]}),
         |a, t| a == ACTION_GET_PROMPT && mcp::visible_in_listing(&snap, a, t, NOW),
     )
     .unwrap()
-    .unwrap();
-    assert_eq!(shown["prompts"], json!([{"name": "summarize"}]));
+    .unwrap()
+    .1;
+    assert_eq!(shown.result["prompts"], json!([{"name": "summarize"}]));
 }

@@ -218,10 +218,12 @@ fuzz_target!(|data: &[u8]| {
             ("prompts/list", "prompts"),
         ] {
             assert_eq!(mcp::data_list_method(method), Some(method));
-            if let Ok(Some(v)) = mcp::filter_data_list(method, r, |a, t| {
+            if let Ok(Some((_, l))) = mcp::filter_data_list(method, r, |a, t| {
                 mcp::visible_in_listing(&snap, a, t, 1_790_000_000)
             }) {
-                assert_eq!(v[member].as_array().map(Vec::len), Some(0));
+                assert_eq!(l.result[member].as_array().map(Vec::len), Some(0));
+                assert!(l.shown.is_empty());
+                assert_eq!(Some(l.offered.len()), r[member].as_array().map(Vec::len));
             }
         }
         // Offered tools: what a page lists is listed; without a cursor the listing is whole.

@@ -617,6 +617,11 @@ def test_subscriptions_templates_and_completions_follow_the_policy(keys, tmp_pat
                      {"type": "ref/prompt", "name": "completable-prompt"}], asked
     subscribed = [m["params"]["uri"] for m in sent if m.get("method") == "resources/subscribe"]
     assert subscribed == ["demo://resource/dynamic/text/1"]
+    # The template listing is recorded: what the server offered, what the client was shown.
+    listings = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "listing"]
+    assert [(l.get("kind"), l["offered"], l["shown"]) for l in listings] == [
+        ("resource_templates", [TEXT_TEMPLATE, "demo://resource/dynamic/blob/{resourceId}"],
+         [TEXT_TEMPLATE])], listings
     decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
     assert [(d["action"], d["resource"], d["decision"]) for d in decisions] == [
         ("mcp:read_resource", "demo://resource/dynamic/text/1", "allow"),

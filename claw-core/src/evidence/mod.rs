@@ -86,7 +86,7 @@ pub use receipts::{
 pub use recorder::{PendingModelCall, Recorder};
 pub use runlog::{
     check_disclosures, parse_run_log, ApprovalState, DecisionRecord, Disclosure, ElicitationRecord,
-    ListingRecord, RunOp, RunOut, RunPolicy, RunRecord, RunStart, RunState, RunToken,
+    ListedKind, ListingRecord, RunOp, RunOut, RunPolicy, RunRecord, RunStart, RunState, RunToken,
     DISCLOSURE_BUDGET_BYTES, MAX_RUN_LOG_LINE_BYTES, RUN_LOG_VERSION,
 };
 pub use schema::UNVERIFIED_METADATA_MEMBERS;

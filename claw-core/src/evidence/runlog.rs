@@ -130,8 +130,10 @@ pub enum RunOp {
         /// Human-readable summary of the scope.
         scope_summary: Option<String>,
     },
-    /// A tool listing a proxy relayed (MCP `tools/list`): a `tools_listed` event whose
-    /// payload is the record (what the server offered, what the client was shown).
+    /// A listing a proxy relayed (MCP `tools/list`; `resources/list`,
+    /// `resources/templates/list`, `prompts/list`): a `tools_listed` event (or
+    /// [`ListedKind::event_type`]) whose payload is the record (what the server offered,
+    /// what the client was shown).
     Listing(ListingRecord),
     /// A human's answer to a proxy's approval question (MCP elicitation): an
     /// `mcp_elicitation` event whose payload is the record. Unlike `approval` it makes no
@@ -157,18 +159,45 @@ pub struct ElicitationRecord {
     pub approver: String,
 }
 
-/// What a proxy relayed of a server's tool listing (docs/SPEC.md §10).
+/// What a proxy relayed of a server's listing (docs/SPEC.md §10.6, §10.3.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListingRecord {
     /// The server's name (the proxy's `--server-name`).
     pub server: String,
-    /// The tool names the server offered, in its order.
+    /// The names the server offered, in its order (tool names; resource URIs, template
+    /// texts or prompt names for the other kinds).
     pub offered: Vec<String>,
-    /// The tool names shown to the client.
+    /// The names shown to the client.
     pub shown: Vec<String>,
-    /// SHA-256 (base64url) of the JCS bytes of the server's `tools/list` result.
+    /// SHA-256 (base64url) of the JCS bytes of the server's whole listing result.
     pub offered_hash_b64u: String,
+    /// What was listed; absent for tools (`tools/list`, the only kind recorded before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ListedKind>,
+}
+
+/// What a [`ListingRecord`] lists besides tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListedKind {
+    /// `resources/list`.
+    Resources,
+    /// `resources/templates/list`.
+    ResourceTemplates,
+    /// `prompts/list`.
+    Prompts,
+}
+
+impl ListedKind {
+    /// The type of the event the listing is recorded as.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            ListedKind::Resources => "resources_listed",
+            ListedKind::ResourceTemplates => "resource_templates_listed",
+            ListedKind::Prompts => "prompts_listed",
+        }
+    }
 }
 
 impl RunOp {
@@ -674,7 +703,8 @@ impl RunState {
                         "server and offered_hash_b64u must not be empty",
                     ));
                 }
-                self.plain_event("tools_listed", l, at_ms, &mut rng)?
+                let event_type = l.kind.map_or("tools_listed", ListedKind::event_type);
+                self.plain_event(event_type, l, at_ms, &mut rng)?
             }
             RunOp::Elicitation(e) => {
                 if e.server.is_empty() || e.tool.is_empty() || e.args_hash_b64u.is_empty() {

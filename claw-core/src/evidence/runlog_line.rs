@@ -164,6 +164,14 @@ mod tests {
                 offered: vec!["a".into(), "b".into()],
                 shown: vec!["a".into()],
                 offered_hash_b64u: "h".into(),
+                kind: None,
+            }),
+            RunOp::Listing(ListingRecord {
+                server: "s".into(),
+                offered: vec!["u://1".into()],
+                shown: vec![],
+                offered_hash_b64u: "h".into(),
+                kind: Some(crate::evidence::ListedKind::ResourceTemplates),
             }),
             RunOp::Elicitation(ElicitationRecord {
                 server: "s".into(),

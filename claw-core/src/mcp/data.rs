@@ -9,11 +9,13 @@
 //! and `completion/complete` suggestions for a prompt's or a template's arguments — is shown
 //! only for what the policy could allow ([`filter_data_list`], [`Completion`]).
 
-use super::gate::CallDecision;
+use super::gate::{CallDecision, Listing};
 use super::message::error_response;
 use super::McpError;
 use crate::canonical::Canonical;
 use crate::escape::escape;
+use crate::evidence::ListedKind;
+use crate::{hash, json};
 use serde_json::{Map, Value};
 
 /// The WPC action of a `resources/read`: the resource is the URI the client asked for.
@@ -174,9 +176,16 @@ pub fn data_denial(id: &Value, req: &DataRequest, server: &str, d: &CallDecision
 }
 
 /// The listings of data this module filters, by method: the array member holding the
-/// entries, the entry's member naming its target, and the action the target is shown for.
-const DATA_LISTS: [(&str, &str, &str, &str); 3] = [
-    ("resources/list", "resources", "uri", ACTION_READ_RESOURCE),
+/// entries, the entry's member naming its target, the action the target is shown for, and
+/// what the listing's record says it lists.
+const DATA_LISTS: [(&str, &str, &str, &str, ListedKind); 3] = [
+    (
+        "resources/list",
+        "resources",
+        "uri",
+        ACTION_READ_RESOURCE,
+        ListedKind::Resources,
+    ),
     // A template is shown when the policy could allow a read of its text itself: a glob
     // such as `file:///docs/*` covers `file:///docs/{name}`; URIs named one by one do not.
     (
@@ -184,8 +193,15 @@ const DATA_LISTS: [(&str, &str, &str, &str); 3] = [
         "resourceTemplates",
         "uriTemplate",
         ACTION_READ_RESOURCE,
+        ListedKind::ResourceTemplates,
     ),
-    ("prompts/list", "prompts", "name", ACTION_GET_PROMPT),
+    (
+        "prompts/list",
+        "prompts",
+        "name",
+        ACTION_GET_PROMPT,
+        ListedKind::Prompts,
+    ),
 ];
 
 /// `method` as a `&'static str` when its answer is a listing [`filter_data_list`] filters
@@ -197,17 +213,17 @@ pub fn data_list_method(method: &str) -> Option<&'static str> {
         .map(|(m, ..)| *m)
 }
 
-/// A listing's result after filtering: the entries of its array (`resources`, each named by
-/// `uri`; `resourceTemplates`, by `uriTemplate`; `prompts`, by `name`) that `visible`
-/// accepts, every other member unchanged; an entry without a non-empty string name is not
-/// shown. `Ok(None)` for any other method. A result without the array is refused
-/// (`MCP_INVALID_LISTING`).
+/// A listing's result after filtering, and its record: the entries of its array
+/// (`resources`, each named by `uri`; `resourceTemplates`, by `uriTemplate`; `prompts`, by
+/// `name`) that `visible` accepts, every other member unchanged; an entry without a
+/// non-empty string name is not shown (and offered as `""`). `Ok(None)` for any other
+/// method. A result without the array is refused (`MCP_INVALID_LISTING`).
 pub fn filter_data_list(
     method: &str,
     result: &Value,
     visible: impl Fn(&'static str, &str) -> bool,
-) -> Result<Option<Value>, McpError> {
-    let Some(&(method, member, key, action)) = DATA_LISTS.iter().find(|(m, ..)| *m == method)
+) -> Result<Option<(ListedKind, Listing)>, McpError> {
+    let Some(&(method, member, key, action, kind)) = DATA_LISTS.iter().find(|(m, ..)| *m == method)
     else {
         return Ok(None);
     };
@@ -219,18 +235,31 @@ pub fn filter_data_list(
         .get(member)
         .and_then(Value::as_array)
         .ok_or_else(|| bad(&format!("\"{member}\" is not an array")))?;
-    let kept: Vec<Value> = items
-        .iter()
-        .filter(|it| {
-            it.get(key)
-                .and_then(Value::as_str)
-                .is_some_and(|t| !t.is_empty() && visible(action, t))
-        })
-        .cloned()
-        .collect();
+    let mut offered = Vec::with_capacity(items.len());
+    let mut shown = Vec::new();
+    let mut kept = Vec::new();
+    for it in items {
+        let name = it
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty());
+        offered.push(name.unwrap_or_default().to_string());
+        if let Some(t) = name.filter(|t| visible(action, t)) {
+            shown.push(t.to_string());
+            kept.push(it.clone());
+        }
+    }
     let mut out = obj.clone();
     out.insert(member.into(), Value::Array(kept));
-    Ok(Some(Value::Object(out)))
+    Ok(Some((
+        kind,
+        Listing {
+            result: Value::Object(out),
+            offered,
+            shown,
+            offered_hash_b64u: hash::sha256_b64u(json::canonicalize(result)?),
+        },
+    )))
 }
 
 /// A `completion/complete` request, read for what it names: the prompt (`ref/prompt`,
@@ -431,24 +460,47 @@ mod tests {
     fn listings_keep_only_what_is_visible() {
         let r = json!({"resources": [{"uri": "a://1"}, {"uri": "b://2"}, {"name": "no uri"}],
                        "nextCursor": "c"});
-        let out = filter_data_list("resources/list", &r, |a, u| {
+        let (kind, l) = filter_data_list("resources/list", &r, |a, u| {
             a == ACTION_READ_RESOURCE && u.starts_with("a:")
-        });
+        })
+        .unwrap()
+        .unwrap();
         let want = json!({"resources": [{"uri": "a://1"}], "nextCursor": "c"});
-        assert_eq!(out.unwrap(), Some(want));
+        assert_eq!((kind, l.result), (ListedKind::Resources, want));
+        assert_eq!(
+            (l.offered, l.shown),
+            (
+                vec!["a://1".into(), "b://2".into(), String::new()],
+                vec!["a://1".to_string()]
+            )
+        );
+        assert_eq!(
+            l.offered_hash_b64u,
+            hash::sha256_b64u(json::canonicalize(&r).unwrap())
+        );
         let p = json!({"prompts": [{"name": "x"}, {"name": "y"}]});
-        let out = filter_data_list("prompts/list", &p, |a, n| {
+        let (kind, l) = filter_data_list("prompts/list", &p, |a, n| {
             a == ACTION_GET_PROMPT && n == "y"
-        });
-        assert_eq!(out.unwrap(), Some(json!({"prompts": [{"name": "y"}]})));
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (kind, l.result),
+            (ListedKind::Prompts, json!({"prompts": [{"name": "y"}]}))
+        );
         let t = json!({"resourceTemplates": [{"uriTemplate": "a://{id}"}, {"uriTemplate": "b://{id}"},
                                              {"uri": "a://x"}]});
-        let out = filter_data_list("resources/templates/list", &t, |a, u| {
+        let (kind, l) = filter_data_list("resources/templates/list", &t, |a, u| {
             a == ACTION_READ_RESOURCE && u.starts_with("a:")
-        });
+        })
+        .unwrap()
+        .unwrap();
         assert_eq!(
-            out.unwrap(),
-            Some(json!({"resourceTemplates": [{"uriTemplate": "a://{id}"}]}))
+            (kind, l.result),
+            (
+                ListedKind::ResourceTemplates,
+                json!({"resourceTemplates": [{"uriTemplate": "a://{id}"}]})
+            )
         );
         for m in ["resources/list", "resources/templates/list", "prompts/list"] {
             assert_eq!(data_list_method(m), Some(m));
@@ -456,10 +508,9 @@ mod tests {
         assert_eq!(data_list_method("tools/list"), None);
         let e = filter_data_list("resources/list", &json!({"x": 1}), |_, _| true).unwrap_err();
         assert_eq!(e.reason_code(), "MCP_INVALID_LISTING");
-        assert_eq!(
-            filter_data_list("tools/list", &r, |_, _| true).unwrap(),
-            None
-        );
+        assert!(filter_data_list("tools/list", &r, |_, _| true)
+            .unwrap()
+            .is_none());
     }
 
     #[test]

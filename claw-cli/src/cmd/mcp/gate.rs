@@ -8,7 +8,9 @@ use crate::cmd::common::{now_ms, seed, verified_policy};
 use crate::cmd::run::{self, StartArgs};
 use crate::{exit, io, Failure};
 use claw_core::canonical::Canonical;
-use claw_core::evidence::{ElicitationRecord, ListingRecord, RunOp, RunState, RunToken};
+use claw_core::evidence::{
+    ElicitationRecord, ListedKind, ListingRecord, RunOp, RunState, RunToken,
+};
 use claw_core::mcp::{
     self, Approval, CallDecision, Completion, DataRequest, Listing, McpError, Offered,
     OfferedTools, ToolCall,
@@ -589,25 +591,50 @@ impl Gate {
         // What the client was shown is what the server offers (a readable listing: checked
         // by the filter above).
         let _ = self.note_tools_page(server, result, first_page);
+        self.record_listing(server, &listing, None, at)?;
+        Ok(listing)
+    }
+
+    /// Filter a `resources/list`, `resources/templates/list` or `prompts/list` result of the
+    /// MCP server named `server` to what the policy could allow, and record the listing
+    /// (§10.3.1); `Ok(None)` for any other method.
+    pub fn data_listing(
+        &mut self,
+        method: &str,
+        result: &Value,
+        server: &str,
+    ) -> Result<Option<Value>, Failure> {
+        self.refresh_overrides();
+        self.sync_run()?;
+        let at = self.now_ms();
+        let shown = self.shown_in_listings(at);
+        let Some((kind, listing)) =
+            mcp::filter_data_list(method, result, shown).map_err(failure)?
+        else {
+            return Ok(None);
+        };
+        self.record_listing(server, &listing, Some(kind), at)?;
+        Ok(Some(listing.result))
+    }
+
+    /// Record what a listing offered and showed.
+    fn record_listing(
+        &mut self,
+        server: &str,
+        listing: &Listing,
+        kind: Option<ListedKind>,
+        at_ms: i64,
+    ) -> Result<(), Failure> {
         self.record(
             RunOp::Listing(ListingRecord {
                 server: server.into(),
                 offered: listing.offered.clone(),
                 shown: listing.shown.clone(),
                 offered_hash_b64u: listing.offered_hash_b64u.clone(),
+                kind,
             }),
-            at,
-        )?;
-        Ok(listing)
-    }
-
-    /// Filter a `resources/list`, `resources/templates/list` or `prompts/list` result to
-    /// what the policy could allow (`Ok(None)` for any other method; not recorded: what is
-    /// read is decided and recorded, §10.3.1).
-    pub fn data_listing(&mut self, method: &str, result: &Value) -> Result<Option<Value>, Failure> {
-        self.refresh_overrides();
-        let shown = self.shown_in_listings(self.now_ms());
-        mcp::filter_data_list(method, result, shown).map_err(failure)
+            at_ms,
+        )
     }
 
     /// Whether the server may be asked for `completion/complete` suggestions about the

@@ -638,7 +638,7 @@ impl Proxy {
             }
             Pending::DataList(method) => match outcome {
                 Err(_) => Answer::Keep,
-                Ok(r) => match lock(&self.gate).data_listing(method, &r) {
+                Ok(r) => match lock(&self.gate).data_listing(method, &r, &route.name) {
                     Ok(Some(v)) => Answer::Replace(result_response(id, v)),
                     Ok(None) => Answer::Keep,
                     Err(f) => Answer::Replace(failure_response(id, &f)),

@@ -510,7 +510,7 @@ impl Shared {
             Some(Pending::DataList(method)) => match outcome {
                 Err(_) => self.send_client_bytes(line),
                 Ok(r) => {
-                    let filtered = lock(&self.gate).data_listing(method, &r);
+                    let filtered = lock(&self.gate).data_listing(method, &r, &self.server);
                     match filtered {
                         Ok(Some(v)) => self.send_client(&result_response(&id, v)),
                         Ok(None) => self.send_client_bytes(line),
