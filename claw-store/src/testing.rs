@@ -145,6 +145,18 @@ impl RedisServer {
         self.spawn()
     }
 
+    /// Whether this server is a replica whose link to its primary is up
+    /// (`master_link_status:up` in `INFO replication`).
+    fn link_is_up(&self) -> bool {
+        let Ok(mut c) = self.connection() else {
+            return false;
+        };
+        redis::cmd("INFO")
+            .arg("replication")
+            .query::<String>(&mut c)
+            .is_ok_and(|i| i.lines().any(|l| l.trim() == "master_link_status:up"))
+    }
+
     /// A plain connection, for tests that write what claw never writes.
     pub fn connection(&self) -> redis::RedisResult<redis::Connection> {
         redis::Client::open(self.url())?.get_connection_with_timeout(Duration::from_secs(2))
@@ -249,8 +261,8 @@ impl RedisCluster {
     }
 }
 
-/// A primary, its replica and one Sentinel monitoring them as `master` (quorum 1), started
-/// in parallel; all killed when dropped.
+/// A primary, its replica and one Sentinel monitoring them as `master` (quorum 1), the
+/// sentinel started once the replica is linked; all killed when dropped.
 #[derive(Debug)]
 pub struct RedisSentinel {
     /// The primary at start.
@@ -262,11 +274,12 @@ pub struct RedisSentinel {
 }
 
 impl RedisSentinel {
-    /// Start the three and wait until the sentinel names the primary and knows the replica
-    /// (at most 20 s).
+    /// Start the primary and the replica, wait until the replica is linked (at most 20 s),
+    /// start the sentinel and wait until it names the primary and knows the replica (at
+    /// most 30 s).
     pub fn start() -> std::io::Result<RedisSentinel> {
-        let primary = RedisServer::launch(false, Vec::new(), false)?;
-        let replica = RedisServer::launch(
+        let mut primary = RedisServer::launch(false, Vec::new(), false)?;
+        let mut replica = RedisServer::launch(
             false,
             vec![
                 "--replicaof".into(),
@@ -275,6 +288,20 @@ impl RedisSentinel {
             ],
             false,
         )?;
+        // The sentinel finds replicas in the primary's INFO, asked every 10 s: it starts once
+        // the replica is linked, so its first look finds it (a loaded machine otherwise
+        // needed two or three looks, past the deadline below).
+        primary.wait_ready()?;
+        replica.wait_ready()?;
+        let linked = Instant::now() + Duration::from_secs(20);
+        while !replica.link_is_up() {
+            if Instant::now() >= linked {
+                return Err(std::io::Error::other(
+                    "the replica did not link to the primary",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let conf = vec![
             "bind 127.0.0.1".to_string(),
             format!("sentinel monitor master 127.0.0.1 {} 1", primary.port),
@@ -287,10 +314,8 @@ impl RedisSentinel {
             replica,
             sentinel,
         };
-        s.primary.wait_ready()?;
-        s.replica.wait_ready()?;
         s.sentinel.wait_ready()?;
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while s.named_primary() != Some(s.primary.port) || !s.knows_replica() {
             if Instant::now() >= deadline {
                 return Err(std::io::Error::other(
