@@ -435,21 +435,29 @@ impl Gate {
         }
     }
 
-    /// Decide a `resources/read` or `prompts/get` to the MCP server named `server` and
-    /// record the decision (docs/SPEC.md §10.3.1). The run's token must cover the request's
-    /// action too: it is validated for it each time.
-    pub fn decide_data(
+    /// Decide, in order, each data request one client request makes to the MCP server named
+    /// `server` (docs/SPEC.md §10.3.1), recording each decision: the first that is not
+    /// allowed, with its decision, or `None` when every one is (the request may go to the
+    /// server). The run's token must cover the requests' action too: it is validated for it
+    /// each time.
+    pub fn first_data_refusal<'r>(
         &mut self,
-        req: &DataRequest,
+        reqs: &'r [DataRequest],
         server: &str,
-    ) -> Result<CallDecision, Failure> {
-        self.decide_on(
-            req.action(),
-            req.target(),
-            req.args_hash_b64u(),
-            server,
-            None,
-        )
+    ) -> Result<Option<(&'r DataRequest, CallDecision)>, Failure> {
+        for req in reqs {
+            let d = self.decide_on(
+                req.action(),
+                req.target(),
+                req.args_hash_b64u(),
+                server,
+                None,
+            )?;
+            if !allows(&d) {
+                return Ok(Some((req, d)));
+            }
+        }
+        Ok(None)
     }
 
     /// Decide `action` on `resource` (arguments hashed to `args_hash`) and record it;

@@ -287,16 +287,14 @@ impl Proxy {
         match data {
             Err(e) => return respond_json(&mut conn, "200 OK", &refusal(&id, &e)),
             Ok(Some(reqs)) => {
-                for req in &reqs {
-                    let decided = lock(&self.gate).decide_data(req, &route.name);
-                    match decided {
-                        Ok(d) if allows(&d) => {}
-                        Ok(d) => {
-                            let denial = data_denial(&id, req, &route.name, &d);
-                            return respond_json(&mut conn, "200 OK", &denial);
-                        }
-                        Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
+                let refused = lock(&self.gate).first_data_refusal(&reqs, &route.name);
+                match refused {
+                    Ok(None) => {}
+                    Ok(Some((req, d))) => {
+                        let denial = data_denial(&id, req, &route.name, &d);
+                        return respond_json(&mut conn, "200 OK", &denial);
                     }
+                    Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                 }
             }
             Ok(None) => {}
@@ -360,9 +358,6 @@ impl Proxy {
             Message::Request { method, params, .. } if method == "tools/list" => {
                 Pending::List(mcp::asks_first_page(params.as_ref()))
             }
-            Message::Request { method, .. } if mcp::data_list_method(method).is_some() => {
-                mcp::data_list_method(method).map_or(Pending::None, Pending::DataList)
-            }
             Message::Request { method, params, .. } if method == "initialize" => {
                 let p = params.as_ref();
                 Pending::Init {
@@ -376,6 +371,9 @@ impl Proxy {
                         .take(128)
                         .collect(),
                 }
+            }
+            Message::Request { method, .. } => {
+                mcp::data_list_method(method).map_or(Pending::None, Pending::DataList)
             }
             _ => Pending::None,
         };

@@ -68,7 +68,7 @@ struct Shared {
     max_bytes: usize,
     /// The proxy's own `tools/list` requests, each with the time its answer is due, to the
     /// thread that refuses the waiting calls when it is not ([`Shared::listing_overdue`]).
-    listing_due: Mutex<Option<mpsc::Sender<(Value, Instant)>>>,
+    listing_due: mpsc::Sender<(Value, Instant)>,
     listing_timeout: Duration,
 }
 
@@ -263,9 +263,9 @@ impl Shared {
         let admitted = lock(&self.pending).admit(&id, Pending::OwnListing(page));
         match admitted.map(|_| serde_json::to_vec(&mcp::tools_list_request(&id, cursor))) {
             Ok(Ok(bytes)) => {
-                if let Some(due) = lock(&self.listing_due).as_ref() {
-                    let _ = due.send((id.clone(), Instant::now() + self.listing_timeout));
-                }
+                let _ = self
+                    .listing_due
+                    .send((id.clone(), Instant::now() + self.listing_timeout));
                 self.send_server(&bytes);
             }
             Ok(Err(e)) => {
@@ -366,25 +366,24 @@ impl Shared {
         if let Err(e) = admitted {
             return self.refuse(&id, &e);
         }
-        for req in reqs {
-            let decided = lock(&self.gate).decide_data(req, &self.server);
-            match decided {
-                Ok(d) if allows(&d) => {}
-                Ok(d) => {
-                    lock(&self.pending).settle(&id);
-                    return self.send_client(&data_denial(&id, req, &self.server, &d));
-                }
-                Err(f) => {
-                    lock(&self.pending).settle(&id);
-                    return self.fail(&id, &f);
+        let refused = lock(&self.gate).first_data_refusal(reqs, &self.server);
+        match refused {
+            Ok(None) => {
+                let mut pending = lock(&self.pending);
+                if let Some(p) = pending.get_mut(&id) {
+                    *p = Pending::Relay;
+                    drop(pending);
+                    self.send_server(line);
                 }
             }
-        }
-        let mut pending = lock(&self.pending);
-        if let Some(p) = pending.get_mut(&id) {
-            *p = Pending::Relay;
-            drop(pending);
-            self.send_server(line);
+            Ok(Some((req, d))) => {
+                lock(&self.pending).settle(&id);
+                self.send_client(&data_denial(&id, req, &self.server, &d));
+            }
+            Err(f) => {
+                lock(&self.pending).settle(&id);
+                self.fail(&id, &f);
+            }
         }
     }
 
@@ -560,6 +559,7 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
             "no pipes to the server",
         ));
     };
+    let (due_tx, due_rx) = mpsc::channel::<(Value, Instant)>();
     let shared = Arc::new(Shared {
         gate: Mutex::new(gate),
         server: a.gate.server_name.clone(),
@@ -573,13 +573,11 @@ pub fn wrap(a: WrapArgs) -> Result<u8, Failure> {
         next_ask: AtomicU64::new(1),
         ask_prefix: random_prefix(),
         max_bytes: a.gate.max_message_bytes,
-        listing_due: Mutex::new(None),
+        listing_due: due_tx,
         listing_timeout: Duration::from_secs(a.gate.listing_timeout),
     });
 
     // The proxy's own listings come due in the order they were sent (one timeout for all).
-    let (due_tx, due_rx) = mpsc::channel::<(Value, Instant)>();
-    *lock(&shared.listing_due) = Some(due_tx);
     let s = Arc::clone(&shared);
     // Not joined: it waits for the next listing as long as the proxy runs.
     std::thread::spawn(move || {
