@@ -462,9 +462,9 @@ fn seal(
 
 /// Sign a payload given as its RFC 8785 bytes, for a signer that keeps no parsed envelope
 /// (the run log's tool receipts, docs/SPEC.md §10.7): returns the envelope's RFC 8785 bytes
-/// and their SHA-256, without a value tree. `payload_jcs` must be a canonical object with no array-index key anywhere,
-/// so that its bytes are also its `JSON.stringify` bytes under either hash rule; the caller
-/// writes it member by member and guarantees both.
+/// and their SHA-256, without a value tree. `payload_jcs` must be a canonical object with no
+/// array-index key anywhere, so that its bytes are also its `JSON.stringify` bytes under
+/// either hash rule; the caller writes it member by member and guarantees both.
 pub(crate) fn sign_canonical_payload(
     envelope_type: &str,
     payload_jcs: &[u8],

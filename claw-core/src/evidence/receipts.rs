@@ -442,7 +442,8 @@ pub struct ToolCall<'a> {
 }
 
 impl ToolCall<'_> {
-    /// The `tool_receipt.v1` payload.
+    /// The `tool_receipt.v1` payload, with the hashes of the arguments and of the result
+    /// (the same bytes the recorder signs, read back as a value).
     pub fn payload(
         &self,
         agent_did: &str,
@@ -451,26 +452,7 @@ impl ToolCall<'_> {
     ) -> Result<Value, EvidenceError> {
         let args = jcs_hash("args", self.args)?;
         let result = jcs_hash("result", self.result)?;
-        self.payload_hashed(agent_did, binding, receipt_id, &args, &result)
-    }
-
-    /// [`ToolCall::payload`] with the hashes of the arguments and of the result already
-    /// computed (SHA-256 of their JCS bytes, base64url): [`ToolCall::payload_jcs`], read back.
-    pub(crate) fn payload_hashed(
-        &self,
-        agent_did: &str,
-        binding: &Binding,
-        receipt_id: &str,
-        args_hash_b64u: &str,
-        result_hash_b64u: &str,
-    ) -> Result<Value, EvidenceError> {
-        let bytes = self.payload_jcs(
-            agent_did,
-            binding,
-            receipt_id,
-            args_hash_b64u,
-            result_hash_b64u,
-        )?;
+        let bytes = self.payload_jcs(agent_did, binding, receipt_id, &args, &result)?;
         Ok(json::parse(&bytes, &json::Limits::STRICT)?)
     }
 
@@ -486,7 +468,7 @@ impl ToolCall<'_> {
     }
 
     /// The `tool_receipt.v1` payload as its RFC 8785 bytes, written member by member (the
-    /// one place its shape is defined; [`ToolCall::payload_hashed`] reads these bytes back).
+    /// one place its shape is defined; [`ToolCall::payload`] reads these bytes back).
     /// Every key is a fixed name that is no array index, so these are also the payload's
     /// `JSON.stringify` bytes, which its `payload_hash_b64u` covers (docs/SPEC.md §6.6).
     pub(crate) fn payload_jcs(

@@ -180,11 +180,11 @@ impl Recorder {
     }
 
     /// From now on keep only what the next record needs: the chain head (the last event),
-    /// the model calls still pending, at most the last receipt; forget the other events, receipts,
-    /// the Merkle log and the Trust Pulse observations. Memory then stays flat however long
-    /// the run, for a process that only appends (the MCP proxy: the bundle is built later
-    /// from the run log, docs/SPEC.md §10.7). Checkpoints and the bundle are refused from
-    /// then on ([`EvidenceError::HistoryNotKept`]).
+    /// the model calls still pending, at most the last receipt; forget the other events,
+    /// receipts, the Merkle log and the Trust Pulse observations. Memory then stays flat
+    /// however long the run, for a process that only appends (the MCP proxy: the bundle is
+    /// built later from the run log, docs/SPEC.md §10.7). Checkpoints and the bundle are
+    /// refused from then on ([`EvidenceError::HistoryNotKept`]).
     pub fn keep_chain_head_only(&mut self) {
         self.history = History::ChainHeadOnly;
         // Never read again (checkpoints and the bundle are refused), never grown again.

@@ -31,6 +31,19 @@ pub const RPC_CODE_DENIED: i64 = -32010;
 /// Bound on a resource URI or prompt name (the WPC's bound on a resource).
 const MAX_TARGET_BYTES: usize = 4096;
 
+/// A data request's target (a URI, a template's text, a prompt's name) as `what` names it:
+/// a non-empty string of at most [`MAX_TARGET_BYTES`]; else why not.
+fn target(v: Option<&Value>, what: &str) -> Result<String, String> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_TARGET_BYTES => Ok(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => Err(format!(
+            "{what} is {} bytes, above {MAX_TARGET_BYTES}",
+            s.len()
+        )),
+        _ => Err(format!("{what} must be a non-empty string")),
+    }
+}
+
 /// Bound on the resource URIs one `subscriptions/listen` may name (each is a decision).
 pub const MAX_LISTEN_URIS: usize = 256;
 
@@ -61,16 +74,7 @@ impl DataRequest {
         let p = params
             .and_then(Value::as_object)
             .ok_or_else(|| bad("params must be an object".into()))?;
-        let target = match p.get(key) {
-            Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_TARGET_BYTES => s.clone(),
-            Some(Value::String(s)) if !s.is_empty() => {
-                return Err(bad(format!(
-                    "\"{key}\" is {} bytes, above {MAX_TARGET_BYTES}",
-                    s.len()
-                )))
-            }
-            _ => return Err(bad(format!("\"{key}\" must be a non-empty string"))),
-        };
+        let target = target(p.get(key), &format!("\"{key}\"")).map_err(bad)?;
         // A resource is read whole: nothing beside its URI. A prompt's arguments fill its
         // template, so an approval of one prompt is bound to them as a call's is to its own.
         let arguments = match (method, p.get("arguments")) {
@@ -114,16 +118,13 @@ impl DataRequest {
         };
         let empty = Canonical::new(Value::Object(Map::new()))?;
         uris.iter()
-            .map(|u| match u {
-                Value::String(t) if !t.is_empty() && t.len() <= MAX_TARGET_BYTES => Ok(DataRequest {
+            .map(|u| {
+                Ok(DataRequest {
                     method: "subscriptions/listen",
                     action: ACTION_READ_RESOURCE,
-                    target: t.clone(),
+                    target: target(Some(u), "each resource subscription").map_err(bad)?,
                     arguments: empty.clone(),
-                }),
-                _ => Err(bad(format!(
-                    "each resource subscription must be a non-empty string of at most {MAX_TARGET_BYTES} bytes"
-                ))),
+                })
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
@@ -175,42 +176,51 @@ pub fn data_denial(id: &Value, req: &DataRequest, server: &str, d: &CallDecision
     error_response(id, RPC_CODE_DENIED, &message, Some(d.to_meta()))
 }
 
-/// The listings of data this module filters, by method: the array member holding the
+/// A listing of data this module filters: its method, the array member holding the
 /// entries, the entry's member naming its target, the action the target is shown for, and
 /// what the listing's record says it lists.
-const DATA_LISTS: [(&str, &str, &str, &str, ListedKind); 3] = [
-    (
-        "resources/list",
-        "resources",
-        "uri",
-        ACTION_READ_RESOURCE,
-        ListedKind::Resources,
-    ),
+struct DataList {
+    method: &'static str,
+    member: &'static str,
+    key: &'static str,
+    action: &'static str,
+    kind: ListedKind,
+}
+
+const DATA_LISTS: [DataList; 3] = [
+    DataList {
+        method: "resources/list",
+        member: "resources",
+        key: "uri",
+        action: ACTION_READ_RESOURCE,
+        kind: ListedKind::Resources,
+    },
     // A template is shown when the policy could allow a read of its text itself: a glob
     // such as `file:///docs/*` covers `file:///docs/{name}`; URIs named one by one do not.
-    (
-        "resources/templates/list",
-        "resourceTemplates",
-        "uriTemplate",
-        ACTION_READ_RESOURCE,
-        ListedKind::ResourceTemplates,
-    ),
-    (
-        "prompts/list",
-        "prompts",
-        "name",
-        ACTION_GET_PROMPT,
-        ListedKind::Prompts,
-    ),
+    DataList {
+        method: "resources/templates/list",
+        member: "resourceTemplates",
+        key: "uriTemplate",
+        action: ACTION_READ_RESOURCE,
+        kind: ListedKind::ResourceTemplates,
+    },
+    DataList {
+        method: "prompts/list",
+        member: "prompts",
+        key: "name",
+        action: ACTION_GET_PROMPT,
+        kind: ListedKind::Prompts,
+    },
 ];
+
+fn data_list(method: &str) -> Option<&'static DataList> {
+    DATA_LISTS.iter().find(|l| l.method == method)
+}
 
 /// `method` as a `&'static str` when its answer is a listing [`filter_data_list`] filters
 /// (`resources/list`, `resources/templates/list`, `prompts/list`).
 pub fn data_list_method(method: &str) -> Option<&'static str> {
-    DATA_LISTS
-        .iter()
-        .find(|(m, ..)| *m == method)
-        .map(|(m, ..)| *m)
+    data_list(method).map(|l| l.method)
 }
 
 /// A listing's result after filtering, and its record: the entries of its array
@@ -223,7 +233,13 @@ pub fn filter_data_list(
     result: &Value,
     visible: impl Fn(&'static str, &str) -> bool,
 ) -> Result<Option<(ListedKind, Listing)>, McpError> {
-    let Some(&(method, member, key, action, kind)) = DATA_LISTS.iter().find(|(m, ..)| *m == method)
+    let Some(&DataList {
+        method,
+        member,
+        key,
+        action,
+        kind,
+    }) = data_list(method)
     else {
         return Ok(None);
     };
@@ -281,31 +297,22 @@ impl Completion {
         if method != "completion/complete" {
             return Ok(None);
         }
-        let bad = |d: &str| McpError::InvalidParams(format!("completion/complete: {d}"));
+        let bad = |d: String| McpError::InvalidParams(format!("completion/complete: {d}"));
         let r = params
             .and_then(|p| p.get("ref"))
             .and_then(Value::as_object)
-            .ok_or_else(|| bad("\"ref\" must be an object"))?;
+            .ok_or_else(|| bad("\"ref\" must be an object".into()))?;
         let (action, key) = match r.get("type").and_then(Value::as_str) {
             Some("ref/prompt") => (ACTION_GET_PROMPT, "name"),
             Some("ref/resource") => (ACTION_READ_RESOURCE, "uri"),
             _ => {
                 return Err(bad(
-                    "\"ref.type\" must be \"ref/prompt\" or \"ref/resource\"",
+                    "\"ref.type\" must be \"ref/prompt\" or \"ref/resource\"".into(),
                 ))
             }
         };
-        match r.get(key) {
-            Some(Value::String(t)) if !t.is_empty() && t.len() <= MAX_TARGET_BYTES => {
-                Ok(Some(Completion {
-                    action,
-                    target: t.clone(),
-                }))
-            }
-            _ => Err(bad(&format!(
-                "\"ref.{key}\" must be a non-empty string of at most {MAX_TARGET_BYTES} bytes"
-            ))),
-        }
+        let target = target(r.get(key), &format!("\"ref.{key}\"")).map_err(bad)?;
+        Ok(Some(Completion { action, target }))
     }
 
     /// [`ACTION_GET_PROMPT`] or [`ACTION_READ_RESOURCE`].

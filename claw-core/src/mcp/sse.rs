@@ -3,17 +3,14 @@
 //! The data is kept as bytes: a message that is not UTF-8 is refused where it is parsed
 //! ([`super::parse_message`]), as on stdio, never repaired with U+FFFD.
 
-/// One event of a Server-Sent Events body: its lines other than `data:` (`event:`, `id:`,
-/// comments), and its data: the bytes of its `data:` lines (one space after the colon
-/// dropped), joined by newlines; empty when it has none. The data is kept as bytes, not
-/// decoded: a message that is not UTF-8 is refused where it is parsed, as on stdio, rather
-/// than repaired with U+FFFD.
+/// One event of a Server-Sent Events body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
-    /// The lines other than `data:`, in order (not UTF-8: decoded with U+FFFD; they are
-    /// relayed, never read).
+    /// The lines other than `data:` (`event:`, `id:`, comments), in order (not UTF-8:
+    /// decoded with U+FFFD; they are relayed, never read).
     pub other: Vec<String>,
-    /// The `data:` lines' bytes, joined by LF.
+    /// The bytes of the `data:` lines (one space after the colon dropped), joined by LF;
+    /// empty when there are none. Not decoded (module docs).
     pub data: Vec<u8>,
 }
 
