@@ -49,7 +49,22 @@ fn b64(s: &str) -> String {
 
 fuzz_target!(|data: &[u8]| {
     // The same bytes as an event stream: events in order, each message's bytes as sent.
-    for e in mcp::sse::sse_events(data) {
+    let events = mcp::sse::sse_events(data);
+    // Read as it arrives, in three pieces (cut where the input's first byte says), the stream
+    // gives the same events.
+    let (i, j) = match data.first() {
+        Some(&b) => ((b as usize).min(data.len()), (b as usize * 7).min(data.len())),
+        None => (0, 0),
+    };
+    let (i, j) = (i.min(j), i.max(j));
+    let mut split = mcp::sse::SseSplitter::new(usize::MAX);
+    let mut pieces = Vec::new();
+    for piece in [&data[..i], &data[i..j], &data[j..]] {
+        pieces.extend(split.push(piece).expect("unbounded"));
+    }
+    pieces.extend(split.finish());
+    assert_eq!(pieces, events);
+    for e in events {
         assert!(!e.data.contains(&b'\r'));
         assert!(e.other.iter().all(|l| !l.contains('\n') && !l.is_empty()));
         // Only UTF-8 is ever read as a message (never data repaired with U+FFFD).

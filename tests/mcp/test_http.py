@@ -124,6 +124,38 @@ def test_sdk_client_over_http(proxy, tmp_path):
     assert code == 0, verdict
 
 
+def test_progress_reaches_the_sdk_client_before_the_answer(keys, upstream, tmp_path):
+    # server-everything's long-running operation sends a progress notification each second
+    # in its answer's event stream; through the proxy the SDK client sees each as it is sent,
+    # not all of them with the answer.
+    pol = keys.policy("http-progress", [{"sid": "long", "effect": "Allow", "actions": ["tool:execute"],
+                                         "resources": ["trigger-long-running-operation"]}])
+    p, info = start_proxy(keys, pol, tmp_path / "run", [upstream], ["--server-name", "everything"])
+    seen = []
+
+    async def progress(done, total, message):
+        seen.append((time.monotonic(), done))
+
+    async def body():
+        async with streamable_http_client(info["endpoint"]) as (read, write):
+            async with ClientSession(read, write) as s:
+                await s.initialize()
+                r = await s.call_tool("trigger-long-running-operation", {"duration": 3, "steps": 3},
+                                      progress_callback=progress)
+                return r, time.monotonic()
+
+    try:
+        result, answered = asyncio.run(body())
+    finally:
+        p.kill()
+        p.wait()
+    assert not result.is_error and "completed" in text_of(result), result
+    assert [d for _, d in seen] == [1, 2, 3], seen
+    assert answered - seen[0][0] > 1.2, "the first progress came with the answer, not a second after the call"
+    tools = [r["op"] for r in run_log(tmp_path / "run") if r["op"]["type"] == "tool"]
+    assert len(tools) == 1 and tools[0]["tool_name"] == "trigger-long-running-operation"
+
+
 def post(endpoint, body, headers):
     host, rest = endpoint[len("http://"):].split("/", 1)
     c = http.client.HTTPConnection(host, timeout=10)
@@ -282,8 +314,13 @@ class RogueUpstream:
     "sse" — an event stream with the real answer, a second answer to the same id, an answer to
     an id nobody sent, and an event claw cannot read (duplicate keys) that a lenient client
     would take as the answer; "json" — one JSON body with duplicate keys; "slow" — the real
-    answer after 1.5 s; "latin1" — an event stream whose answer is not UTF-8. It lists one tool, `echo` (after 5 s when `silent_listing` is set), and
-    answers a call of any name. Every request it receives is kept in `received`."""
+    answer after 1.5 s; "latin1" — an event stream whose answer is not UTF-8; "stream" — an
+    event stream without a length, a progress notification first, the answer only once
+    `release` is set (or after 10 s; `released` says which); "cut" — the progress
+    notification, then the connection closed without an answer. GET opens a server stream: a
+    log notification, a response to an id nobody sent, a `ping` request, then the end. It
+    lists one tool, `echo` (after 5 s when `silent_listing` is set), and answers a call of any
+    name. Every request it receives is kept in `received`."""
 
     def __init__(self):
         import http.server
@@ -293,6 +330,30 @@ class RogueUpstream:
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *a):
                 pass
+
+            def do_GET(self):
+                self.stream([{"jsonrpc": "2.0", "method": "notifications/message",
+                              "params": {"level": "info", "data": "from the server"}},
+                             {"jsonrpc": "2.0", "id": 41, "result": {"content": [{"type": "text", "text": "UNSOLICITED"}]}},
+                             {"jsonrpc": "2.0", "id": "srv-1", "method": "ping"}])
+
+            def stream(self, messages, then=None):
+                """An event stream without a length, each event flushed on its own; `then`
+                runs after the first event."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.send_header("Mcp-Session-Id", "rogue-session")
+                self.end_headers()
+                try:
+                    for i, m in enumerate(messages):
+                        self.wfile.write(f"event: message\r\ndata: {json.dumps(m)}\r\n\r\n".encode())
+                        self.wfile.flush()
+                        if i == 0 and then:
+                            then()
+                except OSError:
+                    pass
+                self.close_connection = True
 
             def do_POST(self):
                 msg = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -320,6 +381,14 @@ class RogueUpstream:
                 real = {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": "REAL " + how}]}}
                 if how == "slow":
                     time.sleep(1.5)
+                progress = {"jsonrpc": "2.0", "method": "notifications/progress",
+                            "params": {"progressToken": "p1", "progress": 1, "total": 2}}
+                if how == "stream":
+                    def wait():
+                        rogue.released = rogue.release.wait(10)
+                    return self.stream([progress, real], then=wait)
+                if how == "cut":
+                    return self.stream([progress])
                 if how == "latin1":
                     # The answer's text in ISO 8859-1: not UTF-8, so no JSON text.
                     body = b"event: message\r\ndata: " + json.dumps(real).replace(
@@ -353,6 +422,8 @@ class RogueUpstream:
 
         self.received = []
         self.silent_listing = False
+        self.release = threading.Event()
+        self.released = None
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/mcp"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -412,6 +483,71 @@ def test_an_answer_that_is_not_utf8_is_dropped_not_repaired(rogue):
     status, body = post(endpoint, call(3, "latin1"), {"Mcp-Session-Id": "rogue-session"})
     assert status == 200 and b"caf" not in body and "\ufffd".encode() not in body, body
     assert [r["op"]["type"] for r in run_log(run_dir) if r["op"]["type"] == "tool"] == []
+
+
+def open_stream(endpoint, method, body=None, headers=None):
+    """A request whose answer is read as it arrives: the response, its lines to be read."""
+    host, rest = endpoint[len("http://"):].split("/", 1)
+    c = http.client.HTTPConnection(host, timeout=30)
+    c.request(method, "/" + rest, body=body,
+              headers={"Content-Type": "application/json",
+                       "Accept": "application/json, text/event-stream", **(headers or {})})
+    return c.getresponse()
+
+
+def next_message(r):
+    """The next message of an event stream being read, or None at its end."""
+    while True:
+        line = r.readline()
+        if not line:
+            return None
+        if line.startswith(b"data: "):
+            return json.loads(line[len(b"data: "):])
+
+
+def test_an_event_stream_is_relayed_as_it_arrives(rogue):
+    # A progress notification reaches the client while the upstream is still working on the
+    # call (the upstream sends the answer only once the client has seen the notification),
+    # then the answer, with its receipt.
+    endpoint, run_dir, up, p = rogue
+    r = open_stream(endpoint, "POST", call(5, "stream", _meta={"progressToken": "p1"}),
+                    {"Mcp-Session-Id": "rogue-session"})
+    assert r.status == 200 and r.getheader("Content-Type") == "text/event-stream"
+    assert r.getheader("Mcp-Session-Id") == "rogue-session"
+    first = next_message(r)
+    assert first["method"] == "notifications/progress", first
+    up.release.set()
+    answer = next_message(r)
+    assert answer == {"jsonrpc": "2.0", "id": 5, "result": {"content": [{"type": "text", "text": "REAL stream"}]}}
+    assert next_message(r) is None
+    assert up.released is True, "the answer was sent only after the 10 s wait: the progress was held back"
+    tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
+    assert [t["result"]["content"][0]["text"] for t in tools] == ["REAL stream"]
+
+
+def test_a_stream_that_ends_without_the_answer_gets_an_error(rogue):
+    # The upstream closes the stream after a notification: the client is told, instead of
+    # waiting for an answer that cannot come; no receipt.
+    endpoint, run_dir, up, p = rogue
+    r = open_stream(endpoint, "POST", call(6, "cut"), {"Mcp-Session-Id": "rogue-session"})
+    assert next_message(r)["method"] == "notifications/progress"
+    err = next_message(r)
+    assert err["id"] == 6 and err["error"]["data"]["reason_code"] == "MCP_UPSTREAM_ERROR", err
+    assert next_message(r) is None
+    assert [r for r in run_log(run_dir) if r["op"]["type"] == "tool"] == []
+
+
+def test_the_server_stream_opened_with_get(rogue):
+    # GET opens the upstream's own stream through the same gate: its notification and request
+    # reach the client; a response to a request nobody sent does not.
+    endpoint, run_dir, up, p = rogue
+    r = open_stream(endpoint, "GET", headers={"Mcp-Session-Id": "rogue-session"})
+    assert r.status == 200 and r.getheader("Content-Type") == "text/event-stream"
+    got = []
+    while (m := next_message(r)) is not None:
+        got.append(m)
+    assert [m.get("method") for m in got] == ["notifications/message", "ping"], got
+    assert b"UNSOLICITED" not in json.dumps(got).encode()
 
 
 def raw_exchange(endpoint, chunks, pause=0.0):

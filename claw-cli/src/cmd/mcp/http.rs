@@ -2,18 +2,21 @@
 //! server (`POST /mcp/NAME`, or `/mcp` for an unnamed one) that decides and records like the
 //! stdio proxy, the route's name being the `Mcp:Server` context key, and relays to the
 //! upstream over HTTP/1.1. Plain `http://` upstreams only; one request per connection
-//! (`Connection: close`); GET (the optional server-to-client stream) is answered 405, which
-//! the transport allows. An approval is asked through elicitation inside the call's own
-//! answer stream (SSE) when the session's client declared the capability.
+//! (`Connection: close`). An upstream's event stream is relayed event by event as it
+//! arrives (progress before the answer, a `subscriptions/listen` stream), each event gated
+//! like a JSON answer; GET opens the upstream's server-to-client stream through the same
+//! gate. An approval is asked through elicitation inside the call's own answer stream (SSE)
+//! when the session's client declared the capability.
 
 use super::gate::{allows, Gate};
 use super::http_routes::{parse_routes, Route};
 use super::http_wire::{
-    read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Deadline, Head,
-    ReadFailure, SseEvent, MAX_HEAD_BYTES,
+    read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Body, Deadline,
+    Head, ReadFailure, SseEvent, MAX_HEAD_BYTES,
 };
 use super::ServeHttpArgs;
 use crate::{exit, Failure};
+use claw_core::mcp::sse::SseSplitter;
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
     CallDecision, Completion, DataRequest, InFlight, McpError, Message, Offered, ToolCall,
@@ -21,7 +24,7 @@ use claw_core::mcp::{
 use claw_core::wpc::Verdict;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -62,6 +65,20 @@ enum Answer {
     Replace(Value),
     /// Never relay it: not the answer to this request, or not readable.
     Drop(McpError),
+}
+
+/// An upstream's answer whose head has been read; its body is read as it is relayed.
+struct Upstream {
+    status: String,
+    head: Head,
+    body: Body<BufReader<TcpStream>>,
+}
+
+/// An upstream answer the proxy read whole (not an event stream), for the client.
+struct Whole {
+    status: String,
+    head: Head,
+    body: Vec<u8>,
 }
 
 /// A request admitted in flight in its session: settled when the exchange ends.
@@ -199,6 +216,7 @@ impl Proxy {
         };
         match method {
             "POST" => {}
+            "GET" => return self.listen(&mut conn, route, &head),
             "DELETE" => {
                 if let Some(sid) = head.get("mcp-session-id") {
                     lock(&self.sessions).remove(&(route.name.clone(), sid.to_string()));
@@ -209,7 +227,7 @@ impl Proxy {
                 return respond(
                     &mut conn,
                     "405 Method Not Allowed",
-                    &[("Allow", "POST, DELETE")],
+                    &[("Allow", "GET, POST, DELETE")],
                     b"",
                 )
             }
@@ -377,25 +395,36 @@ impl Proxy {
             }
             _ => Pending::None,
         };
-        let (status, up_head, body) = match self.relay(route, &head, &body, &id, &pending) {
-            Ok(x) => x,
-            Err(f) => return failure_json(&mut conn, "502 Bad Gateway", &id, &f),
+        let up = match self.upstream_open(route, "POST", &head, Some(&body), UPSTREAM_READ_TIMEOUT)
+        {
+            Ok(up) => up,
+            Err(e) => return failure_json(&mut conn, "502 Bad Gateway", &id, &unreachable(&e)),
         };
         if let Pending::Init {
             elicitation,
             client,
-        } = pending
+        } = &pending
         {
-            self.remember(route, &status, &up_head, elicitation, client);
+            self.remember(route, &up.status, &up.head, *elicitation, client.clone());
         }
-        let mut headers: Vec<(&str, &str)> = Vec::new();
-        if let Some(c) = up_head.get("content-type") {
-            headers.push(("Content-Type", c));
+        match self.relay(&mut conn, route, up, &id, &pending, false) {
+            Ok(Some(w)) => respond_whole(&mut conn, &w),
+            Ok(None) => {}
+            Err(f) => failure_json(&mut conn, "502 Bad Gateway", &id, &f),
         }
-        if let Some(s) = up_head.get("mcp-session-id") {
-            headers.push(("Mcp-Session-Id", s));
+    }
+
+    /// `GET`: the upstream's server-to-client stream, through the same gate as an answer's
+    /// (no request of the client's is answered on it: every response is dropped).
+    fn listen(&self, conn: &mut TcpStream, route: &Route, head: &Head) {
+        match self.upstream_open(route, "GET", head, None, UPSTREAM_READ_TIMEOUT) {
+            Ok(up) => match self.relay(conn, route, up, &Value::Null, &Pending::None, false) {
+                Ok(Some(w)) => respond_whole(conn, &w),
+                Ok(None) => {}
+                Err(f) => failure_json(conn, "502 Bad Gateway", &Value::Null, &f),
+            },
+            Err(e) => failure_json(conn, "502 Bad Gateway", &Value::Null, &unreachable(&e)),
         }
-        respond(&mut conn, &status, &headers, &body);
     }
 
     /// Take `id` in flight in the session `sid` of `route`, until the guard is dropped.
@@ -412,29 +441,39 @@ impl Proxy {
         })
     }
 
-    /// Forward a request upstream and handle the answer to it (receipt, filtered listing):
-    /// the upstream's status and head, and the body to relay. A 2xx answer is read message
-    /// by message: only the response to `id` (once) and the upstream's own requests and
-    /// notifications reach the client; a response to another id or a message claw cannot
-    /// read is dropped (in a JSON body: replaced by an error), so nothing reaches the client
-    /// as a call's answer that the proxy did not forward and receipt.
+    /// Bring the upstream's answer to the client's request `id` to the client, handled on
+    /// the way (receipt, filtered listing). A 2xx answer is read message by message: only
+    /// the response to `id` (once) and the upstream's own requests and notifications reach
+    /// the client; a response to another id or a message claw cannot read is dropped (in a
+    /// JSON body: replaced by an error), so nothing reaches the client as a call's answer
+    /// that the proxy did not forward and receipt.
+    ///
+    /// An event stream is relayed event by event as it arrives, into the client's stream
+    /// (`in_stream`: already started, the approval path) or a new one: `Ok(None)`. Any
+    /// other answer is read whole and returned for the caller to send.
     fn relay(
         &self,
+        conn: &mut TcpStream,
         route: &Route,
-        head: &Head,
-        body: &[u8],
+        up: Upstream,
         id: &Value,
         pending: &Pending,
-    ) -> Result<(String, Head, Vec<u8>), Failure> {
-        let (status, up_head, up_body) = self
-            .upstream_request(route, "POST", head, Some(body), UPSTREAM_READ_TIMEOUT)
-            .map_err(|e| Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string()))?;
-        let ctype = up_head.get("content-type").unwrap_or("");
-        let body = if !status.starts_with('2') || up_body.is_empty() {
-            up_body
-        } else if ctype.starts_with("text/event-stream") {
-            self.rewrite_sse(route, &up_body, id, pending)
-        } else if ctype.starts_with("application/json") {
+        in_stream: bool,
+    ) -> Result<Option<Whole>, Failure> {
+        let Upstream { status, head, body } = up;
+        let ctype = head.get("content-type").unwrap_or("");
+        let ok = status.starts_with('2');
+        if ok && ctype.starts_with("text/event-stream") {
+            let started = in_stream || start_stream(conn, &status, &head).is_ok();
+            if started {
+                self.stream_events(conn, route, body, id, pending);
+            }
+            return Ok(None);
+        }
+        let up_body = body
+            .read_bounded(self.max_bytes)
+            .map_err(|e| unreachable(&e))?;
+        let body = if ok && !up_body.is_empty() && ctype.starts_with("application/json") {
             let mut answered = false;
             let answer = match mcp::parse_message(&up_body, self.max_bytes) {
                 Ok(m) => self.on_answer(route, m, id, pending, &mut answered),
@@ -448,7 +487,67 @@ impl Proxy {
         } else {
             up_body
         };
-        Ok((status, up_head, body))
+        Ok(Some(Whole { status, head, body }))
+    }
+
+    /// Relay an upstream event stream to the client as it arrives, each event handled as in
+    /// [`Proxy::relay`] before it is written. The stream ends with the upstream's, with a
+    /// read error (the per-read timeout included), with an event above twice
+    /// `--max-message-bytes` (where the next one starts is then unknown), or when the client
+    /// stops reading. When it ends without the answer to `id`, the client gets an error
+    /// `MCP_UPSTREAM_ERROR` for it instead of waiting for an answer that cannot come.
+    fn stream_events(
+        &self,
+        conn: &mut TcpStream,
+        route: &Route,
+        mut body: impl Read,
+        id: &Value,
+        pending: &Pending,
+    ) {
+        let bound = self
+            .max_bytes
+            .saturating_mul(2)
+            .saturating_add(MAX_HEAD_BYTES);
+        let mut split = SseSplitter::new(bound);
+        let mut answered = false;
+        let mut buf = vec![0u8; 16 * 1024];
+        let ended_early = loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break None,
+                Ok(n) => n,
+                Err(e) => break Some(format!("reading the upstream's event stream: {e}")),
+            };
+            let events = match split.push(&buf[..n]) {
+                Ok(events) => events,
+                Err(e) => {
+                    break Some(format!(
+                        "an event of the upstream's stream is larger than {} bytes",
+                        e.max
+                    ))
+                }
+            };
+            for e in events {
+                let out = self.relay_event(route, e, id, pending, &mut answered);
+                if out.is_some_and(|o| write_flush(conn, &o).is_err()) {
+                    return;
+                }
+            }
+        };
+        if ended_early.is_none() {
+            if let Some(e) = split.finish() {
+                let out = self.relay_event(route, e, id, pending, &mut answered);
+                if out.is_some_and(|o| write_flush(conn, &o).is_err()) {
+                    return;
+                }
+            }
+        }
+        if !answered && !id.is_null() {
+            let why = ended_early
+                .unwrap_or_else(|| "the upstream's event stream ended without the answer".into());
+            let f = Failure::new(exit::IO, "MCP_UPSTREAM_ERROR", why);
+            super::note(&f.reason, &f.message);
+            let _ = write_flush(conn, &sse_event(&failure_response(id, &f)));
+        }
     }
 
     /// Remember what a session's client declared, once the upstream opened the session.
@@ -554,27 +653,36 @@ impl Proxy {
                     started: Instant::now(),
                     call: a.call,
                 };
-                match self.relay(a.route, a.head, a.body, &a.id, &pending) {
-                    Ok((status, h, body)) if status.starts_with('2') => {
-                        match h.get("content-type") {
-                            Some(c) if c.starts_with("text/event-stream") => body,
-                            _ => match mcp::parse_message(&body, self.max_bytes) {
-                                Ok(_) => {
-                                    let mut e = b"event: message\ndata: ".to_vec();
-                                    e.extend_from_slice(&body);
-                                    e.extend_from_slice(b"\n\n");
-                                    e
-                                }
-                                Err(e) => sse_event(&refusal(&a.id, &e)),
-                            },
+                let up = self.upstream_open(
+                    a.route,
+                    "POST",
+                    a.head,
+                    Some(a.body),
+                    UPSTREAM_READ_TIMEOUT,
+                );
+                match up
+                    .map_err(|e| unreachable(&e))
+                    .and_then(|up| self.relay(conn, a.route, up, &a.id, &pending, true))
+                {
+                    // An event stream: relayed into this one.
+                    Ok(None) => return,
+                    Ok(Some(w)) if w.status.starts_with('2') => {
+                        match mcp::parse_message(&w.body, self.max_bytes) {
+                            Ok(_) => {
+                                let mut e = b"event: message\ndata: ".to_vec();
+                                e.extend_from_slice(&w.body);
+                                e.extend_from_slice(b"\n\n");
+                                e
+                            }
+                            Err(e) => sse_event(&refusal(&a.id, &e)),
                         }
                     }
-                    Ok((status, _, _)) => sse_event(&failure_response(
+                    Ok(Some(w)) => sse_event(&failure_response(
                         &a.id,
                         &Failure::new(
                             exit::IO,
                             "MCP_UPSTREAM_ERROR",
-                            format!("the upstream answered {status}"),
+                            format!("the upstream answered {}", w.status),
                         ),
                     )),
                     Err(f) => sse_event(&failure_response(&a.id, &f)),
@@ -654,46 +762,52 @@ impl Proxy {
         }
     }
 
-    /// Rewrite the answer inside an SSE body: each event's data is one message.
-    fn rewrite_sse(&self, route: &Route, body: &[u8], id: &Value, pending: &Pending) -> Vec<u8> {
-        let mut out = String::new();
-        let mut answered = false;
-        for SseEvent { other, data } in sse_events(body) {
-            let relayed = if data.is_empty() {
-                None
-            } else {
-                let answer = match mcp::parse_message(&data, self.max_bytes) {
-                    Ok(m) => self.on_answer(route, m, id, pending, &mut answered),
-                    Err(e) => Answer::Drop(e),
-                };
-                match answer {
-                    // Parsed, so UTF-8.
-                    Answer::Keep => String::from_utf8(data).ok(),
-                    Answer::Replace(v) => serde_json::to_string(&v).ok(),
-                    Answer::Drop(e) => {
-                        // The whole event goes: its other fields describe the dropped data.
-                        super::note(
-                            e.reason_code(),
-                            &format!("message from the upstream dropped: {e}"),
-                        );
-                        continue;
-                    }
-                }
+    /// One event of an upstream's event stream as it goes to the client (its data one
+    /// message, handled by [`Proxy::on_answer`]), or nothing when it is dropped.
+    fn relay_event(
+        &self,
+        route: &Route,
+        event: SseEvent,
+        id: &Value,
+        pending: &Pending,
+        answered: &mut bool,
+    ) -> Option<Vec<u8>> {
+        let SseEvent { other, data } = event;
+        let relayed = if data.is_empty() {
+            None
+        } else {
+            let answer = match mcp::parse_message(&data, self.max_bytes) {
+                Ok(m) => self.on_answer(route, m, id, pending, answered),
+                Err(e) => Answer::Drop(e),
             };
-            for l in &other {
+            match answer {
+                // Parsed, so UTF-8.
+                Answer::Keep => String::from_utf8(data).ok(),
+                Answer::Replace(v) => serde_json::to_string(&v).ok(),
+                Answer::Drop(e) => {
+                    // The whole event goes: its other fields describe the dropped data.
+                    super::note(
+                        e.reason_code(),
+                        &format!("message from the upstream dropped: {e}"),
+                    );
+                    return None;
+                }
+            }
+        };
+        let mut out = String::new();
+        for l in &other {
+            out.push_str(l);
+            out.push('\n');
+        }
+        if let Some(d) = relayed {
+            for l in d.split('\n') {
+                out.push_str("data: ");
                 out.push_str(l);
                 out.push('\n');
             }
-            if let Some(d) = relayed {
-                for l in d.split('\n') {
-                    out.push_str("data: ");
-                    out.push_str(l);
-                    out.push('\n');
-                }
-            }
-            out.push('\n');
         }
-        out.into_bytes()
+        out.push('\n');
+        Some(out.into_bytes())
     }
 
     fn forward_plain(&self, conn: &mut TcpStream, route: &Route, head: &Head, method: &str) {
@@ -706,8 +820,6 @@ impl Proxy {
         }
     }
 
-    /// One request to the upstream; the client's `Accept`, `Authorization`, `Last-Event-ID`
-    /// and `Mcp-*` / `MCP-*` headers go along.
     /// List the upstream's tools on the proxy's own behalf, page by page, in the session of
     /// the client request `head` (its `Mcp-Session-Id`, protocol version and credentials);
     /// what is read goes to the gate, nothing to the client. A failure is one line on
@@ -754,6 +866,7 @@ impl Proxy {
         }
     }
 
+    /// One request to the upstream, its answer read whole (at most `--max-message-bytes`).
     fn upstream_request(
         &self,
         route: &Route,
@@ -762,6 +875,21 @@ impl Proxy {
         body: Option<&[u8]>,
         read_timeout: Duration,
     ) -> io::Result<(String, Head, Vec<u8>)> {
+        let up = self.upstream_open(route, method, head, body, read_timeout)?;
+        Ok((up.status, up.head, up.body.read_bounded(self.max_bytes)?))
+    }
+
+    /// Send one request upstream and read the head of its answer; the body is left to read.
+    /// The client's `Accept`, `Authorization`, `Last-Event-ID` and `Mcp-*` / `MCP-*` headers
+    /// go along.
+    fn upstream_open(
+        &self,
+        route: &Route,
+        method: &str,
+        head: &Head,
+        body: Option<&[u8]>,
+        read_timeout: Duration,
+    ) -> io::Result<Upstream> {
         let up = &route.upstream;
         let mut s = TcpStream::connect(&up.addr)?;
         s.set_read_timeout(Some(read_timeout))?;
@@ -797,8 +925,12 @@ impl Proxy {
             .split_once(' ')
             .map_or("502 Bad Gateway", |(_, s)| s)
             .to_string();
-        let body = read_body(&mut r, &h, self.max_bytes, true)?;
-        Ok((status, h, body))
+        let body = Body::new(r, &h, true)?;
+        Ok(Upstream {
+            status,
+            head: h,
+            body,
+        })
     }
 }
 
@@ -857,6 +989,36 @@ fn own_answer(
         Some(Err(e)) => Err(McpError::InvalidListing(format!("tools/list answered {e}"))),
         None => Err(McpError::InvalidListing("tools/list: no answer".into())),
     }
+}
+
+/// The upstream could not be reached, or its answer broke the framing rules.
+fn unreachable(e: &io::Error) -> Failure {
+    Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string())
+}
+
+/// The head of an event stream relayed from the upstream (its status and session; the
+/// stream's end is the connection's close).
+fn start_stream(conn: &mut TcpStream, status: &str, up: &Head) -> io::Result<()> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n"
+    );
+    if let Some(s) = up.get("mcp-session-id") {
+        out.push_str(&format!("Mcp-Session-Id: {s}\r\n"));
+    }
+    out.push_str("\r\n");
+    write_flush(conn, out.as_bytes())
+}
+
+/// An answer read whole, with the upstream's status, `Content-Type` and `Mcp-Session-Id`.
+fn respond_whole(conn: &mut TcpStream, w: &Whole) {
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(c) = w.head.get("content-type") {
+        headers.push(("Content-Type", c));
+    }
+    if let Some(s) = w.head.get("mcp-session-id") {
+        headers.push(("Mcp-Session-Id", s));
+    }
+    respond(conn, &w.status, &headers, &w.body);
 }
 
 fn write_flush(w: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {

@@ -128,75 +128,148 @@ pub fn read_body(
     max: usize,
     to_eof: bool,
 ) -> io::Result<Vec<u8>> {
-    let too_big = || io::Error::new(io::ErrorKind::InvalidData, BodyTooLarge);
-    // One framing, stated once (RFC 9112 §6.3: a message with both, or with two lengths,
-    // is how requests are smuggled past one reader and not another).
-    let te = head.get("transfer-encoding");
-    if head.count("transfer-encoding") > 1 || head.count("content-length") > 1 {
-        return Err(bad_data("Transfer-Encoding or Content-Length given twice"));
-    }
-    if te.is_some() && head.get("content-length").is_some() {
-        return Err(bad_data("both Transfer-Encoding and Content-Length"));
-    }
-    if te.is_some_and(|t| !t.eq_ignore_ascii_case("chunked")) {
-        return Err(bad_data("a Transfer-Encoding other than chunked"));
-    }
-    if te.is_some() {
-        let mut out = Vec::new();
-        loop {
-            let mut size_line = String::new();
-            r.take(1024).read_line(&mut size_line)?;
-            let size_hex = size_line.trim().split(';').next().unwrap_or("");
-            if size_hex.is_empty() || !size_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad_data("bad chunk size"));
+    Body::new(r, head, to_eof)?.read_bounded(max)
+}
+
+/// How a body's end is known.
+#[derive(Debug)]
+enum Framing {
+    /// `Content-Length`: the bytes still to come.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`: the bytes still to come in the current chunk (0:
+    /// the next size line is due).
+    Chunked(u64),
+    /// A response without either: up to the connection's close.
+    ToEof,
+    /// No body (a request without either), or the last chunk and its trailers were read.
+    Done,
+}
+
+/// A body read as it arrives, by the one framing its head states (RFC 9112 §6.3: a message
+/// with both `Content-Length` and `Transfer-Encoding`, or with two lengths, is how requests
+/// are smuggled past one reader and not another). Chunk sizes are hex digits only, each
+/// chunk ends with CRLF, trailers at most [`MAX_HEAD_BYTES`]; a body cut short is an
+/// `UnexpectedEof` error, never a short body.
+pub struct Body<R> {
+    r: R,
+    framing: Framing,
+}
+
+impl<R: BufRead> Body<R> {
+    /// The body that follows `head` on `r`; `to_eof`: a response, which may run to the
+    /// connection's close.
+    pub fn new(r: R, head: &Head, to_eof: bool) -> io::Result<Body<R>> {
+        let te = head.get("transfer-encoding");
+        if head.count("transfer-encoding") > 1 || head.count("content-length") > 1 {
+            return Err(bad_data("Transfer-Encoding or Content-Length given twice"));
+        }
+        if te.is_some() && head.get("content-length").is_some() {
+            return Err(bad_data("both Transfer-Encoding and Content-Length"));
+        }
+        if te.is_some_and(|t| !t.eq_ignore_ascii_case("chunked")) {
+            return Err(bad_data("a Transfer-Encoding other than chunked"));
+        }
+        let framing = if te.is_some() {
+            Framing::Chunked(0)
+        } else if let Some(n) = head.get("content-length") {
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad_data("bad Content-Length"));
             }
-            let size =
-                usize::from_str_radix(size_hex, 16).map_err(|_| bad_data("bad chunk size"))?;
-            if size == 0 {
-                // Trailers up to the blank line, within the bound of a head.
-                let mut trailers = 0usize;
-                loop {
-                    let mut t = String::new();
-                    let n = r.take(8192).read_line(&mut t)?;
-                    trailers = trailers.saturating_add(n);
-                    if trailers > MAX_HEAD_BYTES {
-                        return Err(bad_data("trailers too large"));
-                    }
-                    if n == 0 || t.trim().is_empty() {
-                        return Ok(out);
-                    }
-                }
-            }
-            if out.len().saturating_add(size) > max {
+            Framing::Length(n.parse().map_err(|_| bad_data("bad Content-Length"))?)
+        } else if to_eof {
+            Framing::ToEof
+        } else {
+            Framing::Done
+        };
+        Ok(Body { r, framing })
+    }
+
+    /// The whole body, refused (`BodyTooLarge`) once it is known to exceed `max` bytes.
+    pub fn read_bounded(mut self, max: usize) -> io::Result<Vec<u8>> {
+        let too_big = || io::Error::new(io::ErrorKind::InvalidData, BodyTooLarge);
+        if let Framing::Length(n) = self.framing {
+            if n > max as u64 {
                 return Err(too_big());
             }
-            let start = out.len();
-            out.resize(start + size, 0);
-            r.read_exact(&mut out[start..])?;
-            let mut crlf = [0u8; 2];
-            r.read_exact(&mut crlf)?;
         }
-    }
-    if let Some(n) = head.get("content-length") {
-        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad_data("bad Content-Length"));
-        }
-        let n: usize = n.parse().map_err(|_| bad_data("bad Content-Length"))?;
-        if n > max {
-            return Err(too_big());
-        }
-        let mut out = vec![0u8; n];
-        r.read_exact(&mut out)?;
-        return Ok(out);
-    }
-    let mut out = Vec::new();
-    if to_eof {
-        r.take(max as u64 + 1).read_to_end(&mut out)?;
+        let mut out = Vec::new();
+        (&mut self).take(max as u64 + 1).read_to_end(&mut out)?;
         if out.len() > max {
             return Err(too_big());
         }
+        Ok(out)
     }
-    Ok(out)
+
+    /// The next chunk's size, or the trailers after the last chunk (then `Done`).
+    fn next_chunk(&mut self) -> io::Result<()> {
+        let mut size_line = String::new();
+        (&mut self.r).take(1024).read_line(&mut size_line)?;
+        let size_hex = size_line.trim().split(';').next().unwrap_or("");
+        if size_hex.is_empty() || !size_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad_data("bad chunk size"));
+        }
+        let size = u64::from_str_radix(size_hex, 16).map_err(|_| bad_data("bad chunk size"))?;
+        if size > 0 {
+            self.framing = Framing::Chunked(size);
+            return Ok(());
+        }
+        // Trailers up to the blank line, within the bound of a head.
+        let mut trailers = 0usize;
+        loop {
+            let mut t = String::new();
+            let n = (&mut self.r).take(8192).read_line(&mut t)?;
+            trailers = trailers.saturating_add(n);
+            if trailers > MAX_HEAD_BYTES {
+                return Err(bad_data("trailers too large"));
+            }
+            if n == 0 || t.trim().is_empty() {
+                self.framing = Framing::Done;
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Read for Body<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let left = match self.framing {
+                Framing::Done | Framing::Length(0) => return Ok(0),
+                Framing::ToEof => return self.r.read(buf),
+                Framing::Chunked(0) => {
+                    self.next_chunk()?;
+                    continue;
+                }
+                Framing::Length(n) | Framing::Chunked(n) => n,
+            };
+            let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+            let got = self.r.read(&mut buf[..want])?;
+            if got == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the body ended before its length",
+                ));
+            }
+            let rest = left - got as u64;
+            self.framing = match self.framing {
+                Framing::Length(_) => Framing::Length(rest),
+                _ => {
+                    if rest == 0 {
+                        let mut crlf = [0u8; 2];
+                        self.r.read_exact(&mut crlf)?;
+                        if &crlf != b"\r\n" {
+                            return Err(bad_data("a chunk not ended by CRLF"));
+                        }
+                    }
+                    Framing::Chunked(rest)
+                }
+            };
+            return Ok(got);
+        }
+    }
 }
 
 pub fn respond(w: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) {
@@ -278,6 +351,40 @@ mod tests {
                     assert!(body.len() <= 64, "{:?}", String::from_utf8_lossy(&input));
                 }
             }
+        }
+    }
+
+    /// A body read a few bytes at a time is the body read whole; a chunk not ended by CRLF
+    /// and a body cut short are errors, never a short body.
+    #[test]
+    fn a_body_read_as_it_arrives() {
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                        5\r\nhello\r\n1;ext\r\n \r\n6\r\nworld!\r\n0\r\nX: y\r\n\r\nNEXT";
+        let length = b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world!NEXT";
+        let close = b"HTTP/1.1 200 OK\r\n\r\nhello world!";
+        for input in [&chunked[..], &length[..], &close[..]] {
+            let mut r = Cursor::new(input);
+            let head = read_head(&mut r).unwrap();
+            let mut body = Body::new(&mut r, &head, true).unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 3];
+            loop {
+                match body.read(&mut buf).unwrap() {
+                    0 => break,
+                    n => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            assert_eq!(got, b"hello world!");
+        }
+        let bad = [
+            &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello",
+        ];
+        for input in bad {
+            let mut r = Cursor::new(input);
+            let head = read_head(&mut r).unwrap();
+            assert!(read_body(&mut r, &head, 64, true).is_err());
         }
     }
 }
