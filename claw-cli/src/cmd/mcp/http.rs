@@ -74,6 +74,17 @@ struct Upstream {
     body: Body<BufReader<TcpStream>>,
 }
 
+impl Upstream {
+    /// The answer read whole, at most `max` bytes of body.
+    fn read_whole(self, max: usize) -> io::Result<Whole> {
+        Ok(Whole {
+            body: self.body.read_bounded(max)?,
+            status: self.status,
+            head: self.head,
+        })
+    }
+}
+
 /// An upstream answer the proxy read whole (not an event stream), for the client.
 struct Whole {
     status: String,
@@ -460,19 +471,25 @@ impl Proxy {
         pending: &Pending,
         in_stream: bool,
     ) -> Result<Option<Whole>, Failure> {
-        let Upstream { status, head, body } = up;
-        let ctype = head.get("content-type").unwrap_or("");
-        let ok = status.starts_with('2');
-        if ok && ctype.starts_with("text/event-stream") {
-            let started = in_stream || start_stream(conn, &status, &head).is_ok();
+        let ok = up.status.starts_with('2');
+        if ok
+            && up
+                .head
+                .get("content-type")
+                .is_some_and(|c| c.starts_with("text/event-stream"))
+        {
+            let started = in_stream || start_stream(conn, &up.status, &up.head).is_ok();
             if started {
-                self.stream_events(conn, route, body, id, pending);
+                self.stream_events(conn, route, up.body, id, pending);
             }
             return Ok(None);
         }
-        let up_body = body
-            .read_bounded(self.max_bytes)
-            .map_err(|e| unreachable(&e))?;
+        let Whole {
+            status,
+            head,
+            body: up_body,
+        } = up.read_whole(self.max_bytes).map_err(|e| unreachable(&e))?;
+        let ctype = head.get("content-type").unwrap_or("");
         let body = if ok && !up_body.is_empty() && ctype.starts_with("application/json") {
             let mut answered = false;
             let answer = match mcp::parse_message(&up_body, self.max_bytes) {
@@ -811,8 +828,13 @@ impl Proxy {
     }
 
     fn forward_plain(&self, conn: &mut TcpStream, route: &Route, head: &Head, method: &str) {
-        match self.upstream_request(route, method, head, None, UPSTREAM_READ_TIMEOUT) {
-            Ok((status, h, body)) => {
+        let up = self.upstream_open(route, method, head, None, UPSTREAM_READ_TIMEOUT);
+        match up.and_then(|up| up.read_whole(self.max_bytes)) {
+            Ok(Whole {
+                status,
+                head: h,
+                body,
+            }) => {
                 let ctype = h.get("content-type").unwrap_or("text/plain").to_string();
                 respond(conn, &status, &[("Content-Type", &ctype)], &body)
             }
@@ -849,9 +871,10 @@ impl Proxy {
             let body = serde_json::to_vec(&mcp::tools_list_request(&id, cursor.as_deref()))
                 .unwrap_or_default();
             let read = self
-                .upstream_request(route, "POST", &own, Some(&body), self.listing_timeout)
+                .upstream_open(route, "POST", &own, Some(&body), self.listing_timeout)
+                .and_then(|up| up.read_whole(self.max_bytes))
                 .map_err(|e| McpError::InvalidListing(format!("tools/list: {e}")))
-                .and_then(|(status, up, body)| own_answer(&status, &up, &body, &id, self.max_bytes))
+                .and_then(|w| own_answer(&w.status, &w.head, &w.body, &id, self.max_bytes))
                 .and_then(|r| lock(&self.gate).note_tools_page(&route.name, &r, true));
             match read {
                 Ok(Some(c)) => cursor = Some(c),
@@ -864,19 +887,6 @@ impl Proxy {
                 }
             }
         }
-    }
-
-    /// One request to the upstream, its answer read whole (at most `--max-message-bytes`).
-    fn upstream_request(
-        &self,
-        route: &Route,
-        method: &str,
-        head: &Head,
-        body: Option<&[u8]>,
-        read_timeout: Duration,
-    ) -> io::Result<(String, Head, Vec<u8>)> {
-        let up = self.upstream_open(route, method, head, body, read_timeout)?;
-        Ok((up.status, up.head, up.body.read_bounded(self.max_bytes)?))
     }
 
     /// Send one request upstream and read the head of its answer; the body is left to read.
