@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod aggregate;
+mod approval;
 mod commit;
 mod convert;
 mod cst;
@@ -33,6 +34,9 @@ mod claw_native {
 
     #[pymodule_export]
     use crate::json::{b64u_decode, b64u_encode, jcs, parse_json, sha256_b64u};
+
+    #[pymodule_export]
+    use crate::approval::approval_arguments;
 
     #[pymodule_export]
     use crate::keys::{PySigningKey, PyVerifyingKey};

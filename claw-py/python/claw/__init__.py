@@ -37,6 +37,7 @@ from claw._claw import (
     VerifiedEnvelope,
     VerifyingKey,
     __version__,
+    approval_arguments,
     b64u_decode,
     b64u_encode,
     build_bundle,
@@ -84,6 +85,8 @@ __all__ = [
     "sha256_b64u",
     "b64u_encode",
     "b64u_decode",
+    # what a human asked to approve a call is shown
+    "approval_arguments",
     # keys
     "SigningKey",
     "VerifyingKey",

@@ -22,6 +22,7 @@ __all__ = [
     "jcs",
     "parse_json",
     "sha256_b64u",
+    "approval_arguments",
     "SigningKey",
     "VerifyingKey",
     "sign_envelope",
@@ -110,6 +111,16 @@ def b64u_encode(data: bytes) -> str:
     """Strict base64url (unpadded) encoding."""
 def b64u_decode(text: str) -> bytes:
     """Strict base64url decoding (one spelling per byte string); raises `InputError`."""
+def approval_arguments(args: Union[_JSONText, _JSONValue], max_chars: Optional[int] = None) -> str:
+    """The arguments as shown to a human asked to approve the call: their RFC 8785 form with
+    control and bidirectional characters escaped, at most `max_chars` characters (`None`:
+    2048; at least 160 are used); when they do not fit, the beginning and an explicit note of
+    how many characters are not shown and the SHA-256 of the arguments' canonical form, which
+    the approval covers (docs/SPEC.md §7.9.1).
+
+    `args` is JSON text (`str`, `bytes`, `bytearray`), parsed strictly, or a JSON-compatible
+    Python object. Raises `CanonicalizationError` for JSON outside I-JSON.
+    """
 
 # ---------------------------------------------------------------- keys
 
