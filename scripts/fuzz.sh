@@ -26,6 +26,7 @@ seed bundle_verify $conformance
 seed receipt_proofs "$shared"/clawsig/fixtures/log_inclusion_proof_golden.v1.json
 seed wpc_authoring "$root"/examples/policy/*.json
 seed mcp_message "$root"/tests/mcp/fuzz-seeds/*
+seed http_framing "$root"/tests/mcp/http-fuzz-seeds/*
 seed run_log "$root"/claw-cli/tests/fixtures/runlogs-2026-12-06/*/run.jsonl
 # What claw emits itself (signed policies, bundles, proofs, keys): claw-core/tests/fuzz_seeds.rs.
 for d in "$root"/fuzz/seeds/*/; do

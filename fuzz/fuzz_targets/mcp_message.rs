@@ -53,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
     // Read as it arrives, in three pieces (cut where the input's first byte says), the stream
     // gives the same events.
     let (i, j) = match data.first() {
-        Some(&b) => ((b as usize).min(data.len()), (b as usize * 7).min(data.len())),
+        Some(&b) => (
+            (b as usize).min(data.len()),
+            (b as usize * 7).min(data.len()),
+        ),
         None => (0, 0),
     };
     let (i, j) = (i.min(j), i.max(j));

@@ -10,12 +10,12 @@
 
 use super::gate::{allows, Gate};
 use super::http_routes::{parse_routes, Route};
-use super::http_wire::{
+use super::ServeHttpArgs;
+use crate::{exit, Failure};
+use claw_cli::http_wire::{
     read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Body, Deadline,
     Head, ReadFailure, SseEvent, MAX_HEAD_BYTES,
 };
-use super::ServeHttpArgs;
-use crate::{exit, Failure};
 use claw_core::mcp::sse::SseSplitter;
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,

@@ -7,7 +7,6 @@
 mod gate;
 mod http;
 mod http_routes;
-mod http_wire;
 mod lines;
 mod lock;
 mod stdio;

@@ -1,5 +1,6 @@
-//! HTTP/1.1 as `claw mcp serve-http` speaks it: bounded request and response heads and
-//! bodies (Content-Length, chunked, or to the end of a response), and whole responses.
+//! HTTP/1.1 as `claw mcp serve-http` speaks it (docs/SPEC.md §10.6.1): bounded request and
+//! response heads and bodies (Content-Length, chunked, or to the end of a response), read
+//! whole or as they arrive, and the responses it writes.
 
 use serde_json::Value;
 use std::io::{self, BufRead, Read, Write};
@@ -47,6 +48,7 @@ impl std::error::Error for BodyTooLarge {}
 
 /// What a failed read of a request was: too large (413), not received in time (408), or
 /// anything else (400).
+#[derive(Debug)]
 pub enum ReadFailure {
     TooLarge,
     TimedOut,
@@ -67,6 +69,7 @@ impl ReadFailure {
 
 /// A socket read with one deadline for the whole request, not one per read: a client that
 /// sends a byte now and then cannot hold a connection past it.
+#[derive(Debug)]
 pub struct Deadline {
     pub stream: TcpStream,
     pub until: std::time::Instant,
@@ -150,6 +153,7 @@ enum Framing {
 /// are smuggled past one reader and not another). Chunk sizes are hex digits only, each
 /// chunk ends with CRLF, trailers at most [`MAX_HEAD_BYTES`]; a body cut short is an
 /// `UnexpectedEof` error, never a short body.
+#[derive(Debug)]
 pub struct Body<R> {
     r: R,
     framing: Framing,
