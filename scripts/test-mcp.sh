@@ -45,5 +45,6 @@ if [ "${CLAW_MCP_BENCH:-}" = 1 ]; then
   bash scripts/build-release.sh
   cp "$target/release/claw" "$work/claw-release"
   CLAW_BIN=$work/claw-release "$venv/bin/python" tests/mcp/bench.py
+  CLAW_BIN=$work/claw-release "$venv/bin/python" tests/mcp/bench_stream.py
 fi
 step "done"
