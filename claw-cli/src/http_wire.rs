@@ -296,19 +296,54 @@ pub fn respond_json(w: &mut TcpStream, status: &str, v: &Value) {
     respond(w, status, &[("Content-Type", "application/json")], &body);
 }
 
-/// The head of a `text/event-stream` answer whose end is the connection's close.
-pub fn start_sse(w: &mut TcpStream) -> io::Result<()> {
-    w.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
-    )?;
+/// The head of a `text/event-stream` answer whose end is the connection's close, with
+/// `status` and, when given, the `Mcp-Session-Id` it belongs to.
+pub fn start_sse(w: &mut TcpStream, status: &str, session: Option<&str>) -> io::Result<()> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n"
+    );
+    if let Some(s) = session {
+        out.push_str(&format!("Mcp-Session-Id: {s}\r\n"));
+    }
+    out.push_str("\r\n");
+    w.write_all(out.as_bytes())?;
     w.flush()
 }
 
 /// One message as one Server-Sent Event (`event: message`, the JSON on one `data:` line).
 pub fn sse_event(v: &Value) -> Vec<u8> {
-    let mut out = b"event: message\ndata: ".to_vec();
-    out.extend_from_slice(&serde_json::to_vec(v).unwrap_or_default());
-    out.extend_from_slice(b"\n\n");
+    sse_event_of(
+        &["event: message"],
+        Some(&serde_json::to_vec(v).unwrap_or_default()),
+    )
+}
+
+/// One event: its `fields` lines (`event:`, `id:`, comments) as they are, then, when given,
+/// `data` with each of its lines (ended by CRLF, LF or CR) as a `data:` line, so a reader
+/// joins them back with LF into the same message (a JSON text's line ends are whitespace).
+pub fn sse_event_of(fields: &[impl AsRef<str>], data: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in fields {
+        out.extend_from_slice(f.as_ref().as_bytes());
+        out.push(b'\n');
+    }
+    if let Some(d) = data {
+        let mut rest = d;
+        loop {
+            let end = rest.iter().position(|&b| b == b'\n' || b == b'\r');
+            out.extend_from_slice(b"data: ");
+            out.extend_from_slice(&rest[..end.unwrap_or(rest.len())]);
+            out.push(b'\n');
+            let Some(at) = end else { break };
+            let skip = if rest[at..].starts_with(b"\r\n") {
+                2
+            } else {
+                1
+            };
+            rest = &rest[at + skip..];
+        }
+    }
+    out.push(b'\n');
     out
 }
 
@@ -390,5 +425,24 @@ mod tests {
             let head = read_head(&mut r).unwrap();
             assert!(read_body(&mut r, &head, 64, true).is_err());
         }
+    }
+
+    /// An event's data lines read back as the message that was written, whatever its line
+    /// ends; its other fields kept in order.
+    #[test]
+    fn an_event_carries_a_multi_line_message_whole() {
+        for data in [&b"{\"a\":1}"[..], b"{\n  \"a\": 1\r\n}\r", b"\n", b""] {
+            let event = sse_event_of(&["id: 7", "event: message"], Some(data));
+            let read = sse_events(&event);
+            assert_eq!(read.len(), 1, "{:?}", String::from_utf8_lossy(&event));
+            assert_eq!(read[0].other, ["id: 7", "event: message"]);
+            let want: Vec<u8> = String::from_utf8_lossy(data)
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .into_bytes();
+            assert_eq!(read[0].data, want);
+        }
+        let read = sse_events(&sse_event(&serde_json::json!({"k": "v\nw"})));
+        assert_eq!(read[0].data, br#"{"k":"v\nw"}"#);
     }
 }

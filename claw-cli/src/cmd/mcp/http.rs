@@ -13,8 +13,8 @@ use super::http_routes::{parse_routes, Route};
 use super::ServeHttpArgs;
 use crate::{exit, Failure};
 use claw_cli::http_wire::{
-    read_body, read_head, respond, respond_json, sse_event, sse_events, start_sse, Body, Deadline,
-    Head, ReadFailure, SseEvent, MAX_HEAD_BYTES,
+    read_body, read_head, respond, respond_json, sse_event, sse_event_of, sse_events, start_sse,
+    Body, Deadline, Head, ReadFailure, SseEvent, MAX_HEAD_BYTES,
 };
 use claw_core::mcp::sse::SseSplitter;
 use claw_core::mcp::{
@@ -478,7 +478,8 @@ impl Proxy {
                 .get("content-type")
                 .is_some_and(|c| c.starts_with("text/event-stream"))
         {
-            let started = in_stream || start_stream(conn, &up.status, &up.head).is_ok();
+            let started =
+                in_stream || start_sse(conn, &up.status, up.head.get("mcp-session-id")).is_ok();
             if started {
                 self.stream_events(conn, route, up.body, id, pending);
             }
@@ -528,6 +529,11 @@ impl Proxy {
         let mut split = SseSplitter::new(bound);
         let mut answered = false;
         let mut buf = vec![0u8; 16 * 1024];
+        // One event handled and written; false once the client stops reading.
+        let mut relay = |e: SseEvent| {
+            self.relay_event(route, e, id, pending, &mut answered)
+                .is_none_or(|o| write_flush(conn, &o).is_ok())
+        };
         let ended_early = loop {
             let n = match body.read(&mut buf) {
                 Ok(0) => break None,
@@ -543,20 +549,12 @@ impl Proxy {
                     ))
                 }
             };
-            for e in events {
-                let out = self.relay_event(route, e, id, pending, &mut answered);
-                if out.is_some_and(|o| write_flush(conn, &o).is_err()) {
-                    return;
-                }
+            if !events.into_iter().all(&mut relay) {
+                return;
             }
         };
-        if ended_early.is_none() {
-            if let Some(e) = split.finish() {
-                let out = self.relay_event(route, e, id, pending, &mut answered);
-                if out.is_some_and(|o| write_flush(conn, &o).is_err()) {
-                    return;
-                }
-            }
+        if ended_early.is_none() && !split.finish().into_iter().all(&mut relay) {
+            return;
         }
         if !answered && !id.is_null() {
             let why = ended_early
@@ -645,7 +643,8 @@ impl Proxy {
             &a.route.name,
             a.call.arguments.value(),
         );
-        let sent = start_sse(conn).and_then(|_| write_flush(conn, &sse_event(&req)));
+        let sent =
+            start_sse(conn, "200 OK", None).and_then(|_| write_flush(conn, &sse_event(&req)));
         let outcome = match sent {
             Ok(()) => rx.recv_timeout(ASK_TIMEOUT).ok(),
             Err(_) => None,
@@ -685,12 +684,7 @@ impl Proxy {
                     Ok(None) => return,
                     Ok(Some(w)) if w.status.starts_with('2') => {
                         match mcp::parse_message(&w.body, self.max_bytes) {
-                            Ok(_) => {
-                                let mut e = b"event: message\ndata: ".to_vec();
-                                e.extend_from_slice(&w.body);
-                                e.extend_from_slice(b"\n\n");
-                                e
-                            }
+                            Ok(_) => sse_event_of(&["event: message"], Some(&w.body)),
                             Err(e) => sse_event(&refusal(&a.id, &e)),
                         }
                     }
@@ -811,20 +805,7 @@ impl Proxy {
                 }
             }
         };
-        let mut out = String::new();
-        for l in &other {
-            out.push_str(l);
-            out.push('\n');
-        }
-        if let Some(d) = relayed {
-            for l in d.split('\n') {
-                out.push_str("data: ");
-                out.push_str(l);
-                out.push('\n');
-            }
-        }
-        out.push('\n');
-        Some(out.into_bytes())
+        Some(sse_event_of(&other, relayed.as_deref().map(str::as_bytes)))
     }
 
     fn forward_plain(&self, conn: &mut TcpStream, route: &Route, head: &Head, method: &str) {
@@ -1004,19 +985,6 @@ fn own_answer(
 /// The upstream could not be reached, or its answer broke the framing rules.
 fn unreachable(e: &io::Error) -> Failure {
     Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string())
-}
-
-/// The head of an event stream relayed from the upstream (its status and session; the
-/// stream's end is the connection's close).
-fn start_stream(conn: &mut TcpStream, status: &str, up: &Head) -> io::Result<()> {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n"
-    );
-    if let Some(s) = up.get("mcp-session-id") {
-        out.push_str(&format!("Mcp-Session-Id: {s}\r\n"));
-    }
-    out.push_str("\r\n");
-    write_flush(conn, out.as_bytes())
 }
 
 /// An answer read whole, with the upstream's status, `Content-Type` and `Mcp-Session-Id`.
