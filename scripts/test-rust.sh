@@ -6,10 +6,10 @@ echo "== rust: fmt"
 cargo fmt --all --check
 echo "== rust: clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== rust: cargo doc (claw-core: every public item documented, no broken links)"
-# lib.rs has #![warn(missing_docs)]: clippy -D warnings above and rustdoc -D warnings here
-# turn an undocumented public item into a failure.
-RUSTDOCFLAGS="-D warnings" cargo doc -p claw-core --no-deps --quiet
+echo "== rust: cargo doc (every crate: no broken links; claw-core: every public item documented)"
+# claw-core's lib.rs has #![warn(missing_docs)]: clippy -D warnings above and rustdoc
+# -D warnings here turn an undocumented public item into a failure.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== rust: python jsonschema (evidence schema test)"
 python3 -c 'import jsonschema, rfc3339_validator' 2>/dev/null || python3 -m pip install --quiet jsonschema rfc3339-validator
 echo "== rust: tests"

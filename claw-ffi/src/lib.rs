@@ -3,8 +3,8 @@
 //!
 //! Every exported function:
 //! * is named `claw_*` and returns a [`claw_result`] (`uint32_t`);
-//! * checks every pointer and length before use ([`ffi::try_str`] and friends);
-//! * runs inside [`guard::boundary`], so a Rust panic becomes `CLAW_ERR_PANIC`, never an abort
+//! * checks every pointer and length before use (`ffi::try_str` and friends);
+//! * runs inside `guard::boundary`, so a Rust panic becomes `CLAW_ERR_PANIC`, never an abort
 //!   of the host process;
 //! * writes its outputs only on success, and fills the caller's `claw_error` on failure.
 //!

@@ -80,8 +80,8 @@ pub struct StartArgs {
     /// The job: the token's mission_id must equal it.
     #[arg(long, value_name = "JOB", requires = "cst")]
     pub(crate) mission: Option<String>,
-    /// The run id (default: run_<uuid>).
-    #[arg(long)]
+    // Help text as an attribute: rustdoc would read `<uuid>` as an HTML tag.
+    #[arg(long, help = "The run id (default: run_<uuid>)")]
     pub(crate) run_id: Option<String>,
 }
 
