@@ -318,7 +318,8 @@ class RogueUpstream:
     event stream without a length, a progress notification first, the answer only once
     `release` is set (or after 10 s; `released` says which); "cut" — the progress
     notification, then the connection closed without an answer. GET opens a server stream: a
-    log notification, a response to an id nobody sent, a `ping` request, then the end. It
+    log notification, a response to an id nobody sent, a `ping` request, then the end (with
+    `hold_gets` set: the log notification, then the end only once `let_go` is set). It
     lists one tool, `echo` (after 5 s when `silent_listing` is set), and answers a call of any
     name. Every request it receives is kept in `received`."""
 
@@ -332,6 +333,10 @@ class RogueUpstream:
                 pass
 
             def do_GET(self):
+                if rogue.hold_gets:
+                    note = {"jsonrpc": "2.0", "method": "notifications/message",
+                            "params": {"level": "info", "data": "held"}}
+                    return self.stream([note], then=lambda: rogue.let_go.wait(30))
                 self.stream([{"jsonrpc": "2.0", "method": "notifications/message",
                               "params": {"level": "info", "data": "from the server"}},
                              {"jsonrpc": "2.0", "id": 41, "result": {"content": [{"type": "text", "text": "UNSOLICITED"}]}},
@@ -422,6 +427,8 @@ class RogueUpstream:
 
         self.received = []
         self.silent_listing = False
+        self.hold_gets = False
+        self.let_go = threading.Event()
         self.release = threading.Event()
         self.released = None
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -430,6 +437,7 @@ class RogueUpstream:
         self.thread.start()
 
     def close(self):
+        self.let_go.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -548,6 +556,66 @@ def test_the_server_stream_opened_with_get(rogue):
         got.append(m)
     assert [m.get("method") for m in got] == ["notifications/message", "ping"], got
     assert b"UNSOLICITED" not in json.dumps(got).encode()
+
+
+def test_streams_held_open_cannot_take_every_connection(rogue):
+    # GET streams and subscriptions/listen answers stay open as long as the upstream keeps
+    # them so: at most 16 at once (a quarter of the 64 connections), the next refused with 503
+    # MCP_TOO_MANY_STREAMS and a JSON body, before anything is sent upstream; calls still go
+    # through meanwhile, and a stream that ends gives its place back.
+    endpoint, run_dir, up, p = rogue
+    up.hold_gets = True
+    session = {"Mcp-Session-Id": "rogue-session"}
+    held = [open_stream(endpoint, "GET", headers=session) for _ in range(16)]
+    for r in held:
+        assert r.status == 200 and next_message(r)["params"]["data"] == "held"
+    r = open_stream(endpoint, "GET", headers=session)
+    body = json.loads(r.read())
+    assert r.status == 503 and body["error"]["data"]["reason_code"] == "MCP_TOO_MANY_STREAMS", body
+    listen = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "subscriptions/listen",
+                         "params": {"notifications": {"toolsListChanged": True}}})
+    status, body = post(endpoint, listen, session)
+    body = json.loads(body)
+    assert status == 503 and body["id"] == 7, body
+    assert body["error"]["data"]["reason_code"] == "MCP_TOO_MANY_STREAMS", body
+    assert "subscriptions/listen" not in [m.get("method") for m in up.received]
+    status, body = post(endpoint, call(8, "plain"), session)
+    assert status == 200 and json.loads(body)["result"]["content"][0]["text"] == "REAL plain", body
+    # The upstream ends its streams: each place is given back.
+    up.let_go.set()
+    for r in held:
+        while next_message(r) is not None:
+            pass
+    deadline = time.time() + 10
+    while True:
+        r = open_stream(endpoint, "GET", headers=session)
+        if r.status == 200 or time.time() > deadline:
+            break
+        r.read()
+        time.sleep(0.1)
+    assert r.status == 200 and next_message(r)["params"]["data"] == "held"
+
+
+def test_a_connection_beyond_the_limit_gets_a_json_answer(rogue):
+    # 64 connections that send nothing take every place; the next one is answered 503 with a
+    # JSON body and its reason code (it was an empty 503), and once they are gone calls pass.
+    endpoint, run_dir, up, p = rogue
+    host, port = endpoint[len("http://"):].split("/", 1)[0].split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(64)]
+    try:
+        # Nothing sent: the answer comes at once, and an unread request could reset it.
+        status, body = raw_exchange(endpoint, [])
+        assert status == 503 and body["error"]["data"]["reason_code"] == "MCP_PROXY_BUSY", body
+    finally:
+        for s in idle:
+            s.close()
+    deadline = time.time() + 10
+    while True:
+        status, body = post(endpoint, call(9, "plain"), {"Mcp-Session-Id": "rogue-session"})
+        if status == 200 or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert status == 200 and json.loads(body)["result"]["content"][0]["text"] == "REAL plain", body
 
 
 def raw_exchange(endpoint, chunks, pause=0.0):

@@ -31,8 +31,12 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// At most this many client connections are served at once (beyond: 503).
+/// At most this many client connections are served at once (beyond: 503 `MCP_PROXY_BUSY`).
 const MAX_CONNECTIONS: usize = 64;
+/// At most this many of them may hold a stream that stays open as long as the upstream
+/// keeps it so (`GET`, `subscriptions/listen`; beyond: 503 `MCP_TOO_MANY_STREAMS`), so
+/// that such streams never take every connection from the requests.
+const MAX_HELD_STREAMS: usize = MAX_CONNECTIONS / 4;
 /// At most this many sessions' client capabilities are remembered (beyond: not asked).
 const MAX_SESSIONS: usize = 4096;
 /// How long a call waits for the client's answer to an approval request.
@@ -111,6 +115,15 @@ impl Drop for Admitted<'_> {
     }
 }
 
+/// One of the [`MAX_HELD_STREAMS`] places, given back when dropped.
+struct HeldStream<'p>(&'p AtomicUsize);
+
+impl Drop for HeldStream<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// What a session's client declared at `initialize`.
 struct Client {
     elicitation: bool,
@@ -138,6 +151,8 @@ struct Proxy {
     asked: Mutex<HashMap<String, Ask>>,
     next_ask: AtomicU64,
     ask_prefix: String,
+    /// Connections holding a stream open (`GET`, `subscriptions/listen`).
+    held_streams: AtomicUsize,
     max_bytes: usize,
     /// How long each read of the proxy's own `tools/list` answer may wait.
     listing_timeout: Duration,
@@ -406,6 +421,20 @@ impl Proxy {
             }
             _ => Pending::None,
         };
+        // A listen's answer is a stream the upstream keeps open: it takes one of the places
+        // for held streams.
+        let _held = match &msg {
+            Message::Request { method, .. } if method == "subscriptions/listen" => {
+                match self.hold_stream() {
+                    Some(h) => Some(h),
+                    None => {
+                        let f = too_many_streams();
+                        return failure_json(&mut conn, "503 Service Unavailable", &id, &f);
+                    }
+                }
+            }
+            _ => None,
+        };
         let up = match self.upstream_open(route, "POST", &head, Some(&body), UPSTREAM_READ_TIMEOUT)
         {
             Ok(up) => up,
@@ -428,6 +457,14 @@ impl Proxy {
     /// `GET`: the upstream's server-to-client stream, through the same gate as an answer's
     /// (no request of the client's is answered on it: every response is dropped).
     fn listen(&self, conn: &mut TcpStream, route: &Route, head: &Head) {
+        let Some(_held) = self.hold_stream() else {
+            return failure_json(
+                conn,
+                "503 Service Unavailable",
+                &Value::Null,
+                &too_many_streams(),
+            );
+        };
         match self.upstream_open(route, "GET", head, None, UPSTREAM_READ_TIMEOUT) {
             Ok(up) => match self.relay(conn, route, up, &Value::Null, &Pending::None, false) {
                 Ok(Some(w)) => respond_whole(conn, &w),
@@ -436,6 +473,17 @@ impl Proxy {
             },
             Err(e) => failure_json(conn, "502 Bad Gateway", &Value::Null, &unreachable(&e)),
         }
+    }
+
+    /// One of the places for a stream held open, while the guard lives; `None` when all are
+    /// taken.
+    fn hold_stream(&self) -> Option<HeldStream<'_>> {
+        self.held_streams
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_HELD_STREAMS).then_some(n + 1)
+            })
+            .ok()?;
+        Some(HeldStream(&self.held_streams))
     }
 
     /// Take `id` in flight in the session `sid` of `route`, until the guard is dropped.
@@ -983,6 +1031,14 @@ fn own_answer(
 }
 
 /// The upstream could not be reached, or its answer broke the framing rules.
+fn too_many_streams() -> Failure {
+    Failure::new(
+        exit::IO,
+        "MCP_TOO_MANY_STREAMS",
+        format!("{MAX_HELD_STREAMS} streams are held open already (GET, subscriptions/listen); try again later"),
+    )
+}
+
 fn unreachable(e: &io::Error) -> Failure {
     Failure::new(exit::IO, "MCP_UPSTREAM_UNREACHABLE", e.to_string())
 }
@@ -1069,6 +1125,7 @@ pub fn serve(a: ServeHttpArgs) -> Result<u8, Failure> {
         asked: Mutex::new(HashMap::new()),
         next_ask: AtomicU64::new(1),
         ask_prefix: random_prefix(),
+        held_streams: AtomicUsize::new(0),
         max_bytes: a.gate.max_message_bytes,
         listing_timeout: Duration::from_secs(a.gate.listing_timeout),
         request_timeout: Duration::from_secs(a.request_timeout),
@@ -1077,7 +1134,24 @@ pub fn serve(a: ServeHttpArgs) -> Result<u8, Failure> {
     for conn in listener.incoming() {
         let Ok(mut conn) = conn else { continue };
         if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            respond(&mut conn, "503 Service Unavailable", &[], b"");
+            let _ = conn.set_write_timeout(Some(Duration::from_secs(1)));
+            let f = Failure::new(
+                exit::IO,
+                "MCP_PROXY_BUSY",
+                format!("{MAX_CONNECTIONS} connections are served already; try again later"),
+            );
+            failure_json(&mut conn, "503 Service Unavailable", &Value::Null, &f);
+            // What of the request has come is read (without waiting) before closing, so the
+            // close does not reset the connection under the answer.
+            let _ = conn.shutdown(std::net::Shutdown::Write);
+            if conn.set_nonblocking(true).is_ok() {
+                let mut sink = [0u8; 8192];
+                for _ in 0..8 {
+                    if !matches!(conn.read(&mut sink), Ok(n) if n > 0) {
+                        break;
+                    }
+                }
+            }
             continue;
         }
         active.fetch_add(1, Ordering::SeqCst);
