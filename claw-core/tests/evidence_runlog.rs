@@ -447,13 +447,14 @@ fn mcp_listing_and_elicitation_records_replay() {
         offered_hash_b64u: args_hash.clone(),
         kind: None,
     });
-    let answer = RunOp::Elicitation(ElicitationRecord {
-        server: "fs".into(),
-        tool: "read_file".into(),
-        args_hash_b64u: args_hash.clone(),
-        approved: true,
-        approver: "mcp-client:test".into(),
-    });
+    let answer = RunOp::Elicitation(ElicitationRecord::new(
+        "fs",
+        "tool:execute",
+        "read_file",
+        &args_hash,
+        true,
+        "mcp-client:test",
+    ));
     let mut lines = vec![rec.to_line().unwrap()];
     for (i, op) in [
         listing,

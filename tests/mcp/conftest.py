@@ -110,3 +110,54 @@ def assert_names_follow_the_policy(tpls, text, blob, dept, kind):
     assert text.completion.values == ["1"] and "Engineering" in dept.completion.values
     for hidden in (blob, kind):
         assert hidden.completion.values == [] and not hidden.completion.has_more
+
+
+# A resource read and a prompt allowed only with a human's approval (docs/SPEC.md §10.4), on
+# the npm `server-everything`: the approval tests of both transports ask for them.
+APPROVED_DATA_STATEMENTS = [
+    {"sid": "read-approved", "effect": "Allow", "actions": ["mcp:read_resource"],
+     "resources": ["*"], "conditions": {"Bool": {"Request:HasHumanApproval": "true"}}},
+    {"sid": "prompt-approved", "effect": "Allow", "actions": ["mcp:get_prompt"],
+     "resources": ["args-prompt"], "conditions": {"Bool": {"Request:HasHumanApproval": "true"}}}]
+
+
+def approve_the_first(asked):
+    """An elicitation callback that keeps each message asked in `asked` and approves only
+    the first request."""
+    from mcp import types
+
+    async def answer(ctx, params):
+        asked.append(params.message)
+        return types.ElicitResult(action="accept", content={"approve": len(asked) == 1})
+    return answer
+
+
+async def read_then_prompt(s):
+    """Through an SDK session: the first resource listed read (approved), then `args-prompt`
+    for Paris (refused): the URI, the read result and the prompt's error."""
+    from mcp.shared.exceptions import MCPError
+    uri = str((await s.list_resources()).resources[0].uri)
+    read = await s.read_resource(uri)
+    with pytest.raises(MCPError) as refused:
+        await s.get_prompt("args-prompt", {"city": "Paris"})
+    return uri, read, refused.value.error
+
+
+def assert_data_approvals(asked, uri, read, refused, log):
+    """What `read_then_prompt` with `approve_the_first` shows and records: each request asked
+    about by name, the read answered, the prompt refused, both answers and the four decisions
+    recorded."""
+    assert len(asked) == 2, asked
+    assert f'reading resource "{uri}"' in asked[0], asked
+    assert 'prompt "args-prompt"' in asked[1] and '{"city":"Paris"}' in asked[1], asked
+    assert read.contents and str(read.contents[0].uri) == uri
+    assert refused.code == -32010 and refused.data["reason_code"] == "HUMAN_APPROVAL_DENIED"
+    ops = [r["op"] for r in log]
+    answers = [o for o in ops if o["type"] == "elicitation"]
+    assert [(o.get("action"), o.get("resource"), o["approved"], "tool" in o) for o in answers] == [
+        ("mcp:read_resource", uri, True, False), ("mcp:get_prompt", "args-prompt", False, False)]
+    assert [(d["action"], d["reason_code"]) for d in ops if d["type"] == "decision"] == [
+        ("mcp:read_resource", "CAPABILITY_REQUIRES_APPROVAL"),
+        ("mcp:read_resource", "POLICY_ALLOW"),
+        ("mcp:get_prompt", "CAPABILITY_REQUIRES_APPROVAL"),
+        ("mcp:get_prompt", "HUMAN_APPROVAL_DENIED")]

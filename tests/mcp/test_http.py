@@ -14,8 +14,9 @@ from mcp import ClientSession, types
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from conftest import (CLAW, NAMES_STATEMENTS, assert_names_follow_the_policy, claw, npm_server,
-                      survey_names)
+from conftest import (APPROVED_DATA_STATEMENTS, CLAW, NAMES_STATEMENTS, approve_the_first,
+                      assert_data_approvals, assert_names_follow_the_policy, claw, npm_server,
+                      read_then_prompt, survey_names)
 from test_stdio import bundle_of, run_log, text_of
 
 
@@ -281,6 +282,24 @@ def test_approval_through_elicitation_over_http(keys, two_upstreams, tmp_path):
         "CAPABILITY_REQUIRES_APPROVAL"]
     # Only the approved call was forwarded: one tool receipt.
     assert [o["tool_name"] for o in ops if o["type"] == "tool"] == ["get-tiny-image"]
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict
+
+
+def test_approval_of_a_read_and_a_prompt_over_http(keys, upstream, tmp_path):
+    # test_stdio.py::test_approval_of_a_read_and_a_prompt_through_elicitation on the HTTP
+    # proxy: the approval request travels in the request's own answer stream.
+    pol = keys.policy("http-data-approval", APPROVED_DATA_STATEMENTS)
+    run_dir = tmp_path / "run"
+    p, info = start_proxy(keys, pol, run_dir, [upstream], ["--server-name", "everything"])
+    asked = []
+    try:
+        uri, read, refused = asyncio.run(on_route(
+            info["endpoint"], read_then_prompt, elicitation_callback=approve_the_first(asked)))
+    finally:
+        p.kill()
+        p.wait()
+    assert_data_approvals(asked, uri, read, refused, run_log(run_dir))
     _, verdict, code = bundle_of(run_dir, tmp_path)
     assert code == 0, verdict
 

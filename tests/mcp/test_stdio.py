@@ -13,8 +13,9 @@ from mcp import ClientSession, StdioServerParameters, types
 from mcp.shared.exceptions import MCPError
 from mcp.client.stdio import stdio_client
 
-from conftest import (CLAW, NAMES_STATEMENTS, TEXT_TEMPLATE, assert_names_follow_the_policy,
-                      claw, jcs_hash, npm_server, survey_names)
+from conftest import (APPROVED_DATA_STATEMENTS, CLAW, NAMES_STATEMENTS, TEXT_TEMPLATE,
+                      approve_the_first, assert_data_approvals, assert_names_follow_the_policy,
+                      claw, jcs_hash, npm_server, read_then_prompt, survey_names)
 
 
 def wrap_params(*, wpc, signer, server_name, server_cmd, run_dir=None, agent_key=None,
@@ -156,6 +157,70 @@ def test_approval_through_elicitation(keys, fs_policy, files, tmp_path):
                          "CAPABILITY_REQUIRES_APPROVAL", "HUMAN_APPROVAL_DENIED"]
     _, verdict, code = bundle_of(run_dir, tmp_path)
     assert code == 0, verdict
+
+
+def test_approval_of_a_read_and_a_prompt_through_elicitation(keys, tmp_path):
+    # A resource read and a prompt the policy allows only with a human's approval are asked
+    # through elicitation like a call: the approved read answered, the refused prompt not
+    # sent; both answers recorded (`action`, `resource`), and the bundle verifies.
+    pol = keys.policy("data-approval", APPROVED_DATA_STATEMENTS)
+    run_dir = tmp_path / "run"
+    params = wrap_params(wpc=pol, signer=keys.signer, server_name="everything",
+                         server_cmd=[npm_server("mcp-server-everything"), "stdio"],
+                         run_dir=run_dir, agent_key=keys.dir / "agent.jwk")
+    asked = []
+    uri, read, refused = asyncio.run(
+        session_do(params, read_then_prompt, elicitation_callback=approve_the_first(asked)))
+    assert_data_approvals(asked, uri, read, refused, run_log(run_dir))
+    _, verdict, code = bundle_of(run_dir, tmp_path)
+    assert code == 0, verdict
+
+
+def test_an_operator_approval_of_a_read_and_a_prompt(keys, tmp_path):
+    # `claw run approve --resource URI` and `--prompt NAME --args FILE` from an operator's
+    # shell approve a data request the policy allows only with an approval; each approval is
+    # used once, by the request it names (the prompt's by its arguments too).
+    pol = keys.policy("data-operator-approval", APPROVED_DATA_STATEMENTS)
+    run_dir = tmp_path / "run"
+    params = wrap_params(wpc=pol, signer=keys.signer, server_name="everything",
+                         server_cmd=[npm_server("mcp-server-everything"), "stdio"],
+                         run_dir=run_dir, agent_key=keys.dir / "agent.jwk")
+    paris = tmp_path / "paris.json"
+    paris.write_text(json.dumps({"city": "Paris"}))
+
+    async def refused(request):
+        with pytest.raises(MCPError) as e:
+            await request
+        return e.value.error.data["reason_code"]
+
+    async def body(s):
+        uri = str((await s.list_resources()).resources[0].uri)
+        seen = [await refused(s.read_resource(uri))]
+        claw("run", "approve", "--dir", str(run_dir), "--resource", uri,
+             "--approver", "oncall@example.com")
+        read = await s.read_resource(uri)
+        seen.append(await refused(s.read_resource(uri)))  # used once
+        claw("run", "approve", "--dir", str(run_dir), "--prompt", "args-prompt",
+             "--args", str(paris), "--approver", "oncall@example.com")
+        seen.append(await refused(s.get_prompt("args-prompt", {"city": "Rome"})))
+        prompt = await s.get_prompt("args-prompt", {"city": "Paris"})
+        return uri, seen, read, prompt
+
+    uri, seen, read, prompt = asyncio.run(session_do(params, body))
+    assert seen == ["CAPABILITY_REQUIRES_APPROVAL"] * 3, seen
+    assert str(read.contents[0].uri) == uri
+    assert "Paris" in prompt.messages[0].content.text
+    log = run_log(run_dir)
+    approvals = [r for r in log if r["op"]["type"] == "approval"]
+    assert [a["op"]["scope"]["action"] for a in approvals] == ["mcp:read_resource", "mcp:get_prompt"]
+    used = [r["op"] for r in log if r["op"].get("decision") == "allow"]
+    assert [(u["action"], u["approval_receipt_id"]) for u in used] == [
+        ("mcp:read_resource", approvals[0]["out"]["receipt_id"]),
+        ("mcp:get_prompt", approvals[1]["out"]["receipt_id"])]
+    # The whole log replays in a fresh process. (No bundle: a human-approval receipt needs a
+    # model call to anchor to, which this proxy-only run has not, §6.2.6.)
+    status = json.loads(claw("run", "status", "--dir", str(run_dir)).stdout)
+    assert status["events"] == len(log)
 
 
 def test_approval_without_elicitation_is_refused(keys, fs_policy, files):

@@ -14,7 +14,7 @@ use claw_core::evidence::{
 };
 use claw_core::keys::VerifyingKey;
 use claw_core::wpc::{self, Request, Verdict};
-use claw_core::{hash, json};
+use claw_core::{hash, json, mcp};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,8 +37,8 @@ pub enum Command {
     /// Attach a gateway receipt (from `claw receipt sign`, or carried by a gateway's model
     /// response) to a pending model call.
     Attach(AttachArgs),
-    /// Record a human approval (or denial) of a tool call; the next matching `claw run tool`
-    /// uses it once.
+    /// Record a human approval (or denial) of a tool call, or of an MCP resource read or
+    /// prompt; the next matching request (`claw run tool`, `claw mcp`) uses it once.
     Approve(ApproveArgs),
     /// Print the run's state as JSON (events, receipts, pending calls, unused approvals).
     Status(DirArgs),
@@ -193,13 +193,21 @@ pub struct AttachArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["tool", "resource", "prompt"])))]
 pub struct ApproveArgs {
     #[command(flatten)]
     dir: DirArgs,
-    /// The tool call being approved.
+    /// The tool call being approved (`tool:execute` on the tool's name).
     #[arg(long)]
-    tool: String,
-    /// Approve only a call with exactly these arguments (JSON).
+    tool: Option<String>,
+    /// The resource read being approved (MCP `resources/read` or `resources/subscribe`:
+    /// `mcp:read_resource` on the URI).
+    #[arg(long, value_name = "URI", conflicts_with = "args")]
+    resource: Option<String>,
+    /// The prompt being approved (MCP `prompts/get`: `mcp:get_prompt` on the name).
+    #[arg(long, value_name = "NAME")]
+    prompt: Option<String>,
+    /// Approve only a call (or prompt) with exactly these arguments (JSON).
     #[arg(long, value_name = "FILE")]
     args: Option<PathBuf>,
     /// Who approved (e.g. an e-mail address).
@@ -761,9 +769,22 @@ fn attach(a: AttachArgs) -> Result<u8, Failure> {
 
 fn approve(a: ApproveArgs) -> Result<u8, Failure> {
     let mut st = load(&a.dir.dir, a.dir.agent_key.as_deref())?;
+    // Exactly one of the three is given (clap's group).
+    let (action, resource) = match (&a.tool, &a.resource, &a.prompt) {
+        (Some(t), _, _) => (wpc::ACTION_TOOL_EXECUTE, t.clone()),
+        (_, Some(r), _) => (mcp::ACTION_READ_RESOURCE, r.clone()),
+        (_, _, Some(p)) => (mcp::ACTION_GET_PROMPT, p.clone()),
+        (None, None, None) => {
+            return Err(Failure::new(
+                exit::BAD_INPUT,
+                "INVALID_ARGUMENT",
+                "one of --tool, --resource, --prompt is required",
+            ))
+        }
+    };
     let mut scope = Map::new();
-    scope.insert("action".into(), json!(wpc::ACTION_TOOL_EXECUTE));
-    scope.insert("resource".into(), json!(a.tool));
+    scope.insert("action".into(), json!(action));
+    scope.insert("resource".into(), json!(resource));
     if let Some(p) = &a.args {
         let args = read_json(p)?;
         let h = hash::sha256_b64u(json::canonicalize(&args).map_err(|e| Failure::input(e.into()))?);
@@ -788,8 +809,11 @@ fn approve(a: ApproveArgs) -> Result<u8, Failure> {
             seed(),
         )
         .map_err(|e| Failure::input(e.into()))?;
-    let out =
-        json!({"approval_type": approval_type, "tool": a.tool, "receipt_id": r.out.receipt_id});
+    let mut out = json!({"approval_type": approval_type, "action": action, "resource": resource,
+        "receipt_id": r.out.receipt_id});
+    if let Some(t) = &a.tool {
+        out["tool"] = json!(t);
+    }
     append(&a.dir.dir, &[r], false)?;
     print_json(&out)?;
     Ok(exit::OK)

@@ -149,14 +149,60 @@ pub enum RunOp {
 pub struct ElicitationRecord {
     /// The server's name.
     pub server: String,
-    /// The tool of the call asked about.
-    pub tool: String,
-    /// SHA-256 (base64url) of the JCS bytes of the call's arguments.
+    /// The tool of the call asked about; absent when a data request was asked about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// The action of the data request asked about (`mcp:read_resource`, `mcp:get_prompt`);
+    /// absent for a call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The data request's resource URI or prompt name; absent for a call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// SHA-256 (base64url) of the JCS bytes of the arguments (`{}` for a resource).
     pub args_hash_b64u: String,
     /// Whether the human approved.
     pub approved: bool,
     /// Who answered, as the client named itself (`mcp-client:NAME`).
     pub approver: String,
+}
+
+impl ElicitationRecord {
+    /// The record of an answer about `action` on `resource`: a call (`tool:execute`, the
+    /// tool named as `tool`, the form of earlier logs) or a data request (`action` and
+    /// `resource`).
+    pub fn new(
+        server: &str,
+        action: &str,
+        resource: &str,
+        args_hash_b64u: &str,
+        approved: bool,
+        approver: &str,
+    ) -> ElicitationRecord {
+        let call = action == crate::wpc::ACTION_TOOL_EXECUTE;
+        ElicitationRecord {
+            server: server.into(),
+            tool: call.then(|| resource.into()),
+            action: (!call).then(|| action.into()),
+            resource: (!call).then(|| resource.into()),
+            args_hash_b64u: args_hash_b64u.into(),
+            approved,
+            approver: approver.into(),
+        }
+    }
+
+    /// The action and resource the answer is about, when the record names exactly one
+    /// (a non-empty `tool`, or a non-empty `action` and `resource` and no `tool`).
+    pub fn subject(&self) -> Option<(&str, &str)> {
+        fn nonempty(s: &Option<String>) -> Option<&str> {
+            s.as_deref().filter(|s| !s.is_empty())
+        }
+        match (nonempty(&self.tool), &self.action, &self.resource) {
+            (Some(t), None, None) => Some((crate::wpc::ACTION_TOOL_EXECUTE, t)),
+            (None, Some(_), Some(_)) => nonempty(&self.action).zip(nonempty(&self.resource)),
+            _ => None,
+        }
+    }
 }
 
 /// What a proxy relayed of a server's listing (docs/SPEC.md §10.6, §10.3.1).
@@ -707,10 +753,10 @@ impl RunState {
                 self.plain_event(event_type, l, at_ms, &mut rng)?
             }
             RunOp::Elicitation(e) => {
-                if e.server.is_empty() || e.tool.is_empty() || e.args_hash_b64u.is_empty() {
+                if e.server.is_empty() || e.subject().is_none() || e.args_hash_b64u.is_empty() {
                     return Err(invalid(
                         "elicitation",
-                        "server, tool and args_hash_b64u must not be empty",
+                        "server, args_hash_b64u and either tool or action and resource must be given, not empty",
                     ));
                 }
                 self.plain_event("mcp_elicitation", e, at_ms, &mut rng)?

@@ -2,7 +2,7 @@
 //! `tools/list` answer filtered to what the policy could allow, and the elicitation that asks
 //! a human for an approval.
 
-use super::McpError;
+use super::{DataRequest, McpError};
 use crate::canonical::Canonical;
 use crate::escape::escape;
 use crate::evidence::DecisionRecord;
@@ -329,18 +329,29 @@ pub fn filter_tools_list(
 pub fn elicitation_request(id: &Value, tool: &str, server: &str, arguments: &Value) -> Value {
     // The arguments of a call are canonical already (`ToolCall`); shown by the one rule
     // (`approval::arguments_shown`: escaped, never cut silently).
-    let shown = approval::arguments_shown(arguments, approval::DEFAULT_SHOWN_CHARS)
-        .unwrap_or_else(|e| format!("(not shown: {e})"));
+    let what = format!(
+        "tool \"{}\" of MCP server \"{}\" with arguments {}",
+        escape(tool),
+        escape(server),
+        shown_arguments(arguments)
+    );
+    ask_for(id, &what)
+}
+
+/// A request's arguments as the human asked to approve it reads them (§7.9.1).
+fn shown_arguments(arguments: &Value) -> String {
+    approval::arguments_shown(arguments, approval::DEFAULT_SHOWN_CHARS)
+        .unwrap_or_else(|e| format!("(not shown: {e})"))
+}
+
+/// The one form every approval request has: `what` is what needs the approval.
+fn ask_for(id: &Value, what: &str) -> Value {
     json!({
         "jsonrpc": "2.0",
         "id": id,
         "method": "elicitation/create",
         "params": {
-            "message": format!(
-                "claw: the policy needs your approval for tool \"{}\" of MCP server \"{}\" with arguments {shown}",
-                escape(tool),
-                escape(server)
-            ),
+            "message": format!("claw: the policy needs your approval for {what}"),
             "requestedSchema": {
                 "type": "object",
                 "properties": {
@@ -350,6 +361,77 @@ pub fn elicitation_request(id: &Value, tool: &str, server: &str, arguments: &Val
             }
         }
     })
+}
+
+/// What a human can be asked to approve through elicitation (docs/SPEC.md §10.4): a tool
+/// call, or one data request (`resources/read`, `resources/subscribe`, `prompts/get`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Approvable {
+    /// A `tools/call`: `tool:execute` on the tool's name.
+    Call(ToolCall),
+    /// A data request: its action on its URI or prompt name.
+    Data(DataRequest),
+}
+
+impl Approvable {
+    /// The WPC action decided.
+    pub fn action(&self) -> &str {
+        match self {
+            Approvable::Call(_) => ACTION_TOOL_EXECUTE,
+            Approvable::Data(r) => r.action(),
+        }
+    }
+
+    /// The WPC resource: the tool's name, the resource's URI or the prompt's name.
+    pub fn target(&self) -> &str {
+        match self {
+            Approvable::Call(c) => &c.name,
+            Approvable::Data(r) => r.target(),
+        }
+    }
+
+    /// SHA-256 (base64url) of the JCS bytes of the arguments (`{}` for a resource).
+    pub fn args_hash_b64u(&self) -> &str {
+        match self {
+            Approvable::Call(c) => c.args_hash_b64u(),
+            Approvable::Data(r) => r.args_hash_b64u(),
+        }
+    }
+
+    /// The `elicitation/create` request (id `id`) that asks for the approval: the message
+    /// names what is asked of `server` — the tool and its arguments, the resource read or
+    /// subscribed to, or the prompt and its arguments — escaped, arguments as §7.9.1 shows
+    /// them.
+    pub fn elicitation_request(&self, id: &Value, server: &str) -> Value {
+        let r = match self {
+            Approvable::Call(c) => {
+                return elicitation_request(id, &c.name, server, c.arguments.value())
+            }
+            Approvable::Data(r) => r,
+        };
+        let (target, server) = (escape(r.target()), escape(server));
+        let what = match r.method() {
+            "prompts/get" => format!(
+                "prompt \"{target}\" of MCP server \"{server}\" with arguments {}",
+                shown_arguments(r.arguments().value())
+            ),
+            "resources/subscribe" => {
+                format!("a subscription to resource \"{target}\" of MCP server \"{server}\"")
+            }
+            _ => format!("reading resource \"{target}\" of MCP server \"{server}\""),
+        };
+        ask_for(id, &what)
+    }
+
+    /// The answer to request `id` when `d` refuses it: a call's refusal is a result the
+    /// model reads ([`denial_result`]), a data request's a JSON-RPC error
+    /// ([`super::data_denial`]).
+    pub fn refusal(&self, id: &Value, server: &str, d: &CallDecision) -> Value {
+        match self {
+            Approvable::Call(c) => super::result_response(id, denial_result(&c.name, server, d)),
+            Approvable::Data(r) => super::data_denial(id, r, server, d),
+        }
+    }
 }
 
 /// Read the client's answer to [`elicitation_request`]: approved only for

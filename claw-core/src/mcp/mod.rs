@@ -34,8 +34,8 @@ pub use data::{
 pub use error::McpError;
 pub use gate::{
     client_supports_elicitation, decide_call, decide_request, denial_result, elicitation_answer,
-    elicitation_request, filter_tools_list, listing_visible, visible_in_listing, Approval,
-    CallDecision, Listing, ToolCall, KEY_MCP_SERVER,
+    elicitation_request, filter_tools_list, listing_visible, visible_in_listing, Approvable,
+    Approval, CallDecision, Listing, ToolCall, KEY_MCP_SERVER,
 };
 pub use headers::{check_http_headers, decode_header_value};
 pub use in_flight::{InFlight, MAX_IN_FLIGHT};

@@ -12,7 +12,7 @@ use claw_core::evidence::{
     ElicitationRecord, ListedKind, ListingRecord, RunOp, RunState, RunToken,
 };
 use claw_core::mcp::{
-    self, Approval, CallDecision, Completion, DataRequest, Listing, McpError, Offered,
+    self, Approvable, Approval, CallDecision, Completion, DataRequest, Listing, McpError, Offered,
     OfferedTools, ToolCall,
 };
 use claw_core::wpc::{Overrides, PolicyRuntime, Requirements, Verdict, ACTION_TOOL_EXECUTE};
@@ -89,11 +89,13 @@ struct Token {
     exp: Option<i64>,
 }
 
-/// A human's answer through elicitation, used once by the next decision on the same call.
+/// A human's answer through elicitation, used once by the next decision on the same call
+/// or data request (action, resource and argument hash).
 #[derive(Debug)]
 struct Answer {
     server: String,
-    tool: String,
+    action: String,
+    resource: String,
     args_hash: String,
     approved: bool,
 }
@@ -446,18 +448,35 @@ impl Gate {
         server: &str,
     ) -> Result<Option<(&'r DataRequest, CallDecision)>, Failure> {
         for req in reqs {
-            let d = self.decide_on(
-                req.action(),
-                req.target(),
-                req.args_hash_b64u(),
-                server,
-                None,
-            )?;
+            let d = self.decide_data(req, server)?;
             if !allows(&d) {
                 return Ok(Some((req, d)));
             }
         }
         Ok(None)
+    }
+
+    /// Decide one data request and record it.
+    fn decide_data(&mut self, req: &DataRequest, server: &str) -> Result<CallDecision, Failure> {
+        self.decide_on(
+            req.action(),
+            req.target(),
+            req.args_hash_b64u(),
+            server,
+            None,
+        )
+    }
+
+    /// Decide what a human was asked to approve, again, once the answer is recorded.
+    pub fn decide_approvable(
+        &mut self,
+        asked: &Approvable,
+        server: &str,
+    ) -> Result<CallDecision, Failure> {
+        match asked {
+            Approvable::Call(c) => self.decide(c, server),
+            Approvable::Data(r) => self.decide_data(r, server),
+        }
     }
 
     /// Decide `action` on `resource` (arguments hashed to `args_hash`) and record it;
@@ -481,16 +500,15 @@ impl Gate {
             CallDecision::refused(code, &self.policy_hash)
         } else {
             // A recorded approval (`claw run approve`, a receipt) first, then an answer given
-            // through elicitation (an event; the decision names no receipt for it; asked for
-            // tool calls only).
+            // through elicitation (an event; the decision names no receipt for it).
             let recorded = self
                 .run
                 .as_ref()
                 .and_then(|r| r.state.unused_approval(action, resource, Some(args_hash)));
             let answer = self.answers.iter().position(|a| {
-                action == ACTION_TOOL_EXECUTE
+                a.action == action
                     && a.server == server
-                    && a.tool == resource
+                    && a.resource == resource
                     && a.args_hash == args_hash
             });
             let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
@@ -526,29 +544,28 @@ impl Gate {
         Ok(d)
     }
 
-    /// Record a human's answer (through MCP elicitation) about this very call.
+    /// Record a human's answer (through MCP elicitation) about this very call or data
+    /// request.
     pub fn record_approval(
         &mut self,
-        call: &ToolCall,
+        asked: &Approvable,
         server: &str,
         approved: bool,
         approver: &str,
     ) -> Result<(), Failure> {
         self.sync_run()?;
         let at = self.now_ms();
-        let args_hash = call.args_hash_b64u().to_string();
-        let op = RunOp::Elicitation(ElicitationRecord {
-            server: server.into(),
-            tool: call.name.clone(),
-            args_hash_b64u: args_hash.clone(),
-            approved,
-            approver: approver.into(),
-        });
+        let (action, resource, args_hash) =
+            (asked.action(), asked.target(), asked.args_hash_b64u());
+        let op = RunOp::Elicitation(ElicitationRecord::new(
+            server, action, resource, args_hash, approved, approver,
+        ));
         self.record(op, at)?;
         self.answers.push(Answer {
             server: server.into(),
-            tool: call.name.clone(),
-            args_hash,
+            action: action.into(),
+            resource: resource.into(),
+            args_hash: args_hash.into(),
             approved,
         });
         Ok(())

@@ -19,7 +19,8 @@ use claw_cli::http_wire::{
 use claw_core::mcp::sse::SseSplitter;
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    CallDecision, Completion, DataRequest, InFlight, McpError, Message, Offered, ToolCall,
+    Approvable, CallDecision, Completion, DataRequest, InFlight, McpError, Message, Offered,
+    ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -335,6 +336,21 @@ impl Proxy {
                 match refused {
                     Ok(None) => {}
                     Ok(Some((req, d))) => {
+                        let one = reqs.len() == 1 && req.method() != "subscriptions/listen";
+                        if d.verdict == Verdict::ApprovalRequired && one {
+                            if let Some((session, client)) = self.askable(route, &head) {
+                                let asking = Asking {
+                                    route,
+                                    head: &head,
+                                    body: &body,
+                                    id,
+                                    what: Approvable::Data(req.clone()),
+                                    session,
+                                    client,
+                                };
+                                return self.ask(&mut conn, asking, &d);
+                            }
+                        }
                         let denial = data_denial(&id, req, &route.name, &d);
                         return respond_json(&mut conn, "200 OK", &denial);
                     }
@@ -383,7 +399,7 @@ impl Proxy {
                                     head: &head,
                                     body: &body,
                                     id,
-                                    call,
+                                    what: Approvable::Call(call),
                                     session,
                                     client,
                                 };
@@ -671,8 +687,8 @@ impl Proxy {
         respond(conn, "202 Accepted", &[], b"");
     }
 
-    /// Ask the client to approve a call, inside the call's answer (an event stream): the
-    /// approval request, then, once answered, the call's answer or its refusal.
+    /// Ask the client to approve a call or a data request, inside the request's answer (an
+    /// event stream): the approval request, then, once answered, the answer or the refusal.
     fn ask(&self, conn: &mut TcpStream, a: Asking<'_>, first: &CallDecision) {
         let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
         let ask_id = format!("{}-{n}", self.ask_prefix);
@@ -685,12 +701,9 @@ impl Proxy {
                 answer: tx,
             },
         );
-        let req = mcp::elicitation_request(
-            &Value::from(ask_id.as_str()),
-            &a.call.name,
-            &a.route.name,
-            a.call.arguments.value(),
-        );
+        let req = a
+            .what
+            .elicitation_request(&Value::from(ask_id.as_str()), &a.route.name);
         let sent =
             start_sse(conn, "200 OK", None).and_then(|_| write_flush(conn, &sse_event(&req)));
         let outcome = match sent {
@@ -700,7 +713,7 @@ impl Proxy {
         lock(&self.asked).remove(&ask_id);
         let Some(outcome) = outcome else {
             // No answer (in time): refused as asked, nothing recorded as a human's answer.
-            let v = result_response(&a.id, denial_result(&a.call.name, &a.route.name, first));
+            let v = a.what.refusal(&a.id, &a.route.name, first);
             let _ = write_flush(conn, &sse_event(&v));
             return;
         };
@@ -708,14 +721,18 @@ impl Proxy {
         let approver = format!("mcp-client:{}", a.client);
         let mut gate = lock(&self.gate);
         let decided = gate
-            .record_approval(&a.call, &a.route.name, approved, &approver)
-            .and_then(|_| gate.decide(&a.call, &a.route.name));
+            .record_approval(&a.what, &a.route.name, approved, &approver)
+            .and_then(|_| gate.decide_approvable(&a.what, &a.route.name));
         drop(gate);
         let out = match decided {
             Ok(d) if allows(&d) => {
-                let pending = Pending::Call {
-                    started: Instant::now(),
-                    call: a.call,
+                let pending = match a.what {
+                    Approvable::Call(call) => Pending::Call {
+                        started: Instant::now(),
+                        call,
+                    },
+                    // A data request's answer is relayed as it is.
+                    Approvable::Data(_) => Pending::None,
                 };
                 let up = self.upstream_open(
                     a.route,
@@ -747,10 +764,7 @@ impl Proxy {
                     Err(f) => sse_event(&failure_response(&a.id, &f)),
                 }
             }
-            Ok(d) => sse_event(&result_response(
-                &a.id,
-                denial_result(&a.call.name, &a.route.name, &d),
-            )),
+            Ok(d) => sse_event(&a.what.refusal(&a.id, &a.route.name, &d)),
             Err(f) => sse_event(&failure_response(&a.id, &f)),
         };
         let _ = write_flush(conn, &out);
@@ -979,7 +993,7 @@ struct Asking<'a> {
     head: &'a Head,
     body: &'a [u8],
     id: Value,
-    call: ToolCall,
+    what: Approvable,
     session: String,
     client: String,
 }

@@ -8,7 +8,7 @@ use super::{note, WrapArgs};
 use crate::{exit, Failure};
 use claw_core::mcp::{
     self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    Completion, DataRequest, IdKey, InFlight, McpError, Message, Offered, ToolCall,
+    Approvable, Completion, DataRequest, IdKey, InFlight, McpError, Message, Offered, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -49,13 +49,22 @@ struct HeldCall {
     line: Vec<u8>,
 }
 
+/// A request held (its id [`Pending::Held`]) while the client is asked to approve it: a
+/// `tools/call`, or a data request.
+#[derive(Debug)]
+struct Asked {
+    id: Value,
+    what: Approvable,
+    line: Vec<u8>,
+}
+
 struct Shared {
     gate: Mutex<Gate>,
     /// `--server-name`: the `Mcp:Server` context key.
     server: String,
     /// The client's requests in flight (one per id: docs/SPEC.md §10.2).
     pending: Mutex<InFlight<Pending>>,
-    asked: Mutex<HashMap<IdKey, HeldCall>>,
+    asked: Mutex<HashMap<IdKey, Asked>>,
     /// Calls waiting for the proxy's own listing of the server's tools, and whether that
     /// listing is under way.
     unlisted: Mutex<(Vec<HeldCall>, bool)>,
@@ -334,21 +343,7 @@ impl Shared {
             return self.send_call(&id, call, line);
         }
         if d.verdict == Verdict::ApprovalRequired && self.elicitation.load(Ordering::SeqCst) {
-            let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
-            let ask_id = Value::from(format!("{}-{n}", self.ask_prefix));
-            let req =
-                mcp::elicitation_request(&ask_id, &call.name, &self.server, call.arguments.value());
-            if let Some(k) = IdKey::of(&ask_id) {
-                lock(&self.asked).insert(
-                    k,
-                    HeldCall {
-                        id,
-                        call,
-                        line: line.to_vec(),
-                    },
-                );
-            }
-            return self.send_client(&req);
+            return self.ask(id, Approvable::Call(call), line);
         }
         lock(&self.pending).settle(&id);
         self.send_client(&result_response(
@@ -357,10 +352,23 @@ impl Shared {
         ));
     }
 
+    /// Ask the client to approve `what` (request `id`, held), through elicitation.
+    fn ask(&self, id: Value, what: Approvable, line: &[u8]) {
+        let n = self.next_ask.fetch_add(1, Ordering::SeqCst);
+        let ask_id = Value::from(format!("{}-{n}", self.ask_prefix));
+        let req = what.elicitation_request(&ask_id, &self.server);
+        if let Some(k) = IdKey::of(&ask_id) {
+            let line = line.to_vec();
+            lock(&self.asked).insert(k, Asked { id, what, line });
+        }
+        self.send_client(&req);
+    }
+
     /// A `resources/read`, `resources/subscribe`, `prompts/get` or `subscriptions/listen`:
-    /// each data request it makes decided and recorded like a call (no elicitation, no
-    /// receipt), in order; forwarded only when every one is allowed, else refused with the
-    /// first refusal (docs/SPEC.md §10.3.1).
+    /// each data request it makes decided and recorded like a call (no receipt), in order;
+    /// forwarded only when every one is allowed, else refused with the first refusal
+    /// (docs/SPEC.md §10.3.1). A request that makes one data request which needs an approval
+    /// is asked through elicitation like a call (§10.4).
     fn data_request(&self, id: Value, reqs: &[DataRequest], line: &[u8]) {
         let admitted = lock(&self.pending).admit(&id, Pending::Held);
         if let Err(e) = admitted {
@@ -368,15 +376,15 @@ impl Shared {
         }
         let refused = lock(&self.gate).first_data_refusal(reqs, &self.server);
         match refused {
-            Ok(None) => {
-                let mut pending = lock(&self.pending);
-                if let Some(p) = pending.get_mut(&id) {
-                    *p = Pending::Relay;
-                    drop(pending);
-                    self.send_server(line);
-                }
-            }
+            Ok(None) => self.send_relayed(&id, line),
             Ok(Some((req, d))) => {
+                let askable = d.verdict == Verdict::ApprovalRequired
+                    && reqs.len() == 1
+                    && req.method() != "subscriptions/listen"
+                    && self.elicitation.load(Ordering::SeqCst);
+                if askable {
+                    return self.ask(id, Approvable::Data(req.clone()), line);
+                }
                 lock(&self.pending).settle(&id);
                 self.send_client(&data_denial(&id, req, &self.server, &d));
             }
@@ -388,14 +396,14 @@ impl Shared {
     }
 
     /// The client answered an approval request: record the answer, decide again.
-    fn answered(&self, a: HeldCall, outcome: &Result<Value, Value>) {
+    fn answered(&self, a: Asked, outcome: &Result<Value, Value>) {
         let approved = mcp::elicitation_answer(outcome);
         let approver = format!("mcp-client:{}", lock(&self.client_name));
         // Cancellations and answers both come from the client, read by this thread in order:
         // a call withdrawn before its answer arrived is no longer held.
         let withdrawn = !matches!(lock(&self.pending).get(&a.id), Some(Pending::Held));
         let mut gate = lock(&self.gate);
-        let recorded = gate.record_approval(&a.call, &self.server, approved, &approver);
+        let recorded = gate.record_approval(&a.what, &self.server, approved, &approver);
         if withdrawn {
             // The human's answer is recorded; the call is not sent.
             if let Err(f) = recorded {
@@ -403,21 +411,31 @@ impl Shared {
             }
             return;
         }
-        let decided = recorded.and_then(|_| gate.decide(&a.call, &self.server));
+        let decided = recorded.and_then(|_| gate.decide_approvable(&a.what, &self.server));
         drop(gate);
         match decided {
-            Ok(d) if allows(&d) => self.send_call(&a.id, a.call, &a.line),
+            Ok(d) if allows(&d) => match a.what {
+                Approvable::Call(call) => self.send_call(&a.id, call, &a.line),
+                Approvable::Data(_) => self.send_relayed(&a.id, &a.line),
+            },
             Ok(d) => {
                 lock(&self.pending).settle(&a.id);
-                self.send_client(&result_response(
-                    &a.id,
-                    denial_result(&a.call.name, &self.server, &d),
-                ))
+                self.send_client(&a.what.refusal(&a.id, &self.server, &d))
             }
             Err(f) => {
                 lock(&self.pending).settle(&a.id);
                 self.fail(&a.id, &f)
             }
+        }
+    }
+
+    /// Forward an allowed request whose id is held and whose answer is relayed as it is.
+    fn send_relayed(&self, id: &Value, line: &[u8]) {
+        let mut pending = lock(&self.pending);
+        if let Some(p) = pending.get_mut(id) {
+            *p = Pending::Relay;
+            drop(pending);
+            self.send_server(line);
         }
     }
 
