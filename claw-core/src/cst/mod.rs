@@ -36,6 +36,9 @@ mod revocation;
 mod state;
 mod validate;
 
+/// JavaScript's `String.prototype.trim`, the reference's rule wherever it trims an
+/// identifier (tokens here; export attestations in `evidence::export`).
+pub(crate) use claims::js_trim;
 pub use claims::{
     Claims, TokenLane, MAX_AUD_ITEMS, MAX_AUD_ITEM_BYTES, MAX_CLAIM_BYTES, MAX_SCOPE_ITEMS,
     MAX_SCOPE_ITEM_BYTES, TOKEN_VERSION,

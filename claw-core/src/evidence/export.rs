@@ -13,6 +13,7 @@ use super::verify::{
     verify_bundle_value, verify_log_inclusion_proof, Component, ComponentStatus, ProofTier,
     Verdict, VerifyConfig,
 };
+use crate::cst::js_trim;
 use crate::json;
 use crate::{hash, time};
 use serde_json::{json, Map, Value};
@@ -320,11 +321,6 @@ fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
 
 fn parse_ms(s: &str) -> Option<i64> {
     time::parse_rfc3339_millis(s).ok()
-}
-
-/// JavaScript `String.prototype.trim` (White_Space and the BOM).
-fn js_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
 /// One manifest entry the artifacts call for.
@@ -936,6 +932,9 @@ mod tests {
     #[test]
     fn js_trim_and_detection() {
         assert_eq!(js_trim("\u{feff} a \n"), "a");
+        // JavaScript's trim keeps U+0085 (NEL, not WhiteSpace there): an id of only NEL is
+        // not empty to the reference, so not to claw either.
+        assert_eq!(js_trim("\u{85}"), "\u{85}");
         assert!(is_export_bundle(&json!({"export_version": "1"})));
         assert!(is_export_bundle(
             &json!({"bundle": {"export_version": "1"}})
