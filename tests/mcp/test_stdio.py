@@ -699,9 +699,15 @@ def test_subscriptions_templates_and_completions_follow_the_policy(keys, tmp_pat
 def test_a_listen_is_decided_per_subscribed_uri(keys, tmp_path):
     # Revision 2026-07-28 subscribes through `subscriptions/listen`: each URI of
     # notifications.resourceSubscriptions is decided as a read, in order, and the request goes
-    # to the server only when every one is allowed; opt-ins that name no data pass.
-    pol = keys.policy("listen", [{"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
-                                  "resources": ["demo://resource/dynamic/text/*"]}])
+    # to the server only when every one is allowed; opt-ins that name no data pass. A listen
+    # refused records its refusal alone: no allow for a URI that was not subscribed to, and
+    # an operator's approval of one stays unused for the read that comes later.
+    approved = "demo://resource/dynamic/text/2"
+    pol = keys.policy("listen", [
+        {"sid": "text", "effect": "Allow", "actions": ["mcp:read_resource"],
+         "resources": ["demo://resource/dynamic/text/1"]},
+        {"sid": "approved", "effect": "Allow", "actions": ["mcp:read_resource"],
+         "resources": [approved], "conditions": {"Bool": {"Request:HasHumanApproval": "true"}}}])
     allowed, denied = "demo://resource/dynamic/text/1", "demo://resource/static/document/features.md"
     seen = tmp_path / "server-stdin.jsonl"
     server = ["sh", "-c", 'tee "$0" | exec "$@"', str(seen), npm_server("mcp-server-everything"), "stdio"]
@@ -716,20 +722,31 @@ def test_a_listen_is_decided_per_subscribed_uri(keys, tmp_path):
         send(listen(3, {"resourceSubscriptions": [allowed]}))
         send({"jsonrpc": "2.0", "id": 4, "method": "ping"})
         until(4)
+        claw("run", "approve", "--dir", str(run_dir), "--resource", approved,
+             "--approver", "oncall@example.com")
+        send(listen(5, {"resourceSubscriptions": [approved, denied]}))
+        until(5)
+        send({"jsonrpc": "2.0", "id": 6, "method": "resources/read", "params": {"uri": approved}})
+        read = until(6)[-1]
     finally:
         p.stdin.close()
         p.wait(timeout=20)
     e = refused["error"]
     assert e["code"] == -32010 and e["data"]["reason_code"] == "POLICY_DEFAULT_DENY", refused
     assert denied in e["message"] and "not sent to the server" in e["message"], e
+    assert read["result"]["contents"][0]["uri"] == approved, read
     sent = [json.loads(l) for l in seen.read_text().splitlines()]
     assert [m["id"] for m in sent if m.get("method") == "subscriptions/listen"] == [2, 3]
-    decisions = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "decision"]
+    log = run_log(run_dir)
+    decisions = [r["op"] for r in log if r["op"]["type"] == "decision"]
     assert [(d["action"], d["resource"], d["decision"]) for d in decisions] == [
-        ("mcp:read_resource", allowed, "allow"),
         ("mcp:read_resource", denied, "deny"),
         ("mcp:read_resource", allowed, "allow"),
+        ("mcp:read_resource", denied, "deny"),
+        ("mcp:read_resource", approved, "allow"),
     ]
+    approval = next(r for r in log if r["op"]["type"] == "approval")
+    assert decisions[-1]["approval_receipt_id"] == approval["out"]["receipt_id"]
 
 
 def test_resources_and_prompts_are_decided(keys, tmp_path):

@@ -438,16 +438,37 @@ impl Gate {
     }
 
     /// Decide, in order, each data request one client request makes to the MCP server named
-    /// `server` (docs/SPEC.md §10.3.1), recording each decision: the first that is not
-    /// allowed, with its decision, or `None` when every one is (the request may go to the
-    /// server). The run's token must cover the requests' action too: it is validated for it
-    /// each time.
+    /// `server` (docs/SPEC.md §10.3.1): the first that is not allowed, with its decision, or
+    /// `None` when every one is (the request may go to the server). The run's token must
+    /// cover the requests' action too: it is validated for it each time. Only what happens
+    /// is recorded: when one is refused, its refusal alone (the others were not forwarded,
+    /// and an approval they would have used stays unused); else every allow, in order.
     pub fn first_data_refusal<'r>(
         &mut self,
         reqs: &'r [DataRequest],
         server: &str,
     ) -> Result<Option<(&'r DataRequest, CallDecision)>, Failure> {
-        for req in reqs {
+        self.refresh_overrides();
+        self.sync_run()?;
+        let at = self.now_ms();
+        let refused = reqs.iter().position(|r| {
+            let (d, _) =
+                self.evaluate(r.action(), r.target(), r.args_hash_b64u(), server, None, at);
+            !allows(&d)
+        });
+        let mut done = None;
+        if let Some(i) = refused {
+            let d = self.decide_data(&reqs[i], server)?;
+            if !allows(&d) {
+                return Ok(Some((&reqs[i], d)));
+            }
+            // Allowed on the second look (the clock moved): the others are decided below.
+            done = Some(i);
+        }
+        for (i, req) in reqs.iter().enumerate() {
+            if Some(i) == done {
+                continue;
+            }
             let d = self.decide_data(req, server)?;
             if !allows(&d) {
                 return Ok(Some((req, d)));
@@ -492,56 +513,71 @@ impl Gate {
         self.refresh_overrides();
         self.sync_run()?;
         let at = self.now_ms();
-        let broken = self.overrides.as_ref().and_then(|o| o.broken);
-        let early = broken
-            .or(refused)
-            .or_else(|| self.token_refusal(action, at / 1000));
-        let d = if let Some(code) = early {
-            CallDecision::refused(code, &self.policy_hash)
-        } else {
-            // A recorded approval (`claw run approve`, a receipt) first, then an answer given
-            // through elicitation (an event; the decision names no receipt for it).
-            let recorded = self
-                .run
-                .as_ref()
-                .and_then(|r| r.state.unused_approval(action, resource, Some(args_hash)));
-            let answer = self.answers.iter().position(|a| {
-                a.action == action
-                    && a.server == server
-                    && a.resource == resource
-                    && a.args_hash == args_hash
-            });
-            let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
-                (Some(ap), _) if ap.approval_type == "explicit_approve" => {
-                    Approval::Approved(&ap.receipt_id)
-                }
-                (Some(ap), _) => Approval::Denied(&ap.receipt_id),
-                (None, Some(a)) if a.approved => Approval::Approved(""),
-                (None, Some(_)) => Approval::Denied(""),
-                (None, None) => Approval::None,
-            };
-            let from_answer = recorded.is_none() && answer.is_some();
-            let mut d = mcp::decide_request(
-                &self.runtime.snapshot(),
-                action,
-                resource,
-                server,
-                at / 1000,
-                self.started_at,
-                approval,
-            );
-            if from_answer {
-                if let (Some(_), Some(i)) = (d.approval_receipt_id.take(), answer) {
-                    self.answers.remove(i);
-                }
-            }
-            d
-        };
+        let (d, answer) = self.evaluate(action, resource, args_hash, server, refused, at);
+        if let Some(i) = answer {
+            self.answers.remove(i);
+        }
         self.record(
             RunOp::Decision(d.to_record_of(action, resource, args_hash)),
             at,
         )?;
         Ok(d)
+    }
+
+    /// The decision on `action` on `resource` at `at` (ms), and the index of the answer
+    /// given through elicitation it uses up, if one decided it; nothing recorded or used.
+    fn evaluate(
+        &self,
+        action: &str,
+        resource: &str,
+        args_hash: &str,
+        server: &str,
+        refused: Option<&'static str>,
+        at: i64,
+    ) -> (CallDecision, Option<usize>) {
+        let broken = self.overrides.as_ref().and_then(|o| o.broken);
+        let early = broken
+            .or(refused)
+            .or_else(|| self.token_refusal(action, at / 1000));
+        if let Some(code) = early {
+            return (CallDecision::refused(code, &self.policy_hash), None);
+        }
+        // A recorded approval (`claw run approve`, a receipt) first, then an answer given
+        // through elicitation (an event; the decision names no receipt for it).
+        let recorded = self
+            .run
+            .as_ref()
+            .and_then(|r| r.state.unused_approval(action, resource, Some(args_hash)));
+        let answer = self.answers.iter().position(|a| {
+            a.action == action
+                && a.server == server
+                && a.resource == resource
+                && a.args_hash == args_hash
+        });
+        let approval = match (recorded, answer.and_then(|i| self.answers.get(i))) {
+            (Some(ap), _) if ap.approval_type == "explicit_approve" => {
+                Approval::Approved(&ap.receipt_id)
+            }
+            (Some(ap), _) => Approval::Denied(&ap.receipt_id),
+            (None, Some(a)) if a.approved => Approval::Approved(""),
+            (None, Some(_)) => Approval::Denied(""),
+            (None, None) => Approval::None,
+        };
+        let from_answer = recorded.is_none() && answer.is_some();
+        let mut d = mcp::decide_request(
+            &self.runtime.snapshot(),
+            action,
+            resource,
+            server,
+            at / 1000,
+            self.started_at,
+            approval,
+        );
+        let mut used = None;
+        if from_answer && d.approval_receipt_id.take().is_some() {
+            used = answer;
+        }
+        (d, used)
     }
 
     /// Record a human's answer (through MCP elicitation) about this very call or data
