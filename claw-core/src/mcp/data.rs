@@ -130,6 +130,13 @@ impl DataRequest {
             .map(Some)
     }
 
+    /// Whether a human may be asked to approve the data requests one client request makes
+    /// (docs/SPEC.md §10.3.1, §10.4): only when it makes exactly one and is not a
+    /// `subscriptions/listen` (which can name up to [`MAX_LISTEN_URIS`] URIs).
+    pub fn askable(reqs: &[DataRequest]) -> bool {
+        matches!(reqs, [r] if r.method != "subscriptions/listen")
+    }
+
     /// `resources/read`, `resources/subscribe`, `prompts/get` or `subscriptions/listen`.
     pub fn method(&self) -> &'static str {
         self.method

@@ -18,9 +18,8 @@ use claw_cli::http_wire::{
 };
 use claw_core::mcp::sse::SseSplitter;
 use claw_core::mcp::{
-    self, client_supports_elicitation, data_denial, denial_result, refusal, result_response,
-    Approvable, CallDecision, Completion, DataRequest, InFlight, McpError, Message, Offered,
-    ToolCall,
+    self, client_supports_elicitation, refusal, result_response, Approvable, CallDecision,
+    Completion, DataRequest, InFlight, McpError, Message, Offered, ToolCall,
 };
 use claw_core::wpc::Verdict;
 use serde_json::Value;
@@ -336,23 +335,16 @@ impl Proxy {
                 match refused {
                     Ok(None) => {}
                     Ok(Some((req, d))) => {
-                        let one = reqs.len() == 1 && req.method() != "subscriptions/listen";
-                        if d.verdict == Verdict::ApprovalRequired && one {
-                            if let Some((session, client)) = self.askable(route, &head) {
-                                let asking = Asking {
-                                    route,
-                                    head: &head,
-                                    body: &body,
-                                    id,
-                                    what: Approvable::Data(req.clone()),
-                                    session,
-                                    client,
-                                };
-                                return self.ask(&mut conn, asking, &d);
-                            }
-                        }
-                        let denial = data_denial(&id, req, &route.name, &d);
-                        return respond_json(&mut conn, "200 OK", &denial);
+                        let what = Approvable::Data(req.clone());
+                        let askable = DataRequest::askable(&reqs);
+                        let refused = Refused {
+                            route,
+                            head: &head,
+                            body: &body,
+                            id,
+                            what,
+                        };
+                        return self.refuse_or_ask(&mut conn, refused, &d, askable);
                     }
                     Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                 }
@@ -392,25 +384,15 @@ impl Proxy {
                         started: Instant::now(),
                     },
                     Ok(d) => {
-                        if d.verdict == Verdict::ApprovalRequired {
-                            if let Some((session, client)) = self.askable(route, &head) {
-                                let asking = Asking {
-                                    route,
-                                    head: &head,
-                                    body: &body,
-                                    id,
-                                    what: Approvable::Call(call),
-                                    session,
-                                    client,
-                                };
-                                return self.ask(&mut conn, asking, &d);
-                            }
-                        }
-                        return respond_json(
-                            &mut conn,
-                            "200 OK",
-                            &result_response(&id, denial_result(&call.name, &route.name, &d)),
-                        );
+                        let what = Approvable::Call(call);
+                        let refused = Refused {
+                            route,
+                            head: &head,
+                            body: &body,
+                            id,
+                            what,
+                        };
+                        return self.refuse_or_ask(&mut conn, refused, &d, true);
                     }
                     Err(f) => return failure_json(&mut conn, "200 OK", &id, &f),
                 }
@@ -687,6 +669,23 @@ impl Proxy {
         respond(conn, "202 Accepted", &[], b"");
     }
 
+    /// Answer a request that `d` did not allow: when `d` asks for an approval, `askable`
+    /// holds and the session's client can be asked, ask it ([`Proxy::ask`]); else the
+    /// refusal.
+    fn refuse_or_ask(&self, conn: &mut TcpStream, r: Refused<'_>, d: &CallDecision, askable: bool) {
+        if d.verdict == Verdict::ApprovalRequired && askable {
+            if let Some((session, client)) = self.askable(r.route, r.head) {
+                let asking = Asking {
+                    req: r,
+                    session,
+                    client,
+                };
+                return self.ask(conn, asking, d);
+            }
+        }
+        respond_json(conn, "200 OK", &r.what.refusal(&r.id, &r.route.name, d));
+    }
+
     /// Ask the client to approve a call or a data request, inside the request's answer (an
     /// event stream): the approval request, then, once answered, the answer or the refusal.
     fn ask(&self, conn: &mut TcpStream, a: Asking<'_>, first: &CallDecision) {
@@ -696,14 +695,13 @@ impl Proxy {
         lock(&self.asked).insert(
             ask_id.clone(),
             Ask {
-                route: a.route.name.clone(),
+                route: a.req.route.name.clone(),
                 session: a.session.clone(),
                 answer: tx,
             },
         );
-        let req = a
-            .what
-            .elicitation_request(&Value::from(ask_id.as_str()), &a.route.name);
+        let asked = Value::from(ask_id.as_str());
+        let req = a.req.what.elicitation_request(&asked, &a.req.route.name);
         let sent =
             start_sse(conn, "200 OK", None).and_then(|_| write_flush(conn, &sse_event(&req)));
         let outcome = match sent {
@@ -713,7 +711,7 @@ impl Proxy {
         lock(&self.asked).remove(&ask_id);
         let Some(outcome) = outcome else {
             // No answer (in time): refused as asked, nothing recorded as a human's answer.
-            let v = a.what.refusal(&a.id, &a.route.name, first);
+            let v = a.req.what.refusal(&a.req.id, &a.req.route.name, first);
             let _ = write_flush(conn, &sse_event(&v));
             return;
         };
@@ -721,12 +719,12 @@ impl Proxy {
         let approver = format!("mcp-client:{}", a.client);
         let mut gate = lock(&self.gate);
         let decided = gate
-            .record_approval(&a.what, &a.route.name, approved, &approver)
-            .and_then(|_| gate.decide_approvable(&a.what, &a.route.name));
+            .record_approval(&a.req.what, &a.req.route.name, approved, &approver)
+            .and_then(|_| gate.decide_approvable(&a.req.what, &a.req.route.name));
         drop(gate);
         let out = match decided {
             Ok(d) if allows(&d) => {
-                let pending = match a.what {
+                let pending = match a.req.what {
                     Approvable::Call(call) => Pending::Call {
                         started: Instant::now(),
                         call,
@@ -735,37 +733,37 @@ impl Proxy {
                     Approvable::Data(_) => Pending::None,
                 };
                 let up = self.upstream_open(
-                    a.route,
+                    a.req.route,
                     "POST",
-                    a.head,
-                    Some(a.body),
+                    a.req.head,
+                    Some(a.req.body),
                     UPSTREAM_READ_TIMEOUT,
                 );
                 match up
                     .map_err(|e| unreachable(&e))
-                    .and_then(|up| self.relay(conn, a.route, up, &a.id, &pending, true))
+                    .and_then(|up| self.relay(conn, a.req.route, up, &a.req.id, &pending, true))
                 {
                     // An event stream: relayed into this one.
                     Ok(None) => return,
                     Ok(Some(w)) if w.status.starts_with('2') => {
                         match mcp::parse_message(&w.body, self.max_bytes) {
                             Ok(_) => sse_event_of(&["event: message"], Some(&w.body)),
-                            Err(e) => sse_event(&refusal(&a.id, &e)),
+                            Err(e) => sse_event(&refusal(&a.req.id, &e)),
                         }
                     }
                     Ok(Some(w)) => sse_event(&failure_response(
-                        &a.id,
+                        &a.req.id,
                         &Failure::new(
                             exit::IO,
                             "MCP_UPSTREAM_ERROR",
                             format!("the upstream answered {}", w.status),
                         ),
                     )),
-                    Err(f) => sse_event(&failure_response(&a.id, &f)),
+                    Err(f) => sse_event(&failure_response(&a.req.id, &f)),
                 }
             }
-            Ok(d) => sse_event(&a.what.refusal(&a.id, &a.route.name, &d)),
-            Err(f) => sse_event(&failure_response(&a.id, &f)),
+            Ok(d) => sse_event(&a.req.what.refusal(&a.req.id, &a.req.route.name, &d)),
+            Err(f) => sse_event(&failure_response(&a.req.id, &f)),
         };
         let _ = write_flush(conn, &out);
     }
@@ -988,12 +986,18 @@ impl Proxy {
 }
 
 /// A call waiting for an approval, with what forwarding it needs.
-struct Asking<'a> {
+/// A request the policy did not allow, with what answering it needs.
+struct Refused<'a> {
     route: &'a Route,
     head: &'a Head,
     body: &'a [u8],
     id: Value,
     what: Approvable,
+}
+
+/// A refused request whose client is asked to approve it: its session and name.
+struct Asking<'a> {
+    req: Refused<'a>,
     session: String,
     client: String,
 }

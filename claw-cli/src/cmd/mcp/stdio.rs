@@ -379,8 +379,7 @@ impl Shared {
             Ok(None) => self.send_relayed(&id, line),
             Ok(Some((req, d))) => {
                 let askable = d.verdict == Verdict::ApprovalRequired
-                    && reqs.len() == 1
-                    && req.method() != "subscriptions/listen"
+                    && DataRequest::askable(reqs)
                     && self.elicitation.load(Ordering::SeqCst);
                 if askable {
                     return self.ask(id, Approvable::Data(req.clone()), line);
