@@ -14,8 +14,13 @@ def test_the_typescript_sdk_client_sees_the_policy(keys, tmp_path):
     npm_dir = os.environ["CLAW_MCP_NPM"]
     script = os.path.join(npm_dir, "ts_client.mjs")
     shutil.copy(os.path.join(os.path.dirname(__file__), "ts_client.mjs"), script)
+    approval = {"Bool": {"Request:HasHumanApproval": "true"}}
     pol = keys.policy("ts-client", NAMES_STATEMENTS + [
-        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]}])
+        {"sid": "echo", "effect": "Allow", "actions": ["tool:execute"], "resources": ["echo"]},
+        {"sid": "architecture-approved", "effect": "Allow", "actions": ["mcp:read_resource"],
+         "resources": ["demo://resource/static/document/architecture.md"], "conditions": approval},
+        {"sid": "args-approved", "effect": "Allow", "actions": ["mcp:get_prompt"],
+         "resources": ["args-prompt"], "conditions": approval}])
     run_dir = tmp_path / "run"
     wrap = {"command": CLAW, "args": [
         "mcp", "wrap", "--wpc", str(pol), "--signer", keys.signer, "--server-name", "everything",
@@ -31,6 +36,10 @@ def test_the_typescript_sdk_client_sees_the_policy(keys, tmp_path):
     assert seen["text_completion"] == ["1"] and seen["blob_completion"] == []
     assert seen["read"] == ["demo://resource/dynamic/text/1"]
     assert seen["read_refused"] == {"code": -32010, "reason_code": "POLICY_DEFAULT_DENY"}
+    # Data requests that need an approval are asked through the SDK's elicitation handler.
+    assert seen["approved_read"] == ["demo://resource/static/document/architecture.md"]
+    assert seen["prompt_refused"] == {"code": -32010, "reason_code": "HUMAN_APPROVAL_DENIED"}
+    assert len(seen["asked"]) == 2 and 'prompt "args-prompt"' in seen["asked"][1], seen["asked"]
     decisions = [(r["op"]["action"], r["op"]["resource"], r["op"]["decision"])
                  for r in run_log(run_dir) if r["op"]["type"] == "decision"]
     assert decisions == [
@@ -38,6 +47,10 @@ def test_the_typescript_sdk_client_sees_the_policy(keys, tmp_path):
         ("tool:execute", "get-sum", "deny"),
         ("mcp:read_resource", "demo://resource/dynamic/text/1", "allow"),
         ("mcp:read_resource", "demo://resource/static/document/features.md", "deny"),
+        ("mcp:read_resource", "demo://resource/static/document/architecture.md", "approval_required"),
+        ("mcp:read_resource", "demo://resource/static/document/architecture.md", "allow"),
+        ("mcp:get_prompt", "args-prompt", "approval_required"),
+        ("mcp:get_prompt", "args-prompt", "deny"),
     ]
     tools = [r["op"] for r in run_log(run_dir) if r["op"]["type"] == "tool"]
     assert [t["tool_name"] for t in tools] == ["echo"]

@@ -4,10 +4,18 @@
 // prints one JSON object of what the client saw.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const { command, args } = JSON.parse(process.argv[2]);
 const transport = new StdioClientTransport({ command, args, stderr: "inherit" });
-const client = new Client({ name: "claw-ts-test", version: "1" });
+const client = new Client({ name: "claw-ts-test", version: "1" }, { capabilities: { elicitation: {} } });
+// Approval requests: each message kept; only a read of architecture.md approved.
+const asked = [];
+client.setRequestHandler(ElicitRequestSchema, async (req) => {
+  asked.push(req.params.message);
+  const approve = req.params.message.includes("demo://resource/static/document/architecture.md");
+  return { action: "accept", content: { approve } };
+});
 await client.connect(transport);
 
 const refused = async (p) => {
@@ -35,5 +43,9 @@ out.blob_completion = await complete("demo://resource/dynamic/blob/{resourceId}"
 const read = await client.readResource({ uri: "demo://resource/dynamic/text/1" });
 out.read = read.contents.map((c) => c.uri);
 out.read_refused = await refused(client.readResource({ uri: "demo://resource/static/document/features.md" }));
+const approved = await client.readResource({ uri: "demo://resource/static/document/architecture.md" });
+out.approved_read = approved.contents.map((c) => c.uri);
+out.prompt_refused = await refused(client.getPrompt({ name: "args-prompt", arguments: { city: "Oslo" } }));
+out.asked = asked;
 await client.close();
 console.log(JSON.stringify(out));
