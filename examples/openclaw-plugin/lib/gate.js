@@ -417,7 +417,11 @@ export class ClawGate {
           description: intro + args,
           severity: /** @type {const} */ ("warning"),
           timeoutMs: this.cfg.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          allowedDecisions: /** @type {("allow-once" | "allow-always" | "deny")[]} */ (["allow-once", "allow-always", "deny"]),
+          // allow-always only when the operator opted in: every later call of the tool in this
+          // process would then run unasked, without an approval receipt of its own.
+          allowedDecisions: /** @type {("allow-once" | "allow-always" | "deny")[]} */ (
+            this.cfg.approvalAllowAlways === true ? ["allow-once", "allow-always", "deny"] : ["allow-once", "deny"]
+          ),
           onResolution: (resolution) => this.#onResolution(run, tool, callId, pending, resolution, ctx),
         },
       };
@@ -436,7 +440,8 @@ export class ClawGate {
   #onResolution(run, tool, callId, pending, resolution, ctx) {
     try {
       const approved = resolution === "allow-once" || resolution === "allow-always";
-      if (resolution === "allow-always") this.alwaysApproved.add(tool);
+      // An allow-always not offered (a broker that answers it anyway) approves this call only.
+      if (resolution === "allow-always" && this.cfg.approvalAllowAlways === true) this.alwaysApproved.add(tool);
       pending.approved = approved;
       const approval = {
         resolution,

@@ -98,7 +98,8 @@ test("approval required: requireApproval, the human's answer becomes an approval
     assert.ok(ra, JSON.stringify(o.result));
     assert.ok(ra.title.length <= 80 && ra.description.length <= 512);
     assert.match(ra.description, /allow-with-approval\./);
-    assert.deepEqual(ra.allowedDecisions, ["allow-once", "allow-always", "deny"]);
+    // allow-always is not offered unless the operator opted in (approvalAllowAlways).
+    assert.deepEqual(ra.allowedDecisions, ["allow-once", "deny"]);
   }
   const files = out.at(-1).end;
   const payload = JSON.parse(fs.readFileSync(files.bundle, "utf8")).payload;
@@ -135,13 +136,26 @@ test("an approval request shows the arguments as claw's rule says: escaped, neve
   assert.ok(d.endsWith(`${crypto.createHash("sha256").update(claw.jcs({ command })).digest("base64url")}]`), d);
 });
 
-test("allow-always is remembered for the rest of the process", async () => {
+test("allow-always, when the operator offers it, is remembered for the rest of the process", async () => {
+  const s = setup({ policyExtra: { approvals: [{ action: "exec", required: true }], allowed_tools: ["read"] } });
+  const { gate } = open({ ...s.config, approvalAllowAlways: true });
+  const ev = { toolName: "exec", params: { command: "true" }, runId: "r1", toolCallId: "c1" };
+  const first = await gate.beforeToolCall(ev, {});
+  assert.deepEqual(first.requireApproval.allowedDecisions, ["allow-once", "allow-always", "deny"]);
+  first.requireApproval.onResolution("allow-always");
+  assert.equal(await gate.beforeToolCall({ ...ev, toolCallId: "c2" }, {}), undefined);
+});
+
+test("allow-always not offered approves the one call it answers", async () => {
+  // By default each call the WPC wants approved is asked; an allow-always that arrives
+  // anyway (a broker answering what was not offered) does not stand for later calls.
   const s = setup({ policyExtra: { approvals: [{ action: "exec", required: true }], allowed_tools: ["read"] } });
   const { gate } = open(s.config);
   const ev = { toolName: "exec", params: { command: "true" }, runId: "r1", toolCallId: "c1" };
   const first = await gate.beforeToolCall(ev, {});
   first.requireApproval.onResolution("allow-always");
-  assert.equal(await gate.beforeToolCall({ ...ev, toolCallId: "c2" }, {}), undefined);
+  const second = await gate.beforeToolCall({ ...ev, toolCallId: "c2" }, {});
+  assert.ok(second?.requireApproval, JSON.stringify(second));
 });
 
 test("fails closed when the policy or the token does not verify", async (t) => {
