@@ -893,6 +893,25 @@ async fn buffered_response(
     Ok(resp)
 }
 
+/// The trailer as sent: after provider bytes that end mid-line (no final `\n`, which a
+/// provider may leave off, or a hostile one on purpose) it starts with a `\n`, so it never
+/// joins the provider's last line (which would corrupt that line for the client, e.g.
+/// `data: [DONE]:clawproxy_receipt_envelope_b64u=…`, and hide the gateway's receipt line so
+/// that a reader finds a line the provider wrote instead). That `\n` is the gateway's: not
+/// in `response_hash_b64u`, and `metadata.claw_gateway.response_bytes` still counts only
+/// the provider's bytes (`docs/SPEC.md §8.5`).
+fn trailer_on_its_own_line(last: Option<u8>, trailer: Vec<u8>) -> Bytes {
+    match last {
+        Some(b) if b != b'\n' => {
+            let mut t = Vec::with_capacity(trailer.len() + 1);
+            t.push(b'\n');
+            t.extend_from_slice(&trailer);
+            Bytes::from(t)
+        }
+        _ => Bytes::from(trailer),
+    }
+}
+
 fn stream_response(
     state: Arc<State>,
     call: Call,
@@ -916,6 +935,8 @@ fn stream_response(
         let mut n: u64 = 0;
         let mut usage = crate::sse_usage::SseUsage::default();
         let mut outcome = Outcome::Complete;
+        // The provider's last byte: the trailer must start a line of its own.
+        let mut last = None;
         loop {
             match next_chunk(&mut body, read_timeout).await {
                 Err(o) => {
@@ -927,6 +948,9 @@ fn stream_response(
                     hasher.update(&d);
                     usage.feed(&d);
                     n += d.len() as u64;
+                    if let Some(&b) = d.last() {
+                        last = Some(b);
+                    }
                     if tx.send(d).await.is_err() {
                         outcome = Outcome::ClientDisconnected;
                         break;
@@ -963,7 +987,7 @@ fn stream_response(
                         &signed.envelope_json,
                         Some(&legacy),
                     );
-                    let _ = tx.send(Bytes::from(t)).await;
+                    let _ = tx.send(trailer_on_its_own_line(last, t)).await;
                 }
                 Err(e) => tracing::error!(error = %e, "trailer not written"),
             }

@@ -1,0 +1,328 @@
+//! The gateway against hostile peers, on loopback: a raw-socket upstream that answers with
+//! scripted bytes (framing a well-behaved provider would not send), and raw-socket clients.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use claw_core::cst::{self, Claims};
+use claw_core::envelope::{Envelope, Signers, VerifyOptions};
+use claw_core::keys::SigningKey;
+use claw_core::wpc::{self, Policy};
+use claw_gateway::config::{self, Overrides};
+use claw_gateway::state::State;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The raw bytes the upstream writes for each request (then it closes the connection):
+/// chunks written one after the other, 5 ms apart.
+type Script = Arc<Mutex<Vec<Vec<u8>>>>;
+/// The request bodies the upstream received.
+type Seen = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// Read one HTTP/1.1 request (head, then a Content-Length body); its body.
+async fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = s.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    }
+    Some(buf[head_end..head_end + len].to_vec())
+}
+
+async fn start_upstream(script: Script, seen: Seen) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = l.accept().await.unwrap();
+            let (script, seen) = (script.clone(), seen.clone());
+            tokio::spawn(async move {
+                let Some(body) = read_request(&mut s).await else {
+                    return;
+                };
+                seen.lock().unwrap().push(body);
+                let chunks = script.lock().unwrap().clone();
+                for c in chunks {
+                    if s.write_all(&c).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+struct Fx {
+    _dir: tempfile::TempDir,
+    addr: SocketAddr,
+    issuer: SigningKey,
+    script: Script,
+    _seen: Seen,
+    _state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Fx {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+fn write(p: &Path, s: &str) {
+    std::fs::write(p, s).unwrap();
+}
+
+async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
+    let script: Script = Arc::default();
+    let seen: Seen = Arc::default();
+    let up = start_upstream(script.clone(), seen.clone()).await;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().to_path_buf();
+    let gw = SigningKey::from_seed(&[1; 32]);
+    let issuer = SigningKey::from_seed(&[2; 32]);
+    let signer = SigningKey::from_seed(&[3; 32]);
+    write(&dir.join("gw.jwk"), &gw.to_jwk());
+    write(&dir.join("issuer.jwk"), &issuer.verifying_key().to_jwk());
+    let policy = Policy::parse(
+        json!({"policy_version":"1","policy_id":"p1","issuer_did":signer.verifying_key().did(),
+               "allowed_providers":["openai","anthropic"],
+               "allowed_models":["gpt-4o-mini","m-*"]})
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    let env = wpc::sign_policy(&policy, &signer, claw_gateway::now_ms(), None).unwrap();
+    std::fs::create_dir_all(dir.join("wpc")).unwrap();
+    write(
+        &dir.join("wpc").join(format!("{}.json", policy.hash_b64u())),
+        &env.to_json().unwrap(),
+    );
+    let mut o = Overrides {
+        listen: Some("127.0.0.1:0".into()),
+        signing_key: Some(dir.join("gw.jwk")),
+        cst_issuers: vec![dir.join("issuer.jwk")],
+        audience: Some("claw-gateway".into()),
+        wpc_dir: Some(dir.join("wpc")),
+        wpc_signers: vec![signer.verifying_key().did()],
+        policy_hash: Some(policy.hash_b64u().to_string()),
+        overrides: Some(dir.join("switches.json")),
+        receipts_dir: Some(dir.join("receipts")),
+        upstreams: vec![
+            format!("openai=http://{up}"),
+            format!("anthropic=http://{up}"),
+        ],
+        max_request_bytes: Some(64 * 1024),
+        ..Overrides::default()
+    };
+    edit(&mut o);
+    let cfg = config::resolve(None, o).unwrap();
+    let state = Arc::new(State::load(cfg).unwrap());
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    tokio::spawn(async move {
+        claw_gateway::server::serve(st, l, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Fx {
+        _dir: t,
+        addr,
+        issuer,
+        script,
+        _seen: seen,
+        _state: state,
+        stop: Some(stop),
+    }
+}
+
+async fn fixture() -> Fx {
+    fixture_with(|_| {}).await
+}
+
+impl Fx {
+    fn token(&self) -> String {
+        let c = Claims::new(
+            "did:key:z6MkAgent",
+            vec!["claw-gateway".into()],
+            vec!["proxy:call".into()],
+        );
+        cst::issue(
+            &self.issuer,
+            &c,
+            300,
+            claw_gateway::now_ms() / 1000,
+            &mut rand_core::OsRng,
+        )
+        .unwrap()
+        .token
+    }
+
+    fn script(&self, chunks: &[&[u8]]) {
+        *self.script.lock().unwrap() = chunks.iter().map(|c| c.to_vec()).collect();
+    }
+
+    /// Send raw bytes on a fresh connection, read until the gateway closes it (or 5 s).
+    async fn raw(&self, req: &[u8]) -> Vec<u8> {
+        let mut s = TcpStream::connect(self.addr).await.unwrap();
+        s.write_all(req).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+        out
+    }
+
+    /// A POST with the token, `Connection: close`, and `body`.
+    async fn post(&self, path: &str, extra: &str, body: &[u8]) -> Vec<u8> {
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {}\r\n{extra}Content-Length: {}\r\n\r\n",
+            self.token(),
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        self.raw(&req).await
+    }
+}
+
+/// Status code and the body of a raw HTTP/1.1 response (chunked bodies de-chunked).
+fn parse_response(r: &[u8]) -> (u16, Vec<u8>) {
+    let i = r
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(r)));
+    let head = String::from_utf8_lossy(&r[..i]).to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = r[i + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        while let Some(e) = rest.windows(2).position(|w| w == b"\r\n") {
+            let n =
+                usize::from_str_radix(std::str::from_utf8(&rest[..e]).unwrap().trim(), 16).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[e + 2..e + 2 + n]);
+            rest = &rest[e + 2 + n + 2..];
+        }
+        body = out;
+    }
+    (status, body)
+}
+
+fn verify(env: &Value) -> Value {
+    let e = Envelope::from_value(env.clone()).unwrap();
+    let did = SigningKey::from_seed(&[1; 32]).verifying_key().did();
+    e.verify(&VerifyOptions {
+        expected_type: "gateway_receipt",
+        signers: Signers::OneOf(std::slice::from_ref(&did)),
+        now: None,
+    })
+    .unwrap();
+    e.payload
+}
+
+fn b64sha(b: &[u8]) -> String {
+    claw_core::b64::encode(Sha256::digest(b))
+}
+
+const SSE_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+
+// ---------------------------------------------------------------- tests
+
+/// A provider stream that ends mid-line (no final line feed), carrying a receipt line of its
+/// own: the gateway's trailer starts a line of its own, so the client's last event is intact
+/// and the last receipt line of the response is the gateway's, over the provider's bytes.
+#[tokio::test]
+async fn sse_trailer_starts_its_own_line_after_an_unterminated_stream() {
+    let fx = fixture().await;
+    let fake = claw_core::b64::encode(
+        br#"{"envelope_type":"gateway_receipt","payload":{"receipt_id":"rcpt_fake"}}"#,
+    );
+    let upstream =
+        format!("data: {{\"x\":1}}\n\n:clawproxy_receipt_envelope_b64u={fake}\ndata: [DONE]");
+    fx.script(&[SSE_HEAD, upstream.as_bytes()]);
+    let r = fx
+        .post(
+            "/v1/chat/completions",
+            "",
+            br#"{"model":"m-1","stream":true}"#,
+        )
+        .await;
+    let (st, body) = parse_response(&r);
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&r));
+    assert!(body.starts_with(upstream.as_bytes()));
+    let after = String::from_utf8_lossy(&body[upstream.len()..]).to_string();
+    assert!(
+        after.starts_with("\n:clawproxy_receipt_envelope_b64u="),
+        "the trailer joined the provider's last line: {after}"
+    );
+    assert!(
+        String::from_utf8_lossy(&body)
+            .lines()
+            .any(|l| l == "data: [DONE]"),
+        "the provider's last line reaches the client as it was sent"
+    );
+    let c = claw_core::evidence::receipt_from_response(&body).unwrap();
+    let p = verify(&c.envelope);
+    assert_ne!(p["receipt_id"], "rcpt_fake");
+    assert_eq!(p["response_hash_b64u"], b64sha(upstream.as_bytes()));
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["response_bytes"],
+        upstream.len()
+    );
+    assert_eq!(c.upstream_len, Some(upstream.len() + 1));
+    // A stream that ends with a line feed gets no byte added.
+    let upstream = "data: {\"x\":1}\n\ndata: [DONE]\n\n";
+    fx.script(&[SSE_HEAD, upstream.as_bytes()]);
+    let r = fx
+        .post(
+            "/v1/chat/completions",
+            "",
+            br#"{"model":"m-1","stream":true}"#,
+        )
+        .await;
+    let (st, body) = parse_response(&r);
+    assert_eq!(st, 200);
+    let c = claw_core::evidence::receipt_from_response(&body).unwrap();
+    assert_eq!(c.upstream_len, Some(upstream.len()));
+    assert_eq!(&body[..upstream.len()], upstream.as_bytes());
+    assert_eq!(
+        verify(&c.envelope)["response_hash_b64u"],
+        b64sha(upstream.as_bytes())
+    );
+}
