@@ -249,6 +249,20 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
     let o = v.as_object().ok_or_else(|| {
         GatewayError::bad("INVALID_REQUEST", "request body must be a JSON object")
     })?;
+    // A member that a case-insensitive JSON reader takes for `model` or `stream` (Go's
+    // encoding/json, behind which many OpenAI-compatible servers run, folds case and lets
+    // the last such member win): the gateway would decide on one model while the provider
+    // runs another. Only the exact spelling is accepted.
+    for k in o.keys() {
+        for name in ["model", "stream"] {
+            if k != name && folds_to(k, name) {
+                return Err(GatewayError::bad(
+                    "INVALID_REQUEST",
+                    format!("member {k:?}: only {name:?} is accepted in that spelling"),
+                ));
+            }
+        }
+    }
     let model = match o.get("model") {
         Some(Value::String(m)) if !m.is_empty() && m.len() <= MAX_MODEL_BYTES => m.clone(),
         _ => {
@@ -273,6 +287,25 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
         stream,
         responses_shape: o.contains_key("input") && !o.contains_key("messages"),
     })
+}
+
+/// Whether `key` equals `name` (lowercase ASCII) under simple case folding as Go's
+/// encoding/json applies it: ASCII case, and the two non-ASCII letters that fold to ASCII
+/// ones (U+017F `ſ` to `s`, U+212A Kelvin sign to `k`).
+fn folds_to(key: &str, name: &str) -> bool {
+    let mut k = key.chars().map(|c| match c {
+        '\u{17F}' => 's',
+        '\u{212A}' => 'k',
+        c => c.to_ascii_lowercase(),
+    });
+    let mut n = name.chars();
+    loop {
+        match (k.next(), n.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Token counts from a provider's JSON response (`usage.prompt_tokens`/`completion_tokens`

@@ -85,7 +85,7 @@ struct Fx {
     addr: SocketAddr,
     issuer: SigningKey,
     script: Script,
-    _seen: Seen,
+    seen: Seen,
     _state: Arc<State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -163,7 +163,7 @@ async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
         addr,
         issuer,
         script,
-        _seen: seen,
+        seen,
         _state: state,
         stop: Some(stop),
     }
@@ -241,6 +241,13 @@ fn parse_response(r: &[u8]) -> (u16, Vec<u8>) {
         body = out;
     }
     (status, body)
+}
+
+fn reason(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["reason_code"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("<no JSON reason: {:?}>", String::from_utf8_lossy(body)))
 }
 
 fn verify(env: &Value) -> Value {
@@ -325,4 +332,38 @@ async fn sse_trailer_starts_its_own_line_after_an_unterminated_stream() {
         verify(&c.envelope)["response_hash_b64u"],
         b64sha(upstream.as_bytes())
     );
+}
+
+const JSON_OK: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+
+/// A second spelling of `model` (or `stream`) that a case-insensitive JSON reader takes for
+/// it (Go's encoding/json folds case, the last member winning): the policy allows `m-1`, a
+/// Go-based provider would run `gpt-5`. Refused before anything is forwarded.
+#[tokio::test]
+async fn case_variants_of_model_and_stream_are_refused() {
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    for body in [
+        &br#"{"model":"m-1","MODEL":"gpt-5"}"#[..],
+        br#"{"Model":"gpt-5","model":"m-1"}"#,
+        br#"{"model":"m-1","mod\u0045l":"gpt-5"}"#,
+        br#"{"model":"m-1","STREAM":true}"#,
+        "{\"model\":\"m-1\",\"\u{17F}tream\":true}".as_bytes(),
+    ] {
+        let r = fx.post("/v1/chat/completions", "", body).await;
+        let (st, b) = parse_response(&r);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (400, "INVALID_REQUEST"),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing forwarded");
+    // Other members that merely contain the names pass.
+    let body = br#"{"model":"m-1","model_options":{},"streams":1}"#;
+    let (st, b) = parse_response(&fx.post("/v1/chat/completions", "", body).await);
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(fx.seen.lock().unwrap().as_slice(), &[body.to_vec()]);
 }
