@@ -566,7 +566,7 @@ async fn proxy(
                 .to_ascii_lowercase()
                 .starts_with("text/event-stream")
         });
-    if call.stream && status.is_success() && is_sse {
+    if call.stream && status.is_success() && is_sse && carries_body(status) {
         return Ok(stream_response(
             state.clone(),
             call,
@@ -862,6 +862,16 @@ async fn next_chunk(body: &mut Incoming, read_timeout: Duration) -> Result<Optio
     }
 }
 
+/// Whether a response with this status may carry a body to the client: not a 1xx
+/// (`101` would switch the client's connection to another protocol), not `204`, `205` or
+/// `304` (HTTP drops their body, and with it the receipts).
+fn carries_body(status: StatusCode) -> bool {
+    !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::RESET_CONTENT
+        || status == StatusCode::NOT_MODIFIED)
+}
+
 async fn buffered_response(
     state: &Arc<State>,
     call: Call,
@@ -889,6 +899,11 @@ async fn buffered_response(
             }
         }
     }
+    // A status that cannot carry the receipts to the client is not relayed: the call failed.
+    let bodyless = !carries_body(status);
+    if bodyless && outcome == Outcome::Complete {
+        outcome = Outcome::UpstreamError;
+    }
     let parsed = if outcome == Outcome::Complete {
         claw_core::json::parse(&buf, &claw_core::json::Limits::STRICT.with_max_bytes(max)).ok()
     } else {
@@ -911,12 +926,15 @@ async fn buffered_response(
             Outcome::ResponseTooLarge => ("UPSTREAM_RESPONSE_TOO_LARGE", StatusCode::BAD_GATEWAY),
             _ => ("PROVIDER_ERROR", StatusCode::BAD_GATEWAY),
         };
-        return Ok(receipted_error(
-            st,
-            code,
-            "the provider's response did not complete",
-            &signed,
-        ));
+        let message = if bodyless {
+            format!(
+                "the provider answered {}, a status that carries no response",
+                status.as_u16()
+            )
+        } else {
+            "the provider's response did not complete".to_string()
+        };
+        return Ok(receipted_error(st, code, &message, &signed));
     }
     let out = merge_receipt(&buf, parsed.as_ref(), status, &signed);
     let mut resp = Response::new(GwBody::full(out));

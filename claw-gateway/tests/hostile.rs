@@ -367,3 +367,44 @@ async fn case_variants_of_model_and_stream_are_refused() {
     assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
     assert_eq!(fx.seen.lock().unwrap().as_slice(), &[body.to_vec()]);
 }
+
+/// An upstream status that carries no body to the client (`101` switches the client's
+/// connection to another protocol; HTTP drops the body of `204`, `205`, `304`, receipts
+/// included): the client gets `502 PROVIDER_ERROR` with both receipts, which record the
+/// status.
+#[tokio::test]
+async fn bodyless_upstream_statuses_become_a_receipted_502() {
+    let fx = fixture().await;
+    for (status, stream) in [
+        ("101 Switching Protocols", false),
+        ("204 No Content", false),
+        ("204 No Content", true),
+        ("205 Reset Content", false),
+        ("304 Not Modified", false),
+    ] {
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: {}\r\nconnection: close\r\n\r\n",
+            if stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            }
+        );
+        fx.script(&[head.as_bytes()]);
+        let body = format!(r#"{{"model":"m-1","stream":{stream}}}"#);
+        let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
+        let (st, b) = parse_response(&r);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (502, "PROVIDER_ERROR"),
+            "{status}: {}",
+            String::from_utf8_lossy(&r)
+        );
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        let p = verify(&v["_receipt_envelope"]);
+        let code: u16 = status[..3].parse().unwrap();
+        assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], code);
+        assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+        assert!(v["_receipt"]["signature"].is_string());
+    }
+}
