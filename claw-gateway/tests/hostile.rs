@@ -82,6 +82,7 @@ async fn start_upstream(script: Script, seen: Seen) -> SocketAddr {
 
 struct Fx {
     _dir: tempfile::TempDir,
+    dir: std::path::PathBuf,
     addr: SocketAddr,
     issuer: SigningKey,
     script: Script,
@@ -160,6 +161,7 @@ async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
     });
     Fx {
         _dir: t,
+        dir,
         addr,
         issuer,
         script,
@@ -407,4 +409,50 @@ async fn bodyless_upstream_statuses_become_a_receipted_502() {
         assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
         assert!(v["_receipt"]["signature"].is_string());
     }
+}
+
+/// An incident switch naming a model whose last character is not ASCII, written while the
+/// gateway runs: the reload applies it (the check of the pattern panicked and took the
+/// accept loop down with it).
+#[tokio::test]
+async fn a_switch_file_with_a_non_ascii_model_is_applied_not_fatal() {
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    let r = fx
+        .post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+        .await;
+    assert_eq!(parse_response(&r).0, 200);
+    write(
+        &fx.dir.join("switches.json"),
+        r#"{"denied_models":["m-é","m-1"]}"#,
+    );
+    // The file is checked every second.
+    let mut last = String::new();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let Ok(mut s) = TcpStream::connect(fx.addr).await else {
+            last = "connection refused".into();
+            continue;
+        };
+        let body = br#"{"model":"m-1"}"#;
+        let req = format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {}\r\nContent-Length: {}\r\n\r\n{}",
+            fx.token(),
+            body.len(),
+            String::from_utf8_lossy(body)
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut out)).await;
+        if out.is_empty() {
+            last = "no answer".into();
+            continue;
+        }
+        let (st, b) = parse_response(&out);
+        last = format!("{st} {}", reason(&b));
+        if st == 403 {
+            break;
+        }
+    }
+    assert_eq!(last, "403 MODEL_DENIED_BY_OVERRIDE");
 }
