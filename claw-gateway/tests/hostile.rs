@@ -456,3 +456,55 @@ async fn a_switch_file_with_a_non_ascii_model_is_applied_not_fatal() {
     }
     assert_eq!(last, "403 MODEL_DENIED_BY_OVERRIDE");
 }
+
+/// Limits so large that they are faults (a tokio semaphore of `usize::MAX` permits panics;
+/// hyper allocates room for `max_headers` headers per request) are refused with
+/// `CONFIG_INVALID`, not a panic or an abort later.
+#[test]
+fn limits_beyond_their_bounds_are_config_invalid() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    write(
+        &dir.join("gw.jwk"),
+        &SigningKey::from_seed(&[1; 32]).to_jwk(),
+    );
+    write(
+        &dir.join("issuer.jwk"),
+        &SigningKey::from_seed(&[2; 32]).verifying_key().to_jwk(),
+    );
+    let base = "signing_key = \"gw.jwk\"\ncst_issuers = [\"issuer.jwk\"]\naudience = \"a\"\n\
+                [upstreams]\nopenai = \"http://127.0.0.1:9\"\n";
+    for (limits, ok) in [
+        ("max_concurrent = 1000000", true),
+        ("max_headers = 10000", true),
+        ("max_concurrent = 18446744073709551615", false),
+        ("max_concurrent = 1000001", false),
+        ("max_headers = 10000000000", false),
+    ] {
+        let p = dir.join("g.toml");
+        write(&p, &format!("{base}[limits]\n{limits}\n"));
+        let fc = config::read_file(&p).unwrap();
+        match config::resolve(Some(fc), Overrides::default()) {
+            Ok(cfg) => {
+                assert!(ok, "{limits} accepted");
+                State::load(cfg).unwrap();
+            }
+            Err(e) => {
+                assert!(!ok, "{limits}: {e}");
+                assert_eq!(e.reason_code(), "CONFIG_INVALID");
+            }
+        }
+    }
+    let o = Overrides {
+        signing_key: Some(dir.join("gw.jwk")),
+        cst_issuers: vec![dir.join("issuer.jwk")],
+        audience: Some("a".into()),
+        upstreams: vec!["openai=http://127.0.0.1:9".into()],
+        max_concurrent: Some(usize::MAX),
+        ..Overrides::default()
+    };
+    assert_eq!(
+        config::resolve(None, o).unwrap_err().reason_code(),
+        "CONFIG_INVALID"
+    );
+}
