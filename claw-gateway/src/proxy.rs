@@ -379,6 +379,17 @@ async fn proxy(
                 "X-Idempotency-Key is 1..=256 characters of A-Z a-z 0-9 . _ : -",
             )
         })?;
+        // A nonce is kept to one request by the receipt stored under it (step 8). With no
+        // sink nothing is stored: after the first call ended a second one with the same
+        // nonce would pass, and a client could pick among several receipts that all carry
+        // the binding's nonce. Refused rather than honoured only while a call is in flight.
+        if state.sink.is_empty() {
+            return Err(GatewayError::bad(
+                "IDEMPOTENCY_KEY_UNSUPPORTED",
+                "this gateway stores no receipts (no receipts_dir, receipts_log or state): \
+                 it cannot keep X-Idempotency-Key to one request",
+            ));
+        }
     }
     // 2. The token (full cst rules), bound to the run and the policy.
     let claims = if state.shared.is_some() {

@@ -508,3 +508,50 @@ fn limits_beyond_their_bounds_are_config_invalid() {
         "CONFIG_INVALID"
     );
 }
+
+/// Without a receipt sink the gateway cannot remember that a nonce was used: a call naming
+/// one is refused (it was forwarded, and the same nonce again after the first call ended,
+/// two receipts carrying one binding nonce). With a sink the second use is a 409.
+#[tokio::test]
+async fn a_nonce_is_one_request_or_refused() {
+    let fx = fixture_with(|o| o.receipts_dir = None).await;
+    fx.script(&[JSON_OK]);
+    for _ in 0..2 {
+        let (st, b) = parse_response(
+            &fx.post(
+                "/v1/chat/completions",
+                "X-Idempotency-Key: n1\r\n",
+                br#"{"model":"m-1"}"#,
+            )
+            .await,
+        );
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (400, "IDEMPOTENCY_KEY_UNSUPPORTED")
+        );
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing forwarded");
+    // Calls without a nonce pass.
+    let (st, _) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let (st, b) = parse_response(
+            &fx.post(
+                "/v1/chat/completions",
+                "X-Idempotency-Key: n1\r\n",
+                br#"{"model":"m-1"}"#,
+            )
+            .await,
+        );
+        got.push((st, reason(&b)));
+    }
+    assert_eq!(got[0].0, 200);
+    assert_eq!(got[1], (409, "IDEMPOTENCY_KEY_REUSED".to_string()));
+    assert_eq!(fx.seen.lock().unwrap().len(), 1);
+}
