@@ -211,6 +211,14 @@ async fn receipt_lookup(state: &Arc<State>, key: &str) -> Result<Response<GwBody
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, GatewayError> {
+    // Given twice, a header has no one value: the gateway would bind, enforce and record the
+    // first while a proxy in front of it, or a log, may have taken the other.
+    if h.get_all(name).iter().nth(1).is_some() {
+        return Err(GatewayError::bad(
+            "INVALID_HEADER",
+            format!("{name} is given more than once"),
+        ));
+    }
     match h.get(name) {
         None => Ok(None),
         Some(v) => {

@@ -555,3 +555,50 @@ async fn a_nonce_is_one_request_or_refused() {
     assert_eq!(got[1], (409, "IDEMPOTENCY_KEY_REUSED".to_string()));
     assert_eq!(fx.seen.lock().unwrap().len(), 1);
 }
+
+/// A token or binding header given twice has no one value. The gateway took the first: with
+/// a proxy in front that adds its own `X-Policy-Hash` (Envoy appends by default), the
+/// client's copy came first and chose the policy. Refused, nothing forwarded.
+#[tokio::test]
+async fn a_token_or_binding_header_given_twice_is_refused() {
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    let body = br#"{"model":"m-1"}"#;
+    let other = fx.token();
+    let h = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    for (extra, want) in [
+        (format!("X-CST: {other}\r\n"), (401, "TOKEN_CONFLICT")),
+        (
+            format!("X-Scoped-Token: {other}\r\nX-Scoped-Token: x\r\n"),
+            (401, "TOKEN_CONFLICT"),
+        ),
+        (
+            format!(
+                "X-Policy-Hash: {h}\r\nX-Policy-Hash: {}\r\n",
+                "B".repeat(43)
+            ),
+            (400, "INVALID_HEADER"),
+        ),
+        (
+            format!("X-Run-Id: r1\r\nX-Run-Id: r2\r\nX-Event-Hash: {h}\r\n"),
+            (400, "INVALID_HEADER"),
+        ),
+        (
+            "X-Idempotency-Key: a\r\nX-Idempotency-Key: b\r\n".to_string(),
+            (400, "INVALID_HEADER"),
+        ),
+    ] {
+        let (st, b) = parse_response(&fx.post("/v1/chat/completions", &extra, body).await);
+        assert_eq!((st, reason(&b).as_str()), want, "{extra}");
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing forwarded");
+    // The same token twice is one token.
+    let t = fx.token();
+    let mut req = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {t}\r\nX-CST: {t}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    assert_eq!(parse_response(&fx.raw(&req).await).0, 200);
+}
