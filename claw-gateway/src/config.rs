@@ -58,6 +58,9 @@ pub struct Limits {
     /// How long "this policy is not in the policy directory" is remembered before the
     /// directory is read again for that hash (0: read it on every request).
     pub policy_negative_ttl_ms: u64,
+    /// How long a client may leave the gateway's bytes untaken (its connection accepts
+    /// nothing) before the connection is closed.
+    pub client_write_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -74,6 +77,7 @@ impl Default for Limits {
             max_concurrent: 512,
             shutdown_grace_ms: 10_000,
             policy_negative_ttl_ms: 1_000,
+            client_write_timeout_ms: 60_000,
         }
     }
 }

@@ -87,7 +87,7 @@ struct Fx {
     issuer: SigningKey,
     script: Script,
     seen: Seen,
-    _state: Arc<State>,
+    state: Arc<State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -104,6 +104,13 @@ fn write(p: &Path, s: &str) {
 }
 
 async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
+    fixture_cfg(edit, |_| {}).await
+}
+
+async fn fixture_cfg(
+    edit: impl FnOnce(&mut Overrides),
+    edit_cfg: impl FnOnce(&mut config::Config),
+) -> Fx {
     let script: Script = Arc::default();
     let seen: Seen = Arc::default();
     let up = start_upstream(script.clone(), seen.clone()).await;
@@ -146,7 +153,8 @@ async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
         ..Overrides::default()
     };
     edit(&mut o);
-    let cfg = config::resolve(None, o).unwrap();
+    let mut cfg = config::resolve(None, o).unwrap();
+    edit_cfg(&mut cfg);
     let state = Arc::new(State::load(cfg).unwrap());
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
@@ -166,7 +174,7 @@ async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
         issuer,
         script,
         seen,
-        _state: state,
+        state,
         stop: Some(stop),
     }
 }
@@ -601,4 +609,62 @@ async fn a_token_or_binding_header_given_twice_is_refused() {
     .into_bytes();
     req.extend_from_slice(body);
     assert_eq!(parse_response(&fx.raw(&req).await).0, 200);
+}
+
+/// A client that stops reading a stream (zero receive window) while the provider keeps
+/// sending: the gateway gives up on it after `client_write_timeout_ms`, the stream ends as
+/// `client_disconnected`, its receipt is stored and the call's permit comes back. Without the
+/// bound the call stayed in flight for as long as the client kept its connection open, and
+/// 512 such clients shut the gateway to everyone (`GATEWAY_OVERLOADED`).
+#[tokio::test]
+async fn a_client_that_stops_reading_a_stream_is_let_go() {
+    let fx = fixture_cfg(
+        |o| o.max_concurrent = Some(4),
+        |c| c.limits.client_write_timeout_ms = 300,
+    )
+    .await;
+    let line = format!("data: {{\"x\":\"{}\"}}\n\n", "a".repeat(64 * 1024));
+    let mut chunks: Vec<&[u8]> = vec![SSE_HEAD];
+    chunks.extend(std::iter::repeat_n(line.as_bytes(), 256)); // 16 MiB
+    fx.script(&chunks);
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut s = sock.connect(fx.addr).await.unwrap();
+    let body = br#"{"model":"m-1","stream":true}"#;
+    let req = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nX-CST: {}\r\nX-Idempotency-Key: stall1\r\nContent-Length: {}\r\n\r\n{}",
+        fx.token(),
+        body.len(),
+        String::from_utf8_lossy(body)
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut head = [0u8; 512];
+    let n = s.read(&mut head).await.unwrap();
+    assert!(head[..n].starts_with(b"HTTP/1.1 200"));
+    // Read nothing more; the connection stays open. The receipt must still come.
+    let mut got = None;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let r = fx
+            .raw(b"GET /v1/receipt/stall1 HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+            .await;
+        let (st, b) = parse_response(&r);
+        if st == 200 {
+            got = Some(serde_json::from_slice::<Value>(&b).unwrap());
+            break;
+        }
+    }
+    let got = got.expect("the stalled stream never ended: no receipt after 10 s");
+    assert_eq!(got["outcome"], "client_disconnected");
+    let p = verify(&got["receipt_envelope"]);
+    assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], 200);
+    // The permit is back.
+    for _ in 0..50 {
+        if fx.state.permits.available_permits() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fx.state.permits.available_permits(), 4);
+    drop(s);
 }
