@@ -668,3 +668,51 @@ async fn a_client_that_stops_reading_a_stream_is_let_go() {
     assert_eq!(fx.state.permits.available_permits(), 4);
     drop(s);
 }
+
+/// A switch file rewritten within one tick of the file system's clock keeps its mtime (a few
+/// ms on Linux, whole seconds on some file systems): the change must still be loaded. Here
+/// the mtime is set back by hand and the length kept, as two quick writes leave them.
+#[tokio::test]
+async fn a_switch_rewritten_within_one_mtime_tick_is_loaded() {
+    let fx = fixture().await;
+    let sw = fx.dir.join("switches.json");
+    write(&sw, r#"{"denied_models":["m-2"]}"#);
+    // Wait until it is loaded (checked every second).
+    let call = |model: &'static str| {
+        let fx = &fx;
+        async move {
+            let body = format!(r#"{{"model":"{model}"}}"#);
+            let (st, b) =
+                parse_response(&fx.post("/v1/chat/completions", "", body.as_bytes()).await);
+            (st, reason(&b))
+        }
+    };
+    fx.script(&[JSON_OK]);
+    let mut loaded = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if call("m-2").await.0 == 403 {
+            loaded = true;
+            break;
+        }
+    }
+    assert!(loaded, "the first switch file was never loaded");
+    let mtime = std::fs::metadata(&sw).unwrap().modified().unwrap();
+    write(&sw, r#"{"denied_models":["m-1"]}"#);
+    std::fs::File::options()
+        .write(true)
+        .open(&sw)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let mut last = (0, String::new());
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = call("m-1").await;
+        if last.0 == 403 {
+            break;
+        }
+    }
+    assert_eq!(last, (403, "MODEL_DENIED_BY_OVERRIDE".to_string()));
+    assert_eq!(call("m-2").await.0, 200);
+}
