@@ -8,7 +8,7 @@ use claw_core::evidence::Binding;
 use claw_core::wpc::{self, Verdict};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -585,7 +585,7 @@ async fn proxy(
                 .to_ascii_lowercase()
                 .starts_with("text/event-stream")
         });
-    if call.stream && status.is_success() && is_sse && carries_body(status) {
+    if call.stream && status.is_success() && is_sse && carries_body(status) && !encoded(&up) {
         return Ok(stream_response(
             state.clone(),
             call,
@@ -881,6 +881,16 @@ async fn next_chunk(body: &mut Incoming, read_timeout: Duration) -> Result<Optio
     }
 }
 
+/// Whether the upstream's body is coded (`Content-Encoding` other than `identity`).
+fn encoded<B>(up: &Response<B>) -> bool {
+    up.headers()
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(|c| c.trim_ascii())
+        .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case(b"identity"))
+}
+
 /// Whether a response with this status may carry a body to the client: not a 1xx
 /// (`101` would switch the client's connection to another protocol), not `204`, `205` or
 /// `304` (HTTP drops their body, and with it the receipts).
@@ -898,6 +908,21 @@ async fn buffered_response(
     read_timeout: Duration,
 ) -> Result<Response<GwBody>, GatewayError> {
     let status = up.status();
+    // A coded body (gzip, …) was never asked for (the gateway sends no Accept-Encoding) and
+    // is not decoded: relayed, the client would get bytes it cannot read (as text, mangled
+    // beyond what the receipt's hash covers). Refused like a body that cannot be relayed.
+    // (A non-2xx answer keeps its status: the client learns the call failed either way.)
+    let coding = (status.is_success() && encoded(&up)).then(|| {
+        up.headers()
+            .get(CONTENT_ENCODING)
+            .map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(64)
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    });
     let max = state.config.limits.max_response_bytes;
     let mut body = up.into_body();
     let mut buf: Vec<u8> = Vec::new();
@@ -920,7 +945,7 @@ async fn buffered_response(
     }
     // A status that cannot carry the receipts to the client is not relayed: the call failed.
     let bodyless = !carries_body(status);
-    if bodyless && outcome == Outcome::Complete {
+    if (bodyless || coding.is_some()) && outcome == Outcome::Complete {
         outcome = Outcome::UpstreamError;
     }
     let parsed = if outcome == Outcome::Complete {
@@ -950,6 +975,8 @@ async fn buffered_response(
                 "the provider answered {}, a status that carries no response",
                 status.as_u16()
             )
+        } else if let Some(c) = &coding {
+            format!("the provider answered with content-encoding {c:?}, which was not asked for")
         } else {
             "the provider's response did not complete".to_string()
         };

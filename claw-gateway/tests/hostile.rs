@@ -716,3 +716,45 @@ async fn a_switch_rewritten_within_one_mtime_tick_is_loaded() {
     assert_eq!(last, (403, "MODEL_DENIED_BY_OVERRIDE".to_string()));
     assert_eq!(call("m-2").await.0, 200);
 }
+
+/// A coded upstream body (`Content-Encoding: gzip`, never asked for: the gateway sends no
+/// `Accept-Encoding`) is not relayed: before, a JSON call got `200 {"data":"<gzip bytes as
+/// text, mangled>"}` (bytes the receipt's hash does not cover) and a stream got the gzip bytes
+/// as `text/event-stream` without their coding. Now `502 PROVIDER_ERROR` with both receipts,
+/// the hash over the bytes received.
+#[tokio::test]
+async fn a_coded_upstream_body_is_a_receipted_502() {
+    let fx = fixture().await;
+    // A gzip member of "{}" (its bytes, not UTF-8 after the header).
+    let gz: &[u8] = &[
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0xae, 0x05, 0x00, 0x43,
+        0xbf, 0xa6, 0xa3, 0x02, 0x00, 0x00, 0x00,
+    ];
+    for (ct, stream) in [("application/json", false), ("text/event-stream", true)] {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            gz.len()
+        );
+        fx.script(&[head.as_bytes(), gz]);
+        let body = format!(r#"{{"model":"m-1","stream":{stream}}}"#);
+        let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
+        let (st, b) = parse_response(&r);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (502, "PROVIDER_ERROR"),
+            "{ct}: {}",
+            String::from_utf8_lossy(&r)
+        );
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        let p = verify(&v["_receipt_envelope"]);
+        assert_eq!(p["response_hash_b64u"], b64sha(gz));
+        assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+    }
+    // identity is no coding.
+    fx.script(&[b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: identity\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"]);
+    let (st, _) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+}
