@@ -27,6 +27,16 @@ fn strip_bearer(s: &str) -> &str {
 /// The token from `X-CST` or `X-Scoped-Token` (an optional `Bearer ` prefix removed); both
 /// present must agree.
 pub fn token(h: &HeaderMap) -> Result<&str, GatewayError> {
+    // One header given twice with different values is two tokens too: which one a proxy in
+    // front of the gateway (or a log) took is not known, so neither is chosen.
+    for name in ["x-cst", "x-scoped-token"] {
+        let mut all = h.get_all(name).iter();
+        if let Some(first) = all.next() {
+            if all.any(|v| v != first) {
+                return Err(GatewayError::TokenConflict);
+            }
+        }
+    }
     let a = header(h, "x-cst").map(strip_bearer);
     let b = header(h, "x-scoped-token").map(strip_bearer);
     match (a, b) {

@@ -26,6 +26,11 @@ fn cerr(m: impl Into<String>) -> ConfigError {
     ConfigError(m.into())
 }
 
+/// Largest `limits.max_concurrent`.
+pub const MAX_CONCURRENT_BOUND: usize = 1_000_000;
+/// Largest `limits.max_headers`.
+pub const MAX_HEADERS_BOUND: usize = 10_000;
+
 /// Bounds (all optional in the file; defaults in [`Limits::default`]).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -53,6 +58,9 @@ pub struct Limits {
     /// How long "this policy is not in the policy directory" is remembered before the
     /// directory is read again for that hash (0: read it on every request).
     pub policy_negative_ttl_ms: u64,
+    /// How long a client may leave the gateway's bytes untaken (its connection accepts
+    /// nothing) before the connection is closed.
+    pub client_write_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -69,6 +77,7 @@ impl Default for Limits {
             max_concurrent: 512,
             shutdown_grace_ms: 10_000,
             policy_negative_ttl_ms: 1_000,
+            client_write_timeout_ms: 60_000,
         }
     }
 }
@@ -348,6 +357,15 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
         return Err(cerr(
             "limits: max_concurrent, max_headers, max_request_bytes must be positive, max_header_bytes at least 1024",
         ));
+    }
+    // Upper bounds: past them the values are not limits but faults. The permits are a tokio
+    // semaphore (it panics above `usize::MAX >> 3` permits, and shutdown waits for them as
+    // one u32), and hyper allocates room for `max_headers` headers for every request head it
+    // parses (a huge value aborted the process on the first request).
+    if limits.max_concurrent > MAX_CONCURRENT_BOUND || limits.max_headers > MAX_HEADERS_BOUND {
+        return Err(cerr(format!(
+            "limits: max_concurrent at most {MAX_CONCURRENT_BOUND}, max_headers at most {MAX_HEADERS_BOUND}"
+        )));
     }
     let state = o.state.or(f.state);
     let one_time_tokens = o.one_time_tokens || f.one_time_tokens.unwrap_or(false);

@@ -8,7 +8,7 @@ use claw_core::evidence::Binding;
 use claw_core::wpc::{self, Verdict};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -211,6 +211,14 @@ async fn receipt_lookup(state: &Arc<State>, key: &str) -> Result<Response<GwBody
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, GatewayError> {
+    // Given twice, a header has no one value: the gateway would bind, enforce and record the
+    // first while a proxy in front of it, or a log, may have taken the other.
+    if h.get_all(name).iter().nth(1).is_some() {
+        return Err(GatewayError::bad(
+            "INVALID_HEADER",
+            format!("{name} is given more than once"),
+        ));
+    }
     match h.get(name) {
         None => Ok(None),
         Some(v) => {
@@ -249,6 +257,20 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
     let o = v.as_object().ok_or_else(|| {
         GatewayError::bad("INVALID_REQUEST", "request body must be a JSON object")
     })?;
+    // A member that a case-insensitive JSON reader takes for `model` or `stream` (Go's
+    // encoding/json, behind which many OpenAI-compatible servers run, folds case and lets
+    // the last such member win): the gateway would decide on one model while the provider
+    // runs another. Only the exact spelling is accepted.
+    for k in o.keys() {
+        for name in ["model", "stream"] {
+            if k != name && folds_to(k, name) {
+                return Err(GatewayError::bad(
+                    "INVALID_REQUEST",
+                    format!("member {k:?}: only {name:?} is accepted in that spelling"),
+                ));
+            }
+        }
+    }
     let model = match o.get("model") {
         Some(Value::String(m)) if !m.is_empty() && m.len() <= MAX_MODEL_BYTES => m.clone(),
         _ => {
@@ -273,6 +295,25 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
         stream,
         responses_shape: o.contains_key("input") && !o.contains_key("messages"),
     })
+}
+
+/// Whether `key` equals `name` (lowercase ASCII) under simple case folding as Go's
+/// encoding/json applies it: ASCII case, and the two non-ASCII letters that fold to ASCII
+/// ones (U+017F `ſ` to `s`, U+212A Kelvin sign to `k`).
+fn folds_to(key: &str, name: &str) -> bool {
+    let mut k = key.chars().map(|c| match c {
+        '\u{17F}' => 's',
+        '\u{212A}' => 'k',
+        c => c.to_ascii_lowercase(),
+    });
+    let mut n = name.chars();
+    loop {
+        match (k.next(), n.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Token counts from a provider's JSON response (`usage.prompt_tokens`/`completion_tokens`
@@ -346,6 +387,17 @@ async fn proxy(
                 "X-Idempotency-Key is 1..=256 characters of A-Z a-z 0-9 . _ : -",
             )
         })?;
+        // A nonce is kept to one request by the receipt stored under it (step 8). With no
+        // sink nothing is stored: after the first call ended a second one with the same
+        // nonce would pass, and a client could pick among several receipts that all carry
+        // the binding's nonce. Refused rather than honoured only while a call is in flight.
+        if state.sink.is_empty() {
+            return Err(GatewayError::bad(
+                "IDEMPOTENCY_KEY_UNSUPPORTED",
+                "this gateway stores no receipts (no receipts_dir, receipts_log or state): \
+                 it cannot keep X-Idempotency-Key to one request",
+            ));
+        }
     }
     // 2. The token (full cst rules), bound to the run and the policy.
     let claims = if state.shared.is_some() {
@@ -533,7 +585,7 @@ async fn proxy(
                 .to_ascii_lowercase()
                 .starts_with("text/event-stream")
         });
-    if call.stream && status.is_success() && is_sse {
+    if call.stream && status.is_success() && is_sse && carries_body(status) && !encoded(&up) {
         return Ok(stream_response(
             state.clone(),
             call,
@@ -829,6 +881,26 @@ async fn next_chunk(body: &mut Incoming, read_timeout: Duration) -> Result<Optio
     }
 }
 
+/// Whether the upstream's body is coded (`Content-Encoding` other than `identity`).
+fn encoded<B>(up: &Response<B>) -> bool {
+    up.headers()
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(|c| c.trim_ascii())
+        .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case(b"identity"))
+}
+
+/// Whether a response with this status may carry a body to the client: not a 1xx
+/// (`101` would switch the client's connection to another protocol), not `204`, `205` or
+/// `304` (HTTP drops their body, and with it the receipts).
+fn carries_body(status: StatusCode) -> bool {
+    !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::RESET_CONTENT
+        || status == StatusCode::NOT_MODIFIED)
+}
+
 async fn buffered_response(
     state: &Arc<State>,
     call: Call,
@@ -836,6 +908,21 @@ async fn buffered_response(
     read_timeout: Duration,
 ) -> Result<Response<GwBody>, GatewayError> {
     let status = up.status();
+    // A coded body (gzip, …) was never asked for (the gateway sends no Accept-Encoding) and
+    // is not decoded: relayed, the client would get bytes it cannot read (as text, mangled
+    // beyond what the receipt's hash covers). Refused like a body that cannot be relayed.
+    // (A non-2xx answer keeps its status: the client learns the call failed either way.)
+    let coding = (status.is_success() && encoded(&up)).then(|| {
+        up.headers()
+            .get(CONTENT_ENCODING)
+            .map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(64)
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    });
     let max = state.config.limits.max_response_bytes;
     let mut body = up.into_body();
     let mut buf: Vec<u8> = Vec::new();
@@ -855,6 +942,11 @@ async fn buffered_response(
                 buf.extend_from_slice(&d);
             }
         }
+    }
+    // A status that cannot carry the receipts to the client is not relayed: the call failed.
+    let bodyless = !carries_body(status);
+    if (bodyless || coding.is_some()) && outcome == Outcome::Complete {
+        outcome = Outcome::UpstreamError;
     }
     let parsed = if outcome == Outcome::Complete {
         claw_core::json::parse(&buf, &claw_core::json::Limits::STRICT.with_max_bytes(max)).ok()
@@ -878,12 +970,17 @@ async fn buffered_response(
             Outcome::ResponseTooLarge => ("UPSTREAM_RESPONSE_TOO_LARGE", StatusCode::BAD_GATEWAY),
             _ => ("PROVIDER_ERROR", StatusCode::BAD_GATEWAY),
         };
-        return Ok(receipted_error(
-            st,
-            code,
-            "the provider's response did not complete",
-            &signed,
-        ));
+        let message = if bodyless {
+            format!(
+                "the provider answered {}, a status that carries no response",
+                status.as_u16()
+            )
+        } else if let Some(c) = &coding {
+            format!("the provider answered with content-encoding {c:?}, which was not asked for")
+        } else {
+            "the provider's response did not complete".to_string()
+        };
+        return Ok(receipted_error(st, code, &message, &signed));
     }
     let out = merge_receipt(&buf, parsed.as_ref(), status, &signed);
     let mut resp = Response::new(GwBody::full(out));
@@ -891,6 +988,25 @@ async fn buffered_response(
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(resp)
+}
+
+/// The trailer as sent: after provider bytes that end mid-line (no final `\n`, which a
+/// provider may leave off, or a hostile one on purpose) it starts with a `\n`, so it never
+/// joins the provider's last line (which would corrupt that line for the client, e.g.
+/// `data: [DONE]:clawproxy_receipt_envelope_b64u=…`, and hide the gateway's receipt line so
+/// that a reader finds a line the provider wrote instead). That `\n` is the gateway's: not
+/// in `response_hash_b64u`, and `metadata.claw_gateway.response_bytes` still counts only
+/// the provider's bytes (`docs/SPEC.md §8.5`).
+fn trailer_on_its_own_line(last: Option<u8>, trailer: Vec<u8>) -> Bytes {
+    match last {
+        Some(b) if b != b'\n' => {
+            let mut t = Vec::with_capacity(trailer.len() + 1);
+            t.push(b'\n');
+            t.extend_from_slice(&trailer);
+            Bytes::from(t)
+        }
+        _ => Bytes::from(trailer),
+    }
 }
 
 fn stream_response(
@@ -916,6 +1032,8 @@ fn stream_response(
         let mut n: u64 = 0;
         let mut usage = crate::sse_usage::SseUsage::default();
         let mut outcome = Outcome::Complete;
+        // The provider's last byte: the trailer must start a line of its own.
+        let mut last = None;
         loop {
             match next_chunk(&mut body, read_timeout).await {
                 Err(o) => {
@@ -927,6 +1045,9 @@ fn stream_response(
                     hasher.update(&d);
                     usage.feed(&d);
                     n += d.len() as u64;
+                    if let Some(&b) = d.last() {
+                        last = Some(b);
+                    }
                     if tx.send(d).await.is_err() {
                         outcome = Outcome::ClientDisconnected;
                         break;
@@ -963,7 +1084,7 @@ fn stream_response(
                         &signed.envelope_json,
                         Some(&legacy),
                     );
-                    let _ = tx.send(Bytes::from(t)).await;
+                    let _ = tx.send(trailer_on_its_own_line(last, t)).await;
                 }
                 Err(e) => tracing::error!(error = %e, "trailer not written"),
             }

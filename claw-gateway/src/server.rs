@@ -1,11 +1,16 @@
 //! Accept loop, connection limits, reload, graceful shutdown.
 
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 
 use crate::state::State;
@@ -47,7 +52,11 @@ pub async fn serve(
                     let st = st.clone();
                     async move { Ok::<_, std::convert::Infallible>(crate::proxy::handle(st, req).await) }
                 });
-                let conn = http.serve_connection(TokioIo::new(tcp), svc);
+                let io = WriteStall::new(
+                    tcp,
+                    Duration::from_millis(state.config.limits.client_write_timeout_ms),
+                );
+                let conn = http.serve_connection(TokioIo::new(io), svc);
                 // Polled in place (`inplace.rs`): collecting the request body wakes the
                 // connection's own dispatcher; without this every call yielded to tokio.
                 let conn = crate::inplace::InPlace::new(graceful.watch(conn));
@@ -92,4 +101,100 @@ pub async fn serve(
         Err(_) => tracing::warn!("grace period over with requests still in flight"),
     }
     Ok(())
+}
+
+/// A client connection whose writes fail once the client has taken none of the gateway's
+/// bytes for `timeout` (`limits.client_write_timeout_ms`). hyper has no write timeout: a
+/// client that stops reading (a zero receive window) held its connection, the response
+/// buffered for it and, for a stream, the call's concurrency permit and upstream
+/// connection, for as long as it liked. The failed write closes the connection; a stream
+/// then ends as `client_disconnected` and its receipt is stored.
+#[derive(Debug)]
+pub struct WriteStall<T> {
+    inner: T,
+    timeout: Duration,
+    /// Running while a write (or flush) has been pending since it started.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> WriteStall<T> {
+    /// Wrap `inner`.
+    pub fn new(inner: T, timeout: Duration) -> WriteStall<T> {
+        WriteStall {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// After a write attempt: progress clears the clock; pending starts it (or checks it).
+    fn after<R>(&mut self, cx: &mut Context<'_>, p: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
+        match p {
+            Poll::Ready(r) => {
+                self.stalled = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let timeout = self.timeout;
+                let clock = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match clock.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client took none of the response within client_write_timeout_ms",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for WriteStall<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for WriteStall<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let p = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.after(cx, p)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let p = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.after(cx, p)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let p = Pin::new(&mut this.inner).poll_flush(cx);
+        this.after(cx, p)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let p = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.after(cx, p)
+    }
 }

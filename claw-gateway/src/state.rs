@@ -78,7 +78,7 @@ pub struct State {
     pub inflight: Mutex<HashSet<String>>,
     /// Provider API keys read from the environment variables the configuration names.
     provider_keys: HashMap<String, zeroize::Zeroizing<String>>,
-    watched: Mutex<Vec<(PathBuf, Option<SystemTime>)>>,
+    watched: Mutex<Vec<(PathBuf, Option<Fingerprint>)>>,
 }
 
 fn read_bounded(path: &Path) -> Result<String, ConfigError> {
@@ -129,8 +129,27 @@ fn load_switches(path: Option<&Path>) -> Result<Switches, ConfigError> {
     }
 }
 
-fn mtime(p: &Path) -> Option<SystemTime> {
-    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+/// What a watched file was when last looked at: its modification time, length and the
+/// SHA-256 of its bytes (read up to a bound a little above the largest file loaded).
+type Fingerprint = (Option<SystemTime>, u64, [u8; 32]);
+
+/// The file's fingerprint; `None` when it cannot be read. The content is hashed, not only
+/// the modification time compared: two writes within one tick of the file system's clock
+/// (a few ms on Linux, whole seconds on some file systems) leave the same mtime, and a
+/// switch written second would never be loaded.
+fn fingerprint(p: &Path) -> Option<Fingerprint> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let f = std::fs::File::open(p).ok()?;
+    let meta = f.metadata().ok()?;
+    let bound = (crate::switches::MAX_SWITCH_BYTES as u64).max(MAX_KEY_FILE_BYTES) + 1;
+    let mut bytes = Vec::new();
+    f.take(bound).read_to_end(&mut bytes).ok()?;
+    Some((
+        meta.modified().ok(),
+        meta.len(),
+        Sha256::digest(&bytes).into(),
+    ))
 }
 
 impl State {
@@ -174,13 +193,13 @@ impl State {
             None => None,
         };
         let upstream = Upstream::new(&config).map_err(|e| ConfigError(format!("upstream: {e}")))?;
-        let mut watched: Vec<(PathBuf, Option<SystemTime>)> = config
+        let mut watched: Vec<(PathBuf, Option<Fingerprint>)> = config
             .cst_issuers
             .iter()
-            .map(|p| (p.clone(), mtime(p)))
+            .map(|p| (p.clone(), fingerprint(p)))
             .collect();
         if let Some(p) = &config.overrides {
-            watched.push((p.clone(), mtime(p)));
+            watched.push((p.clone(), fingerprint(p)));
         }
         let mut provider_keys = HashMap::new();
         for (provider, var) in &config.upstream_key_env {
@@ -247,7 +266,7 @@ impl State {
         {
             let mut w = self.watched.lock().unwrap_or_else(|p| p.into_inner());
             for (p, t) in w.iter_mut() {
-                let now = mtime(p);
+                let now = fingerprint(p);
                 if now != *t {
                     *t = now;
                     changed = true;

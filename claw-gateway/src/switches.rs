@@ -51,7 +51,9 @@ impl Switches {
             }
         }
         for m in &s.denied_models {
-            if m.is_empty() || m[..m.len() - 1].contains('*') {
+            // Any `*` but a last one. (`m[..m.len() - 1]` panicked on a name whose last
+            // character is not ASCII: the reload loop, and with it the gateway, stopped.)
+            if m.is_empty() || m.strip_suffix('*').unwrap_or(m).contains('*') {
                 return Err(SwitchError(format!(
                     "model pattern {m:?}: a name, or a prefix and one trailing *"
                 )));
@@ -155,8 +157,17 @@ mod tests {
             "POLICY_HASH_OVERRIDDEN"
         );
         assert!(s.deny("openai", "m", Some(&h)).is_none());
+        // Names ending in a character that is not ASCII.
+        let s =
+            Switches::parse(r#"{"denied_models":["modèle-é","qwen-通义*"]}"#.as_bytes()).unwrap();
+        assert!(s.deny("openai", "modèle-é", None).is_some());
+        assert!(s.deny("openai", "qwen-通义-max", None).is_some());
+        assert!(s.deny("openai", "modèle", None).is_none());
         for bad in [
             &br#"{"denied_models":["a*b*"]}"#[..],
+            r#"{"denied_models":["*é*"]}"#.as_bytes(),
+            br#"{"denied_models":["**"]}"#,
+            br#"{"denied_models":[""]}"#,
             br#"{"required_policy_hash":"x"}"#,
             br#"{"unknown":1}"#,
             br#"{"denied_models":[],"denied_models":[]}"#,

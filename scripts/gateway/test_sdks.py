@@ -129,6 +129,34 @@ def test_openai_sdk_normal_and_streaming(gw, run, tmp_path):
     assert v["counts"]["receipts_verified"] == 2, v["counts"]
 
 
+def test_openai_sdk_stream_whose_last_line_is_left_open(gw, run, tmp_path):
+    """The provider ends its stream without a final line feed (`data: [DONE]`): the SDK still
+    reads every event and the end, and the receipt trailer is found and attaches (the gateway
+    starts it on a line of its own; glued to `data: [DONE]` it broke the SDK's last event and
+    hid the receipt)."""
+    tee = Tee()
+    client = openai.OpenAI(base_url=gw.url + "/v1", api_key="sk-test",
+                           default_headers={"X-CST": gw.token()}, http_client=httpx.Client(transport=tee))
+    stream = client.chat.completions.create(model="unterminated", stream=True,
+                                            messages=[{"role": "user", "content": "hi"}],
+                                            extra_headers=pending(run, "openai", "unterminated"))
+    text = "".join(ch.choices[0].delta.content or "" for ch in stream if ch.choices)
+    assert text == "Hello from unterminated"
+    raw = bytes(tee.bodies[-1])
+    upstream = [r["bytes"] for r in gw.recorded() if r["kind"] == "response"][-1]
+    assert upstream.endswith(b"data: [DONE]")
+    assert raw.startswith(upstream + b"\n:clawproxy_receipt_envelope_b64u="), raw[-300:]
+    ac = anthropic.Anthropic(base_url=gw.url, api_key="sk-ant-test",
+                             default_headers={"X-CST": gw.token()}, http_client=httpx.Client(transport=tee))
+    with ac.messages.stream(model="unterminated", max_tokens=32, messages=[{"role": "user", "content": "hi"}],
+                            extra_headers=pending(run, "anthropic", "unterminated")) as s:
+        assert s.get_final_text() == "Hello from unterminated"
+    upstream = [r["bytes"] for r in gw.recorded() if r["kind"] == "response"][-1]
+    assert bytes(tee.bodies[-1]).startswith(upstream + b"\n:clawproxy_receipt_envelope_b64u=")
+    v = attach_and_verify(gw, run, tmp_path, tee.bodies)
+    assert v["counts"]["receipts_verified"] == 2, v["counts"]
+
+
 def test_anthropic_sdk_normal_and_streaming(gw, run, tmp_path):
     tee = Tee()
     client = anthropic.Anthropic(base_url=gw.url, api_key="sk-ant-test",

@@ -8,6 +8,7 @@ POST /v1/responses) and the Anthropic Messages API (POST /v1/messages), JSON or 
   error    429 with a provider-shaped JSON error
   slow     waits SLOW_SECONDS (1 s) before answering
   drop     streams two events, then cuts the connection mid-body (no final chunk)
+  unterminated  streams as usual but leaves its last line open (`data: [DONE]`, no line feed)
   anything else: a normal answer ("Hello from <model>")
 
 Every request body it receives and every response body it sends is appended, as exact
@@ -120,6 +121,8 @@ class Handler(BaseHTTPRequestHandler):
         if not req.get("stream"):
             return self.send_json(200, json_answer(self.path, model))
         events = anthropic_events(model) if self.path == "/v1/messages" else openai_chunks(model)
+        if model == "unterminated":
+            events[-1] = events[-1].rstrip(b"\n")
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")

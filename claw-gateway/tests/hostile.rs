@@ -1,0 +1,760 @@
+//! The gateway against hostile peers, on loopback: a raw-socket upstream that answers with
+//! scripted bytes (framing a well-behaved provider would not send), and raw-socket clients.
+#![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use claw_core::cst::{self, Claims};
+use claw_core::envelope::{Envelope, Signers, VerifyOptions};
+use claw_core::keys::SigningKey;
+use claw_core::wpc::{self, Policy};
+use claw_gateway::config::{self, Overrides};
+use claw_gateway::state::State;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The raw bytes the upstream writes for each request (then it closes the connection):
+/// chunks written one after the other, 5 ms apart.
+type Script = Arc<Mutex<Vec<Vec<u8>>>>;
+/// The request bodies the upstream received.
+type Seen = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// Read one HTTP/1.1 request (head, then a Content-Length body); its body.
+async fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = s.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    }
+    Some(buf[head_end..head_end + len].to_vec())
+}
+
+async fn start_upstream(script: Script, seen: Seen) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = l.accept().await.unwrap();
+            let (script, seen) = (script.clone(), seen.clone());
+            tokio::spawn(async move {
+                let Some(body) = read_request(&mut s).await else {
+                    return;
+                };
+                seen.lock().unwrap().push(body);
+                let chunks = script.lock().unwrap().clone();
+                for c in chunks {
+                    if s.write_all(&c).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+struct Fx {
+    _dir: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    addr: SocketAddr,
+    issuer: SigningKey,
+    script: Script,
+    seen: Seen,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Fx {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+fn write(p: &Path, s: &str) {
+    std::fs::write(p, s).unwrap();
+}
+
+async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
+    fixture_cfg(edit, |_| {}).await
+}
+
+async fn fixture_cfg(
+    edit: impl FnOnce(&mut Overrides),
+    edit_cfg: impl FnOnce(&mut config::Config),
+) -> Fx {
+    let script: Script = Arc::default();
+    let seen: Seen = Arc::default();
+    let up = start_upstream(script.clone(), seen.clone()).await;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().to_path_buf();
+    let gw = SigningKey::from_seed(&[1; 32]);
+    let issuer = SigningKey::from_seed(&[2; 32]);
+    let signer = SigningKey::from_seed(&[3; 32]);
+    write(&dir.join("gw.jwk"), &gw.to_jwk());
+    write(&dir.join("issuer.jwk"), &issuer.verifying_key().to_jwk());
+    let policy = Policy::parse(
+        json!({"policy_version":"1","policy_id":"p1","issuer_did":signer.verifying_key().did(),
+               "allowed_providers":["openai","anthropic"],
+               "allowed_models":["gpt-4o-mini","m-*"]})
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    let env = wpc::sign_policy(&policy, &signer, claw_gateway::now_ms(), None).unwrap();
+    std::fs::create_dir_all(dir.join("wpc")).unwrap();
+    write(
+        &dir.join("wpc").join(format!("{}.json", policy.hash_b64u())),
+        &env.to_json().unwrap(),
+    );
+    let mut o = Overrides {
+        listen: Some("127.0.0.1:0".into()),
+        signing_key: Some(dir.join("gw.jwk")),
+        cst_issuers: vec![dir.join("issuer.jwk")],
+        audience: Some("claw-gateway".into()),
+        wpc_dir: Some(dir.join("wpc")),
+        wpc_signers: vec![signer.verifying_key().did()],
+        policy_hash: Some(policy.hash_b64u().to_string()),
+        overrides: Some(dir.join("switches.json")),
+        receipts_dir: Some(dir.join("receipts")),
+        upstreams: vec![
+            format!("openai=http://{up}"),
+            format!("anthropic=http://{up}"),
+        ],
+        max_request_bytes: Some(64 * 1024),
+        ..Overrides::default()
+    };
+    edit(&mut o);
+    let mut cfg = config::resolve(None, o).unwrap();
+    edit_cfg(&mut cfg);
+    let state = Arc::new(State::load(cfg).unwrap());
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    tokio::spawn(async move {
+        claw_gateway::server::serve(st, l, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Fx {
+        _dir: t,
+        dir,
+        addr,
+        issuer,
+        script,
+        seen,
+        state,
+        stop: Some(stop),
+    }
+}
+
+async fn fixture() -> Fx {
+    fixture_with(|_| {}).await
+}
+
+impl Fx {
+    fn token(&self) -> String {
+        let c = Claims::new(
+            "did:key:z6MkAgent",
+            vec!["claw-gateway".into()],
+            vec!["proxy:call".into()],
+        );
+        cst::issue(
+            &self.issuer,
+            &c,
+            300,
+            claw_gateway::now_ms() / 1000,
+            &mut rand_core::OsRng,
+        )
+        .unwrap()
+        .token
+    }
+
+    fn script(&self, chunks: &[&[u8]]) {
+        *self.script.lock().unwrap() = chunks.iter().map(|c| c.to_vec()).collect();
+    }
+
+    /// Send raw bytes on a fresh connection, read until the gateway closes it (or 5 s).
+    async fn raw(&self, req: &[u8]) -> Vec<u8> {
+        let mut s = TcpStream::connect(self.addr).await.unwrap();
+        s.write_all(req).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+        out
+    }
+
+    /// A POST with the token, `Connection: close`, and `body`.
+    async fn post(&self, path: &str, extra: &str, body: &[u8]) -> Vec<u8> {
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {}\r\n{extra}Content-Length: {}\r\n\r\n",
+            self.token(),
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        self.raw(&req).await
+    }
+}
+
+/// Status code and the body of a raw HTTP/1.1 response (chunked bodies de-chunked).
+fn parse_response(r: &[u8]) -> (u16, Vec<u8>) {
+    let i = r
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(r)));
+    let head = String::from_utf8_lossy(&r[..i]).to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = r[i + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        while let Some(e) = rest.windows(2).position(|w| w == b"\r\n") {
+            let n =
+                usize::from_str_radix(std::str::from_utf8(&rest[..e]).unwrap().trim(), 16).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[e + 2..e + 2 + n]);
+            rest = &rest[e + 2 + n + 2..];
+        }
+        body = out;
+    }
+    (status, body)
+}
+
+fn reason(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["reason_code"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("<no JSON reason: {:?}>", String::from_utf8_lossy(body)))
+}
+
+fn verify(env: &Value) -> Value {
+    let e = Envelope::from_value(env.clone()).unwrap();
+    let did = SigningKey::from_seed(&[1; 32]).verifying_key().did();
+    e.verify(&VerifyOptions {
+        expected_type: "gateway_receipt",
+        signers: Signers::OneOf(std::slice::from_ref(&did)),
+        now: None,
+    })
+    .unwrap();
+    e.payload
+}
+
+fn b64sha(b: &[u8]) -> String {
+    claw_core::b64::encode(Sha256::digest(b))
+}
+
+const SSE_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+
+// ---------------------------------------------------------------- tests
+
+/// A provider stream that ends mid-line (no final line feed), carrying a receipt line of its
+/// own: the gateway's trailer starts a line of its own, so the client's last event is intact
+/// and the last receipt line of the response is the gateway's, over the provider's bytes.
+#[tokio::test]
+async fn sse_trailer_starts_its_own_line_after_an_unterminated_stream() {
+    let fx = fixture().await;
+    let fake = claw_core::b64::encode(
+        br#"{"envelope_type":"gateway_receipt","payload":{"receipt_id":"rcpt_fake"}}"#,
+    );
+    let upstream =
+        format!("data: {{\"x\":1}}\n\n:clawproxy_receipt_envelope_b64u={fake}\ndata: [DONE]");
+    fx.script(&[SSE_HEAD, upstream.as_bytes()]);
+    let r = fx
+        .post(
+            "/v1/chat/completions",
+            "",
+            br#"{"model":"m-1","stream":true}"#,
+        )
+        .await;
+    let (st, body) = parse_response(&r);
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&r));
+    assert!(body.starts_with(upstream.as_bytes()));
+    let after = String::from_utf8_lossy(&body[upstream.len()..]).to_string();
+    assert!(
+        after.starts_with("\n:clawproxy_receipt_envelope_b64u="),
+        "the trailer joined the provider's last line: {after}"
+    );
+    assert!(
+        String::from_utf8_lossy(&body)
+            .lines()
+            .any(|l| l == "data: [DONE]"),
+        "the provider's last line reaches the client as it was sent"
+    );
+    let c = claw_core::evidence::receipt_from_response(&body).unwrap();
+    let p = verify(&c.envelope);
+    assert_ne!(p["receipt_id"], "rcpt_fake");
+    assert_eq!(p["response_hash_b64u"], b64sha(upstream.as_bytes()));
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["response_bytes"],
+        upstream.len()
+    );
+    assert_eq!(c.upstream_len, Some(upstream.len() + 1));
+    // A stream that ends with a line feed gets no byte added.
+    let upstream = "data: {\"x\":1}\n\ndata: [DONE]\n\n";
+    fx.script(&[SSE_HEAD, upstream.as_bytes()]);
+    let r = fx
+        .post(
+            "/v1/chat/completions",
+            "",
+            br#"{"model":"m-1","stream":true}"#,
+        )
+        .await;
+    let (st, body) = parse_response(&r);
+    assert_eq!(st, 200);
+    let c = claw_core::evidence::receipt_from_response(&body).unwrap();
+    assert_eq!(c.upstream_len, Some(upstream.len()));
+    assert_eq!(&body[..upstream.len()], upstream.as_bytes());
+    assert_eq!(
+        verify(&c.envelope)["response_hash_b64u"],
+        b64sha(upstream.as_bytes())
+    );
+}
+
+const JSON_OK: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+
+/// A second spelling of `model` (or `stream`) that a case-insensitive JSON reader takes for
+/// it (Go's encoding/json folds case, the last member winning): the policy allows `m-1`, a
+/// Go-based provider would run `gpt-5`. Refused before anything is forwarded.
+#[tokio::test]
+async fn case_variants_of_model_and_stream_are_refused() {
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    for body in [
+        &br#"{"model":"m-1","MODEL":"gpt-5"}"#[..],
+        br#"{"Model":"gpt-5","model":"m-1"}"#,
+        br#"{"model":"m-1","mod\u0045l":"gpt-5"}"#,
+        br#"{"model":"m-1","STREAM":true}"#,
+        "{\"model\":\"m-1\",\"\u{17F}tream\":true}".as_bytes(),
+    ] {
+        let r = fx.post("/v1/chat/completions", "", body).await;
+        let (st, b) = parse_response(&r);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (400, "INVALID_REQUEST"),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing forwarded");
+    // Other members that merely contain the names pass.
+    let body = br#"{"model":"m-1","model_options":{},"streams":1}"#;
+    let (st, b) = parse_response(&fx.post("/v1/chat/completions", "", body).await);
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(fx.seen.lock().unwrap().as_slice(), &[body.to_vec()]);
+}
+
+/// An upstream status that carries no body to the client (`101` switches the client's
+/// connection to another protocol; HTTP drops the body of `204`, `205`, `304`, receipts
+/// included): the client gets `502 PROVIDER_ERROR` with both receipts, which record the
+/// status.
+#[tokio::test]
+async fn bodyless_upstream_statuses_become_a_receipted_502() {
+    let fx = fixture().await;
+    for (status, stream) in [
+        ("101 Switching Protocols", false),
+        ("204 No Content", false),
+        ("204 No Content", true),
+        ("205 Reset Content", false),
+        ("304 Not Modified", false),
+    ] {
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: {}\r\nconnection: close\r\n\r\n",
+            if stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            }
+        );
+        fx.script(&[head.as_bytes()]);
+        let body = format!(r#"{{"model":"m-1","stream":{stream}}}"#);
+        let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
+        let (st, b) = parse_response(&r);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (502, "PROVIDER_ERROR"),
+            "{status}: {}",
+            String::from_utf8_lossy(&r)
+        );
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        let p = verify(&v["_receipt_envelope"]);
+        let code: u16 = status[..3].parse().unwrap();
+        assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], code);
+        assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+        assert!(v["_receipt"]["signature"].is_string());
+    }
+}
+
+/// An incident switch naming a model whose last character is not ASCII, written while the
+/// gateway runs: the reload applies it (the check of the pattern panicked and took the
+/// accept loop down with it).
+#[tokio::test]
+async fn a_switch_file_with_a_non_ascii_model_is_applied_not_fatal() {
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    let r = fx
+        .post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+        .await;
+    assert_eq!(parse_response(&r).0, 200);
+    write(
+        &fx.dir.join("switches.json"),
+        r#"{"denied_models":["m-é","m-1"]}"#,
+    );
+    // The file is checked every second.
+    let mut last = String::new();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let Ok(mut s) = TcpStream::connect(fx.addr).await else {
+            last = "connection refused".into();
+            continue;
+        };
+        let body = br#"{"model":"m-1"}"#;
+        let req = format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {}\r\nContent-Length: {}\r\n\r\n{}",
+            fx.token(),
+            body.len(),
+            String::from_utf8_lossy(body)
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut out)).await;
+        if out.is_empty() {
+            last = "no answer".into();
+            continue;
+        }
+        let (st, b) = parse_response(&out);
+        last = format!("{st} {}", reason(&b));
+        if st == 403 {
+            break;
+        }
+    }
+    assert_eq!(last, "403 MODEL_DENIED_BY_OVERRIDE");
+}
+
+/// Limits so large that they are faults (a tokio semaphore of `usize::MAX` permits panics;
+/// hyper allocates room for `max_headers` headers per request) are refused with
+/// `CONFIG_INVALID`, not a panic or an abort later.
+#[test]
+fn limits_beyond_their_bounds_are_config_invalid() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    write(
+        &dir.join("gw.jwk"),
+        &SigningKey::from_seed(&[1; 32]).to_jwk(),
+    );
+    write(
+        &dir.join("issuer.jwk"),
+        &SigningKey::from_seed(&[2; 32]).verifying_key().to_jwk(),
+    );
+    let base = "signing_key = \"gw.jwk\"\ncst_issuers = [\"issuer.jwk\"]\naudience = \"a\"\n\
+                [upstreams]\nopenai = \"http://127.0.0.1:9\"\n";
+    for (limits, ok) in [
+        ("max_concurrent = 1000000", true),
+        ("max_headers = 10000", true),
+        ("max_concurrent = 18446744073709551615", false),
+        ("max_concurrent = 1000001", false),
+        ("max_headers = 10000000000", false),
+    ] {
+        let p = dir.join("g.toml");
+        write(&p, &format!("{base}[limits]\n{limits}\n"));
+        let fc = config::read_file(&p).unwrap();
+        match config::resolve(Some(fc), Overrides::default()) {
+            Ok(cfg) => {
+                assert!(ok, "{limits} accepted");
+                State::load(cfg).unwrap();
+            }
+            Err(e) => {
+                assert!(!ok, "{limits}: {e}");
+                assert_eq!(e.reason_code(), "CONFIG_INVALID");
+            }
+        }
+    }
+    let o = Overrides {
+        signing_key: Some(dir.join("gw.jwk")),
+        cst_issuers: vec![dir.join("issuer.jwk")],
+        audience: Some("a".into()),
+        upstreams: vec!["openai=http://127.0.0.1:9".into()],
+        max_concurrent: Some(usize::MAX),
+        ..Overrides::default()
+    };
+    assert_eq!(
+        config::resolve(None, o).unwrap_err().reason_code(),
+        "CONFIG_INVALID"
+    );
+}
+
+/// Without a receipt sink the gateway cannot remember that a nonce was used: a call naming
+/// one is refused (it was forwarded, and the same nonce again after the first call ended,
+/// two receipts carrying one binding nonce). With a sink the second use is a 409.
+#[tokio::test]
+async fn a_nonce_is_one_request_or_refused() {
+    let fx = fixture_with(|o| o.receipts_dir = None).await;
+    fx.script(&[JSON_OK]);
+    for _ in 0..2 {
+        let (st, b) = parse_response(
+            &fx.post(
+                "/v1/chat/completions",
+                "X-Idempotency-Key: n1\r\n",
+                br#"{"model":"m-1"}"#,
+            )
+            .await,
+        );
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (400, "IDEMPOTENCY_KEY_UNSUPPORTED")
+        );
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing forwarded");
+    // Calls without a nonce pass.
+    let (st, _) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let (st, b) = parse_response(
+            &fx.post(
+                "/v1/chat/completions",
+                "X-Idempotency-Key: n1\r\n",
+                br#"{"model":"m-1"}"#,
+            )
+            .await,
+        );
+        got.push((st, reason(&b)));
+    }
+    assert_eq!(got[0].0, 200);
+    assert_eq!(got[1], (409, "IDEMPOTENCY_KEY_REUSED".to_string()));
+    assert_eq!(fx.seen.lock().unwrap().len(), 1);
+}
+
+/// A token or binding header given twice has no one value. The gateway took the first: with
+/// a proxy in front that adds its own `X-Policy-Hash` (Envoy appends by default), the
+/// client's copy came first and chose the policy. Refused, nothing forwarded.
+#[tokio::test]
+async fn a_token_or_binding_header_given_twice_is_refused() {
+    let fx = fixture().await;
+    fx.script(&[JSON_OK]);
+    let body = br#"{"model":"m-1"}"#;
+    let other = fx.token();
+    let h = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    for (extra, want) in [
+        (format!("X-CST: {other}\r\n"), (401, "TOKEN_CONFLICT")),
+        (
+            format!("X-Scoped-Token: {other}\r\nX-Scoped-Token: x\r\n"),
+            (401, "TOKEN_CONFLICT"),
+        ),
+        (
+            format!(
+                "X-Policy-Hash: {h}\r\nX-Policy-Hash: {}\r\n",
+                "B".repeat(43)
+            ),
+            (400, "INVALID_HEADER"),
+        ),
+        (
+            format!("X-Run-Id: r1\r\nX-Run-Id: r2\r\nX-Event-Hash: {h}\r\n"),
+            (400, "INVALID_HEADER"),
+        ),
+        (
+            "X-Idempotency-Key: a\r\nX-Idempotency-Key: b\r\n".to_string(),
+            (400, "INVALID_HEADER"),
+        ),
+    ] {
+        let (st, b) = parse_response(&fx.post("/v1/chat/completions", &extra, body).await);
+        assert_eq!((st, reason(&b).as_str()), want, "{extra}");
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing forwarded");
+    // The same token twice is one token.
+    let t = fx.token();
+    let mut req = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {t}\r\nX-CST: {t}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    assert_eq!(parse_response(&fx.raw(&req).await).0, 200);
+}
+
+/// A client that stops reading a stream (zero receive window) while the provider keeps
+/// sending: the gateway gives up on it after `client_write_timeout_ms`, the stream ends as
+/// `client_disconnected`, its receipt is stored and the call's permit comes back. Without the
+/// bound the call stayed in flight for as long as the client kept its connection open, and
+/// 512 such clients shut the gateway to everyone (`GATEWAY_OVERLOADED`).
+#[tokio::test]
+async fn a_client_that_stops_reading_a_stream_is_let_go() {
+    let fx = fixture_cfg(
+        |o| o.max_concurrent = Some(4),
+        |c| c.limits.client_write_timeout_ms = 300,
+    )
+    .await;
+    let line = format!("data: {{\"x\":\"{}\"}}\n\n", "a".repeat(64 * 1024));
+    let mut chunks: Vec<&[u8]> = vec![SSE_HEAD];
+    chunks.extend(std::iter::repeat_n(line.as_bytes(), 256)); // 16 MiB
+    fx.script(&chunks);
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut s = sock.connect(fx.addr).await.unwrap();
+    let body = br#"{"model":"m-1","stream":true}"#;
+    let req = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nX-CST: {}\r\nX-Idempotency-Key: stall1\r\nContent-Length: {}\r\n\r\n{}",
+        fx.token(),
+        body.len(),
+        String::from_utf8_lossy(body)
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut head = [0u8; 512];
+    let n = s.read(&mut head).await.unwrap();
+    assert!(head[..n].starts_with(b"HTTP/1.1 200"));
+    // Read nothing more; the connection stays open. The receipt must still come.
+    let mut got = None;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let r = fx
+            .raw(b"GET /v1/receipt/stall1 HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+            .await;
+        let (st, b) = parse_response(&r);
+        if st == 200 {
+            got = Some(serde_json::from_slice::<Value>(&b).unwrap());
+            break;
+        }
+    }
+    let got = got.expect("the stalled stream never ended: no receipt after 10 s");
+    assert_eq!(got["outcome"], "client_disconnected");
+    let p = verify(&got["receipt_envelope"]);
+    assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], 200);
+    // The permit is back.
+    for _ in 0..50 {
+        if fx.state.permits.available_permits() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fx.state.permits.available_permits(), 4);
+    drop(s);
+}
+
+/// A switch file rewritten within one tick of the file system's clock keeps its mtime (a few
+/// ms on Linux, whole seconds on some file systems): the change must still be loaded. Here
+/// the mtime is set back by hand and the length kept, as two quick writes leave them.
+#[tokio::test]
+async fn a_switch_rewritten_within_one_mtime_tick_is_loaded() {
+    let fx = fixture().await;
+    let sw = fx.dir.join("switches.json");
+    write(&sw, r#"{"denied_models":["m-2"]}"#);
+    // Wait until it is loaded (checked every second).
+    let call = |model: &'static str| {
+        let fx = &fx;
+        async move {
+            let body = format!(r#"{{"model":"{model}"}}"#);
+            let (st, b) =
+                parse_response(&fx.post("/v1/chat/completions", "", body.as_bytes()).await);
+            (st, reason(&b))
+        }
+    };
+    fx.script(&[JSON_OK]);
+    let mut loaded = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if call("m-2").await.0 == 403 {
+            loaded = true;
+            break;
+        }
+    }
+    assert!(loaded, "the first switch file was never loaded");
+    let mtime = std::fs::metadata(&sw).unwrap().modified().unwrap();
+    write(&sw, r#"{"denied_models":["m-1"]}"#);
+    std::fs::File::options()
+        .write(true)
+        .open(&sw)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let mut last = (0, String::new());
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = call("m-1").await;
+        if last.0 == 403 {
+            break;
+        }
+    }
+    assert_eq!(last, (403, "MODEL_DENIED_BY_OVERRIDE".to_string()));
+    assert_eq!(call("m-2").await.0, 200);
+}
+
+/// A coded upstream body (`Content-Encoding: gzip`, never asked for: the gateway sends no
+/// `Accept-Encoding`) is not relayed: before, a JSON call got `200 {"data":"<gzip bytes as
+/// text, mangled>"}` (bytes the receipt's hash does not cover) and a stream got the gzip bytes
+/// as `text/event-stream` without their coding. Now `502 PROVIDER_ERROR` with both receipts,
+/// the hash over the bytes received.
+#[tokio::test]
+async fn a_coded_upstream_body_is_a_receipted_502() {
+    let fx = fixture().await;
+    // A gzip member of "{}" (its bytes, not UTF-8 after the header).
+    let gz: &[u8] = &[
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0xae, 0x05, 0x00, 0x43,
+        0xbf, 0xa6, 0xa3, 0x02, 0x00, 0x00, 0x00,
+    ];
+    for (ct, stream) in [("application/json", false), ("text/event-stream", true)] {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            gz.len()
+        );
+        fx.script(&[head.as_bytes(), gz]);
+        let body = format!(r#"{{"model":"m-1","stream":{stream}}}"#);
+        let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
+        let (st, b) = parse_response(&r);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            (502, "PROVIDER_ERROR"),
+            "{ct}: {}",
+            String::from_utf8_lossy(&r)
+        );
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        let p = verify(&v["_receipt_envelope"]);
+        assert_eq!(p["response_hash_b64u"], b64sha(gz));
+        assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+    }
+    // identity is no coding.
+    fx.script(&[b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: identity\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"]);
+    let (st, _) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+}
