@@ -352,10 +352,11 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
     if limits.max_concurrent == 0
         || limits.max_headers == 0
         || limits.max_request_bytes == 0
+        || limits.client_write_timeout_ms == 0
         || limits.max_header_bytes < 1024
     {
         return Err(cerr(
-            "limits: max_concurrent, max_headers, max_request_bytes must be positive, max_header_bytes at least 1024",
+            "limits: max_concurrent, max_headers, max_request_bytes, client_write_timeout_ms must be positive, max_header_bytes at least 1024",
         ));
     }
     // Upper bounds: past them the values are not limits but faults. The permits are a tokio

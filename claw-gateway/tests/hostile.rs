@@ -488,6 +488,8 @@ fn limits_beyond_their_bounds_are_config_invalid() {
         ("max_concurrent = 18446744073709551615", false),
         ("max_concurrent = 1000001", false),
         ("max_headers = 10000000000", false),
+        ("client_write_timeout_ms = 1", true),
+        ("client_write_timeout_ms = 0", false),
     ] {
         let p = dir.join("g.toml");
         write(&p, &format!("{base}[limits]\n{limits}\n"));
