@@ -30,7 +30,7 @@ use crate::{b64, hash, json};
 use rand_core::{CryptoRng, CryptoRngCore, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
 /// The version written in every record (`v`).
@@ -1256,6 +1256,19 @@ pub fn check_disclosures(bundle: &Value) -> Vec<Disclosure> {
         .and_then(|n| n.get("run"))
         .and_then(|r| r.get("events"))
         .and_then(Value::as_array);
+    // Each (event id, payload hash) of the chain, looked up once per item: scanning the
+    // chain for every item was quadratic (a failing bundle is still shown in a report, so
+    // neither count is bounded by verification).
+    let chain: HashSet<(&str, &str)> = events
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some((
+                e.get("event_id")?.as_str()?,
+                e.get("payload_hash_b64u")?.as_str()?,
+            ))
+        })
+        .collect();
     let mut out = Vec::new();
     for it in items.into_iter().flatten() {
         let (Some(id), Some(p)) = (
@@ -1265,11 +1278,7 @@ pub fn check_disclosures(bundle: &Value) -> Vec<Disclosure> {
             continue;
         };
         let h = json::canonicalize(p).map(hash::sha256_b64u).ok();
-        let matches = events.into_iter().flatten().any(|e| {
-            e.get("event_id").and_then(Value::as_str) == Some(id)
-                && h.is_some()
-                && e.get("payload_hash_b64u").and_then(Value::as_str) == h.as_deref()
-        });
+        let matches = h.as_deref().is_some_and(|h| chain.contains(&(id, h)));
         out.push(Disclosure {
             event_id: id.to_string(),
             payload: p.clone(),
