@@ -30,6 +30,8 @@ use crate::{b64, hash, json};
 use rand_core::{CryptoRng, CryptoRngCore, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::hash::Hash;
 
 /// The version written in every record (`v`).
 pub const RUN_LOG_VERSION: &str = "1";
@@ -362,12 +364,90 @@ pub struct RunState {
     started_at_ms: i64,
     last_at_ms: i64,
     next_seq: u64,
-    pending: Vec<PendingModelCall>,
+    /// Model calls waiting for their receipt, by the hash of their `llm_call` event.
+    pending: Open<String, PendingModelCall>,
     /// Disclosable event payloads: (event id, is a non-allow decision, payload).
     disclosures: Vec<(String, bool, Disclosed)>,
-    approvals: Vec<ApprovalState>,
-    /// Allow decisions whose tool call is not recorded yet: (resource, args hash).
-    open_allows: Vec<(String, Option<String>)>,
+    /// The approvals; the unused ones by receipt id.
+    approvals: Open<String, ApprovalState>,
+    /// Allow decisions whose tool call is not recorded yet: (resource, args hash), by the
+    /// same pair.
+    open_allows: Open<(String, Option<String>), (String, Option<String>)>,
+}
+
+/// What a run leaves open (allows awaiting their tool call, approvals, pending model calls),
+/// in the order it was recorded, each entry found by its key without a scan. A log may leave
+/// any number of them open: a linear search (and a `Vec::remove`) per record made replaying
+/// it quadratic in that number. An entry is filed under one key; the first entry (in
+/// order) filed under a key is the one [`Open::first`] finds. An entry may stay listed after
+/// it is no longer filed ([`Open::unfile`]: a used approval while the history is kept).
+#[derive(Debug)]
+struct Open<K, T> {
+    next: u64,
+    /// Entries by order of arrival.
+    items: BTreeMap<u64, T>,
+    /// Key → the entries filed under it, in order (never an empty queue).
+    index: HashMap<K, VecDeque<u64>>,
+}
+
+impl<K: Eq + Hash, T> Open<K, T> {
+    fn new() -> Open<K, T> {
+        Open {
+            next: 0,
+            items: BTreeMap::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn push(&mut self, key: K, item: T) {
+        let n = self.next;
+        self.next += 1;
+        self.items.insert(n, item);
+        self.index.entry(key).or_default().push_back(n);
+    }
+
+    /// The first entry filed under `key`.
+    fn first<Q>(&self, key: &Q) -> Option<u64>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.index.get(key).and_then(|q| q.front().copied())
+    }
+
+    /// Stop filing the first entry under `key` (it stays listed); its position.
+    fn unfile<Q>(&mut self, key: &Q) -> Option<u64>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let q = self.index.get_mut(key)?;
+        let n = q.pop_front();
+        if q.is_empty() {
+            self.index.remove(key);
+        }
+        n
+    }
+
+    /// Remove the first entry filed under `key`: its position and the entry.
+    fn take<Q>(&mut self, key: &Q) -> Option<(u64, T)>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let n = self.unfile(key)?;
+        self.items.remove(&n).map(|t| (n, t))
+    }
+
+    /// Put back an entry [`Open::take`] removed, where it was.
+    fn restore(&mut self, key: K, n: u64, item: T) {
+        self.items.insert(n, item);
+        self.index.entry(key).or_default().push_front(n);
+    }
+
+    fn values(&self) -> impl ExactSizeIterator<Item = &T> + '_ {
+        self.items.values()
+    }
 }
 
 /// A disclosable event payload, made a JSON value only when a bundle is built.
@@ -554,10 +634,10 @@ impl RunState {
             started_at_ms: at_ms,
             last_at_ms: at_ms,
             next_seq: 0,
-            pending: Vec::new(),
+            pending: Open::new(),
             disclosures: Vec::new(),
-            approvals: Vec::new(),
-            open_allows: Vec::new(),
+            approvals: Open::new(),
+            open_allows: Open::new(),
         })
     }
 
@@ -658,7 +738,8 @@ impl RunState {
     pub fn keep_chain_head_only(&mut self) {
         self.recorder.keep_chain_head_only();
         self.disclosures = Vec::new();
-        self.approvals.retain(|a| !a.consumed);
+        // Only unused approvals are filed: dropping the used ones leaves the index whole.
+        self.approvals.items.retain(|_, a| !a.consumed);
     }
 
     /// Apply one operation and return its record (to append to the log). When this fails,
@@ -683,11 +764,17 @@ impl RunState {
                 latency_ms,
             } => {
                 let allow = if self.start.policy.is_some() {
-                    let args_hash = args.hash_b64u();
-                    let i = self.open_allows.iter().position(|(res, h)| {
-                        res == tool_name && h.as_deref().is_none_or(|h| h == args_hash)
-                    });
-                    if i.is_none() {
+                    // The first open allow for this tool and these arguments, or for this
+                    // tool and any arguments, whichever was decided first.
+                    let exact = (tool_name.clone(), Some(args.hash_b64u().to_string()));
+                    let any = (tool_name.clone(), None);
+                    let key = match (self.open_allows.first(&exact), self.open_allows.first(&any)) {
+                        (Some(e), Some(a)) => Some(if e < a { exact } else { any }),
+                        (Some(_), None) => Some(exact),
+                        (None, Some(_)) => Some(any),
+                        (None, None) => None,
+                    };
+                    if key.is_none() {
                         return Err(log_err(
                             seq,
                             format!(
@@ -695,15 +782,15 @@ impl RunState {
                             ),
                         ));
                     }
-                    i
+                    key
                 } else {
                     None
                 };
                 let status: ToolStatus = result_status
                     .parse()
                     .map_err(|e: ParseEnumError| invalid("result_status", e.to_string()))?;
-                if let Some(i) = allow {
-                    self.open_allows.remove(i);
+                if let Some(key) = allow {
+                    self.open_allows.take(&key);
                 }
                 let (id, receipt_hash) = self.recorder.record_tool_call_hashed(
                     &ToolCall {
@@ -738,7 +825,7 @@ impl RunState {
                     binding: Some(p.binding.to_value()),
                     ..RunOut::default()
                 };
-                self.pending.push(p);
+                self.pending.push(p.binding.event_hash_b64u.clone(), p);
                 out
             }
             RunOp::ModelReceipt { receipt } => self.apply_model_receipt(receipt)?,
@@ -806,13 +893,16 @@ impl RunState {
                     },
                     &mut rng,
                 )?;
-                self.approvals.push(ApprovalState {
-                    receipt_id: id.clone(),
-                    approval_type: approval_type.clone(),
-                    approver_subject: approver_subject.clone(),
-                    scope: scope.clone(),
-                    consumed: false,
-                });
+                self.approvals.push(
+                    id.clone(),
+                    ApprovalState {
+                        receipt_id: id.clone(),
+                        approval_type: approval_type.clone(),
+                        approver_subject: approver_subject.clone(),
+                        scope: scope.clone(),
+                        consumed: false,
+                    },
+                );
                 self.receipt_out(id)?
             }
         };
@@ -872,17 +962,17 @@ impl RunState {
                 "action, resource and reason_code must not be empty",
             ));
         }
+        // Only unused approvals are filed under their receipt id.
         let approval = match &d.approval_receipt_id {
             None => None,
             Some(id) => {
-                let i = self
-                    .approvals
-                    .iter()
-                    .position(|a| &a.receipt_id == id && !a.consumed)
-                    .ok_or_else(|| {
-                        log_err(seq, format!("approval {id} is unknown or already used"))
-                    })?;
-                Some(i)
+                if self.approvals.first(id.as_str()).is_none() {
+                    return Err(log_err(
+                        seq,
+                        format!("approval {id} is unknown or already used"),
+                    ));
+                }
+                Some(id)
             }
         };
         // The event payload is the record: its JCS bytes written once, hashed for the event.
@@ -890,17 +980,19 @@ impl RunState {
         let event_hash_b64u =
             self.recorder
                 .record_plain_event("policy_decision", &payload, at_ms, rng)?;
-        if let Some(i) = approval {
+        if let Some(id) = approval {
             if !self.recorder.keeps_history() {
-                self.approvals.remove(i);
-            } else {
-                self.approvals[i].consumed = true;
+                self.approvals.take(id.as_str());
+            } else if let Some(n) = self.approvals.unfile(id.as_str()) {
+                if let Some(a) = self.approvals.items.get_mut(&n) {
+                    a.consumed = true;
+                }
             }
         }
         self.disclose(d.decision != "allow", || Disclosed::Decision(d.clone()));
         if d.decision == "allow" {
-            self.open_allows
-                .push((d.resource.clone(), d.args_hash_b64u.clone()));
+            let allow = (d.resource.clone(), d.args_hash_b64u.clone());
+            self.open_allows.push(allow.clone(), allow);
         }
         Ok(RunOut {
             event_hash_b64u,
@@ -922,23 +1014,18 @@ impl RunState {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let i = self
-            .pending
-            .iter()
-            .position(|p| p.binding.event_hash_b64u == event_hash)
-            .ok_or_else(|| {
-                EvidenceError::BindingMismatch(format!(
-                    "the receipt is bound to event {event_hash:?}, which is no pending model call of this run"
-                ))
-            })?;
-        let p = self.pending.remove(i);
+        let (n, p) = self.pending.take(event_hash.as_str()).ok_or_else(|| {
+            EvidenceError::BindingMismatch(format!(
+                "the receipt is bound to event {event_hash:?}, which is no pending model call of this run"
+            ))
+        })?;
         let id = env
             .payload
             .get("receipt_id")
             .and_then(Value::as_str)
             .map(str::to_string);
         if let Err(e) = self.recorder.attach_gateway_receipt(p.clone(), &env) {
-            self.pending.insert(i, p);
+            self.pending.restore(event_hash, n, p);
             return Err(e);
         }
         let mut out = self.receipt_out(id.unwrap_or_default())?;
@@ -995,18 +1082,19 @@ impl RunState {
 
     /// Model calls waiting for their gateway receipt (their bindings).
     pub fn pending_model_calls(&self) -> impl Iterator<Item = &PendingModelCall> {
-        self.pending.iter()
+        self.pending.values()
     }
 
-    /// Allowed tool calls whose result is not recorded yet: (tool, argument hash).
-    pub fn open_allows(&self) -> &[(String, Option<String>)] {
-        &self.open_allows
+    /// Allowed tool calls whose result is not recorded yet: (tool, argument hash), in the
+    /// order they were allowed.
+    pub fn open_allows(&self) -> Vec<&(String, Option<String>)> {
+        self.open_allows.values().collect()
     }
 
-    /// The approvals recorded so far (only the unused ones once
+    /// The approvals recorded so far, in order (only the unused ones once
     /// [`RunState::keep_chain_head_only`] was called).
-    pub fn approvals(&self) -> &[ApprovalState] {
-        &self.approvals
+    pub fn approvals(&self) -> Vec<&ApprovalState> {
+        self.approvals.values().collect()
     }
 
     /// The first unused approval whose scope covers `action` on `resource` with arguments
@@ -1017,7 +1105,7 @@ impl RunState {
         resource: &str,
         args_hash_b64u: Option<&str>,
     ) -> Option<&ApprovalState> {
-        self.approvals.iter().find(|a| {
+        self.approvals.values().find(|a| {
             let s = &a.scope;
             !a.consumed
                 && s.get("action").and_then(Value::as_str) == Some(action)
@@ -1168,6 +1256,19 @@ pub fn check_disclosures(bundle: &Value) -> Vec<Disclosure> {
         .and_then(|n| n.get("run"))
         .and_then(|r| r.get("events"))
         .and_then(Value::as_array);
+    // Each (event id, payload hash) of the chain, looked up once per item: scanning the
+    // chain for every item was quadratic (a failing bundle is still shown in a report, so
+    // neither count is bounded by verification).
+    let chain: HashSet<(&str, &str)> = events
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some((
+                e.get("event_id")?.as_str()?,
+                e.get("payload_hash_b64u")?.as_str()?,
+            ))
+        })
+        .collect();
     let mut out = Vec::new();
     for it in items.into_iter().flatten() {
         let (Some(id), Some(p)) = (
@@ -1177,11 +1278,7 @@ pub fn check_disclosures(bundle: &Value) -> Vec<Disclosure> {
             continue;
         };
         let h = json::canonicalize(p).map(hash::sha256_b64u).ok();
-        let matches = events.into_iter().flatten().any(|e| {
-            e.get("event_id").and_then(Value::as_str) == Some(id)
-                && h.is_some()
-                && e.get("payload_hash_b64u").and_then(Value::as_str) == h.as_deref()
-        });
+        let matches = h.as_deref().is_some_and(|h| chain.contains(&(id, h)));
         out.push(Disclosure {
             event_id: id.to_string(),
             payload: p.clone(),

@@ -10,6 +10,7 @@ mod decide;
 mod fixtures;
 mod parse;
 mod props;
+mod resources;
 mod runtime;
 mod schema_walk;
 mod util;
