@@ -12,18 +12,19 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use claw_core::cst::{self, Claims};
-use claw_core::envelope::{Envelope, Signers, VerifyOptions};
+use claw_core::envelope::Envelope;
 use claw_core::keys::SigningKey;
 use claw_core::wpc::{self, Policy};
 use claw_gateway::config::{self, Overrides};
-use claw_gateway::state::State;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+
+mod common;
+use common::{b64sha, write, Gateway};
 
 // ---------------------------------------------------------------- scripted upstream
 
@@ -152,115 +153,35 @@ async fn start_upstream() -> (SocketAddr, Seen, Sent) {
 
 // ---------------------------------------------------------------- gateway fixture
 
+/// The gateway in front of the scripted upstream, with what the upstream saw and sent.
 struct Fx {
-    _dir: tempfile::TempDir,
-    dir: std::path::PathBuf,
-    addr: SocketAddr,
-    issuer: SigningKey,
-    gateway_did: String,
-    policy_hash: String,
+    gw: Gateway,
     seen: Seen,
     sent: Sent,
-    state: Arc<State>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-impl Drop for Fx {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
+impl std::ops::Deref for Fx {
+    type Target = Gateway;
+    fn deref(&self) -> &Gateway {
+        &self.gw
     }
-}
-
-fn write(p: &Path, s: &str) {
-    std::fs::write(p, s).unwrap();
 }
 
 async fn fixture() -> Fx {
     let (up, seen, sent) = start_upstream().await;
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().to_path_buf();
-    let gw = SigningKey::from_seed(&[1; 32]);
-    let issuer = SigningKey::from_seed(&[2; 32]);
-    let signer = SigningKey::from_seed(&[3; 32]);
-    write(&dir.join("gw.jwk"), &gw.to_jwk());
-    write(&dir.join("issuer.jwk"), &issuer.verifying_key().to_jwk());
-    let policy = Policy::parse(
-        json!({"policy_version":"1","policy_id":"p1","issuer_did":signer.verifying_key().did(),
-               "allowed_providers":["openai","anthropic"],
-               "allowed_models":["gpt-4o-mini","m-*","claude-*"]})
-        .to_string()
-        .as_bytes(),
+    let gw = Gateway::start(
+        up,
+        &["gpt-4o-mini", "m-*", "claude-*"],
+        |o, dir| o.receipts_log = Some(dir.join("receipts.jsonl")),
+        |_| {},
     )
-    .unwrap();
-    let env = wpc::sign_policy(&policy, &signer, claw_gateway::now_ms(), None).unwrap();
-    std::fs::create_dir_all(dir.join("wpc")).unwrap();
-    write(
-        &dir.join("wpc").join(format!("{}.json", policy.hash_b64u())),
-        &env.to_json().unwrap(),
-    );
-    let o = Overrides {
-        listen: Some("127.0.0.1:0".into()),
-        signing_key: Some(dir.join("gw.jwk")),
-        cst_issuers: vec![dir.join("issuer.jwk")],
-        audience: Some("claw-gateway".into()),
-        wpc_dir: Some(dir.join("wpc")),
-        wpc_signers: vec![signer.verifying_key().did()],
-        policy_hash: Some(policy.hash_b64u().to_string()),
-        overrides: Some(dir.join("switches.json")),
-        receipts_dir: Some(dir.join("receipts")),
-        receipts_log: Some(dir.join("receipts.jsonl")),
-        upstreams: vec![
-            format!("openai=http://{up}"),
-            format!("anthropic=http://{up}"),
-        ],
-        max_request_bytes: Some(64 * 1024),
-        ..Overrides::default()
-    };
-    let cfg = config::resolve(None, o).unwrap();
-    let state = Arc::new(State::load(cfg).unwrap());
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let st = state.clone();
-    tokio::spawn(async move {
-        claw_gateway::server::serve(st, l, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    Fx {
-        _dir: t,
-        dir,
-        addr,
-        issuer,
-        gateway_did: gw.verifying_key().did(),
-        policy_hash: policy.hash_b64u().to_string(),
-        seen,
-        sent,
-        state,
-        stop: Some(stop),
-    }
+    .await;
+    Fx { gw, seen, sent }
 }
 
 impl Fx {
     fn token(&self, aud: &str, ttl: u64) -> String {
-        let c = Claims::new(
-            "did:key:z6MkAgent",
-            vec![aud.into()],
-            vec!["proxy:call".into()],
-        );
-        cst::issue(
-            &self.issuer,
-            &c,
-            ttl,
-            claw_gateway::now_ms() / 1000,
-            &mut rand_core::OsRng,
-        )
-        .unwrap()
-        .token
+        self.gw.token_for(aud, ttl)
     }
 
     async fn send(
@@ -303,19 +224,8 @@ impl Fx {
     }
 
     fn verify(&self, env: &Value) -> Envelope {
-        let e = Envelope::from_value(env.clone()).unwrap();
-        e.verify(&VerifyOptions {
-            expected_type: "gateway_receipt",
-            signers: Signers::OneOf(std::slice::from_ref(&self.gateway_did)),
-            now: None,
-        })
-        .unwrap();
-        e
+        self.gw.verify(env)
     }
-}
-
-fn b64sha(b: &[u8]) -> String {
-    claw_core::b64::encode(Sha256::digest(b))
 }
 
 const EV: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

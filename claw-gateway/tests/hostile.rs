@@ -3,20 +3,18 @@
 #![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use claw_core::cst::{self, Claims};
-use claw_core::envelope::{Envelope, Signers, VerifyOptions};
 use claw_core::keys::SigningKey;
-use claw_core::wpc::{self, Policy};
 use claw_gateway::config::{self, Overrides};
 use claw_gateway::state::State;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+mod common;
+use common::{b64sha, write, Gateway};
 
 /// The raw bytes the upstream writes for each request (then it closes the connection):
 /// chunks written one after the other, 5 ms apart.
@@ -80,27 +78,18 @@ async fn start_upstream(script: Script, seen: Seen) -> SocketAddr {
     addr
 }
 
+/// The gateway in front of the scripted raw upstream, with its script and what it received.
 struct Fx {
-    _dir: tempfile::TempDir,
-    dir: std::path::PathBuf,
-    addr: SocketAddr,
-    issuer: SigningKey,
+    gw: Gateway,
     script: Script,
     seen: Seen,
-    state: Arc<State>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-impl Drop for Fx {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
+impl std::ops::Deref for Fx {
+    type Target = Gateway;
+    fn deref(&self) -> &Gateway {
+        &self.gw
     }
-}
-
-fn write(p: &Path, s: &str) {
-    std::fs::write(p, s).unwrap();
 }
 
 async fn fixture_with(edit: impl FnOnce(&mut Overrides)) -> Fx {
@@ -114,69 +103,8 @@ async fn fixture_cfg(
     let script: Script = Arc::default();
     let seen: Seen = Arc::default();
     let up = start_upstream(script.clone(), seen.clone()).await;
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().to_path_buf();
-    let gw = SigningKey::from_seed(&[1; 32]);
-    let issuer = SigningKey::from_seed(&[2; 32]);
-    let signer = SigningKey::from_seed(&[3; 32]);
-    write(&dir.join("gw.jwk"), &gw.to_jwk());
-    write(&dir.join("issuer.jwk"), &issuer.verifying_key().to_jwk());
-    let policy = Policy::parse(
-        json!({"policy_version":"1","policy_id":"p1","issuer_did":signer.verifying_key().did(),
-               "allowed_providers":["openai","anthropic"],
-               "allowed_models":["gpt-4o-mini","m-*"]})
-        .to_string()
-        .as_bytes(),
-    )
-    .unwrap();
-    let env = wpc::sign_policy(&policy, &signer, claw_gateway::now_ms(), None).unwrap();
-    std::fs::create_dir_all(dir.join("wpc")).unwrap();
-    write(
-        &dir.join("wpc").join(format!("{}.json", policy.hash_b64u())),
-        &env.to_json().unwrap(),
-    );
-    let mut o = Overrides {
-        listen: Some("127.0.0.1:0".into()),
-        signing_key: Some(dir.join("gw.jwk")),
-        cst_issuers: vec![dir.join("issuer.jwk")],
-        audience: Some("claw-gateway".into()),
-        wpc_dir: Some(dir.join("wpc")),
-        wpc_signers: vec![signer.verifying_key().did()],
-        policy_hash: Some(policy.hash_b64u().to_string()),
-        overrides: Some(dir.join("switches.json")),
-        receipts_dir: Some(dir.join("receipts")),
-        upstreams: vec![
-            format!("openai=http://{up}"),
-            format!("anthropic=http://{up}"),
-        ],
-        max_request_bytes: Some(64 * 1024),
-        ..Overrides::default()
-    };
-    edit(&mut o);
-    let mut cfg = config::resolve(None, o).unwrap();
-    edit_cfg(&mut cfg);
-    let state = Arc::new(State::load(cfg).unwrap());
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let st = state.clone();
-    tokio::spawn(async move {
-        claw_gateway::server::serve(st, l, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    Fx {
-        _dir: t,
-        dir,
-        addr,
-        issuer,
-        script,
-        seen,
-        state,
-        stop: Some(stop),
-    }
+    let gw = Gateway::start(up, &["gpt-4o-mini", "m-*"], |o, _| edit(o), edit_cfg).await;
+    Fx { gw, script, seen }
 }
 
 async fn fixture() -> Fx {
@@ -185,20 +113,7 @@ async fn fixture() -> Fx {
 
 impl Fx {
     fn token(&self) -> String {
-        let c = Claims::new(
-            "did:key:z6MkAgent",
-            vec!["claw-gateway".into()],
-            vec!["proxy:call".into()],
-        );
-        cst::issue(
-            &self.issuer,
-            &c,
-            300,
-            claw_gateway::now_ms() / 1000,
-            &mut rand_core::OsRng,
-        )
-        .unwrap()
-        .token
+        self.gw.token_for("claw-gateway", 300)
     }
 
     fn script(&self, chunks: &[&[u8]]) {
@@ -260,20 +175,29 @@ fn reason(body: &[u8]) -> String {
         .unwrap_or_else(|| format!("<no JSON reason: {:?}>", String::from_utf8_lossy(body)))
 }
 
-fn verify(env: &Value) -> Value {
-    let e = Envelope::from_value(env.clone()).unwrap();
-    let did = SigningKey::from_seed(&[1; 32]).verifying_key().did();
-    e.verify(&VerifyOptions {
-        expected_type: "gateway_receipt",
-        signers: Signers::OneOf(std::slice::from_ref(&did)),
-        now: None,
-    })
-    .unwrap();
-    e.payload
+/// POST `body` for a chat completion: the answer must be `502 PROVIDER_ERROR` carrying the
+/// gateway's receipt (`what` names the case in a failure); the answer, and the receipt's
+/// payload verified.
+async fn receipted_502(fx: &Fx, body: &str, what: &str) -> (Value, Value) {
+    let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
+    let (st, b) = parse_response(&r);
+    assert_eq!(
+        (st, reason(&b).as_str()),
+        (502, "PROVIDER_ERROR"),
+        "{what}: {}",
+        String::from_utf8_lossy(&r)
+    );
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    let p = verify(&v["_receipt_envelope"]);
+    (v, p)
 }
 
-fn b64sha(b: &[u8]) -> String {
-    claw_core::b64::encode(Sha256::digest(b))
+/// `env` verified as a receipt of the fixture's gateway; its payload.
+fn verify(env: &Value) -> Value {
+    let did = SigningKey::from_seed(&common::GATEWAY_SEED)
+        .verifying_key()
+        .did();
+    common::verify_receipt(env, &did).payload
 }
 
 const SSE_HEAD: &[u8] =
@@ -402,16 +326,7 @@ async fn bodyless_upstream_statuses_become_a_receipted_502() {
         );
         fx.script(&[head.as_bytes()]);
         let body = format!(r#"{{"model":"m-1","stream":{stream}}}"#);
-        let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
-        let (st, b) = parse_response(&r);
-        assert_eq!(
-            (st, reason(&b).as_str()),
-            (502, "PROVIDER_ERROR"),
-            "{status}: {}",
-            String::from_utf8_lossy(&r)
-        );
-        let v: Value = serde_json::from_slice(&b).unwrap();
-        let p = verify(&v["_receipt_envelope"]);
+        let (v, p) = receipted_502(&fx, &body, status).await;
         let code: u16 = status[..3].parse().unwrap();
         assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], code);
         assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
@@ -739,16 +654,7 @@ async fn a_coded_upstream_body_is_a_receipted_502() {
         );
         fx.script(&[head.as_bytes(), gz]);
         let body = format!(r#"{{"model":"m-1","stream":{stream}}}"#);
-        let r = fx.post("/v1/chat/completions", "", body.as_bytes()).await;
-        let (st, b) = parse_response(&r);
-        assert_eq!(
-            (st, reason(&b).as_str()),
-            (502, "PROVIDER_ERROR"),
-            "{ct}: {}",
-            String::from_utf8_lossy(&r)
-        );
-        let v: Value = serde_json::from_slice(&b).unwrap();
-        let p = verify(&v["_receipt_envelope"]);
+        let (_, p) = receipted_502(&fx, &body, ct).await;
         assert_eq!(p["response_hash_b64u"], b64sha(gz));
         assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
     }
