@@ -538,6 +538,8 @@ struct Parser<'a> {
     budget: Budget,
     /// The members of the small objects being read, innermost last (see `object_members`).
     members: Vec<(String, Value)>,
+    /// Arrays left unparsed, with the keys of the enclosing objects (see [`deferred`]).
+    defer: Option<deferred::Deferring<'a>>,
 }
 
 /// Objects with up to this many members are gathered before their map is built.
@@ -554,6 +556,7 @@ impl<'a> Parser<'a> {
             threads,
             budget: Budget::for_input(text.len()),
             members: Vec::new(),
+            defer: None,
         }
     }
 
@@ -653,9 +656,11 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws();
-            let v = self
-                .value(depth + 1)
-                .map_err(|e| e.within(&PathSeg::Key(&key)))?;
+            let v = match self.defer.is_some() {
+                true => self.deferring_value(&key, depth + 1),
+                false => self.value(depth + 1),
+            }
+            .map_err(|e| e.within(&PathSeg::Key(&key)))?;
             match &mut large {
                 Some(map) => match map.entry(key) {
                     serde_json::map::Entry::Vacant(e) => {
@@ -984,6 +989,9 @@ impl<'a> Parser<'a> {
             .ok_or(JsonError::NumberOutOfRange { path: "$".into() })
     }
 }
+
+mod deferred;
+pub use deferred::{parse_deferring, Deferred, JcsStream, OutOfPlace};
 
 /// The order in which object members are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
