@@ -991,7 +991,7 @@ impl<'a> Parser<'a> {
 }
 
 mod deferred;
-pub use deferred::{parse_deferring, Deferred, JcsStream, OutOfPlace};
+pub use deferred::{parse_deferring, Deferred, HashStream, OutOfPlace};
 
 /// The order in which object members are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

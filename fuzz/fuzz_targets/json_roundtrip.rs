@@ -4,10 +4,9 @@
 //! strict parser accepts and reads the same value, and the canonical hash streamed element by
 //! element is the hash of the canonical bytes.
 #![no_main]
-use claw_core::json::{self, Deferred, JcsStream, KeyOrder, Limits};
+use claw_core::json::{self, Deferred, HashStream, KeyOrder, Limits};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 const PATHS: &[&[&str]] = &[&["a"], &["payload", "receipts"], &["b", "c"]];
 
@@ -30,13 +29,19 @@ fn split_parse(data: &[u8]) -> Result<(Value, Value), json::JsonError> {
     Ok((skeleton, whole))
 }
 
-/// The canonical hash of the root object, deferred arrays streamed element by element.
-fn streamed(data: &[u8], skeleton: &Value, found: &[Deferred]) -> [u8; 32] {
-    fn walk(s: &mut JcsStream, v: &Value, path: &mut Vec<String>, data: &[u8], found: &[Deferred]) {
+/// The hash of the root value in `order`, deferred arrays streamed element by element.
+fn streamed(data: &[u8], skeleton: &Value, found: &[Deferred], order: KeyOrder) -> [u8; 32] {
+    fn walk(
+        s: &mut HashStream,
+        v: &Value,
+        path: &mut Vec<String>,
+        data: &[u8],
+        found: &[Deferred],
+    ) {
         match v {
             Value::Object(m) => {
                 s.begin_object().expect("in place");
-                for k in JcsStream::members(m) {
+                for k in s.members(m) {
                     s.key(k).expect("in place");
                     path.push(k.to_string());
                     walk(s, &m[k], path, data, found);
@@ -56,7 +61,7 @@ fn streamed(data: &[u8], skeleton: &Value, found: &[Deferred]) -> [u8; 32] {
             },
         }
     }
-    let mut s = JcsStream::new();
+    let mut s = HashStream::new(order);
     walk(&mut s, skeleton, &mut Vec::new(), data, found);
     s.finish().expect("closed")
 }
@@ -81,10 +86,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(json::canonicalize(&back).expect("canon"), once);
     let (skeleton, found) =
         json::parse_deferring(data, &Limits::STRICT, PATHS).expect("parsed above");
-    let whole: [u8; 32] = Sha256::digest(&once).into();
-    assert_eq!(
-        streamed(data, &skeleton, &found),
-        whole,
-        "streamed hash differs"
-    );
+    for order in [KeyOrder::Jcs, KeyOrder::JavaScript] {
+        let whole = json::sha256_of(&v, order).expect("serializes");
+        let got = streamed(data, &skeleton, &found, order);
+        assert_eq!(got, whole, "streamed hash differs ({order:?})");
+    }
 });

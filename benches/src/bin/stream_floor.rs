@@ -1,14 +1,14 @@
 //! The floor of a streaming verifier (issue 15), beside what the verifier does today, one
 //! measurement per process: **tree** parses the whole 100k-receipt bundle into a
-//! `serde_json::Value` on 2 threads, hashes the payload's canonical bytes and frees the tree
+//! `serde_json::Value` on 2 threads, hashes the payload's serialization and frees the tree
 //! on 2 threads; **deferred** parses the bundle with its event chain and receipt arrays left
-//! unparsed (`json::parse_deferring`), then streams the payload's canonical hash with each
-//! element parsed strictly, hashed and dropped in turn (`json::JcsStream`), on one thread,
+//! unparsed (`json::parse_deferring`), then streams the payload's hash with each
+//! element parsed strictly, hashed and dropped in turn (`json::HashStream`, in the JavaScript key order proof-bundle hashes use), on one thread,
 //! and checks it against the envelope's signed `payload_hash_b64u`.
 //!
 //! `cargo run --release --bin stream_floor -- [receipts=100000] tree|deferred`
 use claw_benches::{bundle_bytes, status_kib, Mix};
-use claw_core::json::{self, JcsStream, Limits};
+use claw_core::json::{self, HashStream, KeyOrder, Limits};
 use std::time::Instant;
 
 const BIG: [&str; 6] = [
@@ -53,7 +53,7 @@ fn main() {
 
 fn tree(bytes: &[u8], limits: &Limits) -> String {
     let v = json::parse_with_threads(bytes, limits, 2).expect("the bundle parses");
-    let h = json::sha256_of(&v["payload"], json::KeyOrder::Jcs).expect("canonical");
+    let h = json::sha256_of(&v["payload"], KeyOrder::JavaScript).expect("serializable");
     json::drop_with_threads(v, 2);
     claw_core::b64::encode(h)
 }
@@ -63,20 +63,20 @@ fn deferred(bytes: &[u8], limits: &Limits) -> String {
     let paths: Vec<&[&str]> = paths.iter().map(|p| &p[..]).collect();
     let (env, found) = json::parse_deferring(bytes, limits, &paths).expect("the skeleton parses");
     let payload = env["payload"].as_object().expect("a payload object");
-    let mut s = JcsStream::new();
+    let mut s = HashStream::new(KeyOrder::JavaScript);
     s.begin_object().expect("in place");
-    for k in JcsStream::members(payload) {
+    for k in s.members(payload) {
         s.key(k).expect("in place");
         match found.iter().find(|d| d.path()[1] == k) {
             Some(d) => {
                 s.begin_array().expect("in place");
                 for i in 0..d.len() {
                     let v = d.element(bytes, i, limits).expect("in range");
-                    s.value(&v.expect("the element parses")).expect("canonical");
+                    s.value(&v.expect("the element parses")).expect("serializable");
                 }
                 s.end().expect("in place");
             }
-            None => s.value(&payload[k]).expect("canonical"),
+            None => s.value(&payload[k]).expect("serializable"),
         }
     }
     s.end().expect("in place");

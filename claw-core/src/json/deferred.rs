@@ -4,7 +4,7 @@
 //! cost about four times their text. [`parse_deferring`] parses everything else strictly and
 //! keeps each chosen array as the byte ranges of its elements ([`Deferred`]); a consumer then
 //! parses, checks and drops the elements one by one ([`Deferred::element`]), and hashes the
-//! canonical form of the whole document as it goes ([`JcsStream`]).
+//! serialization of the whole document as it goes ([`HashStream`]).
 //!
 //! Strictness is the strict parser's, split in two: the skeleton is parsed strictly here, each
 //! element strictly when it is read, and the separators between elements are exactly the
@@ -13,8 +13,8 @@
 //! found can differ from the one [`super::parse`] reports (the skeleton's comes first).
 
 use super::{
-    cmp_utf16, scan_array, write_string, write_value, Budget, HashSink, JsonError, KeyOrder,
-    Limits, Parser, PathSeg, Sink,
+    array_index, cmp_utf16, scan_array, write_string, write_value, Budget, HashSink, JsonError,
+    KeyOrder, Limits, Parser, PathSeg, Sink,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -217,17 +217,19 @@ impl JsonError {
     }
 }
 
-/// SHA-256 of a value's RFC 8785 bytes, fed piece by piece: an object's members in the order
-/// [`JcsStream::members`] gives, a deferred array's elements one at a time. The result equals
-/// hashing the canonical bytes of the whole value.
-pub struct JcsStream {
+/// SHA-256 of a value's serialization in one [`KeyOrder`] (RFC 8785, or JavaScript's
+/// `JSON.stringify` order, which proof-bundle hashes use), fed piece by piece: an object's
+/// members in the order [`HashStream::members`] gives, a deferred array's elements one at a
+/// time. The result equals [`super::sha256_of`] of the whole value in that order.
+pub struct HashStream {
     sink: HashSink<Sha256>,
+    order: KeyOrder,
     open: Vec<Frame>,
 }
 
-impl std::fmt::Debug for JcsStream {
+impl std::fmt::Debug for HashStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JcsStream")
+        f.debug_struct("HashStream")
             .field("open", &self.open.len())
             .finish_non_exhaustive()
     }
@@ -241,30 +243,31 @@ enum Frame {
     Array { any: bool },
 }
 
-/// What [`JcsStream`] refuses: a call out of place (a key outside an object, a value after
+/// What [`HashStream`] refuses: a call out of place (a key outside an object, a value after
 /// a value in an object, an end with nothing open, a finish with something open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfPlace;
 
-impl Default for JcsStream {
-    fn default() -> Self {
-        JcsStream::new()
-    }
-}
-
-impl JcsStream {
-    /// An empty stream.
-    pub fn new() -> JcsStream {
-        JcsStream {
+impl HashStream {
+    /// An empty stream writing in `order`.
+    pub fn new(order: KeyOrder) -> HashStream {
+        HashStream {
             sink: HashSink::new(Sha256::new()),
+            order,
             open: Vec::new(),
         }
     }
 
-    /// The keys of `map` in RFC 8785 order (by UTF-16 code units).
-    pub fn members(map: &Map<String, Value>) -> Vec<&str> {
+    /// The keys of `map` in the order this stream writes them: by UTF-16 code units (RFC
+    /// 8785), or array-index keys ascending and then the others as they came (JavaScript).
+    pub fn members<'m>(&self, map: &'m Map<String, Value>) -> Vec<&'m str> {
         let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
-        keys.sort_by(|a, b| cmp_utf16(a, b));
+        match self.order {
+            KeyOrder::Jcs => keys.sort_by(|a, b| cmp_utf16(a, b)),
+            KeyOrder::JavaScript => {
+                keys.sort_by_key(|k| array_index(k).map_or((1, 0), |i| (0, i)));
+            }
+        }
         keys
     }
 
@@ -304,7 +307,7 @@ impl JcsStream {
     }
 
     /// The key of the open object's next member; its value follows. Keys must come in
-    /// [`JcsStream::members`] order (not checked here).
+    /// [`HashStream::members`] order (not checked here).
     pub fn key(&mut self, k: &str) -> Result<(), OutOfPlace> {
         match self.open.last_mut() {
             Some(Frame::Object { any, keyed }) if !*keyed => {
@@ -320,14 +323,14 @@ impl JcsStream {
         Ok(())
     }
 
-    /// A whole value: a member's (after [`JcsStream::key`]), an element, or the root.
+    /// A whole value: a member's (after [`HashStream::key`]), an element, or the root.
     pub fn value(&mut self, v: &Value) -> Result<(), JsonError> {
         self.before_value().map_err(|_| JsonError::Syntax {
             path: "$".into(),
             offset: 0,
             detail: "a value out of place in a canonical stream",
         })?;
-        write_value(&mut self.sink, v, KeyOrder::Jcs, 1)
+        write_value(&mut self.sink, v, self.order, 1)
     }
 
     /// Close the innermost open object or array.
@@ -351,7 +354,7 @@ impl JcsStream {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{canonicalize, parse};
+    use super::super::parse;
     use super::*;
     use proptest::prelude::*;
 
@@ -382,13 +385,13 @@ mod tests {
         Ok(v)
     }
 
-    /// The canonical hash of `v`, streamed with the paths' arrays element by element.
-    fn streamed_hash(v: &Value) -> [u8; 32] {
-        fn walk(s: &mut JcsStream, v: &Value, path: &mut Vec<String>) {
+    /// The hash of `v` in `order`, streamed with the paths' arrays element by element.
+    fn streamed_hash(v: &Value, order: KeyOrder) -> [u8; 32] {
+        fn walk(s: &mut HashStream, v: &Value, path: &mut Vec<String>) {
             match v {
                 Value::Object(m) => {
                     s.begin_object().unwrap_or_else(|_| unreachable!());
-                    for k in JcsStream::members(m) {
+                    for k in s.members(m) {
                         s.key(k).unwrap_or_else(|_| unreachable!());
                         path.push(k.to_string());
                         walk(s, &m[k], path);
@@ -406,7 +409,7 @@ mod tests {
                 _ => s.value(v).unwrap_or_else(|_| unreachable!()),
             }
         }
-        let mut s = JcsStream::new();
+        let mut s = HashStream::new(order);
         walk(&mut s, v, &mut Vec::new());
         s.finish().unwrap_or_else(|_| unreachable!())
     }
@@ -476,8 +479,10 @@ mod tests {
             let l = limits();
             prop_assert_eq!(rebuild(&bytes, &l).ok(), parse(&bytes, &l).ok());
             prop_assert_eq!(rebuild(&bytes, &l).ok(), Some(v.clone()));
-            let whole: [u8; 32] = Sha256::digest(canonicalize(&v).unwrap_or_default()).into();
-            prop_assert_eq!(streamed_hash(&v), whole);
+            for order in [KeyOrder::Jcs, KeyOrder::JavaScript] {
+                let whole = super::super::sha256_of(&v, order).ok();
+                prop_assert_eq!(Some(streamed_hash(&v, order)), whole);
+            }
         }
 
         /// One byte changed or removed: the split parse accepts exactly what the strict
@@ -558,15 +563,36 @@ mod tests {
     }
 
     #[test]
+    fn javascript_order_keeps_insertion_order_after_index_keys() {
+        let v = parse(br#"{"z":1,"10":2,"a":[{"y":1,"b":2}],"2":3}"#, &limits())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for order in [KeyOrder::Jcs, KeyOrder::JavaScript] {
+            assert_eq!(
+                Some(streamed_hash(&v, order)),
+                super::super::sha256_of(&v, order).ok()
+            );
+        }
+        let m = v.as_object().unwrap_or_else(|| unreachable!());
+        assert_eq!(
+            HashStream::new(KeyOrder::JavaScript).members(m),
+            ["2", "10", "z", "a"]
+        );
+        assert_eq!(
+            HashStream::new(KeyOrder::Jcs).members(m),
+            ["10", "2", "a", "z"]
+        );
+    }
+
+    #[test]
     fn stream_refuses_calls_out_of_place() {
-        let mut s = JcsStream::new();
+        let mut s = HashStream::new(KeyOrder::Jcs);
         assert_eq!(s.key("k"), Err(OutOfPlace));
         assert_eq!(s.end(), Err(OutOfPlace));
         assert!(s.begin_object().is_ok());
         assert!(s.value(&Value::Null).is_err());
         assert!(s.key("k").is_ok());
         assert_eq!(s.end(), Err(OutOfPlace));
-        let mut s = JcsStream::new();
+        let mut s = HashStream::new(KeyOrder::Jcs);
         assert!(s.begin_array().is_ok());
         assert_eq!(s.finish(), Err(OutOfPlace));
     }
