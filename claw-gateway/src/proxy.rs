@@ -245,6 +245,10 @@ pub struct CallBody {
     pub stream: bool,
     /// OpenAI Responses API shape (`input` without `messages`).
     pub responses_shape: bool,
+    /// The first thing the body asks the provider to fetch or connect to on its own (a
+    /// server-side tool, an MCP server, web search), described; `None` when it asks for
+    /// nothing of the kind. Refused under an egress allowlist (`docs/SPEC.md §8.3` step 6).
+    pub provider_fetch: Option<String>,
 }
 
 /// Read the call body (`docs/SPEC.md §8.3`).
@@ -294,7 +298,141 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
         model,
         stream,
         responses_shape: o.contains_key("input") && !o.contains_key("messages"),
+        provider_fetch: provider_fetch(o),
     })
+}
+
+/// Top-level request members with which a provider reaches the network on its own:
+/// Anthropic's MCP connector (`mcp_servers`), OpenAI Chat Completions' web search
+/// (`web_search_options`).
+const PROVIDER_FETCH_MEMBERS: [&str; 2] = ["mcp_servers", "web_search_options"];
+
+/// Whether a `tools` entry's `type` names a tool the client runs (the provider only
+/// describes the call): no type or `custom` (Anthropic's own tools), `function` and
+/// `custom` (OpenAI), OpenAI's client-run `local_shell` and `computer_use_preview`, and
+/// Anthropic's client tools `bash_`, `text_editor_`, `computer_`, `memory_` with their
+/// 8-digit version. Every other type (`web_search_*`, `web_fetch_*`, `code_execution_*`,
+/// `mcp_toolset`, `web_search_preview`, `file_search`, `mcp`, a type not known yet, ...) is
+/// taken as one the provider runs.
+fn client_tool_type(t: &str) -> bool {
+    if matches!(
+        t,
+        "custom" | "function" | "local_shell" | "computer_use_preview"
+    ) {
+        return true;
+    }
+    ["bash_", "text_editor_", "computer_", "memory_"]
+        .iter()
+        .any(|p| {
+            t.strip_prefix(p)
+                .is_some_and(|v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// The first part of a request body that asks the provider to fetch or connect on its own,
+/// described (see [`CallBody::provider_fetch`]).
+fn provider_fetch(o: &serde_json::Map<String, Value>) -> Option<String> {
+    for m in PROVIDER_FETCH_MEMBERS {
+        if o.contains_key(m) {
+            return Some(format!("member {m:?}"));
+        }
+    }
+    if let Some(what) = content_by_url(o) {
+        return Some(what);
+    }
+    match o.get("tools") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(tools)) => tools.iter().enumerate().find_map(|(i, t)| {
+            let Some(t) = t.as_object() else {
+                return Some(format!("tools[{i}] is not an object"));
+            };
+            match t.get("type") {
+                None => None,
+                Some(Value::String(ty)) if client_tool_type(ty) => None,
+                Some(Value::String(ty)) => Some(format!(
+                    "tools[{i}] of type {:?}",
+                    ty.chars().take(64).collect::<String>()
+                )),
+                Some(_) => Some(format!("tools[{i}] has a type that is not a string")),
+            }
+        }),
+        Some(_) => Some("member \"tools\" is not an array".to_string()),
+    }
+}
+
+/// A content part the provider fetches from a URL itself: an Anthropic `image`/`document`
+/// whose `source.type` is `url`, an OpenAI `image_url` (or Responses `input_image`) that is
+/// not a `data:` URL, a Responses `input_file` with a `file_url`. Looked for in the parts of
+/// `messages[*].content` (Anthropic `tool_result` contents included) and `input[*].content`
+/// and in `input` items themselves; every other member is left alone.
+fn content_by_url(o: &serde_json::Map<String, Value>) -> Option<String> {
+    fn not_data(u: &Value) -> bool {
+        u.as_str()
+            .is_none_or(|u| !u.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")))
+    }
+    fn part(p: &Value) -> Option<&'static str> {
+        let p = p.as_object()?;
+        if p.get("source")
+            .and_then(|s| s.get("type"))
+            .is_some_and(|t| t == "url")
+        {
+            return Some("a content source of type \"url\"");
+        }
+        match p.get("image_url") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(u)) if !u.get("url").is_some_and(not_data) => {}
+            Some(Value::Object(_)) => return Some("an image_url that is not a data: URL"),
+            Some(u) if not_data(u) => return Some("an image_url that is not a data: URL"),
+            Some(_) => {}
+        }
+        if p.get("file_url").is_some_and(|u| !u.is_null()) {
+            return Some("a file_url");
+        }
+        // Anthropic tool results carry content parts of their own.
+        p.get("content")
+            .and_then(Value::as_array)
+            .and_then(|c| c.iter().find_map(part))
+    }
+    let items = ["messages", "input"]
+        .into_iter()
+        .filter_map(|k| o.get(k).and_then(Value::as_array))
+        .flatten();
+    for item in items {
+        if let Some(what) = part(item) {
+            return Some(what.to_string());
+        }
+    }
+    None
+}
+
+/// `anthropic-beta` flags that switch on tools the provider runs against the network
+/// (prefixes of the flag names, which end in a date).
+const PROVIDER_FETCH_BETAS: [&str; 5] = [
+    "mcp-client-",
+    "web-fetch-",
+    "web-search-",
+    "code-execution-",
+    "skills-",
+];
+
+/// The first `anthropic-beta` flag (of every copy of the header) that switches on a tool the
+/// provider runs against the network, or a header that cannot be read.
+fn provider_fetch_beta(h: &HeaderMap) -> Option<String> {
+    for v in h.get_all("anthropic-beta") {
+        let Ok(s) = v.to_str() else {
+            return Some("an anthropic-beta header that is not ASCII".to_string());
+        };
+        for flag in s.split(',').map(str::trim) {
+            let lower = flag.to_ascii_lowercase();
+            if PROVIDER_FETCH_BETAS.iter().any(|p| lower.starts_with(p)) {
+                return Some(format!(
+                    "anthropic-beta {:?}",
+                    flag.chars().take(64).collect::<String>()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Whether `key` equals `name` (lowercase ASCII) under simple case folding as Go's
@@ -457,6 +595,24 @@ async fn proxy(
                 upstream_uri.host().unwrap_or(""),
                 now,
             )?;
+            if egress_allowlisted(&p) {
+                // The allowlist is checked on the upstream host only: a provider told to
+                // search, fetch, run code or call an MCP server reaches hosts the gateway
+                // never sees. Refused, not forwarded.
+                let asked = call_body
+                    .provider_fetch
+                    .clone()
+                    .or_else(|| provider_fetch_beta(h));
+                if let Some(what) = asked {
+                    return Err(GatewayError::Denied {
+                        code: "PROVIDER_EGRESS_DENIED",
+                        detail: format!(
+                            "policy {} has an egress allowlist, and the request asks the provider to reach the network itself ({what}): server-side tools, MCP servers and web search are refused",
+                            p.compiled.hash_b64u()
+                        ),
+                    });
+                }
+            }
             loaded = Some(p);
             Some(hash.clone())
         }
@@ -662,12 +818,7 @@ fn enforce(
             ),
         });
     }
-    let egress = p
-        .policy
-        .as_v1()
-        .and_then(|v| v.egress_allowlist.as_ref())
-        .is_some_and(|l| !l.is_empty());
-    if egress {
+    if egress_allowlisted(p) {
         let d = p.compiled.decide(&wpc::Request::egress(host, &ctx, now));
         if d.verdict != Verdict::Allow {
             return Err(GatewayError::Denied {
@@ -680,6 +831,14 @@ fn enforce(
         }
     }
     Ok(())
+}
+
+/// Whether the policy is v1 with a non-empty `egress_allowlist`.
+fn egress_allowlisted(p: &crate::state::LoadedPolicy) -> bool {
+    p.policy
+        .as_v1()
+        .and_then(|v| v.egress_allowlist.as_ref())
+        .is_some_and(|l| !l.is_empty())
 }
 
 fn upstream_request(
