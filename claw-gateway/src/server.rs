@@ -10,10 +10,46 @@ use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::error::GatewayError;
 use crate::state::State;
+
+/// Connections being turned away at once (`503 GATEWAY_BUSY`, each for at most
+/// [`TURN_AWAY_TIME`]); beyond that an extra connection is closed without an answer.
+const MAX_TURNING_AWAY: usize = 64;
+/// How long a connection turned away may take to receive its answer and close.
+const TURN_AWAY_TIME: Duration = Duration::from_secs(1);
+
+/// The whole answer to a connection beyond `limits.max_connections`.
+fn busy_response() -> Vec<u8> {
+    let e = GatewayError::Busy;
+    let body = serde_json::to_vec(&e.body()).unwrap_or_default();
+    let mut r = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(&body);
+    r
+}
+
+/// Answer a connection beyond the limit without reading its request: the 503, then close
+/// (our side first, then reading what the client sent until it closes, so the close is not a
+/// reset that could destroy the answer before the client read it), all within
+/// [`TURN_AWAY_TIME`].
+async fn turn_away(mut tcp: TcpStream, answer: bytes::Bytes, _slot: OwnedSemaphorePermit) {
+    let _ = tokio::time::timeout(TURN_AWAY_TIME, async {
+        tcp.write_all(&answer).await?;
+        tcp.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while tcp.read(&mut sink).await? > 0 {}
+        Ok::<_, io::Error>(())
+    })
+    .await;
+}
 
 /// Serve on `listener` until SIGTERM/SIGINT (or `stop` resolves): then stop accepting, let
 /// in-flight requests (streams included) finish up to the grace deadline, and return.
@@ -34,6 +70,10 @@ pub async fn serve(
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Each open client connection holds one of these until it ends.
+    let connections = Arc::new(Semaphore::new(state.config.limits.max_connections));
+    let turning_away = Arc::new(Semaphore::new(MAX_TURNING_AWAY));
+    let busy = bytes::Bytes::from(busy_response());
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -47,6 +87,17 @@ pub async fn serve(
                     }
                 };
                 let _ = tcp.set_nodelay(true);
+                let Ok(slot) = connections.clone().try_acquire_owned() else {
+                    state.metrics.decision(GatewayError::Busy.reason_code());
+                    tracing::info!(reason_code = GatewayError::Busy.reason_code(), "connection refused");
+                    match turning_away.clone().try_acquire_owned() {
+                        Ok(t) => {
+                            tokio::spawn(turn_away(tcp, busy.clone(), t));
+                        }
+                        Err(_) => drop(tcp),
+                    }
+                    continue;
+                };
                 let st = state.clone();
                 let svc = service_fn(move |req| {
                     let st = st.clone();
@@ -61,6 +112,7 @@ pub async fn serve(
                 // connection's own dispatcher; without this every call yielded to tokio.
                 let conn = crate::inplace::InPlace::new(graceful.watch(conn));
                 tokio::spawn(async move {
+                    let _slot = slot;
                     if let Err(e) = conn.await {
                         tracing::debug!(error = %e, "connection ended");
                     }

@@ -405,6 +405,9 @@ fn limits_beyond_their_bounds_are_config_invalid() {
         ("max_headers = 10000000000", false),
         ("client_write_timeout_ms = 1", true),
         ("client_write_timeout_ms = 0", false),
+        ("max_connections = 1000000", true),
+        ("max_connections = 0", false),
+        ("max_connections = 1000001", false),
     ] {
         let p = dir.join("g.toml");
         write(&p, &format!("{base}[limits]\n{limits}\n"));
@@ -665,4 +668,75 @@ async fn a_coded_upstream_body_is_a_receipted_502() {
             .await,
     );
     assert_eq!(st, 200);
+}
+
+/// Read one response with a `content-length` body from a kept-alive connection.
+async fn read_one(s: &mut TcpStream) -> (u16, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 4096];
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if buf.len() >= i + 4 + len {
+                return parse_response(&buf[..i + 4 + len]);
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut tmp))
+            .await
+            .expect("no answer within 5 s")
+            .unwrap();
+        assert!(n > 0, "closed: {:?}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&tmp[..n]);
+    }
+}
+
+const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: gw\r\n\r\n";
+
+/// Connections beyond `limits.max_connections`: the extra one gets `503 GATEWAY_BUSY` (a JSON
+/// body) and is closed; the connections held are still served, and once one of them closes a
+/// new connection is served. Without the bound every connection was accepted and held (a
+/// task, its buffers, a file descriptor) for as long as the client liked.
+#[tokio::test]
+async fn connections_beyond_max_connections_get_a_503_and_are_closed() {
+    let fx = fixture_with(|o| o.max_connections = Some(2)).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(fx.addr).await.unwrap();
+        s.write_all(HEALTH).await.unwrap();
+        assert_eq!(read_one(&mut s).await.0, 200);
+        held.push(s);
+    }
+    // The third: answered and closed without being read.
+    let mut s = TcpStream::connect(fx.addr).await.unwrap();
+    let _ = s.write_all(HEALTH).await;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("the extra connection was not closed")
+        .unwrap();
+    let (st, b) = parse_response(&out);
+    assert_eq!((st, reason(&b).as_str()), (503, "GATEWAY_BUSY"));
+    // The held connections are still served.
+    for s in &mut held {
+        s.write_all(HEALTH).await.unwrap();
+        assert_eq!(read_one(s).await.0, 200);
+    }
+    // One closes: a new connection is served (its slot comes back when the gateway sees the
+    // close).
+    drop(held.pop());
+    let mut last = (0, Vec::new());
+    for _ in 0..50 {
+        let mut s = TcpStream::connect(fx.addr).await.unwrap();
+        s.write_all(HEALTH).await.unwrap();
+        last = read_one(&mut s).await;
+        if last.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(last.0, 200, "{}", String::from_utf8_lossy(&last.1));
 }
