@@ -1104,7 +1104,11 @@ async fn buffered_response(
     }
     // A status that cannot carry the receipts to the client is not relayed: the call failed.
     let bodyless = !carries_body(status);
-    if (bodyless || coding.is_some()) && outcome == Outcome::Complete {
+    // A 2xx body that is not UTF-8 cannot be relayed either: as `data` text it would reach
+    // the client with its bad bytes replaced (bytes the receipt's hash does not cover).
+    let not_text =
+        status.is_success() && outcome == Outcome::Complete && std::str::from_utf8(&buf).is_err();
+    if (bodyless || coding.is_some() || not_text) && outcome == Outcome::Complete {
         outcome = Outcome::UpstreamError;
     }
     let parsed = if outcome == Outcome::Complete {
@@ -1136,6 +1140,8 @@ async fn buffered_response(
             )
         } else if let Some(c) = &coding {
             format!("the provider answered with content-encoding {c:?}, which was not asked for")
+        } else if not_text {
+            "the provider's response is not UTF-8 text".to_string()
         } else {
             "the provider's response did not complete".to_string()
         };

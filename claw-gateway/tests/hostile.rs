@@ -740,3 +740,43 @@ async fn connections_beyond_max_connections_get_a_503_and_are_closed() {
     }
     assert_eq!(last.0, 200, "{}", String::from_utf8_lossy(&last.1));
 }
+
+/// A 2xx upstream body that is not UTF-8 (no content coding declared): before, the client got
+/// `200 {"data":"<text with U+FFFD for the bad bytes>"}`, bytes the receipt's hash does not
+/// cover. Now `502 PROVIDER_ERROR` with both receipts, the hash over the bytes received. A
+/// UTF-8 body that is not a JSON object still comes back as `data`, and a non-2xx answer keeps
+/// its status.
+#[tokio::test]
+async fn a_non_utf8_upstream_body_is_a_receipted_502() {
+    let fx = fixture().await;
+    let bad: &[u8] = b"{\"x\":\"\xff\xfe\"}";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bad.len()
+    );
+    fx.script(&[head.as_bytes(), bad]);
+    let (_, p) = receipted_502(&fx, r#"{"model":"m-1"}"#, "not UTF-8").await;
+    assert_eq!(p["response_hash_b64u"], b64sha(bad));
+    assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+    assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], 200);
+    // UTF-8 text that is not JSON still passes, as `data`.
+    fx.script(&[b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nconnection: close\r\n\r\nh\xc3\xa9!!"]);
+    let (st, b) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(v["data"], "hé!!");
+    // A non-2xx answer keeps its status.
+    let head = format!(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bad.len()
+    );
+    fx.script(&[head.as_bytes(), bad]);
+    let (st, _) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 500);
+}
