@@ -30,6 +30,8 @@ fn cerr(m: impl Into<String>) -> ConfigError {
 pub const MAX_CONCURRENT_BOUND: usize = 1_000_000;
 /// Largest `limits.max_headers`.
 pub const MAX_HEADERS_BOUND: usize = 10_000;
+/// Largest `limits.max_response_bytes` (1 GiB).
+pub const MAX_RESPONSE_BYTES_BOUND: usize = 1 << 30;
 /// Largest `limits.max_connections`.
 pub const MAX_CONNECTIONS_BOUND: usize = 1_000_000;
 
@@ -143,6 +145,7 @@ pub struct Overrides {
     pub upstream_key_env: Vec<String>,
     pub log_format: Option<String>,
     pub max_request_bytes: Option<usize>,
+    pub max_response_bytes: Option<usize>,
     pub max_concurrent: Option<usize>,
     pub max_connections: Option<usize>,
     pub header_timeout_ms: Option<u64>,
@@ -340,6 +343,9 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
     if let Some(v) = o.max_request_bytes {
         limits.max_request_bytes = v;
     }
+    if let Some(v) = o.max_response_bytes {
+        limits.max_response_bytes = v;
+    }
     if let Some(v) = o.max_concurrent {
         limits.max_concurrent = v;
     }
@@ -362,11 +368,12 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
         || limits.max_connections == 0
         || limits.max_headers == 0
         || limits.max_request_bytes == 0
+        || limits.max_response_bytes == 0
         || limits.client_write_timeout_ms == 0
         || limits.max_header_bytes < 1024
     {
         return Err(cerr(
-            "limits: max_concurrent, max_connections, max_headers, max_request_bytes, client_write_timeout_ms must be positive, max_header_bytes at least 1024",
+            "limits: max_concurrent, max_connections, max_headers, max_request_bytes, max_response_bytes, client_write_timeout_ms must be positive, max_header_bytes at least 1024",
         ));
     }
     // Upper bounds: past them the values are not limits but faults. The permits are a tokio
@@ -376,9 +383,10 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
     if limits.max_concurrent > MAX_CONCURRENT_BOUND
         || limits.max_headers > MAX_HEADERS_BOUND
         || limits.max_connections > MAX_CONNECTIONS_BOUND
+        || limits.max_response_bytes > MAX_RESPONSE_BYTES_BOUND
     {
         return Err(cerr(format!(
-            "limits: max_concurrent at most {MAX_CONCURRENT_BOUND}, max_headers at most {MAX_HEADERS_BOUND}, max_connections at most {MAX_CONNECTIONS_BOUND}"
+            "limits: max_concurrent at most {MAX_CONCURRENT_BOUND}, max_headers at most {MAX_HEADERS_BOUND}, max_connections at most {MAX_CONNECTIONS_BOUND}, max_response_bytes at most {MAX_RESPONSE_BYTES_BOUND}"
         )));
     }
     let state = o.state.or(f.state);

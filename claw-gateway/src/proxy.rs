@@ -962,6 +962,21 @@ pub fn receipted_error(
     r
 }
 
+/// Memory the strict parse of an upstream body of `len` bytes may take: the parser's usual
+/// budget ([`claw_core::json::Budget::for_input`], 16 bytes per input byte plus 8 MiB), but
+/// never more than 4 bytes per byte of `max_response_bytes` plus 8 MiB (`docs/SPEC.md §8.5`).
+/// A body past its budget is relayed as text (`data`), its bytes whole.
+fn response_parse_budget(len: usize, max_response_bytes: usize) -> claw_core::json::Budget {
+    let usual = claw_core::json::Budget::for_input(len);
+    let cap = max_response_bytes
+        .saturating_mul(RESPONSE_PARSE_BYTES_PER_MAX_BYTE)
+        .saturating_add(claw_core::json::MEMORY_FLOOR_BYTES);
+    claw_core::json::Budget::with_limit(usual.limit().min(cap))
+}
+
+/// See [`response_parse_budget`].
+const RESPONSE_PARSE_BYTES_PER_MAX_BYTE: usize = 4;
+
 /// Merge the receipts into a JSON response: spliced into the provider's own bytes when it
 /// is an object without `_receipt`/`_receipt_envelope` members, else rebuilt.
 pub fn merge_receipt(
@@ -970,10 +985,20 @@ pub fn merge_receipt(
     status: StatusCode,
     s: &Signed,
 ) -> Vec<u8> {
+    merge_receipt_owned(body, parsed.cloned(), status, s)
+}
+
+/// [`merge_receipt`] taking the parsed body (no copy of it is made).
+fn merge_receipt_owned(
+    body: &[u8],
+    parsed: Option<Value>,
+    status: StatusCode,
+    s: &Signed,
+) -> Vec<u8> {
     let legacy = &s.legacy_json;
     let env = &s.envelope_json;
     if status.is_success() {
-        if let Some(Value::Object(m)) = parsed {
+        if let Some(Value::Object(m)) = &parsed {
             if !m.contains_key("_receipt") && !m.contains_key("_receipt_envelope") {
                 let end = body.len()
                     - body
@@ -997,29 +1022,60 @@ pub fn merge_receipt(
             }
         }
     }
-    let mut obj = if status.is_success() {
-        match parsed {
-            Some(Value::Object(m)) => m.clone(),
-            _ => {
-                let mut m = serde_json::Map::new();
-                m.insert("data".into(), json!(String::from_utf8_lossy(body)));
-                m
-            }
+    // The rest is written member by member (no second copy of the provider's value or
+    // text): `{"data":TEXT,…}`, `{"error":BODY,"status":N,…}`, `{"error":{"raw":TEXT},…}`.
+    let mut out = Vec::with_capacity(body.len() + legacy.len() + env.len() + 64);
+    match (status.is_success(), parsed) {
+        (true, Some(Value::Object(mut m))) => {
+            m.insert("_receipt".into(), s.legacy.clone());
+            m.insert("_receipt_envelope".into(), s.envelope.to_value());
+            return serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
         }
-    } else {
-        let mut m = serde_json::Map::new();
-        m.insert(
-            "error".into(),
-            parsed
-                .cloned()
-                .unwrap_or_else(|| json!({"raw": String::from_utf8_lossy(body)})),
-        );
-        m.insert("status".into(), json!(status.as_u16()));
-        m
-    };
-    obj.insert("_receipt".into(), s.legacy.clone());
-    obj.insert("_receipt_envelope".into(), s.envelope.to_value());
-    serde_json::to_vec(&Value::Object(obj)).unwrap_or_default()
+        (true, _) => {
+            out.extend_from_slice(b"{\"data\":");
+            json_string(&mut out, body);
+        }
+        (false, parsed) => {
+            out.extend_from_slice(b"{\"error\":");
+            match parsed {
+                // The provider's own JSON (strictly parsed, so whole and valid).
+                Some(v) => {
+                    drop(v);
+                    out.extend_from_slice(body.trim_ascii());
+                }
+                None => {
+                    out.extend_from_slice(b"{\"raw\":");
+                    json_string(&mut out, body);
+                    out.push(b'}');
+                }
+            }
+            out.extend_from_slice(format!(",\"status\":{}", status.as_u16()).as_bytes());
+        }
+    }
+    out.extend_from_slice(b",\"_receipt\":");
+    out.extend_from_slice(legacy);
+    out.extend_from_slice(b",\"_receipt_envelope\":");
+    out.extend_from_slice(env);
+    out.push(b'}');
+    out
+}
+
+/// The length of UTF-8 `text` written as a JSON string by [`json_string`].
+fn json_string_len(text: &[u8]) -> usize {
+    2 + text
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// `text` (its invalid UTF-8 replaced by U+FFFD) as a JSON string, appended to `out`.
+fn json_string(out: &mut Vec<u8>, text: &[u8]) {
+    let t = String::from_utf8_lossy(text);
+    let _ = serde_json::to_writer(&mut *out, &*t);
 }
 
 /// The next data chunk of an upstream body, each frame within `read_timeout`: `Ok(None)` at
@@ -1083,8 +1139,16 @@ async fn buffered_response(
             .unwrap_or_default()
     });
     let max = state.config.limits.max_response_bytes;
+    // Room for a declared length up front (within the bound): growing by doubling held the
+    // old buffer and a new one twice its size at once.
+    let declared = up
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
     let mut body = up.into_body();
-    let mut buf: Vec<u8> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(declared.min(max));
     let mut outcome = Outcome::Complete;
     loop {
         match next_chunk(&mut body, read_timeout).await {
@@ -1112,10 +1176,25 @@ async fn buffered_response(
         outcome = Outcome::UpstreamError;
     }
     let parsed = if outcome == Outcome::Complete {
-        claw_core::json::parse(&buf, &claw_core::json::Limits::STRICT.with_max_bytes(max)).ok()
+        let mut budget = response_parse_budget(buf.len(), max);
+        claw_core::json::parse_within(
+            &buf,
+            &claw_core::json::Limits::STRICT.with_max_bytes(max),
+            &mut budget,
+        )
+        .ok()
     } else {
         None
     };
+    // A 2xx body that is not a JSON object goes to the client as `data` text: at most twice
+    // `max_response_bytes` of it (control characters escaped as `\u00XX` took 6 bytes each).
+    if status.is_success()
+        && outcome == Outcome::Complete
+        && !matches!(parsed, Some(Value::Object(_)))
+        && json_string_len(&buf) > max.saturating_mul(2)
+    {
+        outcome = Outcome::ResponseTooLarge;
+    }
     let (ti, to) = parsed.as_ref().map(usage).unwrap_or((0, 0));
     let r = CallResult {
         status: Some(status.as_u16()),
@@ -1126,8 +1205,13 @@ async fn buffered_response(
         tokens_output: to,
     };
     let signed = receipt::sign(state, &call, &r)?;
+    // The answer is built, and the provider's bytes and their parse let go, before the
+    // receipt is stored: they are not held while the sink's fsync is awaited.
+    let out =
+        (outcome == Outcome::Complete).then(|| merge_receipt_owned(&buf, parsed, status, &signed));
+    drop(buf);
     receipt::persist(state, &signed).await?;
-    if outcome != Outcome::Complete {
+    let Some(out) = out else {
         let (code, st) = match outcome {
             Outcome::UpstreamTimeout => ("UPSTREAM_TIMEOUT", StatusCode::GATEWAY_TIMEOUT),
             Outcome::ResponseTooLarge => ("UPSTREAM_RESPONSE_TOO_LARGE", StatusCode::BAD_GATEWAY),
@@ -1142,12 +1226,13 @@ async fn buffered_response(
             format!("the provider answered with content-encoding {c:?}, which was not asked for")
         } else if not_text {
             "the provider's response is not UTF-8 text".to_string()
+        } else if outcome == Outcome::ResponseTooLarge && r.response_bytes <= max as u64 {
+            "the provider's response is not a JSON object, and as text it is above twice the response bound".to_string()
         } else {
             "the provider's response did not complete".to_string()
         };
         return Ok(receipted_error(st, code, &message, &signed));
-    }
-    let out = merge_receipt(&buf, parsed.as_ref(), status, &signed);
+    };
     let mut resp = Response::new(GwBody::full(out));
     *resp.status_mut() = status;
     resp.headers_mut()
