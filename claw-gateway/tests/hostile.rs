@@ -949,3 +949,46 @@ async fn peak_rss_of_one_large_upstream_body() {
         t.elapsed().as_millis(),
     );
 }
+
+/// A request head hyper refuses itself (before the gateway sees the request) gets the
+/// gateway's JSON error body and content type, with hyper's status: it was a bare status
+/// line and `content-length: 0`, no reason code.
+#[tokio::test]
+async fn request_heads_hyper_refuses_get_a_json_error_body() {
+    let fx = fixture().await;
+    let many = format!(
+        "GET /health HTTP/1.1\r\nHost: gw\r\n{}\r\n",
+        "X-A: b\r\n".repeat(100)
+    );
+    let long = format!("GET /{} HTTP/1.1\r\nHost: gw\r\n\r\n", "a".repeat(70_000));
+    for (req, want) in [
+        (
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}".to_string(),
+            (400, "INVALID_HTTP_REQUEST"),
+        ),
+        ("BAD REQUEST\r\n\r\n".to_string(), (400, "INVALID_HTTP_REQUEST")),
+        (many, (431, "REQUEST_HEADERS_TOO_LARGE")),
+        (long, (431, "REQUEST_HEADERS_TOO_LARGE")),
+    ] {
+        let out = fx.raw(req.as_bytes()).await;
+        let (st, b) = parse_response(&out);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            want,
+            "{}",
+            String::from_utf8_lossy(&out[..out.len().min(300)])
+        );
+        let head = String::from_utf8_lossy(&out).to_ascii_lowercase();
+        assert!(head.contains("\r\ncontent-type: application/json\r\n"), "{head}");
+        assert!(head.contains("\r\nconnection: close\r\n"), "{head}");
+    }
+    // Ordinary answers are untouched, on the same connection as before.
+    let mut s = TcpStream::connect(fx.addr).await.unwrap();
+    for _ in 0..2 {
+        s.write_all(b"GET /nope HTTP/1.1\r\nHost: gw\r\n\r\n")
+            .await
+            .unwrap();
+        let (st, b) = read_one(&mut s).await;
+        assert_eq!((st, reason(&b).as_str()), (404, "NOT_FOUND"));
+    }
+}
