@@ -286,9 +286,18 @@ fn hyper_error_head(buf: &[u8]) -> Option<(usize, u16)> {
         b"431 " => 431,
         _ => return None,
     };
-    let head = &buf[..buf.len().min(1024)];
-    let end = head.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let lower = head[..end].to_ascii_lowercase();
+    // hyper writes that head alone (it has no body); a write with more after the head, or a
+    // longer one, is not it. Chunks of a relayed body never start a write alone either (a
+    // chunked body's data follows its size line), so the provider's bytes are never taken
+    // for it.
+    if buf.len() > 1024 {
+        return None;
+    }
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    if end != buf.len() {
+        return None;
+    }
+    let lower = buf.to_ascii_lowercase();
     let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
     (has(b"\r\ncontent-length: 0\r\n") && !has(b"\r\ncontent-type:")).then_some((end, code))
 }
@@ -396,5 +405,27 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ParseErrorBody<T> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hyper_error_head;
+
+    #[test]
+    fn only_a_whole_bodyless_error_head_is_hypers() {
+        let head = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert_eq!(hyper_error_head(head), Some((head.len(), 400)));
+        // Bytes after the head (a body, or a relayed chunk that merely looks like a head).
+        let mut more = head.to_vec();
+        more.extend_from_slice(b"{}");
+        assert_eq!(hyper_error_head(&more), None);
+        // The gateway's own answers have a content type.
+        let own = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(hyper_error_head(own), None);
+        assert_eq!(
+            hyper_error_head(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+            None
+        );
     }
 }
