@@ -30,6 +30,10 @@ fn cerr(m: impl Into<String>) -> ConfigError {
 pub const MAX_CONCURRENT_BOUND: usize = 1_000_000;
 /// Largest `limits.max_headers`.
 pub const MAX_HEADERS_BOUND: usize = 10_000;
+/// Largest `limits.max_response_bytes` (1 GiB).
+pub const MAX_RESPONSE_BYTES_BOUND: usize = 1 << 30;
+/// Largest `limits.max_connections`.
+pub const MAX_CONNECTIONS_BOUND: usize = 1_000_000;
 
 /// Bounds (all optional in the file; defaults in [`Limits::default`]).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -53,6 +57,8 @@ pub struct Limits {
     pub upstream_read_timeout_ms: u64,
     /// Requests processed at once; more get 503 `GATEWAY_OVERLOADED`.
     pub max_concurrent: usize,
+    /// Client connections open at once; one more gets 503 `GATEWAY_BUSY` and is closed.
+    pub max_connections: usize,
     /// On SIGTERM, how long in-flight requests may take to finish.
     pub shutdown_grace_ms: u64,
     /// How long "this policy is not in the policy directory" is remembered before the
@@ -75,6 +81,7 @@ impl Default for Limits {
             upstream_connect_timeout_ms: 5_000,
             upstream_read_timeout_ms: 300_000,
             max_concurrent: 512,
+            max_connections: 1024,
             shutdown_grace_ms: 10_000,
             policy_negative_ttl_ms: 1_000,
             client_write_timeout_ms: 60_000,
@@ -138,7 +145,9 @@ pub struct Overrides {
     pub upstream_key_env: Vec<String>,
     pub log_format: Option<String>,
     pub max_request_bytes: Option<usize>,
+    pub max_response_bytes: Option<usize>,
     pub max_concurrent: Option<usize>,
+    pub max_connections: Option<usize>,
     pub header_timeout_ms: Option<u64>,
     pub body_timeout_ms: Option<u64>,
     pub upstream_read_timeout_ms: Option<u64>,
@@ -334,8 +343,14 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
     if let Some(v) = o.max_request_bytes {
         limits.max_request_bytes = v;
     }
+    if let Some(v) = o.max_response_bytes {
+        limits.max_response_bytes = v;
+    }
     if let Some(v) = o.max_concurrent {
         limits.max_concurrent = v;
+    }
+    if let Some(v) = o.max_connections {
+        limits.max_connections = v;
     }
     if let Some(v) = o.header_timeout_ms {
         limits.header_timeout_ms = v;
@@ -350,22 +365,28 @@ pub fn resolve(file: Option<FileConfig>, o: Overrides) -> Result<Config, ConfigE
         limits.shutdown_grace_ms = v;
     }
     if limits.max_concurrent == 0
+        || limits.max_connections == 0
         || limits.max_headers == 0
         || limits.max_request_bytes == 0
+        || limits.max_response_bytes == 0
         || limits.client_write_timeout_ms == 0
         || limits.max_header_bytes < 1024
     {
         return Err(cerr(
-            "limits: max_concurrent, max_headers, max_request_bytes, client_write_timeout_ms must be positive, max_header_bytes at least 1024",
+            "limits: max_concurrent, max_connections, max_headers, max_request_bytes, max_response_bytes, client_write_timeout_ms must be positive, max_header_bytes at least 1024",
         ));
     }
     // Upper bounds: past them the values are not limits but faults. The permits are a tokio
     // semaphore (it panics above `usize::MAX >> 3` permits, and shutdown waits for them as
     // one u32), and hyper allocates room for `max_headers` headers for every request head it
     // parses (a huge value aborted the process on the first request).
-    if limits.max_concurrent > MAX_CONCURRENT_BOUND || limits.max_headers > MAX_HEADERS_BOUND {
+    if limits.max_concurrent > MAX_CONCURRENT_BOUND
+        || limits.max_headers > MAX_HEADERS_BOUND
+        || limits.max_connections > MAX_CONNECTIONS_BOUND
+        || limits.max_response_bytes > MAX_RESPONSE_BYTES_BOUND
+    {
         return Err(cerr(format!(
-            "limits: max_concurrent at most {MAX_CONCURRENT_BOUND}, max_headers at most {MAX_HEADERS_BOUND}"
+            "limits: max_concurrent at most {MAX_CONCURRENT_BOUND}, max_headers at most {MAX_HEADERS_BOUND}, max_connections at most {MAX_CONNECTIONS_BOUND}, max_response_bytes at most {MAX_RESPONSE_BYTES_BOUND}"
         )));
     }
     let state = o.state.or(f.state);

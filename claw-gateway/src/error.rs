@@ -54,6 +54,9 @@ pub enum GatewayError {
     /// The gateway is shutting down.
     #[error("the gateway is shutting down")]
     ShuttingDown,
+    /// Too many client connections open (`limits.max_connections`).
+    #[error("the gateway is at its connection limit")]
+    Busy,
     /// This idempotency key already has a receipt, or a request with it is in flight.
     #[error("idempotency key {0:?} was already used")]
     NonceReused(String),
@@ -88,6 +91,7 @@ impl GatewayError {
             GatewayError::UnknownProvider(_) => "UNKNOWN_PROVIDER",
             GatewayError::Overloaded => "GATEWAY_OVERLOADED",
             GatewayError::ShuttingDown => "GATEWAY_SHUTTING_DOWN",
+            GatewayError::Busy => "GATEWAY_BUSY",
             GatewayError::NonceReused(_) => "IDEMPOTENCY_KEY_REUSED",
             GatewayError::ReceiptNotFound(_) => "RECEIPT_NOT_FOUND",
             GatewayError::Receipt(_) => "RECEIPT_SIGNING_FAILED",
@@ -116,7 +120,7 @@ impl GatewayError {
             GatewayError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             GatewayError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             GatewayError::NotFound(_) | GatewayError::ReceiptNotFound(_) => StatusCode::NOT_FOUND,
-            GatewayError::Overloaded | GatewayError::ShuttingDown => {
+            GatewayError::Overloaded | GatewayError::ShuttingDown | GatewayError::Busy => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             GatewayError::NonceReused(_) => StatusCode::CONFLICT,

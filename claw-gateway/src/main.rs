@@ -86,9 +86,15 @@ struct Flags {
     /// Request body bound, bytes.
     #[arg(long, global = true)]
     max_request_bytes: Option<usize>,
+    /// Non-streamed upstream response bound, bytes.
+    #[arg(long, global = true)]
+    max_response_bytes: Option<usize>,
     /// Requests processed at once.
     #[arg(long, global = true)]
     max_concurrent: Option<usize>,
+    /// Client connections open at once.
+    #[arg(long, global = true)]
+    max_connections: Option<usize>,
     /// Time to receive a request head, ms.
     #[arg(long, global = true)]
     header_timeout_ms: Option<u64>,
@@ -129,7 +135,9 @@ fn overrides(f: Flags) -> Overrides {
         upstream_key_env: f.upstream_key_env,
         log_format: f.log_format,
         max_request_bytes: f.max_request_bytes,
+        max_response_bytes: f.max_response_bytes,
         max_concurrent: f.max_concurrent,
+        max_connections: f.max_connections,
         header_timeout_ms: f.header_timeout_ms,
         body_timeout_ms: f.body_timeout_ms,
         upstream_read_timeout_ms: f.upstream_read_timeout_ms,

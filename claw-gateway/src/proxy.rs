@@ -245,6 +245,10 @@ pub struct CallBody {
     pub stream: bool,
     /// OpenAI Responses API shape (`input` without `messages`).
     pub responses_shape: bool,
+    /// The first thing the body asks the provider to fetch or connect to on its own (a
+    /// server-side tool, an MCP server, web search), described; `None` when it asks for
+    /// nothing of the kind. Refused under an egress allowlist (`docs/SPEC.md §8.3` step 6).
+    pub provider_fetch: Option<String>,
 }
 
 /// Read the call body (`docs/SPEC.md §8.3`).
@@ -294,7 +298,141 @@ pub fn inspect_request(body: &[u8], max_bytes: usize) -> Result<CallBody, Gatewa
         model,
         stream,
         responses_shape: o.contains_key("input") && !o.contains_key("messages"),
+        provider_fetch: provider_fetch(o),
     })
+}
+
+/// Top-level request members with which a provider reaches the network on its own:
+/// Anthropic's MCP connector (`mcp_servers`), OpenAI Chat Completions' web search
+/// (`web_search_options`).
+const PROVIDER_FETCH_MEMBERS: [&str; 2] = ["mcp_servers", "web_search_options"];
+
+/// Whether a `tools` entry's `type` names a tool the client runs (the provider only
+/// describes the call): no type or `custom` (Anthropic's own tools), `function` and
+/// `custom` (OpenAI), OpenAI's client-run `local_shell` and `computer_use_preview`, and
+/// Anthropic's client tools `bash_`, `text_editor_`, `computer_`, `memory_` with their
+/// 8-digit version. Every other type (`web_search_*`, `web_fetch_*`, `code_execution_*`,
+/// `mcp_toolset`, `web_search_preview`, `file_search`, `mcp`, a type not known yet, ...) is
+/// taken as one the provider runs.
+fn client_tool_type(t: &str) -> bool {
+    if matches!(
+        t,
+        "custom" | "function" | "local_shell" | "computer_use_preview"
+    ) {
+        return true;
+    }
+    ["bash_", "text_editor_", "computer_", "memory_"]
+        .iter()
+        .any(|p| {
+            t.strip_prefix(p)
+                .is_some_and(|v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// The first part of a request body that asks the provider to fetch or connect on its own,
+/// described (see [`CallBody::provider_fetch`]).
+fn provider_fetch(o: &serde_json::Map<String, Value>) -> Option<String> {
+    for m in PROVIDER_FETCH_MEMBERS {
+        if o.contains_key(m) {
+            return Some(format!("member {m:?}"));
+        }
+    }
+    if let Some(what) = content_by_url(o) {
+        return Some(what);
+    }
+    match o.get("tools") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(tools)) => tools.iter().enumerate().find_map(|(i, t)| {
+            let Some(t) = t.as_object() else {
+                return Some(format!("tools[{i}] is not an object"));
+            };
+            match t.get("type") {
+                None => None,
+                Some(Value::String(ty)) if client_tool_type(ty) => None,
+                Some(Value::String(ty)) => Some(format!(
+                    "tools[{i}] of type {:?}",
+                    ty.chars().take(64).collect::<String>()
+                )),
+                Some(_) => Some(format!("tools[{i}] has a type that is not a string")),
+            }
+        }),
+        Some(_) => Some("member \"tools\" is not an array".to_string()),
+    }
+}
+
+/// A content part the provider fetches from a URL itself: an Anthropic `image`/`document`
+/// whose `source.type` is `url`, an OpenAI `image_url` (or Responses `input_image`) that is
+/// not a `data:` URL, a Responses `input_file` with a `file_url`. Looked for in the parts of
+/// `messages[*].content` (Anthropic `tool_result` contents included) and `input[*].content`
+/// and in `input` items themselves; every other member is left alone.
+fn content_by_url(o: &serde_json::Map<String, Value>) -> Option<String> {
+    fn not_data(u: &Value) -> bool {
+        u.as_str()
+            .is_none_or(|u| !u.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")))
+    }
+    fn part(p: &Value) -> Option<&'static str> {
+        let p = p.as_object()?;
+        if p.get("source")
+            .and_then(|s| s.get("type"))
+            .is_some_and(|t| t == "url")
+        {
+            return Some("a content source of type \"url\"");
+        }
+        match p.get("image_url") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(u)) if !u.get("url").is_some_and(not_data) => {}
+            Some(Value::Object(_)) => return Some("an image_url that is not a data: URL"),
+            Some(u) if not_data(u) => return Some("an image_url that is not a data: URL"),
+            Some(_) => {}
+        }
+        if p.get("file_url").is_some_and(|u| !u.is_null()) {
+            return Some("a file_url");
+        }
+        // Anthropic tool results carry content parts of their own.
+        p.get("content")
+            .and_then(Value::as_array)
+            .and_then(|c| c.iter().find_map(part))
+    }
+    let items = ["messages", "input"]
+        .into_iter()
+        .filter_map(|k| o.get(k).and_then(Value::as_array))
+        .flatten();
+    for item in items {
+        if let Some(what) = part(item) {
+            return Some(what.to_string());
+        }
+    }
+    None
+}
+
+/// `anthropic-beta` flags that switch on tools the provider runs against the network
+/// (prefixes of the flag names, which end in a date).
+const PROVIDER_FETCH_BETAS: [&str; 5] = [
+    "mcp-client-",
+    "web-fetch-",
+    "web-search-",
+    "code-execution-",
+    "skills-",
+];
+
+/// The first `anthropic-beta` flag (of every copy of the header) that switches on a tool the
+/// provider runs against the network, or a header that cannot be read.
+fn provider_fetch_beta(h: &HeaderMap) -> Option<String> {
+    for v in h.get_all("anthropic-beta") {
+        let Ok(s) = v.to_str() else {
+            return Some("an anthropic-beta header that is not ASCII".to_string());
+        };
+        for flag in s.split(',').map(str::trim) {
+            let lower = flag.to_ascii_lowercase();
+            if PROVIDER_FETCH_BETAS.iter().any(|p| lower.starts_with(p)) {
+                return Some(format!(
+                    "anthropic-beta {:?}",
+                    flag.chars().take(64).collect::<String>()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Whether `key` equals `name` (lowercase ASCII) under simple case folding as Go's
@@ -457,6 +595,24 @@ async fn proxy(
                 upstream_uri.host().unwrap_or(""),
                 now,
             )?;
+            if egress_allowlisted(&p) {
+                // The allowlist is checked on the upstream host only: a provider told to
+                // search, fetch, run code or call an MCP server reaches hosts the gateway
+                // never sees. Refused, not forwarded.
+                let asked = call_body
+                    .provider_fetch
+                    .clone()
+                    .or_else(|| provider_fetch_beta(h));
+                if let Some(what) = asked {
+                    return Err(GatewayError::Denied {
+                        code: "PROVIDER_EGRESS_DENIED",
+                        detail: format!(
+                            "policy {} has an egress allowlist, and the request asks the provider to reach the network itself ({what}): server-side tools, MCP servers and web search are refused",
+                            p.compiled.hash_b64u()
+                        ),
+                    });
+                }
+            }
             loaded = Some(p);
             Some(hash.clone())
         }
@@ -662,12 +818,7 @@ fn enforce(
             ),
         });
     }
-    let egress = p
-        .policy
-        .as_v1()
-        .and_then(|v| v.egress_allowlist.as_ref())
-        .is_some_and(|l| !l.is_empty());
-    if egress {
+    if egress_allowlisted(p) {
         let d = p.compiled.decide(&wpc::Request::egress(host, &ctx, now));
         if d.verdict != Verdict::Allow {
             return Err(GatewayError::Denied {
@@ -680,6 +831,14 @@ fn enforce(
         }
     }
     Ok(())
+}
+
+/// Whether the policy is v1 with a non-empty `egress_allowlist`.
+fn egress_allowlisted(p: &crate::state::LoadedPolicy) -> bool {
+    p.policy
+        .as_v1()
+        .and_then(|v| v.egress_allowlist.as_ref())
+        .is_some_and(|l| !l.is_empty())
 }
 
 fn upstream_request(
@@ -803,6 +962,21 @@ pub fn receipted_error(
     r
 }
 
+/// Memory the strict parse of an upstream body of `len` bytes may take: the parser's usual
+/// budget ([`claw_core::json::Budget::for_input`], 16 bytes per input byte plus 8 MiB), but
+/// never more than 4 bytes per byte of `max_response_bytes` plus 8 MiB (`docs/SPEC.md §8.5`).
+/// A body past its budget is relayed as text (`data`), its bytes whole.
+fn response_parse_budget(len: usize, max_response_bytes: usize) -> claw_core::json::Budget {
+    let usual = claw_core::json::Budget::for_input(len);
+    let cap = max_response_bytes
+        .saturating_mul(RESPONSE_PARSE_BYTES_PER_MAX_BYTE)
+        .saturating_add(claw_core::json::MEMORY_FLOOR_BYTES);
+    claw_core::json::Budget::with_limit(usual.limit().min(cap))
+}
+
+/// See [`response_parse_budget`].
+const RESPONSE_PARSE_BYTES_PER_MAX_BYTE: usize = 4;
+
 /// Merge the receipts into a JSON response: spliced into the provider's own bytes when it
 /// is an object without `_receipt`/`_receipt_envelope` members, else rebuilt.
 pub fn merge_receipt(
@@ -811,10 +985,20 @@ pub fn merge_receipt(
     status: StatusCode,
     s: &Signed,
 ) -> Vec<u8> {
+    merge_receipt_owned(body, parsed.cloned(), status, s)
+}
+
+/// [`merge_receipt`] taking the parsed body (no copy of it is made).
+fn merge_receipt_owned(
+    body: &[u8],
+    parsed: Option<Value>,
+    status: StatusCode,
+    s: &Signed,
+) -> Vec<u8> {
     let legacy = &s.legacy_json;
     let env = &s.envelope_json;
     if status.is_success() {
-        if let Some(Value::Object(m)) = parsed {
+        if let Some(Value::Object(m)) = &parsed {
             if !m.contains_key("_receipt") && !m.contains_key("_receipt_envelope") {
                 let end = body.len()
                     - body
@@ -838,29 +1022,60 @@ pub fn merge_receipt(
             }
         }
     }
-    let mut obj = if status.is_success() {
-        match parsed {
-            Some(Value::Object(m)) => m.clone(),
-            _ => {
-                let mut m = serde_json::Map::new();
-                m.insert("data".into(), json!(String::from_utf8_lossy(body)));
-                m
-            }
+    // The rest is written member by member (no second copy of the provider's value or
+    // text): `{"data":TEXT,…}`, `{"error":BODY,"status":N,…}`, `{"error":{"raw":TEXT},…}`.
+    let mut out = Vec::with_capacity(body.len() + legacy.len() + env.len() + 64);
+    match (status.is_success(), parsed) {
+        (true, Some(Value::Object(mut m))) => {
+            m.insert("_receipt".into(), s.legacy.clone());
+            m.insert("_receipt_envelope".into(), s.envelope.to_value());
+            return serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
         }
-    } else {
-        let mut m = serde_json::Map::new();
-        m.insert(
-            "error".into(),
-            parsed
-                .cloned()
-                .unwrap_or_else(|| json!({"raw": String::from_utf8_lossy(body)})),
-        );
-        m.insert("status".into(), json!(status.as_u16()));
-        m
-    };
-    obj.insert("_receipt".into(), s.legacy.clone());
-    obj.insert("_receipt_envelope".into(), s.envelope.to_value());
-    serde_json::to_vec(&Value::Object(obj)).unwrap_or_default()
+        (true, _) => {
+            out.extend_from_slice(b"{\"data\":");
+            json_string(&mut out, body);
+        }
+        (false, parsed) => {
+            out.extend_from_slice(b"{\"error\":");
+            match parsed {
+                // The provider's own JSON (strictly parsed, so whole and valid).
+                Some(v) => {
+                    drop(v);
+                    out.extend_from_slice(body.trim_ascii());
+                }
+                None => {
+                    out.extend_from_slice(b"{\"raw\":");
+                    json_string(&mut out, body);
+                    out.push(b'}');
+                }
+            }
+            out.extend_from_slice(format!(",\"status\":{}", status.as_u16()).as_bytes());
+        }
+    }
+    out.extend_from_slice(b",\"_receipt\":");
+    out.extend_from_slice(legacy);
+    out.extend_from_slice(b",\"_receipt_envelope\":");
+    out.extend_from_slice(env);
+    out.push(b'}');
+    out
+}
+
+/// The length of UTF-8 `text` written as a JSON string by [`json_string`].
+fn json_string_len(text: &[u8]) -> usize {
+    2 + text
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// `text` (its invalid UTF-8 replaced by U+FFFD) as a JSON string, appended to `out`.
+fn json_string(out: &mut Vec<u8>, text: &[u8]) {
+    let t = String::from_utf8_lossy(text);
+    let _ = serde_json::to_writer(&mut *out, &*t);
 }
 
 /// The next data chunk of an upstream body, each frame within `read_timeout`: `Ok(None)` at
@@ -924,8 +1139,16 @@ async fn buffered_response(
             .unwrap_or_default()
     });
     let max = state.config.limits.max_response_bytes;
+    // Room for a declared length up front (within the bound): growing by doubling held the
+    // old buffer and a new one twice its size at once.
+    let declared = up
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
     let mut body = up.into_body();
-    let mut buf: Vec<u8> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(declared.min(max));
     let mut outcome = Outcome::Complete;
     loop {
         match next_chunk(&mut body, read_timeout).await {
@@ -945,14 +1168,33 @@ async fn buffered_response(
     }
     // A status that cannot carry the receipts to the client is not relayed: the call failed.
     let bodyless = !carries_body(status);
-    if (bodyless || coding.is_some()) && outcome == Outcome::Complete {
+    // A 2xx body that is not UTF-8 cannot be relayed either: as `data` text it would reach
+    // the client with its bad bytes replaced (bytes the receipt's hash does not cover).
+    let not_text =
+        status.is_success() && outcome == Outcome::Complete && std::str::from_utf8(&buf).is_err();
+    if (bodyless || coding.is_some() || not_text) && outcome == Outcome::Complete {
         outcome = Outcome::UpstreamError;
     }
     let parsed = if outcome == Outcome::Complete {
-        claw_core::json::parse(&buf, &claw_core::json::Limits::STRICT.with_max_bytes(max)).ok()
+        let mut budget = response_parse_budget(buf.len(), max);
+        claw_core::json::parse_within(
+            &buf,
+            &claw_core::json::Limits::STRICT.with_max_bytes(max),
+            &mut budget,
+        )
+        .ok()
     } else {
         None
     };
+    // A 2xx body that is not a JSON object goes to the client as `data` text: at most twice
+    // `max_response_bytes` of it (control characters escaped as `\u00XX` took 6 bytes each).
+    if status.is_success()
+        && outcome == Outcome::Complete
+        && !matches!(parsed, Some(Value::Object(_)))
+        && json_string_len(&buf) > max.saturating_mul(2)
+    {
+        outcome = Outcome::ResponseTooLarge;
+    }
     let (ti, to) = parsed.as_ref().map(usage).unwrap_or((0, 0));
     let r = CallResult {
         status: Some(status.as_u16()),
@@ -963,8 +1205,13 @@ async fn buffered_response(
         tokens_output: to,
     };
     let signed = receipt::sign(state, &call, &r)?;
+    // The answer is built, and the provider's bytes and their parse let go, before the
+    // receipt is stored: they are not held while the sink's fsync is awaited.
+    let out =
+        (outcome == Outcome::Complete).then(|| merge_receipt_owned(&buf, parsed, status, &signed));
+    drop(buf);
     receipt::persist(state, &signed).await?;
-    if outcome != Outcome::Complete {
+    let Some(out) = out else {
         let (code, st) = match outcome {
             Outcome::UpstreamTimeout => ("UPSTREAM_TIMEOUT", StatusCode::GATEWAY_TIMEOUT),
             Outcome::ResponseTooLarge => ("UPSTREAM_RESPONSE_TOO_LARGE", StatusCode::BAD_GATEWAY),
@@ -977,12 +1224,15 @@ async fn buffered_response(
             )
         } else if let Some(c) = &coding {
             format!("the provider answered with content-encoding {c:?}, which was not asked for")
+        } else if not_text {
+            "the provider's response is not UTF-8 text".to_string()
+        } else if outcome == Outcome::ResponseTooLarge && r.response_bytes <= max as u64 {
+            "the provider's response is not a JSON object, and as text it is above twice the response bound".to_string()
         } else {
             "the provider's response did not complete".to_string()
         };
         return Ok(receipted_error(st, code, &message, &signed));
-    }
-    let out = merge_receipt(&buf, parsed.as_ref(), status, &signed);
+    };
     let mut resp = Response::new(GwBody::full(out));
     *resp.status_mut() = status;
     resp.headers_mut()

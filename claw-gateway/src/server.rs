@@ -10,10 +10,46 @@ use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::error::GatewayError;
 use crate::state::State;
+
+/// Connections being turned away at once (`503 GATEWAY_BUSY`, each for at most
+/// [`TURN_AWAY_TIME`]); beyond that an extra connection is closed without an answer.
+const MAX_TURNING_AWAY: usize = 64;
+/// How long a connection turned away may take to receive its answer and close.
+const TURN_AWAY_TIME: Duration = Duration::from_secs(1);
+
+/// The whole answer to a connection beyond `limits.max_connections`.
+fn busy_response() -> Vec<u8> {
+    let e = GatewayError::Busy;
+    let body = serde_json::to_vec(&e.body()).unwrap_or_default();
+    let mut r = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(&body);
+    r
+}
+
+/// Answer a connection beyond the limit without reading its request: the 503, then close
+/// (our side first, then reading what the client sent until it closes, so the close is not a
+/// reset that could destroy the answer before the client read it), all within
+/// [`TURN_AWAY_TIME`].
+async fn turn_away(mut tcp: TcpStream, answer: bytes::Bytes, _slot: OwnedSemaphorePermit) {
+    let _ = tokio::time::timeout(TURN_AWAY_TIME, async {
+        tcp.write_all(&answer).await?;
+        tcp.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while tcp.read(&mut sink).await? > 0 {}
+        Ok::<_, io::Error>(())
+    })
+    .await;
+}
 
 /// Serve on `listener` until SIGTERM/SIGINT (or `stop` resolves): then stop accepting, let
 /// in-flight requests (streams included) finish up to the grace deadline, and return.
@@ -34,6 +70,10 @@ pub async fn serve(
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Each open client connection holds one of these until it ends.
+    let connections = Arc::new(Semaphore::new(state.config.limits.max_connections));
+    let turning_away = Arc::new(Semaphore::new(MAX_TURNING_AWAY));
+    let busy = bytes::Bytes::from(busy_response());
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -47,20 +87,32 @@ pub async fn serve(
                     }
                 };
                 let _ = tcp.set_nodelay(true);
+                let Ok(slot) = connections.clone().try_acquire_owned() else {
+                    state.metrics.decision(GatewayError::Busy.reason_code());
+                    tracing::info!(reason_code = GatewayError::Busy.reason_code(), "connection refused");
+                    match turning_away.clone().try_acquire_owned() {
+                        Ok(t) => {
+                            tokio::spawn(turn_away(tcp, busy.clone(), t));
+                        }
+                        Err(_) => drop(tcp),
+                    }
+                    continue;
+                };
                 let st = state.clone();
                 let svc = service_fn(move |req| {
                     let st = st.clone();
                     async move { Ok::<_, std::convert::Infallible>(crate::proxy::handle(st, req).await) }
                 });
-                let io = WriteStall::new(
+                let io = ParseErrorBody::new(WriteStall::new(
                     tcp,
                     Duration::from_millis(state.config.limits.client_write_timeout_ms),
-                );
+                ));
                 let conn = http.serve_connection(TokioIo::new(io), svc);
                 // Polled in place (`inplace.rs`): collecting the request body wakes the
                 // connection's own dispatcher; without this every call yielded to tokio.
                 let conn = crate::inplace::InPlace::new(graceful.watch(conn));
                 tokio::spawn(async move {
+                    let _slot = slot;
                     if let Err(e) = conn.await {
                         tracing::debug!(error = %e, "connection ended");
                     }
@@ -196,5 +248,184 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WriteStall<T> {
         let this = self.get_mut();
         let p = Pin::new(&mut this.inner).poll_shutdown(cx);
         this.after(cx, p)
+    }
+}
+
+/// hyper answers a request head it cannot parse itself, before the gateway sees the request:
+/// `400` (method, URI, version or a header it refuses, e.g. `Content-Length` given twice),
+/// `431` (more than `max_headers` headers, a head above the buffer), `414`; a status line,
+/// `connection: close`, `content-length: 0` and `date`, no body, and nothing in hyper 1 to
+/// shape it (its server role builds that head itself). This wrapper replaces that head, as
+/// hyper writes it, by the same status with the gateway's JSON error body. A head is hyper's
+/// when its status is one of those three and it has `content-length: 0` and no
+/// `content-type`: every answer the gateway writes has a JSON (or text) body and a content
+/// type.
+#[derive(Debug)]
+pub struct ParseErrorBody<T> {
+    inner: T,
+    /// The replacement being written: its bytes, how many are written, and how many bytes of
+    /// hyper's head it stands for.
+    pending: Option<(Vec<u8>, usize, usize)>,
+}
+
+impl<T> ParseErrorBody<T> {
+    /// Wrap `inner`.
+    pub fn new(inner: T) -> ParseErrorBody<T> {
+        ParseErrorBody {
+            inner,
+            pending: None,
+        }
+    }
+}
+
+/// The length and status of hyper's own error head at the start of `buf`, if it is one.
+fn hyper_error_head(buf: &[u8]) -> Option<(usize, u16)> {
+    let code = match buf.strip_prefix(b"HTTP/1.1 ")?.get(..4)? {
+        b"400 " => 400,
+        b"414 " => 414,
+        b"431 " => 431,
+        _ => return None,
+    };
+    // hyper writes that head alone (it has no body); a write with more after the head, or a
+    // longer one, is not it. Chunks of a relayed body never start a write alone either (a
+    // chunked body's data follows its size line), so the provider's bytes are never taken
+    // for it.
+    if buf.len() > 1024 {
+        return None;
+    }
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    if end != buf.len() {
+        return None;
+    }
+    let lower = buf.to_ascii_lowercase();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    (has(b"\r\ncontent-length: 0\r\n") && !has(b"\r\ncontent-type:")).then_some((end, code))
+}
+
+/// The gateway's answer for hyper's error status `code`.
+fn shaped_parse_error(code: u16) -> Vec<u8> {
+    let (reason, rc, message) = match code {
+        431 => (
+            "Request Header Fields Too Large",
+            "REQUEST_HEADERS_TOO_LARGE",
+            "the request head has more than max_headers headers or is above max_header_bytes",
+        ),
+        414 => ("URI Too Long", "URI_TOO_LONG", "the request URI is too long"),
+        _ => (
+            "Bad Request",
+            "INVALID_HTTP_REQUEST",
+            "the request head could not be parsed (its method, URI, version or a header, e.g. Content-Length given twice)",
+        ),
+    };
+    let body = serde_json::to_vec(&serde_json::json!({
+        "error": {"code": rc, "message": message},
+        "reason_code": rc,
+    }))
+    .unwrap_or_default();
+    let mut r = format!(
+        "HTTP/1.1 {code} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(&body);
+    r
+}
+
+impl<T: AsyncWrite + Unpin> ParseErrorBody<T> {
+    /// Write `buf`, or the replacement for it when it starts with hyper's error head.
+    fn write_one(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.pending.is_none() {
+            match hyper_error_head(buf) {
+                Some((claim, code)) => {
+                    tracing::info!(status = code, "request head refused by the HTTP parser");
+                    self.pending = Some((shaped_parse_error(code), 0, claim));
+                }
+                None => return Pin::new(&mut self.inner).poll_write(cx, buf),
+            }
+        }
+        let ParseErrorBody { inner, pending } = self;
+        let Some((bytes, written, claim)) = pending.as_mut() else {
+            return Poll::Ready(Ok(0));
+        };
+        while *written < bytes.len() {
+            match Pin::new(&mut *inner).poll_write(cx, &bytes[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let claim = *claim;
+        *pending = None;
+        Poll::Ready(Ok(claim))
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for ParseErrorBody<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for ParseErrorBody<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().write_one(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let first = bufs.iter().find(|b| !b.is_empty());
+        match first {
+            Some(b) if this.pending.is_some() || hyper_error_head(b).is_some() => {
+                this.write_one(cx, b)
+            }
+            _ => Pin::new(&mut this.inner).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hyper_error_head;
+
+    #[test]
+    fn only_a_whole_bodyless_error_head_is_hypers() {
+        let head = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert_eq!(hyper_error_head(head), Some((head.len(), 400)));
+        // Bytes after the head (a body, or a relayed chunk that merely looks like a head).
+        let mut more = head.to_vec();
+        more.extend_from_slice(b"{}");
+        assert_eq!(hyper_error_head(&more), None);
+        // The gateway's own answers have a content type.
+        let own = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(hyper_error_head(own), None);
+        assert_eq!(
+            hyper_error_head(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+            None
+        );
     }
 }

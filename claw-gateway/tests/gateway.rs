@@ -916,3 +916,215 @@ async fn egress_allowlist_decides_which_upstream_hosts_are_reached() {
     assert_eq!(st, 200, "{}", String::from_utf8_lossy(&raw));
     assert_eq!(fx.seen.lock().unwrap().len(), 1);
 }
+
+/// Under an egress allowlist, a request that asks the provider to reach the network itself
+/// (a server-side tool, Anthropic's MCP connector, OpenAI's web search, a beta flag switching
+/// one on) is refused `403 PROVIDER_EGRESS_DENIED` and nothing is forwarded: the allowlist
+/// was checked on the upstream host only, and the provider fetched whatever it was told to.
+/// Tools the client runs (function, custom, no type, Anthropic's client tools) still pass, and
+/// without an allowlist nothing changes.
+#[tokio::test]
+async fn provider_side_fetches_are_refused_under_an_egress_allowlist() {
+    let fx = fixture().await;
+    let hash = add_policy(
+        &fx,
+        json!({"policy_version":"1","policy_id":"p-egress-tools","issuer_did":"",
+               "allowed_providers":["openai","anthropic"],"allowed_models":["m-*","claude-*"],
+               "egress_allowlist":["127.0.0.1"]}),
+    );
+    let call = |path: &'static str, body: Value, beta: Option<&'static str>| {
+        let fx = &fx;
+        let hash = hash.clone();
+        async move {
+            let mut h = vec![
+                ("x-cst", fx.token("claw-gateway", 300)),
+                ("x-policy-hash", hash),
+            ];
+            if let Some(b) = beta {
+                h.push(("anthropic-beta", b.to_string()));
+            }
+            let (st, raw) = fx
+                .send("POST", path, &h, body.to_string().into_bytes())
+                .await;
+            let v: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+            (st, v)
+        }
+    };
+    let msgs = json!([{"role":"user","content":"hi"}]);
+    let anth = |extra: Value| {
+        let mut b = json!({"model":"claude-x","max_tokens":10,"messages":msgs});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let refused = [
+        (
+            "/v1/messages",
+            anth(json!({"tools":[{"type":"web_search_20250305","name":"web_search"}]})),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(
+                json!({"tools":[{"name":"f","input_schema":{}},{"type":"web_fetch_20250910","name":"web_fetch"}]}),
+            ),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(json!({"tools":[{"type":"code_execution_20250825","name":"code_execution"}]})),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(json!({"tools":[{"type":"mcp_toolset","mcp_server_name":"x"}]})),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(json!({"tools":[{"type":"some_new_server_tool_20270101","name":"n"}]})),
+            None,
+        ),
+        ("/v1/messages", anth(json!({"tools":[{"type":7}]})), None),
+        (
+            "/v1/messages",
+            anth(json!({"tools":{"type":"custom"}})),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(
+                json!({"mcp_servers":[{"type":"url","url":"https://evil.example/mcp","name":"e"}]}),
+            ),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(json!({})),
+            Some("mcp-client-2025-04-04"),
+        ),
+        (
+            "/v1/messages",
+            anth(json!({})),
+            Some("prompt-caching-2024-07-31, web-fetch-2025-09-10"),
+        ),
+        (
+            "/v1/messages",
+            anth(json!({})),
+            Some("Code-Execution-2025-05-22"),
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model":"m-1","messages":msgs,"web_search_options":{}}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":"hi","tools":[{"type":"web_search_preview"}]}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":"hi","tools":[{"type":"mcp","server_label":"x","server_url":"https://evil.example/sse"}]}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":"hi","tools":[{"type":"file_search"}]}),
+            None,
+        ),
+        // Content the provider fetches from a URL itself.
+        (
+            "/v1/messages",
+            anth(
+                json!({"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://evil.example/a.png"}}]}]}),
+            ),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(
+                json!({"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"document","source":{"type":"url","url":"https://evil.example/a.pdf"}}]}]}]}),
+            ),
+            None,
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model":"m-1","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://evil.example/a.png"}}]}]}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":[{"role":"user","content":[{"type":"input_image","image_url":"https://evil.example/a.png"}]}]}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":[{"role":"user","content":[{"type":"input_file","file_url":"https://evil.example/a.pdf"}]}]}),
+            None,
+        ),
+    ];
+    for (path, body, beta) in &refused {
+        let (st, v) = call(path, body.clone(), *beta).await;
+        assert_eq!(
+            (st.as_u16(), v["reason_code"].as_str().unwrap_or("")),
+            (403, "PROVIDER_EGRESS_DENIED"),
+            "{path} {body} {beta:?}: {v}"
+        );
+    }
+    assert!(fx.seen.lock().unwrap().is_empty(), "nothing was forwarded");
+    // Tools the client runs pass.
+    let passed = [
+        (
+            "/v1/chat/completions",
+            json!({"model":"m-1","messages":msgs,"tools":[{"type":"function","function":{"name":"f","parameters":{}}}]}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":"hi","tools":[{"type":"function","name":"f","parameters":{}},{"type":"custom","name":"g"}]}),
+            None,
+        ),
+        (
+            "/v1/messages",
+            anth(
+                json!({"tools":[{"name":"f","input_schema":{}},{"type":"custom","name":"g","input_schema":{}},
+                                              {"type":"bash_20250124","name":"bash"},{"type":"text_editor_20250728","name":"str_replace_based_edit_tool"}]}),
+            ),
+            Some("prompt-caching-2024-07-31,token-efficient-tools-2025-02-19"),
+        ),
+        ("/v1/messages", anth(json!({"tools":null})), None),
+        // Inline content (base64, data: URLs) is no fetch.
+        (
+            "/v1/messages",
+            anth(
+                json!({"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AA=="}}]}]}),
+            ),
+            None,
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model":"m-1","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}]}),
+            None,
+        ),
+        (
+            "/v1/responses",
+            json!({"model":"m-1","input":[{"role":"user","content":[{"type":"input_image","image_url":"DATA:image/png;base64,AA=="}]}]}),
+            None,
+        ),
+    ];
+    for (path, body, beta) in &passed {
+        let (st, v) = call(path, body.clone(), *beta).await;
+        assert_eq!(st, 200, "{path} {body}: {v}");
+    }
+    assert_eq!(fx.seen.lock().unwrap().len(), passed.len());
+    // Without an allowlist the server tools pass as before (the policy decides no egress).
+    let (st, v, _) = fx
+        .chat(
+            &[("x-cst", fx.token("claw-gateway", 300))],
+            json!({"model":"m-1","messages":msgs,"web_search_options":{}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+}

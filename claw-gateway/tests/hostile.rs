@@ -405,6 +405,12 @@ fn limits_beyond_their_bounds_are_config_invalid() {
         ("max_headers = 10000000000", false),
         ("client_write_timeout_ms = 1", true),
         ("client_write_timeout_ms = 0", false),
+        ("max_connections = 1000000", true),
+        ("max_connections = 0", false),
+        ("max_connections = 1000001", false),
+        ("max_response_bytes = 1073741824", true),
+        ("max_response_bytes = 1073741825", false),
+        ("max_response_bytes = 0", false),
     ] {
         let p = dir.join("g.toml");
         write(&p, &format!("{base}[limits]\n{limits}\n"));
@@ -665,4 +671,324 @@ async fn a_coded_upstream_body_is_a_receipted_502() {
             .await,
     );
     assert_eq!(st, 200);
+}
+
+/// Read one response with a `content-length` body from a kept-alive connection.
+async fn read_one(s: &mut TcpStream) -> (u16, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 4096];
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if buf.len() >= i + 4 + len {
+                return parse_response(&buf[..i + 4 + len]);
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut tmp))
+            .await
+            .expect("no answer within 5 s")
+            .unwrap();
+        assert!(n > 0, "closed: {:?}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&tmp[..n]);
+    }
+}
+
+const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: gw\r\n\r\n";
+
+/// Connections beyond `limits.max_connections`: the extra one gets `503 GATEWAY_BUSY` (a JSON
+/// body) and is closed; the connections held are still served, and once one of them closes a
+/// new connection is served. Without the bound every connection was accepted and held (a
+/// task, its buffers, a file descriptor) for as long as the client liked.
+#[tokio::test]
+async fn connections_beyond_max_connections_get_a_503_and_are_closed() {
+    let fx = fixture_with(|o| o.max_connections = Some(2)).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(fx.addr).await.unwrap();
+        s.write_all(HEALTH).await.unwrap();
+        assert_eq!(read_one(&mut s).await.0, 200);
+        held.push(s);
+    }
+    // The third: answered and closed without being read.
+    let mut s = TcpStream::connect(fx.addr).await.unwrap();
+    let _ = s.write_all(HEALTH).await;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("the extra connection was not closed")
+        .unwrap();
+    let (st, b) = parse_response(&out);
+    assert_eq!((st, reason(&b).as_str()), (503, "GATEWAY_BUSY"));
+    // The held connections are still served.
+    for s in &mut held {
+        s.write_all(HEALTH).await.unwrap();
+        assert_eq!(read_one(s).await.0, 200);
+    }
+    // One closes: a new connection is served (its slot comes back when the gateway sees the
+    // close).
+    drop(held.pop());
+    let mut last = (0, Vec::new());
+    for _ in 0..50 {
+        let mut s = TcpStream::connect(fx.addr).await.unwrap();
+        s.write_all(HEALTH).await.unwrap();
+        last = read_one(&mut s).await;
+        if last.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(last.0, 200, "{}", String::from_utf8_lossy(&last.1));
+}
+
+/// A 2xx upstream body that is not UTF-8 (no content coding declared): before, the client got
+/// `200 {"data":"<text with U+FFFD for the bad bytes>"}`, bytes the receipt's hash does not
+/// cover. Now `502 PROVIDER_ERROR` with both receipts, the hash over the bytes received. A
+/// UTF-8 body that is not a JSON object still comes back as `data`, and a non-2xx answer keeps
+/// its status.
+#[tokio::test]
+async fn a_non_utf8_upstream_body_is_a_receipted_502() {
+    let fx = fixture().await;
+    let bad: &[u8] = b"{\"x\":\"\xff\xfe\"}";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bad.len()
+    );
+    fx.script(&[head.as_bytes(), bad]);
+    let (_, p) = receipted_502(&fx, r#"{"model":"m-1"}"#, "not UTF-8").await;
+    assert_eq!(p["response_hash_b64u"], b64sha(bad));
+    assert_eq!(p["metadata"]["claw_gateway"]["outcome"], "upstream_error");
+    assert_eq!(p["metadata"]["claw_gateway"]["upstream_status"], 200);
+    // UTF-8 text that is not JSON still passes, as `data`.
+    fx.script(&[b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nconnection: close\r\n\r\nh\xc3\xa9!!"]);
+    let (st, b) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(v["data"], "hé!!");
+    // A non-2xx answer keeps its status.
+    let head = format!(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bad.len()
+    );
+    fx.script(&[head.as_bytes(), bad]);
+    let (st, _) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 500);
+}
+
+/// An upstream body's strict parse may take at most 4 bytes per byte of `max_response_bytes`
+/// plus 8 MiB (it took 16 per byte of the body, up to 1 GiB for one 64 MiB answer): a body of
+/// small values past that is relayed as `data` text, its bytes whole, not parsed. And a
+/// 2xx body relayed as text may not grow past twice the bound when escaped (a control
+/// character takes 6 bytes as `\u00XX`): `502 UPSTREAM_RESPONSE_TOO_LARGE` with both
+/// receipts.
+#[tokio::test]
+async fn an_upstream_body_is_parsed_and_relayed_within_bounded_memory() {
+    const MAX: usize = 2 << 20;
+    let fx = fixture_with(|o| o.max_response_bytes = Some(MAX)).await;
+    // Short strings: about 12.6 bytes of parsed value per byte of text.
+    let mut strs = b"{\"a\":[\"abcdef\"".to_vec();
+    while strs.len() < MAX - 16 {
+        strs.extend_from_slice(b",\"abcdef\"");
+    }
+    strs.extend_from_slice(b"]}");
+    // The shape: within the parser's usual budget, past the bounded one.
+    let limits = claw_core::json::Limits::STRICT.with_max_bytes(MAX);
+    let mut usual = claw_core::json::Budget::for_input(strs.len());
+    assert!(claw_core::json::parse_within(&strs, &limits, &mut usual).is_ok());
+    let mut bounded = claw_core::json::Budget::with_limit(4 * MAX + (8 << 20));
+    assert!(claw_core::json::parse_within(&strs, &limits, &mut bounded).is_err());
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        strs.len()
+    );
+    fx.script(&[head.as_bytes(), &strs]);
+    let r = fx
+        .post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+        .await;
+    let (st, b) = parse_response(&r);
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert!(
+        v.get("a").is_none(),
+        "parsed within the usual budget, not the bounded one"
+    );
+    assert!(
+        v["data"].as_str().map(str::as_bytes) == Some(&strs[..]),
+        "relayed whole as data"
+    );
+    let p = verify(&v["_receipt_envelope"]);
+    assert_eq!(p["response_hash_b64u"], b64sha(&strs));
+    // Control characters: 6 bytes each as text.
+    let mut ctrl = b"{\"a\":\"".to_vec();
+    ctrl.resize(MAX / 2, 1);
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        ctrl.len()
+    );
+    fx.script(&[head.as_bytes(), &ctrl]);
+    let r = fx
+        .post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+        .await;
+    let (st, b) = parse_response(&r);
+    assert_eq!(
+        (st, reason(&b).as_str()),
+        (502, "UPSTREAM_RESPONSE_TOO_LARGE"),
+        "{}",
+        String::from_utf8_lossy(&b[..b.len().min(200)])
+    );
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    let p = verify(&v["_receipt_envelope"]);
+    assert_eq!(p["response_hash_b64u"], b64sha(&ctrl));
+    assert_eq!(
+        p["metadata"]["claw_gateway"]["outcome"],
+        "response_too_large"
+    );
+    // Text with a few escapes still passes.
+    let text = "line \"one\"\n\tline two\u{1}";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    fx.script(&[head.as_bytes()]);
+    let (st, b) = parse_response(
+        &fx.post("/v1/chat/completions", "", br#"{"model":"m-1"}"#)
+            .await,
+    );
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(v["data"], text);
+}
+
+/// The process's peak resident memory (`VmHWM`), KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Not a test: the gateway's peak memory for one non-streamed call whose upstream body is
+/// `CLAW_RSS_BODY` (`zeros`: `{"a":[0,0,…]}`; `objects`: `{"a":[{},{},…]}`; `members`:
+/// `{"a":[{"k":0},…]}`; `text`: `{"a":"xxxx…"}`; `ctrl`: the same with U+0001, not JSON) of `CLAW_RSS_MIB` MiB (default 60). Run one
+/// case per process: `cargo test --release -p claw-gateway --test hostile -- --ignored
+/// --nocapture peak_rss` (docs: the numbers are in the commit that bounded the parse).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn peak_rss_of_one_large_upstream_body() {
+    let kind = std::env::var("CLAW_RSS_BODY").unwrap_or_else(|_| "zeros".into());
+    let mib: usize = std::env::var("CLAW_RSS_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let unit: &[u8] = match kind.as_str() {
+        "zeros" => b"0,",
+        "objects" => b"{},",
+        "members" => b"{\"k\":0},",
+        "ctrl" => b"\x01",
+        _ => b"x",
+    };
+    let n = mib * 1024 * 1024 / unit.len();
+    let mut body = Vec::with_capacity(mib * 1024 * 1024 + 16);
+    let text = kind == "text" || kind == "ctrl";
+    body.extend_from_slice(if text { b"{\"a\":\"" } else { b"{\"a\":[" });
+    for _ in 0..n {
+        body.extend_from_slice(unit);
+    }
+    if text {
+        body.extend_from_slice(b"\"}");
+    } else {
+        body.pop();
+        body.extend_from_slice(b"]}");
+    }
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let fx = fixture_cfg(|_| {}, |c| c.limits.upstream_read_timeout_ms = 600_000).await;
+    let chunks: Vec<Vec<u8>> = std::iter::once(head.into_bytes())
+        .chain(body.chunks(1 << 20).map(<[u8]>::to_vec))
+        .collect();
+    *fx.script.lock().unwrap() = chunks;
+    drop(body);
+    let before = peak_rss_kib();
+    let t = std::time::Instant::now();
+    let req = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-CST: {}\r\nContent-Length: 15\r\n\r\n{{\"model\":\"m-1\"}}",
+        fx.token()
+    );
+    let mut s = TcpStream::connect(fx.addr).await.unwrap();
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let i = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let status = String::from_utf8_lossy(&out[..i])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let answer_bytes = out.len() - i - 4;
+    let start = String::from_utf8_lossy(&out[i + 4..(i + 24).min(out.len())]).to_string();
+    let tail = String::from_utf8_lossy(&out[out.len().saturating_sub(120)..]).to_string();
+    drop(out);
+    println!(
+        "RSS body={kind} {mib} MiB: peak before {} MiB, after {} MiB (+{} MiB); {status}; answer {answer_bytes} bytes {start:?}…{tail:?}, {} ms",
+        before / 1024,
+        peak_rss_kib() / 1024,
+        (peak_rss_kib() - before) / 1024,
+        t.elapsed().as_millis(),
+    );
+}
+
+/// A request head hyper refuses itself (before the gateway sees the request) gets the
+/// gateway's JSON error body and content type, with hyper's status: it was a bare status
+/// line and `content-length: 0`, no reason code.
+#[tokio::test]
+async fn request_heads_hyper_refuses_get_a_json_error_body() {
+    let fx = fixture().await;
+    let many = format!(
+        "GET /health HTTP/1.1\r\nHost: gw\r\n{}\r\n",
+        "X-A: b\r\n".repeat(100)
+    );
+    let long = format!("GET /{} HTTP/1.1\r\nHost: gw\r\n\r\n", "a".repeat(70_000));
+    for (req, want) in [
+        (
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}".to_string(),
+            (400, "INVALID_HTTP_REQUEST"),
+        ),
+        ("BAD REQUEST\r\n\r\n".to_string(), (400, "INVALID_HTTP_REQUEST")),
+        (many, (431, "REQUEST_HEADERS_TOO_LARGE")),
+        (long, (431, "REQUEST_HEADERS_TOO_LARGE")),
+    ] {
+        let out = fx.raw(req.as_bytes()).await;
+        let (st, b) = parse_response(&out);
+        assert_eq!(
+            (st, reason(&b).as_str()),
+            want,
+            "{}",
+            String::from_utf8_lossy(&out[..out.len().min(300)])
+        );
+        let head = String::from_utf8_lossy(&out).to_ascii_lowercase();
+        assert!(head.contains("\r\ncontent-type: application/json\r\n"), "{head}");
+        assert!(head.contains("\r\nconnection: close\r\n"), "{head}");
+    }
+    // Ordinary answers are untouched, on the same connection as before.
+    let mut s = TcpStream::connect(fx.addr).await.unwrap();
+    for _ in 0..2 {
+        s.write_all(b"GET /nope HTTP/1.1\r\nHost: gw\r\n\r\n")
+            .await
+            .unwrap();
+        let (st, b) = read_one(&mut s).await;
+        assert_eq!((st, reason(&b).as_str()), (404, "NOT_FOUND"));
+    }
 }
