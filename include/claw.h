@@ -158,7 +158,7 @@ typedef struct claw_policy claw_policy;
 // chained in the order the calls take the lock).
 typedef struct claw_recorder claw_recorder;
 
-// The in-memory replay guard: remembers each accepted `(jti, job)` until its token
+// The in-memory replay guard: remembers each accepted `(jti, token's job)` until its token
 // expires, in a bounded, sharded table. Thread-safe: share one guard between every thread
 // that validates tokens (of any number of concurrent uses of one token, exactly one
 // passes).

@@ -993,14 +993,10 @@ fn replay_mode_jti_once_per_job() {
         code(cst::validate(&t, &keys, &o, NOW + 1)),
         "TOKEN_REPLAYED"
     );
+    // The token names no job: its jti is used up, whatever job the runtime names next.
     o.job = Some("job-B");
     assert_eq!(
         code(cst::validate(&t, &keys, &o, NOW + 1)),
-        "ok",
-        "once per job"
-    );
-    assert_eq!(
-        code(cst::validate(&t, &keys, &o, NOW + 2)),
         "TOKEN_REPLAYED"
     );
     // No jti in jti-once mode: refused.
@@ -1009,6 +1005,80 @@ fn replay_mode_jti_once_per_job() {
         code(cst::validate(&no_jti, &keys, &o, NOW)),
         "TOKEN_JTI_REQUIRED"
     );
+}
+
+/// A one-time token cannot be reused by naming a new job on each use: the runtime's job
+/// comes from whoever presents the token (the gateway's `X-Run-Id`), so the replay record is
+/// keyed by the token's own `mission_id`, or by its `jti` alone when it is bound to no job.
+#[test]
+fn jti_once_is_keyed_by_the_token_not_by_the_job_the_presenter_names() {
+    let keys = keyset();
+    let guard = InMemoryReplayGuard::new(1000);
+    let mut c = base_claims();
+    c.mission_id = None;
+    let unbound = mint(&c);
+    let mut o = opts();
+    o.replay = ReplayMode::JtiOncePerJob(&guard);
+    o.job = Some("run-1");
+    assert_eq!(code(cst::validate(&unbound, &keys, &o, NOW)), "ok");
+    for (i, job) in [Some("run-2"), Some("run-3"), Some(""), None]
+        .iter()
+        .enumerate()
+    {
+        o.job = *job;
+        assert_eq!(
+            code(cst::validate(&unbound, &keys, &o, NOW + 1 + i as i64)),
+            "TOKEN_REPLAYED",
+            "reused under job {job:?}"
+        );
+    }
+    assert_eq!(guard.len(), 1, "one record for the token");
+
+    // First used with no job named, then under invented jobs: refused too.
+    let guard = InMemoryReplayGuard::new(1000);
+    o.replay = ReplayMode::JtiOncePerJob(&guard);
+    o.job = None;
+    assert_eq!(code(cst::validate(&unbound, &keys, &o, NOW)), "ok");
+    o.job = Some("run-9");
+    assert_eq!(
+        code(cst::validate(&unbound, &keys, &o, NOW + 1)),
+        "TOKEN_REPLAYED"
+    );
+
+    // A token bound to a job is recorded under that job: once there, and nowhere else
+    // (step 11). Tokens that share a jti but name different jobs (mint() is deterministic:
+    // same jti) are different records, as before.
+    let guard = InMemoryReplayGuard::new(1000);
+    o.replay = ReplayMode::JtiOncePerJob(&guard);
+    let bound_1 = mint(&base_claims()); // mission_id job-1
+    let mut c2 = base_claims();
+    c2.mission_id = Some("job-2".into());
+    let bound_2 = mint(&c2);
+    o.job = Some("job-1");
+    assert_eq!(code(cst::validate(&bound_1, &keys, &o, NOW)), "ok");
+    assert_eq!(
+        code(cst::validate(&bound_1, &keys, &o, NOW + 1)),
+        "TOKEN_REPLAYED"
+    );
+    o.job = Some("job-2");
+    assert_eq!(
+        code(cst::validate(&bound_1, &keys, &o, NOW + 1)),
+        "TOKEN_MISSION_MISMATCH"
+    );
+    assert_eq!(code(cst::validate(&bound_2, &keys, &o, NOW + 1)), "ok");
+    assert_eq!(
+        code(cst::validate(&bound_2, &keys, &o, NOW + 2)),
+        "TOKEN_REPLAYED"
+    );
+    // The unbound token with the same jti is its own record ("" is not a job a token can
+    // name: mission_id is non-empty), used once.
+    o.job = Some("job-1");
+    assert_eq!(code(cst::validate(&unbound, &keys, &o, NOW + 2)), "ok");
+    assert_eq!(
+        code(cst::validate(&unbound, &keys, &o, NOW + 3)),
+        "TOKEN_REPLAYED"
+    );
+    assert_eq!(guard.len(), 3);
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub struct claw_keyset {
     pub(crate) inner: KeySet,
 }
 
-/// The in-memory replay guard: remembers each accepted `(jti, job)` until its token
+/// The in-memory replay guard: remembers each accepted `(jti, token's job)` until its token
 /// expires, in a bounded, sharded table. Thread-safe: share one guard between every thread
 /// that validates tokens (of any number of concurrent uses of one token, exactly one
 /// passes).

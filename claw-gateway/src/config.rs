@@ -118,7 +118,8 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     /// Shared state (`docs/SPEC.md §9`): a Redis address.
     pub state: Option<String>,
-    /// Each token is accepted once per job across every instance (needs `state`).
+    /// Each token is accepted once (once per its own `mission_id` when it names one, never
+    /// per `X-Run-Id`) across every instance (needs `state`).
     pub one_time_tokens: Option<bool>,
     #[serde(default)]
     pub limits: Option<Limits>,
@@ -180,7 +181,8 @@ pub struct Config {
     pub limits: Limits,
     /// Redis address of the shared state (`None`: everything stays in this process).
     pub state: Option<String>,
-    /// One use per token (`jti`) and job across the instances sharing `state`.
+    /// One use per token (`jti`, and the token's own `mission_id`: never the client's
+    /// `X-Run-Id`) across the instances sharing `state`.
     pub one_time_tokens: bool,
 }
 

@@ -110,7 +110,8 @@ struct Flags {
     /// Shared state on Redis (replay guard, revocations, nonces, receipts): redis://HOST:PORT.
     #[arg(long, value_name = "URL", global = true)]
     state: Option<String>,
-    /// Accept each token once per job across every instance sharing --state.
+    /// Accept each token once (per its own mission_id, never per X-Run-Id) across every
+    /// instance sharing --state.
     #[arg(long, global = true)]
     one_time_tokens: bool,
 }

@@ -6,7 +6,8 @@
 //! Proves: a nonce (`X-Idempotency-Key`) is forwarded upstream once whichever instance sees
 //! it, sequentially and when sent to the three at once, and its receipt is served by all; a
 //! one-time token used on one is refused on the others (and exactly one of three concurrent
-//! uses passes); an incident switch revokes on its own instance only; a revocation made by
+//! uses passes), also under a new `X-Run-Id` (the client's header never makes a token new
+//! again: `a_one_time_token_is_refused_under_a_new_run_id`); an incident switch revokes on its own instance only; a revocation made by
 //! the CLI is honoured by all three (propagation measured, asserted within the documented
 //! bound); Redis killed under load: every call refused `503 STATE_STORE_UNAVAILABLE`
 //! (receipt lookups too), nothing forwarded; Redis back: each process serves again without a
@@ -15,6 +16,7 @@
 //! The `claw` binary is `$CLAW_BIN`, or the one next to this test in the target directory
 //! (`cargo build -p claw-cli`; the scripts build it first).
 #![allow(clippy::disallowed_methods)] // tests may read JSON with serde_json (clippy.toml)
+mod common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -227,6 +229,54 @@ fn token(issuer: &SigningKey) -> (String, String) {
     (t.token, jti)
 }
 
+/// Always yields `self.0` (repeated): tokens issued with it share one `jti`. Tests only.
+struct SameJti([u8; 16]);
+impl rand_core::RngCore for SameJti {
+    fn next_u32(&mut self) -> u32 {
+        self.next_u64() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for (d, s) in dest.iter_mut().zip(self.0.iter().cycle()) {
+            *d = *s;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+impl rand_core::CryptoRng for SameJti {}
+
+/// A token bound to `job` (its `mission_id`) whose `jti` is `jti` (16 bytes): one-time
+/// tokens are used once per the job they name, so probing an instance again and again needs
+/// a new job per call, and revoking the one `jti` revokes every such token.
+fn token_for_job(issuer: &SigningKey, jti: [u8; 16], job: &str) -> String {
+    let mut c = Claims::new(
+        "did:key:z6MkAgent",
+        vec!["claw-gateway".into()],
+        vec!["proxy:call".into()],
+    );
+    c.mission_id = Some(job.into());
+    let t = cst::issue(
+        issuer,
+        &c,
+        600,
+        claw_gateway::now_ms() / 1000,
+        &mut SameJti(jti),
+    )
+    .unwrap();
+    assert_eq!(
+        t.claims.jti.as_deref(),
+        Some(claw_core::b64::encode(jti).as_str())
+    );
+    t.token
+}
+
 /// One call of the load run across the outage.
 #[derive(Debug, Clone)]
 struct Rec {
@@ -327,8 +377,13 @@ async fn three_gateway_processes_share_one_redis() {
     //    concurrent uses of a fresh token, exactly one passes.
     let (once, _) = token(&issuer);
     assert_eq!(chat(&c, a[1], &once, "once", &[]).await.0, 200);
-    for &g in &a {
+    for (i, &g) in a.iter().enumerate() {
         let (st, v) = chat(&c, g, &once, "once", &[]).await;
+        assert_eq!((st.as_u16(), reason(&v)), (401, "TOKEN_REPLAYED"));
+        // Nor does a run id the client invents make it new again, on any process.
+        let run = format!("once-run-{i}");
+        let h = [("x-run-id", run.as_str()), ("x-event-hash", EV)];
+        let (st, v) = chat(&c, g, &once, "once", &h).await;
         assert_eq!((st.as_u16(), reason(&v)), (401, "TOKEN_REPLAYED"));
     }
     assert_eq!(hits.get("once"), 1);
@@ -351,7 +406,9 @@ async fn three_gateway_processes_share_one_redis() {
     }
 
     // 3. An incident switch of one process revokes there (SIGHUP reload), and only there.
-    let (sw, sw_jti) = token(&issuer);
+    //    Probed with tokens sharing one jti, each bound to its call's X-Run-Id (one-time).
+    let sw_bytes = [0x5a; 16];
+    let sw_jti = claw_core::b64::encode(sw_bytes);
     std::fs::write(
         dir.join("switches2.json"),
         json!({"revoked_jtis": [sw_jti]}).to_string(),
@@ -370,7 +427,7 @@ async fn three_gateway_processes_share_one_redis() {
         let (st, v) = chat(
             &c,
             a[2],
-            &sw,
+            &token_for_job(&issuer, sw_bytes, &run),
             &run,
             &[("x-run-id", &run), ("x-event-hash", EV)],
         )
@@ -387,7 +444,7 @@ async fn three_gateway_processes_share_one_redis() {
         chat(
             &c,
             a[0],
-            &sw,
+            &token_for_job(&issuer, sw_bytes, "sw-other"),
             "sw-other",
             &[("x-run-id", "sw-other"), ("x-event-hash", EV)]
         )
@@ -397,21 +454,24 @@ async fn three_gateway_processes_share_one_redis() {
     );
 
     // 4. `claw cst revoke --jti --state` honoured by all three; propagation measured. Each
-    //    process is probed without pause (a new X-Run-Id per probe: one-time use is per job)
-    //    from before the CLI starts until it refuses.
+    //    process is probed without pause from before the CLI starts until it refuses, each
+    //    probe with its own X-Run-Id and a token bound to it (a one-time token is used once
+    //    per the job it names), all the round's tokens sharing the one jti revoked.
     let mut after_return = Vec::new();
-    for round in 0..5 {
-        let (rt, rjti) = token(&issuer);
+    for round in 0..5u8 {
+        let rbytes = [0x70 + round; 16];
+        let rjti = claw_core::b64::encode(rbytes);
         let go = Arc::new(AtomicBool::new(false));
         let probes: Vec<_> = a
             .iter()
             .enumerate()
             .map(|(i, &g)| {
-                let (c, rt, go) = (c.clone(), rt.clone(), go.clone());
+                let (c, go, issuer) = (c.clone(), go.clone(), SigningKey::from_seed(&[2; 32]));
                 tokio::spawn(async move {
                     let mut accepted_starts = Vec::new();
                     for probe in 0u32.. {
                         let run = format!("rev-{round}-{i}-{probe}");
+                        let rt = token_for_job(&issuer, rbytes, &run);
                         let started = Instant::now();
                         let (st, v) = chat(
                             &c,
@@ -638,6 +698,75 @@ async fn three_gateway_processes_share_one_redis() {
         assert_eq!(get(&c, g, "/v1/receipt/nonce-1").await.0, 200);
     }
     drop(gws);
+}
+
+/// A one-time token (bound to no job) used once, then presented again under a new
+/// `X-Run-Id`: refused `401 TOKEN_REPLAYED`, not forwarded. The run id is the client's to
+/// choose, so it never makes a used token new again (`docs/SPEC.md §5.4`); a token bound to
+/// a job by its `mission_id` is used once in that job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_time_token_is_refused_under_a_new_run_id() {
+    let redis = RedisServer::start().unwrap();
+    let url = redis.url();
+    let (up, hits) = counting_upstream().await;
+    let gw = common::Gateway::start(
+        up,
+        &["gpt-4o-mini"],
+        |o, _| {
+            o.state = Some(url);
+            o.one_time_tokens = true;
+        },
+        |_| {},
+    )
+    .await;
+    let c = client();
+    let run = |r: &'static str| [("x-run-id", r), ("x-event-hash", EV)];
+    // Ready once the revocations were read from the store (503 until then).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for n in 0.. {
+        let m = format!("ready-{n}");
+        let (st, v) = chat(&c, gw.addr, &gw.token_for("claw-gateway", 600), &m, &[]).await;
+        if st == 200 {
+            break;
+        }
+        assert!(reason(&v).starts_with("STATE_STORE_"), "{v}");
+        assert!(Instant::now() < deadline, "never ready: {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let t = gw.token_for("claw-gateway", 600);
+    let (st, v) = chat(&c, gw.addr, &t, "first", &run("run-a")).await;
+    assert_eq!(st, 200, "{v}");
+    for (r, m) in [("run-b", "second"), ("run-a", "third")] {
+        let (st, v) = chat(&c, gw.addr, &t, m, &run(r)).await;
+        assert_eq!((st.as_u16(), reason(&v)), (401, "TOKEN_REPLAYED"), "{r}");
+    }
+    let (st, v) = chat(&c, gw.addr, &t, "fourth", &[]).await;
+    assert_eq!((st.as_u16(), reason(&v)), (401, "TOKEN_REPLAYED"));
+    assert_eq!(
+        (
+            hits.get("first"),
+            hits.get("second"),
+            hits.get("third"),
+            hits.get("fourth")
+        ),
+        (1, 0, 0, 0)
+    );
+
+    // Bound to run-c by its mission_id: once there; elsewhere it is another job's token.
+    let bound = token_for_job(&gw.issuer, [0x33; 16], "run-c");
+    assert_eq!(
+        chat(&c, gw.addr, &bound, "bound-1", &run("run-c")).await.0,
+        200
+    );
+    let (st, v) = chat(&c, gw.addr, &bound, "bound-2", &run("run-c")).await;
+    assert_eq!((st.as_u16(), reason(&v)), (401, "TOKEN_REPLAYED"));
+    let (st, v) = chat(&c, gw.addr, &bound, "bound-3", &run("run-d")).await;
+    assert_eq!((st.as_u16(), reason(&v)), (401, "TOKEN_MISSION_MISMATCH"));
+    assert_eq!(hits.get("bound-1"), 1);
+    assert_eq!(hits.get("bound-2") + hits.get("bound-3"), 0);
+    drop(gw);
+    drop(redis);
 }
 
 #[test]

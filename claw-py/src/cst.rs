@@ -91,7 +91,8 @@ impl PyKeySet {
     }
 }
 
-/// An in-memory replay guard: a token's `jti` is accepted once per job until it expires.
+/// An in-memory replay guard: a token's `jti` is accepted once (once per job for a token
+/// bound to a job by its `mission_id` claim) until it expires.
 /// Share one guard between all the threads of a process.
 #[pyclass(module = "claw", name = "ReplayGuard", frozen)]
 #[derive(Debug)]
@@ -237,7 +238,8 @@ pub(crate) fn issue_cst(
 /// `mission_id`: the job this runtime executes (a token naming another job fails);
 /// `require_mission` also fails tokens that name none. `policy_hash`: the hash of the policy
 /// in force (a token pinning another fails, and a pinned token fails without it).
-/// `replay_guard`: accept each `jti` once per job. `now`: Unix seconds, default the clock.
+/// `replay_guard`: accept each `jti` once (keyed by the token's own `mission_id` claim, never
+/// by the `mission_id` argument). `now`: Unix seconds, default the clock.
 #[pyfunction]
 #[pyo3(signature = (
     token, issuers, *, audience, scope = None, subject = None, mission_id = None,

@@ -105,9 +105,10 @@ pub struct VerifyArgs {
     /// Validate as of this Unix time instead of now.
     #[arg(long)]
     now: Option<i64>,
-    /// Shared state (redis://...): consume the token's jti for its job (one-time use:
-    /// a second verify of the same token for the same --mission fails TOKEN_REPLAYED) and
-    /// check the store's revocations. Unreachable store: STATE_STORE_UNAVAILABLE.
+    /// Shared state (redis://...): consume the token's jti (one-time use, per the token's
+    /// own mission_id: a second verify of the same token fails TOKEN_REPLAYED, whatever
+    /// --mission says) and check the store's revocations. Unreachable store:
+    /// STATE_STORE_UNAVAILABLE.
     #[arg(long)]
     state: Option<String>,
 }

@@ -5,7 +5,9 @@ use crate::hash;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-/// Records token uses so a `(job, jti)` pair is accepted once.
+/// Records token uses so a `(job, jti)` pair is accepted once. The validator passes the
+/// token's own job binding (`mission_id`, `""` without one) as `job`, never a job named by
+/// whoever presents the token (`docs/SPEC.md §5.4`).
 ///
 /// The contract, which shared stores (several gateway instances behind one database or
 /// cache) must keep too:
@@ -51,7 +53,8 @@ pub trait ReplayGuard: Send + Sync {
 pub struct ReplayUse<'a> {
     /// The token's `jti`.
     pub jti: &'a str,
-    /// The runtime's job (`""` when it names none).
+    /// The job the token is bound to (its `mission_id`; `""` when it names none). The
+    /// validator never passes the runtime's job here (`docs/SPEC.md §5.4`).
     pub job: &'a str,
     /// Keep the record at least until then (epoch seconds).
     pub expires_at: i64,

@@ -21,9 +21,12 @@ pub enum ReplayMode<'a> {
     /// No replay check (the token may be used until it expires).
     #[default]
     Off,
-    /// (a) A token's `jti` is accepted once per job: the pair (`jti`, the runtime's job, or
-    /// `""` when it names none) is recorded in the guard until the token expires. A token
-    /// without `jti` fails (`TOKEN_JTI_REQUIRED`).
+    /// (a) A token's `jti` is accepted once per the job *the token* is bound to: the pair
+    /// (`jti`, the token's `mission_id`, or `""` when it has none) is recorded in the guard
+    /// until the token expires. The runtime's [`ValidationOptions::job`] never chooses the
+    /// record (a presenter could name a new job per use): a token bound to a job can only be
+    /// used in that job anyway (step 11), and a token bound to none is accepted once in all.
+    /// A token without `jti` fails (`TOKEN_JTI_REQUIRED`).
     JtiOncePerJob(&'a dyn ReplayGuard),
     /// (b) The token may be used only by the job it names: `mission_id` must be present and
     /// equal the runtime's job (which must be named); repeated use within that job is
@@ -353,13 +356,22 @@ pub fn validate(
         let jti = claims.jti.as_deref().ok_or(TokenError::JtiRequired)?;
         guard.check_and_record(
             jti,
-            opts.job.unwrap_or(""),
+            replay_job(&claims),
             claims.exp.saturating_add(skew),
             now,
         )?;
     }
 
     Ok(VerifiedClaims { claims, kid })
+}
+
+/// The job a token's use is recorded under in [`ReplayMode::JtiOncePerJob`]: its own
+/// `mission_id` (signed by the issuer; by step 11 equal to the runtime's job), or `""` for
+/// a token bound to no job, whose `jti` is then accepted once whatever job the runtime
+/// names. Never the runtime's job itself: that is the presenter's to choose (a header), so
+/// keying on it would let a one-time token be reused once per invented job.
+fn replay_job(c: &Claims) -> &str {
+    c.mission_id.as_deref().unwrap_or("")
 }
 
 /// The reference gateway's delegation consistency rules: any delegation claim requires

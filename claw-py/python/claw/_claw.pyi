@@ -297,7 +297,8 @@ class KeySet:
 
 @final
 class ReplayGuard:
-    """In-memory replay guard: each ``jti`` is accepted once per job until it expires."""
+    """In-memory replay guard: each ``jti`` is accepted once (once per job for a token bound
+    to a job by its ``mission_id`` claim) until it expires."""
 
     def __new__(cls, max_entries: int = 100000) -> ReplayGuard: ...
     @property
@@ -400,7 +401,8 @@ def verify_cst(
     `mission_id`: the job this runtime executes (a token naming another job fails);
     `require_mission` also fails tokens that name none. `policy_hash`: the hash of the policy
     in force (a token pinning another fails, and a pinned token fails without it).
-    `replay_guard`: accept each `jti` once per job. `now`: Unix seconds, default the clock.
+    `replay_guard`: accept each `jti` once (keyed by the token's own `mission_id` claim, never
+    by the `mission_id` argument). `now`: Unix seconds, default the clock.
     """
 def cst_token_hash(token: str) -> str:
     """The reference's `token_hash`: lowercase hex SHA-256 of the compact token (for revocation)."""

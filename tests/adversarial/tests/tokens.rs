@@ -285,11 +285,11 @@ fn unbound_token_where_job_binding_is_required() {
     assert_eq!(code(&good_token(), &o), "TOKEN_MISSION_REQUIRED");
 }
 
-/// Documented behaviour: jti-once is *per job*. An unbound token is accepted once in each job
-/// (the guard keys on `(jti, job)`); a runtime that must stop cross-job reuse requires job
-/// binding (test above). With no job named, the `jti` is once-only globally.
+/// A one-time token reused under a job the presenter invents (the gateway's `X-Run-Id`):
+/// refused. The guard keys on the token's own job binding (`mission_id`), and a token bound
+/// to no job is once-only whatever job the runtime names (or none).
 #[test]
-fn jti_once_is_per_job_and_global_without_a_job() {
+fn jti_once_cannot_be_reset_by_naming_a_new_job() {
     let guard = InMemoryReplayGuard::new(1024);
     let token = good_token();
     let mut job1 = opts();
@@ -297,14 +297,17 @@ fn jti_once_is_per_job_and_global_without_a_job() {
     job1.replay = ReplayMode::JtiOncePerJob(&guard);
     let mut job2 = job1;
     job2.job = Some("job-2");
+    let mut nojob = job1;
+    nojob.job = None;
     assert_eq!(code(&token, &job1), "OK");
-    assert_eq!(code(&token, &job2), "OK");
     assert_eq!(code(&token, &job2), "TOKEN_REPLAYED");
+    assert_eq!(code(&token, &nojob), "TOKEN_REPLAYED");
     let guard = InMemoryReplayGuard::new(1024);
-    let mut nojob = opts();
     nojob.replay = ReplayMode::JtiOncePerJob(&guard);
+    job1.replay = ReplayMode::JtiOncePerJob(&guard);
     assert_eq!(code(&token, &nojob), "OK");
     assert_eq!(code(&token, &nojob), "TOKEN_REPLAYED");
+    assert_eq!(code(&token, &job1), "TOKEN_REPLAYED");
 }
 
 /// A token without `jti` cannot be used where replays are refused.
