@@ -362,15 +362,7 @@ pub fn parse_within(
     limits: &Limits,
     budget: &mut Budget,
 ) -> Result<Value, JsonError> {
-    if input.len() > limits.max_bytes {
-        return Err(JsonError::TooLarge {
-            size: input.len(),
-            limit: limits.max_bytes,
-        });
-    }
-    let text = std::str::from_utf8(input).map_err(|e| JsonError::InvalidUtf8 {
-        offset: e.valid_up_to(),
-    })?;
+    let text = checked_text(input, limits)?;
     let mut p = Parser::new(text, limits, 1);
     p.budget = budget.clone();
     p.skip_ws();
@@ -382,6 +374,19 @@ pub fn parse_within(
         return Err(p.syntax("trailing characters after the JSON value"));
     }
     Ok(v)
+}
+
+/// `input` as text, within `limits.max_bytes` and valid UTF-8: what every parse checks first.
+fn checked_text<'a>(input: &'a [u8], limits: &Limits) -> Result<&'a str, JsonError> {
+    if input.len() > limits.max_bytes {
+        return Err(JsonError::TooLarge {
+            size: input.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    std::str::from_utf8(input).map_err(|e| JsonError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })
 }
 
 /// [`parse`] on up to `threads` threads: the same value, or the same error.

@@ -13,8 +13,8 @@
 //! found can differ from the one [`super::parse`] reports (the skeleton's comes first).
 
 use super::{
-    array_index, cmp_utf16, scan_array, write_string, write_value, Budget, HashSink, JsonError,
-    KeyOrder, Limits, Parser, PathSeg, Sink,
+    array_index, checked_text, cmp_utf16, scan_array, write_string, write_value, Budget, HashSink,
+    JsonError, KeyOrder, Limits, Parser, PathSeg, Sink,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -45,15 +45,7 @@ pub fn parse_deferring(
     limits: &Limits,
     paths: &[&[&str]],
 ) -> Result<(Value, Vec<Deferred>), JsonError> {
-    if input.len() > limits.max_bytes {
-        return Err(JsonError::TooLarge {
-            size: input.len(),
-            limit: limits.max_bytes,
-        });
-    }
-    let text = std::str::from_utf8(input).map_err(|e| JsonError::InvalidUtf8 {
-        offset: e.valid_up_to(),
-    })?;
+    let text = checked_text(input, limits)?;
     let mut p = Parser::new(text, limits, 1);
     p.skip_ws();
     // Paths are object keys from the root: only a root object has them. Below it, a

@@ -809,25 +809,7 @@ mod tests {
         for p in pats {
             let g = Glob::new(p).unwrap();
             // Rebuild as General tokens to compare with the NFA.
-            let mut toks = Vec::new();
-            let mut chars = p.chars().peekable();
-            while let Some(c) = chars.next() {
-                match c {
-                    '*' if chars.peek() == Some(&'*') => {
-                        chars.next();
-                        if chars.peek() == Some(&'/') {
-                            chars.next();
-                        }
-                        toks.push(Tok::Star(StarClass::NoLineTerminator));
-                    }
-                    '*' => toks.push(Tok::Star(StarClass::NoSlash)),
-                    '?' => toks.push(Tok::Any1),
-                    c => {
-                        let mut b = [0u16; 2];
-                        toks.extend(c.encode_utf16(&mut b).iter().map(|u| Tok::Unit(*u)));
-                    }
-                }
-            }
+            let toks = tokens(p);
             for v in vals {
                 let want = if p == "*" || p == "**" {
                     true
