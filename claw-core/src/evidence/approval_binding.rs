@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use super::verify::EventFacts;
 use serde_json::Value;
 
 /// A tool receipt that does not carry the arguments its approval approved.
@@ -34,17 +35,16 @@ fn payload(v: &Value) -> &Value {
     }
 }
 
-fn bound_event(r: &Value, idx: &HashMap<&str, usize>) -> Option<usize> {
+fn bound_event(r: &Value, events: &EventFacts) -> Option<usize> {
     let h = r.get("binding")?.get("event_hash_b64u")?.as_str()?;
-    idx.get(h).copied()
+    events.index_of(h)
 }
 
 /// Check every approving receipt of `approvals` against the tool receipt that follows it.
-/// `events` is the bundle's event chain, `event_idx` its index by event hash, `tools` its
-/// tool receipts (envelopes).
+/// `events` are the facts of the bundle's event chain, `tools` its tool receipts
+/// (envelopes).
 pub(crate) fn check(
-    events: &[Value],
-    event_idx: &HashMap<&str, usize>,
+    events: &EventFacts,
     tools: &[Value],
     approvals: &[Value],
 ) -> Result<usize, ApprovalArgsMismatch> {
@@ -57,7 +57,7 @@ pub(crate) fn check(
     }
     let mut tool_at: HashMap<usize, &Value> = HashMap::new();
     for t in tools {
-        if let Some(i) = bound_event(payload(t), event_idx) {
+        if let Some(i) = bound_event(payload(t), events) {
             tool_at.insert(i, payload(t));
         }
     }
@@ -69,16 +69,11 @@ pub(crate) fn check(
         let Some(plan) = a.get("plan_hash_b64u").and_then(Value::as_str) else {
             continue;
         };
-        let Some(i) = bound_event(a, event_idx) else {
+        let Some(i) = bound_event(a, events) else {
             continue;
         };
         let next = i + 1;
-        if events
-            .get(next)
-            .and_then(|e| e.get("event_type"))
-            .and_then(Value::as_str)
-            != Some("tool_call")
-        {
+        if !events.is_tool_call(next) {
             continue;
         }
         let Some(t) = tool_at.get(&next) else {

@@ -6,13 +6,6 @@ use super::failure::{Step, StepResult, VerifyFailure};
 use super::helpers::{b64u8, parse_ms, str_of};
 use serde_json::Value;
 
-/// Step 18 on a non-empty chain; the first failing event in chain order is reported.
-pub(crate) fn check(events: &[Value], threads: usize) -> StepResult {
-    let mut scan = ChainScan::default();
-    scan.push(events, threads);
-    scan.finish()
-}
-
 /// Step 18 fed the chain in runs of consecutive events (the whole chain at once, or chunk by
 /// chunk as a stream reads it), keeping only what the next run and the verdict need: the
 /// first event's `run_id`, the last event's hash, and the first failure of each kind. Any
@@ -147,8 +140,12 @@ mod tests {
                "payload_hash_b64u": ph, "prev_hash_b64u": prev, "event_hash_b64u": h})
     }
 
+    /// Step 18 on a whole chain.
     fn code(events: &[Value]) -> Result<(), (&'static str, String)> {
-        check(events, 1).map_err(|e| (e.reason_code(), e.message().to_string()))
+        let mut scan = ChainScan::default();
+        scan.push(events, 1);
+        scan.finish()
+            .map_err(|e| (e.reason_code(), e.message().to_string()))
     }
 
     #[test]

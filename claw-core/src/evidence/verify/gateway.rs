@@ -3,11 +3,11 @@
 
 use super::super::par_map;
 use super::config::VerifyConfig;
+use super::events::EventFacts;
 use super::failure::{Step, StepResult, VerifyFailure};
 use super::helpers::{b64u8, str_of};
 use super::prepare::GwPre;
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// Step 25's counts: gateway receipts signature-verified and fully verified (signed and
 /// bound), and one line per receipt that is not.
@@ -32,17 +32,17 @@ pub(crate) fn count(
     gw: &[Value],
     pre: &[GwPre],
     sig_ok: &[bool],
-    chain: Option<&(&str, &HashMap<&str, usize>)>,
+    chain: Option<&EventFacts>,
     threads: usize,
 ) -> GatewayCount {
     let bound = par_map(gw, threads, |r| {
-        chain.is_some_and(|(run, hashes)| {
+        chain.is_some_and(|c| {
             let b = r.get("payload").and_then(|p| p.get("binding"));
             let brun = b.and_then(|b| str_of(b, "run_id"));
             let bev = b.and_then(|b| str_of(b, "event_hash_b64u"));
-            brun.is_some_and(|x| !x.is_empty() && x == *run)
+            brun.is_some_and(|x| !x.is_empty() && x == c.run())
                 && b64u8(bev)
-                && bev.is_some_and(|h| hashes.contains_key(h))
+                && bev.is_some_and(|h| c.contains(h))
         })
     });
     let mut c = GatewayCount {
@@ -184,8 +184,9 @@ mod tests {
                 job: Some(2),
             },
         ];
-        let hashes: HashMap<&str, usize> = [("AAAAAAAA", 0)].into_iter().collect();
-        let c = count(&gw, &pre, &[true, true, false], Some(&("r", &hashes)), 1);
+        let event = serde_json::json!({"run_id": "r", "event_hash_b64u": "AAAAAAAA"});
+        let events = super::super::events::EventScan::whole(&[event], 1);
+        let c = count(&gw, &pre, &[true, true, false], Some(&events), 1);
         assert_eq!((c.total, c.signature_verified, c.verified), (3, 2, 1));
         assert_eq!(
             c.problems,

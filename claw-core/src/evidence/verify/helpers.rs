@@ -5,7 +5,6 @@ use crate::json::{self, KeyOrder};
 use crate::keys::VerifyingKey;
 use crate::{b64, time};
 use serde_json::Value;
-use std::collections::HashMap;
 
 use super::super::schema::is_b64u_chars;
 
@@ -73,13 +72,4 @@ pub(crate) fn arr<'a>(p: &'a Value, k: &str) -> &'a [Value] {
     p.get(k)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
-}
-
-/// Event index by event hash: the chain's hash set for bindings and the Merkle leaf order.
-pub(crate) fn event_index(events: &[Value]) -> HashMap<&str, usize> {
-    events
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| Some((e.get("event_hash_b64u")?.as_str()?, i)))
-        .collect()
 }

@@ -6,19 +6,18 @@ use super::super::merkle_proofs::{self, Checkpoint, LEAF_ORDER, LEAF_RULE, TREE_
 use super::super::par_map;
 use super::super::receipts::{Receipt, ReceiptKind};
 use super::super::CLAW_NAMESPACE;
+use super::events::EventFacts;
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
 use super::helpers::{arr, str_of};
 use crate::{b64, hash, json};
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// claw: recompute the Merkle root over the receipts (event-chain order) and check the
 /// signed checkpoint. Returns the receipts in leaf order and the checkpoint.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     payload: &Value,
-    events: &[Value],
-    idx: &HashMap<&str, usize>,
+    events: &EventFacts,
     agent_did: &str,
     chain_run: Option<&str>,
     threads: usize,
@@ -92,7 +91,7 @@ pub(crate) fn check(
         };
         let id = str_of(p, "receipt_id").unwrap_or("");
         let ev = p.get("binding").and_then(|b| str_of(b, "event_hash_b64u"));
-        let i = ev.and_then(|h| idx.get(h)).copied().ok_or_else(|| {
+        let i = ev.and_then(|h| events.index_of(h)).ok_or_else(|| {
             format!(
                 "{} {id} is not bound to an event of the chain",
                 kind.type_name()
@@ -156,8 +155,7 @@ pub(crate) fn check(
     if checkpoint.tree_size != size
         || checkpoint.root_b64u != root_b64u
         || checkpoint.event_count != events.len() as u64
-        || checkpoint.event_head_b64u.as_deref()
-            != events.last().and_then(|e| str_of(e, "event_hash_b64u"))
+        || checkpoint.event_head_b64u.as_deref() != events.last_hash()
     {
         return Err(VerifyFailure::invalid_root(
             C,

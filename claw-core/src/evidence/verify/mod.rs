@@ -15,6 +15,7 @@ mod causal;
 mod chain;
 mod config;
 mod envelope;
+mod events;
 mod failure;
 mod gateway;
 mod helpers;
@@ -39,6 +40,7 @@ pub use log_inclusion::verify_log_inclusion_proof;
 pub use receipt_proof::{verify_receipt_proof, ReceiptProofVerdict};
 pub use verdict::{Component, ComponentStatus, ProofTier, TrustTier, Verdict, VerdictHead};
 
+pub(crate) use events::EventFacts;
 pub(crate) use helpers::{arr, did_format_ok, did_key, js_hash};
 pub(crate) use verdict::verdict_json;
 
@@ -48,10 +50,10 @@ use super::merkle_proofs::Checkpoint;
 use super::receipts::Receipt;
 use crate::json;
 use crate::time;
+use events::EventScan;
 use failure::{Detail as D, StepResult};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use view::BundleView;
 
 /// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
@@ -308,8 +310,11 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     ctx.agent_did = Some(v.agent_did.to_string());
     ctx.run_id = v.run_id.map(str::to_string);
 
+    // The event chain's facts, read once: no step below reads the events themselves.
+    let events = EventScan::whole(v.events, threads);
+
     // 10–14.
-    payload::check(&v, &header, cfg, threads)?;
+    payload::check(&v, &events, &header, cfg, threads)?;
 
     // Speculative work, run while the bundle hash is computed: gateway receipt and tool
     // receipt hashes and every signature.
@@ -330,26 +335,25 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     envelope::check_signature(&header, bundle_hash.as_deref())?;
     ctx.pass(Step::Envelope, "proof_bundle envelope signed by agent_did");
 
-    // 18. Event index by event hash: the chain's hash set for bindings and the leaf order.
-    let event_idx = helpers::event_index(v.events);
-    let chain: Option<(&str, &HashMap<&str, usize>)> = if v.events.is_empty() {
+    // 18. The chain, when there is one: its run and hash index bind receipts below.
+    let chain: Option<&EventFacts> = if events.is_empty() {
         ctx.skip(Step::EventChain, "no event chain");
         None
     } else {
-        chain::check(v.events, threads)?;
+        events.chain()?;
         ctx.pass(
             Step::EventChain,
-            format!("{} events linked and recomputed", v.events.len()),
+            format!("{} events linked and recomputed", events.len()),
         );
-        Some((v.run_id.unwrap_or(""), &event_idx))
+        Some(&events)
     };
-    let chain_run = chain.as_ref().map(|c| c.0);
+    let chain_run = chain.map(EventFacts::run);
 
     // 19.
     if v.rate_limit_claims.is_empty() {
         ctx.skip(Step::RateLimits, "no rate_limit_claims");
     } else {
-        rate_limits::check(v.rate_limit_claims, v.run_id)?;
+        rate_limits::check(v.rate_limit_claims, events.run_id())?;
         ctx.pass(
             Step::RateLimits,
             format!("{} claims", v.rate_limit_claims.len()),
@@ -359,7 +363,13 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     // 24.
     let urm_valid = match v.urm {
         Some(u) => {
-            let ok = urm::check(u, cfg.urm.as_ref(), v.agent_did, chain_run, v.events)?;
+            let ok = urm::check(
+                u,
+                cfg.urm.as_ref(),
+                v.agent_did,
+                chain_run,
+                events.first_hash(),
+            )?;
             ctx.pass(Step::Urm, "URM document matches its reference");
             Some(ok)
         }
@@ -367,7 +377,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     };
 
     // 25 (counted; the strict layer below decides).
-    let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain.as_ref(), threads);
+    let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain, threads);
     ctx.counts = (gw.total, gw.signature_verified, gw.verified);
 
     // 26–28.
@@ -376,7 +386,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
         &tool_pre,
         &sig_ok,
         v.agent_did,
-        chain.as_ref(),
+        chain,
         cfg,
         threads,
     )?;
@@ -474,8 +484,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     // C3.
     let (leaves, checkpoint) = merkle::check(
         v.payload,
-        v.events,
-        &event_idx,
+        &events,
         v.agent_did,
         chain_run,
         threads,
@@ -516,7 +525,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // C5.
-    receipts::check_approvals(&v, &event_idx)?;
+    receipts::check_approvals(&v, &events)?;
 
     // 35.
     let counted = tiers::Counted {

@@ -3,23 +3,24 @@
 
 use super::super::par_map;
 use super::config::VerifyConfig;
+use super::events::EventFacts;
 use super::failure::{Step, StepResult, VerifyFailure};
-use super::helpers::{did_format_ok, js_len, str_of};
+use super::helpers::{did_format_ok, js_len};
 use super::view::{BundleView, Header};
 use serde_json::Value;
-use std::collections::HashSet;
 
 const E: Step = Step::Envelope;
 
 /// Steps 10–14 on the schema-checked payload.
 pub(crate) fn check(
     v: &BundleView<'_>,
+    events: &EventFacts,
     h: &Header<'_>,
     cfg: &VerifyConfig,
     threads: usize,
 ) -> StepResult {
     // 10. Payload structure.
-    if v.urm.is_none() && v.events.is_empty() && v.gateway.is_empty() && v.attestations.is_empty() {
+    if v.urm.is_none() && events.is_empty() && v.gateway.is_empty() && v.attestations.is_empty() {
         return Err(VerifyFailure::malformed_envelope(
             E,
             "payload needs urm, event_chain, receipts or attestations",
@@ -28,7 +29,7 @@ pub(crate) fn check(
     }
     // 11. Limits.
     let l = &cfg.limits;
-    if v.events.len() > l.max_events
+    if events.len() > l.max_events
         || v.gateway.len() > l.max_receipts
         || v.attestations.len() > l.max_attestations
     {
@@ -54,17 +55,13 @@ pub(crate) fn check(
         ));
     }
     // 12. Unique event ids.
-    let mut ids = HashSet::with_capacity(v.events.len());
-    for e in v.events {
-        if !ids.insert(str_of(e, "event_id").unwrap_or("")) {
-            return Err(VerifyFailure::malformed_envelope(
-                E,
-                "duplicate event_id in event_chain",
-                Some("payload.event_chain"),
-            ));
-        }
+    if events.duplicate_id() {
+        return Err(VerifyFailure::malformed_envelope(
+            E,
+            "duplicate event_id in event_chain",
+            Some("payload.event_chain"),
+        ));
     }
-    drop(ids);
     // 13–14.
     if !did_format_ok(v.agent_did) {
         return Err(VerifyFailure::invalid_did_format(
@@ -85,6 +82,7 @@ pub(crate) fn check(
 
 #[cfg(test)]
 mod tests {
+    use super::super::events::EventScan;
     use super::*;
     use serde_json::json;
 
@@ -98,7 +96,8 @@ mod tests {
             signature_b64u: "",
             payload: &env["payload"],
         };
-        check(&v, &h, &VerifyConfig::new(0), 1)
+        let events = EventScan::whole(v.events, 1);
+        check(&v, &events, &h, &VerifyConfig::new(0), 1)
             .map_err(|e| (e.reason_code(), e.field().map(str::to_string)))
     }
 

@@ -8,13 +8,13 @@ use super::super::receipts::{Receipt, ReceiptKind};
 use super::super::schema::is_b64u_chars;
 use super::super::{first_err, par_map};
 use super::config::VerifyConfig;
+use super::events::EventFacts;
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
 use super::helpers::{arr, parse_ms, str_of};
 use super::prepare::{ToolPre, Variant};
 use super::view::BundleView;
 use crate::{hash, json};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 const C: Step = Step::Receipts;
 
@@ -25,7 +25,7 @@ pub(crate) fn check_tools(
     pre: &[ToolPre],
     sig_ok: &[bool],
     agent_did: &str,
-    chain: Option<&(&str, &HashMap<&str, usize>)>,
+    chain: Option<&EventFacts>,
     cfg: &VerifyConfig,
     threads: usize,
 ) -> StepResult {
@@ -62,8 +62,8 @@ pub(crate) fn check_sorted(v: &BundleView<'_>) -> StepResult {
 }
 
 /// C5: approvals bound to the arguments they approved (docs/SPEC.md §7.9).
-pub(crate) fn check_approvals(v: &BundleView<'_>, event_idx: &HashMap<&str, usize>) -> StepResult {
-    approval_binding::check(v.events, event_idx, v.tools, v.approvals)
+pub(crate) fn check_approvals(v: &BundleView<'_>, events: &EventFacts) -> StepResult {
+    approval_binding::check(events, v.tools, v.approvals)
         .map(|_| ())
         .map_err(|e| {
             let code = e.reason_code();
@@ -78,7 +78,7 @@ pub(crate) fn check_tool_receipt(
     pre: &ToolPre,
     sig_ok: &[bool],
     agent_did: &str,
-    chain: Option<&(&str, &HashMap<&str, usize>)>,
+    chain: Option<&EventFacts>,
     cfg: &VerifyConfig,
 ) -> StepResult {
     let f = format!("payload.tool_receipts[{i}]");
@@ -92,9 +92,9 @@ pub(crate) fn check_tool_receipt(
             "agent_did differs from the bundle's",
         ));
     }
-    if let (Some(b), Some((run, hashes))) = (p.get("binding").and_then(Value::as_object), chain) {
+    if let (Some(b), Some(c)) = (p.get("binding").and_then(Value::as_object), chain) {
         if let Some(Value::String(br)) = b.get("run_id") {
-            if !br.is_empty() && br != run {
+            if !br.is_empty() && br != c.run() {
                 return Err(fail(
                     VerifyFailure::ReceiptBindingMismatch,
                     "binding.run_id differs from the event chain's",
@@ -109,7 +109,7 @@ pub(crate) fn check_tool_receipt(
                     "binding.event_hash_b64u is not base64url",
                 ));
             }
-            if !hashes.contains_key(ev) {
+            if !c.contains(ev) {
                 return Err(fail(
                     VerifyFailure::ReceiptBindingMismatch,
                     "binding.event_hash_b64u is not in the event chain",
