@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use super::receipts::payload_of;
 use super::verify::EventFacts;
 use serde_json::Value;
 
@@ -28,13 +29,6 @@ impl ApprovalArgsMismatch {
 }
 
 /// A tool receipt's payload (it is carried as an envelope).
-fn payload(v: &Value) -> &Value {
-    match v.get("payload") {
-        Some(p) if v.get("envelope_type").is_some() => p,
-        _ => v,
-    }
-}
-
 fn bound_event(r: &Value, events: &EventFacts) -> Option<usize> {
     let h = r.get("binding")?.get("event_hash_b64u")?.as_str()?;
     events.index_of(h)
@@ -57,8 +51,8 @@ pub(crate) fn check(
     }
     let mut tool_at: HashMap<usize, &Value> = HashMap::new();
     for t in tools {
-        if let Some(i) = bound_event(payload(t), events) {
-            tool_at.insert(i, payload(t));
+        if let Some(i) = bound_event(payload_of(t), events) {
+            tool_at.insert(i, payload_of(t));
         }
     }
     let mut bound = 0;

@@ -99,21 +99,32 @@ pub struct Receipt {
     pub value: Value,
 }
 
+/// A receipt's payload as a bundle array holds it: `v.payload` for an envelope (a value with
+/// `envelope_type` and `payload`), `v` itself otherwise.
+pub(crate) fn payload_of(v: &Value) -> &Value {
+    match v.get("payload") {
+        Some(p) if v.get("envelope_type").is_some() => p,
+        _ => v,
+    }
+}
+
+/// `payload.receipt_id` of a receipt as a bundle array holds it (`""` when absent).
+pub(crate) fn receipt_id_of(v: &Value) -> &str {
+    payload_of(v)
+        .get("receipt_id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
 impl Receipt {
     /// The payload: `value.payload` for an envelope, `value` itself otherwise.
     pub fn payload(&self) -> &Value {
-        match self.value.get("payload") {
-            Some(p) if self.value.get("envelope_type").is_some() => p,
-            _ => &self.value,
-        }
+        payload_of(&self.value)
     }
 
     /// `payload.receipt_id` ("" when absent).
     pub fn receipt_id(&self) -> &str {
-        self.payload()
-            .get("receipt_id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        receipt_id_of(&self.value)
     }
 
     /// `payload.binding` if it is an object.

@@ -4,7 +4,7 @@
 //! bound to the arguments they approved).
 
 use super::super::approval_binding;
-use super::super::receipts::{Receipt, ReceiptKind};
+use super::super::receipts::{receipt_id_of, ReceiptKind};
 use super::super::schema::is_b64u_chars;
 use super::super::{first_err, par_map};
 use super::config::VerifyConfig;
@@ -40,15 +40,8 @@ pub(crate) fn check_sorted(v: &BundleView<'_>) -> StepResult {
     for kind in ReceiptKind::ALL {
         let items = v.receipts(kind);
         let sorted = items.windows(2).all(|w| {
-            let id = |v: &Value| {
-                Receipt {
-                    kind,
-                    value: v.clone(),
-                }
-                .receipt_id()
-                .to_string()
-            };
-            json::cmp_utf16(&id(&w[0]), &id(&w[1])) != std::cmp::Ordering::Greater
+            json::cmp_utf16(receipt_id_of(&w[0]), receipt_id_of(&w[1]))
+                != std::cmp::Ordering::Greater
         });
         if !sorted {
             return Err(VerifyFailure::unsorted_receipt_array(
