@@ -330,34 +330,73 @@ fn client_tool_type(t: &str) -> bool {
 }
 
 /// The first part of a request body that asks the provider to fetch or connect on its own,
-/// described (see [`CallBody::provider_fetch`]).
+/// described (see [`CallBody::provider_fetch`]). Members are read as a case-folding JSON
+/// reader reads them (Go's `encoding/json`, behind which many OpenAI-compatible servers run:
+/// `"TOOLS"` is `tools` there), and a member given in two spellings is refused, since
+/// readers differ on which one wins.
 fn provider_fetch(o: &serde_json::Map<String, Value>) -> Option<String> {
-    for m in PROVIDER_FETCH_MEMBERS {
-        if o.contains_key(m) {
-            return Some(format!("member {m:?}"));
+    provider_fetch_in(o).unwrap_or_else(Some)
+}
+
+/// The value of `o`'s member `name` (lowercase ASCII) as a case-folding reader sees it: the
+/// one member whose key folds to `name` ([`folds_to`]). `Err` when more than one does.
+fn folded<'a>(
+    o: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a Value>, String> {
+    let mut found = None;
+    for (k, v) in o {
+        if folds_to(k, name) {
+            if found.is_some() {
+                return Err(format!("member {name:?} given in more than one spelling"));
+            }
+            found = Some(v);
         }
     }
-    if let Some(what) = content_by_url(o) {
-        return Some(what);
+    Ok(found)
+}
+
+/// [`folded`] of a value that may not be an object (`None` then).
+fn folded_in<'a>(v: &'a Value, name: &str) -> Result<Option<&'a Value>, String> {
+    match v.as_object() {
+        Some(o) => folded(o, name),
+        None => Ok(None),
     }
-    match o.get("tools") {
+}
+
+fn provider_fetch_in(o: &serde_json::Map<String, Value>) -> Result<Option<String>, String> {
+    for m in PROVIDER_FETCH_MEMBERS {
+        if folded(o, m)?.is_some() {
+            return Ok(Some(format!("member {m:?}")));
+        }
+    }
+    if let Some(what) = content_by_url(o)? {
+        return Ok(Some(what.to_string()));
+    }
+    Ok(match folded(o, "tools")? {
         None | Some(Value::Null) => None,
-        Some(Value::Array(tools)) => tools.iter().enumerate().find_map(|(i, t)| {
-            let Some(t) = t.as_object() else {
-                return Some(format!("tools[{i}] is not an object"));
-            };
-            match t.get("type") {
-                None => None,
-                Some(Value::String(ty)) if client_tool_type(ty) => None,
-                Some(Value::String(ty)) => Some(format!(
-                    "tools[{i}] of type {:?}",
-                    ty.chars().take(64).collect::<String>()
-                )),
-                Some(_) => Some(format!("tools[{i}] has a type that is not a string")),
+        Some(Value::Array(tools)) => {
+            for (i, t) in tools.iter().enumerate() {
+                let Some(t) = t.as_object() else {
+                    return Ok(Some(format!("tools[{i}] is not an object")));
+                };
+                let what = match folded(t, "type")? {
+                    None => None,
+                    Some(Value::String(ty)) if client_tool_type(ty) => None,
+                    Some(Value::String(ty)) => Some(format!(
+                        "tools[{i}] of type {:?}",
+                        ty.chars().take(64).collect::<String>()
+                    )),
+                    Some(_) => Some(format!("tools[{i}] has a type that is not a string")),
+                };
+                if what.is_some() {
+                    return Ok(what);
+                }
             }
-        }),
+            None
+        }
         Some(_) => Some("member \"tools\" is not an array".to_string()),
-    }
+    })
 }
 
 /// A content part the provider fetches from a URL itself: an Anthropic `image`/`document`
@@ -365,44 +404,55 @@ fn provider_fetch(o: &serde_json::Map<String, Value>) -> Option<String> {
 /// not a `data:` URL, a Responses `input_file` with a `file_url`. Looked for in the parts of
 /// `messages[*].content` (Anthropic `tool_result` contents included) and `input[*].content`
 /// and in `input` items themselves; every other member is left alone.
-fn content_by_url(o: &serde_json::Map<String, Value>) -> Option<String> {
+fn content_by_url(o: &serde_json::Map<String, Value>) -> Result<Option<&'static str>, String> {
     fn not_data(u: &Value) -> bool {
         u.as_str()
             .is_none_or(|u| !u.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")))
     }
-    fn part(p: &Value) -> Option<&'static str> {
-        let p = p.as_object()?;
-        if p.get("source")
-            .and_then(|s| s.get("type"))
-            .is_some_and(|t| t == "url")
-        {
-            return Some("a content source of type \"url\"");
+    fn part(p: &Value) -> Result<Option<&'static str>, String> {
+        let Some(p) = p.as_object() else {
+            return Ok(None);
+        };
+        let source_type = match folded(p, "source")? {
+            Some(src) => folded_in(src, "type")?,
+            None => None,
+        };
+        if source_type.is_some_and(|t| t == "url") {
+            return Ok(Some("a content source of type \"url\""));
         }
-        match p.get("image_url") {
+        match folded(p, "image_url")? {
             None | Some(Value::Null) => {}
-            Some(Value::Object(u)) if !u.get("url").is_some_and(not_data) => {}
-            Some(Value::Object(_)) => return Some("an image_url that is not a data: URL"),
-            Some(u) if not_data(u) => return Some("an image_url that is not a data: URL"),
+            Some(u @ Value::Object(_)) => {
+                if folded_in(u, "url")?.is_some_and(not_data) {
+                    return Ok(Some("an image_url that is not a data: URL"));
+                }
+            }
+            Some(u) if not_data(u) => return Ok(Some("an image_url that is not a data: URL")),
             Some(_) => {}
         }
-        if p.get("file_url").is_some_and(|u| !u.is_null()) {
-            return Some("a file_url");
+        if folded(p, "file_url")?.is_some_and(|u| !u.is_null()) {
+            return Ok(Some("a file_url"));
         }
         // Anthropic tool results carry content parts of their own.
-        p.get("content")
-            .and_then(Value::as_array)
-            .and_then(|c| c.iter().find_map(part))
+        if let Some(Value::Array(c)) = folded(p, "content")? {
+            for x in c {
+                if let Some(what) = part(x)? {
+                    return Ok(Some(what));
+                }
+            }
+        }
+        Ok(None)
     }
-    let items = ["messages", "input"]
-        .into_iter()
-        .filter_map(|k| o.get(k).and_then(Value::as_array))
-        .flatten();
-    for item in items {
-        if let Some(what) = part(item) {
-            return Some(what.to_string());
+    for k in ["messages", "input"] {
+        if let Some(Value::Array(items)) = folded(o, k)? {
+            for item in items {
+                if let Some(what) = part(item)? {
+                    return Ok(Some(what));
+                }
+            }
         }
     }
-    None
+    Ok(None)
 }
 
 /// `anthropic-beta` flags that switch on tools the provider runs against the network
@@ -1348,4 +1398,42 @@ fn stream_response(
         HeaderValue::from_static("no-cache"),
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inspect_request;
+
+    fn fetch(body: &str) -> Option<String> {
+        inspect_request(body.as_bytes(), 1 << 20)
+            .unwrap_or_else(|e| panic!("{body}: {e:?}"))
+            .provider_fetch
+    }
+
+    /// A case-folding reader (Go's encoding/json) reads `TOOLS` as `tools`, `TYPE` as `type`,
+    /// `ſ` as `s`: such spellings are read the same way here, and two spellings of one member
+    /// are refused.
+    #[test]
+    fn provider_fetches_are_found_in_every_spelling() {
+        for body in [
+            r#"{"model":"m","TOOLS":[{"type":"web_search_20250305","name":"web_search"}]}"#,
+            r#"{"model":"m","tools":[{"TYPE":"web_search_preview"}]}"#,
+            r#"{"model":"m","tools":[{"type":"function"}],"Tools":[{"type":"function"}]}"#,
+            r#"{"model":"m","MCP_Servers":[]}"#,
+            r#"{"model":"m","web_ſearch_options":{}}"#,
+            r#"{"model":"m","Messages":[{"role":"user","content":[{"type":"image","Source":{"Type":"url","url":"https://x"}}]}]}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","Image_URL":{"URL":"https://x"}}]}]}"#,
+            r#"{"model":"m","input":[{"role":"user","content":[{"type":"input_file","FILE_URL":"https://x"}]}]}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":[{"image_url":{"url":"data:,"},"IMAGE_URL":{"url":"data:,"}}]}]}"#,
+        ] {
+            assert!(fetch(body).is_some(), "{body}");
+        }
+        for body in [
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#,
+            r#"{"model":"m","tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AA"}}]}]}"#,
+            r#"{"model":"m","tools":[{"name":"t","input_schema":{"type":"object"}},{"type":"bash_20250124","name":"bash"}]}"#,
+        ] {
+            assert_eq!(fetch(body), None, "{body}");
+        }
+    }
 }
