@@ -23,17 +23,25 @@ const MAX_TURNING_AWAY: usize = 64;
 /// How long a connection turned away may take to receive its answer and close.
 const TURN_AWAY_TIME: Duration = Duration::from_secs(1);
 
-/// The whole answer to a connection beyond `limits.max_connections`.
-fn busy_response() -> Vec<u8> {
-    let e = GatewayError::Busy;
+/// A whole HTTP/1.1 answer that closes the connection: `status` with `e`'s JSON error body
+/// (what the gateway writes itself, outside hyper: a connection turned away, a request head
+/// hyper refused).
+fn closing_answer(status: hyper::StatusCode, e: &GatewayError) -> Vec<u8> {
     let body = serde_json::to_vec(&e.body()).unwrap_or_default();
     let mut r = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
         body.len()
     )
     .into_bytes();
     r.extend_from_slice(&body);
     r
+}
+
+/// The whole answer to a connection beyond `limits.max_connections`.
+fn busy_response() -> Vec<u8> {
+    closing_answer(GatewayError::Busy.status(), &GatewayError::Busy)
 }
 
 /// Answer a connection beyond the limit without reading its request: the 503, then close
@@ -304,31 +312,21 @@ fn hyper_error_head(buf: &[u8]) -> Option<(usize, u16)> {
 
 /// The gateway's answer for hyper's error status `code`.
 fn shaped_parse_error(code: u16) -> Vec<u8> {
-    let (reason, rc, message) = match code {
+    use hyper::StatusCode as S;
+    let (status, rc, message) = match code {
         431 => (
-            "Request Header Fields Too Large",
+            S::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "REQUEST_HEADERS_TOO_LARGE",
             "the request head has more than max_headers headers or is above max_header_bytes",
         ),
-        414 => ("URI Too Long", "URI_TOO_LONG", "the request URI is too long"),
+        414 => (S::URI_TOO_LONG, "URI_TOO_LONG", "the request URI is too long"),
         _ => (
-            "Bad Request",
+            S::BAD_REQUEST,
             "INVALID_HTTP_REQUEST",
             "the request head could not be parsed (its method, URI, version or a header, e.g. Content-Length given twice)",
         ),
     };
-    let body = serde_json::to_vec(&serde_json::json!({
-        "error": {"code": rc, "message": message},
-        "reason_code": rc,
-    }))
-    .unwrap_or_default();
-    let mut r = format!(
-        "HTTP/1.1 {code} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    r.extend_from_slice(&body);
-    r
+    closing_answer(status, &GatewayError::bad(rc, message))
 }
 
 impl<T: AsyncWrite + Unpin> ParseErrorBody<T> {
