@@ -270,6 +270,10 @@ fn generate() -> BTreeMap<(&'static str, String), Vec<u8>> {
         merkle.extend_from_slice(&claw_core::merkle::rfc9162::leaf_hash(&[i]));
     }
     ffi_seeds.push(("5_merkle.bin", ffi(5, &merkle)));
+    // The same leaves with size 0, which means all of them (an oracle once read it as empty).
+    merkle[2] = 0;
+    merkle[4] = 16;
+    ffi_seeds.push(("5_merkle_size_zero.bin", ffi(5, &merkle)));
     // Recorder: one call of each kind, NUL-separated, in the order the target feeds them.
     let calls = [
         format!(r#"{{"tool_name":"read_file","args":{{"path":"a"}},"result":{{"ok":true}},"result_status":"success","latency_ms":1,"timestamp_ms":{}}}"#, T0 + 10),

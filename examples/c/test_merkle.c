@@ -59,6 +59,16 @@ static void test_rfc9162(void) {
       }
     }
   }
+  /* tree_size 0 means the tree of all the leaves: the proof is the one cut at size 8, and it
+     verifies at size 8 (found by ffi_entry_points, whose oracle read 0 as the empty tree). */
+  for (uint64_t i = 0; i < 8; i++) {
+    uint8_t whole[CLAW_MERKLE_MAX_PROOF_LEN];
+    size_t whole_len = 0;
+    EXPECT_RC(claw_merkle_inclusion_proof(leaves, sizeof leaves, i, 0, proof, sizeof proof, &proof_len, &err), CLAW_OK);
+    EXPECT_RC(claw_merkle_inclusion_proof(leaves, sizeof leaves, i, 8, whole, sizeof whole, &whole_len, &err), CLAW_OK);
+    CHECK(proof_len == whole_len && memcmp(proof, whole, proof_len) == 0, "size 0 cuts the size-8 proof of %d", (int)i);
+    EXPECT_RC(claw_merkle_verify_inclusion(leaves + i * CLAW_MERKLE_HASH_LEN, i, 8, proof, proof_len, root, &err), CLAW_OK);
+  }
   /* Consistency proofs from every old size to 8. */
   for (uint64_t old = 1; old <= 8; old++) {
     uint8_t r1[CLAW_MERKLE_HASH_LEN];
