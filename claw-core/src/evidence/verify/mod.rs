@@ -46,12 +46,13 @@ pub(crate) use verdict::verdict_json;
 
 use super::batch;
 use super::document::{locate_document, Located, VerifiedBundle};
-use super::merkle_proofs::Checkpoint;
-use super::receipts::Receipt;
+use super::merkle_proofs::{self, Checkpoint};
+use super::receipts::{Receipt, ReceiptKind};
 use crate::json;
 use crate::time;
 use events::EventScan;
 use failure::{Detail as D, StepResult};
+use merkle::LeafScan;
 use serde_json::Value;
 use std::borrow::Cow;
 use view::BundleView;
@@ -482,14 +483,35 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // C3.
-    let (leaves, checkpoint) = merkle::check(
+    let leaves = if merkle::wanted(v.payload) {
+        ReceiptKind::ALL
+            .iter()
+            .flat_map(|&k| LeafScan::whole(k, arr(v.payload, k.array_name()), threads))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let receipt = |k: ReceiptKind, i: usize| &arr(v.payload, k.array_name())[i];
+    let (order, checkpoint) = merkle::check(
         v.payload,
+        leaves,
         &events,
         v.agent_did,
         chain_run,
-        threads,
-        keep == Keep::WithLeaves,
+        |k, i| merkle_proofs::leaf_bytes(k, receipt(k, i)).unwrap_or_default(),
     )?;
+    // Receipts in leaf order (for receipt proofs from a verified bundle).
+    let leaves = if keep == Keep::WithLeaves {
+        order
+            .into_iter()
+            .map(|(kind, i)| Receipt {
+                kind,
+                value: receipt(kind, i).clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     match &checkpoint {
         Some(c) => ctx.pass(
             Step::Merkle,
