@@ -56,6 +56,17 @@ impl ProgressSink {
         }
     }
 
+    /// `f` over consecutive runs of `items` as the step `name`, reporting each run done:
+    /// chunks when an observer watches, one run of all items otherwise.
+    pub(crate) fn each_run<T>(&self, name: &'static str, items: &[T], mut f: impl FnMut(&[T])) {
+        self.step(name, items.len());
+        let size = if self.0.is_none() { items.len() } else { CHUNK };
+        for c in items.chunks(size.max(1)) {
+            f(c);
+            self.advance(c.len());
+        }
+    }
+
     /// `f` over `items` as the step `name`, in chunks, reporting each chunk done. Without an
     /// observer `f` runs once over all items. `f` must map a slice to one result per item.
     pub(crate) fn chunked<T, R>(
@@ -111,5 +122,28 @@ mod tests {
         assert_eq!(log.done.load(Ordering::Relaxed), 10_000);
         let none = ProgressSink::none();
         assert_eq!(none.chunked("x", &items, |c| vec![c.len()]), vec![10_000]);
+    }
+
+    #[test]
+    fn each_run_feeds_every_item_in_order_and_reports_it() {
+        let log = Arc::new(Log::default());
+        let sink = ProgressSink::new(log.clone());
+        let items: Vec<u32> = (0..10_000).collect();
+        let mut runs = Vec::new();
+        let mut seen = Vec::new();
+        sink.each_run("schema", &items, |r| {
+            runs.push(r.len());
+            seen.extend_from_slice(r);
+        });
+        assert_eq!(seen, items);
+        assert_eq!(runs, [CHUNK, CHUNK, 10_000 - 2 * CHUNK]);
+        assert_eq!(*log.steps.lock().unwrap(), vec![("schema", 10_000)]);
+        assert_eq!(log.done.load(Ordering::Relaxed), 10_000);
+        let mut whole = Vec::new();
+        ProgressSink::none().each_run("x", &items, |r| whole.push(r.len()));
+        assert_eq!(whole, [10_000], "without an observer, one run");
+        let mut empty = 0;
+        ProgressSink::none().each_run("x", &[] as &[u32], |_| empty += 1);
+        assert_eq!(empty, 0);
     }
 }

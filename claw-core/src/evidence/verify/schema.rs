@@ -122,20 +122,55 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
     let skeleton = schema::bundle_envelope(limits).without_split_items();
     skeleton.validate(&shallow, "$")?;
     let Some(p) = payload else { return Ok(()) };
-    for (k, item) in &big {
+    for (k, item) in big {
         let items = arr(p, k);
-        let idx: Vec<usize> = (0..items.len()).collect();
-        let parent = format!("$.payload.{k}");
-        let errs = cfg.progress.chunked("schema", &idx, |c| {
-            par_map(c, threads, |i| {
-                item.validate_item(&items[*i], &parent, *i).err()
-            })
-        });
-        if let Some(e) = errs.into_iter().flatten().next() {
-            return Err(e);
-        }
+        let mut scan = ItemScan::new(k, item);
+        cfg.progress
+            .each_run("schema", items, |run| scan.push(run, threads));
+        scan.finish()?;
     }
     Ok(())
+}
+
+/// The schema check of one big array's items, fed runs of consecutive items; keeps the
+/// first error (the lowest index). Items after an error are not checked.
+pub(crate) struct ItemScan {
+    item: schema::Schema,
+    parent: String,
+    seen: usize,
+    first: Option<SchemaError>,
+}
+
+impl ItemScan {
+    /// A scan of the payload's `array`, each item checked against `item`.
+    pub(crate) fn new(array: &str, item: schema::Schema) -> ItemScan {
+        ItemScan {
+            item,
+            parent: format!("$.payload.{array}"),
+            seen: 0,
+            first: None,
+        }
+    }
+
+    /// The next `items` of the array (in parallel).
+    pub(crate) fn push(&mut self, items: &[Value], threads: usize) {
+        if self.first.is_none() {
+            let base = self.seen;
+            let idx: Vec<usize> = (0..items.len()).collect();
+            let errs = par_map(&idx, threads, |&i| {
+                self.item
+                    .validate_item(&items[i], &self.parent, base + i)
+                    .err()
+            });
+            self.first = errs.into_iter().flatten().next();
+        }
+        self.seen += items.len();
+    }
+
+    /// The first error of every item pushed.
+    pub(crate) fn finish(self) -> Result<(), SchemaError> {
+        self.first.map_or(Ok(()), Err)
+    }
 }
 
 fn shallow_copy(env: &Value, big: &[&str]) -> Value {
@@ -167,4 +202,57 @@ fn schema_event() -> schema::Schema {
 
 fn schema_item(k: &str, l: ArrayLimits) -> schema::Schema {
     schema::array_item(k, l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(i: usize) -> Value {
+        json!({
+            "event_id": format!("e{i}"),
+            "run_id": "run",
+            "event_type": "llm_call",
+            "timestamp": "2026-12-07T00:00:00Z",
+            "payload_hash_b64u": "AAAAAAAAAAA",
+            "prev_hash_b64u": null,
+            "event_hash_b64u": "BBBBBBBBBBB",
+        })
+    }
+
+    fn scanned(items: &[Value], size: usize, threads: usize) -> Result<(), SchemaError> {
+        let mut s = ItemScan::new("event_chain", schema_event());
+        for run in items.chunks(size) {
+            s.push(run, threads);
+        }
+        s.finish()
+    }
+
+    /// Runs of every size report the whole array's first error, with the item's index in the
+    /// whole array, on one thread and on two (300 items take the parallel path).
+    #[test]
+    fn runs_of_any_size_report_the_first_error_of_the_whole_array() {
+        let mut items: Vec<Value> = (0..300).map(event).collect();
+        assert!(scanned(&items, 300, 1).is_ok());
+        items[270]["timestamp"] = json!("yesterday");
+        items[261]["event_id"] = json!("");
+        items[299]["extra"] = json!(1);
+        let whole = scanned(&items, 300, 1).unwrap_err();
+        assert!(
+            whole.path.starts_with("$.payload.event_chain[261]"),
+            "{}",
+            whole.path
+        );
+        for size in [1, 2, 7, 256, 261, 262, 299] {
+            for threads in [1, 2] {
+                let e = scanned(&items, size, threads).unwrap_err();
+                assert_eq!(
+                    (&e.path, &e.message),
+                    (&whole.path, &whole.message),
+                    "{size}"
+                );
+            }
+        }
+    }
 }
