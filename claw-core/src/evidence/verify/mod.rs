@@ -29,7 +29,9 @@ mod rate_limits;
 mod receipt_proof;
 mod receipts;
 mod schema;
+mod support_facts;
 mod tiers;
+mod tool_facts;
 mod urm;
 mod verdict;
 mod view;
@@ -47,13 +49,15 @@ pub(crate) use verdict::verdict_json;
 use super::batch;
 use super::document::{locate_document, Located, VerifiedBundle};
 use super::merkle_proofs::Checkpoint;
-use super::receipts::Receipt;
+use super::receipts::{Receipt, ReceiptKind};
 use crate::json;
 use crate::time;
 use events::EventScan;
 use failure::{Detail as D, StepResult};
 use serde_json::Value;
 use std::borrow::Cow;
+use support_facts::SupportScan;
+use tool_facts::ToolScan;
 use view::BundleView;
 
 /// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
@@ -380,18 +384,18 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain, threads);
     ctx.counts = (gw.total, gw.signature_verified, gw.verified);
 
+    // The tool, side-effect, approval and delegation receipts' facts, read once: steps 26–28
+    // read these, not the receipts.
+    let agent = v.agent_did;
+    let tools = ToolScan::whole(v.tools, &tool_pre, &sig_ok, agent, cfg, threads);
+    let side_effects = SupportScan::whole(ReceiptKind::SideEffect, v.side_effects, agent, threads);
+    let approvals = SupportScan::whole(ReceiptKind::HumanApproval, v.approvals, agent, threads);
+    let delegations = SupportScan::whole(ReceiptKind::Delegation, v.delegations, agent, threads);
+
     // 26–28.
-    receipts::check_tools(
-        v.tools,
-        &tool_pre,
-        &sig_ok,
-        v.agent_did,
-        chain,
-        cfg,
-        threads,
-    )?;
-    receipts::check_support(v.side_effects, "side_effect_receipts", v.agent_did, threads)?;
-    receipts::check_support(v.approvals, "human_approval_receipts", v.agent_did, threads)?;
+    receipts::check_tools(&tools, chain)?;
+    receipts::check_support(&side_effects)?;
+    receipts::check_support(&approvals)?;
     if v.support_count() == 0 {
         ctx.skip(
             Step::Receipts,
@@ -402,10 +406,10 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
             Step::Receipts,
             format!(
                 "{} tool, {} side-effect, {} approval, {} delegation receipts",
-                v.tools.len(),
-                v.side_effects.len(),
-                v.approvals.len(),
-                v.delegations.len()
+                tools.len(),
+                side_effects.len(),
+                approvals.len(),
+                delegations.len()
             ),
         );
     }

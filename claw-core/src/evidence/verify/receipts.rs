@@ -5,34 +5,23 @@
 
 use super::super::approval_binding;
 use super::super::receipts::{receipt_id_of, ReceiptKind};
-use super::super::schema::is_b64u_chars;
-use super::super::{first_err, par_map};
 use super::config::VerifyConfig;
 use super::events::EventFacts;
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
 use super::helpers::{arr, parse_ms, str_of};
 use super::prepare::{ToolPre, Variant};
+use super::support_facts::SupportFacts;
+use super::tool_facts::ToolFacts;
 use super::view::BundleView;
 use crate::{hash, json};
 use serde_json::{json, Value};
 
 const C: Step = Step::Receipts;
 
-/// Step 26 for every tool receipt (in parallel; the first failure in array order).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn check_tools(
-    tools: &[Value],
-    pre: &[ToolPre],
-    sig_ok: &[bool],
-    agent_did: &str,
-    chain: Option<&EventFacts>,
-    cfg: &VerifyConfig,
-    threads: usize,
-) -> StepResult {
-    let idx: Vec<usize> = (0..tools.len()).collect();
-    first_err(par_map(&idx, threads, |&i| {
-        check_tool_receipt(i, &tools[i], &pre[i], sig_ok, agent_did, chain, cfg)
-    }))
+/// Step 26 for every tool receipt: the first failure in array order, from the receipts'
+/// facts and the event chain's (`chain`, when there is one).
+pub(crate) fn check_tools(tools: &ToolFacts, chain: Option<&EventFacts>) -> StepResult {
+    tools.check(chain)
 }
 
 /// C2 (`spec_strict`): every receipt array sorted by `receipt_id`.
@@ -64,52 +53,58 @@ pub(crate) fn check_approvals(v: &BundleView<'_>, events: &EventFacts) -> StepRe
         })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Step 26 for one tool receipt, but its binding to the event chain (checked from
+/// [`ToolFacts`], or by the caller of a receipt checked outside its bundle): its agent, then
+/// [`check_tool_sealed`].
 pub(crate) fn check_tool_receipt(
     i: usize,
     r: &Value,
     pre: &ToolPre,
     sig_ok: &[bool],
     agent_did: &str,
-    chain: Option<&EventFacts>,
     cfg: &VerifyConfig,
 ) -> StepResult {
+    check_tool_agent(i, r, agent_did)?;
+    check_tool_sealed(i, r, pre, sig_ok, cfg)
+}
+
+/// Tool receipt `i`'s failure `v` with message `m`.
+pub(crate) fn tool_fail(i: usize, v: Variant, m: &str) -> VerifyFailure {
     let f = format!("payload.tool_receipts[{i}]");
-    let fail =
-        |v: Variant, m: &str| v(Detail::new(C, format!("tool_receipts[{i}]: {m}"), Some(&f)));
-    let is_env = r.get("envelope_type").is_some();
-    let p = if is_env { &r["payload"] } else { r };
+    v(Detail::new(C, format!("tool_receipts[{i}]: {m}"), Some(&f)))
+}
+
+/// Step 26's first check of tool receipt `i`, before its binding: the payload's `agent_did`
+/// is the bundle's.
+pub(crate) fn check_tool_agent(i: usize, r: &Value, agent_did: &str) -> StepResult {
+    let p = if r.get("envelope_type").is_some() {
+        &r["payload"]
+    } else {
+        r
+    };
     if str_of(p, "agent_did") != Some(agent_did) {
-        return Err(fail(
+        return Err(tool_fail(
+            i,
             VerifyFailure::ProofBundleAgentMismatch,
             "agent_did differs from the bundle's",
         ));
     }
-    if let (Some(b), Some(c)) = (p.get("binding").and_then(Value::as_object), chain) {
-        if let Some(Value::String(br)) = b.get("run_id") {
-            if !br.is_empty() && br != c.run() {
-                return Err(fail(
-                    VerifyFailure::ReceiptBindingMismatch,
-                    "binding.run_id differs from the event chain's",
-                ));
-            }
-        }
-        if let Some(ev) = b.get("event_hash_b64u") {
-            let ev = ev.as_str().unwrap_or("");
-            if !is_b64u_chars(ev) {
-                return Err(fail(
-                    VerifyFailure::SchemaValidationFailed,
-                    "binding.event_hash_b64u is not base64url",
-                ));
-            }
-            if !c.contains(ev) {
-                return Err(fail(
-                    VerifyFailure::ReceiptBindingMismatch,
-                    "binding.event_hash_b64u is not in the event chain",
-                ));
-            }
-        }
-    }
+    Ok(())
+}
+
+/// Step 26's checks of tool receipt `i` after its binding: an envelope's expiry, payload
+/// hash, signature and co-signatures (`pre`, `sig_ok` from [`super::prepare`]), then a v2
+/// payload's selective disclosures.
+pub(crate) fn check_tool_sealed(
+    i: usize,
+    r: &Value,
+    pre: &ToolPre,
+    sig_ok: &[bool],
+    cfg: &VerifyConfig,
+) -> StepResult {
+    let fail = |v: Variant, m: &str| tool_fail(i, v, m);
+    let is_env = r.get("envelope_type").is_some();
+    let p = if is_env { &r["payload"] } else { r };
     if is_env {
         if let Some(exp) = r.get("expires_at") {
             let Some(ms) = parse_ms(exp.as_str()) else {
@@ -230,18 +225,13 @@ fn check_disclosure(d: &Value, committed: &str) -> Result<(), (Variant, String)>
     Ok(())
 }
 
-pub(crate) fn check_support(
-    items: &[Value],
-    array: &str,
-    agent_did: &str,
-    threads: usize,
-) -> StepResult {
-    let idx: Vec<usize> = (0..items.len()).collect();
-    first_err(par_map(&idx, threads, |&i| {
-        check_support_one(i, &items[i], array, agent_did)
-    }))
+/// Steps 27–28 for one array of side-effect or approval receipts: the first failure in
+/// array order, from the array's facts.
+pub(crate) fn check_support(items: &SupportFacts) -> StepResult {
+    items.check()
 }
 
+/// Steps 27–28 for receipt `i` of `array`: version, hash algorithm, agent.
 pub(crate) fn check_support_one(i: usize, r: &Value, array: &str, agent_did: &str) -> StepResult {
     {
         let f = format!("payload.{array}[{i}]");
