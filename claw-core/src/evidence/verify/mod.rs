@@ -10,6 +10,7 @@
 //! envelope is read once into a typed [`view`] borrowed from the parsed input; a step that
 //! fails returns a [`VerifyFailure`], whose variant is the reason code.
 
+mod array_facts;
 mod attestations;
 mod causal;
 mod chain;
@@ -52,6 +53,7 @@ use super::merkle_proofs::Checkpoint;
 use super::receipts::{Receipt, ReceiptKind};
 use crate::json;
 use crate::time;
+use array_facts::{SortScan, Statements};
 use events::EventScan;
 use failure::{Detail as D, StepResult};
 use serde_json::Value;
@@ -384,13 +386,17 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain, threads);
     ctx.counts = (gw.total, gw.signature_verified, gw.verified);
 
-    // The tool, side-effect, approval and delegation receipts' facts, read once: steps 26–28
-    // read these, not the receipts.
+    // The tool, side-effect, approval and delegation receipts' facts, read once: steps 26–28,
+    // C2, C4a, C4 and C5 read these, not the receipts.
     let agent = v.agent_did;
     let tools = ToolScan::whole(v.tools, &tool_pre, &sig_ok, agent, cfg, threads);
-    let side_effects = SupportScan::whole(ReceiptKind::SideEffect, v.side_effects, agent, threads);
-    let approvals = SupportScan::whole(ReceiptKind::HumanApproval, v.approvals, agent, threads);
-    let delegations = SupportScan::whole(ReceiptKind::Delegation, v.delegations, agent, threads);
+    let [side_effects, approvals, delegations] = [
+        ReceiptKind::SideEffect,
+        ReceiptKind::HumanApproval,
+        ReceiptKind::Delegation,
+    ]
+    .map(|kind| SupportScan::whole(kind, v.receipts(kind), agent, cfg, threads));
+    let support = [&side_effects, &approvals, &delegations];
 
     // 26–28.
     receipts::check_tools(&tools, chain)?;
@@ -482,7 +488,8 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
 
     // C2.
     if cfg.spec_strict {
-        receipts::check_sorted(&v)?;
+        // The gateway receipts are read from their values until they are scanned too.
+        receipts::check_sorted(SortScan::whole(v.gateway), &tools, support)?;
     }
 
     // C3.
@@ -504,7 +511,10 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
 
     // C4a, C4: policy replay, after checking that the run was bound to that policy.
     if let Some(pol) = &cfg.policy {
-        let r = policy::check(&v, pol)?;
+        // The gateway receipts' statements are read from their values until they are
+        // scanned too.
+        let gateway = Statements::of_values(ReceiptKind::Gateway, v.gateway, &pol.policy_hash_b64u);
+        let r = policy::check(v.payload, gateway, &tools, support, pol)?;
         if r.named == 0 {
             ctx.set(
                 Step::Policy,
@@ -529,7 +539,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // C5.
-    receipts::check_approvals(&v, &events)?;
+    receipts::check_approvals(&tools, &approvals, &events)?;
 
     // 35.
     let counted = tiers::Counted {

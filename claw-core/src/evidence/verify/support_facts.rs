@@ -1,11 +1,16 @@
 //! What the steps after step 25 need of the side-effect, approval and delegation receipts,
 //! gathered in one scan of each array: steps 27–28's first failing receipt (version, hash
-//! algorithm, agent; side-effect and approval receipts only). Fed the whole array today, and
-//! chunk by chunk once the verifier streams (docs/design/streaming-verifier.md); no step reads
-//! these receipts themselves.
+//! algorithm, agent; side-effect and approval receipts only), C2's first unsorted position,
+//! C4a's policy statements and C4's first denial ([`super::array_facts`]), and what C5 reads
+//! of each approval ([`Approval`]). Fed the whole array today, and chunk by chunk once the
+//! verifier streams (docs/design/streaming-verifier.md); no step reads these receipts
+//! themselves.
 
+use super::super::approval_binding::Approval;
 use super::super::par_map;
 use super::super::receipts::ReceiptKind;
+use super::array_facts::{PolicyFacts, SortScan};
+use super::config::VerifyConfig;
 use super::failure::{StepResult, VerifyFailure};
 use super::receipts::check_support_one;
 use serde_json::Value;
@@ -17,26 +22,43 @@ pub(crate) struct SupportFacts {
     len: usize,
     /// Steps 27–28: the first receipt failing its checks.
     first_failure: Option<VerifyFailure>,
+    /// C2: the first position out of `receipt_id` order.
+    first_unsorted: Option<usize>,
+    /// C4a, C4 under the configured policy (empty without one).
+    policy: PolicyFacts,
+    /// C5: the approvals that can bind a tool call, in array order (approval receipts only).
+    approvals: Vec<Approval>,
 }
 
 /// Gathers [`SupportFacts`] from runs of consecutive receipts of one array.
 #[derive(Debug)]
-pub(crate) struct SupportScan {
+pub(crate) struct SupportScan<'c> {
     agent_did: Box<str>,
+    cfg: &'c VerifyConfig,
     facts: SupportFacts,
+    sort: SortScan,
 }
 
-impl SupportScan {
+impl<'c> SupportScan<'c> {
     /// A scan of the `kind` array (side-effect, approval or delegation receipts) of a bundle
-    /// whose payload `agent_did` is `agent_did`.
-    pub(crate) fn new(kind: ReceiptKind, agent_did: &str) -> SupportScan {
+    /// whose payload `agent_did` is `agent_did`, verified under `cfg`.
+    pub(crate) fn new(
+        kind: ReceiptKind,
+        agent_did: &str,
+        cfg: &'c VerifyConfig,
+    ) -> SupportScan<'c> {
         SupportScan {
             agent_did: agent_did.into(),
+            cfg,
             facts: SupportFacts {
                 kind,
                 len: 0,
                 first_failure: None,
+                first_unsorted: None,
+                policy: PolicyFacts::default(),
+                approvals: Vec::new(),
             },
+            sort: SortScan::default(),
         }
     }
 
@@ -45,9 +67,10 @@ impl SupportScan {
         kind: ReceiptKind,
         items: &[Value],
         agent_did: &str,
+        cfg: &'c VerifyConfig,
         threads: usize,
     ) -> SupportFacts {
-        let mut s = SupportScan::new(kind, agent_did);
+        let mut s = SupportScan::new(kind, agent_did, cfg);
         s.push(items, threads);
         s.finish()
     }
@@ -64,25 +87,43 @@ impl SupportScan {
     pub(crate) fn push(&mut self, items: &[Value], threads: usize) {
         let base = self.facts.len;
         let check = self.checked() && self.facts.first_failure.is_none();
-        let (array, agent_did) = (self.facts.kind.array_name(), &*self.agent_did);
+        let replay = self.facts.policy.denied.is_none();
+        let kind = self.facts.kind;
+        let (array, agent_did, pol) = (kind.array_name(), &*self.agent_did, &self.cfg.policy);
         let idx: Vec<usize> = (0..items.len()).collect();
         let results = par_map(&idx, threads, |&k| {
-            if check {
-                check_support_one(base + k, &items[k], array, agent_did).err()
-            } else {
-                None
-            }
+            let (i, r) = (base + k, &items[k]);
+            let failure = check
+                .then(|| check_support_one(i, r, array, agent_did).err())
+                .flatten();
+            let approval = (kind == ReceiptKind::HumanApproval)
+                .then(|| Approval::of(r))
+                .flatten();
+            let policy = pol
+                .as_ref()
+                .map(|pol| PolicyFacts::item(pol, kind, i, r, replay));
+            (failure, approval, policy)
         });
         let f = &mut self.facts;
-        if f.first_failure.is_none() {
-            f.first_failure = results.into_iter().flatten().next();
+        for (failure, approval, policy) in results {
+            if f.first_failure.is_none() {
+                f.first_failure = failure;
+            }
+            f.approvals.extend(approval);
+            if let Some(p) = policy {
+                f.policy.add(p);
+            }
         }
         f.len += items.len();
+        self.sort.push(items);
     }
 
     /// The facts of every receipt pushed.
     pub(crate) fn finish(self) -> SupportFacts {
-        self.facts
+        SupportFacts {
+            first_unsorted: self.sort.finish(),
+            ..self.facts
+        }
     }
 }
 
@@ -90,6 +131,26 @@ impl SupportFacts {
     /// How many receipts the array has.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Which array these are the facts of.
+    pub(crate) fn kind(&self) -> ReceiptKind {
+        self.kind
+    }
+
+    /// C2: the first position whose `receipt_id` sorts before its predecessor's.
+    pub(crate) fn first_unsorted(&self) -> Option<usize> {
+        self.first_unsorted
+    }
+
+    /// C4a's statements and C4's first denial, under the policy the scan was given.
+    pub(crate) fn policy(&self) -> &PolicyFacts {
+        &self.policy
+    }
+
+    /// C5: the approvals that can bind a tool call (approval receipts only).
+    pub(crate) fn approvals(&self) -> &[Approval] {
+        &self.approvals
     }
 
     /// Steps 27–28 on this array: its first failing receipt (none for delegation receipts).
@@ -136,17 +197,18 @@ mod tests {
             vec![blake, good.clone(), v2],
             vec![],
         ];
+        let cfg = VerifyConfig::new(0);
         for kind in [
             ReceiptKind::SideEffect,
             ReceiptKind::HumanApproval,
             ReceiptKind::Delegation,
         ] {
             for items in &cases {
-                let whole = SupportScan::whole(kind, items, AGENT, 1);
+                let whole = SupportScan::whole(kind, items, AGENT, &cfg, 1);
                 assert_eq!(whole.len(), items.len());
                 assert_eq!(whole.check(), oracle(kind, items));
                 for size in 1..=items.len() {
-                    let mut s = SupportScan::new(kind, AGENT);
+                    let mut s = SupportScan::new(kind, AGENT, &cfg);
                     for run in items.chunks(size) {
                         s.push(run, 2);
                     }
@@ -154,7 +216,7 @@ mod tests {
                 }
             }
         }
-        let f = SupportScan::whole(ReceiptKind::HumanApproval, &cases[2], AGENT, 1);
+        let f = SupportScan::whole(ReceiptKind::HumanApproval, &cases[2], AGENT, &cfg, 1);
         let e = f.check().err();
         assert_eq!(
             e.as_ref().map(|e| e.reason_code()),
@@ -164,7 +226,7 @@ mod tests {
             e.as_ref().and_then(|e| e.field()),
             Some("payload.human_approval_receipts[2]")
         );
-        let f = SupportScan::whole(ReceiptKind::Delegation, &cases[1], AGENT, 1);
+        let f = SupportScan::whole(ReceiptKind::Delegation, &cases[1], AGENT, &cfg, 1);
         assert_eq!(
             f.check(),
             Ok(()),

@@ -2,13 +2,17 @@
 //! receipt, step 26's own checks (its agent before the binding; expiry, hash, signatures and
 //! disclosures after it) kept as the first failing receipt, and its binding to the event
 //! chain (`binding.run_id`, `binding.event_hash_b64u`) kept unresolved, since the chain may
-//! come after the receipts in a stream; step 26 resolves it against [`EventFacts`]. Fed the
-//! whole array today, and chunk by chunk once the verifier streams
+//! come after the receipts in a stream; step 26 resolves it against [`EventFacts`]. Also C2's
+//! first unsorted position, C4a's policy statements and C4's first denial
+//! ([`super::array_facts`]), and what C5 reads of each receipt bound to an event
+//! ([`BoundTool`]). Fed the whole array today, and chunk by chunk once the verifier streams
 //! (docs/design/streaming-verifier.md); no step reads the tool receipts themselves.
 
+use super::super::approval_binding::BoundTool;
 use super::super::par_map;
-use super::super::receipts::payload_of;
+use super::super::receipts::{payload_of, ReceiptKind};
 use super::super::schema::is_b64u_chars;
+use super::array_facts::{PolicyFacts, PolicyItem, SortScan};
 use super::config::VerifyConfig;
 use super::events::EventFacts;
 use super::failure::{StepResult, VerifyFailure};
@@ -39,10 +43,15 @@ pub(crate) struct ToolFacts {
     /// `binding.run_id` (a non-empty string, in a `binding` object) where it changes: each
     /// receipt's is the last entry's at or before its index.
     runs: Vec<(usize, Box<str>)>,
-    /// `binding.event_hash_b64u` of each receipt whose `binding` object has a string one.
-    events: Vec<(usize, Box<str>)>,
+    /// Each receipt whose `binding` object has a string `binding.event_hash_b64u` (step 26,
+    /// C5).
+    bound: Vec<BoundTool>,
     /// The first receipt whose `binding.event_hash_b64u` is not a string.
     first_unstrung: Option<usize>,
+    /// C2: the first position out of `receipt_id` order.
+    first_unsorted: Option<usize>,
+    /// C4a, C4 under the configured policy (empty without one).
+    policy: PolicyFacts,
 }
 
 /// Gathers [`ToolFacts`] from runs of consecutive tool receipts.
@@ -51,6 +60,7 @@ pub(crate) struct ToolScan<'c> {
     agent_did: Box<str>,
     cfg: &'c VerifyConfig,
     facts: ToolFacts,
+    sort: SortScan,
 }
 
 /// What one receipt gives the scan, read in parallel.
@@ -59,6 +69,8 @@ struct Item<'a> {
     run: Option<&'a str>,
     /// `Some(None)`: a `binding.event_hash_b64u` that is not a string.
     event: Option<Option<&'a str>>,
+    bound: Option<BoundTool>,
+    policy: Option<PolicyItem>,
 }
 
 impl<'c> ToolScan<'c> {
@@ -68,6 +80,7 @@ impl<'c> ToolScan<'c> {
             agent_did: agent_did.into(),
             cfg,
             facts: ToolFacts::default(),
+            sort: SortScan::default(),
         }
     }
 
@@ -98,6 +111,7 @@ impl<'c> ToolScan<'c> {
         // Only the first failing receipt counts: once one is known, later receipts' own
         // checks cannot be first.
         let own_wanted = self.facts.own.is_none();
+        let replay = self.facts.policy.denied.is_none();
         let (agent_did, cfg) = (&*self.agent_did, self.cfg);
         let idx: Vec<usize> = (0..tools.len()).collect();
         let items = par_map(&idx, threads, |&k| {
@@ -119,7 +133,20 @@ impl<'c> ToolScan<'c> {
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty());
             let event = b.and_then(|b| b.get("event_hash_b64u")).map(Value::as_str);
-            Item { own, run, event }
+            let bound = matches!(event, Some(Some(_)))
+                .then(|| BoundTool::of(i, r))
+                .flatten();
+            let policy = cfg
+                .policy
+                .as_ref()
+                .map(|pol| PolicyFacts::item(pol, ReceiptKind::Tool, i, r, replay));
+            Item {
+                own,
+                run,
+                event,
+                bound,
+                policy,
+            }
         });
         let f = &mut self.facts;
         for (k, item) in items.into_iter().enumerate() {
@@ -132,20 +159,24 @@ impl<'c> ToolScan<'c> {
                     f.runs.push((i, run.into()));
                 }
             }
-            match item.event {
-                Some(Some(h)) => f.events.push((i, h.into())),
-                Some(None) => {
-                    f.first_unstrung.get_or_insert(i);
-                }
-                None => {}
+            if item.event == Some(None) {
+                f.first_unstrung.get_or_insert(i);
+            }
+            f.bound.extend(item.bound);
+            if let Some(p) = item.policy {
+                f.policy.add(p);
             }
         }
         f.len += tools.len();
+        self.sort.push(tools);
     }
 
     /// The facts of every receipt pushed.
     pub(crate) fn finish(self) -> ToolFacts {
-        self.facts
+        ToolFacts {
+            first_unsorted: self.sort.finish(),
+            ..self.facts
+        }
     }
 }
 
@@ -153,6 +184,21 @@ impl ToolFacts {
     /// How many tool receipts there are.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// C2: the first position whose `receipt_id` sorts before its predecessor's.
+    pub(crate) fn first_unsorted(&self) -> Option<usize> {
+        self.first_unsorted
+    }
+
+    /// C4a's statements and C4's first denial, under the policy the scan was given.
+    pub(crate) fn policy(&self) -> &PolicyFacts {
+        &self.policy
+    }
+
+    /// C5: the receipts bound to an event, in array order.
+    pub(crate) fn bound(&self) -> &[BoundTool] {
+        &self.bound
     }
 
     /// Step 26: the first failing receipt in array order, each receipt's checks in order
@@ -176,11 +222,11 @@ impl ToolFacts {
             earlier((i, Stage::Event));
         }
         let bad_event = self
-            .events
+            .bound
             .iter()
-            .find(|(_, h)| !is_b64u_chars(h) || !c.contains(h));
-        if let Some((i, _)) = bad_event {
-            earlier((*i, Stage::Event));
+            .find(|t| !is_b64u_chars(&t.event_hash) || !c.contains(&t.event_hash));
+        if let Some(t) = bad_event {
+            earlier((t.at, Stage::Event));
         }
         let Some((i, stage)) = first else {
             return Ok(());
@@ -195,8 +241,8 @@ impl ToolFacts {
                 VerifyFailure::ReceiptBindingMismatch,
                 "binding.run_id differs from the event chain's",
             ),
-            Stage::Event => match self.events.iter().find(|(at, _)| *at == i) {
-                Some((_, h)) if is_b64u_chars(h) => tool_fail(
+            Stage::Event => match self.bound.iter().find(|t| t.at == i) {
+                Some(t) if is_b64u_chars(&t.event_hash) => tool_fail(
                     i,
                     VerifyFailure::ReceiptBindingMismatch,
                     "binding.event_hash_b64u is not in the event chain",
