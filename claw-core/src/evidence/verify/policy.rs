@@ -27,10 +27,15 @@ pub(crate) fn check(
     support: [&SupportFacts; 3],
     pol: &PolicyReplay,
 ) -> StepResult<Replayed> {
-    let mut arrays = vec![&gateway, &tools.policy().statements];
-    arrays.extend(support.iter().map(|s| &s.policy().statements));
+    let of_kind = |kind| support.into_iter().find(|s| s.kind() == kind);
+    let arrays = ReceiptKind::ALL.map(|kind| match kind {
+        ReceiptKind::Gateway => Some(&gateway),
+        ReceiptKind::Tool => Some(&tools.policy().statements),
+        _ => of_kind(kind).map(|s| &s.policy().statements),
+    });
+    let arrays: Vec<&Statements> = arrays.into_iter().flatten().collect();
     let named = check_statements(payload, &arrays, &pol.policy_hash_b64u)?;
-    let side_effects = support.iter().find(|s| s.kind() == ReceiptKind::SideEffect);
+    let side_effects = of_kind(ReceiptKind::SideEffect);
     let denied = [Some(tools.policy()), side_effects.map(|s| s.policy())];
     if let Some(f) = denied.into_iter().flatten().find_map(|p| p.denied.as_ref()) {
         return Err(f.clone());
@@ -52,7 +57,6 @@ pub(crate) fn check_statements(
     arrays: &[&Statements],
     want: &str,
 ) -> StepResult<usize> {
-    let field = format!("payload.metadata[{CLAW_NAMESPACE:?}].run.policy.hash_b64u");
     let run = payload
         .get("metadata")
         .and_then(|m| m.get(CLAW_NAMESPACE))
@@ -63,6 +67,7 @@ pub(crate) fn check_statements(
     if let Some(got) = run {
         named += 1;
         if got.as_str() != Some(want) {
+            let field = format!("payload.metadata[{CLAW_NAMESPACE:?}].run.policy.hash_b64u");
             return Err(mismatch(&field, got, want));
         }
     }
