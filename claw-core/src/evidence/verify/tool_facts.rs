@@ -40,8 +40,9 @@ pub(crate) struct ToolFacts {
     len: usize,
     /// The first receipt whose own checks fail, the stage and the failure.
     own: Option<(usize, Stage, VerifyFailure)>,
-    /// `binding.run_id` (a non-empty string, in a `binding` object) where it changes: each
-    /// receipt's is the last entry's at or before its index.
+    /// `binding.run_id` (a non-empty string, in a `binding` object) where it changes from
+    /// the previous receipt stating one: a receipt stating a run states the last entry's at
+    /// or before its index.
     runs: Vec<(usize, Box<str>)>,
     /// Each receipt whose `binding` object has a string `binding.event_hash_b64u` (step 26,
     /// C5).
