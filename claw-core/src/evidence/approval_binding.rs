@@ -8,6 +8,10 @@
 //! the approval's `plan_hash_b64u`; otherwise the tool ran with arguments nobody approved
 //! (`APPROVAL_ARGS_MISMATCH`). An approval followed by anything else approved a call that did
 //! not run, which is not an error.
+//!
+//! The check reads facts, not receipts: [`BoundTool`] of each tool receipt bound to an event,
+//! [`Approval`] of each approval that could bind one, and the event chain's [`EventFacts`],
+//! so the receipts need not be kept until the chain is known.
 
 use std::collections::HashMap;
 
@@ -28,42 +32,83 @@ impl ApprovalArgsMismatch {
     }
 }
 
-/// A tool receipt's payload (it is carried as an envelope).
-fn bound_event(r: &Value, events: &EventFacts) -> Option<usize> {
-    let h = r.get("binding")?.get("event_hash_b64u")?.as_str()?;
-    events.index_of(h)
+/// What the check reads of a tool receipt whose payload is bound to an event (a string
+/// `binding.event_hash_b64u`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BoundTool {
+    /// The receipt's index in `tool_receipts`.
+    pub at: usize,
+    /// `binding.event_hash_b64u`.
+    pub event_hash: Box<str>,
+    args_hash: Option<Box<str>>,
+    receipt_id: Option<Box<str>>,
+    tool_name: Option<Box<str>>,
 }
 
-/// Check every approving receipt of `approvals` against the tool receipt that follows it.
-/// `events` are the facts of the bundle's event chain, `tools` its tool receipts
-/// (envelopes).
+impl BoundTool {
+    /// The facts of tool receipt `at` (an envelope, or a bare payload), when it is bound to an
+    /// event.
+    pub(crate) fn of(at: usize, r: &Value) -> Option<BoundTool> {
+        let p = payload_of(r);
+        let h = p.get("binding")?.get("event_hash_b64u")?.as_str()?;
+        let s = |k: &str| p.get(k).and_then(Value::as_str).map(Box::from);
+        Some(BoundTool {
+            at,
+            event_hash: h.into(),
+            args_hash: s("args_hash_b64u"),
+            receipt_id: s("receipt_id"),
+            tool_name: s("tool_name"),
+        })
+    }
+}
+
+/// What the check reads of an approval that can bind a tool call: an `explicit_approve`
+/// with a string `plan_hash_b64u` and a string `binding.event_hash_b64u`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Approval {
+    plan: Box<str>,
+    event_hash: Box<str>,
+    receipt_id: Option<Box<str>>,
+}
+
+impl Approval {
+    /// The facts of approval receipt `a`, when it can bind a tool call (any other approval
+    /// binds nothing).
+    pub(crate) fn of(a: &Value) -> Option<Approval> {
+        if a.get("approval_type").and_then(Value::as_str) != Some("explicit_approve") {
+            return None;
+        }
+        let plan = a.get("plan_hash_b64u")?.as_str()?;
+        let h = a.get("binding")?.get("event_hash_b64u")?.as_str()?;
+        Some(Approval {
+            plan: plan.into(),
+            event_hash: h.into(),
+            receipt_id: a.get("receipt_id").and_then(Value::as_str).map(Box::from),
+        })
+    }
+}
+
+/// Check every approval of `approvals` against the tool receipt that follows it. `events`
+/// are the facts of the bundle's event chain, `tools` the tool receipts bound to an event, in
+/// array order (the last one bound to an event is that event's). Returns how many approvals
+/// bound a tool call.
 pub(crate) fn check(
     events: &EventFacts,
-    tools: &[Value],
-    approvals: &[Value],
+    tools: &[BoundTool],
+    approvals: &[Approval],
 ) -> Result<usize, ApprovalArgsMismatch> {
-    let approving = |a: &&Value| {
-        a.get("approval_type").and_then(Value::as_str) == Some("explicit_approve")
-            && a.get("plan_hash_b64u").is_some()
-    };
-    if !approvals.iter().any(|a| approving(&a)) {
+    if approvals.is_empty() {
         return Ok(0);
     }
-    let mut tool_at: HashMap<usize, &Value> = HashMap::new();
+    let mut tool_at: HashMap<usize, &BoundTool> = HashMap::new();
     for t in tools {
-        if let Some(i) = bound_event(payload_of(t), events) {
-            tool_at.insert(i, payload_of(t));
+        if let Some(i) = events.index_of(&t.event_hash) {
+            tool_at.insert(i, t);
         }
     }
     let mut bound = 0;
     for a in approvals {
-        if a.get("approval_type").and_then(Value::as_str) != Some("explicit_approve") {
-            continue;
-        }
-        let Some(plan) = a.get("plan_hash_b64u").and_then(Value::as_str) else {
-            continue;
-        };
-        let Some(i) = bound_event(a, events) else {
+        let Some(i) = events.index_of(&a.event_hash) else {
             continue;
         };
         let next = i + 1;
@@ -73,18 +118,15 @@ pub(crate) fn check(
         let Some(t) = tool_at.get(&next) else {
             continue;
         };
-        let p = *t;
-        let args = p
-            .get("args_hash_b64u")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let args = t.args_hash.as_deref().unwrap_or("");
+        let plan = &*a.plan;
         if args != plan {
             return Err(ApprovalArgsMismatch {
                 message: format!(
                     "tool receipt {} ({}) follows approval {} but its args_hash_b64u {} is not the approved plan_hash_b64u {}",
-                    p.get("receipt_id").and_then(Value::as_str).unwrap_or("?"),
-                    p.get("tool_name").and_then(Value::as_str).unwrap_or("?"),
-                    a.get("receipt_id").and_then(Value::as_str).unwrap_or("?"),
+                    t.receipt_id.as_deref().unwrap_or("?"),
+                    t.tool_name.as_deref().unwrap_or("?"),
+                    a.receipt_id.as_deref().unwrap_or("?"),
                     args,
                     plan
                 ),

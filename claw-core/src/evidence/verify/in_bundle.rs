@@ -66,7 +66,7 @@ pub(crate) fn verify_receipt_as_in_bundle(
         ReceiptKind::Tool => {
             let (_, tool_pre, jobs) = prepare::prepare_receipts(&[], one, cfg, 1);
             let sig_ok = batch::verify_all(&jobs, SigMode::Sequential, 1);
-            receipts::check_tool_receipt(0, r, &tool_pre[0], &sig_ok, agent_did, None, cfg)
+            receipts::check_tool_receipt(0, r, &tool_pre[0], &sig_ok, agent_did, cfg)
                 .map_err(to_err)?;
         }
         _ => receipts::check_support_one(0, r, kind.array_name(), agent_did).map_err(to_err)?,

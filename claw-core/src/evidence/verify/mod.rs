@@ -10,6 +10,7 @@
 //! envelope is read once into a typed [`view`] borrowed from the parsed input; a step that
 //! fails returns a [`VerifyFailure`], whose variant is the reason code.
 
+mod array_facts;
 mod attestations;
 mod causal;
 mod chain;
@@ -32,7 +33,9 @@ mod schema;
 // Wired in by the streamed driver (docs/design/streaming-verifier.md), which lands next.
 #[allow(dead_code)]
 mod stream;
+mod support_facts;
 mod tiers;
+mod tool_facts;
 mod urm;
 mod verdict;
 mod view;
@@ -53,11 +56,14 @@ use super::merkle_proofs::{self, Checkpoint};
 use super::receipts::{Receipt, ReceiptKind};
 use crate::json;
 use crate::time;
+use array_facts::{SortScan, Statements};
 use events::EventScan;
 use failure::{Detail as D, StepResult};
 use merkle::LeafScan;
 use serde_json::Value;
 use std::borrow::Cow;
+use support_facts::SupportScan;
+use tool_facts::ToolScan;
 use view::BundleView;
 
 /// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
@@ -384,18 +390,22 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain, threads);
     ctx.counts = (gw.total, gw.signature_verified, gw.verified);
 
+    // The tool, side-effect, approval and delegation receipts' facts, read once: steps 26–28,
+    // C2, C4a, C4 and C5 read these, not the receipts.
+    let agent = v.agent_did;
+    let tools = ToolScan::whole(v.tools, &tool_pre, &sig_ok, agent, cfg, threads);
+    let [side_effects, approvals, delegations] = [
+        ReceiptKind::SideEffect,
+        ReceiptKind::HumanApproval,
+        ReceiptKind::Delegation,
+    ]
+    .map(|kind| SupportScan::whole(kind, v.receipts(kind), agent, cfg, threads));
+    let support = [&side_effects, &approvals, &delegations];
+
     // 26–28.
-    receipts::check_tools(
-        v.tools,
-        &tool_pre,
-        &sig_ok,
-        v.agent_did,
-        chain,
-        cfg,
-        threads,
-    )?;
-    receipts::check_support(v.side_effects, "side_effect_receipts", v.agent_did, threads)?;
-    receipts::check_support(v.approvals, "human_approval_receipts", v.agent_did, threads)?;
+    receipts::check_tools(&tools, chain)?;
+    receipts::check_support(&side_effects)?;
+    receipts::check_support(&approvals)?;
     if v.support_count() == 0 {
         ctx.skip(
             Step::Receipts,
@@ -406,10 +416,10 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
             Step::Receipts,
             format!(
                 "{} tool, {} side-effect, {} approval, {} delegation receipts",
-                v.tools.len(),
-                v.side_effects.len(),
-                v.approvals.len(),
-                v.delegations.len()
+                tools.len(),
+                side_effects.len(),
+                approvals.len(),
+                delegations.len()
             ),
         );
     }
@@ -482,7 +492,8 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
 
     // C2.
     if cfg.spec_strict {
-        receipts::check_sorted(&v)?;
+        // The gateway receipts are read from their values until they are scanned too.
+        receipts::check_sorted(SortScan::whole(v.gateway), &tools, support)?;
     }
 
     // C3.
@@ -525,7 +536,10 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
 
     // C4a, C4: policy replay, after checking that the run was bound to that policy.
     if let Some(pol) = &cfg.policy {
-        let r = policy::check(&v, pol)?;
+        // The gateway receipts' statements are read from their values until they are
+        // scanned too.
+        let gateway = Statements::of_values(ReceiptKind::Gateway, v.gateway, &pol.policy_hash_b64u);
+        let r = policy::check(v.payload, gateway, &tools, support, pol)?;
         if r.named == 0 {
             ctx.set(
                 Step::Policy,
@@ -550,7 +564,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // C5.
-    receipts::check_approvals(&v, &events)?;
+    receipts::check_approvals(&tools, &approvals, &events)?;
 
     // 35.
     let counted = tiers::Counted {

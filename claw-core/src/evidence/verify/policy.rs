@@ -1,12 +1,13 @@
 //! claw's C4a and C4 [policy]: with `VerifyConfig::policy` (hash P), every policy hash the
 //! signed payload states must be P, then tool receipts are replayed against the policy.
 
-use super::super::receipts::{Receipt, ReceiptKind};
+use super::super::receipts::ReceiptKind;
 use super::super::CLAW_NAMESPACE;
+use super::array_facts::{mismatch, Statements};
 use super::config::PolicyReplay;
-use super::failure::{Step, StepResult, VerifyFailure};
-use super::helpers::arr;
-use super::view::BundleView;
+use super::failure::StepResult;
+use super::support_facts::SupportFacts;
+use super::tool_facts::ToolFacts;
 use serde_json::Value;
 
 /// What the policy step reports: receipts replayed, and statements naming the policy (0:
@@ -17,35 +18,30 @@ pub(crate) struct Replayed {
     pub named: usize,
 }
 
-/// C4a then C4.
-pub(crate) fn check(v: &BundleView<'_>, pol: &PolicyReplay) -> StepResult<Replayed> {
-    let named = check_binding(v.payload, &pol.policy_hash_b64u)?;
-    let mut n = 0;
-    for (kind, items) in [
-        (ReceiptKind::Tool, v.tools),
-        (ReceiptKind::SideEffect, v.side_effects),
-    ] {
-        for (i, r) in items.iter().enumerate() {
-            let rec = Receipt {
-                kind,
-                value: r.clone(),
-            };
-            if let Some(why) = (pol.decide)(kind, rec.payload()) {
-                return Err(VerifyFailure::policy_violation(
-                    Step::Policy,
-                    format!(
-                        "{}[{i}] ({}) denied by policy {}: {why}",
-                        kind.array_name(),
-                        rec.receipt_id(),
-                        pol.policy_hash_b64u
-                    ),
-                    Some(kind.array_name()),
-                ));
-            }
-            n += 1;
-        }
+/// C4a then C4, from the receipt arrays' facts (gathered under `pol`); the gateway
+/// receipts' statements are given (`gateway`).
+pub(crate) fn check(
+    payload: &Value,
+    gateway: Statements,
+    tools: &ToolFacts,
+    support: [&SupportFacts; 3],
+    pol: &PolicyReplay,
+) -> StepResult<Replayed> {
+    let of_kind = |kind| support.into_iter().find(|s| s.kind() == kind);
+    let arrays = ReceiptKind::ALL.map(|kind| match kind {
+        ReceiptKind::Gateway => Some(&gateway),
+        ReceiptKind::Tool => Some(&tools.policy().statements),
+        _ => of_kind(kind).map(|s| &s.policy().statements),
+    });
+    let arrays: Vec<&Statements> = arrays.into_iter().flatten().collect();
+    let named = check_statements(payload, &arrays, &pol.policy_hash_b64u)?;
+    let side_effects = of_kind(ReceiptKind::SideEffect);
+    let denied = [Some(tools.policy()), side_effects.map(|s| s.policy())];
+    if let Some(f) = denied.into_iter().flatten().find_map(|p| p.denied.as_ref()) {
+        return Err(f.clone());
     }
-    Ok(Replayed { receipts: n, named })
+    let receipts = tools.len() + side_effects.map_or(0, |s| s.len());
+    Ok(Replayed { receipts, named })
 }
 
 /// Before receipts are replayed against the policy `want` (`--wpc`): the run must be bound
@@ -54,52 +50,43 @@ pub(crate) fn check(v: &BundleView<'_>, pol: &PolicyReplay) -> StepResult<Replay
 /// an approval's `policy_hash_b64u` — must equal `want` (`POLICY_BINDING_MISMATCH`): a run
 /// made under another policy is not "replayed against P". Returns how many statements
 /// named it (0: the run names no policy; the caller reports `POLICY_BINDING_MISSING` as a
-/// warning, since recorders without a binding context make such bundles).
-pub(crate) fn check_binding(payload: &Value, want: &str) -> StepResult<usize> {
-    const C: Step = Step::Policy;
+/// warning, since recorders without a binding context make such bundles). The receipts'
+/// statements are read from their arrays' facts, given in [`ReceiptKind::ALL`] order.
+pub(crate) fn check_statements(
+    payload: &Value,
+    arrays: &[&Statements],
+    want: &str,
+) -> StepResult<usize> {
+    let run = payload
+        .get("metadata")
+        .and_then(|m| m.get(CLAW_NAMESPACE))
+        .and_then(|n| n.get("run"))
+        .and_then(|r| r.get("policy"))
+        .and_then(|p| p.get("hash_b64u"));
     let mut named = 0usize;
-    let mut check = |got: Option<&Value>, field: String| -> StepResult {
-        let Some(got) = got else { return Ok(()) };
+    if let Some(got) = run {
         named += 1;
-        if got.as_str() == Some(want) {
-            return Ok(());
-        }
-        Err(VerifyFailure::policy_binding_mismatch(
-            C,
-            format!(
-                "{field} is {}, not the hash {want} of the policy replayed against",
-                got
-            ),
-            Some(&field),
-        ))
-    };
-    check(
-        payload
-            .get("metadata")
-            .and_then(|m| m.get(CLAW_NAMESPACE))
-            .and_then(|n| n.get("run"))
-            .and_then(|r| r.get("policy"))
-            .and_then(|p| p.get("hash_b64u")),
-        format!("payload.metadata[{CLAW_NAMESPACE:?}].run.policy.hash_b64u"),
-    )?;
-    for kind in ReceiptKind::ALL {
-        for (i, r) in arr(payload, kind.array_name()).iter().enumerate() {
-            let p = if r.get("envelope_type").is_some() {
-                &r["payload"]
-            } else {
-                r
-            };
-            let at = format!("payload.{}[{i}]", kind.array_name());
-            check(
-                p.get("binding").and_then(|b| b.get("policy_hash")),
-                format!("{at}.binding.policy_hash"),
-            )?;
-            if kind == ReceiptKind::HumanApproval {
-                check(p.get("policy_hash_b64u"), format!("{at}.policy_hash_b64u"))?;
-            }
+        if got.as_str() != Some(want) {
+            let field = format!("payload.metadata[{CLAW_NAMESPACE:?}].run.policy.hash_b64u");
+            return Err(mismatch(&field, got, want));
         }
     }
+    for s in arrays {
+        if let Some(f) = &s.mismatch {
+            return Err(f.clone());
+        }
+        named += s.named;
+    }
     Ok(named)
+}
+
+/// [`check_statements`] over a whole payload's values.
+#[cfg(test)]
+pub(crate) fn check_binding(payload: &Value, want: &str) -> StepResult<usize> {
+    use super::helpers::arr;
+    let arrays = ReceiptKind::ALL
+        .map(|kind| Statements::of_values(kind, arr(payload, kind.array_name()), want));
+    check_statements(payload, &arrays.each_ref(), want)
 }
 
 #[cfg(test)]
