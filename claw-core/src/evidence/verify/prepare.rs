@@ -1,6 +1,7 @@
 //! Speculative per-receipt work, run while the bundle hash is computed (docs/SPEC.md §6.3
-//! steps 25–26 before their verdicts): the reference's generic gateway-receipt checks, the
-//! tool-receipt envelopes' payload hashes, and the list of every signature to check.
+//! steps 25–26 before their verdicts): the tool-receipt envelopes' payload hashes and the list
+//! of every signature to check; and the reference's generic gateway-receipt checks, which the
+//! gateway facts apply to each receipt as they are read.
 
 use super::super::batch::SigJob;
 use super::super::par_map;
