@@ -113,7 +113,11 @@ fn confidence(b: &Map<String, Value>, path: &str) -> Result<Option<f64>, Fail> {
     Ok(s.or(c))
 }
 
-struct Entry {
+/// One gateway receipt's causal binding, read on its own ([`entry_of`]): its normalized
+/// span identifiers, phase, confidence and binding-coupled time, with the paths messages
+/// name. Owns its data.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
     path: String,
     span: Option<String>,
     parent: Option<String>,
@@ -136,10 +140,8 @@ const CAUSAL_KEYS: [&str; 9] = [
     "attributionConfidence",
 ];
 
-/// Steps 29 and 31: collect and validate gateway-receipt causal entries; returns the
-/// declared span ids.
 /// The causal entry of gateway receipt `i`, if its binding has causal fields.
-fn entry_of(i: usize, env: &Value) -> Result<Option<Entry>, Fail> {
+pub(crate) fn entry_of(i: usize, env: &Value) -> Result<Option<Entry>, Fail> {
     let Some(b) = env
         .get("payload")
         .and_then(|p| p.get("binding"))
@@ -204,6 +206,9 @@ fn entry_of(i: usize, env: &Value) -> Result<Option<Entry>, Fail> {
     }))
 }
 
+/// Steps 29 and 31: collect and validate gateway-receipt causal entries; returns the
+/// declared span ids.
+#[cfg(test)]
 pub(crate) fn check_gateway_bindings(
     receipts: &[Value],
     mode: CausalMode,
@@ -217,11 +222,20 @@ pub(crate) fn check_gateway_bindings(
             entries.push(e);
         }
     }
+    let entries: Vec<&Entry> = entries.iter().collect();
+    check_entries(&entries, mode)
+}
+
+/// Steps 29 and 31 over the gateway receipts' causal entries, in receipt order (each
+/// [`entry_of`] succeeded): phases, confidences, references, one semantic per span, clock
+/// and phase order, parent cycles, confidence classes and (enforce) the graph's shape.
+/// Returns the declared span ids.
+pub(crate) fn check_entries(entries: &[&Entry], mode: CausalMode) -> Result<HashSet<String>, Fail> {
     if entries.is_empty() {
         return Ok(HashSet::new());
     }
     let known: HashSet<String> = entries.iter().filter_map(|e| e.span.clone()).collect();
-    for e in &entries {
+    for e in entries {
         if let Some(p) = &e.phase {
             if !p.as_str().is_some_and(|s| PHASES.contains(&s)) {
                 return fail(
@@ -264,7 +278,7 @@ pub(crate) fn check_gateway_bindings(
     }
     let mut order: Vec<&str> = Vec::new();
     let mut sem: HashMap<&str, Sem<'_>> = HashMap::new();
-    for e in &entries {
+    for e in entries {
         let Some(span) = e.span.as_deref() else {
             continue;
         };
@@ -342,7 +356,7 @@ pub(crate) fn check_gateway_bindings(
     // chain costs linear time, not quadratic).
     let mut parent_of: BTreeMap<&str, &str> = BTreeMap::new();
     let mut parent_path: HashMap<&str, &str> = HashMap::new();
-    for e in &entries {
+    for e in entries {
         if let (Some(s), Some(p)) = (e.span.as_deref(), e.parent.as_deref()) {
             parent_of.entry(s).or_insert(p);
             parent_path.entry(s).or_insert(&e.path);
@@ -382,7 +396,7 @@ pub(crate) fn check_gateway_bindings(
     }
     // Confidence evidence classes.
     let mut inbound: HashMap<&str, usize> = HashMap::new();
-    for e in &entries {
+    for e in entries {
         for r in [e.parent.as_deref(), e.tool.as_deref()]
             .into_iter()
             .flatten()
@@ -390,7 +404,7 @@ pub(crate) fn check_gateway_bindings(
             *inbound.entry(r).or_default() += 1;
         }
     }
-    for e in &entries {
+    for e in entries {
         let Some(c) = e.confidence else { continue };
         let direct = e.parent.is_some()
             || e.tool.is_some()

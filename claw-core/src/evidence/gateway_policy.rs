@@ -51,26 +51,62 @@ pub(crate) fn check(
     declared: Option<&str>,
     receipt_payload: &Value,
 ) -> Result<GatewayPolicy, GatewayPolicyMismatch> {
-    let Some(want) = declared else {
-        return Ok(GatewayPolicy::Undeclared);
-    };
-    let stated = receipt_payload
-        .get("binding")
-        .and_then(|b| b.get("policy_hash"));
-    match stated {
-        None | Some(Value::Null) => Ok(GatewayPolicy::Unstated),
-        Some(Value::String(got)) if got == want => Ok(GatewayPolicy::Bound),
-        Some(got) => {
-            let id = receipt_payload
-                .get("receipt_id")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
-            Err(GatewayPolicyMismatch {
-                message: format!(
-                    "gateway receipt {id} is bound to policy {got}, not to the run's policy {want}"
-                ),
-            })
+    let id = receipt_payload.get("receipt_id").and_then(Value::as_str);
+    PolicyStatement::of(receipt_payload).check(declared, id)
+}
+
+/// What a gateway receipt's `binding.policy_hash` states, read from the receipt alone (the
+/// run's declared hash is compared later, by [`PolicyStatement::check`]). Owns its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PolicyStatement {
+    /// Absent.
+    Unstated,
+    /// `null`: no policy for C6, a statement naming none for C4a.
+    Null,
+    /// A string.
+    Hash(Box<str>),
+    /// Another value, as its JSON text (what a mismatch message shows).
+    Other(Box<str>),
+}
+
+impl PolicyStatement {
+    /// The statement of the receipt whose payload is `receipt_payload`.
+    pub(crate) fn of(receipt_payload: &Value) -> PolicyStatement {
+        match receipt_payload
+            .get("binding")
+            .and_then(|b| b.get("policy_hash"))
+        {
+            None => PolicyStatement::Unstated,
+            Some(Value::Null) => PolicyStatement::Null,
+            Some(Value::String(s)) => PolicyStatement::Hash(s.as_str().into()),
+            Some(v) => PolicyStatement::Other(v.to_string().into()),
         }
+    }
+
+    /// The statement against the run's declared policy hash; `receipt_id` (the receipt's
+    /// `receipt_id`, when a string) names the receipt in a mismatch.
+    pub(crate) fn check(
+        &self,
+        declared: Option<&str>,
+        receipt_id: Option<&str>,
+    ) -> Result<GatewayPolicy, GatewayPolicyMismatch> {
+        let Some(want) = declared else {
+            return Ok(GatewayPolicy::Undeclared);
+        };
+        let got = match self {
+            PolicyStatement::Unstated | PolicyStatement::Null => {
+                return Ok(GatewayPolicy::Unstated)
+            }
+            PolicyStatement::Hash(got) if &**got == want => return Ok(GatewayPolicy::Bound),
+            PolicyStatement::Hash(got) => Value::String(got.to_string()).to_string(),
+            PolicyStatement::Other(got) => got.to_string(),
+        };
+        let id = receipt_id.unwrap_or("?");
+        Err(GatewayPolicyMismatch {
+            message: format!(
+                "gateway receipt {id} is bound to policy {got}, not to the run's policy {want}"
+            ),
+        })
     }
 }
 
@@ -102,5 +138,31 @@ mod tests {
             "{e}"
         );
         assert!(check(Some("P"), &r(json!({"policy_hash": 1}))).is_err());
+    }
+
+    /// The statement read alone and compared later says what [`check`] says, message
+    /// included (a string shown as JSON text, escapes and all).
+    #[test]
+    fn a_statement_compared_later_agrees() {
+        let stated = [
+            json!(null),
+            json!("P"),
+            json!("Q\"\n"),
+            json!(1),
+            json!({"a": [1, "b"]}),
+        ];
+        for s in stated {
+            for p in [
+                json!({"receipt_id": "r1", "binding": {"policy_hash": s}}),
+                json!({"binding": {"policy_hash": s}}),
+                json!({"receipt_id": 3, "binding": {}}),
+            ] {
+                let id = p.get("receipt_id").and_then(Value::as_str);
+                for declared in [None, Some("P")] {
+                    let whole = super::check(declared, &p);
+                    assert_eq!(PolicyStatement::of(&p).check(declared, id), whole);
+                }
+            }
+        }
     }
 }

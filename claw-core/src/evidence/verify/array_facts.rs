@@ -22,13 +22,6 @@ pub(crate) struct SortScan {
 }
 
 impl SortScan {
-    /// The first unsorted position of a whole array.
-    pub(crate) fn whole(items: &[Value]) -> Option<usize> {
-        let mut s = SortScan::default();
-        s.push(items);
-        s.finish()
-    }
-
     /// The next `items` of the array.
     pub(crate) fn push(&mut self, items: &[Value]) {
         if self.first_unsorted.is_none() {
@@ -67,6 +60,7 @@ pub(crate) type Stated = (usize, Option<VerifyFailure>);
 
 impl Statements {
     /// The statements of a whole array of `kind` against the policy hash `want`.
+    #[cfg(test)]
     pub(crate) fn of_values(kind: ReceiptKind, items: &[Value], want: &str) -> Statements {
         let mut s = Statements::default();
         for (i, r) in items.iter().enumerate() {
@@ -85,7 +79,7 @@ impl Statements {
 }
 
 /// C4a's failure: the statement at `field` is `got`, not the policy hash `want`.
-pub(crate) fn mismatch(field: &str, got: &Value, want: &str) -> VerifyFailure {
+pub(crate) fn mismatch(field: &str, got: &dyn std::fmt::Display, want: &str) -> VerifyFailure {
     VerifyFailure::policy_binding_mismatch(
         Step::Policy,
         format!("{field} is {got}, not the hash {want} of the policy replayed against"),

@@ -4,9 +4,7 @@
 
 use super::super::causal::{self, CausalMode};
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
-use super::helpers::str_of;
-use super::view::BundleView;
-use crate::json;
+use super::gateway_facts::GatewayFacts;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -25,27 +23,31 @@ fn failure(code: &'static str, message: String, field: Option<&str>) -> VerifyFa
     VerifyFailure::from_code(code, Detail::new(Step::Causal, message, field))
 }
 
-/// Steps 29–32.
+/// Steps 29–32: the gateway receipts' causal entries and replayed ids (from their facts), then
+/// the anchoring of `side_effects` and `approvals` to the declared spans.
 pub(crate) fn check(
-    v: &BundleView<'_>,
+    gw: &GatewayFacts,
+    side_effects: &[Value],
+    approvals: &[Value],
     mode: CausalMode,
-    threads: usize,
 ) -> StepResult<CausalOutcome> {
-    let known = causal::check_gateway_bindings(v.gateway, mode, threads)
+    let known = gw
+        .causal_entries()
+        .and_then(|entries| causal::check_entries(&entries, mode))
         .map_err(|(code, m, f)| failure(code, m, Some(&f)))?;
-    check_replay(v.gateway)?;
+    check_replay(gw)?;
     if mode == CausalMode::Observe {
         return Ok(CausalOutcome::Observed);
     }
     let r = causal::check_anchoring(
-        v.side_effects,
+        side_effects,
         &known,
         "side_effect_receipts",
         "CAUSAL_SIDE_EFFECT_ORPHANED",
     )
     .and_then(|()| {
         causal::check_anchoring(
-            v.approvals,
+            approvals,
             &known,
             "human_approval_receipts",
             "CAUSAL_HUMAN_APPROVAL_ORPHANED",
@@ -58,21 +60,18 @@ pub(crate) fn check(
     }
 }
 
-/// Step 31: a `receipt_id` repeated among the gateway receipts must carry the same payload.
-fn check_replay(gw: &[Value]) -> StepResult {
-    // First occurrence of each id; the canonical bytes are computed only for a repeated id.
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(gw.len());
-    for (i, r) in gw.iter().enumerate() {
-        let p = &r["payload"];
-        let Some(id) = str_of(p, "receipt_id") else {
+/// Step 31: a `receipt_id` repeated among the gateway receipts must carry the same payload
+/// (the same canonical bytes: their digests are facts).
+fn check_replay(gw: &GatewayFacts) -> StepResult {
+    // First occurrence of each id.
+    let receipts = gw.receipts();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(receipts.len());
+    for (i, r) in receipts.iter().enumerate() {
+        let Some(id) = r.receipt_id() else {
             continue;
         };
-        let differs = |j: usize| {
-            json::canonicalize(&gw[j]["payload"]).unwrap_or_default()
-                != json::canonicalize(p).unwrap_or_default()
-        };
         match seen.get(id) {
-            Some(&j) if differs(j) => {
+            Some(&j) if !receipts[j].same_payload(r) => {
                 return Err(VerifyFailure::causal_receipt_replay_detected(
                     Step::Causal,
                     format!("receipt_id {id} appears with different content"),

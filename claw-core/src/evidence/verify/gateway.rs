@@ -5,8 +5,7 @@ use super::super::par_map;
 use super::config::VerifyConfig;
 use super::events::EventFacts;
 use super::failure::{Step, StepResult, VerifyFailure};
-use super::helpers::{b64u8, str_of};
-use super::prepare::GwPre;
+use super::gateway_facts::GatewayFacts;
 use serde_json::Value;
 
 /// Step 25's counts: gateway receipts signature-verified and fully verified (signed and
@@ -26,34 +25,25 @@ impl GatewayCount {
     }
 }
 
-/// Step 25 (never fatal): each receipt's generic checks and signature (`pre`, `sig_ok`)
-/// and its binding to the chain's run and one of its events.
+/// Step 25 (never fatal): each receipt's generic checks and signature (its facts, `sig_ok`
+/// indexed by their jobs) and its binding to the chain's run and one of its events.
 pub(crate) fn count(
-    gw: &[Value],
-    pre: &[GwPre],
+    gw: &GatewayFacts,
     sig_ok: &[bool],
     chain: Option<&EventFacts>,
     threads: usize,
 ) -> GatewayCount {
-    let bound = par_map(gw, threads, |r| {
-        chain.is_some_and(|c| {
-            let b = r.get("payload").and_then(|p| p.get("binding"));
-            let brun = b.and_then(|b| str_of(b, "run_id"));
-            let bev = b.and_then(|b| str_of(b, "event_hash_b64u"));
-            brun.is_some_and(|x| !x.is_empty() && x == c.run())
-                && b64u8(bev)
-                && bev.is_some_and(|h| c.contains(h))
-        })
-    });
+    let receipts = gw.receipts();
+    let bound = par_map(receipts, threads, |r| chain.is_some_and(|c| r.bound_to(c)));
     let mut c = GatewayCount {
         total: gw.len(),
         ..GatewayCount::default()
     };
-    for (i, (pre, bound)) in pre.iter().zip(bound).enumerate() {
-        let sig = match (&pre.pre, pre.job) {
-            (Ok(()), Some(j)) if sig_ok[j] => Ok(()),
-            (Ok(()), _) => Err(("SIGNATURE_INVALID", "signature does not verify")),
-            (Err(e), _) => Err((e.reason_code(), e.message())),
+    for (i, (r, bound)) in receipts.iter().zip(bound).enumerate() {
+        let sig = match r.pre() {
+            Ok(j) if sig_ok[j] => Ok(()),
+            Ok(_) => Err(("SIGNATURE_INVALID", "signature does not verify")),
+            Err(e) => Err((e.failure().reason_code(), e.message())),
         };
         if let Err((code, m)) = sig {
             c.problems.push(format!("receipts[{i}]: {code} {m}"));
@@ -96,8 +86,8 @@ pub(crate) fn check_strict(c: &GatewayCount, cfg: &VerifyConfig) -> StepResult {
 /// C6: every gateway receipt bound to the policy the run declares
 /// (`metadata["claw.dev/v1"].run.policy.hash_b64u`), when the receipt states one
 /// (docs/SPEC.md §7.12). Returns (receipts bound to it, receipts stating no policy).
-pub(crate) fn check_policy(payload: &Value, gw: &[Value]) -> StepResult<(usize, usize)> {
-    use super::super::gateway_policy::{self, GatewayPolicy};
+pub(crate) fn check_policy(payload: &Value, gw: &GatewayFacts) -> StepResult<(usize, usize)> {
+    use super::super::gateway_policy::GatewayPolicy;
     let declared = payload
         .get("metadata")
         .and_then(|m| m.get(super::super::CLAW_NAMESPACE))
@@ -106,9 +96,8 @@ pub(crate) fn check_policy(payload: &Value, gw: &[Value]) -> StepResult<(usize, 
         .and_then(|p| p.get("hash_b64u"))
         .and_then(Value::as_str);
     let (mut bound, mut unstated) = (0, 0);
-    for (i, r) in gw.iter().enumerate() {
-        let p = r.get("payload").unwrap_or(&Value::Null);
-        match gateway_policy::check(declared, p) {
+    for (i, r) in gw.receipts().iter().enumerate() {
+        match r.policy().check(declared, r.receipt_id()) {
             Ok(GatewayPolicy::Bound) => bound += 1,
             Ok(GatewayPolicy::Unstated) => unstated += 1,
             Ok(GatewayPolicy::Undeclared) => {}
@@ -170,23 +159,13 @@ mod tests {
             serde_json::json!({"payload": {"binding": {"run_id": "other", "event_hash_b64u": "AAAAAAAA"}}}),
             serde_json::json!({}),
         ];
-        let pre = vec![
-            GwPre {
-                pre: Ok(()),
-                job: Some(0),
-            },
-            GwPre {
-                pre: Ok(()),
-                job: Some(1),
-            },
-            GwPre {
-                pre: Ok(()),
-                job: Some(2),
-            },
-        ];
+        // Every receipt passes the generic checks: the allowlisted signer is every one's.
+        let mut cfg = VerifyConfig::new(0);
+        cfg.allowlists.gateway_receipt_signer_dids = vec!["did:key:z".into()];
+        let facts = GatewayFacts::for_tests(&gw, &cfg);
         let event = serde_json::json!({"run_id": "r", "event_hash_b64u": "AAAAAAAA"});
         let events = super::super::events::EventScan::whole(&[event], 1);
-        let c = count(&gw, &pre, &[true, true, false], Some(&events), 1);
+        let c = count(&facts, &[true, true, false], Some(&events), 1);
         assert_eq!((c.total, c.signature_verified, c.verified), (3, 2, 1));
         assert_eq!(
             c.problems,

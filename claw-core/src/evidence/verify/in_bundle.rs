@@ -5,7 +5,9 @@ use super::super::batch::{self, SigMode};
 use super::super::receipts::ReceiptKind;
 use super::config::VerifyConfig;
 use super::failure::{Step, VerifyFailure};
+use super::gateway_facts::{GatewayFacts, GatewayScan};
 use super::helpers::str_of;
+use super::prepare::GwFail;
 use super::{prepare, receipts, schema};
 use crate::error::{Error, ErrorKind};
 use serde_json::Value;
@@ -35,26 +37,26 @@ pub(crate) fn verify_receipt_as_in_bundle(
     let one = std::slice::from_ref(r);
     match kind {
         ReceiptKind::Gateway => {
-            let (gw_pre, _, jobs) = prepare::prepare_receipts(one, &[], cfg, 1);
+            let gw = GatewayScan::whole(one, cfg, 1);
+            let jobs: Vec<_> = gw.sig_jobs().collect();
             let sig_ok = batch::verify_all(&jobs, SigMode::Sequential, 1);
-            let pre = &gw_pre[0];
-            match (&pre.pre, pre.job) {
-                (Ok(()), Some(j)) if sig_ok[j] => {}
-                (Err(e @ VerifyFailure::DependencyNotConfigured(_)), _) => {
+            match gw.receipts()[0].pre().map_err(GwFail::failure) {
+                Ok(j) if sig_ok[j] => {}
+                Err(e @ VerifyFailure::DependencyNotConfigured(_)) => {
                     return Err(Error::new(
                         ErrorKind::Bundle,
                         e.reason_code(),
                         e.message().to_string(),
                     ))
                 }
-                (Err(e), _) => {
+                Err(e) => {
                     return Err(Error::new(
                         ErrorKind::Bundle,
                         "RECEIPT_VERIFICATION_FAILED",
                         format!("gateway receipt: {} {}", e.reason_code(), e.message()),
                     ))
                 }
-                (Ok(()), _) => {
+                Ok(_) => {
                     return Err(Error::new(
                         ErrorKind::Bundle,
                         "RECEIPT_VERIFICATION_FAILED",
@@ -64,7 +66,8 @@ pub(crate) fn verify_receipt_as_in_bundle(
             }
         }
         ReceiptKind::Tool => {
-            let (_, tool_pre, jobs) = prepare::prepare_receipts(&[], one, cfg, 1);
+            let no_gateway = GatewayFacts::default();
+            let (tool_pre, jobs) = prepare::prepare_receipts(&no_gateway, one, 1);
             let sig_ok = batch::verify_all(&jobs, SigMode::Sequential, 1);
             receipts::check_tool_receipt(0, r, &tool_pre[0], &sig_ok, agent_did, cfg)
                 .map_err(to_err)?;

@@ -4,6 +4,7 @@
 use super::super::schema;
 use super::config::VerifyConfig;
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
+use super::gateway_facts::GatewayFacts;
 use super::helpers::{arr, did_key, js_hash, str_of};
 use crate::b64;
 use crate::error::{Error, ErrorKind};
@@ -89,39 +90,46 @@ pub fn verify_log_inclusion_proof(
         .map_err(|e| err("INCLUSION_PROOF_INVALID", &format!("audit path: {e}")))
 }
 
-/// claw: gateway receipts carrying `metadata.log_inclusion_proof`. The logged leaf is the
-/// payload hash computed without the proof (the gateway logs, then embeds the proof, then
-/// signs). Returns how many receipts carried a valid proof.
-pub(crate) fn check(gw: &[Value], cfg: &VerifyConfig) -> StepResult<usize> {
+/// claw: gateway receipts carrying `metadata.log_inclusion_proof`, each checked on its own
+/// ([`receipt_proof`], a gateway fact); the first failure in receipt order. Returns how many
+/// receipts carried a valid proof.
+pub(crate) fn check(gw: &GatewayFacts) -> StepResult<usize> {
     let mut n = 0;
-    for (i, r) in gw.iter().enumerate() {
-        let Some(proof) = r
-            .get("payload")
-            .and_then(|p| p.get("metadata"))
-            .and_then(|m| m.get("log_inclusion_proof"))
-        else {
-            continue;
-        };
-        let mut p = r["payload"].clone();
-        if let Some(m) = p.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.shift_remove("log_inclusion_proof");
+    for proof in gw.log_proofs() {
+        match proof {
+            None => {}
+            Some(Ok(())) => n += 1,
+            Some(Err(f)) => return Err(f.clone()),
         }
-        let leaf = js_hash(&p).unwrap_or_default();
-        verify_log_inclusion_proof(proof, &cfg.trusted_log_signer_dids, Some(&leaf)).map_err(
-            |e| {
-                VerifyFailure::from_code(
-                    e.reason_code(),
-                    Detail::new(
-                        Step::LogInclusion,
-                        format!("receipts[{i}]: {}", e.message()),
-                        Some(&format!(
-                            "payload.receipts[{i}].payload.metadata.log_inclusion_proof"
-                        )),
-                    ),
-                )
-            },
-        )?;
-        n += 1;
     }
     Ok(n)
+}
+
+/// C1 for gateway receipt `i` (`r`): `None` without a `metadata.log_inclusion_proof`, else
+/// whether it verifies. The logged leaf is the payload hash computed without the proof (the
+/// gateway logs, then embeds the proof, then signs).
+pub(crate) fn receipt_proof(i: usize, r: &Value, cfg: &VerifyConfig) -> Option<StepResult> {
+    let proof = r
+        .get("payload")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("log_inclusion_proof"))?;
+    let mut p = r["payload"].clone();
+    if let Some(m) = p.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.shift_remove("log_inclusion_proof");
+    }
+    let leaf = js_hash(&p).unwrap_or_default();
+    Some(
+        verify_log_inclusion_proof(proof, &cfg.trusted_log_signer_dids, Some(&leaf)).map_err(|e| {
+            VerifyFailure::from_code(
+                e.reason_code(),
+                Detail::new(
+                    Step::LogInclusion,
+                    format!("receipts[{i}]: {}", e.message()),
+                    Some(&format!(
+                        "payload.receipts[{i}].payload.metadata.log_inclusion_proof"
+                    )),
+                ),
+            )
+        }),
+    )
 }

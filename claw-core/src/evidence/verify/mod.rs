@@ -19,6 +19,7 @@ mod envelope;
 mod events;
 mod failure;
 mod gateway;
+mod gateway_facts;
 mod helpers;
 mod in_bundle;
 mod log_inclusion;
@@ -56,9 +57,9 @@ use super::merkle_proofs::{self, Checkpoint};
 use super::receipts::{Receipt, ReceiptKind};
 use crate::json;
 use crate::time;
-use array_facts::{SortScan, Statements};
 use events::EventScan;
 use failure::{Detail as D, StepResult};
+use gateway_facts::GatewayScan;
 use merkle::LeafScan;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -320,17 +321,20 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     ctx.agent_did = Some(v.agent_did.to_string());
     ctx.run_id = v.run_id.map(str::to_string);
 
-    // The event chain's facts, read once: no step below reads the events themselves.
+    // The event chain's facts, read once: no step below reads the events themselves. The
+    // gateway receipts' facts, read once: only the Merkle step (C3), the policy replay (C4a)
+    // and the sorting check (C2) still read those receipts.
     let events = EventScan::whole(v.events, threads);
+    let gateway = GatewayScan::whole(v.gateway, cfg, threads);
 
     // 10–14.
-    payload::check(&v, &events, &header, cfg, threads)?;
+    payload::check(&v, &events, &gateway, &header, cfg)?;
 
-    // Speculative work, run while the bundle hash is computed: gateway receipt and tool
-    // receipt hashes and every signature.
-    let (bundle_hash, gw_pre, tool_pre, sig_ok) = std::thread::scope(|s| {
+    // Speculative work, run while the bundle hash is computed: tool receipt hashes and every
+    // signature.
+    let (bundle_hash, tool_pre, sig_ok) = std::thread::scope(|s| {
         let hash_job = (threads > 1).then(|| s.spawn(|| js_hash(header.payload)));
-        let (gw_pre, tool_pre, jobs) = prepare::prepare_receipts(v.gateway, v.tools, cfg, threads);
+        let (tool_pre, jobs) = prepare::prepare_receipts(&gateway, v.tools, threads);
         let sig_ok = cfg.progress.chunked("signatures", &jobs, |c| {
             batch::verify_all(c, cfg.sig_mode, threads)
         });
@@ -338,7 +342,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
             Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
             None => js_hash(header.payload),
         };
-        (bundle_hash, gw_pre, tool_pre, sig_ok)
+        (bundle_hash, tool_pre, sig_ok)
     });
 
     // 15–17.
@@ -387,7 +391,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     };
 
     // 25 (counted; the strict layer below decides).
-    let gw = gateway::count(v.gateway, &gw_pre, &sig_ok, chain, threads);
+    let gw = gateway::count(&gateway, &sig_ok, chain, threads);
     ctx.counts = (gw.total, gw.signature_verified, gw.verified);
 
     // The tool, side-effect, approval and delegation receipts' facts, read once: steps 26–28,
@@ -425,7 +429,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // 29–32.
-    match causal::check(&v, cfg.causal_mode, threads)? {
+    match causal::check(&gateway, v.side_effects, v.approvals, cfg.causal_mode)? {
         causal::CausalOutcome::Observed => {
             ctx.skip(Step::Causal, "causal connectivity not checked (observe)")
         }
@@ -459,12 +463,12 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // S. The reference CLI's strict layer (what the conformance suite checks).
-    if v.gateway.is_empty() {
+    if gateway.is_empty() {
         ctx.skip(Step::Gateway, "no gateway receipts");
     } else {
         gateway::check_strict(&gw, cfg)?;
         // C6: bound to the run's declared policy, when the receipt states one.
-        let (bound, unstated) = gateway::check_policy(v.payload, v.gateway)?;
+        let (bound, unstated) = gateway::check_policy(v.payload, &gateway)?;
         let policy = match (bound, unstated) {
             (0, 0) => String::new(),
             (b, 0) => format!("; {b} bound to the run's policy"),
@@ -480,7 +484,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // C1.
-    let with_log = log_inclusion::check(v.gateway, cfg)?;
+    let with_log = log_inclusion::check(&gateway)?;
     if with_log == 0 {
         ctx.skip(Step::LogInclusion, "no log inclusion proofs");
     } else {
@@ -492,8 +496,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
 
     // C2.
     if cfg.spec_strict {
-        // The gateway receipts are read from their values until they are scanned too.
-        receipts::check_sorted(SortScan::whole(v.gateway), &tools, support)?;
+        receipts::check_sorted(gateway.first_unsorted(), &tools, support)?;
     }
 
     // C3.
@@ -536,9 +539,7 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
 
     // C4a, C4: policy replay, after checking that the run was bound to that policy.
     if let Some(pol) = &cfg.policy {
-        // The gateway receipts' statements are read from their values until they are
-        // scanned too.
-        let gateway = Statements::of_values(ReceiptKind::Gateway, v.gateway, &pol.policy_hash_b64u);
+        let gateway = gateway.statements(&pol.policy_hash_b64u);
         let r = policy::check(v.payload, gateway, &tools, support, pol)?;
         if r.named == 0 {
             ctx.set(

@@ -1,10 +1,10 @@
 //! docs/SPEC.md §6.3 steps 10–14: the payload's structure, the configured limits, unique
 //! event ids, and the agent DID that must have signed it [envelope].
 
-use super::super::par_map;
 use super::config::VerifyConfig;
 use super::events::EventFacts;
 use super::failure::{Step, StepResult, VerifyFailure};
+use super::gateway_facts::GatewayFacts;
 use super::helpers::{did_format_ok, js_len};
 use super::view::{BundleView, Header};
 use serde_json::Value;
@@ -15,12 +15,12 @@ const E: Step = Step::Envelope;
 pub(crate) fn check(
     v: &BundleView<'_>,
     events: &EventFacts,
+    gw: &GatewayFacts,
     h: &Header<'_>,
     cfg: &VerifyConfig,
-    threads: usize,
 ) -> StepResult {
     // 10. Payload structure.
-    if v.urm.is_none() && events.is_empty() && v.gateway.is_empty() && v.attestations.is_empty() {
+    if v.urm.is_none() && events.is_empty() && gw.is_empty() && v.attestations.is_empty() {
         return Err(VerifyFailure::malformed_envelope(
             E,
             "payload needs urm, event_chain, receipts or attestations",
@@ -30,7 +30,7 @@ pub(crate) fn check(
     // 11. Limits.
     let l = &cfg.limits;
     if events.len() > l.max_events
-        || v.gateway.len() > l.max_receipts
+        || gw.len() > l.max_receipts
         || v.attestations.len() > l.max_attestations
     {
         return Err(VerifyFailure::malformed_envelope(
@@ -40,14 +40,7 @@ pub(crate) fn check(
         ));
     }
     let md_over = |m: Option<&Value>| m.is_some_and(|m| js_len(m) > l.max_metadata_bytes);
-    if md_over(v.metadata)
-        || md_over(v.urm.and_then(|u| u.get("metadata")))
-        || par_map(v.gateway, threads, |r| {
-            md_over(r.get("payload").and_then(|p| p.get("metadata")))
-        })
-        .into_iter()
-        .any(|x| x)
-    {
+    if md_over(v.metadata) || md_over(v.urm.and_then(|u| u.get("metadata"))) || gw.metadata_over() {
         return Err(VerifyFailure::malformed_envelope(
             E,
             "metadata exceeds the configured size limit",
@@ -83,6 +76,7 @@ pub(crate) fn check(
 #[cfg(test)]
 mod tests {
     use super::super::events::EventScan;
+    use super::super::gateway_facts::GatewayScan;
     use super::*;
     use serde_json::json;
 
@@ -97,7 +91,9 @@ mod tests {
             payload: &env["payload"],
         };
         let events = EventScan::whole(v.events, 1);
-        check(&v, &events, &h, &VerifyConfig::new(0), 1)
+        let cfg = VerifyConfig::new(0);
+        let gw = GatewayScan::whole(v.gateway, &cfg, 1);
+        check(&v, &events, &gw, &h, &cfg)
             .map_err(|e| (e.reason_code(), e.field().map(str::to_string)))
     }
 

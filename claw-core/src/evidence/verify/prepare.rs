@@ -1,13 +1,14 @@
 //! Speculative per-receipt work, run while the bundle hash is computed (docs/SPEC.md §6.3
-//! steps 25–26 before their verdicts): the reference's generic gateway-receipt checks, the
-//! tool-receipt envelopes' payload hashes, and the list of every signature to check.
+//! steps 25–26 before their verdicts): the tool-receipt envelopes' payload hashes and the list
+//! of every signature to check; and the reference's generic gateway-receipt checks, which the
+//! gateway facts apply to each receipt as they are read.
 
 use super::super::batch::SigJob;
 use super::super::par_map;
 use super::super::receipts::{MAX_LATENCY_MS, MAX_TOKENS};
 use super::super::schema::is_b64u_chars;
-use super::config::VerifyConfig;
-use super::failure::{Detail, Step, StepResult, VerifyFailure};
+use super::failure::{Detail, Step, VerifyFailure};
+use super::gateway_facts::GatewayFacts;
 use super::helpers::{arr, did_format_ok, did_key, js_hash, parse_ms, str_of};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -15,11 +16,30 @@ use std::collections::HashMap;
 /// A failure's variant, applied to its detail once the receipt's index is known.
 pub(crate) type Variant = fn(Detail) -> VerifyFailure;
 
-/// Per gateway receipt: the outcome of the generic checks before the signature, and the
-/// index of its signature job.
-pub(crate) struct GwPre {
-    pub pre: StepResult,
-    pub job: Option<usize>,
+/// Why a gateway receipt failed the generic checks before its signature: a variant and a
+/// fixed message (a receipt's fact, one word of data; [`GwFail::failure`] builds the failure).
+#[derive(Clone, Copy)]
+pub(crate) struct GwFail {
+    variant: Variant,
+    message: &'static str,
+}
+
+impl GwFail {
+    /// The failure, in step 25's component.
+    pub(crate) fn failure(self) -> VerifyFailure {
+        (self.variant)(Detail::new(Step::Gateway, self.message, None))
+    }
+
+    /// The failure's message.
+    pub(crate) fn message(self) -> &'static str {
+        self.message
+    }
+}
+
+impl std::fmt::Debug for GwFail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.failure().reason_code(), self.message)
+    }
 }
 
 /// Per tool receipt envelope: hash outcome and signature job indices.
@@ -30,18 +50,17 @@ pub(crate) struct ToolPre {
     pub cosig_jobs: Vec<Option<usize>>,
 }
 
-/// Speculative per-receipt work: generic checks and hashes (in parallel) and the list of
-/// signature jobs.
+/// Speculative per-receipt work: the tool receipts' hashes (in parallel) and the list of
+/// signature jobs, the gateway receipts' first (their generic checks are facts already:
+/// job `j` is the gateway facts' job `j`), then the tool receipts'.
 pub(crate) fn prepare_receipts<'a>(
-    gw: &'a [Value],
+    gw: &'a GatewayFacts,
     tools: &'a [Value],
-    cfg: &VerifyConfig,
     threads: usize,
-) -> (Vec<GwPre>, Vec<ToolPre>, Vec<SigJob<'a>>) {
-    let allow = &cfg.allowlists.gateway_receipt_signer_dids;
+) -> (Vec<ToolPre>, Vec<SigJob<'a>>) {
     // Each distinct DID is decoded once (point decompression is not free).
     let mut keys: HashMap<&str, Result<bool, ()>> = HashMap::new();
-    for r in gw.iter().chain(tools) {
+    for r in tools {
         for d in std::iter::once(str_of(r, "signer_did"))
             .chain(
                 arr(r, "co_signatures")
@@ -55,7 +74,6 @@ pub(crate) fn prepare_receipts<'a>(
         }
     }
     let key_ok = |d: &str| keys.get(d).copied().unwrap_or(Err(()));
-    let gw_checks = par_map(gw, threads, |r| gateway_generic(r, allow, &key_ok));
     let tool_hash = par_map(tools, threads, |r| {
         r.get("envelope_type")?;
         let p = r.get("payload")?;
@@ -67,19 +85,7 @@ pub(crate) fn prepare_receipts<'a>(
             Err(VerifyFailure::HashMismatch as Variant)
         })
     });
-    let mut jobs = Vec::new();
-    let mut gw_pre = Vec::with_capacity(gw.len());
-    for (r, pre) in gw.iter().zip(gw_checks) {
-        let job = pre.is_ok().then(|| {
-            jobs.push(SigJob {
-                did: str_of(r, "signer_did").unwrap_or(""),
-                msg: str_of(r, "payload_hash_b64u").unwrap_or("").as_bytes(),
-                sig_b64u: str_of(r, "signature_b64u").unwrap_or(""),
-            });
-            jobs.len() - 1
-        });
-        gw_pre.push(GwPre { pre, job });
-    }
+    let mut jobs: Vec<SigJob<'a>> = gw.sig_jobs().collect();
     let mut tool_pre = Vec::with_capacity(tools.len());
     for (r, hash_ok) in tools.iter().zip(tool_hash) {
         let mut tp = ToolPre {
@@ -114,16 +120,17 @@ pub(crate) fn prepare_receipts<'a>(
         }
         tool_pre.push(tp);
     }
-    (gw_pre, tool_pre, jobs)
+    (tool_pre, jobs)
 }
 
-/// The reference's generic receipt checks (§2 of the note), all but the signature.
+/// The reference's generic receipt checks (§2 of the note), all but the signature; `key_ok`
+/// is [`did_key`]'s outcome for a DID (usable key or not).
 pub(crate) fn gateway_generic(
     r: &Value,
     allow: &[String],
     key_ok: &(dyn Fn(&str) -> Result<bool, ()> + Sync),
-) -> StepResult {
-    let e = |c: Variant, m: &str| Err(c(Detail::new(Step::Gateway, m, None)));
+) -> Result<(), GwFail> {
+    let e = |variant: Variant, message: &'static str| Err(GwFail { variant, message });
     let signer = str_of(r, "signer_did").unwrap_or("");
     if !did_format_ok(signer) {
         return e(VerifyFailure::InvalidDidFormat, "signer_did format");

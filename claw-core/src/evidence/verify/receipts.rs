@@ -329,9 +329,9 @@ mod tests {
 
     use super::super::super::receipts::{payload_of, receipt_id_of};
     use super::super::super::CLAW_NAMESPACE;
-    use super::super::array_facts::{SortScan, Statements};
     use super::super::config::PolicyReplay;
     use super::super::events::EventScan;
+    use super::super::gateway_facts::GatewayScan;
     use super::super::policy;
     use super::super::support_facts::SupportScan;
     use super::super::tool_facts::ToolScan;
@@ -546,6 +546,15 @@ mod tests {
         let mut c = good();
         c[1][2]["payload"]["binding"]["policy_hash"] = json!(null);
         cases.push((c, Some("P")));
+        // The same for a gateway receipt (C6 reads it as stating no policy).
+        let mut c = good();
+        c[0][1]["payload"]["binding"]["policy_hash"] = json!(null);
+        cases.push((c, None));
+        // An absent statement names none; a non-string one is shown as its JSON.
+        let mut c = good();
+        c[0][0]["payload"]["binding"] = json!({});
+        c[0][1]["payload"]["binding"]["policy_hash"] = json!({"h": "P\u{2028}"});
+        cases.push((c, None));
         let pol = PolicyReplay::new("P", |kind, p| {
             let denied = match kind {
                 ReceiptKind::Tool => p["tool_name"] == "rm",
@@ -607,10 +616,14 @@ mod tests {
                     s.finish()
                 });
                 let support = [&se, &ha, &dl];
-                let gw = SortScan::whole(v.gateway);
-                assert_eq!(check_sorted(gw, &t, support), sorted, "runs of {size}");
-                let gw = Statements::of_values(ReceiptKind::Gateway, v.gateway, "P");
-                let got = policy::check(v.payload, gw, &t, support, &pol);
+                let mut g = GatewayScan::new(&cfg);
+                for run in runs(v.gateway) {
+                    g.push(run, 2);
+                }
+                let g = g.finish();
+                let got = check_sorted(g.first_unsorted(), &t, support);
+                assert_eq!(got, sorted, "runs of {size}");
+                let got = policy::check(v.payload, g.statements("P"), &t, support, &pol);
                 assert_eq!(got, replayed, "runs of {size}");
                 assert_eq!(
                     check_approvals(&t, &ha, &events),
@@ -634,6 +647,8 @@ mod tests {
                 [ok, denied, ok],
                 [ok, binding, ok],
                 [ok, ok, args],
+                [ok, binding, ok],
+                [ok, binding, ok],
                 [ok, binding, ok],
             ]
         );
