@@ -501,32 +501,70 @@ pub(crate) fn check_entries(entries: &[&Entry], mode: CausalMode) -> Result<Hash
     Ok(known)
 }
 
-/// Step 32: side-effect / approval receipts must name a declared span (enforce mode).
-pub(crate) fn check_anchoring(
-    items: &[Value],
-    known: &HashSet<String>,
-    array: &str,
-    code: &'static str,
-) -> Result<(), Fail> {
-    for (i, r) in items.iter().enumerate() {
-        let path = format!("payload.{array}[{i}]");
-        let Some(b) = r.get("binding").and_then(Value::as_object) else {
-            return fail(
-                code,
-                "missing binding object for causal anchoring",
-                format!("{path}.binding"),
-            );
-        };
-        let bpath = format!("{path}.binding");
-        let span = ident(b, &bpath, "span_id", "spanId")?;
-        let parent = ident(b, &bpath, "parent_span_id", "parentSpanId")?;
-        let tool = ident(b, &bpath, "tool_span_id", "toolSpanId")?;
-        let anchor = tool.or(parent).or(span);
-        if !anchor.is_some_and(|a| known.contains(&a)) {
-            return fail(code, "not anchored to a known causal span", bpath);
+/// One side-effect or approval receipt's causal anchor (its binding's `tool_span_id`, else
+/// `parent_span_id`, else `span_id`; `None` without any), or why it cannot have one: no
+/// binding object, or an identifier pair that does not normalize. `path` names the receipt
+/// (`payload.{array}[{i}]`), `code` the array's orphan code.
+pub(crate) fn anchor_of(r: &Value, path: &str, code: &'static str) -> Result<Option<String>, Fail> {
+    let Some(b) = r.get("binding").and_then(Value::as_object) else {
+        return fail(
+            code,
+            "missing binding object for causal anchoring",
+            format!("{path}.binding"),
+        );
+    };
+    let bpath = format!("{path}.binding");
+    let span = ident(b, &bpath, "span_id", "spanId")?;
+    let parent = ident(b, &bpath, "parent_span_id", "parentSpanId")?;
+    let tool = ident(b, &bpath, "tool_span_id", "toolSpanId")?;
+    Ok(tool.or(parent).or(span))
+}
+
+/// One array's anchoring (step 32), gathered receipt by receipt ([`anchor_of`]): each
+/// receipt's anchor up to the first that cannot have one, whose failure is kept. Checked
+/// against the declared spans once every gateway receipt is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Anchors {
+    anchors: Vec<Option<Box<str>>>,
+    broken: Option<Fail>,
+}
+
+impl Anchors {
+    /// The next receipt's [`anchor_of`] outcome.
+    pub(crate) fn push(&mut self, anchor: Result<Option<String>, Fail>) {
+        if self.broken.is_some() {
+            return;
+        }
+        match anchor {
+            Ok(a) => self.anchors.push(a.map(Into::into)),
+            Err(f) => self.broken = Some(f),
         }
     }
-    Ok(())
+
+    /// Whether a later receipt's anchor can still matter (none has failed yet).
+    pub(crate) fn open(&self) -> bool {
+        self.broken.is_none()
+    }
+
+    /// The first receipt (of `array`, orphan code `code`) not anchored to a `known` span, or
+    /// that cannot be anchored, in array order.
+    pub(crate) fn check(
+        &self,
+        known: &HashSet<String>,
+        array: &str,
+        code: &'static str,
+    ) -> Result<(), Fail> {
+        for (i, a) in self.anchors.iter().enumerate() {
+            if !a.as_deref().is_some_and(|a| known.contains(a)) {
+                return fail(
+                    code,
+                    "not anchored to a known causal span",
+                    format!("payload.{array}[{i}].binding"),
+                );
+            }
+        }
+        self.broken.clone().map_or(Ok(()), Err)
+    }
 }
 
 #[cfg(test)]
@@ -676,5 +714,82 @@ mod tests {
         // Warn mode leaves connectivity to the caller.
         let two_trees = receipts(&[("r1", None, None), ("r2", None, None)]);
         assert!(check_gateway_bindings(&two_trees, CausalMode::Warn, 1).is_ok());
+    }
+
+    /// The anchoring check as it read the receipts themselves, before [`Anchors`].
+    fn anchoring_read_whole(
+        items: &[Value],
+        known: &HashSet<String>,
+        array: &str,
+        code: &'static str,
+    ) -> Result<(), Fail> {
+        for (i, r) in items.iter().enumerate() {
+            let path = format!("payload.{array}[{i}]");
+            let Some(b) = r.get("binding").and_then(Value::as_object) else {
+                return fail(
+                    code,
+                    "missing binding object for causal anchoring",
+                    format!("{path}.binding"),
+                );
+            };
+            let bpath = format!("{path}.binding");
+            let span = ident(b, &bpath, "span_id", "spanId")?;
+            let parent = ident(b, &bpath, "parent_span_id", "parentSpanId")?;
+            let tool = ident(b, &bpath, "tool_span_id", "toolSpanId")?;
+            let anchor = tool.or(parent).or(span);
+            if !anchor.is_some_and(|a| known.contains(&a)) {
+                return fail(code, "not anchored to a known causal span", bpath);
+            }
+        }
+        Ok(())
+    }
+
+    /// Anchors gathered receipt by receipt fail exactly where, and as, the whole-array read
+    /// did: unknown and missing anchors, a missing binding, identifiers that do not
+    /// normalize or conflict, before and after one another.
+    #[test]
+    fn anchors_fail_as_the_whole_array_read() {
+        let known: HashSet<String> = ["s1", "s2"].iter().map(|s| s.to_string()).collect();
+        let shapes = [
+            json!({"binding": {"span_id": "s1"}}),
+            json!({"binding": {"tool_span_id": " s2 ", "span_id": "zz"}}),
+            json!({"binding": {"parentSpanId": "s1", "parent_span_id": "s1"}}),
+            json!({"binding": {"span_id": "s9"}}),
+            json!({"binding": {}}),
+            json!({"no_binding": true}),
+            json!({"binding": {"span_id": 7}}),
+            json!({"binding": {"toolSpanId": "s1", "tool_span_id": "s2"}}),
+        ];
+        // Every array of up to three shapes.
+        let mut arrays: Vec<Vec<Value>> = vec![Vec::new()];
+        for _ in 0..3 {
+            let longer: Vec<Vec<Value>> = arrays
+                .iter()
+                .flat_map(|a| {
+                    shapes.iter().map(move |s| {
+                        let mut a = a.clone();
+                        a.push(s.clone());
+                        a
+                    })
+                })
+                .collect();
+            arrays.extend(longer);
+        }
+        arrays.sort_by_key(Vec::len);
+        arrays.dedup();
+        let code = "CAUSAL_SIDE_EFFECT_ORPHANED";
+        let mut failures = 0;
+        for items in &arrays {
+            let mut a = Anchors::default();
+            for (i, r) in items.iter().enumerate() {
+                if a.open() {
+                    a.push(anchor_of(r, &format!("payload.x[{i}]"), code));
+                }
+            }
+            let want = anchoring_read_whole(items, &known, "x", code);
+            failures += usize::from(want.is_err());
+            assert_eq!(a.check(&known, "x", code), want, "{items:?}");
+        }
+        assert!(failures > arrays.len() / 2, "the cases fail in many ways");
     }
 }

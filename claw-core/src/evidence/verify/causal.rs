@@ -2,10 +2,9 @@
 //! (`evidence/causal.rs`), receipt-id replay, and the anchoring of side-effect and approval
 //! receipts to a declared span (enforce: fatal; warn: reported).
 
-use super::super::causal::{self, CausalMode};
+use super::super::causal::{self, Anchors, CausalMode};
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
 use super::gateway_facts::GatewayFacts;
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// What the causal step reports when it does not stop the verification.
@@ -27,8 +26,8 @@ fn failure(code: &'static str, message: String, field: Option<&str>) -> VerifyFa
 /// the anchoring of `side_effects` and `approvals` to the declared spans.
 pub(crate) fn check(
     gw: &GatewayFacts,
-    side_effects: &[Value],
-    approvals: &[Value],
+    side_effects: &Anchors,
+    approvals: &Anchors,
     mode: CausalMode,
 ) -> StepResult<CausalOutcome> {
     let known = gw
@@ -39,20 +38,19 @@ pub(crate) fn check(
     if mode == CausalMode::Observe {
         return Ok(CausalOutcome::Observed);
     }
-    let r = causal::check_anchoring(
-        side_effects,
-        &known,
-        "side_effect_receipts",
-        "CAUSAL_SIDE_EFFECT_ORPHANED",
-    )
-    .and_then(|()| {
-        causal::check_anchoring(
-            approvals,
+    let r = side_effects
+        .check(
             &known,
-            "human_approval_receipts",
-            "CAUSAL_HUMAN_APPROVAL_ORPHANED",
+            "side_effect_receipts",
+            "CAUSAL_SIDE_EFFECT_ORPHANED",
         )
-    });
+        .and_then(|()| {
+            approvals.check(
+                &known,
+                "human_approval_receipts",
+                "CAUSAL_HUMAN_APPROVAL_ORPHANED",
+            )
+        });
     match (r, mode) {
         (Ok(()), _) => Ok(CausalOutcome::Anchored(known.len())),
         (Err((code, m, f)), CausalMode::Enforce) => Err(failure(code, m, Some(&f))),

@@ -308,6 +308,7 @@ impl GatewayFacts {
 #[cfg(test)]
 mod tests {
     use super::super::super::batch::{self, SigMode};
+    use super::super::super::causal::Anchors;
     use super::super::super::causal::CausalMode;
     use super::super::events::EventScan;
     use super::super::failure::StepResult;
@@ -433,8 +434,8 @@ mod tests {
             format!("{:?}", outcome(log_inclusion::check(f))),
         ];
         for mode in [CausalMode::Enforce, CausalMode::Warn, CausalMode::Observe] {
-            let none: &[Value] = &[];
-            let r = causal::check(f, none, none, mode);
+            let none = Anchors::default();
+            let r = causal::check(f, &none, &none, mode);
             out.push(format!("{:?}", outcome(r)));
         }
         out.push(format!("{:?}", f.statements("P")));

@@ -429,7 +429,8 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // 29–32.
-    match causal::check(&gateway, v.side_effects, v.approvals, cfg.causal_mode)? {
+    let anchors = (side_effects.anchors(), approvals.anchors());
+    match causal::check(&gateway, anchors.0, anchors.1, cfg.causal_mode)? {
         causal::CausalOutcome::Observed => {
             ctx.skip(Step::Causal, "causal connectivity not checked (observe)")
         }

@@ -7,6 +7,7 @@
 //! themselves.
 
 use super::super::approval_binding::Approval;
+use super::super::causal::{self, Anchors, CausalMode};
 use super::super::par_map;
 use super::super::receipts::ReceiptKind;
 use super::array_facts::{PolicyFacts, SortScan};
@@ -28,6 +29,9 @@ pub(crate) struct SupportFacts {
     policy: PolicyFacts,
     /// C5: the approvals that can bind a tool call, in array order (approval receipts only).
     approvals: Vec<Approval>,
+    /// Step 32: each receipt's causal anchor (side-effect and approval receipts, unless the
+    /// causal mode only observes).
+    anchors: Anchors,
 }
 
 /// Gathers [`SupportFacts`] from runs of consecutive receipts of one array.
@@ -57,6 +61,7 @@ impl<'c> SupportScan<'c> {
                 first_unsorted: None,
                 policy: PolicyFacts::default(),
                 approvals: Vec::new(),
+                anchors: Anchors::default(),
             },
             sort: SortScan::default(),
         }
@@ -90,6 +95,13 @@ impl<'c> SupportScan<'c> {
         let replay = self.facts.policy.denied.is_none();
         let kind = self.facts.kind;
         let (array, agent_did, pol) = (kind.array_name(), &*self.agent_did, &self.cfg.policy);
+        let anchored = self.checked()
+            && self.cfg.causal_mode != CausalMode::Observe
+            && self.facts.anchors.open();
+        let orphan = match kind {
+            ReceiptKind::SideEffect => "CAUSAL_SIDE_EFFECT_ORPHANED",
+            _ => "CAUSAL_HUMAN_APPROVAL_ORPHANED",
+        };
         let idx: Vec<usize> = (0..items.len()).collect();
         let results = par_map(&idx, threads, |&k| {
             let (i, r) = (base + k, &items[k]);
@@ -102,10 +114,15 @@ impl<'c> SupportScan<'c> {
             let policy = pol
                 .as_ref()
                 .map(|pol| PolicyFacts::item(pol, kind, i, r, replay));
-            (failure, approval, policy)
+            let anchor =
+                anchored.then(|| causal::anchor_of(r, &format!("payload.{array}[{i}]"), orphan));
+            (failure, approval, policy, anchor)
         });
         let f = &mut self.facts;
-        for (failure, approval, policy) in results {
+        for (failure, approval, policy, anchor) in results {
+            if let Some(a) = anchor {
+                f.anchors.push(a);
+            }
             if f.first_failure.is_none() {
                 f.first_failure = failure;
             }
@@ -151,6 +168,12 @@ impl SupportFacts {
     /// C5: the approvals that can bind a tool call (approval receipts only).
     pub(crate) fn approvals(&self) -> &[Approval] {
         &self.approvals
+    }
+
+    /// Step 32: the receipts' causal anchors (side-effect and approval receipts; none when
+    /// the causal mode only observes).
+    pub(crate) fn anchors(&self) -> &Anchors {
+        &self.anchors
     }
 
     /// Steps 27–28 on this array: its first failing receipt (none for delegation receipts).
