@@ -52,6 +52,7 @@ pub(crate) struct EventScan {
 
 impl EventScan {
     /// The facts of a whole chain.
+    #[cfg(test)]
     pub(crate) fn whole(events: &[Value], threads: usize) -> EventFacts {
         let mut s = EventScan::default();
         s.push(events, threads);

@@ -48,6 +48,7 @@ impl LeafScan {
     }
 
     /// The leaf facts of a whole `kind` array.
+    #[cfg(test)]
     pub(crate) fn whole(kind: ReceiptKind, items: &[Value], threads: usize) -> Vec<LeafFact> {
         let mut s = LeafScan::new(kind);
         s.push(items, threads);

@@ -20,6 +20,7 @@ mod events;
 mod failure;
 mod gateway;
 mod gateway_facts;
+mod gather;
 mod helpers;
 mod in_bundle;
 mod log_inclusion;
@@ -51,21 +52,16 @@ pub(crate) use events::EventFacts;
 pub(crate) use helpers::{arr, did_format_ok, did_key, js_hash};
 pub(crate) use verdict::verdict_json;
 
-use super::batch;
 use super::document::{locate_document, Located, VerifiedBundle};
 use super::merkle_proofs::{self, Checkpoint};
 use super::receipts::{Receipt, ReceiptKind};
 use crate::json;
 use crate::time;
-use events::EventScan;
 use failure::{Detail as D, StepResult};
-use gateway_facts::GatewayScan;
-use merkle::LeafScan;
+use gather::Gathered;
 use serde_json::Value;
 use std::borrow::Cow;
-use support_facts::SupportScan;
-use tool_facts::ToolScan;
-use view::BundleView;
+use view::{BundleView, Header};
 
 /// What a VALID verification keeps for its consumers: the envelope exactly as verified, the
 /// receipts in Merkle leaf order and the checkpoint.
@@ -304,49 +300,84 @@ fn verify_inner(root: &Value, cfg: &VerifyConfig, keep: Keep) -> (Verdict, Optio
     ctx.verdict(outcome)
 }
 
-/// The steps, in the order of docs/SPEC.md §6.3; the first failure stops.
+/// The steps, in the order of docs/SPEC.md §6.3, on the parsed tree; the first failure
+/// stops.
 fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, TrustTier)> {
     let cfg = ctx.cfg;
-    let threads = cfg.thread_count();
-
     // 1–9.
     let header = envelope::check_header(env, cfg)?;
     // 9.75 (legacy receipt entries set aside; the hash still covers the original payload).
     let checked = schema::set_aside_legacy(env);
     let env = checked.as_ref();
-    schema::check(env, cfg, threads)?;
-    ctx.pass(Step::Schema, "proof_bundle_envelope.v1");
+    schema::check(env, cfg, cfg.thread_count())?;
     let v = BundleView::new(env);
+    let gathered = gather::gather_tree(&v, &header, cfg, merkle::wanted(v.payload));
+    let receipt = |k: ReceiptKind, i: usize| &arr(v.payload, k.array_name())[i];
+    let leaf_bytes = |k, i| merkle_proofs::leaf_bytes(k, receipt(k, i)).unwrap_or_default();
+    let (tiers, order, checkpoint) = steps(ctx, &header, &v, gathered, &leaf_bytes)?;
+    if keep != Keep::Nothing {
+        // Receipts in leaf order (for receipt proofs from a verified bundle).
+        let leaves = if keep == Keep::WithLeaves {
+            order
+                .into_iter()
+                .map(|(kind, i)| Receipt {
+                    kind,
+                    value: receipt(kind, i).clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let own = match checked {
+            Cow::Owned(e) => Some(e),
+            Cow::Borrowed(_) => None,
+        };
+        ctx.kept = Some((own, leaves, checkpoint));
+    }
+    Ok(tiers)
+}
+
+/// What [`steps`] gives a passing verification: the tiers, the receipts' positions in leaf
+/// order and the checkpoint (C3).
+type Passed = (
+    (ProofTier, TrustTier),
+    Vec<(ReceiptKind, usize)>,
+    Option<Checkpoint>,
+);
+
+/// Steps 9.75 (passed: the schema was checked by the driver) to 35 over the gathered facts
+/// `g`; `v` is the payload's view (its big arrays are not read); `leaf_bytes` reads one
+/// receipt's leaf bytes again, for a full tie in leaf order.
+fn steps(
+    ctx: &mut Ctx<'_>,
+    header: &Header<'_>,
+    v: &BundleView<'_>,
+    g: Gathered,
+    leaf_bytes: &dyn Fn(ReceiptKind, usize) -> Vec<u8>,
+) -> StepResult<Passed> {
+    let cfg = ctx.cfg;
+    let threads = cfg.thread_count();
+    ctx.pass(Step::Schema, "proof_bundle_envelope.v1");
+    let Gathered {
+        events,
+        gateway,
+        gateway_sig_ok: sig_ok,
+        tools,
+        side_effects,
+        approvals,
+        delegations,
+        leaves,
+        payload_hash: bundle_hash,
+    } = g;
     ctx.bundle_id = v.bundle_id.map(str::to_string);
     ctx.agent_did = Some(v.agent_did.to_string());
-    ctx.run_id = v.run_id.map(str::to_string);
-
-    // The event chain's facts, read once: no step below reads the events themselves. The
-    // gateway receipts' facts, read once: only the Merkle step (C3), the policy replay (C4a)
-    // and the sorting check (C2) still read those receipts.
-    let events = EventScan::whole(v.events, threads);
-    let gateway = GatewayScan::whole(v.gateway, cfg, threads);
+    ctx.run_id = events.run_id().map(str::to_string);
 
     // 10–14.
-    payload::check(&v, &events, &gateway, &header, cfg)?;
-
-    // Speculative work, run while the bundle hash is computed: tool receipt hashes and every
-    // signature.
-    let (bundle_hash, tool_pre, sig_ok) = std::thread::scope(|s| {
-        let hash_job = (threads > 1).then(|| s.spawn(|| js_hash(header.payload)));
-        let (tool_pre, jobs) = prepare::prepare_receipts(&gateway, v.tools, threads);
-        let sig_ok = cfg.progress.chunked("signatures", &jobs, |c| {
-            batch::verify_all(c, cfg.sig_mode, threads)
-        });
-        let bundle_hash = match hash_job {
-            Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            None => js_hash(header.payload),
-        };
-        (bundle_hash, tool_pre, sig_ok)
-    });
+    payload::check(v, &events, &gateway, header, cfg)?;
 
     // 15–17.
-    envelope::check_signature(&header, bundle_hash.as_deref())?;
+    envelope::check_signature(header, bundle_hash.as_deref())?;
     ctx.pass(Step::Envelope, "proof_bundle envelope signed by agent_did");
 
     // 18. The chain, when there is one: its run and hash index bind receipts below.
@@ -394,23 +425,13 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     let gw = gateway::count(&gateway, &sig_ok, chain, threads);
     ctx.counts = (gw.total, gw.signature_verified, gw.verified);
 
-    // The tool, side-effect, approval and delegation receipts' facts, read once: steps 26–28,
-    // C2, C4a, C4 and C5 read these, not the receipts.
-    let agent = v.agent_did;
-    let tools = ToolScan::whole(v.tools, &tool_pre, &sig_ok, agent, cfg, threads);
-    let [side_effects, approvals, delegations] = [
-        ReceiptKind::SideEffect,
-        ReceiptKind::HumanApproval,
-        ReceiptKind::Delegation,
-    ]
-    .map(|kind| SupportScan::whole(kind, v.receipts(kind), agent, cfg, threads));
     let support = [&side_effects, &approvals, &delegations];
 
     // 26–28.
     receipts::check_tools(&tools, chain)?;
     receipts::check_support(&side_effects)?;
     receipts::check_support(&approvals)?;
-    if v.support_count() == 0 {
+    if tools.len() + side_effects.len() + approvals.len() + delegations.len() == 0 {
         ctx.skip(
             Step::Receipts,
             "no tool, side-effect, approval or delegation receipts",
@@ -501,35 +522,14 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
     }
 
     // C3.
-    let leaves = if merkle::wanted(v.payload) {
-        ReceiptKind::ALL
-            .iter()
-            .flat_map(|&k| LeafScan::whole(k, arr(v.payload, k.array_name()), threads))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let receipt = |k: ReceiptKind, i: usize| &arr(v.payload, k.array_name())[i];
     let (order, checkpoint) = merkle::check(
         v.payload,
         leaves,
         &events,
         v.agent_did,
         chain_run,
-        |k, i| merkle_proofs::leaf_bytes(k, receipt(k, i)).unwrap_or_default(),
+        leaf_bytes,
     )?;
-    // Receipts in leaf order (for receipt proofs from a verified bundle).
-    let leaves = if keep == Keep::WithLeaves {
-        order
-            .into_iter()
-            .map(|(kind, i)| Receipt {
-                kind,
-                value: receipt(kind, i).clone(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
     match &checkpoint {
         Some(c) => ctx.pass(
             Step::Merkle,
@@ -579,12 +579,6 @@ fn run(ctx: &mut Ctx<'_>, env: &Value, keep: Keep) -> StepResult<(ProofTier, Tru
         urm: urm_valid,
         spec_strict: cfg.spec_strict,
     };
-    if keep != Keep::Nothing {
-        let own = match checked {
-            Cow::Owned(e) => Some(e),
-            Cow::Borrowed(_) => None,
-        };
-        ctx.kept = Some((own, leaves, checkpoint));
-    }
-    Ok((tiers::proof_tier(&counted), tiers::trust_tier(&counted)))
+    let tiers = (tiers::proof_tier(&counted), tiers::trust_tier(&counted));
+    Ok((tiers, order, checkpoint))
 }

@@ -68,6 +68,7 @@ impl<'c> SupportScan<'c> {
     }
 
     /// The facts of a whole array.
+    #[cfg(test)]
     pub(crate) fn whole(
         kind: ReceiptKind,
         items: &[Value],

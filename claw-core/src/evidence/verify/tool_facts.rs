@@ -86,6 +86,7 @@ impl<'c> ToolScan<'c> {
     }
 
     /// The facts of a whole array.
+    #[cfg(test)]
     pub(crate) fn whole(
         tools: &[Value],
         pre: &[ToolPre],

@@ -36,20 +36,17 @@ pub(crate) struct BundleView<'a> {
     pub rate_limit_claims: &'a [Value],
     pub urm: Option<&'a Value>,
     pub metadata: Option<&'a Value>,
-    /// The first event's `run_id`.
-    pub run_id: Option<&'a str>,
 }
 
 impl<'a> BundleView<'a> {
     /// The view of `env["payload"]` (absent members read as empty).
     pub fn new(env: &'a Value) -> BundleView<'a> {
         let payload = &env["payload"];
-        let events = arr(payload, "event_chain");
         BundleView {
             payload,
             bundle_id: str_of(payload, "bundle_id"),
             agent_did: str_of(payload, "agent_did").unwrap_or(""),
-            events,
+            events: arr(payload, "event_chain"),
             gateway: arr(payload, "receipts"),
             tools: arr(payload, "tool_receipts"),
             side_effects: arr(payload, "side_effect_receipts"),
@@ -59,7 +56,6 @@ impl<'a> BundleView<'a> {
             rate_limit_claims: arr(payload, "rate_limit_claims"),
             urm: payload.get("urm"),
             metadata: payload.get("metadata"),
-            run_id: events.first().and_then(|e| str_of(e, "run_id")),
         }
     }
 
@@ -72,11 +68,6 @@ impl<'a> BundleView<'a> {
             ReceiptKind::HumanApproval => self.approvals,
             ReceiptKind::Delegation => self.delegations,
         }
-    }
-
-    /// Tool, side-effect, approval and delegation receipts.
-    pub fn support_count(&self) -> usize {
-        self.tools.len() + self.side_effects.len() + self.approvals.len() + self.delegations.len()
     }
 }
 
@@ -97,14 +88,13 @@ mod tests {
         let v = BundleView::new(&env);
         assert_eq!(v.agent_did, "did:key:z1");
         assert_eq!(v.bundle_id, Some("b"));
-        assert_eq!(v.run_id, Some("r"));
+        assert_eq!(v.events.len(), 1);
         assert_eq!(v.receipts(ReceiptKind::Tool).len(), 2);
         assert!(v.receipts(ReceiptKind::Gateway).is_empty());
-        assert_eq!(v.support_count(), 2);
         assert!(v.urm.is_some() && v.metadata.is_none());
         let empty = json!({});
         let v = BundleView::new(&empty);
         assert_eq!(v.agent_did, "");
-        assert!(v.events.is_empty() && v.run_id.is_none());
+        assert!(v.events.is_empty());
     }
 }
