@@ -9,7 +9,7 @@
 mod common;
 mod evidence_util;
 
-use claw_core::evidence::{verify_bundle, ReceiptKind, VerifyConfig};
+use claw_core::evidence::{verify_bundle, verify_bundle_with_tree, ReceiptKind, VerifyConfig};
 use claw_core::json::{self, KeyOrder};
 use claw_core::{b64, hash};
 use evidence_util::*;
@@ -50,7 +50,11 @@ fn positions(n: usize, seed: u64) -> Vec<usize> {
 }
 
 fn code(env: &Value, cfg: &VerifyConfig) -> &'static str {
-    let v = verify_bundle(&text(env), cfg);
+    let bytes = text(env);
+    let v = verify_bundle(&bytes, cfg);
+    // The streamed verifier (these bundles have more than 512 items) and the parsed tree
+    // give the same verdict, component for component.
+    assert_eq!(v, verify_bundle_with_tree(&bytes, cfg));
     assert!(!v.valid || v.reason_code == "OK");
     v.reason_code
 }

@@ -91,10 +91,10 @@ pub use runlog::{
 };
 pub use schema::UNVERIFIED_METADATA_MEMBERS;
 pub use verify::{
-    verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_log_inclusion_proof,
-    verify_receipt_proof, Component, ComponentStatus, Detail, PolicyReplay, ProofTier,
-    ReceiptProofVerdict, Step, TrustTier, Verdict, VerdictHead, VerifyConfig, VerifyFailure,
-    VerifyLimits,
+    verify_bundle, verify_bundle_for_use, verify_bundle_value, verify_bundle_with_tree,
+    verify_log_inclusion_proof, verify_receipt_proof, Component, ComponentStatus, Detail,
+    PolicyReplay, ProofTier, ReceiptProofVerdict, Step, TrustTier, Verdict, VerdictHead,
+    VerifyConfig, VerifyFailure, VerifyLimits,
 };
 
 /// The metadata namespace claw writes under (shared with WPC metadata).

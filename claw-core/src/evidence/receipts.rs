@@ -55,6 +55,11 @@ impl ReceiptKind {
         }
     }
 
+    /// Inverse of [`ReceiptKind::array_name`].
+    pub(crate) fn from_array_name(s: &str) -> Option<ReceiptKind> {
+        ReceiptKind::ALL.into_iter().find(|k| k.array_name() == s)
+    }
+
     /// The receipt type name (also the `envelope_type` of its envelope).
     pub fn type_name(self) -> &'static str {
         match self {

@@ -32,8 +32,6 @@ mod rate_limits;
 mod receipt_proof;
 mod receipts;
 mod schema;
-// Wired in by the streamed driver (docs/design/streaming-verifier.md), which lands next.
-#[allow(dead_code)]
 mod stream;
 mod support_facts;
 mod tiers;
@@ -212,7 +210,23 @@ pub(crate) fn verify_bundle_keep(bytes: &[u8], cfg: &VerifyConfig) -> (Verdict, 
     verify_bytes(bytes, cfg, Keep::WithLeaves)
 }
 
+/// The verdict of the parsed-tree path alone, never the streamed one: the oracle the
+/// streamed verifier is held to (differential tests and fuzzing). Not for other use.
+#[doc(hidden)]
+pub fn verify_bundle_with_tree(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
+    verify_tree(bytes, cfg, Keep::Nothing).0
+}
+
 fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: Keep) -> (Verdict, Option<Parsed>) {
+    if keep == Keep::Nothing {
+        if let Some(verdict) = stream::verify(bytes, cfg) {
+            return (verdict, None);
+        }
+    }
+    verify_tree(bytes, cfg, keep)
+}
+
+fn verify_tree(bytes: &[u8], cfg: &VerifyConfig, keep: Keep) -> (Verdict, Option<Parsed>) {
     match parse_input(bytes, cfg) {
         Ok(v) => match verify_inner(&v, cfg, keep) {
             (verdict, Some((own, leaves, checkpoint))) => {

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 /// Legacy raw receipt entries (`receipt_type` without `envelope_type`) are set aside for the
 /// schema check and everything after it; the payload hash still covers the original payload.
 pub(crate) fn set_aside_legacy(env: &Value) -> Cow<'_, Value> {
-    let legacy = |r: &Value| r.get("envelope_type").is_none() && r.get("receipt_type").is_some();
+    let legacy = is_legacy;
     match env["payload"].get("receipts").and_then(Value::as_array) {
         Some(rs) if rs.iter().any(legacy) => {
             let mut e = env.clone();
@@ -27,6 +27,12 @@ pub(crate) fn set_aside_legacy(env: &Value) -> Cow<'_, Value> {
         }
         _ => Cow::Borrowed(env),
     }
+}
+
+/// Whether a gateway receipt array entry is a legacy raw receipt (`receipt_type` without
+/// `envelope_type`), set aside before the schema.
+pub(crate) fn is_legacy(r: &Value) -> bool {
+    r.get("envelope_type").is_none() && r.get("receipt_type").is_some()
 }
 
 /// Step 9.75 on the envelope (legacy entries already set aside).
@@ -85,14 +91,11 @@ fn schema_code(e: &SchemaError) -> &'static str {
     }
 }
 
-/// Schema validation with the big arrays' items checked in parallel. The first error is
-/// deterministic: the envelope without array items first, then arrays in schema order.
-fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), SchemaError> {
-    let limits = ArrayLimits {
-        receipts: cfg.limits.max_receipts,
-        rate_limit_claims: cfg.limits.max_rate_limit_claims,
-    };
-    let big: [(&str, schema::Schema); 6] = [
+/// The payload's big arrays and their item schemas, in the order their first errors are
+/// reported (the schema's order).
+pub(crate) fn big_items(cfg: &VerifyConfig) -> [(&'static str, schema::Schema); 6] {
+    let limits = limits(cfg);
+    [
         ("event_chain", schema_event()),
         ("receipts", schema::gateway_envelope()),
         ("tool_receipts", schema::tool_item()),
@@ -108,25 +111,54 @@ fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), S
             "delegation_receipts",
             schema_item("delegation_receipts", limits),
         ),
-    ];
+    ]
+}
+
+/// Whether arrays of these lengths (legacy entries set aside) are checked skeleton first,
+/// then items ([`check_split`]); otherwise the whole envelope is checked in one pass, whose
+/// first error can differ.
+pub(crate) fn split(lens: impl IntoIterator<Item = usize>) -> bool {
+    lens.into_iter().sum::<usize>() > 512
+}
+
+/// Schema validation with the big arrays' items checked in parallel. The first error is
+/// deterministic: the envelope without array items first, then arrays in schema order.
+fn schema_check(env: &Value, cfg: &VerifyConfig, threads: usize) -> Result<(), SchemaError> {
+    let big = big_items(cfg);
     let payload = env.get("payload");
-    let large =
-        payload.is_some_and(|p| big.iter().map(|(k, _)| arr(p, k).len()).sum::<usize>() > 512);
-    if !large {
-        return schema::bundle_envelope(limits).validate(env, "$");
+    let lens = big
+        .iter()
+        .map(|(k, _)| payload.map_or(0, |p| arr(p, k).len()));
+    if !split(lens) {
+        return schema::bundle_envelope(limits(cfg)).validate(env, "$");
     }
-    // Items replaced by placeholders of the same length for the structural pass (the big
-    // arrays are not copied).
-    let big_keys: Vec<&str> = big.iter().map(|(k, _)| *k).collect();
-    let shallow = shallow_copy(env, &big_keys);
-    let skeleton = schema::bundle_envelope(limits).without_split_items();
-    skeleton.validate(&shallow, "$")?;
-    let Some(p) = payload else { return Ok(()) };
+    let mut items = Vec::with_capacity(big.len());
     for (k, item) in big {
-        let items = arr(p, k);
+        let values = payload.map_or(&[][..], |p| arr(p, k));
         let mut scan = ItemScan::new(k, item);
         cfg.progress
-            .each_run("schema", items, |run| scan.push(run, threads));
+            .each_run("schema", values, |run| scan.push(run, threads));
+        items.push((k, values.len(), scan));
+    }
+    check_split(env, items, cfg)
+}
+
+/// The split check: `env`'s skeleton, each big array read as `len` placeholders (its items
+/// need not be there: a streamed envelope has them elsewhere), then each array's first item
+/// error (`items`, in [`big_items`] order, scanned already).
+pub(crate) fn check_split(
+    env: &Value,
+    items: Vec<(&str, usize, ItemScan)>,
+    cfg: &VerifyConfig,
+) -> Result<(), SchemaError> {
+    let lens: Vec<(&str, usize)> = items.iter().map(|(k, n, _)| (*k, *n)).collect();
+    let shallow = shallow_copy(env, &lens);
+    let skeleton = schema::bundle_envelope(limits(cfg)).without_split_items();
+    skeleton.validate(&shallow, "$")?;
+    if env.get("payload").is_none() {
+        return Ok(());
+    }
+    for (_, _, scan) in items {
         scan.finish()?;
     }
     Ok(())
@@ -167,13 +199,20 @@ impl ItemScan {
         self.seen += items.len();
     }
 
+    /// Whether an item pushed so far failed.
+    pub(crate) fn failed(&self) -> bool {
+        self.first.is_some()
+    }
+
     /// The first error of every item pushed.
     pub(crate) fn finish(self) -> Result<(), SchemaError> {
         self.first.map_or(Ok(()), Err)
     }
 }
 
-fn shallow_copy(env: &Value, big: &[&str]) -> Value {
+/// `env` with each big array of the payload replaced by its length in `null`s (the
+/// structural pass neither copies nor reads the items).
+fn shallow_copy(env: &Value, big: &[(&str, usize)]) -> Value {
     let mut out = Map::new();
     for (k, v) in env.as_object().into_iter().flatten() {
         if k != "payload" {
@@ -182,9 +221,9 @@ fn shallow_copy(env: &Value, big: &[&str]) -> Value {
         }
         let mut p = Map::new();
         for (pk, pv) in v.as_object().into_iter().flatten() {
-            match pv {
-                Value::Array(a) if big.contains(&pk.as_str()) => {
-                    p.insert(pk.clone(), Value::Array(vec![Value::Null; a.len()]));
+            match (pv, big.iter().find(|(b, _)| b == pk)) {
+                (Value::Array(_), Some((_, n))) => {
+                    p.insert(pk.clone(), Value::Array(vec![Value::Null; *n]));
                 }
                 _ => {
                     p.insert(pk.clone(), pv.clone());

@@ -1,9 +1,27 @@
-//! The element pass of the streamed verifier (docs/design/streaming-verifier.md): the
-//! payload's big arrays, left unparsed by [`json::parse_deferring`], are parsed a chunk at a
-//! time, each chunk handed to the scans and hashed into the payload hash, then dropped. Only
-//! the skeleton and one chunk per array are ever held as values.
+//! The streamed verifier (docs/design/streaming-verifier.md). The bundle is parsed with its
+//! big arrays left unparsed ([`json::parse_deferring`]); the element pass ([`element_pass`])
+//! parses them a chunk at a time, checks each chunk's items against their schema, hands it to
+//! the scans ([`Gatherer`]), hashes it into the payload hash and drops it. Only the skeleton,
+//! one chunk and the facts are ever held, about a quarter of the bundle's bytes where the
+//! parsed tree takes four times them. The steps then run on the facts exactly as they do for
+//! the tree ([`super::steps`]).
+//!
+//! [`verify`] takes a bundle only where its verdict is certainly the tree path's: more than
+//! 512 items (the schema's split mode; legacy entries set aside), a proof-bundle envelope at
+//! the root or under `envelope` with its arrays where the paths expect them, strict JSON in
+//! every element, nothing kept for a consumer. Anything else returns `None` and takes the
+//! tree path.
 
+use super::super::document::{locate_document, Located};
 use super::super::par_map;
+use super::super::receipts::ReceiptKind;
+use super::config::VerifyConfig;
+use super::gather::Gatherer;
+use super::schema::{self, ItemScan};
+use super::verdict::Verdict;
+use super::view::BundleView;
+use super::{envelope, merkle, merkle_proofs, steps, Ctx, StepResult};
+use crate::b64;
 use crate::json::{self, Deferred, HashStream, JsonError, KeyOrder, Limits};
 use serde_json::{Map, Value};
 
@@ -24,8 +42,8 @@ pub(crate) const CHUNK: usize = 4096;
 /// How the element pass ended early.
 #[derive(Debug)]
 pub(crate) enum PassError {
-    /// An element is not strict JSON.
-    Json(JsonError),
+    /// An element is not strict JSON (the tree path reports its error).
+    NotStrict,
     /// The payload could not be serialized for its hash (the whole-tree hash is `None` too).
     Unhashable,
 }
@@ -33,7 +51,7 @@ pub(crate) enum PassError {
 /// Walk the payload whose skeleton is `payload` (each array of `arrays` read as empty there),
 /// in the order its hash is written (JavaScript's `JSON.stringify` order): every other member
 /// is hashed as it stands; each deferred array's elements are parsed from `input` a chunk at
-/// a time on `threads`, handed to `feed(name, chunk)`, hashed, and dropped. `arrays` pairs a
+/// a time on `threads`, hashed, and handed over to `feed(name, chunk)`, which drops them. `arrays` pairs a
 /// member name of `payload` with its elements. Returns the payload's SHA-256, equal to
 /// `json::sha256_of(payload with its arrays, KeyOrder::JavaScript)`.
 pub(crate) fn element_pass(
@@ -42,7 +60,7 @@ pub(crate) fn element_pass(
     arrays: &[(&str, &Deferred)],
     limits: &Limits,
     threads: usize,
-    mut feed: impl FnMut(&str, &[Value]),
+    mut feed: impl FnMut(&str, Vec<Value>),
 ) -> Result<[u8; 32], PassError> {
     let mut h = HashStream::new(KeyOrder::JavaScript);
     let place = |_| PassError::Unhashable;
@@ -63,17 +81,156 @@ pub(crate) fn element_pass(
             let chunk = parsed
                 .into_iter()
                 .collect::<Result<Vec<Value>, JsonError>>()
-                .map_err(PassError::Json)?;
-            feed(k, &chunk);
+                .map_err(|_| PassError::NotStrict)?;
             for v in &chunk {
                 h.value(v).map_err(|_| PassError::Unhashable)?;
             }
-            json::drop_with_threads(Value::Array(chunk), threads);
+            feed(k, chunk);
         }
         h.end().map_err(place)?;
     }
     h.end().map_err(place)?;
     h.finish().map_err(place)
+}
+
+/// Serialization depth allowed in a hash ([`json::sha256_of`]'s), less the depth of a big
+/// array's elements: deeper limits keep the tree path, whose hash counts depth from the root.
+const MAX_STREAMED_DEPTH: usize = 200;
+
+/// Verify `bytes` with the big arrays streamed, or `None` where the tree path must decide (see
+/// the module documentation).
+pub(crate) fn verify(bytes: &[u8], cfg: &VerifyConfig) -> Option<Verdict> {
+    if cfg.limits.max_depth > MAX_STREAMED_DEPTH {
+        return None;
+    }
+    let limits = Limits {
+        max_bytes: cfg.limits.max_bytes,
+        max_depth: cfg.limits.max_depth,
+        exact_integers: true,
+    };
+    let paths: Vec<Vec<&str>> = [&["payload"][..], &["envelope", "payload"][..]]
+        .iter()
+        .flat_map(|prefix| {
+            BIG_ARRAYS.iter().map(move |a| {
+                let mut p = prefix.to_vec();
+                p.push(a);
+                p
+            })
+        })
+        .collect();
+    let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+    cfg.progress.step("parse", bytes.len());
+    let (root, deferred) = json::parse_deferring(bytes, &limits, &paths).ok()?;
+    let Ok(Located::ProofBundle(env)) = locate_document(&root) else {
+        return None;
+    };
+    let prefix: &[&str] = if std::ptr::eq(env, &root) {
+        &["payload"]
+    } else {
+        &["envelope", "payload"]
+    };
+    // Every deferred array is one of the located payload's (no other verdict reads them).
+    let mut arrays: Vec<(&str, &Deferred)> = Vec::with_capacity(deferred.len());
+    for d in &deferred {
+        let path = d.path();
+        let name = BIG_ARRAYS
+            .iter()
+            .find(|a| path.last().is_some_and(|l| l == *a))?;
+        if path.len() != prefix.len() + 1 || path.iter().zip(prefix).any(|(a, b)| a != b) {
+            return None;
+        }
+        arrays.push((name, d));
+    }
+    if !schema::split(arrays.iter().map(|(_, d)| d.len())) {
+        return None;
+    }
+    let payload = env.get("payload")?.as_object()?;
+    let threads = cfg.thread_count();
+    let agent_did = payload
+        .get("agent_did")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let wanted = merkle::wanted(&env["payload"]);
+
+    // The element pass: items against their schema, the scans fed while no item has failed
+    // (a schema failure decides the verdict, so no later fact is read), the gateway
+    // array's legacy entries set aside (their positions kept for the Merkle tie-break).
+    let mut gatherer = Gatherer::new(cfg, agent_did, wanted, threads);
+    let mut items: Vec<(&str, usize, ItemScan)> = schema::big_items(cfg)
+        .into_iter()
+        .map(|(k, item)| (k, 0, ItemScan::new(k, item)))
+        .collect();
+    let mut gateway_at: Vec<usize> = Vec::new();
+    let mut gateway_seen = 0;
+    let mut failed = false;
+    let digest = element_pass(
+        bytes,
+        payload,
+        &arrays,
+        &limits,
+        threads,
+        |name, mut chunk| {
+            if name == "receipts" {
+                let base = gateway_seen;
+                gateway_seen += chunk.len();
+                let mut k = 0;
+                chunk.retain(|r| {
+                    let keep = !schema::is_legacy(r);
+                    if keep {
+                        gateway_at.push(base + k);
+                    }
+                    k += 1;
+                    keep
+                });
+            }
+            if let Some((_, n, scan)) = items.iter_mut().find(|(k, _, _)| *k == name) {
+                *n += chunk.len();
+                scan.push(&chunk, threads);
+                failed |= scan.failed();
+            }
+            if !failed {
+                match ReceiptKind::from_array_name(name) {
+                    Some(kind) => gatherer.receipts(kind, &chunk),
+                    None => gatherer.events(&chunk),
+                }
+            }
+            json::drop_with_threads(Value::Array(chunk), threads);
+        },
+    )
+    .ok()?;
+    cfg.progress.advance(bytes.len());
+    // Legacy entries set aside may leave too few items for the split mode.
+    if !schema::split(items.iter().map(|(_, n, _)| *n)) {
+        return None;
+    }
+    let gathered = gatherer.finish(Some(b64::encode(digest)));
+
+    let mut ctx = Ctx::new(cfg);
+    let outcome = (|| -> StepResult<_> {
+        // 1–9.
+        let header = envelope::check_header(env, cfg)?;
+        // 9.75.
+        schema::check_split(env, items, cfg)
+            .map_err(|e| schema::failure(e, super::Step::Schema, true))?;
+        let v = BundleView::new(env);
+        let element = |kind: ReceiptKind, i: usize| -> Vec<u8> {
+            let at = match kind {
+                ReceiptKind::Gateway => gateway_at.get(i).copied(),
+                _ => Some(i),
+            };
+            let d = arrays.iter().find(|(n, _)| *n == kind.array_name());
+            let value = d
+                .zip(at)
+                .and_then(|((_, d), at)| d.element(bytes, at, &limits));
+            match value {
+                Some(Ok(r)) => merkle_proofs::leaf_bytes(kind, &r).unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        };
+        let (tiers, _, _) = steps(&mut ctx, &header, &v, gathered, &element)?;
+        Ok(tiers)
+    })();
+    Some(ctx.verdict(outcome).0)
 }
 
 /// An index below `len()` always has an element; if one were missing, fail as a syntax error
@@ -144,7 +301,7 @@ mod tests {
                 &arrays,
                 &limits(),
                 threads,
-                |k, chunk| fed.extend(chunk.iter().map(|v| (k.to_string(), v.clone()))),
+                |k, chunk| fed.extend(chunk.into_iter().map(|v| (k.to_string(), v))),
             )
             .unwrap();
             assert_eq!(got, want, "{threads} threads");
@@ -180,7 +337,7 @@ mod tests {
             1,
             |_, c| fed += c.len(),
         );
-        assert!(matches!(r, Err(PassError::Json(_))), "{r:?}");
+        assert!(matches!(r, Err(PassError::NotStrict)), "{r:?}");
         assert_eq!(fed, 0, "a chunk with a bad element is not fed");
     }
 }
