@@ -145,6 +145,11 @@ pub enum DocumentVerdict {
 /// export bundle when the document carries `export_version`, else as a proof bundle,
 /// parsing it once (what `claw bundle verify` does).
 pub fn verify_document(bytes: &[u8], cfg: &VerifyConfig) -> DocumentVerdict {
+    // A large proof bundle is verified without its tree (export and aggregate bundles are
+    // not taken there).
+    if let Some(v) = super::verify::verify_streamed(bytes, cfg) {
+        return DocumentVerdict::Proof(v);
+    }
     match parse_input(bytes, cfg) {
         Ok(doc) => {
             // An ambiguous root is refused by the proof-bundle verifier (AMBIGUOUS_DOCUMENT).

@@ -217,9 +217,15 @@ pub fn verify_bundle_with_tree(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {
     verify_tree(bytes, cfg, Keep::Nothing).0
 }
 
+/// A proof bundle's verdict from the streamed verifier, when it decides `bytes` (see
+/// `stream.rs`); `None`: parse the tree.
+pub(crate) fn verify_streamed(bytes: &[u8], cfg: &VerifyConfig) -> Option<Verdict> {
+    stream::verify(bytes, cfg)
+}
+
 fn verify_bytes(bytes: &[u8], cfg: &VerifyConfig, keep: Keep) -> (Verdict, Option<Parsed>) {
     if keep == Keep::Nothing {
-        if let Some(verdict) = stream::verify(bytes, cfg) {
+        if let Some(verdict) = verify_streamed(bytes, cfg) {
             return (verdict, None);
         }
     }

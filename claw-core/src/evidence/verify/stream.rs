@@ -13,6 +13,7 @@
 //! tree path.
 
 use super::super::document::{locate_document, Located};
+use super::super::is_aggregate_bundle;
 use super::super::par_map;
 use super::super::receipts::ReceiptKind;
 use super::config::VerifyConfig;
@@ -121,9 +122,13 @@ pub(crate) fn verify(bytes: &[u8], cfg: &VerifyConfig) -> Option<Verdict> {
     let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
     cfg.progress.step("parse", bytes.len());
     let (root, deferred) = json::parse_deferring(bytes, &limits, &paths).ok()?;
+    // An aggregate bundle is another document (`verify_document` routes it).
     let Ok(Located::ProofBundle(env)) = locate_document(&root) else {
         return None;
     };
+    if is_aggregate_bundle(&root) {
+        return None;
+    }
     let prefix: &[&str] = if std::ptr::eq(env, &root) {
         &["payload"]
     } else {
