@@ -129,7 +129,10 @@ fn jcs_and_keys(data: &[u8]) {
             &mut err,
         );
         // The arguments a human is shown: readable exactly when JCS is, bounded, escaped.
-        assert_eq!(check(shown_rc, &err), rc == claw_result_code::CLAW_OK as claw_result);
+        assert_eq!(
+            check(shown_rc, &err),
+            rc == claw_result_code::CLAW_OK as claw_result
+        );
         if !shown.is_null() {
             let shown = take(shown);
             assert!(shown.chars().count() <= max_chars.max(160));

@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(rest);
     match sel % 5 {
         0 => {
-            let m = if sel & 0x80 == 0 { Method::GET } else { Method::POST };
+            let m = if sel & 0x80 == 0 {
+                Method::GET
+            } else {
+                Method::POST
+            };
             let _ = route(&m, &text);
         }
         1 => {
@@ -34,15 +38,25 @@ fuzz_target!(|data: &[u8]| {
         }
         3 => {
             let key = claw_core::keys::SigningKey::from_seed(&[7u8; 32]);
-            let signed = claw_core::envelope::sign("gateway_receipt", &json!({"receipt_id": "rcpt_f"}), &key, 0, None)
-                .expect("a fixed payload signs");
+            let signed = claw_core::envelope::sign(
+                "gateway_receipt",
+                &json!({"receipt_id": "rcpt_f"}),
+                &key,
+                0,
+                None,
+            )
+            .expect("a fixed payload signs");
             let env = signed.to_value();
             let s = Signed::from_values(signed, json!({"version": "1.0"}), "k".into());
             let parsed = claw_core::json::parse(rest, &claw_core::json::Limits::STRICT).ok();
             if let Some(p) = &parsed {
                 let _ = usage(p);
             }
-            let status = if sel & 0x80 == 0 { StatusCode::OK } else { StatusCode::TOO_MANY_REQUESTS };
+            let status = if sel & 0x80 == 0 {
+                StatusCode::OK
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
             let out = merge_receipt(rest, parsed.as_ref(), status, &s);
             let back = claw_core::json::parse(&out, &claw_core::json::Limits::STRICT)
                 .expect("a merged response is strict JSON");
@@ -58,7 +72,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(c.envelope, env);
         }
         _ => {
-            let env = json!({"envelope_type": "gateway_receipt", "payload": {"receipt_id": "rcpt_s"}});
+            let env =
+                json!({"envelope_type": "gateway_receipt", "payload": {"receipt_id": "rcpt_s"}});
             // An SSE body never starts with `{` (the reader would take it for JSON).
             // The gateway appends its trailer after the provider's last event, which ends
             // with a newline: the trailer starts a line.

@@ -35,7 +35,9 @@ impl WpcView for Table {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(cfg) = OpenClawConfig::parse(data) else { return };
+    let Ok(cfg) = OpenClawConfig::parse(data) else {
+        return;
+    };
     let _ = effective_agents(&cfg);
     let report = audit(&cfg, &Table, None, Some(0));
     let _ = report.to_text();
@@ -49,5 +51,7 @@ fuzz_target!(|data: &[u8]| {
     // Whatever its `plugins` section, the plugin assessment and the plugin-aware audit of
     // an accepted config do not panic.
     let plugin = PluginCoverage::assess(&cfg, Table.policy_hash(), |p| Ok(p.to_string()));
-    let _ = audit_with_plugin(&cfg, &Table, None, Some(0), &plugin).summarized().to_json();
+    let _ = audit_with_plugin(&cfg, &Table, None, Some(0), &plugin)
+        .summarized()
+        .to_json();
 });

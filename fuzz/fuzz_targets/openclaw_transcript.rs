@@ -9,11 +9,20 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = reconcile_records_json(data, Some("s"), data);
-    let Ok(t) = Transcript::parse(data) else { return };
-    let executed = t.calls.iter().filter(|c| c.outcome == CallOutcome::Executed).count();
+    let Ok(t) = Transcript::parse(data) else {
+        return;
+    };
+    let executed = t
+        .calls
+        .iter()
+        .filter(|c| c.outcome == CallOutcome::Executed)
+        .count();
     let none = reconcile(&t, &BundleRecords::default());
     let bypasses = |r: &claw_core::openclaw::ReconcileReport| {
-        r.findings.iter().filter(|f| f.check_id == "claw.openclaw.call_bypassed_gate").count()
+        r.findings
+            .iter()
+            .filter(|f| f.check_id == "claw.openclaw.call_bypassed_gate")
+            .count()
     };
     assert_eq!(bypasses(&none), executed);
     let all = BundleRecords {
