@@ -8,7 +8,8 @@ mod common;
 mod evidence_util;
 
 use claw_core::evidence::{
-    verify_bundle, verify_bundle_with_tree, verify_document, DocumentVerdict, Verdict, VerifyConfig,
+    verify_bundle, verify_bundle_with_tree, verify_document, DocumentVerdict, Verdict,
+    VerifyConfig, PROOF_BUNDLE_BIG_ARRAYS,
 };
 use claw_core::json::{self, KeyOrder};
 use claw_core::{b64, hash};
@@ -66,17 +67,10 @@ fn legacy_entries_can_bring_a_bundle_back_to_the_whole_envelope_schema() {
     let cfg = config();
     let mut env = build(60, 3).envelope().to_value();
     let p = &mut env["payload"];
-    let have: usize = [
-        "event_chain",
-        "receipts",
-        "tool_receipts",
-        "side_effect_receipts",
-        "human_approval_receipts",
-        "delegation_receipts",
-    ]
-    .iter()
-    .map(|k| p[*k].as_array().map_or(0, Vec::len))
-    .sum();
+    let have: usize = PROOF_BUNDLE_BIG_ARRAYS
+        .iter()
+        .map(|k| p[*k].as_array().map_or(0, Vec::len))
+        .sum();
     assert!(have < 511, "{have}");
     let receipts = p["receipts"].as_array_mut().unwrap();
     for i in 0..(513 - have) {

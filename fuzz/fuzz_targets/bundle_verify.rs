@@ -19,6 +19,7 @@
 use claw_core::evidence::{
     parse_clawverify_config, verify_bundle, verify_bundle_value, verify_bundle_with_tree,
     verify_export_bundle, verify_receipt_proof, Bundle, SigMode, VerifyConfig,
+    PROOF_BUNDLE_BIG_ARRAYS as BIG,
 };
 use claw_core::json::{self, KeyOrder};
 use claw_core::keys::SigningKey;
@@ -128,16 +129,6 @@ fn export_bundle(data: &[u8], batch: &VerifyConfig, seq: &VerifyConfig) {
     .sum();
     assert_eq!(a.manifest_entries_verified, 1 + attestations);
 }
-
-/// The big arrays of a proof bundle, which the streamed verifier leaves unparsed.
-const BIG: [&str; 6] = [
-    "event_chain",
-    "receipts",
-    "tool_receipts",
-    "side_effect_receipts",
-    "human_approval_receipts",
-    "delegation_receipts",
-];
 
 /// `data` as a JSON bundle with its big arrays repeated (in order, cyclically) to more than
 /// 512 items, re-signed by the seeds' agent when it signed the original: the streamed

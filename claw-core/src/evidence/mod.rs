@@ -97,6 +97,18 @@ pub use verify::{
     VerifyConfig, VerifyFailure, VerifyLimits,
 };
 
+/// The members of a proof bundle's payload that hold nearly all of its bytes (the event chain
+/// and the five receipt arrays), in the order the schema reports their items' errors: the
+/// arrays the streamed verifier leaves unparsed.
+pub const PROOF_BUNDLE_BIG_ARRAYS: [&str; 6] = [
+    "event_chain",
+    "receipts",
+    "tool_receipts",
+    "side_effect_receipts",
+    "human_approval_receipts",
+    "delegation_receipts",
+];
+
 /// The metadata namespace claw writes under (shared with WPC metadata).
 pub const CLAW_NAMESPACE: &str = "claw.dev/v1";
 pub use wire::ParseEnumError;

@@ -6,6 +6,7 @@
 use super::super::par_map;
 use super::super::receipts::ReceiptKind;
 use super::super::schema::{self, ArrayLimits, SchemaError};
+use super::super::PROOF_BUNDLE_BIG_ARRAYS;
 use super::config::VerifyConfig;
 use super::failure::{Detail, Step, StepResult, VerifyFailure};
 use super::helpers::arr;
@@ -95,23 +96,15 @@ fn schema_code(e: &SchemaError) -> &'static str {
 /// reported (the schema's order).
 pub(crate) fn big_items(cfg: &VerifyConfig) -> [(&'static str, schema::Schema); 6] {
     let limits = limits(cfg);
-    [
-        ("event_chain", schema_event()),
-        ("receipts", schema::gateway_envelope()),
-        ("tool_receipts", schema::tool_item()),
-        (
-            "side_effect_receipts",
-            schema_item("side_effect_receipts", limits),
-        ),
-        (
-            "human_approval_receipts",
-            schema_item("human_approval_receipts", limits),
-        ),
-        (
-            "delegation_receipts",
-            schema_item("delegation_receipts", limits),
-        ),
-    ]
+    PROOF_BUNDLE_BIG_ARRAYS.map(|k| {
+        let item = match k {
+            "event_chain" => schema_event(),
+            "receipts" => schema::gateway_envelope(),
+            "tool_receipts" => schema::tool_item(),
+            _ => schema_item(k, limits),
+        };
+        (k, item)
+    })
 }
 
 /// Whether arrays of these lengths (legacy entries set aside) are checked skeleton first,

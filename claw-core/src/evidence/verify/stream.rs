@@ -16,6 +16,7 @@ use super::super::document::{locate_document, Located};
 use super::super::is_aggregate_bundle;
 use super::super::par_map;
 use super::super::receipts::ReceiptKind;
+use super::super::PROOF_BUNDLE_BIG_ARRAYS as BIG_ARRAYS;
 use super::config::VerifyConfig;
 use super::gather::Gatherer;
 use super::schema::{self, ItemScan};
@@ -25,16 +26,6 @@ use super::{envelope, merkle, merkle_proofs, steps, Ctx, StepResult};
 use crate::b64;
 use crate::json::{self, Deferred, HashStream, JsonError, KeyOrder, Limits};
 use serde_json::{Map, Value};
-
-/// The payload's big arrays, the ones a streamed verification leaves unparsed.
-pub(crate) const BIG_ARRAYS: [&str; 6] = [
-    "event_chain",
-    "receipts",
-    "tool_receipts",
-    "side_effect_receipts",
-    "human_approval_receipts",
-    "delegation_receipts",
-];
 
 /// Elements parsed and handed on together: large enough that the parallel work inside one
 /// chunk spreads over every thread, small enough that a chunk's values stay a few MiB.
