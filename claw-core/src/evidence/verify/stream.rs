@@ -74,8 +74,13 @@ pub(crate) fn element_pass(
                 .into_iter()
                 .collect::<Result<Vec<Value>, JsonError>>()
                 .map_err(|_| PassError::NotStrict)?;
-            for v in &chunk {
-                h.value(v).map_err(|_| PassError::Unhashable)?;
+            // Serialized on the threads, hashed in order on this one.
+            let bytes = par_map(&chunk, threads, |v| {
+                json::serialize(v, KeyOrder::JavaScript)
+            });
+            for b in bytes {
+                let b = b.map_err(|_| PassError::Unhashable)?;
+                h.serialized(&b).map_err(place)?;
             }
             feed(k, chunk);
         }
