@@ -84,8 +84,7 @@ impl<'c> Gatherer<'c> {
         match kind {
             ReceiptKind::Gateway => self.gateway.push(items, threads),
             ReceiptKind::Tool => {
-                let none = GatewayFacts::default();
-                let (pre, jobs) = prepare::prepare_receipts(&none, items, threads);
+                let (pre, jobs) = prepare::prepare_tools(items, threads);
                 let cfg = self.cfg;
                 let ok = cfg.progress.chunked("signatures", &jobs, |c| {
                     batch::verify_all(c, cfg.sig_mode, threads)

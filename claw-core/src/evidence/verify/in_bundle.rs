@@ -5,7 +5,7 @@ use super::super::batch::{self, SigMode};
 use super::super::receipts::ReceiptKind;
 use super::config::VerifyConfig;
 use super::failure::{Step, VerifyFailure};
-use super::gateway_facts::{GatewayFacts, GatewayScan};
+use super::gateway_facts::GatewayScan;
 use super::helpers::str_of;
 use super::prepare::GwFail;
 use super::{prepare, receipts, schema};
@@ -66,8 +66,7 @@ pub(crate) fn verify_receipt_as_in_bundle(
             }
         }
         ReceiptKind::Tool => {
-            let no_gateway = GatewayFacts::default();
-            let (tool_pre, jobs) = prepare::prepare_receipts(&no_gateway, one, 1);
+            let (tool_pre, jobs) = prepare::prepare_tools(one, 1);
             let sig_ok = batch::verify_all(&jobs, SigMode::Sequential, 1);
             receipts::check_tool_receipt(0, r, &tool_pre[0], &sig_ok, agent_did, cfg)
                 .map_err(to_err)?;

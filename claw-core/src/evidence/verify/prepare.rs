@@ -1,14 +1,13 @@
-//! Speculative per-receipt work, run while the bundle hash is computed (docs/SPEC.md §6.3
-//! steps 25–26 before their verdicts): the tool-receipt envelopes' payload hashes and the list
-//! of every signature to check; and the reference's generic gateway-receipt checks, which the
-//! gateway facts apply to each receipt as they are read.
+//! Per-receipt work done as the receipts are gathered (docs/SPEC.md §6.3 steps 25–26 before
+//! their verdicts): the tool-receipt envelopes' payload hashes and their signature jobs; and
+//! the reference's generic gateway-receipt checks, which the gateway facts apply to each
+//! receipt as they are read.
 
 use super::super::batch::SigJob;
 use super::super::par_map;
 use super::super::receipts::{MAX_LATENCY_MS, MAX_TOKENS};
 use super::super::schema::is_b64u_chars;
 use super::failure::{Detail, Step, VerifyFailure};
-use super::gateway_facts::GatewayFacts;
 use super::helpers::{arr, did_format_ok, did_key, js_hash, parse_ms, str_of};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -50,11 +49,8 @@ pub(crate) struct ToolPre {
     pub cosig_jobs: Vec<Option<usize>>,
 }
 
-/// Speculative per-receipt work: the tool receipts' hashes (in parallel) and the list of
-/// signature jobs, the gateway receipts' first (their generic checks are facts already:
-/// job `j` is the gateway facts' job `j`), then the tool receipts'.
-pub(crate) fn prepare_receipts<'a>(
-    gw: &'a GatewayFacts,
+/// The tool receipts' hashes (in parallel) and their signature jobs, in receipt order.
+pub(crate) fn prepare_tools<'a>(
     tools: &'a [Value],
     threads: usize,
 ) -> (Vec<ToolPre>, Vec<SigJob<'a>>) {
@@ -85,7 +81,7 @@ pub(crate) fn prepare_receipts<'a>(
             Err(VerifyFailure::HashMismatch as Variant)
         })
     });
-    let mut jobs: Vec<SigJob<'a>> = gw.sig_jobs().collect();
+    let mut jobs: Vec<SigJob<'a>> = Vec::new();
     let mut tool_pre = Vec::with_capacity(tools.len());
     for (r, hash_ok) in tools.iter().zip(tool_hash) {
         let mut tp = ToolPre {
