@@ -11,21 +11,8 @@ use claw_core::evidence::{
     verify_bundle, verify_bundle_with_tree, verify_document, DocumentVerdict, Verdict,
     VerifyConfig, PROOF_BUNDLE_BIG_ARRAYS,
 };
-use claw_core::json::{self, KeyOrder};
-use claw_core::{b64, hash};
 use evidence_util::*;
 use serde_json::{json, Value};
-
-fn text(v: &Value) -> Vec<u8> {
-    json::serialize(v, KeyOrder::JavaScript).unwrap()
-}
-
-/// Re-sign the payload with the agent key.
-fn resign(env: &mut Value) {
-    let h = hash::sha256_b64u(text(&env["payload"]));
-    env["signature_b64u"] = Value::String(b64::encode(agent_key().sign(h.as_bytes())));
-    env["payload_hash_b64u"] = Value::String(h);
-}
 
 /// The verdict, checked against the tree's.
 fn same(bytes: &[u8], cfg: &VerifyConfig) -> Verdict {

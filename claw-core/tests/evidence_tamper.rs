@@ -10,21 +10,8 @@ mod common;
 mod evidence_util;
 
 use claw_core::evidence::{verify_bundle, verify_bundle_with_tree, ReceiptKind, VerifyConfig};
-use claw_core::json::{self, KeyOrder};
-use claw_core::{b64, hash};
 use evidence_util::*;
 use serde_json::Value;
-
-fn text(v: &Value) -> Vec<u8> {
-    json::serialize(v, KeyOrder::JavaScript).unwrap()
-}
-
-/// Re-sign the payload with the agent key (the insider case).
-fn resign(env: &mut Value) {
-    let h = hash::sha256_b64u(text(&env["payload"]));
-    env["signature_b64u"] = Value::String(b64::encode(agent_key().sign(h.as_bytes())));
-    env["payload_hash_b64u"] = Value::String(h);
-}
 
 /// Change one character of a base64url string, keeping it base64url and its length.
 fn flip(s: &str, at: usize) -> String {

@@ -11,14 +11,7 @@ use claw_benches::{bundle_bytes, status_kib, Mix};
 use claw_core::json::{self, HashStream, KeyOrder, Limits};
 use std::time::Instant;
 
-const BIG: [&str; 6] = [
-    "event_chain",
-    "receipts",
-    "tool_receipts",
-    "side_effect_receipts",
-    "human_approval_receipts",
-    "delegation_receipts",
-];
+use claw_core::evidence::PROOF_BUNDLE_BIG_ARRAYS as BIG;
 
 fn main() {
     let mut a = std::env::args().skip(1);

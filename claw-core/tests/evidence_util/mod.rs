@@ -217,3 +217,16 @@ pub fn build_mix(n: usize, seed: u64, mix: Mix) -> Bundle {
     rec.finish(&BundleOptions::default(), t + 10, &mut rng)
         .unwrap()
 }
+
+/// A bundle value's bytes as its payload hash reads them (JavaScript key order).
+pub fn text(v: &serde_json::Value) -> Vec<u8> {
+    claw_core::json::serialize(v, claw_core::json::KeyOrder::JavaScript).unwrap()
+}
+
+/// Re-sign an envelope's payload with the agent key (the insider case).
+pub fn resign(env: &mut serde_json::Value) {
+    use serde_json::Value;
+    let h = hash::sha256_b64u(text(&env["payload"]));
+    env["signature_b64u"] = Value::String(claw_core::b64::encode(agent_key().sign(h.as_bytes())));
+    env["payload_hash_b64u"] = Value::String(h);
+}
